@@ -1,0 +1,40 @@
+/** Environment variables, read once into one validated config object. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Include original error messages in masked errors. Never on unless NEWSGRAPH_EXPOSE_ERRORS=true. */
+  exposeErrorDetails: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === '') return 4000;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a whole number from 0 to 65535, got "${value}"`);
+  return port;
+}
+
+function parseBoolean(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw new ConfigError(`${name} must be true or false, got "${value}"`);
+}
+
+/** Reads the config from `env`; throws ConfigError naming the variable when a value is invalid. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: parsePort(env.PORT),
+    host: env.HOST || 'localhost',
+    dataDir: path.resolve(env.DATA_DIR || path.join(projectRoot, 'data')),
+    exposeErrorDetails: parseBoolean('NEWSGRAPH_EXPOSE_ERRORS', env.NEWSGRAPH_EXPOSE_ERRORS),
+  };
+}

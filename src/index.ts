@@ -1,0 +1,44 @@
+/** Starts the HTTP server: reads the config, loads and validates the data, listens, shuts down cleanly. */
+import { createServer as createHttpServer } from 'node:http';
+import { ConfigError, readConfig } from './config.js';
+import { DataValidationError, loadKnowledgeBase } from './kb/load.js';
+import { createServer } from './yoga.js';
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const kb = await loadKnowledgeBase(config.dataDir);
+  const yoga = createServer({ kb, exposeErrorDetails: config.exposeErrorDetails });
+  const server = createHttpServer(yoga);
+
+  server.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const counts = Object.entries(kb.counts).map(([kind, count]) => `${count} ${kind}`).join(', ');
+    console.log(`newsgraph: loaded ${counts} from ${kb.info.dataDir} (version ${kb.info.version})`);
+    console.log(`newsgraph: GraphiQL at http://${config.host}:${port}${yoga.graphqlEndpoint}`);
+  });
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    console.log(`newsgraph: ${signal} received, closing`);
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    // Requests still running after this long are cut off rather than holding the process open.
+    setTimeout(() => {
+      server.closeAllConnections();
+    }, 5000).unref();
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof DataValidationError || error instanceof ConfigError) {
+    console.error(`newsgraph: not starting. ${error.message}`);
+  } else {
+    console.error('newsgraph: not starting.', error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,276 @@
+/**
+ * The loaded knowledge base: validated records plus the indexes built from them once, at load time.
+ *
+ * Its `…ByIds` methods are the batch functions behind the per-request loaders: each takes a list of
+ * keys and returns one result per key, in key order (an Error for an unknown id, an empty list for a
+ * key with no relations), and never scans a whole collection.
+ */
+import type {
+  CountryRecord,
+  EventRecord,
+  MembershipRecord,
+  OrganizationRecord,
+  ParticipationRecord,
+  PersonRecord,
+  RoleRecord,
+  SourceRecord,
+  StatementRecord,
+} from './records.js';
+
+export type EntityKind = 'Person' | 'Country' | 'Organization' | 'Event' | 'Statement';
+export type RecordKind = EntityKind | 'Source';
+
+export interface RecordsByCollection {
+  sources: SourceRecord[];
+  persons: PersonRecord[];
+  countries: CountryRecord[];
+  organizations: OrganizationRecord[];
+  events: EventRecord[];
+  statements: StatementRecord[];
+}
+
+export interface DatasetInfo {
+  /** A content hash of the data files: changes whenever the knowledge changes. */
+  version: string;
+  loadedAt: Date;
+  dataDir: string;
+}
+
+/** A role together with the person who holds it. */
+export interface RoleHolding {
+  personId: string;
+  role: RoleRecord;
+}
+
+/** A membership together with the organization it is in. */
+export interface MembershipHolding {
+  organizationId: string;
+  membership: MembershipRecord;
+}
+
+/** A participation together with the event it is in. */
+export interface EventParticipation {
+  eventId: string;
+  participation: ParticipationRecord;
+}
+
+export class RecordNotFoundError extends Error {
+  override name = 'RecordNotFoundError';
+  constructor(
+    readonly kind: RecordKind,
+    readonly id: string,
+  ) {
+    super(`No ${kind} with id "${id}"`);
+  }
+}
+
+/** Appends `value` to the list under `key`, creating the list on first use. */
+function push<V>(index: Map<string, V[]>, key: string, value: V): void {
+  const list = index.get(key);
+  if (list) list.push(value);
+  else index.set(key, [value]);
+}
+
+function pushUnique(index: Map<string, string[]>, key: string, value: string): void {
+  const list = index.get(key);
+  if (!list) index.set(key, [value]);
+  else if (!list.includes(value)) list.push(value);
+}
+
+const noIds: readonly string[] = Object.freeze([]);
+
+export class KnowledgeBase {
+  readonly info: DatasetInfo;
+  /** Ids of each collection in file order: the default order of the root connections. */
+  readonly orderedIds: Readonly<Record<keyof RecordsByCollection, readonly string[]>>;
+
+  private readonly kindById = new Map<string, RecordKind>();
+  private readonly sources = new Map<string, SourceRecord>();
+  private readonly persons = new Map<string, PersonRecord>();
+  private readonly countries = new Map<string, CountryRecord>();
+  private readonly organizations = new Map<string, OrganizationRecord>();
+  private readonly events = new Map<string, EventRecord>();
+  private readonly statements = new Map<string, StatementRecord>();
+  private readonly countryIdByIsoCode = new Map<string, string>();
+
+  private readonly statementIdsBySpeaker = new Map<string, string[]>();
+  private readonly statementIdsByMentioned = new Map<string, string[]>();
+  private readonly statementIdsByEvent = new Map<string, string[]>();
+  private readonly statementIdsByRelayer = new Map<string, string[]>();
+  private readonly statementIdsBySource = new Map<string, string[]>();
+  private readonly continuationIdsByStatement = new Map<string, string[]>();
+  private readonly participationsByEntity = new Map<string, EventParticipation[]>();
+  private readonly subEventIdsByEvent = new Map<string, string[]>();
+  private readonly eventIdsByCountry = new Map<string, string[]>();
+  private readonly roleHoldingsByOrganization = new Map<string, RoleHolding[]>();
+  private readonly roleHoldingsByCountry = new Map<string, RoleHolding[]>();
+  private readonly membershipsByCountry = new Map<string, MembershipHolding[]>();
+  private readonly organizationIdsByCountry = new Map<string, string[]>();
+  private readonly childOrganizationIdsByOrganization = new Map<string, string[]>();
+
+  constructor(records: RecordsByCollection, info: DatasetInfo) {
+    this.info = info;
+    this.orderedIds = Object.freeze({
+      sources: records.sources.map((r) => r.id),
+      persons: records.persons.map((r) => r.id),
+      countries: records.countries.map((r) => r.id),
+      organizations: records.organizations.map((r) => r.id),
+      events: records.events.map((r) => r.id),
+      statements: records.statements.map((r) => r.id),
+    });
+    this.register(records.sources, this.sources, 'Source');
+    this.register(records.persons, this.persons, 'Person');
+    this.register(records.countries, this.countries, 'Country');
+    this.register(records.organizations, this.organizations, 'Organization');
+    this.register(records.events, this.events, 'Event');
+    this.register(records.statements, this.statements, 'Statement');
+
+    for (const country of records.countries) this.countryIdByIsoCode.set(country.isoAlpha2, country.id).set(country.isoAlpha3, country.id);
+
+    for (const person of records.persons) {
+      for (const role of person.roles) {
+        const holding = { personId: person.id, role };
+        if (role.organizationId) push(this.roleHoldingsByOrganization, role.organizationId, holding);
+        if (role.countryId) push(this.roleHoldingsByCountry, role.countryId, holding);
+      }
+    }
+    for (const organization of records.organizations) {
+      if (organization.countryId) push(this.organizationIdsByCountry, organization.countryId, organization.id);
+      if (organization.parentId) push(this.childOrganizationIdsByOrganization, organization.parentId, organization.id);
+      for (const membership of organization.memberships) {
+        push(this.membershipsByCountry, membership.countryId, { organizationId: organization.id, membership });
+      }
+    }
+    for (const event of records.events) {
+      if (event.partOf) push(this.subEventIdsByEvent, event.partOf.eventId, event.id);
+      for (const location of event.locations) {
+        if (location.countryId) pushUnique(this.eventIdsByCountry, location.countryId, event.id);
+      }
+      for (const participation of event.participants) {
+        push(this.participationsByEntity, participation.entityId, { eventId: event.id, participation });
+      }
+    }
+    for (const statement of records.statements) {
+      if (statement.speakerId) push(this.statementIdsBySpeaker, statement.speakerId, statement.id);
+      if (statement.relayedById) push(this.statementIdsByRelayer, statement.relayedById, statement.id);
+      if (statement.continuesId) push(this.continuationIdsByStatement, statement.continuesId, statement.id);
+      for (const eventId of [statement.saidAtEventId, ...statement.aboutEventIds]) {
+        if (eventId) pushUnique(this.statementIdsByEvent, eventId, statement.id);
+      }
+      for (const mention of statement.mentions) pushUnique(this.statementIdsByMentioned, mention.entityId, statement.id);
+      pushUnique(this.statementIdsBySource, statement.evidence.sourceId, statement.id);
+    }
+  }
+
+  private register<R extends { id: string }>(records: R[], byId: Map<string, R>, kind: RecordKind): void {
+    for (const record of records) {
+      byId.set(record.id, record);
+      this.kindById.set(record.id, kind);
+    }
+  }
+
+  /** The kind of record an id names (ids are unique across kinds), or undefined. */
+  kindOf(id: string): RecordKind | undefined {
+    return this.kindById.get(id);
+  }
+
+  /** The country with this ISO 3166-1 alpha-2 or alpha-3 code (any case), or undefined. */
+  countryIdForIsoCode(code: string): string | undefined {
+    return this.countryIdByIsoCode.get(code.toUpperCase());
+  }
+
+  get counts(): Record<keyof RecordsByCollection, number> {
+    return {
+      sources: this.sources.size,
+      persons: this.persons.size,
+      countries: this.countries.size,
+      organizations: this.organizations.size,
+      events: this.events.size,
+      statements: this.statements.size,
+    };
+  }
+
+  private lookup<R>(byId: Map<string, R>, kind: RecordKind, ids: readonly string[]): (R | RecordNotFoundError)[] {
+    return ids.map((id) => byId.get(id) ?? new RecordNotFoundError(kind, id));
+  }
+
+  sourcesByIds(ids: readonly string[]) {
+    return this.lookup(this.sources, 'Source', ids);
+  }
+  personsByIds(ids: readonly string[]) {
+    return this.lookup(this.persons, 'Person', ids);
+  }
+  countriesByIds(ids: readonly string[]) {
+    return this.lookup(this.countries, 'Country', ids);
+  }
+  organizationsByIds(ids: readonly string[]) {
+    return this.lookup(this.organizations, 'Organization', ids);
+  }
+  eventsByIds(ids: readonly string[]) {
+    return this.lookup(this.events, 'Event', ids);
+  }
+  statementsByIds(ids: readonly string[]) {
+    return this.lookup(this.statements, 'Statement', ids);
+  }
+
+  private related<V>(index: Map<string, V[]>, keys: readonly string[]): readonly V[][] {
+    return keys.map((key) => index.get(key) ?? (noIds as V[]));
+  }
+
+  /** Statements each person said, in source order. */
+  statementIdsBySpeakerIds(personIds: readonly string[]) {
+    return this.related(this.statementIdsBySpeaker, personIds);
+  }
+  /** Statements that mention each entity. */
+  statementIdsByMentionedIds(entityIds: readonly string[]) {
+    return this.related(this.statementIdsByMentioned, entityIds);
+  }
+  /** Statements made at or about each event. */
+  statementIdsByEventIds(eventIds: readonly string[]) {
+    return this.related(this.statementIdsByEvent, eventIds);
+  }
+  /** Statements each person, organization or event passed on for someone else. */
+  statementIdsByRelayerIds(ids: readonly string[]) {
+    return this.related(this.statementIdsByRelayer, ids);
+  }
+  /** Statements whose evidence stands in each source. */
+  statementIdsBySourceIds(sourceIds: readonly string[]) {
+    return this.related(this.statementIdsBySource, sourceIds);
+  }
+  /** Statements that continue each statement (the later parts of a split quote). */
+  continuationIdsByStatementIds(statementIds: readonly string[]) {
+    return this.related(this.continuationIdsByStatement, statementIds);
+  }
+  /** Events each person, organization or country took part in, with its part. */
+  participationsByEntityIds(entityIds: readonly string[]) {
+    return this.related(this.participationsByEntity, entityIds);
+  }
+  /** Events that are part of each event. */
+  subEventIdsByEventIds(eventIds: readonly string[]) {
+    return this.related(this.subEventIdsByEvent, eventIds);
+  }
+  /** Events located in each country. */
+  eventIdsByCountryIds(countryIds: readonly string[]) {
+    return this.related(this.eventIdsByCountry, countryIds);
+  }
+  /** People holding a role at each organization. */
+  roleHoldingsByOrganizationIds(organizationIds: readonly string[]) {
+    return this.related(this.roleHoldingsByOrganization, organizationIds);
+  }
+  /** People holding a role for each country. */
+  roleHoldingsByCountryIds(countryIds: readonly string[]) {
+    return this.related(this.roleHoldingsByCountry, countryIds);
+  }
+  /** Organizations each country is a member of. */
+  membershipsByCountryIds(countryIds: readonly string[]) {
+    return this.related(this.membershipsByCountry, countryIds);
+  }
+  /** Organizations that belong to each country (national bodies). */
+  organizationIdsByCountryIds(countryIds: readonly string[]) {
+    return this.related(this.organizationIdsByCountry, countryIds);
+  }
+  /** Organizations whose parent is each organization. */
+  childOrganizationIdsByOrganizationIds(organizationIds: readonly string[]) {
+    return this.related(this.childOrganizationIdsByOrganization, organizationIds);
+  }
+}

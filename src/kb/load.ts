@@ -1,0 +1,315 @@
+/**
+ * Reads `data/`, validates every file against its record schema and the whole against itself, and
+ * builds the in-memory knowledge base. Loading is all or nothing: any problem throws a
+ * DataValidationError listing every problem found, each with its file and JSON path.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import {
+  dataFiles,
+  type Collection,
+  type CountryRecord,
+  type EventRecord,
+  type Evidence,
+  type OrganizationRecord,
+  type PartialDate,
+  type PersonRecord,
+  type SourceRecord,
+  type StatementRecord,
+} from './records.js';
+import { KnowledgeBase, type EntityKind, type RecordsByCollection } from './knowledge-base.js';
+
+export interface DataProblem {
+  /** The data file, relative to the data folder ("persons.json"). */
+  file: string;
+  /** JSONPath of the offending value inside the file ("$[3].roles[0].evidence.start"). */
+  path: string;
+  message: string;
+}
+
+export class DataValidationError extends Error {
+  override name = 'DataValidationError';
+  constructor(
+    readonly dataDir: string,
+    readonly problems: DataProblem[],
+  ) {
+    super(
+      `Invalid data in ${dataDir} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  ${p.file} ${p.path}: ${p.message}`).join('\n'),
+    );
+  }
+}
+
+export function formatJsonPath(segments: readonly PropertyKey[]): string {
+  let out = '$';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$]*$/.test(segment)) out += `.${segment}`;
+    else out += `[${JSON.stringify(String(segment))}]`;
+  }
+  return out;
+}
+
+/** Line and column (1-based) of a character offset, for JSON syntax errors. */
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
+function describeJsonSyntaxError(text: string, error: SyntaxError): string {
+  const position = /position (\d+)/.exec(error.message);
+  const where = position ? ` at ${lineAndColumn(text, Number(position[1]))}` : '';
+  return `not valid JSON${where}: ${error.message}`;
+}
+
+interface ParsedFiles {
+  records: Partial<RecordsByCollection>;
+  problems: DataProblem[];
+  hash: string;
+}
+
+async function readAndParse(dataDir: string): Promise<ParsedFiles> {
+  const problems: DataProblem[] = [];
+  const records: Partial<RecordsByCollection> = {};
+  const hash = createHash('sha256');
+  for (const [collection, { file, schema }] of Object.entries(dataFiles) as [Collection, (typeof dataFiles)[Collection]][]) {
+    let text: string;
+    try {
+      text = await readFile(path.join(dataDir, file), 'utf8');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file is missing' : `cannot be read: ${(error as Error).message}`;
+      problems.push({ file, path: '$', message: reason });
+      continue;
+    }
+    hash.update(`${file}\0${text}\0`);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      problems.push({ file, path: '$', message: describeJsonSyntaxError(text, error as SyntaxError) });
+      continue;
+    }
+    if (!Array.isArray(json)) {
+      problems.push({ file, path: '$', message: `expected an array of records, found ${json === null ? 'null' : typeof json}` });
+      continue;
+    }
+    const parsed: unknown[] = [];
+    json.forEach((item, index) => {
+      const result = (schema as z.ZodType).safeParse(item);
+      if (result.success) {
+        parsed.push(result.data);
+        return;
+      }
+      for (const issue of result.error.issues) {
+        problems.push({ file, path: formatJsonPath([index, ...issue.path]), message: issue.message });
+      }
+    });
+    (records as Record<Collection, unknown[]>)[collection] = parsed;
+  }
+  return { records, problems, hash: hash.digest('hex') };
+}
+
+/** Cross-record rules: unique ids, known references of the right kind, evidence that matches its source. */
+function checkConsistency(records: RecordsByCollection): DataProblem[] {
+  const problems: DataProblem[] = [];
+  const kindById = new Map<string, { kind: EntityKind | 'Source'; file: string; index: number }>();
+  const kindOfCollection: Record<Collection, EntityKind | 'Source'> = {
+    sources: 'Source',
+    persons: 'Person',
+    countries: 'Country',
+    organizations: 'Organization',
+    events: 'Event',
+    statements: 'Statement',
+  };
+  for (const collection of Object.keys(dataFiles) as Collection[]) {
+    const { file } = dataFiles[collection];
+    records[collection].forEach((record, index) => {
+      const existing = kindById.get(record.id);
+      if (existing) {
+        problems.push({
+          file,
+          path: formatJsonPath([index, 'id']),
+          message: `duplicate id "${record.id}": already used in ${existing.file} at ${formatJsonPath([existing.index])} (ids are unique across all files)`,
+        });
+        return;
+      }
+      kindById.set(record.id, { kind: kindOfCollection[collection], file, index });
+    });
+  }
+
+  const sourceTextById = new Map(records.sources.map((source: SourceRecord) => [source.id, source.text]));
+
+  const reference = (file: string, at: PropertyKey[], id: string | undefined | null, allowed: (EntityKind | 'Source')[]) => {
+    if (id === undefined || id === null) return;
+    const found = kindById.get(id);
+    if (!found) {
+      problems.push({ file, path: formatJsonPath(at), message: `unknown id "${id}" (expected a ${allowed.join(' or ')})` });
+    } else if (!allowed.includes(found.kind)) {
+      problems.push({
+        file,
+        path: formatJsonPath(at),
+        message: `"${id}" is a ${found.kind}, but this reference must be a ${allowed.join(' or ')}`,
+      });
+    }
+  };
+
+  const evidence = (file: string, at: PropertyKey[], span: Evidence) => {
+    const sourceText = sourceTextById.get(span.sourceId);
+    if (sourceText === undefined) {
+      problems.push({ file, path: formatJsonPath([...at, 'sourceId']), message: `unknown source "${span.sourceId}"` });
+      return;
+    }
+    if (span.end <= span.start || span.end > sourceText.length) {
+      problems.push({
+        file,
+        path: formatJsonPath(at),
+        message: `offsets ${span.start}..${span.end} are not a span of source "${span.sourceId}" (its text has ${sourceText.length} characters)`,
+      });
+      return;
+    }
+    const actual = sourceText.slice(span.start, span.end);
+    if (actual !== span.text) {
+      problems.push({
+        file,
+        path: formatJsonPath([...at, 'text']),
+        message: `does not match source "${span.sourceId}" at ${span.start}..${span.end}: the evidence says ${JSON.stringify(span.text)} but the source has ${JSON.stringify(actual)}`,
+      });
+    }
+  };
+
+  const dateRange = (file: string, at: PropertyKey[], start?: PartialDate, end?: PartialDate) => {
+    // A partial date covers a range ("2015-11" is the whole month), so one that is a prefix of the other overlaps it.
+    const overlaps = start && end && (start.value.startsWith(end.value) || end.value.startsWith(start.value));
+    if (start && end && !overlaps && end.value < start.value) {
+      problems.push({ file, path: formatJsonPath([...at, 'end']), message: `ends (${end.value}) before it starts (${start.value})` });
+    }
+  };
+
+  const entityKinds: EntityKind[] = ['Person', 'Organization', 'Country', 'Event'];
+  const participantKinds: EntityKind[] = ['Person', 'Organization', 'Country'];
+
+  records.persons.forEach((person: PersonRecord, i) => {
+    const file = dataFiles.persons.file;
+    if (person.name === null && !person.label) {
+      problems.push({ file, path: formatJsonPath([i, 'label']), message: 'an unnamed person (name null) needs a label saying how the source refers to them' });
+    }
+    person.roles.forEach((role, r) => {
+      if (!role.organizationId && !role.countryId) {
+        problems.push({ file, path: formatJsonPath([i, 'roles', r]), message: 'a role needs an organizationId, a countryId or both' });
+      }
+      reference(file, [i, 'roles', r, 'organizationId'], role.organizationId, ['Organization']);
+      reference(file, [i, 'roles', r, 'countryId'], role.countryId, ['Country']);
+      dateRange(file, [i, 'roles', r], role.start, role.end);
+      evidence(file, [i, 'roles', r, 'evidence'], role.evidence);
+    });
+  });
+
+  records.countries.forEach((country: CountryRecord, i) => {
+    country.evidence.forEach((span, e) => evidence(dataFiles.countries.file, [i, 'evidence', e], span));
+  });
+
+  records.organizations.forEach((organization: OrganizationRecord, i) => {
+    const file = dataFiles.organizations.file;
+    reference(file, [i, 'parentId'], organization.parentId, ['Organization']);
+    if (organization.parentId === organization.id) {
+      problems.push({ file, path: formatJsonPath([i, 'parentId']), message: 'an organization cannot be its own parent' });
+    }
+    reference(file, [i, 'countryId'], organization.countryId, ['Country']);
+    if (organization.statedMemberCount) evidence(file, [i, 'statedMemberCount', 'evidence'], organization.statedMemberCount.evidence);
+    organization.memberships.forEach((membership, m) => {
+      reference(file, [i, 'memberships', m, 'countryId'], membership.countryId, ['Country']);
+      dateRange(file, [i, 'memberships', m], membership.start, membership.end);
+      evidence(file, [i, 'memberships', m, 'evidence'], membership.evidence);
+    });
+    organization.evidence.forEach((span, e) => evidence(file, [i, 'evidence', e], span));
+  });
+
+  const parentOf = new Map<string, string>();
+  records.events.forEach((event: EventRecord, i) => {
+    const file = dataFiles.events.file;
+    dateRange(file, [i], event.start, event.end);
+    event.locations.forEach((location, l) => {
+      if (!location.city && !location.countryId) {
+        problems.push({ file, path: formatJsonPath([i, 'locations', l]), message: 'a location needs a city, a countryId or both' });
+      }
+      reference(file, [i, 'locations', l, 'countryId'], location.countryId, ['Country']);
+      evidence(file, [i, 'locations', l, 'evidence'], location.evidence);
+    });
+    event.participants.forEach((participant, p) => {
+      reference(file, [i, 'participants', p, 'entityId'], participant.entityId, participantKinds);
+      evidence(file, [i, 'participants', p, 'evidence'], participant.evidence);
+    });
+    if (event.partOf) {
+      reference(file, [i, 'partOf', 'eventId'], event.partOf.eventId, ['Event']);
+      evidence(file, [i, 'partOf', 'evidence'], event.partOf.evidence);
+      parentOf.set(event.id, event.partOf.eventId);
+    }
+    event.evidence.forEach((span, e) => evidence(file, [i, 'evidence', e], span));
+  });
+  records.events.forEach((event, i) => {
+    const seen = new Set([event.id]);
+    for (let parent = parentOf.get(event.id); parent !== undefined; parent = parentOf.get(parent)) {
+      if (seen.has(parent)) {
+        problems.push({ file: dataFiles.events.file, path: formatJsonPath([i, 'partOf', 'eventId']), message: `part-of links form a cycle through "${parent}"` });
+        break;
+      }
+      seen.add(parent);
+    }
+  });
+
+  const continues = new Map<string, string>();
+  records.statements.forEach((statement: StatementRecord, i) => {
+    const file = dataFiles.statements.file;
+    reference(file, [i, 'speakerId'], statement.speakerId, ['Person']);
+    reference(file, [i, 'relayedById'], statement.relayedById, ['Person', 'Organization', 'Event']);
+    if (statement.relayedById !== undefined && statement.relayedById === statement.speakerId) {
+      problems.push({ file, path: formatJsonPath([i, 'relayedById']), message: 'relayedById names the speaker; leave it out when the speaker is quoted directly' });
+    }
+    reference(file, [i, 'saidAtEventId'], statement.saidAtEventId, ['Event']);
+    statement.aboutEventIds.forEach((id, a) => reference(file, [i, 'aboutEventIds', a], id, ['Event']));
+    statement.mentions.forEach((mention, m) => {
+      reference(file, [i, 'mentions', m, 'entityId'], mention.entityId, entityKinds);
+      evidence(file, [i, 'mentions', m, 'evidence'], mention.evidence);
+    });
+    if (statement.audience) {
+      statement.audience.entityIds.forEach((id, a) => reference(file, [i, 'audience', 'entityIds', a], id, participantKinds));
+      evidence(file, [i, 'audience', 'evidence'], statement.audience.evidence);
+    }
+    reference(file, [i, 'continuesId'], statement.continuesId, ['Statement']);
+    if (statement.continuesId !== undefined) continues.set(statement.id, statement.continuesId);
+    evidence(file, [i, 'attribution'], statement.attribution);
+    evidence(file, [i, 'evidence'], statement.evidence);
+    if (statement.text !== statement.evidence.text) {
+      problems.push({ file, path: formatJsonPath([i, 'text']), message: 'a statement\'s text must be exactly its evidence text (the words as the source prints them)' });
+    }
+  });
+  records.statements.forEach((statement, i) => {
+    const seen = new Set([statement.id]);
+    for (let previous = continues.get(statement.id); previous !== undefined; previous = continues.get(previous)) {
+      if (seen.has(previous)) {
+        problems.push({ file: dataFiles.statements.file, path: formatJsonPath([i, 'continuesId']), message: `continuation links form a cycle through "${previous}"` });
+        break;
+      }
+      seen.add(previous);
+    }
+  });
+
+  return problems;
+}
+
+/**
+ * Loads and validates the knowledge base in `dataDir`. Throws DataValidationError (listing every
+ * problem, each with file and JSON path) when anything is wrong; never returns partial data.
+ */
+export async function loadKnowledgeBase(dataDir: string): Promise<KnowledgeBase> {
+  const resolvedDir = path.resolve(dataDir);
+  const { records, problems, hash } = await readAndParse(resolvedDir);
+  if (problems.length > 0) throw new DataValidationError(resolvedDir, problems);
+  const complete = records as RecordsByCollection;
+  const consistencyProblems = checkConsistency(complete);
+  if (consistencyProblems.length > 0) throw new DataValidationError(resolvedDir, consistencyProblems);
+  return new KnowledgeBase(complete, { version: hash.slice(0, 16), loadedAt: new Date(), dataDir: resolvedDir });
+}

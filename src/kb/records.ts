@@ -1,0 +1,268 @@
+/**
+ * Record schemas for the JSON files under `data/`, and the TypeScript types derived from them.
+ *
+ * Every file is an array of records. Objects are strict: an unknown key is an error, so a typo in a
+ * hand-edited file is reported instead of silently ignored. Cross-record rules (ids, references,
+ * evidence offsets) are checked in `load.ts`, because they need the whole knowledge base.
+ */
+import { z } from 'zod';
+
+/** Ids are readable slugs, unique across the whole knowledge base (not just within one file). */
+export const slugSchema = z
+  .string()
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug such as "john-kerry"');
+
+/**
+ * A span of a source's text that supports a fact. Offsets are UTF-16 code-unit indexes into the
+ * source text (what JavaScript's `String.prototype.slice` uses), `end` exclusive, and `text` must equal
+ * `source.text.slice(start, end)` exactly: the copy makes the data readable and lets the loader detect
+ * offsets that drifted when a source was edited.
+ */
+export const evidenceSchema = z.strictObject({
+  sourceId: slugSchema,
+  start: z.int().nonnegative(),
+  end: z.int().positive(),
+  text: z.string().min(1),
+});
+
+export const datePrecisionSchema = z.enum(['DAY', 'MONTH', 'YEAR']);
+export const dateQualifierSchema = z.enum(['ON', 'BEFORE', 'AFTER']);
+
+const valueShapeByPrecision = {
+  DAY: /^\d{4}-\d{2}-\d{2}$/,
+  MONTH: /^\d{4}-\d{2}$/,
+  YEAR: /^\d{4}$/,
+} as const;
+
+/**
+ * A calendar date known only as precisely as the source allows. `value` is ISO 8601 cut to the
+ * precision (`2015-12-01`, `2015-12`, `2015`). `inferred` marks dates we worked out from context
+ * rather than read in the text; `note` then says how.
+ */
+export const partialDateSchema = z
+  .strictObject({
+    value: z.string(),
+    precision: datePrecisionSchema,
+    qualifier: dateQualifierSchema.default('ON'),
+    inferred: z.boolean(),
+    note: z.string().min(1).optional(),
+  })
+  .superRefine((date, ctx) => {
+    if (!valueShapeByPrecision[date.precision].test(date.value)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `"${date.value}" does not match precision ${date.precision} (expected ${
+          { DAY: 'YYYY-MM-DD', MONTH: 'YYYY-MM', YEAR: 'YYYY' }[date.precision]
+        })`,
+      });
+      return;
+    }
+    const [year, month = 1, day = 1] = date.value.split('-').map(Number);
+    const asDate = new Date(Date.UTC(year!, month - 1, day));
+    if (asDate.getUTCMonth() !== month - 1 || asDate.getUTCDate() !== day) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `"${date.value}" is not a calendar date` });
+    }
+    if (date.inferred && !date.note) {
+      ctx.addIssue({ code: 'custom', path: ['note'], message: 'an inferred date needs a note saying how it was inferred' });
+    }
+  });
+
+export const sourceSchema = z.strictObject({
+  id: slugSchema,
+  kind: z.enum(['NEWS_ARTICLE']),
+  title: z.string().min(1),
+  /** The full text exactly as published; every evidence offset points into it. */
+  text: z.string().min(1),
+  /** BCP 47 language tag. */
+  language: z.string().regex(/^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as "en"'),
+  publishedOn: partialDateSchema.optional(),
+  /** Where the text was taken from, as a file name or an address, when known. */
+  origin: z.string().min(1).optional(),
+});
+
+export const roleSchema = z.strictObject({
+  /** The office, normalised ("Secretary of State"). */
+  title: z.string().min(1),
+  /** The words the source uses when it differs from the title ("new Prime Minister"). */
+  statedAs: z.string().min(1).optional(),
+  organizationId: slugSchema.optional(),
+  countryId: slugSchema.optional(),
+  start: partialDateSchema.optional(),
+  end: partialDateSchema.optional(),
+  /** True when part of the role (usually its country) comes from context rather than the text. */
+  inferred: z.boolean().default(false),
+  note: z.string().min(1).optional(),
+  evidence: evidenceSchema,
+});
+
+export const personSchema = z.strictObject({
+  id: slugSchema,
+  /** Null for a speaker the source does not name ("a State Department official"). */
+  name: z.string().min(1).nullable(),
+  /** How the source refers to an unnamed person; required when `name` is null. */
+  label: z.string().min(1).optional(),
+  aliases: z.array(z.string().min(1)).default([]),
+  description: z.string().min(1),
+  roles: z.array(roleSchema).default([]),
+});
+
+export const countrySchema = z.strictObject({
+  id: slugSchema,
+  name: z.string().min(1),
+  aliases: z.array(z.string().min(1)).default([]),
+  description: z.string().min(1),
+  isoAlpha2: z.string().regex(/^[A-Z]{2}$/, 'must be two capital letters (ISO 3166-1 alpha-2)'),
+  isoAlpha3: z.string().regex(/^[A-Z]{3}$/, 'must be three capital letters (ISO 3166-1 alpha-3)'),
+  evidence: z.array(evidenceSchema).default([]),
+});
+
+export const organizationKindSchema = z.enum([
+  'ALLIANCE',
+  'COALITION',
+  'GOVERNMENT_DEPARTMENT',
+  'MILITANT_GROUP',
+  'INTERGOVERNMENTAL_FORUM',
+  'NEWS_OUTLET',
+]);
+
+export const membershipSchema = z.strictObject({
+  countryId: slugSchema,
+  /** The member's part where the source gives one ("leader"). */
+  role: z.string().min(1).optional(),
+  start: partialDateSchema.optional(),
+  end: partialDateSchema.optional(),
+  /** True when the source implies rather than states the membership; `note` says how. */
+  inferred: z.boolean().default(false),
+  note: z.string().min(1).optional(),
+  evidence: evidenceSchema,
+});
+
+export const organizationSchema = z.strictObject({
+  id: slugSchema,
+  name: z.string().min(1),
+  aliases: z.array(z.string().min(1)).default([]),
+  kind: organizationKindSchema,
+  description: z.string().min(1),
+  parentId: slugSchema.optional(),
+  /** The country the organization belongs to, for national bodies. */
+  countryId: slugSchema.optional(),
+  /** A size the source states ("28-nation") whether or not the members are listed. */
+  statedMemberCount: z.strictObject({ count: z.int().positive(), evidence: evidenceSchema }).optional(),
+  memberships: z.array(membershipSchema).default([]),
+  evidence: z.array(evidenceSchema).default([]),
+});
+
+export const eventKindSchema = z.enum([
+  'MEETING',
+  'BILATERAL_TALK',
+  'CONFERENCE',
+  'PRESS_CONFERENCE',
+  'PRESS_BRIEFING',
+  'PRESS_RELEASE',
+  'ATTACK',
+  'INCIDENT',
+  'DIPLOMATIC_PROCESS',
+  'MILITARY_CAMPAIGN',
+]);
+
+export const locationSchema = z.strictObject({
+  city: z.string().min(1).optional(),
+  countryId: slugSchema.optional(),
+  /** True when the country (or city) is known from context rather than the text. */
+  inferred: z.boolean().default(false),
+  note: z.string().min(1).optional(),
+  evidence: evidenceSchema,
+});
+
+export const participationSchema = z.strictObject({
+  /** A person, organization or country. */
+  entityId: slugSchema,
+  /** The participant's part in the event, in a few words ("host", "perpetrator", "bombing"). */
+  role: z.string().min(1),
+  inferred: z.boolean().default(false),
+  note: z.string().min(1).optional(),
+  evidence: evidenceSchema,
+});
+
+export const eventSchema = z.strictObject({
+  id: slugSchema,
+  name: z.string().min(1),
+  aliases: z.array(z.string().min(1)).default([]),
+  kind: eventKindSchema,
+  description: z.string().min(1),
+  start: partialDateSchema.optional(),
+  end: partialDateSchema.optional(),
+  locations: z.array(locationSchema).default([]),
+  participants: z.array(participationSchema).default([]),
+  partOf: z.strictObject({ eventId: slugSchema, evidence: evidenceSchema }).optional(),
+  /** Where the source mentions the event; at least one span. */
+  evidence: z.array(evidenceSchema).min(1),
+});
+
+export const statementKindSchema = z.enum(['QUOTE', 'PARAPHRASE']);
+
+export const mentionSchema = z.strictObject({
+  /** A person, organization, country or event. */
+  entityId: slugSchema,
+  /** The words inside the statement's span that refer to the entity ("Daesh", "the secretary"). */
+  evidence: evidenceSchema,
+});
+
+export const statementSchema = z.strictObject({
+  id: slugSchema,
+  kind: statementKindSchema,
+  /** The words of the statement, exactly as the source prints them; equal to `evidence.text`. */
+  text: z.string().min(1),
+  /** Null only when the source attributes the words to nobody. */
+  speakerId: slugSchema.nullable(),
+  /** The source's words that attribute the statement ("State Department spokesman John Kirby stated"). */
+  attribution: evidenceSchema,
+  /** Who or what passed the words on, when that is not the speaker (a spokesman, a release, a newspaper). */
+  relayedById: slugSchema.optional(),
+  /** The event at which the words were said or issued. */
+  saidAtEventId: slugSchema.optional(),
+  /** Events the statement is about. */
+  aboutEventIds: z.array(slugSchema).default([]),
+  date: partialDateSchema.optional(),
+  audience: z
+    .strictObject({
+      description: z.string().min(1),
+      entityIds: z.array(slugSchema).default([]),
+      evidence: evidenceSchema,
+    })
+    .optional(),
+  mentions: z.array(mentionSchema).default([]),
+  /** For a quote split by an attribution ("…,” he said. “…”): the statement this one continues. */
+  continuesId: slugSchema.optional(),
+  evidence: evidenceSchema,
+});
+
+export type Evidence = z.infer<typeof evidenceSchema>;
+export type PartialDate = z.infer<typeof partialDateSchema>;
+export type SourceRecord = z.infer<typeof sourceSchema>;
+export type RoleRecord = z.infer<typeof roleSchema>;
+export type PersonRecord = z.infer<typeof personSchema>;
+export type CountryRecord = z.infer<typeof countrySchema>;
+export type MembershipRecord = z.infer<typeof membershipSchema>;
+export type OrganizationRecord = z.infer<typeof organizationSchema>;
+export type LocationRecord = z.infer<typeof locationSchema>;
+export type ParticipationRecord = z.infer<typeof participationSchema>;
+export type EventRecord = z.infer<typeof eventSchema>;
+export type MentionRecord = z.infer<typeof mentionSchema>;
+export type StatementRecord = z.infer<typeof statementSchema>;
+export type OrganizationKind = z.infer<typeof organizationKindSchema>;
+export type EventKind = z.infer<typeof eventKindSchema>;
+export type StatementKind = z.infer<typeof statementKindSchema>;
+
+/** The data files, in load order, with the schema of each record. */
+export const dataFiles = {
+  sources: { file: 'sources.json', schema: sourceSchema },
+  persons: { file: 'persons.json', schema: personSchema },
+  countries: { file: 'countries.json', schema: countrySchema },
+  organizations: { file: 'organizations.json', schema: organizationSchema },
+  events: { file: 'events.json', schema: eventSchema },
+  statements: { file: 'statements.json', schema: statementSchema },
+} as const;
+
+export type Collection = keyof typeof dataFiles;

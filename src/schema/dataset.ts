@@ -1,0 +1,32 @@
+import { builder } from '../builder.js';
+import type { KnowledgeBase } from '../kb/knowledge-base.js';
+
+const DatasetCountsRef = builder.objectRef<KnowledgeBase['counts']>('DatasetCounts');
+DatasetCountsRef.implement({
+  description: 'How many records of each kind the knowledge base holds.',
+  fields: (t) => ({
+    sources: t.exposeInt('sources', { description: 'Sources.' }),
+    persons: t.exposeInt('persons', { description: 'Persons, named and unnamed.' }),
+    countries: t.exposeInt('countries', { description: 'Countries.' }),
+    organizations: t.exposeInt('organizations', { description: 'Organizations.' }),
+    events: t.exposeInt('events', { description: 'Events.' }),
+    statements: t.exposeInt('statements', { description: 'Statements (quotes and paraphrases).' }),
+  }),
+});
+
+const DatasetRef = builder.objectRef<KnowledgeBase>('Dataset');
+DatasetRef.implement({
+  description: 'Facts about the loaded knowledge base, so clients and caches can tell when it changed.',
+  fields: (t) => ({
+    version: t.string({
+      description: 'A content hash of the data files: it changes whenever the knowledge changes, and only then.',
+      resolve: (kb) => kb.info.version,
+    }),
+    loadedAt: t.field({ type: 'DateTime', description: 'When this server loaded and validated the data.', resolve: (kb) => kb.info.loadedAt }),
+    counts: t.field({ type: DatasetCountsRef, description: 'How many records of each kind it holds.', resolve: (kb) => kb.counts }),
+  }),
+});
+
+builder.queryField('dataset', (t) =>
+  t.field({ type: DatasetRef, description: 'The loaded knowledge base: its version, load time and size.', resolve: (_root, _args, context) => context.kb }),
+);

@@ -1,0 +1,56 @@
+/** The `(id:, slug:)` arguments shared by the singular root lookups (`person`, `event`, …). */
+import { builder } from '../builder.js';
+import type { Context } from '../context.js';
+import { badUserInput, notFound } from '../errors.js';
+import type { RecordKind } from '../kb/knowledge-base.js';
+import { decodeGlobalId } from '../builder.js';
+
+export interface LookupArgs {
+  id?: string | null;
+  slug?: string | null;
+}
+
+export const LookupArgsDescription = {
+  id: 'The global id (from any `id` field). Give either `id` or `slug`.',
+  slug: 'The readable slug, such as "john-kerry". Give either `id` or `slug`.',
+} as const;
+
+export function lookupArgs(kind: RecordKind) {
+  return builder.args((t) => ({
+    id: t.id({ required: false, description: `The ${kind}'s global id (from any \`id\` field). Give either \`id\` or \`slug\`.` }),
+    slug: t.string({ required: false, description: `The ${kind}'s readable slug, such as "${exampleSlug[kind]}". Give either \`id\` or \`slug\`.` }),
+  }));
+}
+
+const exampleSlug: Record<RecordKind, string> = {
+  Person: 'john-kerry',
+  Country: 'canada',
+  Organization: 'nato',
+  Event: 'paris-attacks',
+  Statement: 's16',
+  Source: 'kerry-to-nato-ante-up',
+};
+
+/**
+ * Resolves the `id`/`slug` pair to a record id of `kind`: BAD_USER_INPUT unless exactly one is given
+ * or when the id is malformed or names another type; NOT_FOUND when nothing has that id.
+ */
+export function resolveLookup(kind: RecordKind, args: LookupArgs, context: Context): string {
+  const given = [args.id, args.slug].filter((value) => value != null).length;
+  if (given !== 1) throw badUserInput(`Give exactly one of "id" or "slug" to look up a ${kind}`);
+  let slug: string;
+  if (args.id != null) {
+    const decoded = decodeGlobalId(args.id);
+    if (decoded.typename !== kind) {
+      throw badUserInput(`"${args.id}" is the id of a ${decoded.typename}, not a ${kind}`, { argumentName: 'id' });
+    }
+    slug = decoded.id;
+  } else {
+    slug = args.slug!;
+  }
+  if (context.kb.kindOf(slug) !== kind) {
+    const shown = slug.length > 60 ? `${slug.slice(0, 57)}...` : slug;
+    throw notFound(`No ${kind} with ${args.id != null ? 'id' : 'slug'} "${args.id != null ? args.id : shown}"`, { kind });
+  }
+  return slug;
+}

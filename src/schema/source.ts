@@ -1,0 +1,65 @@
+import { builder } from '../builder.js';
+import type { SourceRecord } from '../kb/records.js';
+import { PartialDateRef } from './dates.js';
+import { lookupArgs, resolveLookup } from './lookup.js';
+import { paginate } from './pagination.js';
+import { StatementConnection, StatementRef } from './statement.js';
+
+export const SourceKindEnum = builder.enumType('SourceKind', {
+  description: 'What kind of document a source is.',
+  values: { NEWS_ARTICLE: { description: 'A news report.' } } as const,
+});
+
+export const SourceRef = builder.loadableNodeRef('Source', {
+  id: { resolve: (source: SourceRecord) => source.id },
+  load: (ids: string[], context) => Promise.resolve(context.kb.sourcesByIds(ids)),
+});
+
+export const SourceConnection = builder.connectionObject(
+  { type: SourceRef, name: 'SourceConnection', description: 'A page of sources.' },
+  { name: 'SourceEdge', description: 'A source on a page, with its cursor.' },
+);
+
+SourceRef.implement({
+  description: 'A document the knowledge comes from. Every fact in the knowledge base points at the exact words of a source that support it.',
+  fields: (t) => ({
+    slug: t.exposeString('id', { description: 'A readable, stable identifier, accepted by `source(slug:)`.' }),
+    kind: t.expose('kind', { type: SourceKindEnum, description: 'What kind of document this is.' }),
+    title: t.exposeString('title', { description: 'The headline or title.' }),
+    text: t.exposeString('text', { description: 'The full text exactly as published; evidence offsets index into it.' }),
+    language: t.exposeString('language', { description: 'The language of the text, as a BCP 47 tag such as "en".' }),
+    publishedOn: t.field({
+      type: PartialDateRef,
+      nullable: true,
+      description: 'When the source was published, as precisely as known (the seed article never states its date, so it is inferred).',
+      resolve: (source) => source.publishedOn,
+    }),
+    origin: t.exposeString('origin', { nullable: true, description: 'Where the text was taken from, when known.' }),
+    statements: t.connection(
+      {
+        type: StatementRef,
+        description: 'Statements whose words stand in this source, in the order they appear.',
+        resolve: async (source, args, context) => paginate(await context.loaders.statementIdsBySourceId.load(source.id), args),
+      },
+      StatementConnection,
+    ),
+  }),
+});
+
+builder.queryFields((t) => ({
+  sources: t.connection(
+    {
+      type: SourceRef,
+      description: 'All sources, in the order they were added.',
+      resolve: (_root, args, context) => paginate(context.kb.orderedIds.sources, args),
+    },
+    SourceConnection,
+  ),
+  source: t.field({
+    type: SourceRef,
+    nullable: true,
+    description: 'One source by global id or slug. A NOT_FOUND error when nothing matches.',
+    args: lookupArgs('Source'),
+    resolve: (_root, args, context) => resolveLookup('Source', args, context),
+  }),
+}));

@@ -1,0 +1,145 @@
+import { builder } from '../builder.js';
+import type { MentionRecord, StatementRecord } from '../kb/records.js';
+import { PartialDateRef } from './dates.js';
+import { EntityRef, loadEntity } from './entity.js';
+import { EventRef } from './event.js';
+import { EvidenceRef } from './evidence.js';
+import { lookupArgs, resolveLookup } from './lookup.js';
+import { paginate } from './pagination.js';
+import { PersonRef } from './person.js';
+import { SourceRef } from './source.js';
+
+export const StatementKindEnum = builder.enumType('StatementKind', {
+  description: 'Whether the source prints the speaker\'s own words or reports them.',
+  values: {
+    QUOTE: { description: 'The speaker\'s words, inside quotation marks in the source.' },
+    PARAPHRASE: { description: 'Reported speech or an attributed claim: what the source says the speaker said, in the source\'s words.' },
+  } as const,
+});
+
+export const StatementRef = builder.loadableNodeRef('Statement', {
+  id: { resolve: (statement: StatementRecord) => statement.id },
+  load: (ids: string[], context) => Promise.resolve(context.kb.statementsByIds(ids)),
+});
+
+export const StatementConnection = builder.connectionObject(
+  { type: StatementRef, name: 'StatementConnection', description: 'A page of statements.' },
+  { name: 'StatementEdge', description: 'A statement on a page, with its cursor.' },
+);
+
+const MentionRef = builder.objectRef<MentionRecord>('Mention');
+MentionRef.implement({
+  description: 'A reference to an entity inside a statement, with the words that make it ("Daesh", "the secretary").',
+  fields: (t) => ({
+    entity: t.field({ type: EntityRef, description: 'The entity referred to.', resolve: (mention, _args, context) => loadEntity(context, mention.entityId) }),
+    evidence: t.field({ type: EvidenceRef, description: 'The words that refer to the entity.', resolve: (mention) => mention.evidence }),
+  }),
+});
+
+type AudienceRecord = NonNullable<StatementRecord['audience']>;
+const AudienceRef = builder.objectRef<AudienceRecord>('Audience');
+AudienceRef.implement({
+  description: 'Who a statement was addressed to, as the source says.',
+  fields: (t) => ({
+    description: t.exposeString('description', { description: 'The audience in the source\'s words ("some reporters", "world leaders").' }),
+    members: t.field({
+      type: [EntityRef],
+      description: 'The persons, organizations or countries in the audience that the knowledge base knows; may be empty.',
+      resolve: (audience, _args, context) => Promise.all(audience.entityIds.map((id) => loadEntity(context, id))),
+    }),
+    evidence: t.field({ type: EvidenceRef, description: 'The words that name the audience.', resolve: (audience) => audience.evidence }),
+  }),
+});
+
+StatementRef.implement({
+  description:
+    'Something a person said, as a source reports it: a direct quote or an attributed paraphrase. ' +
+    'A quote split by an attribution ("…,” he said. “…”) is stored as one statement per quoted part, linked by `continues`/`continuedBy`.',
+  fields: (t) => ({
+    slug: t.exposeString('id', { description: 'A readable, stable identifier, accepted by `statement(slug:)`.' }),
+    kind: t.expose('kind', { type: StatementKindEnum, description: 'QUOTE for words in quotation marks, PARAPHRASE for reported speech.' }),
+    text: t.exposeString('text', { description: 'The words exactly as the source prints them (for a quote, the words inside the quotation marks).' }),
+    speaker: t.field({
+      type: PersonRef,
+      nullable: true,
+      description: 'Who said it. An unnamed speaker ("a State Department official") is still a Person, with a null `name`; this is null only when the source attributes the words to nobody.',
+      resolve: (statement) => statement.speakerId,
+    }),
+    attribution: t.string({
+      description: 'The source\'s words that attribute the statement ("State Department spokesman John Kirby stated").',
+      resolve: (statement) => statement.attribution.text,
+    }),
+    attributionEvidence: t.field({ type: EvidenceRef, description: 'Where the attribution stands in the source.', resolve: (statement) => statement.attribution }),
+    relayedBy: t.field({
+      type: EntityRef,
+      nullable: true,
+      description: 'Who or what passed the words on, when that is not the speaker: a spokesman, a press release (an Event), a newspaper.',
+      resolve: (statement, _args, context) => (statement.relayedById ? loadEntity(context, statement.relayedById) : null),
+    }),
+    event: t.field({
+      type: EventRef,
+      nullable: true,
+      description: 'The event at which the words were said or issued, when the source places them.',
+      resolve: (statement) => statement.saidAtEventId ?? null,
+    }),
+    aboutEvents: t.field({ type: [EventRef], description: 'Events the statement is about.', resolve: (statement) => statement.aboutEventIds }),
+    date: t.field({
+      type: PartialDateRef,
+      nullable: true,
+      description: 'When it was said, as precisely as known; null when the source gives no date.',
+      resolve: (statement) => statement.date,
+    }),
+    audience: t.field({ type: AudienceRef, nullable: true, description: 'Who it was addressed to, when the source says.', resolve: (statement) => statement.audience }),
+    mentions: t.field({ type: [MentionRef], description: 'The entities the statement refers to, each with the referring words.', resolve: (statement) => statement.mentions }),
+    continues: t.field({
+      type: StatementRef,
+      nullable: true,
+      description: 'For the later part of a quote split by an attribution: the part it continues.',
+      resolve: (statement) => statement.continuesId ?? null,
+    }),
+    continuedBy: t.field({
+      type: [StatementRef],
+      description: 'Later parts of the same split quote that continue this one.',
+      resolve: (statement, _args, context) => context.loaders.continuationIdsByStatementId.load(statement.id),
+    }),
+    source: t.field({ type: SourceRef, description: 'The source that reports the statement.', resolve: (statement) => statement.evidence.sourceId }),
+    evidence: t.field({ type: EvidenceRef, description: 'Where the statement\'s words stand in the source.', resolve: (statement) => statement.evidence }),
+  }),
+});
+
+builder.interfaceFields(EntityRef, (t) => ({
+  mentionedIn: t.connection(
+    {
+      type: StatementRef,
+      description: 'Statements that mention this entity, in source order.',
+      resolve: async (entity, args, context) => paginate(await context.loaders.statementIdsByMentionedId.load(entity.id), args),
+    },
+    StatementConnection,
+  ),
+  relayedStatements: t.connection(
+    {
+      type: StatementRef,
+      description: 'Statements by others that this entity passed on: a spokesman reporting his principal, a press release, a newspaper.',
+      resolve: async (entity, args, context) => paginate(await context.loaders.statementIdsByRelayerId.load(entity.id), args),
+    },
+    StatementConnection,
+  ),
+}));
+
+builder.queryFields((t) => ({
+  statements: t.connection(
+    {
+      type: StatementRef,
+      description: 'All statements, in source order.',
+      resolve: (_root, args, context) => paginate(context.kb.orderedIds.statements, args),
+    },
+    StatementConnection,
+  ),
+  statement: t.field({
+    type: StatementRef,
+    nullable: true,
+    description: 'One statement by global id or slug. A NOT_FOUND error when nothing matches.',
+    args: lookupArgs('Statement'),
+    resolve: (_root, args, context) => resolveLookup('Statement', args, context),
+  }),
+}));

@@ -1,0 +1,55 @@
+/** Shared test helpers: the real knowledge base, a server built the way production builds it, and a typed way to query it. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
+import { loadKnowledgeBase } from '../src/kb/load.js';
+import { createServer, type NewsgraphYoga } from '../src/yoga.js';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const dataDir = path.join(projectRoot, 'data');
+
+let kbPromise: Promise<KnowledgeBase> | undefined;
+
+/** The real dataset, loaded once per test file. */
+export function loadDataset(): Promise<KnowledgeBase> {
+  kbPromise ??= loadKnowledgeBase(dataDir);
+  return kbPromise;
+}
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  extensions?: Record<string, unknown>;
+}
+
+export async function createTestServer(kb?: KnowledgeBase): Promise<NewsgraphYoga> {
+  return createServer({ kb: kb ?? (await loadDataset()), logging: false });
+}
+
+/** Runs a query through the real HTTP pipeline (`yoga.fetch`, no socket). */
+export async function query<T = any>(yoga: NewsgraphYoga, document: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+  const response = await yoga.fetch('http://newsgraph.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query: document, variables }),
+  });
+  const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
+  return { status: response.status, ...body };
+}
+
+/** Like `query`, but fails the test on any error and returns the data. */
+export async function queryData<T = any>(yoga: NewsgraphYoga, document: string, variables?: Record<string, unknown>): Promise<T> {
+  const result = await query<T>(yoga, document, variables);
+  if (result.errors?.length || result.status !== 200) {
+    throw new Error(`Query failed with status ${result.status}: ${JSON.stringify(result.errors)}`);
+  }
+  return result.data as T;
+}
+
+/** The ids of the records in a data file, in file order. */
+export async function recordIds(file: string): Promise<string[]> {
+  const { readFile } = await import('node:fs/promises');
+  const records = JSON.parse(await readFile(path.join(dataDir, file), 'utf8')) as { id: string }[];
+  return records.map((r) => r.id);
+}
