@@ -4,7 +4,7 @@
  */
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
-import { createYoga, maskError as yogaMaskError, useReadinessCheck, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
+import { createLogger, createYoga, maskError as yogaMaskError, useReadinessCheck, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
 import { initContextCache } from '@pothos/core';
 import { createContext, type Context } from './context.js';
 import { ErrorCode } from './errors.js';
@@ -16,12 +16,14 @@ export interface ServerOptions {
   kb: KnowledgeBase;
   /** Include original messages of unexpected errors in responses (never in production). */
   exposeErrorDetails?: boolean;
+  /** A log level, false for silence, or a logger; defaults to 'info'. */
   logging?: YogaServerOptions<object, Context>['logging'];
 }
 
 export type NewsgraphYoga = YogaServerInstance<object, Context>;
 
-export function createServer({ kb, exposeErrorDetails = false, logging = true }: ServerOptions): NewsgraphYoga {
+export function createServer({ kb, exposeErrorDetails = false, logging = 'info' }: ServerOptions): NewsgraphYoga {
+  const logger = typeof logging === 'object' ? logging : createLogger(logging === true ? 'info' : logging === false ? 'silent' : logging);
   return createYoga<object, Context>({
     schema,
     context: () => ({ ...initContextCache(), ...createContext(kb) }),
@@ -29,18 +31,26 @@ export function createServer({ kb, exposeErrorDetails = false, logging = true }:
     healthCheckEndpoint: '/health',
     landingPage: false,
     batching: false,
-    logging,
+    logging: logger,
     graphiql: { title: 'newsgraph · GraphiQL', defaultQuery: exampleQuery },
     renderGraphiQL,
     maskedErrors: {
       isDev: exposeErrorDetails,
       maskError(error, message, isDev) {
         const masked = yogaMaskError(error, message, isDev);
-        if (masked instanceof GraphQLError && masked.extensions.code === undefined) {
-          return new GraphQLError(masked.message, {
-            nodes: masked.nodes,
-            path: masked.path,
-            extensions: { ...masked.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR },
+        if (masked !== error) {
+          // The client sees only "Unexpected error."; the operator needs the real cause.
+          logger.error('Unexpected error while serving a request (masked in the response):', error);
+          return masked;
+        }
+        // graphql-js raises errors for bad variable values without a code; they are the client's input.
+        if (error instanceof GraphQLError && error.extensions.code === undefined) {
+          return new GraphQLError(error.message, {
+            nodes: error.nodes,
+            source: error.source,
+            positions: error.positions,
+            path: error.path,
+            extensions: { ...error.extensions, code: ErrorCode.BAD_USER_INPUT },
           });
         }
         return masked;

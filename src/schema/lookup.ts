@@ -1,19 +1,13 @@
 /** The `(id:, slug:)` arguments shared by the singular root lookups (`person`, `event`, …). */
-import { builder } from '../builder.js';
+import { builder, decodeGlobalId } from '../builder.js';
 import type { Context } from '../context.js';
 import { badUserInput, notFound } from '../errors.js';
 import type { RecordKind } from '../kb/knowledge-base.js';
-import { decodeGlobalId } from '../builder.js';
 
 export interface LookupArgs {
   id?: string | null;
   slug?: string | null;
 }
-
-export const LookupArgsDescription = {
-  id: 'The global id (from any `id` field). Give either `id` or `slug`.',
-  slug: 'The readable slug, such as "john-kerry". Give either `id` or `slug`.',
-} as const;
 
 export function lookupArgs(kind: RecordKind) {
   return builder.args((t) => ({
@@ -27,7 +21,7 @@ const exampleSlug: Record<RecordKind, string> = {
   Country: 'canada',
   Organization: 'nato',
   Event: 'paris-attacks',
-  Statement: 's16',
+  Statement: 'stoltenberg-calm-de-escalation',
   Source: 'kerry-to-nato-ante-up',
 };
 
