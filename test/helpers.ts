@@ -1,4 +1,5 @@
 /** Shared test helpers: the real knowledge base, a server built the way production builds it, and a typed way to query it. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
@@ -52,4 +53,13 @@ export async function recordIds(file: string): Promise<string[]> {
   const { readFile } = await import('node:fs/promises');
   const records = JSON.parse(await readFile(path.join(dataDir, file), 'utf8')) as { id: string }[];
   return records.map((r) => r.id);
+}
+
+/**
+ * Runs a TypeScript entry point (`src/index.ts`, a script) in its own Node process with tsx's loader.
+ * One process, not tsx's wrapper plus a child, so a signal or kill reaches the program itself and
+ * nothing is left running after a test.
+ */
+export function spawnScript(args: string[], env: NodeJS.ProcessEnv): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: projectRoot, env });
 }

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from './helpers.js';
+import { spawnScript } from './helpers.js';
 
 interface RunningServer {
   process: ChildProcessWithoutNullStreams;
@@ -12,10 +11,7 @@ interface RunningServer {
 
 /** Starts `src/index.ts` the way `npm start` does, on a free port, and waits until it listens. */
 async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const child = spawn(path.join(projectRoot, 'node_modules/.bin/tsx'), ['src/index.ts'], {
-    cwd: projectRoot,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
-  });
+  const child = spawnScript(['src/index.ts'], { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

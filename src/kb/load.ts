@@ -60,8 +60,11 @@ function lineAndColumn(text: string, offset: number): string {
 }
 
 function describeJsonSyntaxError(text: string, error: SyntaxError): string {
+  if (text.trim() === '') return 'file is empty (expected an array of records)';
   const position = /position (\d+)/.exec(error.message);
-  const where = position ? ` at ${lineAndColumn(text, Number(position[1]))}` : '';
+  // V8 gives no position when the text stops short ("Unexpected end of JSON input"): the problem is at the end.
+  const offset = position ? Number(position[1]) : /end of JSON input/.test(error.message) ? text.length : undefined;
+  const where = offset === undefined ? '' : ` at ${lineAndColumn(text, offset)}`;
   return `not valid JSON${where}: ${error.message}`;
 }
 
@@ -85,6 +88,8 @@ async function readAndParse(dataDir: string): Promise<ParsedFiles> {
       continue;
     }
     hash.update(`${file}\0${text}\0`);
+    // Editors on some systems save a byte-order mark; it carries no meaning in JSON, so it is not an error.
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     let json: unknown;
     try {
       json = JSON.parse(text);

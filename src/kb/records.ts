@@ -59,7 +59,8 @@ export const partialDateSchema = z
       return;
     }
     const [year, month = 1, day = 1] = date.value.split('-').map(Number);
-    const asDate = new Date(Date.UTC(year!, month - 1, day));
+    const asDate = new Date(0);
+    asDate.setUTCFullYear(year!, month - 1, day); // not Date.UTC, which maps years 0-99 to 1900-1999
     if (asDate.getUTCMonth() !== month - 1 || asDate.getUTCDate() !== day) {
       ctx.addIssue({ code: 'custom', path: ['value'], message: `"${date.value}" is not a calendar date` });
     }
