@@ -8,6 +8,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError, Kind } from 'graphql';
 import type { Context } from './context.js';
 import { badUserInput } from './errors.js';
+import { loadNode } from './schema/node-loading.js';
 
 const globalIdPattern = /^[A-Za-z]+:[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -25,6 +26,11 @@ export function decodeGlobalId(globalId: string): { typename: string; id: string
   }
   const [typename, id] = decoded.split(':') as [string, string];
   return { typename, id };
+}
+
+/** Whether a decoded global id names a record of its type in the knowledge base. */
+function names(context: Context, id: { typename: string; id: string }): boolean {
+  return context.kb.kindOf(id.id) === id.typename;
 }
 
 function parseCalendarDate(value: unknown): string {
@@ -70,11 +76,15 @@ export const builder = new SchemaBuilder<{
       description: 'Fetches any object by its global id. Null when the id is well formed but names nothing.',
       nullable: true,
       args: { id: { description: 'A global id, as returned in any `id` field.' } },
+      // Relay convention: an id that names nothing is null, not an error.
+      resolve: (_root, { id }, context, _info, resolveNode) => (names(context, id) ? resolveNode(id) : null),
     },
     nodesQueryOptions: {
       description: 'Fetches several objects by global id, in the order given; null for each id that names nothing.',
       nullable: { list: false, items: true },
       args: { ids: { description: 'Global ids, as returned in any `id` field.' } },
+      // Not the plugin's resolveNodes callback: it always loads every id given, known or not.
+      resolve: (_root, { ids }, context) => ids.map((id) => (names(context, id) ? loadNode(context, id.id) : null)),
     },
     firstArgOptions: { description: 'How many items to return from the start (1 to 100; 20 when neither `first` nor `last` is given).' },
     afterArgOptions: { description: 'Return items after this cursor.' },

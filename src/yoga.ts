@@ -3,8 +3,8 @@
  * masking and health endpoints. Tests import this and call `yoga.fetch`; `src/index.ts` only listens.
  */
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError } from 'graphql';
-import { createLogger, createYoga, maskError as yogaMaskError, useReadinessCheck, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { createLogger, createYoga, isAsyncIterable, maskError as yogaMaskError, type Plugin, useReadinessCheck, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
 import { initContextCache } from '@pothos/core';
 import { createContext, type Context } from './context.js';
 import { ErrorCode } from './errors.js';
@@ -21,6 +21,21 @@ export interface ServerOptions {
 }
 
 export type NewsgraphYoga = YogaServerInstance<object, Context>;
+
+/**
+ * Adds `extensions.dataset` (version and load time) to every response, errors included, so clients
+ * and caches can tell when the knowledge changed.
+ */
+function useDatasetExtension(kb: KnowledgeBase): Plugin {
+  const dataset = { version: kb.info.version, loadedAt: kb.info.loadedAt.toISOString() };
+  const withDataset = (result: ExecutionResult): ExecutionResult => ({ ...result, extensions: { ...result.extensions, dataset } });
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result)) setResult(result.map(withDataset));
+      else if (!isAsyncIterable(result)) setResult(withDataset(result));
+    },
+  };
+}
 
 export function createServer({ kb, exposeErrorDetails = false, logging = 'info' }: ServerOptions): NewsgraphYoga {
   const logger = typeof logging === 'object' ? logging : createLogger(logging === true ? 'info' : logging === false ? 'silent' : logging);
@@ -57,6 +72,7 @@ export function createServer({ kb, exposeErrorDetails = false, logging = 'info' 
       },
     },
     plugins: [
+      useDatasetExtension(kb),
       useReadinessCheck({
         endpoint: '/ready',
         check: ({ fetchAPI }) =>

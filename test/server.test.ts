@@ -66,6 +66,7 @@ describe('the HTTP server', () => {
     expect(response.headers.get('content-type')).toContain('application/graphql-response+json');
     expect(await response.json()).toEqual({
       data: { person: { name: 'Jens Stoltenberg', roles: [{ title: 'Secretary General', organization: { name: 'NATO' } }] } },
+      extensions: { dataset: { version: expect.stringMatching(/^[0-9a-f]{16}$/), loadedAt: expect.any(String) } },
     });
   });
 

@@ -16,6 +16,7 @@ import type {
   SourceRecord,
   StatementRecord,
 } from './records.js';
+import { Finder } from './filters.js';
 
 export type EntityKind = 'Person' | 'Country' | 'Organization' | 'Event' | 'Statement';
 export type RecordKind = EntityKind | 'Source';
@@ -81,6 +82,10 @@ const noIds: readonly string[] = Object.freeze([]);
 
 export class KnowledgeBase {
   readonly info: DatasetInfo;
+  /** The validated records, for indexes derived from the whole knowledge base (search, the entity graph). */
+  readonly records: Readonly<RecordsByCollection>;
+  /** Filtering and ordering of the root collections. */
+  readonly find: Finder;
   /** Ids of each collection in file order: the default order of the root connections. */
   readonly orderedIds: Readonly<Record<keyof RecordsByCollection, readonly string[]>>;
 
@@ -110,6 +115,14 @@ export class KnowledgeBase {
 
   constructor(records: RecordsByCollection, info: DatasetInfo) {
     this.info = info;
+    // Statements are kept in the order their words appear in the sources (sources in file order), so
+    // every statement list, from `statements` to a person's, reads in source order whatever the file order.
+    const sourceRank = new Map(records.sources.map((source, index) => [source.id, index]));
+    const statementsInSourceOrder = [...records.statements].sort(
+      (a, b) => sourceRank.get(a.evidence.sourceId)! - sourceRank.get(b.evidence.sourceId)! || a.evidence.start - b.evidence.start,
+    );
+    records = { ...records, statements: statementsInSourceOrder };
+    this.records = records;
     this.orderedIds = Object.freeze({
       sources: records.sources.map((r) => r.id),
       persons: records.persons.map((r) => r.id),
@@ -160,6 +173,8 @@ export class KnowledgeBase {
       for (const mention of statement.mentions) pushUnique(this.statementIdsByMentioned, mention.entityId, statement.id);
       pushUnique(this.statementIdsBySource, statement.evidence.sourceId, statement.id);
     }
+    // Last: the finder reads the relation indexes built above.
+    this.find = new Finder(records, this);
   }
 
   private register<R extends { id: string }>(records: R[], byId: Map<string, R>, kind: RecordKind): void {

@@ -19,7 +19,10 @@ import {
   type SourceRecord,
   type StatementRecord,
 } from './records.js';
+import { entityGraphFor } from './graph.js';
 import { KnowledgeBase, type EntityKind, type RecordsByCollection } from './knowledge-base.js';
+import { searchIndexFor } from './search.js';
+import { statisticsFor } from './stats.js';
 
 export interface DataProblem {
   /** The data file, relative to the data folder ("persons.json"). */
@@ -316,5 +319,10 @@ export async function loadKnowledgeBase(dataDir: string): Promise<KnowledgeBase>
   const complete = records as RecordsByCollection;
   const consistencyProblems = checkConsistency(complete);
   if (consistencyProblems.length > 0) throw new DataValidationError(resolvedDir, consistencyProblems);
-  return new KnowledgeBase(complete, { version: hash.slice(0, 16), loadedAt: new Date(), dataDir: resolvedDir });
+  const kb = new KnowledgeBase(complete, { version: hash.slice(0, 16), loadedAt: new Date(), dataDir: resolvedDir });
+  // Derived indexes are built now, at load, so no request pays for them.
+  searchIndexFor(kb);
+  entityGraphFor(kb);
+  statisticsFor(kb);
+  return kb;
 }

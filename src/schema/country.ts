@@ -1,9 +1,14 @@
 import { builder } from '../builder.js';
+import type { Context } from '../context.js';
 import { badUserInput, notFound } from '../errors.js';
+import type { CountryFilter } from '../kb/filters.js';
+import { inForceOn } from '../kb/indexes.js';
 import type { CountryRecord } from '../kb/records.js';
-import { EntityRef, registerEntityLoader } from './entity.js';
-import { EventConnection, EventRef, ParticipationRef } from './event.js';
-import { lookupArgs, resolveLookup } from './lookup.js';
+import { EntityRef } from './entity.js';
+import { EventConnection, EventRef, ParticipationRef, eventListArgs, eventPage } from './event.js';
+import { registerNodeLoader } from './node-loading.js';
+import { lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
+import { NameOrderEnum } from './ordering.js';
 import { MembershipRef, OrganizationRef } from './organization.js';
 import { paginate } from './pagination.js';
 import { PersonRef, RoleRef } from './person.js';
@@ -12,12 +17,28 @@ export const CountryRef = builder.loadableNodeRef('Country', {
   id: { resolve: (country: CountryRecord) => country.id },
   load: (ids: string[], context) => Promise.resolve(context.kb.countriesByIds(ids)),
 });
-registerEntityLoader('Country', CountryRef);
+registerNodeLoader('Country', CountryRef);
 
 export const CountryConnection = builder.connectionObject(
   { type: CountryRef, name: 'CountryConnection', description: 'A page of countries.' },
   { name: 'CountryEdge', description: 'A country on a page, with its cursor.' },
 );
+
+export const CountryFilterInput = builder.inputType('CountryFilter', {
+  description: 'Conditions on countries. Every condition given must hold (they combine with AND); text matching ignores case and accents.',
+  fields: (t) => ({
+    name: t.string({ required: false, description: 'Words that start words of the name, an alias or an ISO code ("united", "U.S.", "CAN").' }),
+    memberOf: t.id({ required: false, description: 'Only members of this organization (global id or slug).' }),
+  }),
+});
+
+function toCountryFilter(input: (typeof CountryFilterInput)['$inferInput'] | null | undefined, context: Context): CountryFilter {
+  if (!input) return {};
+  return {
+    name: requireWords(input.name, 'filter.name'),
+    memberOfId: input.memberOf != null ? resolveReference(input.memberOf, ['Organization'], 'filter.memberOf', context) : undefined,
+  };
+}
 
 CountryRef.implement({
   description: 'A country: where events happen, whose officials speak, which alliances it belongs to.',
@@ -27,8 +48,10 @@ CountryRef.implement({
     isoAlpha3: t.exposeString('isoAlpha3', { description: 'The ISO 3166-1 alpha-3 code ("CAN").' }),
     roles: t.field({
       type: [RoleRef],
-      description: 'Offices held for this country, each with the person holding it.',
-      resolve: (country, _args, context) => context.loaders.roleHoldingsByCountryId.load(country.id),
+      description: 'Offices held for this country, each with the person holding it; with `asOf`, only those held on that day.',
+      args: { asOf: t.arg({ type: 'Date', required: false, description: 'Only roles in force on this day (a start or end the source does not give counts as open).' }), },
+      resolve: async (country, { asOf }, context) =>
+        (await context.loaders.roleHoldingsByCountryId.load(country.id)).filter(({ role }) => asOf == null || inForceOn(asOf, role.start, role.end)),
     }),
     people: t.field({
       type: [PersonRef],
@@ -42,14 +65,19 @@ CountryRef.implement({
     }),
     memberships: t.field({
       type: [MembershipRef],
-      description: 'The alliances and coalitions this country is a member of.',
-      resolve: (country, _args, context) => context.loaders.membershipsByCountryId.load(country.id),
+      description: 'The alliances and coalitions this country is a member of; with `asOf`, only memberships on that day.',
+      args: { asOf: t.arg({ type: 'Date', required: false, description: 'Only memberships in force on this day (a start or end the source does not give counts as open).' }), },
+      resolve: async (country, { asOf }, context) =>
+        (await context.loaders.membershipsByCountryId.load(country.id)).filter(
+          ({ membership }) => asOf == null || inForceOn(asOf, membership.start, membership.end),
+        ),
     }),
     events: t.connection(
       {
         type: EventRef,
-        description: 'Events that took place in this country.',
-        resolve: async (country, args, context) => paginate(await context.loaders.eventIdsByCountryId.load(country.id), args),
+        description: 'Events that took place in this country (in file order unless `orderBy` says otherwise).',
+        args: eventListArgs,
+        resolve: async (country, args, context) => eventPage(args, context, await context.loaders.eventIdsByCountryId.load(country.id)),
       },
       EventConnection,
     ),
@@ -65,8 +93,12 @@ builder.queryFields((t) => ({
   countries: t.connection(
     {
       type: CountryRef,
-      description: 'All countries, in the order of the data file.',
-      resolve: (_root, args, context) => paginate(context.kb.orderedIds.countries, args),
+      description: 'All countries meeting `filter`, in the order of the data file unless `orderBy` says otherwise.',
+      args: {
+        filter: t.arg({ type: CountryFilterInput, required: false, description: 'Conditions the countries must meet.' }),
+        orderBy: t.arg({ type: NameOrderEnum, required: true, defaultValue: 'FILE_ORDER', description: 'The order of the countries.' }),
+      },
+      resolve: (_root, args, context) => paginate(context.kb.find.countries(toCountryFilter(args.filter, context), args.orderBy), args),
     },
     CountryConnection,
   ),

@@ -1,4 +1,5 @@
 import { builder } from '../builder.js';
+import { spanOf } from '../kb/indexes.js';
 import type { PartialDate } from '../kb/records.js';
 
 export const DatePrecisionEnum = builder.enumType('DatePrecision', {
@@ -21,21 +22,6 @@ export const DateQualifierEnum = builder.enumType('DateQualifier', {
 
 const monthNames = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-function lastDayOfMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-/** The first and last calendar day a partial date can stand for. */
-export function dateBounds(date: PartialDate): { earliest: string; latest: string } {
-  const [year, month, day] = date.value.split('-').map(Number) as [number, number?, number?];
-  const pad = (n: number) => String(n).padStart(2, '0');
-  if (date.precision === 'YEAR') return { earliest: `${year}-01-01`, latest: `${year}-12-31` };
-  if (date.precision === 'MONTH') {
-    return { earliest: `${year}-${pad(month!)}-01`, latest: `${year}-${pad(month!)}-${pad(lastDayOfMonth(year, month!))}` };
-  }
-  return { earliest: `${year}-${pad(month!)}-${pad(day!)}`, latest: `${year}-${pad(month!)}-${pad(day!)}` };
-}
-
 /** "1 December 2015", "December 2015", "before 1 December 2015": the date as precisely as it is known. */
 export function formatPartialDate(date: PartialDate): string {
   const [year, month, day] = date.value.split('-').map(Number) as [number, number?, number?];
@@ -56,8 +42,8 @@ export const PartialDateRef = builder.objectRef<PartialDate>('PartialDate').impl
       description: 'True when we worked the date out from context (the text says "Tuesday" but never the year); false when the text states it.',
     }),
     note: t.exposeString('note', { nullable: true, description: 'How an inferred date was worked out, or other caveats.' }),
-    earliest: t.field({ type: 'Date', description: 'The first calendar day the date can stand for (ignoring the qualifier).', resolve: (date) => dateBounds(date).earliest }),
-    latest: t.field({ type: 'Date', description: 'The last calendar day the date can stand for (ignoring the qualifier).', resolve: (date) => dateBounds(date).latest }),
+    earliest: t.field({ type: 'Date', description: 'The first calendar day the date can stand for (ignoring the qualifier).', resolve: (date) => spanOf(date).earliest }),
+    latest: t.field({ type: 'Date', description: 'The last calendar day the date can stand for (ignoring the qualifier).', resolve: (date) => spanOf(date).latest }),
     text: t.string({ description: 'The date in words, as precisely as it is known: "1 December 2015", "November 2015", "before 1 December 2015".', resolve: formatPartialDate }),
   }),
 });

@@ -4,31 +4,18 @@
  * so every type file can use it at load time; fields that link entities to statements are added in
  * `statement.ts`.
  */
-import type DataLoader from 'dataloader';
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
-import type { EntityKind } from '../kb/knowledge-base.js';
 import type { CountryRecord, EventRecord, OrganizationRecord, PersonRecord } from '../kb/records.js';
+import { loadNode } from './node-loading.js';
 
 export type EntityRecord = PersonRecord | CountryRecord | OrganizationRecord | EventRecord;
 
-interface EntityLoaderSource {
-  getDataloader(context: Context): DataLoader<string, unknown>;
-}
-
-const loaderSourceByKind = new Map<EntityKind, EntityLoaderSource>();
-
-/** Lets `loadEntity` reach the per-request loader of a kind; each type file registers its own. */
-export function registerEntityLoader(kind: EntityKind, source: EntityLoaderSource): void {
-  loaderSourceByKind.set(kind, source);
-}
+const entityKinds = ['Person', 'Country', 'Organization', 'Event'] as const;
 
 /** Loads any entity by id through the per-request loader of its kind, so loads batch across kinds too. */
 export function loadEntity(context: Context, id: string): Promise<EntityRecord> {
-  const kind = context.kb.kindOf(id);
-  const source = kind && kind !== 'Source' ? loaderSourceByKind.get(kind) : undefined;
-  if (!source) return Promise.reject(new Error(`"${id}" is not an entity id`));
-  return source.getDataloader(context).load(id) as Promise<EntityRecord>;
+  return loadNode(context, id, entityKinds) as Promise<EntityRecord>;
 }
 
 export const EntityRef = builder.interfaceRef<EntityRecord>('Entity');
@@ -41,7 +28,9 @@ EntityRef.implement({
     slug: t.exposeString('id', { description: 'A readable, stable identifier such as "john-kerry", accepted by the typed lookups (`person(slug:)`).' }),
     name: t.string({
       nullable: true,
-      description: 'The name the source uses. Null only for a person the source does not name; use `displayName` for a label that is always present.',
+      description:
+        'The name. It is the source\'s, except that a well-known person the source names only in part gets the full name (the source\'s forms are in `aliases`, and `description` says so). ' +
+        'Null only for a person the source does not name; use `displayName` for a label that is always present.',
       resolve: (entity) => entity.name,
     }),
     displayName: t.string({

@@ -1,13 +1,17 @@
 import { builder } from '../builder.js';
+import type { Context } from '../context.js';
+import type { EventFilter, EventOrder } from '../kb/filters.js';
 import type { EventParticipation } from '../kb/knowledge-base.js';
 import type { EventRecord, LocationRecord } from '../kb/records.js';
 import { CountryRef } from './country.js';
 import { PartialDateRef } from './dates.js';
-import { EntityRef, loadEntity, registerEntityLoader } from './entity.js';
+import { EntityRef, loadEntity } from './entity.js';
 import { EvidenceRef } from './evidence.js';
-import { lookupArgs, resolveLookup } from './lookup.js';
-import { paginate } from './pagination.js';
-import { StatementConnection, StatementRef } from './statement.js';
+import { dateRange, lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
+import { registerNodeLoader } from './node-loading.js';
+import { EventOrderEnum } from './ordering.js';
+import { paginate, type ConnectionArgs } from './pagination.js';
+import { StatementConnection, StatementRef, statementListArgs, statementPage } from './statement.js';
 
 export const EventKindEnum = builder.enumType('EventKind', {
   description: 'What sort of happening an event is.',
@@ -29,12 +33,51 @@ export const EventRef = builder.loadableNodeRef('Event', {
   id: { resolve: (event: EventRecord) => event.id },
   load: (ids: string[], context) => Promise.resolve(context.kb.eventsByIds(ids)),
 });
-registerEntityLoader('Event', EventRef);
+registerNodeLoader('Event', EventRef);
 
 export const EventConnection = builder.connectionObject(
   { type: EventRef, name: 'EventConnection', description: 'A page of events.' },
   { name: 'EventEdge', description: 'An event on a page, with its cursor.' },
 );
+
+export const EventFilterInput = builder.inputType('EventFilter', {
+  description: 'Conditions on events. Every condition given must hold (they combine with AND); text matching ignores case and accents.',
+  fields: (t) => ({
+    name: t.string({ required: false, description: 'Words that start words of the name or an alias ("nato meeting", "summit").' }),
+    kind: t.field({ type: EventKindEnum, required: false, description: 'Only events of this kind.' }),
+    from: t.field({ type: 'Date', required: false, description: 'Only events that can have happened (at least partly) on or after this day.' }),
+    to: t.field({ type: 'Date', required: false, description: 'Only events that can have happened (at least partly) on or before this day.' }),
+    country: t.id({ required: false, description: 'Only events that took place in this country (global id or slug).' }),
+    city: t.string({ required: false, description: 'Only events that took place in this city ("brussels").' }),
+    participant: t.id({ required: false, description: 'Only events this person, organization or country took part in (global id or slug).' }),
+  }),
+});
+
+/** The `filter` and `orderBy` arguments of every event connection. */
+export const eventListArgs = builder.args((t) => ({
+  filter: t.field({ type: EventFilterInput, required: false, description: 'Conditions the events must meet.' }),
+  orderBy: t.field({ type: EventOrderEnum, required: true, defaultValue: 'FILE_ORDER', description: 'The order of the events.' }),
+}));
+
+type EventFilterArg = NonNullable<(typeof EventFilterInput)['$inferInput']>;
+
+function toEventFilter(input: EventFilterArg | null | undefined, context: Context): EventFilter {
+  if (!input) return {};
+  return {
+    name: requireWords(input.name, 'filter.name'),
+    kinds: input.kind != null ? [input.kind] : undefined,
+    ...dateRange(input),
+    countryId: input.country != null ? resolveReference(input.country, ['Country'], 'filter.country', context) : undefined,
+    city: requireWords(input.city, 'filter.city'),
+    participantId:
+      input.participant != null ? resolveReference(input.participant, ['Person', 'Organization', 'Country'], 'filter.participant', context) : undefined,
+  };
+}
+
+/** One page of events meeting `filter`, in `orderBy` order, optionally within a relationship's events. */
+export function eventPage(args: ConnectionArgs & { filter?: EventFilterArg | null; orderBy: EventOrder }, context: Context, within?: readonly string[]) {
+  return paginate(context.kb.find.events(toEventFilter(args.filter, context), args.orderBy, within), args);
+}
 
 export const LocationRef = builder.objectRef<LocationRecord>('Location');
 LocationRef.implement({
@@ -95,8 +138,9 @@ EventRef.implement({
     statements: t.connection(
       {
         type: StatementRef,
-        description: 'Statements made at this event or about it, in source order.',
-        resolve: async (event, args, context) => paginate(await context.loaders.statementIdsByEventId.load(event.id), args),
+        description: 'Statements made at this event or about it, in source order unless `orderBy` says otherwise.',
+        args: statementListArgs,
+        resolve: async (event, args, context) => statementPage(args, context, await context.loaders.statementIdsByEventId.load(event.id)),
       },
       StatementConnection,
     ),
@@ -108,8 +152,9 @@ builder.queryFields((t) => ({
   events: t.connection(
     {
       type: EventRef,
-      description: 'All events, in the order of the data file.',
-      resolve: (_root, args, context) => paginate(context.kb.orderedIds.events, args),
+      description: 'All events meeting `filter`, in the order of the data file unless `orderBy` says otherwise.',
+      args: eventListArgs,
+      resolve: (_root, args, context) => eventPage(args, context),
     },
     EventConnection,
   ),

@@ -27,9 +27,10 @@ EvidenceRef.implement({
         args: { length: contextLength() },
         resolve: async (evidence, { length }, context) => {
           const { text } = await SourceRef.getDataloader(context).load(evidence.sourceId);
-          const from = Math.max(0, evidence.start - clamp(length));
-          const wordStart = from === 0 || /\s/.test(text[from - 1]!) ? from : text.indexOf(' ', from) + 1;
-          return text.slice(wordStart > 0 && wordStart <= evidence.start ? wordStart : evidence.start, evidence.start);
+          // Start where a word starts: at the window's edge if one does, else at the next word.
+          let from = Math.max(0, evidence.start - clamp(length));
+          while (from < evidence.start && from > 0 && !/\s/.test(text[from - 1]!)) from += 1;
+          return text.slice(from, evidence.start);
         },
       }),
       textAfter: t.string({
@@ -37,9 +38,10 @@ EvidenceRef.implement({
         args: { length: contextLength() },
         resolve: async (evidence, { length }, context) => {
           const { text } = await SourceRef.getDataloader(context).load(evidence.sourceId);
-          const to = Math.min(text.length, evidence.end + clamp(length));
-          const wordEnd = to === text.length || /\s/.test(text[to]!) ? to : text.lastIndexOf(' ', to);
-          return text.slice(evidence.end, Math.max(wordEnd, evidence.end));
+          // End where a word ends: at the window's edge if one does, else at the previous word's end.
+          let to = Math.min(text.length, evidence.end + clamp(length));
+          while (to > evidence.end && to < text.length && !/\s/.test(text[to]!)) to -= 1;
+          return text.slice(evidence.end, to);
         },
       }),
     };

@@ -7,5 +7,9 @@ import './organization.js';
 import './event.js';
 import './statement.js';
 import './source.js';
+import './timeline.js';
+import './stats.js';
+import './search.js';
+import './graph.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

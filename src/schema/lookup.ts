@@ -48,3 +48,37 @@ export function resolveLookup(kind: RecordKind, args: LookupArgs, context: Conte
   }
   return slug;
 }
+
+/**
+ * Resolves a filter argument that names a record by global id or slug to its slug. BAD_USER_INPUT
+ * when it names a record of another kind, NOT_FOUND when it names nothing.
+ */
+export function resolveReference(value: string, kinds: readonly RecordKind[], argumentName: string, context: Context): string {
+  let slug = value;
+  if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(value)) slug = decodeGlobalId(value).id;
+  const kind = context.kb.kindOf(slug);
+  const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+  if (kind === undefined) throw notFound(`"${argumentName}": nothing has the id or slug "${shown}"`, { argumentName });
+  if (!kinds.includes(kind)) {
+    throw badUserInput(`"${argumentName}" must name a ${kinds.join(' or ')}, but "${shown}" is a ${kind}`, { argumentName });
+  }
+  return slug;
+}
+
+/** Checks a free-text filter has something to match on. */
+export function requireWords(value: string | null | undefined, argumentName: string): string | undefined {
+  if (value == null) return undefined;
+  if (!/[\p{L}\p{N}]/u.test(value)) throw badUserInput(`"${argumentName}" must contain at least one letter or digit`, { argumentName });
+  if (value.length > 200) throw badUserInput(`"${argumentName}" must be at most 200 characters`, { argumentName });
+  return value;
+}
+
+/** Checks a from/to pair is in order. */
+export function dateRange(range: { from?: string | null; to?: string | null }): { from?: string; to?: string } {
+  const from = range.from ?? undefined;
+  const to = range.to ?? undefined;
+  if (from !== undefined && to !== undefined && from > to) {
+    throw badUserInput(`"from" (${from}) must not be after "to" (${to})`, { argumentName: 'from' });
+  }
+  return { from, to };
+}

@@ -1,12 +1,17 @@
 import { builder } from '../builder.js';
+import type { Context } from '../context.js';
+import type { OrganizationFilter } from '../kb/filters.js';
 import type { MembershipHolding } from '../kb/knowledge-base.js';
+import { inForceOn } from '../kb/indexes.js';
 import type { OrganizationRecord } from '../kb/records.js';
 import { CountryRef } from './country.js';
 import { PartialDateRef } from './dates.js';
-import { EntityRef, registerEntityLoader } from './entity.js';
+import { EntityRef } from './entity.js';
 import { ParticipationRef } from './event.js';
 import { EvidenceRef } from './evidence.js';
-import { lookupArgs, resolveLookup } from './lookup.js';
+import { registerNodeLoader } from './node-loading.js';
+import { lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
+import { NameOrderEnum } from './ordering.js';
 import { paginate } from './pagination.js';
 import { PersonRef, RoleRef } from './person.js';
 
@@ -26,12 +31,30 @@ export const OrganizationRef = builder.loadableNodeRef('Organization', {
   id: { resolve: (organization: OrganizationRecord) => organization.id },
   load: (ids: string[], context) => Promise.resolve(context.kb.organizationsByIds(ids)),
 });
-registerEntityLoader('Organization', OrganizationRef);
+registerNodeLoader('Organization', OrganizationRef);
 
 export const OrganizationConnection = builder.connectionObject(
   { type: OrganizationRef, name: 'OrganizationConnection', description: 'A page of organizations.' },
   { name: 'OrganizationEdge', description: 'An organization on a page, with its cursor.' },
 );
+
+export const OrganizationFilterInput = builder.inputType('OrganizationFilter', {
+  description: 'Conditions on organizations. Every condition given must hold (they combine with AND); text matching ignores case and accents.',
+  fields: (t) => ({
+    name: t.string({ required: false, description: 'Words that start words of the name or an alias ("daesh", "isil", "washington").' }),
+    kind: t.field({ type: OrganizationKindEnum, required: false, description: 'Only organizations of this kind.' }),
+    memberCountry: t.id({ required: false, description: 'Only organizations this country is a member of (global id or slug).' }),
+  }),
+});
+
+function toOrganizationFilter(input: (typeof OrganizationFilterInput)['$inferInput'] | null | undefined, context: Context): OrganizationFilter {
+  if (!input) return {};
+  return {
+    name: requireWords(input.name, 'filter.name'),
+    kinds: input.kind != null ? [input.kind] : undefined,
+    memberCountryId: input.memberCountry != null ? resolveReference(input.memberCountry, ['Country'], 'filter.memberCountry', context) : undefined,
+  };
+}
 
 export const MembershipRef = builder.objectRef<MembershipHolding>('Membership');
 
@@ -82,13 +105,21 @@ OrganizationRef.implement({
     }),
     members: t.field({
       type: [MembershipRef],
-      description: 'Member countries the source states or implies; may be fewer than `statedMemberCount`.',
-      resolve: (organization) => organization.memberships.map((membership) => ({ organizationId: organization.id, membership })),
+      description: 'Member countries the source states or implies (may be fewer than `statedMemberCount`); with `asOf`, only members on that day.',
+      args: { asOf: t.arg({ type: 'Date', required: false, description: 'Only memberships in force on this day (a start or end the source does not give counts as open).' }), },
+      resolve: (organization, { asOf }) =>
+        organization.memberships
+          .filter((membership) => asOf == null || inForceOn(asOf, membership.start, membership.end))
+          .map((membership) => ({ organizationId: organization.id, membership })),
     }),
     roles: t.field({
       type: [RoleRef],
-      description: 'Offices at this organization, each with the person holding it.',
-      resolve: (organization, _args, context) => context.loaders.roleHoldingsByOrganizationId.load(organization.id),
+      description: 'Offices at this organization, each with the person holding it; with `asOf`, only those held on that day.',
+      args: { asOf: t.arg({ type: 'Date', required: false, description: 'Only roles in force on this day (a start or end the source does not give counts as open).' }), },
+      resolve: async (organization, { asOf }, context) =>
+        (await context.loaders.roleHoldingsByOrganizationId.load(organization.id)).filter(
+          ({ role }) => asOf == null || inForceOn(asOf, role.start, role.end),
+        ),
     }),
     people: t.field({
       type: [PersonRef],
@@ -110,8 +141,12 @@ builder.queryFields((t) => ({
   organizations: t.connection(
     {
       type: OrganizationRef,
-      description: 'All organizations, in the order of the data file.',
-      resolve: (_root, args, context) => paginate(context.kb.orderedIds.organizations, args),
+      description: 'All organizations meeting `filter`, in the order of the data file unless `orderBy` says otherwise.',
+      args: {
+        filter: t.arg({ type: OrganizationFilterInput, required: false, description: 'Conditions the organizations must meet.' }),
+        orderBy: t.arg({ type: NameOrderEnum, required: true, defaultValue: 'FILE_ORDER', description: 'The order of the organizations.' }),
+      },
+      resolve: (_root, args, context) => paginate(context.kb.find.organizations(toOrganizationFilter(args.filter, context), args.orderBy), args),
     },
     OrganizationConnection,
   ),

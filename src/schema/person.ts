@@ -1,26 +1,62 @@
 import { builder } from '../builder.js';
+import type { Context } from '../context.js';
+import type { NameOrder, PersonFilter } from '../kb/filters.js';
 import type { RoleHolding } from '../kb/knowledge-base.js';
+import { inForceOn } from '../kb/indexes.js';
 import type { PersonRecord } from '../kb/records.js';
 import { CountryRef } from './country.js';
 import { PartialDateRef } from './dates.js';
-import { EntityRef, registerEntityLoader } from './entity.js';
+import { EntityRef } from './entity.js';
 import { ParticipationRef } from './event.js';
 import { EvidenceRef } from './evidence.js';
-import { lookupArgs, resolveLookup } from './lookup.js';
+import { registerNodeLoader } from './node-loading.js';
+import { lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
+import { NameOrderEnum } from './ordering.js';
 import { OrganizationRef } from './organization.js';
-import { paginate } from './pagination.js';
-import { StatementConnection, StatementRef } from './statement.js';
+import { paginate, type ConnectionArgs } from './pagination.js';
+import { StatementConnection, StatementRef, statementListArgs, statementPage } from './statement.js';
 
 export const PersonRef = builder.loadableNodeRef('Person', {
   id: { resolve: (person: PersonRecord) => person.id },
   load: (ids: string[], context) => Promise.resolve(context.kb.personsByIds(ids)),
 });
-registerEntityLoader('Person', PersonRef);
+registerNodeLoader('Person', PersonRef);
 
 export const PersonConnection = builder.connectionObject(
   { type: PersonRef, name: 'PersonConnection', description: 'A page of persons.' },
   { name: 'PersonEdge', description: 'A person on a page, with its cursor.' },
 );
+
+export const PersonFilterInput = builder.inputType('PersonFilter', {
+  description: 'Conditions on persons. Every condition given must hold (they combine with AND); text matching ignores case and accents.',
+  fields: (t) => ({
+    name: t.string({
+      required: false,
+      description: 'Words that start words of the name or an alias ("stephane dion", "stolt"); the label of an unnamed person counts as a name.',
+    }),
+    country: t.id({ required: false, description: 'Only persons holding an office for this country (global id or slug).' }),
+    organization: t.id({ required: false, description: 'Only persons holding an office at this organization (global id or slug).' }),
+    roleTitle: t.string({ required: false, description: 'Words that start words of an office title ("foreign minister", "secretary").' }),
+    isNamed: t.boolean({ required: false, description: 'true for persons the source names, false for unnamed speakers.' }),
+  }),
+});
+
+type PersonFilterArg = NonNullable<(typeof PersonFilterInput)['$inferInput']>;
+
+function toPersonFilter(input: PersonFilterArg | null | undefined, context: Context): PersonFilter {
+  if (!input) return {};
+  return {
+    name: requireWords(input.name, 'filter.name'),
+    countryId: input.country != null ? resolveReference(input.country, ['Country'], 'filter.country', context) : undefined,
+    organizationId: input.organization != null ? resolveReference(input.organization, ['Organization'], 'filter.organization', context) : undefined,
+    roleTitle: requireWords(input.roleTitle, 'filter.roleTitle'),
+    isNamed: input.isNamed ?? undefined,
+  };
+}
+
+function personPage(args: ConnectionArgs & { filter?: PersonFilterArg | null; orderBy: NameOrder }, context: Context) {
+  return paginate(context.kb.find.persons(toPersonFilter(args.filter, context), args.orderBy), args);
+}
 
 export const RoleRef = builder.objectRef<RoleHolding>('Role');
 
@@ -59,14 +95,17 @@ PersonRef.implement({
     isNamed: t.boolean({ description: 'False for a person the source does not name.', resolve: (person) => person.name !== null }),
     roles: t.field({
       type: [RoleRef],
-      description: 'The offices the source says the person holds.',
-      resolve: (person) => person.roles.map((role) => ({ personId: person.id, role })),
+      description: 'The offices the source says the person holds; with `asOf`, only those held on that day.',
+      args: { asOf: t.arg({ type: 'Date', required: false, description: 'Only roles in force on this day (a start or end the source does not give counts as open).' }), },
+      resolve: (person, { asOf }) =>
+        person.roles.filter((role) => asOf == null || inForceOn(asOf, role.start, role.end)).map((role) => ({ personId: person.id, role })),
     }),
     statements: t.connection(
       {
         type: StatementRef,
-        description: 'What the person said (quotes and paraphrases), in source order.',
-        resolve: async (person, args, context) => paginate(await context.loaders.statementIdsBySpeakerId.load(person.id), args),
+        description: 'What the person said (quotes and paraphrases), in source order unless `orderBy` says otherwise.',
+        args: statementListArgs,
+        resolve: async (person, args, context) => statementPage(args, context, await context.loaders.statementIdsBySpeakerId.load(person.id)),
       },
       StatementConnection,
     ),
@@ -82,8 +121,12 @@ builder.queryFields((t) => ({
   persons: t.connection(
     {
       type: PersonRef,
-      description: 'All persons, in the order of the data file.',
-      resolve: (_root, args, context) => paginate(context.kb.orderedIds.persons, args),
+      description: 'All persons meeting `filter`, in the order of the data file unless `orderBy` says otherwise.',
+      args: {
+        filter: t.arg({ type: PersonFilterInput, required: false, description: 'Conditions the persons must meet.' }),
+        orderBy: t.arg({ type: NameOrderEnum, required: true, defaultValue: 'FILE_ORDER', description: 'The order of the persons.' }),
+      },
+      resolve: (_root, args, context) => personPage(args, context),
     },
     PersonConnection,
   ),

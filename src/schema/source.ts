@@ -2,8 +2,9 @@ import { builder } from '../builder.js';
 import type { SourceRecord } from '../kb/records.js';
 import { PartialDateRef } from './dates.js';
 import { lookupArgs, resolveLookup } from './lookup.js';
+import { registerNodeLoader } from './node-loading.js';
 import { paginate } from './pagination.js';
-import { StatementConnection, StatementRef } from './statement.js';
+import { StatementConnection, StatementRef, statementListArgs, statementPage } from './statement.js';
 
 export const SourceKindEnum = builder.enumType('SourceKind', {
   description: 'What kind of document a source is.',
@@ -14,6 +15,7 @@ export const SourceRef = builder.loadableNodeRef('Source', {
   id: { resolve: (source: SourceRecord) => source.id },
   load: (ids: string[], context) => Promise.resolve(context.kb.sourcesByIds(ids)),
 });
+registerNodeLoader('Source', SourceRef);
 
 export const SourceConnection = builder.connectionObject(
   { type: SourceRef, name: 'SourceConnection', description: 'A page of sources.' },
@@ -38,8 +40,9 @@ SourceRef.implement({
     statements: t.connection(
       {
         type: StatementRef,
-        description: 'Statements whose words stand in this source, in the order they appear.',
-        resolve: async (source, args, context) => paginate(await context.loaders.statementIdsBySourceId.load(source.id), args),
+        description: 'Statements whose words stand in this source, in the order they appear unless `orderBy` says otherwise.',
+        args: statementListArgs,
+        resolve: async (source, args, context) => statementPage(args, context, await context.loaders.statementIdsBySourceId.load(source.id)),
       },
       StatementConnection,
     ),

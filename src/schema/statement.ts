@@ -1,11 +1,15 @@
 import { builder } from '../builder.js';
+import type { Context } from '../context.js';
+import type { StatementFilter, StatementOrder } from '../kb/filters.js';
 import type { MentionRecord, StatementRecord } from '../kb/records.js';
 import { PartialDateRef } from './dates.js';
 import { EntityRef, loadEntity } from './entity.js';
 import { EventRef } from './event.js';
 import { EvidenceRef } from './evidence.js';
-import { lookupArgs, resolveLookup } from './lookup.js';
-import { paginate } from './pagination.js';
+import { dateRange, lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
+import { StatementOrderEnum } from './ordering.js';
+import { paginate, type ConnectionArgs } from './pagination.js';
+import { registerNodeLoader } from './node-loading.js';
 import { PersonRef } from './person.js';
 import { SourceRef } from './source.js';
 
@@ -21,11 +25,65 @@ export const StatementRef = builder.loadableNodeRef('Statement', {
   id: { resolve: (statement: StatementRecord) => statement.id },
   load: (ids: string[], context) => Promise.resolve(context.kb.statementsByIds(ids)),
 });
+registerNodeLoader('Statement', StatementRef);
 
 export const StatementConnection = builder.connectionObject(
   { type: StatementRef, name: 'StatementConnection', description: 'A page of statements.' },
   { name: 'StatementEdge', description: 'A statement on a page, with its cursor.' },
 );
+
+export const StatementFilterInput = builder.inputType('StatementFilter', {
+  description: 'Conditions on statements. Every condition given must hold (they combine with AND); text matching ignores case and accents.',
+  fields: (t) => ({
+    speaker: t.id({ required: false, description: 'Only statements said by this person (global id or slug).' }),
+    mentions: t.id({ required: false, description: 'Only statements that mention this person, country, organization or event (global id or slug).' }),
+    event: t.id({ required: false, description: 'Only statements made at or about this event (global id or slug).' }),
+    relayedBy: t.id({ required: false, description: 'Only statements passed on by this person, organization or event (global id or slug).' }),
+    kind: t.field({ type: StatementKindEnum, required: false, description: 'Only quotes, or only paraphrases.' }),
+    from: t.field({
+      type: 'Date',
+      required: false,
+      description: 'Only statements that can have been made on or after this day (a statement without its own date is dated by its event).',
+    }),
+    to: t.field({ type: 'Date', required: false, description: 'Only statements that can have been made on or before this day.' }),
+    textContains: t.string({ required: false, description: 'Only statements whose text contains this phrase ("de-escalation", "stephane").' }),
+  }),
+});
+
+/** The `filter` and `orderBy` arguments of every statement connection. */
+export const statementListArgs = builder.args((t) => ({
+  filter: t.field({ type: StatementFilterInput, required: false, description: 'Conditions the statements must meet.' }),
+  orderBy: t.field({ type: StatementOrderEnum, required: true, defaultValue: 'SOURCE_ORDER', description: 'The order of the statements.' }),
+}));
+
+type StatementFilterArg = NonNullable<(typeof StatementFilterInput)['$inferInput']>;
+
+function toStatementFilter(input: StatementFilterArg | null | undefined, context: Context): StatementFilter {
+  if (!input) return {};
+  return {
+    speakerId: input.speaker != null ? resolveReference(input.speaker, ['Person'], 'filter.speaker', context) : undefined,
+    mentionedId: input.mentions != null ? resolveReference(input.mentions, ['Person', 'Country', 'Organization', 'Event'], 'filter.mentions', context) : undefined,
+    eventId: input.event != null ? resolveReference(input.event, ['Event'], 'filter.event', context) : undefined,
+    relayedById: input.relayedBy != null ? resolveReference(input.relayedBy, ['Person', 'Organization', 'Event'], 'filter.relayedBy', context) : undefined,
+    kinds: input.kind != null ? [input.kind] : undefined,
+    ...dateRange(input),
+    textContains: requireWords(input.textContains, 'filter.textContains'),
+  };
+}
+
+/**
+ * One page of statements meeting `filter`, in `orderBy` order; `within` limits them to a relationship
+ * (a person's statements) already loaded through the request's loaders.
+ */
+export function statementPage(
+  args: ConnectionArgs & { filter?: StatementFilterArg | null; orderBy: StatementOrder },
+  context: Context,
+  within?: readonly string[],
+) {
+  const filter = toStatementFilter(args.filter, context);
+  const unfiltered = within !== undefined && args.orderBy === 'SOURCE_ORDER' && Object.values(filter).every((v) => v === undefined);
+  return paginate(unfiltered ? within : context.kb.find.statements(filter, args.orderBy, within), args);
+}
 
 const MentionRef = builder.objectRef<MentionRecord>('Mention');
 MentionRef.implement({
@@ -111,8 +169,9 @@ builder.interfaceFields(EntityRef, (t) => ({
   mentionedIn: t.connection(
     {
       type: StatementRef,
-      description: 'Statements that mention this entity, in source order.',
-      resolve: async (entity, args, context) => paginate(await context.loaders.statementIdsByMentionedId.load(entity.id), args),
+      description: 'Statements that mention this entity (in source order unless `orderBy` says otherwise).',
+      args: statementListArgs,
+      resolve: async (entity, args, context) => statementPage(args, context, await context.loaders.statementIdsByMentionedId.load(entity.id)),
     },
     StatementConnection,
   ),
@@ -120,7 +179,8 @@ builder.interfaceFields(EntityRef, (t) => ({
     {
       type: StatementRef,
       description: 'Statements by others that this entity passed on: a spokesman reporting his principal, a press release, a newspaper.',
-      resolve: async (entity, args, context) => paginate(await context.loaders.statementIdsByRelayerId.load(entity.id), args),
+      args: statementListArgs,
+      resolve: async (entity, args, context) => statementPage(args, context, await context.loaders.statementIdsByRelayerId.load(entity.id)),
     },
     StatementConnection,
   ),
@@ -130,8 +190,9 @@ builder.queryFields((t) => ({
   statements: t.connection(
     {
       type: StatementRef,
-      description: 'All statements, in source order.',
-      resolve: (_root, args, context) => paginate(context.kb.orderedIds.statements, args),
+      description: 'All statements meeting `filter`, in source order unless `orderBy` says otherwise.',
+      args: statementListArgs,
+      resolve: (_root, args, context) => statementPage(args, context),
     },
     StatementConnection,
   ),

@@ -1,0 +1,111 @@
+import { builder } from '../builder.js';
+import type { RecordsByCollection } from '../kb/knowledge-base.js';
+import type { EventKind, OrganizationKind, StatementKind } from '../kb/records.js';
+import { statisticsFor, type Count, type SpeakerCount } from '../kb/stats.js';
+import { CountryRef } from './country.js';
+import { EntityRef, loadEntity } from './entity.js';
+import { EventKindEnum } from './event.js';
+import { OrganizationKindEnum } from './organization.js';
+import { PersonRef } from './person.js';
+import { StatementKindEnum } from './statement.js';
+
+const SpeakerCountRef = builder.objectRef<SpeakerCount>('SpeakerCount');
+SpeakerCountRef.implement({
+  description: 'How many statements one person made.',
+  fields: (t) => ({
+    speaker: t.field({ type: PersonRef, description: 'The speaker.', resolve: (entry) => entry.personId }),
+    count: t.exposeInt('count', { description: 'All their statements.' }),
+    quotes: t.exposeInt('quotes', { description: 'Of which direct quotes.' }),
+    paraphrases: t.exposeInt('paraphrases', { description: 'Of which paraphrases.' }),
+  }),
+});
+
+const StatementKindCountRef = builder.objectRef<Count<StatementKind>>('StatementKindCount');
+StatementKindCountRef.implement({
+  description: 'How many statements are of one kind.',
+  fields: (t) => ({
+    kind: t.field({ type: StatementKindEnum, description: 'The kind.', resolve: (entry) => entry.key }),
+    count: t.exposeInt('count', { description: 'How many statements.' }),
+  }),
+});
+
+const EventKindCountRef = builder.objectRef<Count<EventKind>>('EventKindCount');
+EventKindCountRef.implement({
+  description: 'How many events are of one kind.',
+  fields: (t) => ({
+    kind: t.field({ type: EventKindEnum, description: 'The kind.', resolve: (entry) => entry.key }),
+    count: t.exposeInt('count', { description: 'How many events.' }),
+  }),
+});
+
+const OrganizationKindCountRef = builder.objectRef<Count<OrganizationKind>>('OrganizationKindCount');
+OrganizationKindCountRef.implement({
+  description: 'How many organizations are of one kind.',
+  fields: (t) => ({
+    kind: t.field({ type: OrganizationKindEnum, description: 'The kind.', resolve: (entry) => entry.key }),
+    count: t.exposeInt('count', { description: 'How many organizations.' }),
+  }),
+});
+
+const CountryEventCountRef = builder.objectRef<Count<string>>('CountryEventCount');
+CountryEventCountRef.implement({
+  description: 'How many events took place in one country.',
+  fields: (t) => ({
+    country: t.field({ type: CountryRef, description: 'The country.', resolve: (entry) => entry.key }),
+    count: t.exposeInt('count', { description: 'How many events took place there.' }),
+  }),
+});
+
+const EntityMentionCountRef = builder.objectRef<Count<string>>('EntityMentionCount');
+EntityMentionCountRef.implement({
+  description: 'How many statements mention one entity.',
+  fields: (t) => ({
+    entity: t.field({ type: EntityRef, description: 'The entity.', resolve: (entry, _args, context) => loadEntity(context, entry.key) }),
+    count: t.exposeInt('count', { description: 'How many statements mention it.' }),
+  }),
+});
+
+const StatsRef = builder.objectRef<RecordsByCollection>('Stats');
+StatsRef.implement({
+  description: 'Counts across the whole knowledge base, computed when the data loads. Lists are ordered by count, largest first.',
+  fields: (t) => ({
+    statementsPerSpeaker: t.field({
+      type: [SpeakerCountRef],
+      description: 'How many statements each speaker made, with quotes and paraphrases apart.',
+      resolve: (_records, _args, context) => statisticsFor(context.kb).statementsPerSpeaker,
+    }),
+    statementsPerKind: t.field({
+      type: [StatementKindCountRef],
+      description: 'How many statements are quotes and how many paraphrases.',
+      resolve: (_records, _args, context) => statisticsFor(context.kb).statementsPerKind,
+    }),
+    eventsPerCountry: t.field({
+      type: [CountryEventCountRef],
+      description: 'How many events took place in each country (countries with none are left out).',
+      resolve: (_records, _args, context) => statisticsFor(context.kb).eventsPerCountry,
+    }),
+    eventsPerKind: t.field({
+      type: [EventKindCountRef],
+      description: 'How many events there are of each kind (kinds with none are left out).',
+      resolve: (_records, _args, context) => statisticsFor(context.kb).eventsPerKind,
+    }),
+    organizationsPerKind: t.field({
+      type: [OrganizationKindCountRef],
+      description: 'How many organizations there are of each kind (kinds with none are left out).',
+      resolve: (_records, _args, context) => statisticsFor(context.kb).organizationsPerKind,
+    }),
+    mentionsPerEntity: t.field({
+      type: [EntityMentionCountRef],
+      description: 'How many statements mention each entity (entities never mentioned are left out).',
+      resolve: (_records, _args, context) => statisticsFor(context.kb).mentionsPerEntity,
+    }),
+  }),
+});
+
+builder.queryField('stats', (t) =>
+  t.field({
+    type: StatsRef,
+    description: 'Counts a frontend needs without fetching everything: statements per speaker, events per country, records per kind. `dataset.counts` has the size of each collection.',
+    resolve: (_root, _args, context) => context.kb.records,
+  }),
+);

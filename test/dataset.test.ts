@@ -1,0 +1,87 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
+import type { NewsgraphYoga } from '../src/yoga.js';
+import { createTestServer, loadDataset, query, queryData } from './helpers.js';
+
+let kb: KnowledgeBase;
+let yoga: NewsgraphYoga;
+
+beforeAll(async () => {
+  kb = await loadDataset();
+  yoga = await createTestServer(kb);
+});
+
+/** Counts of `keys`, largest first, ties in first-seen order: the same rule the server documents. */
+function tally(keys: string[]): { key: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+  return [...counts].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count);
+}
+
+describe('dataset facts', () => {
+  it('exposes the version, load time and counts in Query.dataset', async () => {
+    const data = await queryData(yoga, '{ dataset { version loadedAt counts { sources persons countries organizations events statements } } }');
+    expect(data.dataset).toEqual({
+      version: kb.info.version,
+      loadedAt: kb.info.loadedAt.toISOString(),
+      counts: {
+        sources: kb.records.sources.length,
+        persons: kb.records.persons.length,
+        countries: kb.records.countries.length,
+        organizations: kb.records.organizations.length,
+        events: kb.records.events.length,
+        statements: kb.records.statements.length,
+      },
+    });
+  });
+
+  it('carries the dataset version and load time in the extensions of every response, errors included', async () => {
+    const expected = { dataset: { version: kb.info.version, loadedAt: kb.info.loadedAt.toISOString() } };
+    expect((await query(yoga, '{ persons(first: 1) { totalCount } }')).extensions).toEqual(expected);
+    const notFound = await query(yoga, '{ person(slug: "nobody") { name } }');
+    expect(notFound.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(notFound.extensions).toEqual(expected);
+    const parseError = await query(yoga, '{ persons ');
+    expect(parseError.status).toBe(400);
+    expect(parseError.extensions).toEqual(expected);
+  });
+});
+
+describe('stats', () => {
+  it('counts statements per speaker, with quotes and paraphrases apart, largest first', async () => {
+    const data = await queryData(yoga, '{ stats { statementsPerSpeaker { speaker { slug } count quotes paraphrases } } }');
+    const speakers = tally(kb.records.statements.flatMap((s) => (s.speakerId ? [s.speakerId] : [])));
+    expect(data.stats.statementsPerSpeaker).toEqual(
+      speakers.map(({ key, count }) => {
+        const own = kb.records.statements.filter((s) => s.speakerId === key);
+        return { speaker: { slug: key }, count, quotes: own.filter((s) => s.kind === 'QUOTE').length, paraphrases: own.filter((s) => s.kind === 'PARAPHRASE').length };
+      }),
+    );
+    expect(data.stats.statementsPerSpeaker[0]).toMatchObject({ speaker: { slug: 'jens-stoltenberg' } });
+  });
+
+  it('counts events per country and per kind, statements per kind, organizations per kind and mentions per entity', async () => {
+    const data = await queryData(
+      yoga,
+      `{ stats {
+          eventsPerCountry { country { slug } count }
+          eventsPerKind { kind count }
+          statementsPerKind { kind count }
+          organizationsPerKind { kind count }
+          mentionsPerEntity { entity { slug } count }
+        } }`,
+    );
+    const { events, statements, organizations } = kb.records;
+    expect(data.stats.eventsPerCountry).toEqual(
+      tally(events.flatMap((e) => [...new Set(e.locations.flatMap((l) => (l.countryId ? [l.countryId] : [])))])).map(({ key, count }) => ({ country: { slug: key }, count })),
+    );
+    expect(data.stats.eventsPerKind).toEqual(tally(events.map((e) => e.kind)).map(({ key, count }) => ({ kind: key, count })));
+    expect(data.stats.statementsPerKind).toEqual(tally(statements.map((s) => s.kind)).map(({ key, count }) => ({ kind: key, count })));
+    expect(data.stats.organizationsPerKind).toEqual(tally(organizations.map((o) => o.kind)).map(({ key, count }) => ({ kind: key, count })));
+    expect(data.stats.mentionsPerEntity).toEqual(
+      tally(statements.flatMap((s) => [...new Set(s.mentions.map((m) => m.entityId))])).map(({ key, count }) => ({ entity: { slug: key }, count })),
+    );
+    const belgium = data.stats.eventsPerCountry.find((entry: { country: { slug: string } }) => entry.country.slug === 'belgium');
+    expect(belgium).toEqual({ country: { slug: 'belgium' }, count: 1 });
+  });
+});

@@ -1,0 +1,477 @@
+/** Event: the root connection, the lookups, and every field checked against data/*.json and the article. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import type { eventSchema, partialDateSchema, sourceSchema, statementSchema } from '../src/kb/records.js';
+import type { NewsgraphYoga } from '../src/yoga.js';
+import { createTestServer, dataDir, query, queryData, recordIds, type GraphQLResponse } from './helpers.js';
+
+type EventData = z.input<typeof eventSchema>;
+type PartialDateData = z.input<typeof partialDateSchema>;
+type StatementData = z.input<typeof statementSchema>;
+type SourceData = z.input<typeof sourceSchema>;
+
+async function readData<T>(file: string): Promise<T[]> {
+  return JSON.parse(await readFile(path.join(dataDir, file), 'utf8')) as T[];
+}
+
+/**
+ * statements.json in source order: sources in file order, then where each statement's words start.
+ * Every statement list (Query.statements, a person's, an event's, …) is documented to read in this order.
+ */
+async function readStatementsInSourceOrder(): Promise<StatementData[]> {
+  const sourceIds = await recordIds('sources.json');
+  const rank = (statement: StatementData) => sourceIds.indexOf(statement.evidence.sourceId);
+  return (await readData<StatementData>('statements.json')).sort((a, b) => rank(a) - rank(b) || a.evidence.start - b.evidence.start);
+}
+
+let yoga: NewsgraphYoga;
+let events: EventData[];
+let statements: StatementData[];
+let sourceText: string;
+/** The GraphQL type of every entity id, from the file that holds it. */
+const typenameById = new Map<string, string>();
+
+beforeAll(async () => {
+  yoga = await createTestServer();
+  [events, statements] = await Promise.all([readData<EventData>('events.json'), readStatementsInSourceOrder()]);
+  const [source] = await readData<SourceData>('sources.json');
+  sourceText = source!.text;
+  const typed: [string, string][] = [
+    ['persons.json', 'Person'],
+    ['countries.json', 'Country'],
+    ['organizations.json', 'Organization'],
+    ['events.json', 'Event'],
+  ];
+  for (const [file, typename] of typed) {
+    for (const record of await readData<{ id: string }>(file)) {
+      typenameById.set(record.id, typename);
+    }
+  }
+});
+
+/** Asserts the response failed on `field` alone, with data null there and one error with `code`. */
+function expectFieldError(result: GraphQLResponse, field: string, code: string): void {
+  expect(result.status).toBe(200);
+  expect(result.data?.[field]).toBeNull();
+  expect(result.errors?.map((error) => ({ path: error.path, code: error.extensions?.code }))).toEqual([{ path: [field], code }]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Root connection
+// ---------------------------------------------------------------------------------------------
+
+interface SlugEdge {
+  cursor?: string;
+  node: { slug: string };
+}
+
+interface Page {
+  totalCount: number;
+  edges: { cursor: string; node: { slug: string } }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+function slugsOf(connection: { edges: SlugEdge[] }): string[] {
+  return connection.edges.map((edge) => edge.node.slug);
+}
+
+/** The root connection `field` must list `expectedIds()`: the ids of its data file, in file order (source order for statements). */
+function describeRootConnection(field: string, expectedIds: () => string[]): void {
+  const fetchPage = async (args: { first?: number; after?: string; last?: number; before?: string } = {}): Promise<Page> => {
+    const data = await queryData<Record<string, Page>>(
+      yoga,
+      `query ($first: Int, $after: String, $last: Int, $before: String) {
+        ${field}(first: $first, after: $after, last: $last, before: $before) {
+          totalCount
+          edges { cursor node { slug } }
+          pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        }
+      }`,
+      args,
+    );
+    const page = data[field]!;
+    expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor ?? null);
+    expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor ?? null);
+    return page;
+  };
+
+  describe(`Query.${field}`, () => {
+    it('counts every record of the data file and returns the first 20 by default, in order', async () => {
+      const ids = expectedIds();
+      const page = await fetchPage();
+      expect(page.totalCount).toBe(ids.length);
+      expect(slugsOf(page)).toEqual(ids.slice(0, 20));
+      expect(page.pageInfo.hasPreviousPage).toBe(false);
+      expect(page.pageInfo.hasNextPage).toBe(ids.length > 20);
+    });
+
+    it('walks every record exactly once with first/after, with pageInfo right at both ends', async () => {
+      const ids = expectedIds();
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (let pageNumber = 0; ; pageNumber++) {
+        const page = await fetchPage({ first: 3, after });
+        expect(page.totalCount).toBe(ids.length);
+        expect(page.pageInfo.hasPreviousPage).toBe(pageNumber > 0);
+        seen.push(...slugsOf(page));
+        expect(page.pageInfo.hasNextPage).toBe(seen.length < ids.length);
+        if (!page.pageInfo.hasNextPage) break;
+        after = page.pageInfo.endCursor!;
+      }
+      expect(seen).toEqual(ids);
+    });
+
+    it('walks every record backwards with last/before', async () => {
+      const ids = expectedIds();
+      const seen: string[] = [];
+      let before: string | undefined;
+      for (let pageNumber = 0; ; pageNumber++) {
+        const page = await fetchPage({ last: 4, before });
+        expect(page.pageInfo.hasNextPage).toBe(pageNumber > 0);
+        seen.unshift(...slugsOf(page));
+        expect(page.pageInfo.hasPreviousPage).toBe(seen.length < ids.length);
+        if (!page.pageInfo.hasPreviousPage) break;
+        before = page.pageInfo.startCursor!;
+      }
+      expect(seen).toEqual(ids);
+    });
+
+    it('returns the last records for `last` alone, and nothing after the last cursor', async () => {
+      const ids = expectedIds();
+      const tail = await fetchPage({ last: 2 });
+      expect(slugsOf(tail)).toEqual(ids.slice(-2));
+      expect(tail.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: ids.length > 2 });
+      const beyond = await fetchPage({ first: 5, after: tail.pageInfo.endCursor! });
+      expect(beyond.edges).toEqual([]);
+      expect(beyond.pageInfo).toMatchObject({ hasNextPage: false, startCursor: null, endCursor: null });
+    });
+
+    it('rejects a page size outside 1..100 and a cursor it did not issue', async () => {
+      for (const args of [{ first: 0 }, { first: 101 }, { last: -1 }, { after: 'not-a-cursor' }]) {
+        const result = await query(
+          yoga,
+          `query ($first: Int, $last: Int, $after: String) { ${field}(first: $first, last: $last, after: $after) { totalCount } }`,
+          args,
+        );
+        expect(result.data).toBeNull();
+        expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      }
+    });
+  });
+}
+
+describeRootConnection('events', () => events.map((e) => e.id));
+
+// ---------------------------------------------------------------------------------------------
+// Lookups
+// ---------------------------------------------------------------------------------------------
+
+/** Slug → global id of every record of a root connection, as the server returns them. */
+async function globalIds(connection: string): Promise<Map<string, string>> {
+  const data = await queryData<Record<string, { edges: { node: { id: string; slug: string } }[] }>>(
+    yoga,
+    `{ ${connection}(first: 100) { edges { node { id slug } } } }`,
+  );
+  return new Map(data[connection]!.edges.map(({ node }) => [node.slug, node.id]));
+}
+
+interface LookupSpec {
+  /** The singular root field ("person") and its type ("Person"). */
+  field: string;
+  typename: string;
+  /** The root connection of the same type ("persons"). */
+  connection: string;
+  expectedIds: () => string[];
+  /** A root connection of another type, whose ids `field(id:)` must refuse. */
+  otherConnection: string;
+}
+
+/** Lookups by slug, by global id, through node/nodes, and their errors. */
+function describeLookups({ field, typename, connection, expectedIds, otherConnection }: LookupSpec): void {
+  const lookup = (args: Record<string, unknown>) => query(yoga, `query ($id: ID, $slug: String) { ${field}(id: $id, slug: $slug) { __typename slug } }`, args);
+
+  describe(`Query.${field}`, () => {
+    it('finds every record by slug', async () => {
+      for (const slug of expectedIds()) {
+        const data = await queryData(yoga, `query ($slug: String) { ${field}(slug: $slug) { __typename slug } }`, { slug });
+        expect(data[field]).toEqual({ __typename: typename, slug });
+      }
+    });
+
+    it('finds every record by the global id a previous query returned, also through node and nodes', async () => {
+      const ids = await globalIds(connection);
+      expect([...ids.keys()]).toEqual(expectedIds());
+      for (const [slug, id] of ids) {
+        const data = await queryData(
+          yoga,
+          `query ($id: ID!) { ${field}(id: $id) { id slug } node(id: $id) { __typename id ... on ${typename} { slug } } }`,
+          { id },
+        );
+        expect(data[field]).toEqual({ id, slug });
+        expect(data.node).toEqual({ __typename: typename, id, slug });
+      }
+      const reversed = [...ids].reverse();
+      const data = await queryData(yoga, `query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, { ids: reversed.map(([, id]) => id) });
+      expect(data.nodes).toEqual(reversed.map(([, id]) => ({ __typename: typename, id })));
+    });
+
+    it('gives NOT_FOUND, with data null, for an unknown slug and for the slug of another type', async () => {
+      const [otherSlug] = (await globalIds(otherConnection)).keys();
+      for (const slug of ['no-such-record', otherSlug]) {
+        expectFieldError(await lookup({ slug }), field, 'NOT_FOUND');
+      }
+    });
+
+    it('gives BAD_USER_INPUT for both or neither of id and slug', async () => {
+      const [slug, id] = [...(await globalIds(connection))][0]!;
+      expectFieldError(await lookup({}), field, 'BAD_USER_INPUT');
+      expectFieldError(await lookup({ id, slug }), field, 'BAD_USER_INPUT');
+    });
+
+    it('gives BAD_USER_INPUT for the id of another type and for a malformed id', async () => {
+      const [otherId] = (await globalIds(otherConnection)).values();
+      expectFieldError(await lookup({ id: otherId }), field, 'BAD_USER_INPUT');
+      const [slug] = expectedIds();
+      for (const id of ['not a global id', slug, '', Buffer.from('no colon here').toString('base64url')]) {
+        expectFieldError(await lookup({ id }), field, 'BAD_USER_INPUT');
+      }
+    });
+  });
+}
+
+describeLookups({ field: 'event', typename: 'Event', connection: 'events', expectedIds: () => events.map((e) => e.id), otherConnection: 'organizations' });
+
+// ---------------------------------------------------------------------------------------------
+// Fields
+// ---------------------------------------------------------------------------------------------
+
+const dateFields = 'value precision qualifier inferred note earliest latest text';
+
+/** A partial date as the server should serve it, worked out here independently of src/. */
+function expectedDate(date: PartialDateData | undefined) {
+  if (!date) return null;
+  const [year, month = 1, day = 1] = date.value.split('-').map(Number) as [number, number?, number?];
+  const iso = (d: Date) => d.toISOString().slice(0, 10);
+  const first = new Date(Date.UTC(year, date.precision === 'YEAR' ? 0 : month - 1, date.precision === 'DAY' ? day : 1));
+  const last =
+    date.precision === 'DAY' ? first : date.precision === 'MONTH' ? new Date(Date.UTC(year, month, 0)) : new Date(Date.UTC(year, 11, 31));
+  const words =
+    date.precision === 'DAY'
+      ? first.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+      : date.precision === 'MONTH'
+        ? first.toLocaleDateString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' })
+        : String(year);
+  const qualifier = date.qualifier ?? 'ON';
+  return {
+    value: date.value,
+    precision: date.precision,
+    qualifier,
+    inferred: date.inferred,
+    note: date.note ?? null,
+    earliest: iso(first),
+    latest: iso(last),
+    text: qualifier === 'ON' ? words : `${qualifier.toLowerCase()} ${words}`,
+  };
+}
+
+async function fetchEvent(slug: string, selection: string) {
+  const data = await queryData(yoga, `query ($slug: String) { event(slug: $slug) { ${selection} } }`, { slug });
+  return data.event;
+}
+
+describe('Event fields', () => {
+  it('serves the name, kind, aliases, description and evidence of every event', async () => {
+    for (const event of events) {
+      const served = await fetchEvent(event.id, 'slug name displayName kind aliases description evidence { text start end source { slug } }');
+      expect(served).toEqual({
+        slug: event.id,
+        name: event.name,
+        displayName: event.name,
+        kind: event.kind,
+        aliases: event.aliases ?? [],
+        description: event.description,
+        evidence: event.evidence.map((e) => ({ text: e.text, start: e.start, end: e.end, source: { slug: e.sourceId } })),
+      });
+      for (const evidence of served.evidence) expect(sourceText.slice(evidence.start, evidence.end)).toBe(evidence.text);
+    }
+  });
+
+  it('serves each kind as its enum value', async () => {
+    const kindOf = async (slug: string) => (await fetchEvent(slug, 'kind')).kind;
+    expect(await kindOf('nato-foreign-ministers-meeting')).toBe('MEETING');
+    expect(await kindOf('kerry-gentiloni-meeting')).toBe('BILATERAL_TALK');
+    expect(await kindOf('apec-meeting')).toBe('CONFERENCE');
+    expect(await kindOf('stoltenberg-press-conference')).toBe('PRESS_CONFERENCE');
+    expect(await kindOf('state-department-briefing')).toBe('PRESS_BRIEFING');
+    expect(await kindOf('state-department-release')).toBe('PRESS_RELEASE');
+    expect(await kindOf('paris-attacks')).toBe('ATTACK');
+    expect(await kindOf('russian-jet-downing')).toBe('INCIDENT');
+    expect(await kindOf('vienna-process')).toBe('DIPLOMATIC_PROCESS');
+    expect(await kindOf('coalition-bombing-campaign')).toBe('MILITARY_CAMPAIGN');
+  });
+
+  it('serves the start and end of every event as partial dates', async () => {
+    for (const event of events) {
+      const served = await fetchEvent(event.id, `start { ${dateFields} } end { ${dateFields} }`);
+      expect(served).toEqual({ start: expectedDate(event.start), end: expectedDate(event.end) });
+    }
+  });
+
+  it('dates the NATO meeting 1-2 December 2015, inferred from "Tuesday"', async () => {
+    const meeting = await fetchEvent('nato-foreign-ministers-meeting', `start { ${dateFields} } end { ${dateFields} }`);
+    expect(meeting.start).toMatchObject({ value: '2015-12-01', precision: 'DAY', qualifier: 'ON', inferred: true, text: '1 December 2015' });
+    expect(meeting.start.note).toContain('Tuesday');
+    expect(meeting.end).toMatchObject({ value: '2015-12-02', earliest: '2015-12-02', latest: '2015-12-02', text: '2 December 2015' });
+    expect(sourceText).toContain('on Tuesday');
+    expect(sourceText).toContain('the first day of a two-day NATO meeting');
+  });
+
+  it('dates qualified and month-precision events with their bounds', async () => {
+    const start = async (slug: string) => (await fetchEvent(slug, `start { ${dateFields} }`)).start;
+    expect(await start('state-department-release')).toMatchObject({ qualifier: 'AFTER', text: 'after 1 December 2015' });
+    expect(await start('state-department-briefing')).toMatchObject({ qualifier: 'BEFORE', text: 'before 1 December 2015' });
+    expect(await start('apec-meeting')).toMatchObject({
+      value: '2015-11',
+      precision: 'MONTH',
+      earliest: '2015-11-01',
+      latest: '2015-11-30',
+      text: 'November 2015',
+    });
+    expect(await start('paris-attacks')).toMatchObject({ value: '2015-11-13', text: '13 November 2015', inferred: true });
+    expect(await fetchEvent('vienna-process', 'start { value } end { value }')).toEqual({ start: null, end: null });
+  });
+
+  it('serves the locations of every event, the first as `location`', async () => {
+    for (const event of events) {
+      const served = await fetchEvent(
+        event.id,
+        'location { city country { slug } inferred note evidence { text } } locations { city country { slug } inferred note evidence { text } }',
+      );
+      const expected = (event.locations ?? []).map((l) => ({
+        city: l.city ?? null,
+        country: l.countryId ? { slug: l.countryId } : null,
+        inferred: l.inferred ?? false,
+        note: l.note ?? null,
+        evidence: { text: l.evidence.text },
+      }));
+      expect(served.locations).toEqual(expected);
+      expect(served.location).toEqual(expected[0] ?? null);
+    }
+  });
+
+  it('places the NATO meeting in Brussels, Belgium and the Paris attacks in Paris, France (inferred)', async () => {
+    const where = async (slug: string) => (await fetchEvent(slug, 'location { city country { name } inferred note evidence { text } }')).location;
+    expect(await where('nato-foreign-ministers-meeting')).toEqual({
+      city: 'Brussels',
+      country: { name: 'Belgium' },
+      inferred: false,
+      note: null,
+      evidence: { text: 'Brussels, Belgium' },
+    });
+    expect(await where('paris-attacks')).toEqual({
+      city: 'Paris',
+      country: { name: 'France' },
+      inferred: true,
+      note: expect.stringContaining('France'),
+      evidence: { text: 'in Paris on Nov. 13' },
+    });
+    expect(await where('vienna-process')).toBeNull();
+  });
+
+  it('lists the participants of every event with the type of each participant', async () => {
+    for (const event of events) {
+      const served = await fetchEvent(
+        event.id,
+        `participants { event { slug } role inferred note evidence { text }
+          participant { __typename ... on Person { slug } ... on Organization { slug } ... on Country { slug } } }`,
+      );
+      expect(served.participants).toEqual(
+        (event.participants ?? []).map((p) => ({
+          event: { slug: event.id },
+          role: p.role,
+          inferred: p.inferred ?? false,
+          note: p.note ?? null,
+          evidence: { text: p.evidence.text },
+          participant: { __typename: typenameById.get(p.entityId), slug: p.entityId },
+        })),
+      );
+    }
+    const downing = await fetchEvent('russian-jet-downing', 'participants { role participant { __typename displayName } }');
+    expect(downing.participants).toEqual([
+      { role: 'shot down the jet', participant: { __typename: 'Country', displayName: 'Turkey' } },
+      { role: 'owner of the downed jet', participant: { __typename: 'Country', displayName: 'Russia' } },
+    ]);
+  });
+
+  it('links every event to its parent and sub-events', async () => {
+    for (const event of events) {
+      const served = await fetchEvent(event.id, 'parent { slug } parentEvidence { text start end } subEvents { slug }');
+      expect(served).toEqual({
+        parent: event.partOf ? { slug: event.partOf.eventId } : null,
+        parentEvidence: event.partOf ? { text: event.partOf.evidence.text, start: event.partOf.evidence.start, end: event.partOf.evidence.end } : null,
+        subEvents: events.filter((e) => e.partOf?.eventId === event.id).map((e) => ({ slug: e.id })),
+      });
+    }
+  });
+
+  it('has the three Kerry bilateral talks as sub-events of the NATO meeting', async () => {
+    const talks = ['kerry-gentiloni-meeting', 'kerry-dion-discussion', 'kerry-cavusoglu-discussion'];
+    const meeting = await fetchEvent('nato-foreign-ministers-meeting', 'subEvents { slug kind parent { slug } parentEvidence { text } }');
+    expect(meeting.subEvents).toEqual(
+      talks.map((slug) => ({
+        slug,
+        kind: 'BILATERAL_TALK',
+        parent: { slug: 'nato-foreign-ministers-meeting' },
+        parentEvidence: { text: 'Kerry met privately with several foreign counterparts' },
+      })),
+    );
+    expect((await fetchEvent('nato-foreign-ministers-meeting', 'parent { slug }')).parent).toBeNull();
+  });
+
+  it('lists the statements made at or about every event, each once, in the order of the statements', async () => {
+    for (const event of events) {
+      const served = await fetchEvent(event.id, 'statements(first: 100) { totalCount edges { node { slug } } }');
+      const expected = statements.filter((s) => s.saidAtEventId === event.id || (s.aboutEventIds ?? []).includes(event.id)).map((s) => s.id);
+      expect(served.statements.totalCount).toBe(expected.length);
+      expect(slugsOf(served.statements)).toEqual(expected);
+    }
+    const pressConference = await fetchEvent('stoltenberg-press-conference', 'statements { edges { node { slug event { slug } speaker { name } } } }');
+    expect(pressConference.statements.edges.map((e: { node: unknown }) => e.node)).toEqual(
+      ['stoltenberg-turkey-right-to-defend', 'stoltenberg-calm-de-escalation', 'stoltenberg-direct-dialogue'].map((slug) => ({
+        slug,
+        event: { slug: 'stoltenberg-press-conference' },
+        speaker: { name: 'Jens Stoltenberg' },
+      })),
+    );
+  });
+
+  it('pages through the statements about the fight against Islamic State', async () => {
+    const expected = statements.filter((s) => s.saidAtEventId === 'fight-against-islamic-state' || (s.aboutEventIds ?? []).includes('fight-against-islamic-state'));
+    expect(expected.length).toBeGreaterThan(4);
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const served: { statements: Page } = await fetchEvent(
+        'fight-against-islamic-state',
+        `statements(first: 4, after: ${JSON.stringify(after)}) { totalCount edges { cursor node { slug } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }`,
+      );
+      expect(served.statements.totalCount).toBe(expected.length);
+      expect(served.statements.pageInfo.hasPreviousPage).toBe(after !== null);
+      seen.push(...slugsOf(served.statements));
+      after = served.statements.pageInfo.hasNextPage ? served.statements.pageInfo.endCursor : null;
+    } while (after !== null);
+    expect(seen).toEqual(expected.map((s) => s.id));
+  });
+
+  it('lists the statements each event relayed and those that mention it', async () => {
+    for (const event of events) {
+      const served = await fetchEvent(event.id, 'relayedStatements(first: 100) { edges { node { slug } } } mentionedIn(first: 100) { edges { node { slug } } }');
+      expect(slugsOf(served.relayedStatements)).toEqual(statements.filter((s) => s.relayedById === event.id).map((s) => s.id));
+      expect(slugsOf(served.mentionedIn)).toEqual(statements.filter((s) => (s.mentions ?? []).some((m) => m.entityId === event.id)).map((s) => s.id));
+    }
+    const release = await fetchEvent('state-department-release', 'relayedStatements { edges { node { slug speaker { slug } } } }');
+    expect(release.relayedStatements.edges.map((e: { node: unknown }) => e.node)).toEqual([{ slug: 'kerry-us-heavy-lift', speaker: { slug: 'john-kerry' } }]);
+  });
+});

@@ -1,0 +1,417 @@
+/** Source: the root connection, the lookups, the article itself, and Evidence context checked against the seed text. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import type { sourceSchema, statementSchema } from '../src/kb/records.js';
+import type { NewsgraphYoga } from '../src/yoga.js';
+import { createTestServer, dataDir, query, queryData, recordIds, type GraphQLResponse } from './helpers.js';
+
+type SourceData = z.input<typeof sourceSchema>;
+type StatementData = z.input<typeof statementSchema>;
+
+/** The article the knowledge base models; data/sources.json holds its text. */
+const seedFile = '/work/shared/seeds/000_f4761b6637344e7b.txt';
+
+async function readData<T>(file: string): Promise<T[]> {
+  return JSON.parse(await readFile(path.join(dataDir, file), 'utf8')) as T[];
+}
+
+/**
+ * statements.json in source order: sources in file order, then where each statement's words start.
+ * Every statement list (Query.statements, a person's, an event's, …) is documented to read in this order.
+ */
+async function readStatementsInSourceOrder(): Promise<StatementData[]> {
+  const sourceIds = await recordIds('sources.json');
+  const rank = (statement: StatementData) => sourceIds.indexOf(statement.evidence.sourceId);
+  return (await readData<StatementData>('statements.json')).sort((a, b) => rank(a) - rank(b) || a.evidence.start - b.evidence.start);
+}
+
+let yoga: NewsgraphYoga;
+let sources: SourceData[];
+let statements: StatementData[];
+let seedBytes: Buffer;
+let seedText: string;
+
+beforeAll(async () => {
+  yoga = await createTestServer();
+  [sources, statements] = await Promise.all([readData<SourceData>('sources.json'), readStatementsInSourceOrder()]);
+  seedBytes = await readFile(seedFile);
+  seedText = seedBytes.toString('utf8');
+});
+
+/** Asserts the response failed on `field` alone, with data null there and one error with `code`. */
+function expectFieldError(result: GraphQLResponse, field: string, code: string): void {
+  expect(result.status).toBe(200);
+  expect(result.data?.[field]).toBeNull();
+  expect(result.errors?.map((error) => ({ path: error.path, code: error.extensions?.code }))).toEqual([{ path: [field], code }]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Root connection
+// ---------------------------------------------------------------------------------------------
+
+interface SlugEdge {
+  cursor?: string;
+  node: { slug: string };
+}
+
+interface Page {
+  totalCount: number;
+  edges: { cursor: string; node: { slug: string } }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+function slugsOf(connection: { edges: SlugEdge[] }): string[] {
+  return connection.edges.map((edge) => edge.node.slug);
+}
+
+/** The root connection `field` must list `expectedIds()`: the ids of its data file, in file order (source order for statements). */
+function describeRootConnection(field: string, expectedIds: () => string[]): void {
+  const fetchPage = async (args: { first?: number; after?: string; last?: number; before?: string } = {}): Promise<Page> => {
+    const data = await queryData<Record<string, Page>>(
+      yoga,
+      `query ($first: Int, $after: String, $last: Int, $before: String) {
+        ${field}(first: $first, after: $after, last: $last, before: $before) {
+          totalCount
+          edges { cursor node { slug } }
+          pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        }
+      }`,
+      args,
+    );
+    const page = data[field]!;
+    expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor ?? null);
+    expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor ?? null);
+    return page;
+  };
+
+  describe(`Query.${field}`, () => {
+    it('counts every record of the data file and returns the first 20 by default, in order', async () => {
+      const ids = expectedIds();
+      const page = await fetchPage();
+      expect(page.totalCount).toBe(ids.length);
+      expect(slugsOf(page)).toEqual(ids.slice(0, 20));
+      expect(page.pageInfo.hasPreviousPage).toBe(false);
+      expect(page.pageInfo.hasNextPage).toBe(ids.length > 20);
+    });
+
+    it('walks every record exactly once with first/after, with pageInfo right at both ends', async () => {
+      const ids = expectedIds();
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (let pageNumber = 0; ; pageNumber++) {
+        const page = await fetchPage({ first: 3, after });
+        expect(page.totalCount).toBe(ids.length);
+        expect(page.pageInfo.hasPreviousPage).toBe(pageNumber > 0);
+        seen.push(...slugsOf(page));
+        expect(page.pageInfo.hasNextPage).toBe(seen.length < ids.length);
+        if (!page.pageInfo.hasNextPage) break;
+        after = page.pageInfo.endCursor!;
+      }
+      expect(seen).toEqual(ids);
+    });
+
+    it('walks every record backwards with last/before', async () => {
+      const ids = expectedIds();
+      const seen: string[] = [];
+      let before: string | undefined;
+      for (let pageNumber = 0; ; pageNumber++) {
+        const page = await fetchPage({ last: 4, before });
+        expect(page.pageInfo.hasNextPage).toBe(pageNumber > 0);
+        seen.unshift(...slugsOf(page));
+        expect(page.pageInfo.hasPreviousPage).toBe(seen.length < ids.length);
+        if (!page.pageInfo.hasPreviousPage) break;
+        before = page.pageInfo.startCursor!;
+      }
+      expect(seen).toEqual(ids);
+    });
+
+    it('returns the last records for `last` alone, and nothing after the last cursor', async () => {
+      const ids = expectedIds();
+      const tail = await fetchPage({ last: 2 });
+      expect(slugsOf(tail)).toEqual(ids.slice(-2));
+      expect(tail.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: ids.length > 2 });
+      const beyond = await fetchPage({ first: 5, after: tail.pageInfo.endCursor! });
+      expect(beyond.edges).toEqual([]);
+      expect(beyond.pageInfo).toMatchObject({ hasNextPage: false, startCursor: null, endCursor: null });
+    });
+
+    it('rejects a page size outside 1..100 and a cursor it did not issue', async () => {
+      for (const args of [{ first: 0 }, { first: 101 }, { last: -1 }, { after: 'not-a-cursor' }]) {
+        const result = await query(
+          yoga,
+          `query ($first: Int, $last: Int, $after: String) { ${field}(first: $first, last: $last, after: $after) { totalCount } }`,
+          args,
+        );
+        expect(result.data).toBeNull();
+        expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      }
+    });
+  });
+}
+
+describeRootConnection('sources', () => sources.map((s) => s.id));
+
+// ---------------------------------------------------------------------------------------------
+// Lookups
+// ---------------------------------------------------------------------------------------------
+
+/** Slug → global id of every record of a root connection, as the server returns them. */
+async function globalIds(connection: string): Promise<Map<string, string>> {
+  const data = await queryData<Record<string, { edges: { node: { id: string; slug: string } }[] }>>(
+    yoga,
+    `{ ${connection}(first: 100) { edges { node { id slug } } } }`,
+  );
+  return new Map(data[connection]!.edges.map(({ node }) => [node.slug, node.id]));
+}
+
+interface LookupSpec {
+  /** The singular root field ("person") and its type ("Person"). */
+  field: string;
+  typename: string;
+  /** The root connection of the same type ("persons"). */
+  connection: string;
+  expectedIds: () => string[];
+  /** A root connection of another type, whose ids `field(id:)` must refuse. */
+  otherConnection: string;
+}
+
+/** Lookups by slug, by global id, through node/nodes, and their errors. */
+function describeLookups({ field, typename, connection, expectedIds, otherConnection }: LookupSpec): void {
+  const lookup = (args: Record<string, unknown>) => query(yoga, `query ($id: ID, $slug: String) { ${field}(id: $id, slug: $slug) { __typename slug } }`, args);
+
+  describe(`Query.${field}`, () => {
+    it('finds every record by slug', async () => {
+      for (const slug of expectedIds()) {
+        const data = await queryData(yoga, `query ($slug: String) { ${field}(slug: $slug) { __typename slug } }`, { slug });
+        expect(data[field]).toEqual({ __typename: typename, slug });
+      }
+    });
+
+    it('finds every record by the global id a previous query returned, also through node and nodes', async () => {
+      const ids = await globalIds(connection);
+      expect([...ids.keys()]).toEqual(expectedIds());
+      for (const [slug, id] of ids) {
+        const data = await queryData(
+          yoga,
+          `query ($id: ID!) { ${field}(id: $id) { id slug } node(id: $id) { __typename id ... on ${typename} { slug } } }`,
+          { id },
+        );
+        expect(data[field]).toEqual({ id, slug });
+        expect(data.node).toEqual({ __typename: typename, id, slug });
+      }
+      const reversed = [...ids].reverse();
+      const data = await queryData(yoga, `query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, { ids: reversed.map(([, id]) => id) });
+      expect(data.nodes).toEqual(reversed.map(([, id]) => ({ __typename: typename, id })));
+    });
+
+    it('gives NOT_FOUND, with data null, for an unknown slug and for the slug of another type', async () => {
+      const [otherSlug] = (await globalIds(otherConnection)).keys();
+      for (const slug of ['no-such-record', otherSlug]) {
+        expectFieldError(await lookup({ slug }), field, 'NOT_FOUND');
+      }
+    });
+
+    it('gives BAD_USER_INPUT for both or neither of id and slug', async () => {
+      const [slug, id] = [...(await globalIds(connection))][0]!;
+      expectFieldError(await lookup({}), field, 'BAD_USER_INPUT');
+      expectFieldError(await lookup({ id, slug }), field, 'BAD_USER_INPUT');
+    });
+
+    it('gives BAD_USER_INPUT for the id of another type and for a malformed id', async () => {
+      const [otherId] = (await globalIds(otherConnection)).values();
+      expectFieldError(await lookup({ id: otherId }), field, 'BAD_USER_INPUT');
+      const [slug] = expectedIds();
+      for (const id of ['not a global id', slug, '', Buffer.from('no colon here').toString('base64url')]) {
+        expectFieldError(await lookup({ id }), field, 'BAD_USER_INPUT');
+      }
+    });
+  });
+}
+
+describeLookups({ field: 'source', typename: 'Source', connection: 'sources', expectedIds: () => sources.map((s) => s.id), otherConnection: 'persons' });
+
+// ---------------------------------------------------------------------------------------------
+// The article
+// ---------------------------------------------------------------------------------------------
+
+const articleSlug = 'kerry-to-nato-ante-up';
+
+async function fetchArticle(selection: string) {
+  const data = await queryData(yoga, `query ($slug: String) { source(slug: $slug) { ${selection} } }`, { slug: articleSlug });
+  return data.source;
+}
+
+describe('Source fields', () => {
+  it('serves every source as the data records it', async () => {
+    for (const source of sources) {
+      const data = await queryData(yoga, 'query ($slug: String) { source(slug: $slug) { slug kind title text language origin } }', { slug: source.id });
+      expect(data.source).toEqual({
+        slug: source.id,
+        kind: source.kind,
+        title: source.title,
+        text: source.text,
+        language: source.language,
+        origin: source.origin ?? null,
+      });
+    }
+  });
+
+  it('serves the article text byte for byte as the seed file has it', async () => {
+    const article = await fetchArticle('text');
+    expect(Buffer.from(article.text, 'utf8').equals(seedBytes)).toBe(true);
+    expect(article.text).toHaveLength(seedText.length);
+  });
+
+  it('serves the headline as title, the language and the kind', async () => {
+    expect(await fetchArticle('title language kind')).toEqual({
+      title: seedText.split('\n')[0],
+      language: 'en',
+      kind: 'NEWS_ARTICLE',
+    });
+    expect((await fetchArticle('title')).title).toBe('Kerry to NATO: Ante up for Islamic State fight');
+  });
+
+  it('dates the article to December 2015, inferred, with a note saying how', async () => {
+    const { publishedOn } = await fetchArticle('publishedOn { value precision qualifier inferred note earliest latest text }');
+    const recorded = sources.find((s) => s.id === articleSlug)!.publishedOn!;
+    expect(publishedOn).toEqual({
+      value: '2015-12',
+      precision: 'MONTH',
+      qualifier: 'ON',
+      inferred: true,
+      note: recorded.note,
+      earliest: '2015-12-01',
+      latest: '2015-12-31',
+      text: 'December 2015',
+    });
+    expect(recorded).toMatchObject({ value: publishedOn.value, precision: publishedOn.precision, inferred: true });
+    expect(publishedOn.note).toMatch(/Tuesday/);
+  });
+
+  it('lists every statement of the source once, in the same order as Query.statements', async () => {
+    const article = await fetchArticle('statements(first: 100) { totalCount edges { node { slug source { slug } } } }');
+    const expected = statements.filter((s) => s.evidence.sourceId === articleSlug).map((s) => s.id);
+    expect(article.statements.totalCount).toBe(expected.length);
+    expect(slugsOf(article.statements)).toEqual(expected);
+    for (const { node } of article.statements.edges) expect(node.source).toEqual({ slug: articleSlug });
+
+    const all = await queryData(yoga, '{ statements(first: 100) { edges { node { slug } } } }');
+    expect(slugsOf(article.statements)).toEqual(slugsOf(all.statements));
+  });
+
+  it('pages the statements of the source 20 at a time by default', async () => {
+    const first = await fetchArticle('statements { totalCount edges { node { slug } } pageInfo { hasNextPage endCursor } }');
+    expect(first.statements.edges).toHaveLength(Math.min(20, statements.length));
+    expect(first.statements.pageInfo.hasNextPage).toBe(statements.length > 20);
+    const rest = await queryData(yoga, 'query ($after: String) { source(slug: "kerry-to-nato-ante-up") { statements(after: $after) { edges { node { slug } } pageInfo { hasNextPage } } } }', {
+      after: first.statements.pageInfo.endCursor,
+    });
+    expect([...slugsOf(first.statements), ...slugsOf(rest.source.statements)]).toEqual(statements.map((s) => s.id));
+    expect(rest.source.statements.pageInfo.hasNextPage).toBe(false);
+  });
+
+  // statements.json is not in source order (trudeau-pull-jets, at offset 1443, follows
+  // kirby-member-nations-efforts, at 1572): the server must order them itself.
+  it('lists the statements in the order their words appear in the source', async () => {
+    const article = await fetchArticle('statements(first: 100) { edges { node { slug evidence { start } } } }');
+    const starts = article.statements.edges.map((e: { node: { evidence: { start: number } } }) => e.node.evidence.start);
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Evidence in context
+// ---------------------------------------------------------------------------------------------
+
+interface ServedEvidence {
+  start: number;
+  end: number;
+  text: string;
+  source: { slug: string };
+  before: string;
+  after: string;
+  before20: string;
+  after20: string;
+}
+
+const contextFields = 'start end text source { slug } before: textBefore after: textAfter before20: textBefore(length: 20) after20: textAfter(length: 20)';
+
+/** Every evidence span of every statement (its words, its attribution, its mentions), with context. */
+async function statementEvidence(): Promise<ServedEvidence[]> {
+  const data = await queryData(
+    yoga,
+    `{ statements(first: 100) { edges { node {
+      evidence { ${contextFields} } attributionEvidence { ${contextFields} } mentions { evidence { ${contextFields} } }
+    } } } }`,
+  );
+  return data.statements.edges.flatMap(({ node }: { node: { evidence: ServedEvidence; attributionEvidence: ServedEvidence; mentions: { evidence: ServedEvidence }[] } }) => [
+    node.evidence,
+    node.attributionEvidence,
+    ...node.mentions.map((m) => m.evidence),
+  ]);
+}
+
+/** `before` is source text ending where the evidence starts, at most `length` long, cut at a word boundary. */
+function expectContextBefore(before: string, evidence: ServedEvidence, length: number): void {
+  const from = evidence.start - before.length;
+  expect(seedText.slice(from, evidence.start)).toBe(before);
+  expect(before.length).toBeLessThanOrEqual(length);
+  if (before !== '') expect(from === 0 || /\s/.test(seedText[from - 1]!)).toBe(true);
+}
+
+/** `after` is source text starting where the evidence ends, at most `length` long, cut at a word boundary. */
+function expectContextAfter(after: string, evidence: ServedEvidence, length: number): void {
+  const to = evidence.end + after.length;
+  expect(seedText.slice(evidence.end, to)).toBe(after);
+  expect(after.length).toBeLessThanOrEqual(length);
+  if (after !== '') expect(to === seedText.length || /\s/.test(seedText[to]!)).toBe(true);
+}
+
+describe('Evidence', () => {
+  it('has text equal to the source text between its offsets', async () => {
+    const spans = await statementEvidence();
+    expect(spans.length).toBeGreaterThan(statements.length);
+    for (const span of spans) {
+      expect(span.source).toEqual({ slug: articleSlug });
+      expect(seedText.slice(span.start, span.end)).toBe(span.text);
+    }
+  });
+
+  it('gives the source text just before and after the evidence, cut at word boundaries', async () => {
+    for (const span of await statementEvidence()) {
+      expectContextBefore(span.before, span, 80);
+      expectContextAfter(span.after, span, 80);
+      expectContextBefore(span.before20, span, 20);
+      expectContextAfter(span.after20, span, 20);
+      // With 80 characters of room there is always at least one whole word of context.
+      if (span.start >= 80) expect(span.before).not.toBe('');
+      if (span.end + 80 <= seedText.length) expect(span.after).not.toBe('');
+    }
+  });
+
+  it('shows the attribution around a quote', async () => {
+    const calm = await queryData(yoga, '{ statement(slug: "stoltenberg-calm-de-escalation") { evidence { text textAfter(length: 12) } } }');
+    expect(calm.statement.evidence).toEqual({ text: 'Calm and de-escalation is now of the essence', textAfter: ',” he said.' });
+    const dialogue = await queryData(yoga, '{ statement(slug: "stoltenberg-direct-dialogue") { evidence { textBefore(length: 12) textAfter } } }');
+    expect(dialogue.statement.evidence.textBefore).toBe('he said. “');
+    expect(seedText).toContain(`he said. “And I encourage direct dialogue between Moscow and Ankara.${dialogue.statement.evidence.textAfter}`);
+  });
+
+  it('returns no context for length 0, and the rest of the text at the end of the source', async () => {
+    const last = await queryData(yoga, '{ statement(slug: "stoltenberg-readiness") { attributionEvidence { end textBefore(length: 0) textAfter(length: 0) long: textAfter(length: 1000) } } }');
+    const evidence = last.statement.attributionEvidence;
+    expect(evidence.textBefore).toBe('');
+    expect(evidence.textAfter).toBe('');
+    expect(evidence.long).toBe(seedText.slice(evidence.end));
+    expect(evidence.long).toContain('Related Content');
+  });
+
+  it('returns all the text before evidence that stands within `length` of the start of the source', async () => {
+    const data = await queryData(yoga, '{ statement(slug: "kerry-calls-on-nato-to-pony-up") { attributionEvidence { start text textBefore } } }');
+    const evidence = data.statement.attributionEvidence;
+    expect(evidence.text).toMatch(/^Secretary of State John Kerry/);
+    expect(evidence.textBefore).toBe(seedText.slice(0, evidence.start));
+  });
+});
