@@ -34,8 +34,10 @@ function names(context: Context, id: { typename: string; id: string }): boolean 
 }
 
 function parseCalendarDate(value: unknown): string {
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    return value;
+  // Date.parse rolls 2015-02-30 over to 2 March, so the day must survive a round trip.
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const parsed = new Date(`${value}T00:00:00Z`);
+    if (!Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value) return value;
   }
   throw new GraphQLError(`Date must be a calendar date in the form YYYY-MM-DD, got ${JSON.stringify(value)}`, {
     extensions: { code: 'BAD_USER_INPUT' },

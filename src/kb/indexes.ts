@@ -28,9 +28,13 @@ export class WordIndex {
 
   add(id: string, text: string): void {
     for (const word of foldedWords(text)) {
-      let ids = this.idsByWord.get(word);
-      if (!ids) this.idsByWord.set(word, (ids = new Set()));
-      ids.add(id);
+      // "kerry-gentiloni" is found by "kerry-gentiloni", by "gentiloni" and by "kerry".
+      const parts = word.split(/['-]/);
+      for (const term of parts.length > 1 ? [word, ...parts] : [word]) {
+        let ids = this.idsByWord.get(term);
+        if (!ids) this.idsByWord.set(term, (ids = new Set()));
+        ids.add(id);
+      }
     }
     this.sortedWords = undefined;
   }

@@ -66,7 +66,7 @@ function toEventFilter(input: EventFilterArg | null | undefined, context: Contex
   return {
     name: requireWords(input.name, 'filter.name'),
     kinds: input.kind != null ? [input.kind] : undefined,
-    ...dateRange(input),
+    ...dateRange(input, 'filter.'),
     countryId: input.country != null ? resolveReference(input.country, ['Country'], 'filter.country', context) : undefined,
     city: requireWords(input.city, 'filter.city'),
     participantId:

@@ -73,12 +73,12 @@ export function requireWords(value: string | null | undefined, argumentName: str
   return value;
 }
 
-/** Checks a from/to pair is in order. */
-export function dateRange(range: { from?: string | null; to?: string | null }): { from?: string; to?: string } {
+/** Checks a from/to pair is in order; `prefix` names the input object holding them ("filter."). */
+export function dateRange(range: { from?: string | null; to?: string | null }, prefix = ''): { from?: string; to?: string } {
   const from = range.from ?? undefined;
   const to = range.to ?? undefined;
   if (from !== undefined && to !== undefined && from > to) {
-    throw badUserInput(`"from" (${from}) must not be after "to" (${to})`, { argumentName: 'from' });
+    throw badUserInput(`"${prefix}from" (${from}) must not be after "${prefix}to" (${to})`, { argumentName: `${prefix}from` });
   }
   return { from, to };
 }

@@ -46,7 +46,10 @@ export const StatementFilterInput = builder.inputType('StatementFilter', {
       description: 'Only statements that can have been made on or after this day (a statement without its own date is dated by its event).',
     }),
     to: t.field({ type: 'Date', required: false, description: 'Only statements that can have been made on or before this day.' }),
-    textContains: t.string({ required: false, description: 'Only statements whose text contains this phrase ("de-escalation", "stephane").' }),
+    textContains: t.string({
+      required: false,
+      description: 'Only statements whose text contains this phrase, matched from the start of a word ("de-escalation", "escalat", "Moscow and Ankara").',
+    }),
   }),
 });
 
@@ -66,7 +69,7 @@ function toStatementFilter(input: StatementFilterArg | null | undefined, context
     eventId: input.event != null ? resolveReference(input.event, ['Event'], 'filter.event', context) : undefined,
     relayedById: input.relayedBy != null ? resolveReference(input.relayedBy, ['Person', 'Organization', 'Event'], 'filter.relayedBy', context) : undefined,
     kinds: input.kind != null ? [input.kind] : undefined,
-    ...dateRange(input),
+    ...dateRange(input, 'filter.'),
     textContains: requireWords(input.textContains, 'filter.textContains'),
   };
 }
