@@ -2,12 +2,19 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
 export interface Config {
   port: number;
   host: string;
   dataDir: string;
   /** Include original error messages in masked errors. Never on unless NEWSGRAPH_EXPOSE_ERRORS=true. */
   exposeErrorDetails: boolean;
+  /** Whether the schema can be introspected (and GraphiQL served). */
+  introspection: boolean;
+  /** Origins CORS allows: '*' or a list. */
+  corsOrigins: '*' | string[];
+  logLevel: LogLevel;
 }
 
 export class ConfigError extends Error {
@@ -36,5 +43,25 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || 'localhost',
     dataDir: path.resolve(env.DATA_DIR || path.join(projectRoot, 'data')),
     exposeErrorDetails: parseBoolean('NEWSGRAPH_EXPOSE_ERRORS', env.NEWSGRAPH_EXPOSE_ERRORS),
+    introspection: env.NEWSGRAPH_INTROSPECTION === undefined || env.NEWSGRAPH_INTROSPECTION === '' ? true : parseBoolean('NEWSGRAPH_INTROSPECTION', env.NEWSGRAPH_INTROSPECTION),
+    corsOrigins: parseOrigins(env.NEWSGRAPH_CORS_ORIGINS),
+    logLevel: parseLogLevel(env.LOG_LEVEL),
   };
+}
+
+function parseOrigins(value: string | undefined): '*' | string[] {
+  if (value === undefined || value.trim() === '' || value.trim() === '*') return '*';
+  const origins = value.split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`NEWSGRAPH_CORS_ORIGINS must be * or a comma-separated list of origins such as https://example.org, got "${origin}"`);
+  }
+  return origins;
+}
+
+const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parseLogLevel(value: string | undefined): LogLevel {
+  if (value === undefined || value === '') return 'info';
+  if ((logLevels as readonly string[]).includes(value)) return value as LogLevel;
+  throw new ConfigError(`LOG_LEVEL must be one of ${logLevels.join(', ')}, got "${value}"`);
 }

@@ -13,9 +13,29 @@ export const ErrorCode = {
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   /** The query does not fit the schema. */
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  /** The query goes over a limit checked before it runs: tokens, depth, aliases, directives or cost. */
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** The HTTP request itself is wrong: invalid JSON body, missing query, unsupported method or media type. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** The request body is larger than the server accepts. */
+  REQUEST_ENTITY_TOO_LARGE: 'REQUEST_ENTITY_TOO_LARGE',
+  /** A GET or form request without the CSRF-prevention header. */
+  CSRF_HEADER_MISSING: 'CSRF_HEADER_MISSING',
+  /** A persisted-document hash that the server's manifest does not list (HTTP 404). */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  /** Allow-list mode (NEWSGRAPH_PERSISTED_ONLY=true) refuses query text; only persisted hashes run. */
+  PERSISTED_QUERY_ONLY: 'PERSISTED_QUERY_ONLY',
   /** Something went wrong on our side; details are logged, never sent. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
+
+/** The code for an HTTP-level error that came without one (yoga's request parsing errors carry only a status). */
+export function codeForHttpStatus(status: number): ErrorCode {
+  if (status === 413) return ErrorCode.REQUEST_ENTITY_TOO_LARGE;
+  if (status === 403) return ErrorCode.CSRF_HEADER_MISSING;
+  if (status >= 500) return ErrorCode.INTERNAL_SERVER_ERROR;
+  return ErrorCode.BAD_REQUEST;
+}
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -2,27 +2,35 @@
 import { createServer as createHttpServer } from 'node:http';
 import { ConfigError, readConfig } from './config.js';
 import { DataValidationError, loadKnowledgeBase } from './kb/load.js';
+import { createLogger } from './logging.js';
 import { createServer } from './yoga.js';
 
 async function main(): Promise<void> {
   const config = readConfig();
+  const logger = createLogger(config.logLevel);
   const kb = await loadKnowledgeBase(config.dataDir);
-  const yoga = createServer({ kb, exposeErrorDetails: config.exposeErrorDetails });
+  const yoga = createServer({
+    kb,
+    logger,
+    exposeErrorDetails: config.exposeErrorDetails,
+    introspection: config.introspection,
+    corsOrigins: config.corsOrigins,
+  });
   const server = createHttpServer(yoga);
 
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const counts = Object.entries(kb.counts).map(([kind, count]) => `${count} ${kind}`).join(', ');
-    console.log(`newsgraph: loaded ${counts} from ${kb.info.dataDir} (version ${kb.info.version})`);
-    console.log(`newsgraph: GraphiQL at http://${config.host}:${port}${yoga.graphqlEndpoint}`);
+    logger.info({ dataDir: kb.info.dataDir, version: kb.info.version, counts: kb.counts }, `loaded ${counts}`);
+    logger.info({ host: config.host, port }, `GraphiQL at http://${config.host}:${port}${yoga.graphqlEndpoint}`);
   });
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
     closing = true;
-    console.log(`newsgraph: ${signal} received, closing`);
+    logger.info({ signal }, `${signal} received, closing`);
     server.close(() => process.exit(0));
     server.closeIdleConnections();
     // Requests still running after this long are cut off rather than holding the process open.

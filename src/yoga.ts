@@ -1,23 +1,48 @@
 /**
- * Builds the GraphQL server: schema, per-request context, GraphiQL from our own dependencies, error
- * masking and health endpoints. Tests import this and call `yoga.fetch`; `src/index.ts` only listens.
+ * Builds the GraphQL server: schema, per-request context, GraphiQL from our own dependencies, limits,
+ * CSRF prevention, CORS, the introspection policy, error masking, structured logs and health endpoints.
+ * Tests import this and call `yoga.fetch`; `src/index.ts` only listens.
  */
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError, type ExecutionResult } from 'graphql';
-import { createLogger, createYoga, isAsyncIterable, maskError as yogaMaskError, type Plugin, useReadinessCheck, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
 import { initContextCache } from '@pothos/core';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import {
+  createYoga,
+  isAsyncIterable,
+  maskError as yogaMaskError,
+  useErrorHandler,
+  useReadinessCheck,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import { createContext, type Context } from './context.js';
-import { ErrorCode } from './errors.js';
+import { codeForHttpStatus, ErrorCode } from './errors.js';
 import { exampleQuery } from './graphiql-example.js';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
+import { defaultQueryLimits, useQueryLimits, type QueryLimits } from './limits.js';
+import { createLogger, requestIdOf, useRequestLogging, yogaLoggerFor, type Logger } from './logging.js';
 import { schema } from './schema/index.js';
+
+/** Large enough for any real query with variables, small enough that a flood of bodies cannot hurt. */
+export const DEFAULT_MAX_BODY_BYTES = 100_000;
 
 export interface ServerOptions {
   kb: KnowledgeBase;
-  /** Include original messages of unexpected errors in responses (never in production). */
+  /** Include original messages of unexpected errors in responses. Off unless asked for; NODE_ENV never turns it on. */
   exposeErrorDetails?: boolean;
-  /** A log level, false for silence, or a logger; defaults to 'info'. */
-  logging?: YogaServerOptions<object, Context>['logging'];
+  /** Where structured logs go; defaults to an 'info' pino logger on stdout. Tests pass a silent one. */
+  logger?: Logger;
+  /** Limits checked before a query runs. */
+  limits?: QueryLimits;
+  /** Whether the schema can be introspected (GraphiQL's docs and autocomplete need it). On by default. */
+  introspection?: boolean;
+  /** Origins allowed by CORS: '*' for any (the default; the API is public and read-only), or a list. */
+  corsOrigins?: '*' | string[];
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes?: number;
 }
 
 export type NewsgraphYoga = YogaServerInstance<object, Context>;
@@ -37,8 +62,35 @@ function useDatasetExtension(kb: KnowledgeBase): Plugin {
   };
 }
 
-export function createServer({ kb, exposeErrorDetails = false, logging = 'info' }: ServerOptions): NewsgraphYoga {
-  const logger = typeof logging === 'object' ? logging : createLogger(logging === true ? 'info' : logging === false ? 'silent' : logging);
+/** Gives every error a code: unexpected ones are masked, coded ones pass, the rest get the code their kind implies. */
+function maskAndCode(logger: Logger, exposeErrorDetails: boolean) {
+  return (error: unknown, message: string): Error => {
+    const masked = yogaMaskError(error, message, exposeErrorDetails);
+    if (masked !== error || !(error instanceof GraphQLError) || error.extensions.code !== undefined) return masked;
+    const status = (error.extensions.http as { status?: number } | undefined)?.status;
+    // An error located in the document (a variable of the wrong type) is the client's input; yoga's
+    // HTTP-level errors (invalid JSON, a missing query) have no location and carry only a status.
+    const locatedInDocument = (error.locations?.length ?? 0) > 0 || error.path !== undefined;
+    const code = locatedInDocument || status === undefined ? ErrorCode.BAD_USER_INPUT : codeForHttpStatus(status);
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      extensions: { ...error.extensions, code },
+    });
+  };
+}
+
+export function createServer({
+  kb,
+  exposeErrorDetails = false,
+  logger = createLogger('info'),
+  limits = defaultQueryLimits,
+  introspection = true,
+  corsOrigins = '*',
+  maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+}: ServerOptions): NewsgraphYoga {
   return createYoga<object, Context>({
     schema,
     context: () => ({ ...initContextCache(), ...createContext(kb) }),
@@ -46,32 +98,28 @@ export function createServer({ kb, exposeErrorDetails = false, logging = 'info' 
     healthCheckEndpoint: '/health',
     landingPage: false,
     batching: false,
-    logging: logger,
-    graphiql: { title: 'newsgraph · GraphiQL', defaultQuery: exampleQuery },
+    maxRequestBodySize: maxBodyBytes,
+    cors: { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'x-graphql-yoga-csrf', 'x-request-id'], maxAge: 600 },
+    logging: yogaLoggerFor(logger),
+    graphiql: introspection ? { title: 'newsgraph · GraphiQL', defaultQuery: exampleQuery } : false,
     renderGraphiQL,
-    maskedErrors: {
-      isDev: exposeErrorDetails,
-      maskError(error, message, isDev) {
-        const masked = yogaMaskError(error, message, isDev);
-        if (masked !== error) {
-          // The client sees only "Unexpected error."; the operator needs the real cause.
-          logger.error('Unexpected error while serving a request (masked in the response):', error);
-          return masked;
-        }
-        // graphql-js raises errors for bad variable values without a code; they are the client's input.
-        if (error instanceof GraphQLError && error.extensions.code === undefined) {
-          return new GraphQLError(error.message, {
-            nodes: error.nodes,
-            source: error.source,
-            positions: error.positions,
-            path: error.path,
-            extensions: { ...error.extensions, code: ErrorCode.BAD_USER_INPUT },
-          });
-        }
-        return masked;
-      },
-    },
+    maskedErrors: { isDev: exposeErrorDetails, maskError: maskAndCode(logger, exposeErrorDetails) },
     plugins: [
+      useRequestLogging(logger),
+      // A GET (or form POST) needs the x-graphql-yoga-csrf header, so a page on another site cannot make a
+      // visitor's browser send a query without a CORS preflight. JSON POSTs are preflighted anyway.
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      useQueryLimits(limits),
+      ...(introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
+      useErrorHandler(({ errors, context }) => {
+        for (const error of errors) {
+          const original = error instanceof GraphQLError ? error.originalError : error;
+          if (original && !(original instanceof GraphQLError)) {
+            const request = (context as { request?: Request }).request;
+            logger.error({ requestId: request ? requestIdOf(request) : undefined, path: error instanceof GraphQLError ? error.path : undefined, err: original }, 'unexpected error (masked in the response)');
+          }
+        }
+      }),
       useDatasetExtension(kb),
       useReadinessCheck({
         endpoint: '/ready',

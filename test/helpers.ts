@@ -4,7 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
+import { createLogger } from '../src/logging.js';
 import { createServer, type NewsgraphYoga } from '../src/yoga.js';
+
+/** Tests keep the console quiet; a test about logging passes its own logger. */
+export const silentLogger = createLogger('silent');
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const dataDir = path.join(projectRoot, 'data');
@@ -25,7 +29,7 @@ export interface GraphQLResponse<T = any> {
 }
 
 export async function createTestServer(kb?: KnowledgeBase): Promise<NewsgraphYoga> {
-  return createServer({ kb: kb ?? (await loadDataset()), logging: false });
+  return createServer({ kb: kb ?? (await loadDataset()), logger: silentLogger });
 }
 
 /** Runs a query through the real HTTP pipeline (`yoga.fetch`, no socket). */

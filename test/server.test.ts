@@ -19,7 +19,7 @@ async function startServer(env: Record<string, string> = {}): Promise<RunningSer
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${output}`)), 20_000);
     const check = () => {
-      const match = /GraphiQL at (http:\/\/\S+)/.exec(output);
+      const match = /GraphiQL at (http:\/\/[^\s"]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);

@@ -1,11 +1,11 @@
 /** Statement: the root connection, the lookups, and every field checked against data/*.json and the article. */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { evidenceSchema, partialDateSchema, personSchema, statementSchema } from '../src/kb/records.js';
 import type { NewsgraphYoga } from '../src/yoga.js';
-import { createTestServer, dataDir, query, queryData, recordIds, type GraphQLResponse } from './helpers.js';
+import { describeRootCollection, readData, readStatementsInSourceOrder } from './contract.js';
+import { createTestServer, queryData } from './helpers.js';
 
 type StatementData = z.input<typeof statementSchema>;
 type PersonData = z.input<typeof personSchema>;
@@ -14,20 +14,6 @@ type PartialDateData = z.input<typeof partialDateSchema>;
 
 /** The article the knowledge base models (data/sources.json holds a copy of its text). */
 const seedFile = '/work/shared/seeds/000_f4761b6637344e7b.txt';
-
-async function readData<T>(file: string): Promise<T[]> {
-  return JSON.parse(await readFile(path.join(dataDir, file), 'utf8')) as T[];
-}
-
-/**
- * statements.json in source order: sources in file order, then where each statement's words start.
- * Every statement list (Query.statements, a person's, an event's, …) is documented to read in this order.
- */
-async function readStatementsInSourceOrder(): Promise<StatementData[]> {
-  const sourceIds = await recordIds('sources.json');
-  const rank = (statement: StatementData) => sourceIds.indexOf(statement.evidence.sourceId);
-  return (await readData<StatementData>('statements.json')).sort((a, b) => rank(a) - rank(b) || a.evidence.start - b.evidence.start);
-}
 
 let yoga: NewsgraphYoga;
 let statements: StatementData[];
@@ -63,203 +49,11 @@ function servedEvidence(evidence: EvidenceData) {
   return { text: evidence.text, start: evidence.start, end: evidence.end, source: { slug: evidence.sourceId } };
 }
 
-/** Asserts the response failed on `field` alone, with data null there and one error with `code`. */
-function expectFieldError(result: GraphQLResponse, field: string, code: string): void {
-  expect(result.status).toBe(200);
-  expect(result.data?.[field]).toBeNull();
-  expect(result.errors?.map((error) => ({ path: error.path, code: error.extensions?.code }))).toEqual([{ path: [field], code }]);
-}
-
 // ---------------------------------------------------------------------------------------------
-// Root connection
+// Root connection and lookups: the contract every root collection keeps (test/contract.ts)
 // ---------------------------------------------------------------------------------------------
 
-interface SlugEdge {
-  cursor?: string;
-  node: { slug: string };
-}
-
-interface Page {
-  totalCount: number;
-  edges: { cursor: string; node: { slug: string } }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
-
-function slugsOf(connection: { edges: SlugEdge[] }): string[] {
-  return connection.edges.map((edge) => edge.node.slug);
-}
-
-/** The root connection `field` must list `expectedIds()`: the ids of its data file, in file order (source order for statements). */
-function describeRootConnection(field: string, expectedIds: () => string[]): void {
-  const fetchPage = async (args: { first?: number; after?: string; last?: number; before?: string } = {}): Promise<Page> => {
-    const data = await queryData<Record<string, Page>>(
-      yoga,
-      `query ($first: Int, $after: String, $last: Int, $before: String) {
-        ${field}(first: $first, after: $after, last: $last, before: $before) {
-          totalCount
-          edges { cursor node { slug } }
-          pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-        }
-      }`,
-      args,
-    );
-    const page = data[field]!;
-    expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor ?? null);
-    expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor ?? null);
-    return page;
-  };
-
-  describe(`Query.${field}`, () => {
-    it('counts every record of the data file and returns the first 20 by default, in order', async () => {
-      const ids = expectedIds();
-      const page = await fetchPage();
-      expect(page.totalCount).toBe(ids.length);
-      expect(slugsOf(page)).toEqual(ids.slice(0, 20));
-      expect(page.pageInfo.hasPreviousPage).toBe(false);
-      expect(page.pageInfo.hasNextPage).toBe(ids.length > 20);
-    });
-
-    it('walks every record exactly once with first/after, with pageInfo right at both ends', async () => {
-      const ids = expectedIds();
-      const seen: string[] = [];
-      let after: string | undefined;
-      for (let pageNumber = 0; ; pageNumber++) {
-        const page = await fetchPage({ first: 3, after });
-        expect(page.totalCount).toBe(ids.length);
-        expect(page.pageInfo.hasPreviousPage).toBe(pageNumber > 0);
-        seen.push(...slugsOf(page));
-        expect(page.pageInfo.hasNextPage).toBe(seen.length < ids.length);
-        if (!page.pageInfo.hasNextPage) break;
-        after = page.pageInfo.endCursor!;
-      }
-      expect(seen).toEqual(ids);
-    });
-
-    it('walks every record backwards with last/before', async () => {
-      const ids = expectedIds();
-      const seen: string[] = [];
-      let before: string | undefined;
-      for (let pageNumber = 0; ; pageNumber++) {
-        const page = await fetchPage({ last: 4, before });
-        expect(page.pageInfo.hasNextPage).toBe(pageNumber > 0);
-        seen.unshift(...slugsOf(page));
-        expect(page.pageInfo.hasPreviousPage).toBe(seen.length < ids.length);
-        if (!page.pageInfo.hasPreviousPage) break;
-        before = page.pageInfo.startCursor!;
-      }
-      expect(seen).toEqual(ids);
-    });
-
-    it('returns the last records for `last` alone, and nothing after the last cursor', async () => {
-      const ids = expectedIds();
-      const tail = await fetchPage({ last: 2 });
-      expect(slugsOf(tail)).toEqual(ids.slice(-2));
-      expect(tail.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: ids.length > 2 });
-      const beyond = await fetchPage({ first: 5, after: tail.pageInfo.endCursor! });
-      expect(beyond.edges).toEqual([]);
-      expect(beyond.pageInfo).toMatchObject({ hasNextPage: false, startCursor: null, endCursor: null });
-    });
-
-    it('rejects a page size outside 1..100 and a cursor it did not issue', async () => {
-      for (const args of [{ first: 0 }, { first: 101 }, { last: -1 }, { after: 'not-a-cursor' }]) {
-        const result = await query(
-          yoga,
-          `query ($first: Int, $last: Int, $after: String) { ${field}(first: $first, last: $last, after: $after) { totalCount } }`,
-          args,
-        );
-        expect(result.data).toBeNull();
-        expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
-      }
-    });
-  });
-}
-
-describeRootConnection('statements', () => statements.map((s) => s.id));
-
-// ---------------------------------------------------------------------------------------------
-// Lookups
-// ---------------------------------------------------------------------------------------------
-
-/** Slug → global id of every record of a root connection, as the server returns them. */
-async function globalIds(connection: string): Promise<Map<string, string>> {
-  const data = await queryData<Record<string, { edges: { node: { id: string; slug: string } }[] }>>(
-    yoga,
-    `{ ${connection}(first: 100) { edges { node { id slug } } } }`,
-  );
-  return new Map(data[connection]!.edges.map(({ node }) => [node.slug, node.id]));
-}
-
-interface LookupSpec {
-  /** The singular root field ("person") and its type ("Person"). */
-  field: string;
-  typename: string;
-  /** The root connection of the same type ("persons"). */
-  connection: string;
-  expectedIds: () => string[];
-  /** A root connection of another type, whose ids `field(id:)` must refuse. */
-  otherConnection: string;
-}
-
-/** Lookups by slug, by global id, through node/nodes, and their errors. */
-function describeLookups({ field, typename, connection, expectedIds, otherConnection }: LookupSpec): void {
-  const lookup = (args: Record<string, unknown>) => query(yoga, `query ($id: ID, $slug: String) { ${field}(id: $id, slug: $slug) { __typename slug } }`, args);
-
-  describe(`Query.${field}`, () => {
-    it('finds every record by slug', async () => {
-      for (const slug of expectedIds()) {
-        const data = await queryData(yoga, `query ($slug: String) { ${field}(slug: $slug) { __typename slug } }`, { slug });
-        expect(data[field]).toEqual({ __typename: typename, slug });
-      }
-    });
-
-    it('finds every record by the global id a previous query returned, also through node and nodes', async () => {
-      const ids = await globalIds(connection);
-      expect([...ids.keys()]).toEqual(expectedIds());
-      for (const [slug, id] of ids) {
-        const data = await queryData(
-          yoga,
-          `query ($id: ID!) { ${field}(id: $id) { id slug } node(id: $id) { __typename id ... on ${typename} { slug } } }`,
-          { id },
-        );
-        expect(data[field]).toEqual({ id, slug });
-        expect(data.node).toEqual({ __typename: typename, id, slug });
-      }
-      const reversed = [...ids].reverse();
-      const data = await queryData(yoga, `query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, { ids: reversed.map(([, id]) => id) });
-      expect(data.nodes).toEqual(reversed.map(([, id]) => ({ __typename: typename, id })));
-    });
-
-    it('gives NOT_FOUND, with data null, for an unknown slug and for the slug of another type', async () => {
-      const [otherSlug] = (await globalIds(otherConnection)).keys();
-      for (const slug of ['no-such-record', otherSlug]) {
-        expectFieldError(await lookup({ slug }), field, 'NOT_FOUND');
-      }
-    });
-
-    it('gives BAD_USER_INPUT for both or neither of id and slug', async () => {
-      const [slug, id] = [...(await globalIds(connection))][0]!;
-      expectFieldError(await lookup({}), field, 'BAD_USER_INPUT');
-      expectFieldError(await lookup({ id, slug }), field, 'BAD_USER_INPUT');
-    });
-
-    it('gives BAD_USER_INPUT for the id of another type and for a malformed id', async () => {
-      const [otherId] = (await globalIds(otherConnection)).values();
-      expectFieldError(await lookup({ id: otherId }), field, 'BAD_USER_INPUT');
-      const [slug] = expectedIds();
-      for (const id of ['not a global id', slug, '', Buffer.from('no colon here').toString('base64url')]) {
-        expectFieldError(await lookup({ id }), field, 'BAD_USER_INPUT');
-      }
-    });
-  });
-}
-
-describeLookups({
-  field: 'statement',
-  typename: 'Statement',
-  connection: 'statements',
-  expectedIds: () => statements.map((s) => s.id),
-  otherConnection: 'sources',
-});
+describeRootCollection({ typename: 'Statement', rootField: 'statements', lookupField: 'statement', dataFile: 'statements.json', order: 'source', otherRootField: 'sources' });
 
 // ---------------------------------------------------------------------------------------------
 // Fields

@@ -1,0 +1,90 @@
+/**
+ * Structured logs (pino, one JSON line per event): every request is logged once when it ends, with its
+ * request id, operation name, duration, HTTP status and outcome; unexpected errors are logged in full
+ * with the same request id, while the client sees only a masked message.
+ */
+import { randomUUID } from 'node:crypto';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { isAsyncIterable, type Plugin, type YogaLogger } from 'graphql-yoga';
+import pino, { type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger };
+
+export function createLogger(level: LevelWithSilent = 'info', destination?: pino.DestinationStream): Logger {
+  return pino({ level, base: { service: 'newsgraph' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+}
+
+/** Yoga's own log calls (startup notices, its debug output) go to the same pino logger. */
+export function yogaLoggerFor(logger: Logger): YogaLogger {
+  const write = (level: 'debug' | 'info' | 'warn' | 'error') => (...args: unknown[]) => {
+    const [first, ...rest] = args;
+    logger[level]({ source: 'yoga', details: rest.length > 0 ? rest.map(String) : undefined }, String(first));
+  };
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+interface RequestState {
+  id: string;
+  startedAt: bigint;
+  operationName?: string;
+  errorCodes: string[];
+}
+
+const REQUEST_ID_HEADER = 'x-request-id';
+const acceptableRequestId = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** Per-request state, keyed by the Request object yoga passes to every hook. */
+const stateByRequest = new WeakMap<Request, RequestState>();
+
+/** The id of the request being served (from its `x-request-id` header when acceptable, else a new UUID). */
+export function requestIdOf(request: Request): string | undefined {
+  return stateByRequest.get(request)?.id;
+}
+
+function codesOf(result: ExecutionResult): string[] {
+  return (result.errors ?? []).map((error) => String((error as GraphQLError).extensions?.code ?? 'UNKNOWN'));
+}
+
+/** Logs one line per request and echoes the request id in the response. */
+export function useRequestLogging(logger: Logger): Plugin {
+  return {
+    onRequest({ request }) {
+      const given = request.headers.get(REQUEST_ID_HEADER);
+      stateByRequest.set(request, {
+        id: given && acceptableRequestId.test(given) ? given : randomUUID(),
+        startedAt: process.hrtime.bigint(),
+        errorCodes: [],
+      });
+    },
+    onParams({ params, request }) {
+      const state = stateByRequest.get(request);
+      if (state && typeof params.operationName === 'string') state.operationName = params.operationName.slice(0, 100);
+    },
+    onResultProcess({ request, result }) {
+      const state = stateByRequest.get(request);
+      if (!state || isAsyncIterable(result)) return;
+      state.errorCodes = (Array.isArray(result) ? result : [result]).flatMap(codesOf);
+    },
+    onResponse({ request, response }) {
+      const state = stateByRequest.get(request);
+      if (!state) return;
+      response.headers.set(REQUEST_ID_HEADER, state.id);
+      const url = new URL(request.url);
+      const durationMs = Number(process.hrtime.bigint() - state.startedAt) / 1e6;
+      const outcome = response.status >= 500 ? 'error' : response.status >= 400 ? 'rejected' : state.errorCodes.length > 0 ? 'partial' : 'ok';
+      logger[response.status >= 500 ? 'error' : 'info'](
+        {
+          requestId: state.id,
+          method: request.method,
+          path: url.pathname,
+          operationName: state.operationName,
+          status: response.status,
+          durationMs: Math.round(durationMs * 100) / 100,
+          outcome,
+          errorCodes: state.errorCodes.length > 0 ? [...new Set(state.errorCodes)] : undefined,
+        },
+        'request',
+      );
+    },
+  };
+}
