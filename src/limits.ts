@@ -68,7 +68,8 @@ export function parseWithTokenLimit(maxTokens: number): typeof parse {
     try {
       return parse(source, { ...options, maxTokens });
     } catch (error) {
-      if (error instanceof GraphQLError && /Document contains more than \d+ tokens/.test(error.message)) {
+      // graphql-js 16 words it "more that N tokens"; accept the corrected spelling too.
+      if (error instanceof GraphQLError && /Document contains more (?:than|that) \d+ tokens/.test(error.message)) {
         throw new GraphQLError(`The query has more than ${maxTokens} tokens`, {
           extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit: 'tokens', max: maxTokens, http: { status: 400 } },
         });
