@@ -33,12 +33,16 @@ interface RequestState {
 const REQUEST_ID_HEADER = 'x-request-id';
 const acceptableRequestId = /^[A-Za-z0-9._:-]{1,100}$/;
 
-/** Per-request state, keyed by the Request object yoga passes to every hook. */
+/**
+ * Per-request state, keyed by the Request object yoga passes to the HTTP-level hooks (the GraphQL
+ * context may hold a copy of the request, so the id also travels in the server context).
+ */
 const stateByRequest = new WeakMap<Request, RequestState>();
 
-/** The id of the request being served (from its `x-request-id` header when acceptable, else a new UUID). */
-export function requestIdOf(request: Request): string | undefined {
-  return stateByRequest.get(request)?.id;
+/** What the logging plugin adds to the server context, and so to every GraphQL context. */
+export interface RequestIdContext {
+  /** The id of the request being served: its `x-request-id` header when acceptable, else a new UUID. */
+  requestId?: string;
 }
 
 function codesOf(result: ExecutionResult): string[] {
@@ -48,13 +52,11 @@ function codesOf(result: ExecutionResult): string[] {
 /** Logs one line per request and echoes the request id in the response. */
 export function useRequestLogging(logger: Logger): Plugin {
   return {
-    onRequest({ request }) {
+    onRequest({ request, serverContext }) {
       const given = request.headers.get(REQUEST_ID_HEADER);
-      stateByRequest.set(request, {
-        id: given && acceptableRequestId.test(given) ? given : randomUUID(),
-        startedAt: process.hrtime.bigint(),
-        errorCodes: [],
-      });
+      const id = given && acceptableRequestId.test(given) ? given : randomUUID();
+      stateByRequest.set(request, { id, startedAt: process.hrtime.bigint(), errorCodes: [] });
+      (serverContext as RequestIdContext).requestId = id;
     },
     onParams({ params, request }) {
       const state = stateByRequest.get(request);

@@ -13,7 +13,6 @@ import {
   createYoga,
   isAsyncIterable,
   maskError as yogaMaskError,
-  useErrorHandler,
   useReadinessCheck,
   type Plugin,
   type YogaServerInstance,
@@ -23,7 +22,8 @@ import { codeForHttpStatus, ErrorCode } from './errors.js';
 import { exampleQuery } from './graphiql-example.js';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { defaultQueryLimits, useQueryLimits, type QueryLimits } from './limits.js';
-import { createLogger, requestIdOf, useRequestLogging, yogaLoggerFor, type Logger } from './logging.js';
+import { createLogger, useRequestLogging, yogaLoggerFor, type Logger, type RequestIdContext } from './logging.js';
+import { usePersistedDocuments, type PersistedDocumentsOptions } from './persisted-documents.js';
 import { schema } from './schema/index.js';
 
 /** Large enough for any real query with variables, small enough that a flood of bodies cannot hurt. */
@@ -43,6 +43,8 @@ export interface ServerOptions {
   corsOrigins?: '*' | string[];
   /** Largest request body accepted, in bytes. */
   maxBodyBytes?: number;
+  /** Hash-only requests for the manifest's documents; with `only`, nothing else runs (allow-list mode). */
+  persistedDocuments?: PersistedDocumentsOptions;
 }
 
 export type NewsgraphYoga = YogaServerInstance<object, Context>;
@@ -58,6 +60,29 @@ function useDatasetExtension(kb: KnowledgeBase): Plugin {
     onResultProcess({ result, setResult }) {
       if (Array.isArray(result)) setResult(result.map(withDataset));
       else if (!isAsyncIterable(result)) setResult(withDataset(result));
+    },
+  };
+}
+
+/**
+ * Logs each unexpected error in full, with the request id, before masking replaces it in the response.
+ * Execution results are the only place both the original error and the request's context are at hand.
+ */
+function useUnexpectedErrorLog(logger: Logger): Plugin {
+  return {
+    onExecute({ args }) {
+      const { requestId } = args.contextValue as RequestIdContext;
+      return {
+        onExecuteDone({ result }) {
+          if (isAsyncIterable(result)) return;
+          for (const error of result.errors ?? []) {
+            const original = error.originalError;
+            if (original && !(original instanceof GraphQLError)) {
+              logger.error({ requestId, path: error.path, err: original }, 'unexpected error (masked in the response)');
+            }
+          }
+        },
+      };
     },
   };
 }
@@ -90,6 +115,7 @@ export function createServer({
   introspection = true,
   corsOrigins = '*',
   maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+  persistedDocuments,
 }: ServerOptions): NewsgraphYoga {
   return createYoga<object, Context>({
     schema,
@@ -110,16 +136,9 @@ export function createServer({
       // visitor's browser send a query without a CORS preflight. JSON POSTs are preflighted anyway.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       useQueryLimits(limits),
+      usePersistedDocuments(persistedDocuments),
       ...(introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
-      useErrorHandler(({ errors, context }) => {
-        for (const error of errors) {
-          const original = error instanceof GraphQLError ? error.originalError : error;
-          if (original && !(original instanceof GraphQLError)) {
-            const request = (context as { request?: Request }).request;
-            logger.error({ requestId: request ? requestIdOf(request) : undefined, path: error instanceof GraphQLError ? error.path : undefined, err: original }, 'unexpected error (masked in the response)');
-          }
-        }
-      }),
+      useUnexpectedErrorLog(logger),
       useDatasetExtension(kb),
       useReadinessCheck({
         endpoint: '/ready',

@@ -32,7 +32,7 @@ describe('GraphQL over HTTP compliance (graphql-http audits, production configur
   //   D6D5 / 6A70 MAY allow URL-encoded JSON string {variables} parameter in GETs
   const mayFailWithoutCsrfHeader = new Set(['5A70', 'D6D5', '6A70']);
 
-  for (const audit of serverAudits({ url: endpoint, fetchFn: (input: RequestInfo | URL, init?: RequestInit) => yoga.fetch(input as string, init) })) {
+  for (const audit of serverAudits({ url: endpoint, fetchFn: (input: RequestInfo | URL, init?: RequestInit) => Promise.resolve(yoga.fetch(new Request(input, init))) })) {
     it(`${audit.id} ${audit.name}`, async () => {
       const result = await audit.fn();
       if (audit.name.startsWith('MAY') && mayFailWithoutCsrfHeader.has(audit.id)) return;
@@ -44,7 +44,7 @@ describe('GraphQL over HTTP compliance (graphql-http audits, production configur
     const withHeader = (input: RequestInfo | URL, init?: RequestInit) => {
       const headers = new Headers(init?.headers);
       headers.set('x-graphql-yoga-csrf', '1');
-      return yoga.fetch(input as string, { ...init, headers });
+      return Promise.resolve(yoga.fetch(new Request(input, { ...init, headers })));
     };
     const failures: string[] = [];
     for (const audit of serverAudits({ url: endpoint, fetchFn: withHeader })) {
