@@ -104,19 +104,19 @@ export class EntityGraph {
       this.incidence(to).push({ edge, neighbor: from, direction: 'BACKWARD' });
     };
 
-    for (const person of unwrap(kb.personsByIds(kb.orderedIds.persons))) {
+    for (const person of kb.records.persons) {
       for (const role of person.roles) {
         for (const target of [role.organizationId, role.countryId]) {
           if (target) add('HOLDS_ROLE_AT', person.id, target, role.title, role.evidence, role.inferred, role.note);
         }
       }
     }
-    for (const organization of unwrap(kb.organizationsByIds(kb.orderedIds.organizations))) {
+    for (const organization of kb.records.organizations) {
       for (const membership of organization.memberships) {
         add('MEMBER_OF', membership.countryId, organization.id, membership.role ?? 'member', membership.evidence, membership.inferred, membership.note);
       }
     }
-    for (const event of unwrap(kb.eventsByIds(kb.orderedIds.events))) {
+    for (const event of kb.records.events) {
       for (const participation of event.participants) {
         add('PARTICIPATED_IN', participation.entityId, event.id, participation.role, participation.evidence, participation.inferred, participation.note);
       }
@@ -125,7 +125,7 @@ export class EntityGraph {
       }
       if (event.partOf) add('PART_OF', event.id, event.partOf.eventId, 'part of', event.partOf.evidence);
     }
-    for (const statement of unwrap(kb.statementsByIds(kb.orderedIds.statements))) {
+    for (const statement of kb.records.statements) {
       if (statement.speakerId) add('SAID', statement.speakerId, statement.id, statement.kind === 'QUOTE' ? 'quoted' : 'said', statement.evidence);
       if (statement.relayedById) add('RELAYED', statement.relayedById, statement.id, 'relayed', statement.attribution);
       for (const mention of statement.mentions) add('MENTIONS', statement.id, mention.entityId, 'mentions', mention.evidence);
@@ -245,14 +245,6 @@ export class EntityGraph {
   private assertVertex(id: string): void {
     if (!this.kindById.has(id)) throw new Error(`"${id}" is not a vertex of the entity graph`);
   }
-}
-
-/** The records of a batch lookup over ids the knowledge base itself listed; an error there is a broken knowledge base. */
-function unwrap<T>(results: readonly T[]): Exclude<T, Error>[] {
-  return results.map((result) => {
-    if (result instanceof Error) throw result;
-    return result as Exclude<T, Error>;
-  });
 }
 
 const graphByKb = new WeakMap<KnowledgeBase, EntityGraph>();

@@ -156,21 +156,18 @@ export class SearchIndex {
       add(record.id, kind, 'DESCRIPTION', record.description);
     };
 
-    for (const person of kb.personsByIds(kb.orderedIds.persons)) if (!(person instanceof Error)) entity('Person', person);
-    for (const country of kb.countriesByIds(kb.orderedIds.countries)) if (!(country instanceof Error)) entity('Country', country);
-    for (const organization of kb.organizationsByIds(kb.orderedIds.organizations)) if (!(organization instanceof Error)) entity('Organization', organization);
-    for (const event of kb.eventsByIds(kb.orderedIds.events)) {
-      if (event instanceof Error) continue;
+    const { persons, countries, organizations, events, statements } = kb.records;
+    const countryName = new Map(countries.map((country) => [country.id, country.name]));
+    for (const person of persons) entity('Person', person);
+    for (const country of countries) entity('Country', country);
+    for (const organization of organizations) entity('Organization', organization);
+    for (const event of events) {
       entity('Event', event);
       for (const location of event.locations) {
-        const [country] = location.countryId ? kb.countriesByIds([location.countryId]) : [];
-        const countryName = country && !(country instanceof Error) ? country.name : undefined;
-        add(event.id, 'Event', 'LOCATION', [location.city, countryName].filter(Boolean).join(', '));
+        add(event.id, 'Event', 'LOCATION', [location.city, location.countryId && countryName.get(location.countryId)].filter(Boolean).join(', '));
       }
     }
-    for (const statement of kb.statementsByIds(kb.orderedIds.statements)) {
-      if (!(statement instanceof Error)) add(statement.id, 'Statement', 'TEXT', statement.text);
-    }
+    for (const statement of statements) add(statement.id, 'Statement', 'TEXT', statement.text);
 
     const spansByValue = new Map(this.documents.map((document) => [document.value, document.spans]));
     this.miniSearch = new MiniSearch<SearchDocument>({
