@@ -15,6 +15,10 @@ export interface Config {
   /** Origins CORS allows: '*' or a list. */
   corsOrigins: '*' | string[];
   logLevel: LogLevel;
+  /** The persisted-documents manifest read at startup. */
+  persistedDocumentsFile: string;
+  /** Allow-list mode: run only persisted documents, refuse query text. */
+  persistedOnly: boolean;
 }
 
 export class ConfigError extends Error {
@@ -46,6 +50,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection: env.NEWSGRAPH_INTROSPECTION === undefined || env.NEWSGRAPH_INTROSPECTION === '' ? true : parseBoolean('NEWSGRAPH_INTROSPECTION', env.NEWSGRAPH_INTROSPECTION),
     corsOrigins: parseOrigins(env.NEWSGRAPH_CORS_ORIGINS),
     logLevel: parseLogLevel(env.LOG_LEVEL),
+    persistedDocumentsFile: path.resolve(env.NEWSGRAPH_PERSISTED_DOCUMENTS || path.join(projectRoot, 'client/generated/persisted-documents.json')),
+    persistedOnly: parseBoolean('NEWSGRAPH_PERSISTED_ONLY', env.NEWSGRAPH_PERSISTED_ONLY),
   };
 }
 

@@ -3,18 +3,22 @@ import { createServer as createHttpServer } from 'node:http';
 import { ConfigError, readConfig } from './config.js';
 import { DataValidationError, loadKnowledgeBase } from './kb/load.js';
 import { createLogger } from './logging.js';
+import { loadPersistedDocuments } from './persisted-documents.js';
+import { schema } from './schema/index.js';
 import { createServer } from './yoga.js';
 
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   const kb = await loadKnowledgeBase(config.dataDir);
+  const persistedDocuments = await loadPersistedDocuments(config.persistedDocumentsFile, schema);
   const yoga = createServer({
     kb,
     logger,
     exposeErrorDetails: config.exposeErrorDetails,
     introspection: config.introspection,
     corsOrigins: config.corsOrigins,
+    persistedDocuments: { documents: persistedDocuments, only: config.persistedOnly },
   });
   const server = createHttpServer(yoga);
 

@@ -1,0 +1,158 @@
+/**
+ * The newsgraph client SDK: the shipped operations as typed documents (client/generated/, made by
+ * `npm run codegen`) and a small fetch-based client that infers result and variable types from them.
+ * It uses the global fetch, so it runs in browsers and in Node 20+. Import it as `newsgraph/client`.
+ */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type DocumentNode } from 'graphql';
+
+export * from './generated/graphql.js';
+export type { TypedDocumentNode, ResultOf, VariablesOf } from '@graphql-typed-document-node/core';
+
+/** One entry of a GraphQL response's `errors`; newsgraph always sets `extensions.code`. */
+export interface GraphQLErrorEntry {
+  message: string;
+  locations?: { line: number; column: number }[];
+  path?: (string | number)[];
+  extensions?: { code?: string; [key: string]: unknown };
+}
+
+/** The response's `extensions`: newsgraph adds the dataset version, which changes exactly when the knowledge does. */
+export interface ResponseExtensions {
+  dataset?: { version: string; loadedAt: string };
+  [key: string]: unknown;
+}
+
+export interface GraphQLResult<TResult> {
+  data: TResult;
+  extensions: ResponseExtensions;
+}
+
+/** Thrown for any response with errors or without data; carries the codes, the HTTP status and any partial data. */
+export class GraphQLRequestError extends Error {
+  override name = 'GraphQLRequestError';
+  readonly status: number;
+  readonly errors: readonly GraphQLErrorEntry[];
+  /** What the server did answer (fields other than the failed ones), when it answered anything. */
+  readonly data: unknown;
+  readonly extensions: ResponseExtensions;
+
+  constructor(init: { status: number; errors: readonly GraphQLErrorEntry[]; data?: unknown; extensions?: ResponseExtensions }) {
+    super(init.errors.map((error) => error.message).join('; ') || `HTTP ${init.status}`);
+    this.status = init.status;
+    this.errors = init.errors;
+    this.data = init.data ?? null;
+    this.extensions = init.extensions ?? {};
+  }
+
+  /** The first error's `extensions.code` ("NOT_FOUND", "BAD_USER_INPUT", …). */
+  get code(): string | undefined {
+    return this.errors[0]?.extensions?.code;
+  }
+}
+
+export interface ClientOptions {
+  /** The GraphQL endpoint, such as "http://localhost:4000/graphql". */
+  url: string | URL;
+  /** Defaults to the global fetch; pass one to add retries or tracing, or to test. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /**
+   * Send only each document's hash (`extensions.persistedQuery.sha256Hash`) instead of its text,
+   * as a server in allow-list mode (`NEWSGRAPH_PERSISTED_ONLY=true`) requires. Needs documents
+   * generated with persisted documents on, as the shipped ones are.
+   */
+  persisted?: boolean;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+}
+
+/** Variables may be left out when the operation has none that are required. */
+type RequestArgs<TVariables> = Record<string, never> extends TVariables
+  ? [variables?: TVariables, options?: RequestOptions]
+  : [variables: TVariables, options?: RequestOptions];
+
+export interface Client {
+  request<TResult, TVariables>(document: TypedDocumentNode<TResult, TVariables>, ...args: RequestArgs<TVariables>): Promise<GraphQLResult<TResult>>;
+}
+
+// Printing walks the whole document, and pages send the same few documents again and again.
+const printed = new WeakMap<DocumentNode, string>();
+
+function queryText(document: DocumentNode): string {
+  let text = printed.get(document);
+  if (text === undefined) {
+    text = print(document);
+    printed.set(document, text);
+  }
+  return text;
+}
+
+function operationName(document: DocumentNode): string | undefined {
+  for (const definition of document.definitions) {
+    if (definition.kind === 'OperationDefinition') return definition.name?.value;
+  }
+  return undefined;
+}
+
+/** The sha256 the client preset embeds as `__meta__.hash` ("sha256:<hex>"), as bare hex. */
+function persistedHash(document: DocumentNode): string {
+  const hash = (document as { __meta__?: { hash?: unknown } }).__meta__?.hash;
+  if (typeof hash !== 'string') {
+    throw new Error(`Document ${operationName(document) ?? '(anonymous)'} has no persisted hash; generate it with the client preset's persistedDocuments option.`);
+  }
+  return hash.replace(/^sha256:/, '');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Creates a client for one endpoint. The global fetch is looked up per request, so a polyfill or mock installed later is used. */
+export function createClient({ url, fetch: fetchImpl = (input, init) => globalThis.fetch(input, init), headers = {}, persisted = false }: ClientOptions): Client {
+  return {
+    async request<TResult, TVariables>(document: TypedDocumentNode<TResult, TVariables>, ...[variables, options = {}]: RequestArgs<TVariables>) {
+      const body = persisted
+        ? { operationName: operationName(document), variables, extensions: { persistedQuery: { version: 1, sha256Hash: persistedHash(document) } } }
+        : { query: queryText(document), operationName: operationName(document), variables };
+      const response = await fetchImpl(String(url), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json;q=0.9',
+          ...headers,
+          ...options.headers,
+        },
+        body: JSON.stringify(body),
+        signal: options.signal,
+      });
+
+      const text = await response.text();
+      let payload: unknown;
+      try {
+        payload = JSON.parse(text);
+      } catch {
+        // A proxy's HTML error page or an empty body: report the status and the start of the text.
+        throw new GraphQLRequestError({ status: response.status, errors: [{ message: `HTTP ${response.status}: not a GraphQL response: ${text.slice(0, 200)}` }] });
+      }
+      if (!isRecord(payload)) {
+        throw new GraphQLRequestError({ status: response.status, errors: [{ message: `HTTP ${response.status}: not a GraphQL response` }] });
+      }
+      const errors = Array.isArray(payload.errors) ? (payload.errors as GraphQLErrorEntry[]) : [];
+      const extensions = isRecord(payload.extensions) ? (payload.extensions as ResponseExtensions) : {};
+      if (errors.length > 0 || !response.ok || !isRecord(payload.data)) {
+        throw new GraphQLRequestError({
+          status: response.status,
+          errors: errors.length > 0 ? errors : [{ message: `HTTP ${response.status}: a response without data` }],
+          data: payload.data,
+          extensions,
+        });
+      }
+      return { data: payload.data as TResult, extensions };
+    },
+  };
+}
