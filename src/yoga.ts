@@ -19,11 +19,13 @@ import {
 } from 'graphql-yoga';
 import { createContext, type Context } from './context.js';
 import { codeForHttpStatus, ErrorCode } from './errors.js';
+import { useExplorer } from './explorer.js';
 import { exampleQuery } from './graphiql-example.js';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { defaultQueryLimits, useQueryLimits, type QueryLimits } from './limits.js';
 import { createLogger, useRequestLogging, yogaLoggerFor, type Logger, type RequestIdContext } from './logging.js';
 import { usePersistedDocuments, type PersistedDocumentsOptions } from './persisted-documents.js';
+import { defaultResponseCacheOptions, useResponseCache, type ResponseCacheOptions } from './response-cache.js';
 import { schema } from './schema/index.js';
 
 /** Large enough for any real query with variables, small enough that a flood of bodies cannot hurt. */
@@ -43,6 +45,8 @@ export interface ServerOptions {
   corsOrigins?: '*' | string[];
   /** Largest request body accepted, in bytes. */
   maxBodyBytes?: number;
+  /** Whole-response cache keyed to the dataset version, with ETags; false turns it off. */
+  responseCache?: ResponseCacheOptions | false;
   /** Hash-only requests for the manifest's documents; with `only`, nothing else runs (allow-list mode). */
   persistedDocuments?: PersistedDocumentsOptions;
 }
@@ -54,8 +58,10 @@ export type NewsgraphYoga = YogaServerInstance<object, Context>;
  * and caches can tell when the knowledge changed.
  */
 function useDatasetExtension(kb: KnowledgeBase): Plugin {
-  const dataset = { version: kb.info.version, loadedAt: kb.info.loadedAt.toISOString() };
-  const withDataset = (result: ExecutionResult): ExecutionResult => ({ ...result, extensions: { ...result.extensions, dataset } });
+  const withDataset = (result: ExecutionResult): ExecutionResult => ({
+    ...result,
+    extensions: { ...result.extensions, dataset: { version: kb.info.version, loadedAt: kb.info.loadedAt.toISOString() } },
+  });
   return {
     onResultProcess({ result, setResult }) {
       if (Array.isArray(result)) setResult(result.map(withDataset));
@@ -115,6 +121,7 @@ export function createServer({
   introspection = true,
   corsOrigins = '*',
   maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+  responseCache = defaultResponseCacheOptions,
   persistedDocuments,
 }: ServerOptions): NewsgraphYoga {
   return createYoga<object, Context>({
@@ -132,6 +139,8 @@ export function createServer({
     maskedErrors: { isDev: exposeErrorDetails, maskError: maskAndCode(logger, exposeErrorDetails) },
     plugins: [
       useRequestLogging(logger),
+      useExplorer({ logger }),
+      ...(responseCache ? [useResponseCache(kb, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })] : []),
       // A GET (or form POST) needs the x-graphql-yoga-csrf header, so a page on another site cannot make a
       // visitor's browser send a query without a CORS preflight. JSON POSTs are preflighted anyway.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),

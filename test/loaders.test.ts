@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
-import type { NewsgraphYoga } from '../src/yoga.js';
-import { createTestServer, dataDir, queryData } from './helpers.js';
+import { createServer, type NewsgraphYoga } from '../src/yoga.js';
+import { dataDir, queryData, silentLogger } from './helpers.js';
 
 /** The knowledge-base methods that loaders call: every batch function goes through one of these. */
 const batchMethods = [
@@ -51,9 +51,10 @@ let kb: KnowledgeBase;
 let yoga: NewsgraphYoga;
 
 beforeAll(async () => {
-  // A knowledge base of its own, so spying on it cannot disturb other test files.
+  // A knowledge base of its own, so spying on it cannot disturb other test files; no response cache,
+  // since these tests repeat requests to watch the loaders work each time.
   kb = await loadKnowledgeBase(dataDir);
-  yoga = await createTestServer(kb);
+  yoga = createServer({ kb, logger: silentLogger, responseCache: false });
 });
 
 afterEach(() => {

@@ -1,0 +1,89 @@
+/**
+ * A cache of whole responses for the read-only API, keyed to the dataset version. A hit is answered
+ * with the stored bytes before yoga parses, validates, executes or serialises anything; every cached
+ * response carries an ETag, and a request whose If-None-Match matches gets 304 with no body.
+ *
+ * Why not @graphql-yoga/plugin-response-cache: it caches execution results, so every hit is still
+ * serialised again, and its default time-to-live is infinite. Here the dataset version is part of
+ * every key (a reload with new data never serves old answers) and entries expire after `ttlMs`.
+ */
+import { createHash } from 'node:crypto';
+import type { Plugin } from 'graphql-yoga';
+import type { KnowledgeBase } from './kb/knowledge-base.js';
+
+export interface ResponseCacheOptions {
+  /** Most responses kept; the least recently used go first. */
+  maxEntries: number;
+  /** How long a response is served from the cache. */
+  ttlMs: number;
+  /** Largest response body kept, in bytes. */
+  maxEntryBytes: number;
+}
+
+export const defaultResponseCacheOptions: ResponseCacheOptions = { maxEntries: 1000, ttlMs: 5 * 60_000, maxEntryBytes: 1_000_000 };
+
+interface Entry {
+  body: string;
+  contentType: string;
+  etag: string;
+  expiresAt: number;
+}
+
+/** Request headers that change the response: the key must include them. */
+const varyingHeaders = ['accept', 'content-type', 'x-graphql-yoga-csrf'] as const;
+
+function etagOf(body: string): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+}
+
+export function useResponseCache(kb: KnowledgeBase, options: ResponseCacheOptions = defaultResponseCacheOptions): Plugin {
+  const entries = new Map<string, Entry>();
+  const keyByRequest = new WeakMap<Request, string>();
+
+  const lookup = (key: string): Entry | undefined => {
+    const entry = entries.get(key);
+    if (!entry) return undefined;
+    entries.delete(key);
+    if (entry.expiresAt <= Date.now()) return undefined;
+    entries.set(key, entry); // most recently used last
+    return entry;
+  };
+
+  return {
+    async onRequestParse({ request, url, endResponse, fetchAPI }) {
+      if (request.method !== 'GET' && request.method !== 'POST') return;
+      // Only bodies of a known, modest size are read here; anything else goes to yoga untouched.
+      const length = Number(request.headers.get('content-length') ?? (request.method === 'GET' ? 0 : Number.NaN));
+      if (!Number.isSafeInteger(length) || length > options.maxEntryBytes) return;
+      const body = request.method === 'POST' ? await request.clone().text() : '';
+      const hash = createHash('sha256').update(kb.info.version).update('\0').update(request.method).update('\0').update(url.search);
+      for (const header of varyingHeaders) hash.update('\0').update(request.headers.get(header) ?? '');
+      const key = hash.update('\0').update(body).digest('base64url');
+      const entry = lookup(key);
+      if (!entry) {
+        keyByRequest.set(request, key);
+        return;
+      }
+      const headers = { 'content-type': entry.contentType, etag: entry.etag, 'x-cache': 'hit' };
+      if (request.headers.get('if-none-match') === entry.etag) {
+        endResponse(new fetchAPI.Response(null, { status: 304, headers }));
+      } else {
+        endResponse(new fetchAPI.Response(entry.body, { status: 200, headers }));
+      }
+    },
+    async onResponse({ request, response }) {
+      const key = keyByRequest.get(request);
+      if (key === undefined || response.status !== 200) return;
+      const contentType = response.headers.get('content-type') ?? '';
+      if (!contentType.includes('json')) return;
+      const body = await response.clone().text();
+      // Unexpected failures may be passing; everything else is a pure function of the request and the data.
+      if (body.length > options.maxEntryBytes || body.includes('"INTERNAL_SERVER_ERROR"')) return;
+      const etag = etagOf(body);
+      response.headers.set('etag', etag);
+      response.headers.set('x-cache', 'miss');
+      entries.set(key, { body, contentType, etag, expiresAt: Date.now() + options.ttlMs });
+      while (entries.size > options.maxEntries) entries.delete(entries.keys().next().value!);
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
+import { loadKnowledgeBase } from '../src/kb/load.js';
+import { createServer, type NewsgraphYoga } from '../src/yoga.js';
+import { dataDir, silentLogger } from './helpers.js';
+
+const endpoint = 'http://newsgraph.test/graphql';
+const feed = JSON.stringify({ query: 'query ($first: Int) { statements(first: $first) { edges { node { text speaker { displayName } } } } }', variables: { first: 3 } });
+
+let kb: KnowledgeBase;
+let yoga: NewsgraphYoga;
+
+beforeEach(async () => {
+  kb = await loadKnowledgeBase(dataDir);
+  yoga = createServer({ kb, logger: silentLogger });
+});
+
+/** A POST as real HTTP clients send it, with Content-Length. */
+function post(body: string, headers: Record<string, string> = {}, server = yoga) {
+  return server.fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
+    body,
+  });
+}
+
+describe('response cache', () => {
+  it('answers a repeated request from the cache, byte for byte, without touching the knowledge base', async () => {
+    const first = await post(feed);
+    expect(first.headers.get('x-cache')).toBe('miss');
+    const firstBody = await first.text();
+    const statementLoads = vi.spyOn(kb, 'statementsByIds');
+    const second = await post(feed, { origin: 'https://frontend.example', 'x-request-id': 'again' });
+    expect(second.status).toBe(200);
+    expect(second.headers.get('x-cache')).toBe('hit');
+    expect(await second.text()).toBe(firstBody);
+    expect(statementLoads).not.toHaveBeenCalled();
+    // Per-request headers are still set on a hit.
+    expect(second.headers.get('x-request-id')).toBe('again');
+    expect(second.headers.get('access-control-allow-origin')).toBe('https://frontend.example');
+  });
+
+  it('gives every cached response an ETag and answers a matching If-None-Match with 304 and no body', async () => {
+    const first = await post(feed);
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    const notModified = await post(feed, { 'if-none-match': etag! });
+    expect(notModified.status).toBe(304);
+    expect(await notModified.text()).toBe('');
+    const otherTag = await post(feed, { 'if-none-match': '"something-else"' });
+    expect(otherTag.status).toBe(200);
+  });
+
+  it('keys on the variables, the query and the Accept header', async () => {
+    await post(feed);
+    const otherVariables = await post(feed.replace('"first":3', '"first":4'));
+    expect(otherVariables.headers.get('x-cache')).toBe('miss');
+    expect((await otherVariables.json()).data.statements.edges).toHaveLength(4);
+    const otherAccept = await post(feed, { accept: 'application/graphql-response+json' });
+    expect(otherAccept.headers.get('x-cache')).toBe('miss');
+    expect(otherAccept.headers.get('content-type')).toContain('application/graphql-response+json');
+  });
+
+  it('never serves an answer from another version of the data', async () => {
+    await post(feed);
+    (kb.info as { version: string }).version = 'a-newer-version';
+    const after = await post(feed);
+    expect(after.headers.get('x-cache')).toBe('miss');
+    expect((await after.json()).extensions.dataset.version).toBe('a-newer-version');
+  });
+
+  it('expires entries after their time to live', async () => {
+    const server = createServer({ kb, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 30, maxEntryBytes: 100_000 } });
+    await post(feed, {}, server);
+    expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('miss');
+  });
+
+  it('keeps the CSRF check: a cached GET with the header does not let a GET without it through', async () => {
+    const url = `${endpoint}?query=${encodeURIComponent('{ dataset { version } }')}`;
+    await yoga.fetch(url, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
+    expect((await yoga.fetch(url, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } })).headers.get('x-cache')).toBe('hit');
+    expect((await yoga.fetch(url, { headers: { accept: 'application/json' } })).status).toBe(403);
+  });
+
+  it('does not keep responses with unexpected errors', async () => {
+    vi.spyOn(kb, 'personsByIds').mockImplementationOnce(() => {
+      throw new Error('transient');
+    });
+    const body = JSON.stringify({ query: '{ person(slug: "john-kerry") { name } }' });
+    const failed = await post(body);
+    expect((await failed.json()).errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
+    const retried = await post(body);
+    expect(retried.headers.get('x-cache')).toBe('miss');
+    expect((await retried.json()).data).toEqual({ person: { name: 'John Kerry' } });
+  });
+});
