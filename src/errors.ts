@@ -19,6 +19,8 @@ export const ErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',
   /** The request body is larger than the server accepts. */
   REQUEST_ENTITY_TOO_LARGE: 'REQUEST_ENTITY_TOO_LARGE',
+  /** `operationName` names no operation in the document, or a document with several operations names none. */
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
   /** A GET or form request without the CSRF-prevention header. */
   CSRF_HEADER_MISSING: 'CSRF_HEADER_MISSING',
   /** A persisted-document hash that the server's manifest does not list (HTTP 404). */

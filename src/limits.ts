@@ -14,7 +14,10 @@ import {
   isNonNullType,
   isObjectType,
   Kind,
+  Lexer,
   parse,
+  Source,
+  TokenKind,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -34,6 +37,8 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './schema/pagination.js';
 export interface QueryLimits {
   /** Most lexical tokens a document may have. */
   maxTokens: number;
+  /** Deepest nesting of brackets, braces and parentheses (values and selections alike). */
+  maxNesting: number;
   /** Deepest nesting of fields (introspection fields excepted). */
   maxDepth: number;
   /** Most aliased fields in a document. */
@@ -46,6 +51,7 @@ export interface QueryLimits {
 
 export const defaultQueryLimits: QueryLimits = {
   maxTokens: 4000,
+  maxNesting: 40,
   maxDepth: 15,
   maxAliases: 30,
   maxDirectives: 20,
@@ -55,11 +61,39 @@ export const defaultQueryLimits: QueryLimits = {
 /** How many items a list field that is not a connection is assumed to return. */
 const ASSUMED_LIST_SIZE = 10;
 
-function tooComplex(message: string, limit: string, max: number, actual: number, node?: DocumentNode['definitions'][number] | FieldNode): GraphQLError {
+function tooComplex(message: string, limit: string, max: number, actual?: number, node?: DocumentNode['definitions'][number] | FieldNode): GraphQLError {
   return new GraphQLError(message, {
     nodes: node ? [node] : undefined,
-    extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit, max, actual, http: { status: 400 } },
+    // spec: false keeps the 400 even for `Accept: application/json`, where the GraphQL-over-HTTP spec
+    // lets (and yoga makes) ordinary request errors 200: a refusal is never a 200.
+    extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit, max, actual, http: { status: 400, spec: false } },
   });
+}
+
+/**
+ * Counts tokens and bracket nesting with graphql's lexer alone, before anything parses the document:
+ * the parser is recursive, and values nested a few thousand levels deep overflow its stack. Lexing
+ * errors are left for the parser to report.
+ */
+export function checkLexicalLimits(query: string, limits: Pick<QueryLimits, 'maxTokens' | 'maxNesting'>): void {
+  const lexer = new Lexer(new Source(query));
+  let tokens = 0;
+  let nesting = 0;
+  try {
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      tokens += 1;
+      if (tokens > limits.maxTokens) throw tooComplex(`The query has more than ${limits.maxTokens} tokens`, 'tokens', limits.maxTokens);
+      if (token.kind === TokenKind.BRACE_L || token.kind === TokenKind.BRACKET_L || token.kind === TokenKind.PAREN_L) {
+        nesting += 1;
+        if (nesting > limits.maxNesting) throw tooComplex(`The query nests more than ${limits.maxNesting} levels of brackets`, 'nesting', limits.maxNesting);
+      } else if (token.kind === TokenKind.BRACE_R || token.kind === TokenKind.BRACKET_R || token.kind === TokenKind.PAREN_R) {
+        nesting -= 1;
+      }
+    }
+  } catch (error) {
+    if (error instanceof GraphQLError && error.extensions.code === ErrorCode.QUERY_TOO_COMPLEX) throw error;
+    // A syntax error: the parser reports it with its usual message and code.
+  }
 }
 
 /** Parses with a token limit; going over it is a QUERY_TOO_COMPLEX error, not a syntax error. */
@@ -72,6 +106,13 @@ export function parseWithTokenLimit(maxTokens: number): typeof parse {
       if (error instanceof GraphQLError && /Document contains more (?:than|that) \d+ tokens/.test(error.message)) {
         throw new GraphQLError(`The query has more than ${maxTokens} tokens`, {
           extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit: 'tokens', max: maxTokens, http: { status: 400 } },
+        });
+      }
+      // graphql-js parses recursively: a value nested a few thousand levels deep ([[[…]]]) fits in the
+      // token limit but overflows the stack.
+      if (error instanceof RangeError) {
+        throw new GraphQLError('The query nests values too deeply to parse', {
+          extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit: 'nesting', http: { status: 400 } },
         });
       }
       throw error;
@@ -87,6 +128,9 @@ function isIntrospectionField(node: FieldNode): boolean {
 export function depthLimitRule(max: number): ValidationRule {
   return (context: ValidationContext) => {
     const fragments = new Map(context.getDocument().definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+    // Each fragment's depth is worked out once: fragments that spread each other in a fan would
+    // otherwise be walked once per path, which doubles with every level.
+    const fragmentDepth = new Map<string, number>();
     const depthOf = (selectionSet: SelectionSetNode, visiting: Set<string>): number => {
       let deepest = 0;
       for (const selection of selectionSet.selections) {
@@ -96,10 +140,12 @@ export function depthLimitRule(max: number): ValidationRule {
         } else if (selection.kind === Kind.INLINE_FRAGMENT) {
           deepest = Math.max(deepest, depthOf(selection.selectionSet, visiting));
         } else {
-          const fragment = fragments.get(selection.name.value);
+          const name = selection.name.value;
+          const fragment = fragments.get(name);
           // A fragment cycle is reported by the standard NoFragmentCycles rule; here it just stops.
-          if (!fragment || visiting.has(fragment.name.value)) continue;
-          deepest = Math.max(deepest, depthOf(fragment.selectionSet, new Set(visiting).add(fragment.name.value)));
+          if (!fragment || visiting.has(name)) continue;
+          if (!fragmentDepth.has(name)) fragmentDepth.set(name, depthOf(fragment.selectionSet, new Set(visiting).add(name)));
+          deepest = Math.max(deepest, fragmentDepth.get(name)!);
         }
       }
       return deepest;
@@ -172,6 +218,9 @@ function multiplierOf(field: GraphQLField<unknown, unknown>, node: FieldNode, pa
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  // A fragment's cost depends only on the fragment (its type condition is fixed), so it is counted
+  // once, however many paths spread it.
+  const fragmentCost = new Map<string, number>();
   const costOf = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, visiting: Set<string>): number => {
     let total = 0;
     for (const selection of selectionSet.selections) {
@@ -186,10 +235,14 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType;
         if (type && isCompositeType(type)) total += costOf(selection.selectionSet, type, visiting);
       } else {
-        const fragment = fragments.get(selection.name.value);
-        if (!fragment || visiting.has(fragment.name.value)) continue;
-        const type = schema.getType(fragment.typeCondition.name.value);
-        if (type && isCompositeType(type)) total += costOf(fragment.selectionSet, type, new Set(visiting).add(fragment.name.value));
+        const name = selection.name.value;
+        const fragment = fragments.get(name);
+        if (!fragment || visiting.has(name)) continue;
+        if (!fragmentCost.has(name)) {
+          const type = schema.getType(fragment.typeCondition.name.value);
+          fragmentCost.set(name, type && isCompositeType(type) ? costOf(fragment.selectionSet, type, new Set(visiting).add(name)) : 0);
+        }
+        total += fragmentCost.get(name)!;
       }
     }
     return total;
@@ -201,7 +254,12 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
 /** Yoga plugin enforcing every limit: tokens at parse, depth/aliases/directives at validation, cost per execution. */
 export function useQueryLimits(limits: QueryLimits): Plugin {
   return {
+    onParams({ params }) {
+      // Here rather than at parse, where yoga would turn the refusal into a 200 for application/json.
+      if (typeof params.query === 'string') checkLexicalLimits(params.query, limits);
+    },
     onParse({ setParseFn }) {
+      // The lexical check above runs first; this catches anything that still gets past it.
       setParseFn(parseWithTokenLimit(limits.maxTokens));
     },
     onValidate({ addValidationRule }) {

@@ -25,8 +25,12 @@ import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { defaultQueryLimits, useQueryLimits, type QueryLimits } from './limits.js';
 import { createLogger, useRequestLogging, yogaLoggerFor, type Logger, type RequestIdContext } from './logging.js';
 import { usePersistedDocuments, type PersistedDocumentsOptions } from './persisted-documents.js';
+import { useRequestHygiene } from './request-hygiene.js';
 import { defaultResponseCacheOptions, useResponseCache, type ResponseCacheOptions } from './response-cache.js';
 import { schema } from './schema/index.js';
+
+/** The header a GET or simple POST must carry (any value) to pass the CSRF check. */
+const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
 /** Large enough for any real query with variables, small enough that a flood of bodies cannot hurt. */
 export const DEFAULT_MAX_BODY_BYTES = 100_000;
@@ -94,10 +98,15 @@ function useUnexpectedErrorLog(logger: Logger): Plugin {
 }
 
 /** Gives every error a code: unexpected ones are masked, coded ones pass, the rest get the code their kind implies. */
-function maskAndCode(logger: Logger, exposeErrorDetails: boolean) {
+function maskAndCode(exposeErrorDetails: boolean) {
   return (error: unknown, message: string): Error => {
     const masked = yogaMaskError(error, message, exposeErrorDetails);
-    if (masked !== error || !(error instanceof GraphQLError) || error.extensions.code !== undefined) return masked;
+    if (masked !== error || !(error instanceof GraphQLError)) return masked;
+    // Yoga attaches the JSON parser's own message (which echoes the body) as originalError. Only the
+    // name is kept: yoga's choice of 400 over 200 for a bad body depends on originalError being there.
+    const original = error.extensions.originalError as { name?: unknown } | undefined;
+    if (!exposeErrorDetails && original) (error.extensions as Record<string, unknown>).originalError = { name: original.name };
+    if (error.extensions.code !== undefined) return error;
     const status = (error.extensions.http as { status?: number } | undefined)?.status;
     // An error located in the document (a variable of the wrong type) is the client's input; yoga's
     // HTTP-level errors (invalid JSON, a missing query) have no location and carry only a status.
@@ -132,18 +141,19 @@ export function createServer({
     landingPage: false,
     batching: false,
     maxRequestBodySize: maxBodyBytes,
-    cors: { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'x-graphql-yoga-csrf', 'x-request-id'], maxAge: 600 },
+    cors: { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['content-type', CSRF_HEADER, 'x-request-id'], maxAge: 600 },
     logging: yogaLoggerFor(logger),
     graphiql: introspection ? { title: 'newsgraph · GraphiQL', defaultQuery: exampleQuery } : false,
     renderGraphiQL,
-    maskedErrors: { isDev: exposeErrorDetails, maskError: maskAndCode(logger, exposeErrorDetails) },
+    maskedErrors: { isDev: exposeErrorDetails, maskError: maskAndCode(exposeErrorDetails) },
     plugins: [
       useRequestLogging(logger),
+      useRequestHygiene('/graphql', CSRF_HEADER),
       useExplorer({ logger }),
       ...(responseCache ? [useResponseCache(kb, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })] : []),
       // A GET (or form POST) needs the x-graphql-yoga-csrf header, so a page on another site cannot make a
       // visitor's browser send a query without a CORS preflight. JSON POSTs are preflighted anyway.
-      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
       useQueryLimits(limits),
       usePersistedDocuments(persistedDocuments),
       ...(introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),

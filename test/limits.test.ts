@@ -93,3 +93,24 @@ describe('limits checked before execution', () => {
     });
   });
 });
+
+describe('refusals are 4xx whatever the client accepts', () => {
+  it('answers over-limit queries with 400 even for Accept: application/json', async () => {
+    const send = (query: string) =>
+      yoga.fetch('http://newsgraph.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+    for (const [query, limit] of [
+      [`{ ${'dataset { version } '.repeat(1500)} }`, 'tokens'],
+      [`{ nodes(ids: ${'['.repeat(60)}"x"${']'.repeat(60)}) { id } }`, 'nesting'],
+      [nested(defaultQueryLimits.maxDepth + 1), 'depth'],
+      [`{ persons(first: 100) { edges { node { statements(first: 100) { edges { node { speaker { statements(first: 100) { totalCount } } } } } } } } }`, 'cost'],
+    ] as const) {
+      const response = await send(query);
+      expect(response.status, limit).toBe(400);
+      expect((await response.json()).errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit });
+    }
+  });
+});

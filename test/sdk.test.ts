@@ -16,6 +16,8 @@ import {
   OrganizationPageDocument,
   PersonPageDocument,
   SearchDocument,
+  SourceTextDocument,
+  StatementDetailDocument,
   StatementFeedDocument,
   TimelineDocument,
   type Client,
@@ -34,7 +36,7 @@ interface OrganizationRecord { id: string; kind: string; parentId?: string; coun
 interface EventRecord { id: string; name: string; kind: string; start?: DateRecord; end?: DateRecord; locations?: { city?: string; countryId?: string }[]; participants?: { entityId: string; role: string }[]; partOf?: { eventId: string; evidence: Evidence } }
 interface StatementRecord {
   id: string; kind: string; text: string; speakerId?: string; relayedById?: string; saidAtEventId?: string; aboutEventIds?: string[]
-  date?: DateRecord; attribution: Evidence; mentions?: { entityId: string; evidence: Evidence }[]; evidence: Evidence
+  date?: DateRecord; attribution: Evidence; mentions?: { entityId: string; evidence: Evidence }[]; evidence: Evidence; continuesId?: string
 }
 
 const read = async <T>(file: string) => JSON.parse(await readFile(path.join(dataDir, file), 'utf8')) as T[];
@@ -324,6 +326,25 @@ describe('the SDK over HTTP', () => {
 
     const nobody = Buffer.from('Person:nobody-at-all').toString('base64url');
     expect((await run(NodeLookupDocument, { id: nobody })).data.node).toBeNull();
+  });
+
+  it('StatementDetail: a statement card with its split-quote parts, the events it is about and its attribution', async () => {
+    for (const record of statements) {
+      const { statement } = (await run(StatementDetailDocument, { slug: record.id })).data;
+      expect(statement, record.id).not.toBeNull();
+      expectCard(statement!);
+      expect(statement!.attributionEvidence).toMatchObject({ text: record.attribution.text, start: record.attribution.start, end: record.attribution.end });
+      expect(statement!.continues?.slug ?? null).toBe(record.continuesId ?? null);
+      expect(statement!.continuedBy.map((s) => s.slug)).toEqual(statements.filter((s) => s.continuesId === record.id).map((s) => s.id));
+      expect(unique(statement!.aboutEvents.map((e) => e.slug))).toEqual(unique(record.aboutEventIds ?? []));
+    }
+  });
+
+  it('SourceText: the full text that every evidence offset indexes into', async () => {
+    const { source } = (await run(SourceTextDocument, { slug: 'kerry-to-nato-ante-up' })).data;
+    const [record] = await read<{ id: string; title: string; text: string }>('sources.json');
+    expect(source).toMatchObject({ slug: record!.id, title: record!.title, text: record!.text });
+    for (const statement of statements) expect(source!.text.slice(statement.evidence.start, statement.evidence.end)).toBe(statement.evidence.text);
   });
 
   it('throws GraphQLRequestError with the code, status, partial data and extensions', async () => {

@@ -1,0 +1,68 @@
+/**
+ * HTTP-level checks yoga answers badly: an unsupported Content-Type or Accept gets an empty 415/406
+ * body, and a GET whose `variables` or `extensions` parameter is not JSON throws past its parser into
+ * a 500. Here each gets a JSON body with a coded error, like every other rejection.
+ */
+import type { Plugin } from 'graphql-yoga';
+import { ErrorCode } from './errors.js';
+
+/** Request body types yoga parses. */
+const parsedContentTypes = ['application/json', 'application/graphql+json', 'application/graphql-response+json', 'application/graphql', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+/** Types a browser sends without a CORS preflight; without the CSRF header the CSRF check answers them (403). */
+const simpleContentTypes = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+/** Response types the server can produce. */
+const producibleTypes = ['application/json', 'application/graphql-response+json', 'text/event-stream', 'multipart/mixed', 'text/html'];
+
+function mediaType(header: string | null): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Whether an Accept header allows anything we produce (wildcards included); an empty one allows anything. */
+function acceptsSomething(accept: string): boolean {
+  if (accept.trim() === '') return true;
+  return accept.split(',').some((part) => {
+    const type = mediaType(part);
+    return type === '*/*' || type === 'application/*' || type === 'text/*' || type === 'multipart/*' || producibleTypes.includes(type);
+  });
+}
+
+export function useRequestHygiene(graphqlEndpoint: string, csrfHeader: string): Plugin {
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== graphqlEndpoint) return;
+      const reject = (status: number, message: string) =>
+        endResponse(fetchAPI.Response.json({ errors: [{ message, extensions: { code: ErrorCode.BAD_REQUEST } }] }, { status }));
+
+      const accept = request.headers.get('accept');
+      if (accept !== null && !acceptsSomething(accept)) {
+        reject(406, `Not Acceptable: the server answers with application/graphql-response+json or application/json, not "${accept.slice(0, 100)}"`);
+        return;
+      }
+      if (request.method === 'POST') {
+        const header = request.headers.get('content-type');
+        const type = mediaType(header);
+        // No Content-Type at all is yoga's to answer (400, as the GraphQL-over-HTTP spec asks).
+        const leaveToYoga = header === null || (simpleContentTypes.includes(type) && !request.headers.has(csrfHeader));
+        if (!parsedContentTypes.includes(type) && !leaveToYoga) {
+          reject(415, `Unsupported Media Type: send the request as application/json, not "${(header ?? '').slice(0, 100)}"`);
+        } else if (header !== null && parsedContentTypes.includes(type) && !header.startsWith(type)) {
+          // Media types are case-insensitive ("APPLICATION/JSON"), yoga's parser selection is not.
+          request.headers.set('content-type', header.toLowerCase());
+        }
+        return;
+      }
+      if (request.method === 'GET') {
+        for (const name of ['variables', 'extensions']) {
+          const value = url.searchParams.get(name);
+          if (value === null || value === '') continue;
+          try {
+            JSON.parse(value);
+          } catch {
+            reject(400, `The "${name}" parameter must be JSON`);
+            return;
+          }
+        }
+      }
+    },
+  };
+}
