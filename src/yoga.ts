@@ -111,14 +111,11 @@ function maskAndCode(exposeErrorDetails: boolean) {
     // An error located in the document (a variable of the wrong type) is the client's input; yoga's
     // HTTP-level errors (invalid JSON, a missing query) have no location and carry only a status.
     const locatedInDocument = (error.locations?.length ?? 0) > 0 || error.path !== undefined;
-    const code = locatedInDocument || status === undefined ? ErrorCode.BAD_USER_INPUT : codeForHttpStatus(status);
-    return new GraphQLError(error.message, {
-      nodes: error.nodes,
-      source: error.source,
-      positions: error.positions,
-      path: error.path,
-      extensions: { ...error.extensions, code },
-    });
+    // The code is added to this same error: yoga logs every error that maskError replaces as an
+    // unexpected one, which would flood the error log with ordinary client mistakes.
+    (error.extensions as Record<string, unknown>).code =
+      locatedInDocument || status === undefined ? ErrorCode.BAD_USER_INPUT : codeForHttpStatus(status);
+    return error;
   };
 }
 

@@ -6,87 +6,20 @@
  * Content-Security-Policy. Leaves test-artifacts/explorer.png.
  * Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it).
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, readlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataDir, projectRoot, spawnScript } from './helpers.js';
+import { launchChromium, openPage, requireChromium } from './browser.js';
+import { dataDir, projectRoot } from './helpers.js';
+import { startServer, type RunningServer } from './server-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  // No --user-data-dir: playwright-core's `launch` gives every launch a fresh temporary profile itself.
-];
 const artifactsDir = path.join(projectRoot, 'test-artifacts');
 
 interface StatementRecord {
   id: string;
   speakerId: string | null;
   evidence: { start: number; end: number; text: string };
-}
-
-interface RunningServer {
-  process: ChildProcessWithoutNullStreams;
-  origin: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/**
- * The TCP port a process listens on at 127.0.0.1, read from /proc (Linux): with LOG_LEVEL=warn the
- * server does not log its address, so its listening socket is where the port PORT=0 chose shows.
- */
-async function listeningPort(pid: number): Promise<number | undefined> {
-  const inodes = new Set<string>();
-  for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
-    const match = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''));
-    if (match) inodes.add(match[1]!);
-  }
-  for (const line of (await readFile('/proc/net/tcp', 'utf8')).split('\n').slice(1)) {
-    // sl local_address rem_address st … inode: state 0A is LISTEN, 0100007F is 127.0.0.1.
-    const fields = line.trim().split(/\s+/);
-    const [address, port] = (fields[1] ?? '').split(':');
-    if (fields[3] === '0A' && address === '0100007F' && inodes.has(fields[9] ?? '')) return Number.parseInt(port!, 16);
-  }
-  return undefined;
-}
-
-/** Starts `src/index.ts` on a free port at 127.0.0.1 (with `env` added) and waits until it listens with its data loaded. */
-async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const child = spawnScript(['src/index.ts'], { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 25_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before listening:\n${output}`);
-    const port = await listeningPort(child.pid!);
-    if (port !== undefined) {
-      const ready = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => undefined);
-      if (ready?.status === 200) return { process: child, origin: `http://127.0.0.1:${port}`, output: () => output, exited };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not listen at 127.0.0.1 within 25 s:\n${output}`);
-}
-
-async function stopServer(server: RunningServer | undefined): Promise<void> {
-  if (!server || server.process.exitCode !== null || server.process.signalCode !== null) return;
-  server.process.kill('SIGTERM');
-  const timer = setTimeout(() => server.process.kill('SIGKILL'), 5_000);
-  await server.exited;
-  clearTimeout(timer);
 }
 
 /** The number of nodes cytoscape holds, and the label of the one at the centre, through the handle the page exposes. */
@@ -105,23 +38,15 @@ describe('the explorer in a real browser', () => {
   const pageErrors: string[] = [];
   const consoleErrors: string[] = [];
 
-  beforeAll(() => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `The explorer's browser test needs Debian's Chromium at ${CHROMIUM}, which is not installed. ` +
-          'Install it with `apt-get install -y chromium` (as root; .ci/run installs it in CI).',
-      );
-    }
-  });
+  beforeAll(() => requireChromium());
 
   beforeAll(async () => {
     server = await startServer();
   });
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.setDefaultTimeout(15_000);
+    browser = await launchChromium();
+    page = await openPage(browser);
     page.on('request', (request) => requests.push(request.url()));
     page.on('pageerror', (error) => pageErrors.push(error.message));
     // CSP violations (an inline style cytoscape slipped in, say) are reported on the console as errors.
@@ -132,7 +57,7 @@ describe('the explorer in a real browser', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await stopServer(server);
+    await server?.stop();
   });
 
   it('serves the page with a strict Content-Security-Policy and versioned, cacheable assets', async () => {
@@ -257,7 +182,7 @@ describe('the explorer in a real browser', () => {
       expect(bodies.slice(firstHash).every(byHash)).toBe(true);
     } finally {
       await context.close();
-      await stopServer(locked);
+      await locked.stop();
     }
   }, 60_000);
 });

@@ -4,75 +4,15 @@
  * open with the example query, run it, and show the dataset's answer in the result pane.
  * Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it).
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, readlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataDir, projectRoot, spawnScript } from './helpers.js';
+import { launchChromium, openPage, requireChromium } from './browser.js';
+import { dataDir, projectRoot } from './helpers.js';
+import { startServer, type RunningServer } from './server-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  // No --user-data-dir: playwright-core refuses it in `launch` and gives every launch a fresh temporary profile itself.
-];
 const artifactsDir = path.join(projectRoot, 'test-artifacts');
-
-interface RunningServer {
-  process: ChildProcessWithoutNullStreams;
-  port: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/**
- * The TCP port a process listens on at 127.0.0.1, read from /proc (Linux). With LOG_LEVEL=warn the
- * server does not log its address, so the socket it owns is the only place the port chosen by PORT=0 shows.
- */
-async function listeningPort(pid: number): Promise<number | undefined> {
-  const inodes = new Set<string>();
-  for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
-    const match = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''));
-    if (match) inodes.add(match[1]!);
-  }
-  for (const line of (await readFile('/proc/net/tcp', 'utf8')).split('\n').slice(1)) {
-    // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode …
-    const fields = line.trim().split(/\s+/);
-    const [address, port] = (fields[1] ?? '').split(':');
-    if (fields[3] === '0A' && address === '0100007F' && inodes.has(fields[9] ?? '')) return Number.parseInt(port!, 16);
-  }
-  return undefined;
-}
-
-/** Starts `src/index.ts` on a free port at 127.0.0.1 and waits until it listens and its data is loaded. */
-async function startServer(): Promise<RunningServer> {
-  const child = spawnScript(['src/index.ts'], { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const server: RunningServer = { process: child, port: 0, output: () => output, exited };
-  const deadline = Date.now() + 25_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before listening:\n${output}`);
-    const port = await listeningPort(child.pid!);
-    if (port !== undefined) {
-      const ready = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => undefined);
-      if (ready?.status === 200) return { ...server, port };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not listen at 127.0.0.1 within 25 s:\n${output}`);
-}
 
 /** What a Monaco editor shows: its rendered lines, with Monaco's non-breaking spaces made plain. */
 async function editorText(page: Page, region: string): Promise<string> {
@@ -87,35 +27,22 @@ describe('GraphiQL in a real browser', () => {
   const requests: { method: string; url: string }[] = [];
   const pageErrors: string[] = [];
 
-  beforeAll(() => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `The browser test needs Debian's Chromium at ${CHROMIUM}, which is not installed. ` +
-          'Install it with `apt-get install -y chromium` (as root; .ci/run installs it in CI).',
-      );
-    }
-  });
+  beforeAll(() => requireChromium());
 
   beforeAll(async () => {
     server = await startServer();
   });
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.setDefaultTimeout(15_000);
+    browser = await launchChromium();
+    page = await openPage(browser);
     page.on('request', (request) => requests.push({ method: request.method(), url: request.url() }));
     page.on('pageerror', (error) => pageErrors.push(error.message));
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.process.exitCode === null && server.process.signalCode === null) {
-      server.process.kill('SIGTERM');
-      const timer = setTimeout(() => server!.process.kill('SIGKILL'), 5_000);
-      await server.exited;
-      clearTimeout(timer);
-    }
+    await server?.stop();
   });
 
   it('opens with the example query, runs it and shows the dataset, loading nothing from another host', async () => {
@@ -126,7 +53,7 @@ describe('GraphiQL in a real browser', () => {
     const firstSpeaker = persons.find((person) => person.id === first.speakerId)!.name!;
     expect(firstSpeaker).toBe('John Kerry');
 
-    const origin = `http://127.0.0.1:${server!.port}`;
+    const { origin } = server!;
     try {
       const response = await page.goto(`${origin}/graphql`);
       expect(response?.status()).toBe(200);

@@ -2,7 +2,6 @@
  * Uses the SDK the way a frontend does: the real server on a free port, every shipped operation
  * through `newsgraph/client` over HTTP, and the typed answers checked against data/*.json.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Kind, parse } from 'graphql';
@@ -25,7 +24,8 @@ import {
   type StatementCardFragment,
 } from 'newsgraph/client';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { dataDir, projectRoot, spawnScript } from './helpers.js';
+import { dataDir, projectRoot } from './helpers.js';
+import { startServer, type RunningServer } from './server-process.js';
 
 // The data files as a client's test would read them, with only the fields checked here.
 interface Evidence { start: number; end: number; text: string }
@@ -79,33 +79,6 @@ function expectCard(card: StatementCardFragment): void {
   expect(card.mentions.map((m) => [m.entity.slug, m.evidence.text])).toEqual((record.mentions ?? []).map((m) => [m.entityId, m.evidence.text]));
 }
 
-interface RunningServer {
-  process: ChildProcessWithoutNullStreams;
-  url: string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `src/index.ts` as `npm start` does, on a free port, and waits until it says where it listens. */
-async function startServer(): Promise<RunningServer> {
-  const child = spawnScript(['src/index.ts'], { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
-  let output = '';
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${output}`)), 20_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /GraphiQL at (http:\/\/[^\s"]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    void exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
-  });
-  return { process: child, url, exited };
-}
-
 let server: RunningServer;
 let client: Client;
 /** Operation names run by the tests below; the last test checks that none that ships was left out. */
@@ -129,10 +102,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (server && server.process.exitCode === null) {
-    server.process.kill('SIGTERM');
-    await server.exited;
-  }
+  await server?.stop(); // undefined if it never started
 });
 
 describe('the SDK over HTTP', () => {

@@ -1,35 +1,5 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnScript } from './helpers.js';
-
-interface RunningServer {
-  process: ChildProcessWithoutNullStreams;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `src/index.ts` the way `npm start` does, on a free port, and waits until it listens. */
-async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const child = spawnScript(['src/index.ts'], { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${output}`)), 20_000);
-    const check = () => {
-      const match = /GraphiQL at (http:\/\/[^\s"]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout.on('data', check);
-    void exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
-  });
-  return { process: child, url, output: () => output, exited };
-}
+import { startServer, type RunningServer } from './server-process.js';
 
 /** Every address the page would make the browser load: script and link targets, CSS imports and url()s. */
 function loadedAddresses(html: string): string[] {
@@ -45,10 +15,7 @@ describe('the HTTP server', () => {
   });
 
   afterAll(async () => {
-    if (server.process.exitCode === null) {
-      server.process.kill('SIGKILL');
-      await server.exited;
-    }
+    await server?.stop(); // undefined if it never started
   });
 
   it('says what it loaded and where GraphiQL is', () => {
@@ -71,9 +38,8 @@ describe('the HTTP server', () => {
   });
 
   it('answers the health and readiness endpoints once the data is loaded', async () => {
-    const base = new URL(server.url).origin;
-    expect((await fetch(`${base}/health`)).status).toBe(200);
-    const ready = await fetch(`${base}/ready`);
+    expect((await fetch(`${server.origin}/health`)).status).toBe(200);
+    const ready = await fetch(`${server.origin}/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', dataset: { version: expect.stringMatching(/^[0-9a-f]{16}$/), counts: { statements: 24 } } });
   });
