@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, `${signal} received, closing`);
-    server.close(() => process.exit(0));
+    server.close(() => logger.flush(() => process.exit(0)));
     server.closeIdleConnections();
     // Requests still running after this long are cut off rather than holding the process open.
     setTimeout(() => {
