@@ -70,10 +70,20 @@ describe('response cache', () => {
   });
 
   it('expires entries after their time to live', async () => {
-    const server = createServer({ kb, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 30, maxEntryBytes: 100_000 } });
+    const server = createServer({ kb, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 30, maxEntryBytes: 100_000, maxTotalBytes: 1_000_000 } });
     await post(feed, {}, server);
     expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
     await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('miss');
+  });
+
+  it('evicts the least recently used responses when the total size would pass its bound', async () => {
+    const firstBody = await (await post(feed)).text();
+    const bound = Buffer.byteLength(firstBody) + 100;
+    const server = createServer({ kb, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 60_000, maxEntryBytes: 100_000, maxTotalBytes: bound } });
+    await post(feed, {}, server);
+    expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
+    await post(feed.replace('"first":3', '"first":4'), {}, server);
     expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('miss');
   });
 
