@@ -1,9 +1,13 @@
 /**
- * Filtering and ordering of the root collections, answered from indexes built at load time: each
- * condition yields a candidate set from an index, conditions combine with AND by intersection, and
- * the survivors are ordered by precomputed ranks. No request scans a whole collection.
+ * Filtering and ordering of the root collections, answered from indexes built at load time. Each
+ * condition of a filter knows how many records it allows and can test one record; a filter walks the
+ * condition that allows the fewest and tests the others on each (AND), so its cost is the size of its
+ * most selective condition, never the size of the collection. Statements, the large collection, also
+ * have each condition's records as a list in the order asked for (in source order, the knowledge base's
+ * relation lists; in a date order, that list sorted once, on first use): a filter with one condition
+ * is such a list as it is, and one with several walks it, with no sort.
  */
-import { DateIndex, WordIndex, dateSortKey, groupBy, intersect } from './indexes.js';
+import { DateIndex, WordIndex, dateSortKey, foldQuickly, groupBy } from './indexes.js';
 import type { KnowledgeBase, RecordsByCollection } from './knowledge-base.js';
 import type { EventKind, OrganizationKind, PartialDate, StatementKind, StatementRecord } from './records.js';
 import { foldText } from './text.js';
@@ -74,13 +78,18 @@ export type EventOrder = NameOrder | DateOrder;
 
 /** Ids in one order, with each id's position for sorting any subset the same way. */
 class Ordering {
-  readonly rank = new Map<string, number>();
-  constructor(readonly ids: readonly string[]) {
-    ids.forEach((id, index) => this.rank.set(id, index));
-  }
+  /** Positions, worked out on the first sort: many orderings are only ever read whole or sliced. */
+  private rank: Map<string, number> | undefined;
+  constructor(readonly ids: readonly string[]) {}
   /** The subset in this order. */
   sort(subset: Iterable<string>): string[] {
-    return [...subset].sort((a, b) => this.rank.get(a)! - this.rank.get(b)!);
+    if (!this.rank) {
+      const rank = new Map<string, number>();
+      this.ids.forEach((id, index) => rank.set(id, index));
+      this.rank = rank;
+    }
+    const rank = this.rank;
+    return [...subset].sort((a, b) => rank.get(a)! - rank.get(b)!);
   }
 }
 
@@ -103,21 +112,60 @@ function dateOrderings(ids: readonly string[], dateOf: (id: string) => PartialDa
   return { DATE_ASC: new Ordering([...DATE_ASC.ids, ...undated]), DATE_DESC: new Ordering([...DATE_DESC.ids, ...undated]) };
 }
 
-/** AND of optional candidate sets: undefined means "no condition". */
-function and(current: Set<string> | undefined, next: Set<string> | undefined): Set<string> | undefined {
-  if (next === undefined) return current;
-  return current === undefined ? next : intersect(current, next);
+/** One condition of a filter: the records it allows. */
+interface Condition {
+  /** How many records it allows: exactly, or at most (when counting exactly would cost a scan). */
+  readonly size: number;
+  /** Whether it allows one record. */
+  has(id: string): boolean;
+  /** The records it allows in the order the filter asked for, when an index holds them so. */
+  readonly ordered?: readonly string[];
+  /** The records it allows, each once, in any order; only the condition that drives a filter is asked. */
+  all(): Iterable<string>;
 }
 
-function setOf(ids: Iterable<string> | undefined): Set<string> {
-  return new Set(ids ?? []);
+const noIds: readonly string[] = Object.freeze([]);
+
+/** The condition "one of `ids`" (a set already built by an index). */
+function inSet(ids: ReadonlySet<string>): Condition {
+  return { size: ids.size, has: (id) => ids.has(id), all: () => ids };
 }
 
-function unionOf(groups: Map<string, Set<string>>, keys: readonly string[]): Set<string> {
-  const result = new Set<string>();
-  for (const key of keys) for (const id of groups.get(key) ?? []) result.add(id);
-  return result;
+/** The condition "one of `ids`", for a list that may repeat ids. */
+function inList(ids: readonly string[] | undefined): Condition {
+  return inSet(new Set(ids ?? noIds));
 }
+
+/** Records in any of the `keys` groups (kinds, say): the group itself for one key, their union for several. */
+function inGroups(groups: Map<string, Set<string>>, keys: readonly string[]): Condition {
+  if (keys.length === 1) return inSet(groups.get(keys[0]!) ?? new Set());
+  const union = new Set<string>();
+  for (const key of keys) for (const id of groups.get(key) ?? noIds) union.add(id);
+  return inSet(union);
+}
+
+/**
+ * The records meeting every condition, in `ordering`: the whole ordering without conditions.
+ * Walks the condition that allows the fewest records and tests the others on each, so the cost is
+ * that condition's size. When the walked condition already lists its records in the order asked for,
+ * the survivors need no sort, and a single such condition is its own answer.
+ */
+function select(conditions: readonly Condition[], ordering: Ordering): readonly string[] {
+  if (conditions.length === 0) return ordering.ids;
+  let driver = conditions[0]!;
+  for (const condition of conditions) {
+    if (condition.size < driver.size || (condition.size === driver.size && condition.ordered && !driver.ordered)) driver = condition;
+  }
+  const others = conditions.filter((condition) => condition !== driver);
+  const passes = (id: string) => others.every((condition) => condition.has(id));
+  if (driver.ordered) return others.length === 0 ? driver.ordered : driver.ordered.filter(passes);
+  const survivors: string[] = [];
+  for (const id of driver.all()) if (passes(id)) survivors.push(id);
+  return ordering.sort(survivors);
+}
+
+/** The statement conditions answered by lists of ids under each key (a speaker, a mentioned entity, …). */
+type StatementKey = 'speaker' | 'mentioned' | 'event' | 'relayer' | 'kind';
 
 export class Finder {
   private readonly personNames = new WordIndex();
@@ -145,6 +193,12 @@ export class Finder {
   /** When a statement happened for ordering and date filters: its own date, else its event's start. */
   readonly statementDate = new Map<string, { date: PartialDate; fromEvent: boolean }>();
 
+  private readonly statementById = new Map<string, StatementRecord>();
+  /** Statements of each kind, in source order. */
+  private readonly statementIdsInSourceOrderByKind = new Map<string, string[]>();
+  /** Lists of `statementsUnder` in a date order: sorted on first use, then kept (at most two per list). */
+  private readonly statementsInDateOrder = new Map<string, readonly string[]>();
+
   /** Every dated event and statement in timeline order, then the undated ones (events, then statements). */
   private readonly timelineEntries: TimelineEntry[];
   private readonly timelineRank = new Map<string, number>();
@@ -157,28 +211,28 @@ export class Finder {
   ) {
     const displayName = new Map<string, string>();
     for (const person of records.persons) {
-      displayName.set(person.id, foldText(person.name ?? person.label ?? person.id));
+      displayName.set(person.id, foldQuickly(person.name ?? person.label ?? person.id));
       for (const name of [person.name, person.label, ...person.aliases]) if (name) this.personNames.add(person.id, name);
       for (const role of person.roles) this.personRoleTitles.add(person.id, `${role.title} ${role.statedAs ?? ''}`);
     }
     this.namedPersonIds = new Set(records.persons.filter((p) => p.name !== null).map((p) => p.id));
     this.unnamedPersonIds = new Set(records.persons.filter((p) => p.name === null).map((p) => p.id));
     for (const country of records.countries) {
-      displayName.set(country.id, foldText(country.name));
+      displayName.set(country.id, foldQuickly(country.name));
       for (const name of [country.name, ...country.aliases, country.isoAlpha2, country.isoAlpha3]) this.countryNames.add(country.id, name);
     }
     for (const organization of records.organizations) {
-      displayName.set(organization.id, foldText(organization.name));
+      displayName.set(organization.id, foldQuickly(organization.name));
       for (const name of [organization.name, ...organization.aliases]) this.organizationNames.add(organization.id, name);
     }
     for (const event of records.events) {
-      displayName.set(event.id, foldText(event.name));
+      displayName.set(event.id, foldQuickly(event.name));
       for (const name of [event.name, ...event.aliases]) this.eventNames.add(event.id, name);
     }
     const eventById = new Map(records.events.map((event) => [event.id, event]));
     for (const statement of records.statements) {
       this.statementWords.add(statement.id, statement.text);
-      this.foldedStatementText.set(statement.id, foldText(statement.text));
+      this.foldedStatementText.set(statement.id, foldQuickly(statement.text));
       const own = statement.date;
       const eventStart = statement.saidAtEventId ? eventById.get(statement.saidAtEventId)?.start : undefined;
       if (own) this.statementDate.set(statement.id, { date: own, fromEvent: false });
@@ -187,7 +241,7 @@ export class Finder {
 
     this.organizationIdsByKind = groupBy(records.organizations, (o) => [o.kind], (o) => o.id);
     this.eventIdsByKind = groupBy(records.events, (e) => [e.kind], (e) => e.id);
-    this.eventIdsByCity = groupBy(records.events, (e) => e.locations.flatMap((l) => (l.city ? [foldText(l.city)] : [])), (e) => e.id);
+    this.eventIdsByCity = groupBy(records.events, (e) => e.locations.flatMap((l) => (l.city ? [foldQuickly(l.city)] : [])), (e) => e.id);
     this.statementIdsByKind = groupBy(records.statements, (s: StatementRecord) => [s.kind], (s) => s.id);
     this.eventDates = new DateIndex(records.events.flatMap((e) => (e.start ? [{ id: e.id, start: e.start, end: e.end }] : [])));
     this.statementDates = new DateIndex([...this.statementDate].map(([id, { date }]) => ({ id, start: date })));
@@ -221,69 +275,120 @@ export class Finder {
     this.timelineEntries.forEach((entry, rank) => this.timelineRank.set(entry.id, rank));
 
     this.statementOrders = { SOURCE_ORDER: new Ordering(kb.orderedIds.statements), ...dateOrderings(kb.orderedIds.statements, (id) => this.statementDate.get(id)?.date) };
+
+    for (const statement of records.statements) this.statementById.set(statement.id, statement);
+    for (const id of kb.orderedIds.statements) {
+      const kind = this.statementById.get(id)!.kind;
+      const ids = this.statementIdsInSourceOrderByKind.get(kind);
+      if (ids) ids.push(id);
+      else this.statementIdsInSourceOrderByKind.set(kind, [id]);
+    }
   }
 
-  /** Runs the candidate sets through the ordering; no conditions means the whole ordering as is. */
-  private finish(candidates: Set<string> | undefined, ordering: Ordering, within: readonly string[] | undefined): readonly string[] {
-    const scoped = within === undefined ? candidates : and(candidates, new Set(within));
-    return scoped === undefined ? ordering.ids : ordering.sort(scoped);
+  /**
+   * The statements under one key of a condition (a speaker's, those of a kind, …) in `order`. In
+   * source order these are the knowledge base's relation lists as they are; a date order sorts such a
+   * list once, on first use, and keeps it, so a filter with one condition is a ready list.
+   */
+  private statementsUnder(key: StatementKey, value: string, order: StatementOrder): readonly string[] {
+    const kb = this.kb;
+    const inSourceOrder =
+      key === 'speaker' ? kb.statementIdsBySpeakerIds([value])[0]!
+      : key === 'mentioned' ? kb.statementIdsByMentionedIds([value])[0]!
+      : key === 'event' ? kb.statementIdsByEventIds([value])[0]!
+      : key === 'relayer' ? kb.statementIdsByRelayerIds([value])[0]!
+      : (this.statementIdsInSourceOrderByKind.get(value) ?? noIds);
+    if (order === 'SOURCE_ORDER' || inSourceOrder.length < 2) return inSourceOrder;
+    const cacheKey = `${order} ${key} ${value}`;
+    let sorted = this.statementsInDateOrder.get(cacheKey);
+    if (!sorted) {
+      sorted = this.statementOrders[order].sort(inSourceOrder);
+      this.statementsInDateOrder.set(cacheKey, sorted);
+    }
+    return sorted;
+  }
+
+  /** Adds the condition "one of `within`" (a relationship list) when there is one. */
+  private scoped(conditions: Condition[], within: readonly string[] | undefined): Condition[] {
+    if (within !== undefined) conditions.push(inList(within));
+    return conditions;
+  }
+
+  /** Records whose names match `name`, word by word: none for a query without words. */
+  private named(index: WordIndex, name: string): Condition {
+    return inSet(index.match(name) ?? new Set());
+  }
+
+  /** Records dated within [from, to]: tested one by one, the set built only if this condition drives the filter. */
+  private dated(index: DateIndex, from: string | undefined, to: string | undefined): Condition {
+    return { size: index.overlappingAtMost(from, to), has: (id) => index.overlaps(id, from, to), all: () => index.overlapping(from, to) };
   }
 
   persons(filter: PersonFilter, order: NameOrder, within?: readonly string[]): readonly string[] {
-    let ids: Set<string> | undefined;
-    if (filter.name !== undefined) ids = and(ids, this.personNames.match(filter.name) ?? new Set());
-    if (filter.countryId !== undefined) ids = and(ids, setOf(this.kb.roleHoldingsByCountryIds([filter.countryId])[0]!.map((h) => h.personId)));
+    const conditions: Condition[] = [];
+    if (filter.name !== undefined) conditions.push(this.named(this.personNames, filter.name));
+    if (filter.countryId !== undefined) conditions.push(inList(this.kb.roleHoldingsByCountryIds([filter.countryId])[0]!.map((h) => h.personId)));
     if (filter.organizationId !== undefined) {
-      ids = and(ids, setOf(this.kb.roleHoldingsByOrganizationIds([filter.organizationId])[0]!.map((h) => h.personId)));
+      conditions.push(inList(this.kb.roleHoldingsByOrganizationIds([filter.organizationId])[0]!.map((h) => h.personId)));
     }
-    if (filter.roleTitle !== undefined) ids = and(ids, this.personRoleTitles.match(filter.roleTitle) ?? new Set());
-    if (filter.isNamed !== undefined) ids = and(ids, filter.isNamed ? this.namedPersonIds : this.unnamedPersonIds);
-    return this.finish(ids, this.personOrders[order], within);
+    if (filter.roleTitle !== undefined) conditions.push(this.named(this.personRoleTitles, filter.roleTitle));
+    if (filter.isNamed !== undefined) conditions.push(inSet(filter.isNamed ? this.namedPersonIds : this.unnamedPersonIds));
+    return select(this.scoped(conditions, within), this.personOrders[order]);
   }
 
   countries(filter: CountryFilter, order: NameOrder, within?: readonly string[]): readonly string[] {
-    let ids: Set<string> | undefined;
-    if (filter.name !== undefined) ids = and(ids, this.countryNames.match(filter.name) ?? new Set());
+    const conditions: Condition[] = [];
+    if (filter.name !== undefined) conditions.push(this.named(this.countryNames, filter.name));
     if (filter.memberOfId !== undefined) {
       const organization = this.kb.organizationsByIds([filter.memberOfId])[0];
-      ids = and(ids, setOf(organization instanceof Error ? [] : organization!.memberships.map((m) => m.countryId)));
+      conditions.push(inList(organization instanceof Error ? [] : organization!.memberships.map((m) => m.countryId)));
     }
-    return this.finish(ids, this.countryOrders[order], within);
+    return select(this.scoped(conditions, within), this.countryOrders[order]);
   }
 
   organizations(filter: OrganizationFilter, order: NameOrder, within?: readonly string[]): readonly string[] {
-    let ids: Set<string> | undefined;
-    if (filter.name !== undefined) ids = and(ids, this.organizationNames.match(filter.name) ?? new Set());
-    if (filter.kinds !== undefined) ids = and(ids, unionOf(this.organizationIdsByKind, filter.kinds));
+    const conditions: Condition[] = [];
+    if (filter.name !== undefined) conditions.push(this.named(this.organizationNames, filter.name));
+    if (filter.kinds !== undefined) conditions.push(inGroups(this.organizationIdsByKind, filter.kinds));
     if (filter.memberCountryId !== undefined) {
-      ids = and(ids, setOf(this.kb.membershipsByCountryIds([filter.memberCountryId])[0]!.map((m) => m.organizationId)));
+      conditions.push(inList(this.kb.membershipsByCountryIds([filter.memberCountryId])[0]!.map((m) => m.organizationId)));
     }
-    return this.finish(ids, this.organizationOrders[order], within);
+    return select(this.scoped(conditions, within), this.organizationOrders[order]);
   }
 
   events(filter: EventFilter, order: EventOrder, within?: readonly string[]): readonly string[] {
-    let ids: Set<string> | undefined;
-    if (filter.name !== undefined) ids = and(ids, this.eventNames.match(filter.name) ?? new Set());
-    if (filter.kinds !== undefined) ids = and(ids, unionOf(this.eventIdsByKind, filter.kinds));
-    if (filter.from !== undefined || filter.to !== undefined) ids = and(ids, this.eventDates.overlapping(filter.from, filter.to));
-    if (filter.countryId !== undefined) ids = and(ids, setOf(this.kb.eventIdsByCountryIds([filter.countryId])[0]));
-    if (filter.city !== undefined) ids = and(ids, setOf(this.eventIdsByCity.get(foldText(filter.city.trim()))));
+    const conditions: Condition[] = [];
+    if (filter.name !== undefined) conditions.push(this.named(this.eventNames, filter.name));
+    if (filter.kinds !== undefined) conditions.push(inGroups(this.eventIdsByKind, filter.kinds));
+    if (filter.from !== undefined || filter.to !== undefined) conditions.push(this.dated(this.eventDates, filter.from, filter.to));
+    if (filter.countryId !== undefined) conditions.push(inList(this.kb.eventIdsByCountryIds([filter.countryId])[0]));
+    if (filter.city !== undefined) conditions.push(inSet(this.eventIdsByCity.get(foldText(filter.city.trim())) ?? new Set()));
     if (filter.participantId !== undefined) {
-      ids = and(ids, setOf(this.kb.participationsByEntityIds([filter.participantId])[0]!.map((p) => p.eventId)));
+      conditions.push(inList(this.kb.participationsByEntityIds([filter.participantId])[0]!.map((p) => p.eventId)));
     }
-    return this.finish(ids, this.eventOrders[order], within);
+    return select(this.scoped(conditions, within), this.eventOrders[order]);
   }
 
   statements(filter: StatementFilter, order: StatementOrder, within?: readonly string[]): readonly string[] {
-    let ids: Set<string> | undefined;
-    if (filter.speakerId !== undefined) ids = and(ids, setOf(this.kb.statementIdsBySpeakerIds([filter.speakerId])[0]));
-    if (filter.mentionedId !== undefined) ids = and(ids, setOf(this.kb.statementIdsByMentionedIds([filter.mentionedId])[0]));
-    if (filter.eventId !== undefined) ids = and(ids, setOf(this.kb.statementIdsByEventIds([filter.eventId])[0]));
-    if (filter.relayedById !== undefined) ids = and(ids, setOf(this.kb.statementIdsByRelayerIds([filter.relayedById])[0]));
-    if (filter.kinds !== undefined) ids = and(ids, unionOf(this.statementIdsByKind, filter.kinds));
-    if (filter.from !== undefined || filter.to !== undefined) ids = and(ids, this.statementDates.overlapping(filter.from, filter.to));
-    if (filter.textContains !== undefined) ids = and(ids, this.statementsContaining(filter.textContains));
-    return this.finish(ids, this.statementOrders[order], within);
+    const statement = (id: string) => this.statementById.get(id);
+    // A condition answered by a list in the order asked for; `test` says the same of one statement, from its record.
+    const listed = (key: StatementKey, value: string, test: (s: StatementRecord) => boolean): Condition => {
+      const ids = this.statementsUnder(key, value, order);
+      return { size: ids.length, ordered: ids, all: () => ids, has: (id) => { const s = statement(id); return s !== undefined && test(s); } };
+    };
+    const conditions: Condition[] = [];
+    const { speakerId, mentionedId, eventId, relayedById, kinds } = filter;
+    if (speakerId !== undefined) conditions.push(listed('speaker', speakerId, (s) => s.speakerId === speakerId));
+    if (mentionedId !== undefined) conditions.push(listed('mentioned', mentionedId, (s) => s.mentions.some((m) => m.entityId === mentionedId)));
+    if (eventId !== undefined) conditions.push(listed('event', eventId, (s) => s.saidAtEventId === eventId || s.aboutEventIds.includes(eventId)));
+    if (relayedById !== undefined) conditions.push(listed('relayer', relayedById, (s) => s.relayedById === relayedById));
+    if (kinds !== undefined) {
+      if (kinds.length === 1) conditions.push(listed('kind', kinds[0]!, (s) => s.kind === kinds[0]));
+      else conditions.push(inGroups(this.statementIdsByKind, kinds));
+    }
+    if (filter.from !== undefined || filter.to !== undefined) conditions.push(this.dated(this.statementDates, filter.from, filter.to));
+    if (filter.textContains !== undefined) conditions.push(inSet(this.statementsContaining(filter.textContains)));
+    return select(this.scoped(conditions, within), this.statementOrders[order]);
   }
 
   /**

@@ -69,6 +69,36 @@ export type VertexKind = EntityKind;
 
 const noIncidences: readonly Incidence[] = Object.freeze([]);
 
+/**
+ * An edge. Its id (a SHA-256 of what makes the edge itself) is worked out when first read: hashing
+ * every edge at load was a large part of building the graph at scale, and a request reads the ids of
+ * a few edges only. Frozen like a plain record; the cached id is a private field, which freezing allows.
+ */
+class Edge implements GraphEdge {
+  #id: string | undefined;
+
+  constructor(
+    readonly kind: GraphEdgeKind,
+    readonly from: string,
+    readonly to: string,
+    readonly label: string,
+    readonly inferred: boolean,
+    readonly note: string | undefined,
+    readonly evidence: Evidence,
+    readonly index: number,
+  ) {
+    Object.freeze(this);
+  }
+
+  get id(): string {
+    this.#id ??= createHash('sha256')
+      .update(JSON.stringify([this.kind, this.from, this.to, this.evidence.sourceId, this.evidence.start, this.evidence.end, this.label, this.inferred]))
+      .digest('base64url')
+      .slice(0, 22);
+    return this.#id;
+  }
+}
+
 export class EntityGraph {
   private readonly kindById = new Map<string, VertexKind>();
   /** Data-file order over all vertices: persons, countries, organizations, events, statements. */
@@ -90,21 +120,34 @@ export class EntityGraph {
         this.kindById.set(id, kind);
       }
     }
-    const seen = new Set<string>();
+    // Identical edges can only come from one record: each edge has at one end the record that states
+    // it (the person of a role, the organization of a membership, the event, the statement), and each
+    // kind is stated by one type of record. So a new edge is compared with the edges of its own record
+    // only (a handful), which every loop below adds one record at a time.
+    const ofRecord: Edge[] = [];
+    const nextRecord = () => {
+      ofRecord.length = 0;
+    };
     const add = (kind: GraphEdgeKind, from: string, to: string, label: string, evidence: Evidence, inferred = false, note?: string) => {
       for (const end of [from, to]) {
         if (!this.kindById.has(end)) throw new Error(`${kind} edge ${from} -> ${to}: "${end}" is not a vertex of the entity graph`);
       }
-      const key = JSON.stringify([kind, from, to, evidence.sourceId, evidence.start, evidence.end, label, inferred]);
-      if (seen.has(key)) return;
-      seen.add(key);
-      const id = createHash('sha256').update(key).digest('base64url').slice(0, 22);
-      const edge: GraphEdge = Object.freeze({ id, kind, from, to, label, inferred, note, evidence, index: this.edgeCount++ });
+      for (const other of ofRecord) {
+        if (
+          other.kind === kind && other.from === from && other.to === to && other.label === label && other.inferred === inferred &&
+          other.evidence.sourceId === evidence.sourceId && other.evidence.start === evidence.start && other.evidence.end === evidence.end
+        ) {
+          return;
+        }
+      }
+      const edge = new Edge(kind, from, to, label, inferred, note, evidence, this.edgeCount++);
+      ofRecord.push(edge);
       this.incidence(from).push({ edge, neighbor: to, direction: 'FORWARD' });
       this.incidence(to).push({ edge, neighbor: from, direction: 'BACKWARD' });
     };
 
     for (const person of kb.records.persons) {
+      nextRecord();
       for (const role of person.roles) {
         for (const target of [role.organizationId, role.countryId]) {
           if (target) add('HOLDS_ROLE_AT', person.id, target, role.title, role.evidence, role.inferred, role.note);
@@ -112,11 +155,13 @@ export class EntityGraph {
       }
     }
     for (const organization of kb.records.organizations) {
+      nextRecord();
       for (const membership of organization.memberships) {
         add('MEMBER_OF', membership.countryId, organization.id, membership.role ?? 'member', membership.evidence, membership.inferred, membership.note);
       }
     }
     for (const event of kb.records.events) {
+      nextRecord();
       for (const participation of event.participants) {
         add('PARTICIPATED_IN', participation.entityId, event.id, participation.role, participation.evidence, participation.inferred, participation.note);
       }
@@ -126,14 +171,22 @@ export class EntityGraph {
       if (event.partOf) add('PART_OF', event.id, event.partOf.eventId, 'part of', event.partOf.evidence);
     }
     for (const statement of kb.records.statements) {
+      nextRecord();
       if (statement.speakerId) add('SAID', statement.speakerId, statement.id, statement.kind === 'QUOTE' ? 'quoted' : 'said', statement.evidence);
       if (statement.relayedById) add('RELAYED', statement.relayedById, statement.id, 'relayed', statement.attribution);
       for (const mention of statement.mentions) add('MENTIONS', statement.id, mention.entityId, 'mentions', mention.evidence);
     }
 
     // Neighbors in data-file order, parallel edges in build order: every walk below is deterministic.
-    for (const incidences of this.incidencesById.values()) {
-      incidences.sort((a, b) => this.rank(a.neighbor) - this.rank(b.neighbor) || a.edge.index - b.edge.index);
+    // Lists are often built in that order already; the others are sorted on ranks looked up once per
+    // incidence, not twice per comparison.
+    for (const [vertex, incidences] of this.incidencesById) {
+      if (incidences.length < 2) continue;
+      const keyed = incidences.map((incidence) => ({ incidence, rank: this.rank(incidence.neighbor), index: incidence.edge.index }));
+      const inOrder = keyed.every((entry, i) => i === 0 || keyed[i - 1]!.rank < entry.rank || (keyed[i - 1]!.rank === entry.rank && keyed[i - 1]!.index <= entry.index));
+      if (inOrder) continue;
+      keyed.sort((a, b) => a.rank - b.rank || a.index - b.index);
+      this.incidencesById.set(vertex, keyed.map(({ incidence }) => incidence));
     }
   }
 

@@ -3,7 +3,30 @@
  * than scanning a whole collection per request.
  */
 import type { PartialDate } from './records.js';
-import { foldedWords } from './text.js';
+import { foldedWords, foldText } from './text.js';
+
+const nonAscii = /[^\x00-\x7f]/;
+/** The word rule of `foldedWords` for folded ASCII text, whose letters and digits are [a-z0-9]. */
+const asciiWord = /[a-z0-9]+(?:['-][a-z0-9]+)*/g;
+
+/**
+ * `foldText(text)`, without its Unicode normalizations for ASCII text: folding ASCII only lowercases.
+ * Loading folds every name and statement, so this is on the load's hot path.
+ */
+export function foldQuickly(text: string): string {
+  return nonAscii.test(text) ? foldText(text) : text.toLowerCase();
+}
+
+/**
+ * `foldedWords(text)`, matching words with an ASCII pattern when the folded text is ASCII (most text
+ * is, once typographic quotes and dashes are folded): Unicode property classes are slow to match, and
+ * loading splits every name and statement into words. The pattern is `foldedWords`'s own rule,
+ * restricted to the characters such text can hold.
+ */
+export function foldedWordsQuickly(text: string): string[] {
+  const folded = foldQuickly(text);
+  return nonAscii.test(folded) ? foldedWords(text) : (folded.match(asciiWord) ?? []);
+}
 
 /** Binary search: the first index in `sorted` whose value is not less than `target` under `compare`. */
 export function lowerBound<T, K>(sorted: readonly T[], target: K, compare: (item: T, target: K) => number): number {
@@ -23,20 +46,24 @@ export function lowerBound<T, K>(sorted: readonly T[], target: K, compare: (item
  * per query word plus the size of the answer.
  */
 export class WordIndex {
-  private readonly idsByWord = new Map<string, Set<string>>();
+  /** The ids having each word: lists, lighter than sets at scale; `add` skips a repeat of the last id, and lookups make sets. */
+  private readonly idsByWord = new Map<string, string[]>();
   private sortedWords: string[] | undefined;
 
+  /** Indexes the words of `text` under `id`; cheapest when all the texts of one id are added one after another. */
   add(id: string, text: string): void {
-    for (const word of foldedWords(text)) {
+    for (const word of foldedWordsQuickly(text)) {
+      this.addWord(word, id);
       // "kerry-gentiloni" is found by "kerry-gentiloni", by "gentiloni" and by "kerry".
-      const parts = word.split(/['-]/);
-      for (const term of parts.length > 1 ? [word, ...parts] : [word]) {
-        let ids = this.idsByWord.get(term);
-        if (!ids) this.idsByWord.set(term, (ids = new Set()));
-        ids.add(id);
-      }
+      if (word.includes('-') || word.includes("'")) for (const part of word.split(/['-]/)) this.addWord(part, id);
     }
     this.sortedWords = undefined;
+  }
+
+  private addWord(word: string, id: string): void {
+    const ids = this.idsByWord.get(word);
+    if (!ids) this.idsByWord.set(word, [id]);
+    else if (ids[ids.length - 1] !== id) ids.push(id);
   }
 
   private idsWithWordPrefix(prefix: string): Set<string> {
@@ -85,6 +112,16 @@ function pad(n: number): string {
 
 /** The span of days a partial date covers; a BEFORE date ends on, and an AFTER date starts on, its day. */
 export function spanOf(date: PartialDate): DateSpan {
+  const key = `${date.precision} ${date.value}`;
+  let span = spans.get(key);
+  if (!span) spans.set(key, (span = Object.freeze(computeSpan(date))));
+  return span;
+}
+
+/** Spans by precision and value: dates repeat across records (every statement of a day), and loading orders them all. */
+const spans = new Map<string, DateSpan>();
+
+function computeSpan(date: PartialDate): DateSpan {
   const [year, month, day] = date.value.split('-').map(Number) as [number, number?, number?];
   const y = String(year).padStart(4, '0');
   if (date.precision === 'YEAR') return { earliest: `${y}-01-01`, latest: `${y}-12-31` };
@@ -142,31 +179,53 @@ export function inForceOn(day: string, start: PartialDate | undefined, end: Part
 export class DateIndex {
   private readonly byFirstDay: { id: string; day: string }[] = [];
   private readonly byLastDay: { id: string; day: string }[] = [];
+  private readonly daysById = new Map<string, DateSpan>();
 
   constructor(entries: Iterable<{ id: string; start: PartialDate; end?: PartialDate }>) {
     for (const { id, start, end } of entries) {
       const days = occupiedDays(start, end);
       this.byFirstDay.push({ id, day: days.earliest });
       this.byLastDay.push({ id, day: days.latest });
+      this.daysById.set(id, days);
     }
     const byDay = (a: { day: string }, b: { day: string }) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0);
     this.byFirstDay.sort(byDay);
     this.byLastDay.sort(byDay);
   }
 
+  /** How many records start on or before `to`: a binary search. */
+  private countStartingBy(to: string | undefined): number {
+    return to === undefined ? this.byFirstDay.length : lowerBound(this.byFirstDay, to, (entry, day) => (entry.day <= day ? -1 : 1));
+  }
+
+  /** Where the records that end on or after `from` begin in `byLastDay`: a binary search. */
+  private firstEndingFrom(from: string | undefined): number {
+    return from === undefined ? 0 : lowerBound(this.byLastDay, from, (entry, day) => (entry.day < day ? -1 : 1));
+  }
+
   /** Ids of dated records that can overlap [from, to] (YYYY-MM-DD, inclusive); either bound may be open. */
   overlapping(from: string | undefined, to: string | undefined): Set<string> {
     // Records whose first day is on or before `to`…
-    const count = to === undefined ? this.byFirstDay.length : lowerBound(this.byFirstDay, to, (entry, day) => (entry.day <= day ? -1 : 1));
-    const startingByTo = new Set(this.byFirstDay.slice(0, count).map((entry) => entry.id));
+    const startingByTo = new Set(this.byFirstDay.slice(0, this.countStartingBy(to)).map((entry) => entry.id));
     if (from === undefined) return startingByTo;
     // …and whose last day is on or after `from`.
     const result = new Set<string>();
-    for (let i = lowerBound(this.byLastDay, from, (entry, day) => (entry.day < day ? -1 : 1)); i < this.byLastDay.length; i += 1) {
+    for (let i = this.firstEndingFrom(from); i < this.byLastDay.length; i += 1) {
       const id = this.byLastDay[i]!.id;
       if (startingByTo.has(id)) result.add(id);
     }
     return result;
+  }
+
+  /** Whether one record is among `overlapping(from, to)`, without computing the set. */
+  overlaps(id: string, from: string | undefined, to: string | undefined): boolean {
+    const days = this.daysById.get(id);
+    return days !== undefined && (to === undefined || days.earliest <= to) && (from === undefined || days.latest >= from);
+  }
+
+  /** An upper bound of `overlapping(from, to).size`, from two binary searches. */
+  overlappingAtMost(from: string | undefined, to: string | undefined): number {
+    return Math.min(this.countStartingBy(to), this.byLastDay.length - this.firstEndingFrom(from));
   }
 }
 

@@ -72,10 +72,16 @@ function push<V>(index: Map<string, V[]>, key: string, value: V): void {
   else index.set(key, [value]);
 }
 
+/**
+ * Like `push`, without repeating a value. Every caller adds all the values of one record (an event's
+ * countries, a statement's mentions) before the next record's, and record ids are unique, so a repeat
+ * can only be the last value of the list: checking it keeps this O(1) where `includes` made hub keys
+ * (a country in thousands of statements) quadratic.
+ */
 function pushUnique(index: Map<string, string[]>, key: string, value: string): void {
   const list = index.get(key);
   if (!list) index.set(key, [value]);
-  else if (!list.includes(value)) list.push(value);
+  else if (list[list.length - 1] !== value) list.push(value);
 }
 
 const noIds: readonly string[] = Object.freeze([]);

@@ -3,7 +3,8 @@
  * builds the in-memory knowledge base. Loading is all or nothing: any problem throws a
  * DataValidationError listing every problem found, each with its file and JSON path.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -45,6 +46,23 @@ export class DataValidationError extends Error {
   }
 }
 
+/** A stage of loading, in the order they run (`read` and `validate` alternate file by file). */
+export type LoadStage = 'read' | 'validate' | 'indexes' | 'search' | 'graph' | 'stats';
+
+/** Reported when a unit of work starts: `done` of `total` units of `stage` are finished. */
+export interface LoadProgress {
+  stage: LoadStage;
+  done: number;
+  total: number;
+  /** What is being worked on ("statements.json"). */
+  detail?: string;
+}
+
+export interface LoadOptions {
+  /** Called as loading moves on, synchronously; for progress bars and per-stage timings. */
+  onProgress?: (progress: LoadProgress) => void;
+}
+
 export function formatJsonPath(segments: readonly PropertyKey[]): string {
   let out = '$';
   for (const segment of segments) {
@@ -77,44 +95,63 @@ interface ParsedFiles {
   hash: string;
 }
 
-async function readAndParse(dataDir: string): Promise<ParsedFiles> {
+/**
+ * Reads one data file, adds it to `hash` and parses it: the JSON, or a problem message. The file's
+ * bytes and text are let go on return, before its records are validated (at scale they are hundreds
+ * of megabytes).
+ */
+async function readJson(dataDir: string, file: string, hash: Hash): Promise<{ json: unknown } | { problem: string }> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path.join(dataDir, file));
+  } catch (error) {
+    return { problem: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file is missing' : `cannot be read: ${(error as Error).message}` };
+  }
+  let text = bytes.toString('utf8');
+  // The hash is of the text as UTF-8. For a valid UTF-8 file those are its bytes, hashed as they are
+  // rather than encoded again from the text (which, at scale, cost as much as the hashing).
+  if (isUtf8(bytes)) hash.update(`${file}\0`).update(bytes).update('\0');
+  else hash.update(`${file}\0${text}\0`);
+  // Editors on some systems save a byte-order mark; it carries no meaning in JSON, so it is not an error.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return { json: JSON.parse(text) };
+  } catch (error) {
+    return { problem: describeJsonSyntaxError(text, error as SyntaxError) };
+  }
+}
+
+async function readAndParse(dataDir: string, onProgress: (progress: LoadProgress) => void): Promise<ParsedFiles> {
   const problems: DataProblem[] = [];
   const records: Partial<RecordsByCollection> = {};
   const hash = createHash('sha256');
   for (const [collection, { file, schema }] of Object.entries(dataFiles) as [Collection, (typeof dataFiles)[Collection]][]) {
-    let text: string;
-    try {
-      text = await readFile(path.join(dataDir, file), 'utf8');
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file is missing' : `cannot be read: ${(error as Error).message}`;
-      problems.push({ file, path: '$', message: reason });
+    onProgress({ stage: 'read', done: 0, total: 1, detail: file });
+    const read = await readJson(dataDir, file, hash);
+    if ('problem' in read) {
+      problems.push({ file, path: '$', message: read.problem });
       continue;
     }
-    hash.update(`${file}\0${text}\0`);
-    // Editors on some systems save a byte-order mark; it carries no meaning in JSON, so it is not an error.
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      problems.push({ file, path: '$', message: describeJsonSyntaxError(text, error as SyntaxError) });
-      continue;
-    }
+    const { json } = read;
     if (!Array.isArray(json)) {
       problems.push({ file, path: '$', message: `expected an array of records, found ${json === null ? 'null' : typeof json}` });
       continue;
     }
+    const items: unknown[] = json;
     const parsed: unknown[] = [];
-    json.forEach((item, index) => {
-      const result = (schema as z.ZodType).safeParse(item);
+    for (let index = 0; index < items.length; index++) {
+      if (index % 1000 === 0) onProgress({ stage: 'validate', done: index, total: items.length, detail: file });
+      const result = (schema as z.ZodType).safeParse(items[index]);
+      // The schema's output is a new object: the raw item can go now, which keeps the peak memory of a large file down.
+      items[index] = undefined;
       if (result.success) {
         parsed.push(result.data);
-        return;
+        continue;
       }
       for (const issue of result.error.issues) {
         problems.push({ file, path: formatJsonPath([index, ...issue.path]), message: issue.message });
       }
-    });
+    }
     (records as Record<Collection, unknown[]>)[collection] = parsed;
   }
   return { records, problems, hash: hash.digest('hex') };
@@ -178,8 +215,9 @@ function checkConsistency(records: RecordsByCollection): DataProblem[] {
       });
       return;
     }
-    const actual = sourceText.slice(span.start, span.end);
-    if (actual !== span.text) {
+    // Compared in place; the slice is taken only to report a mismatch.
+    if (span.text.length !== span.end - span.start || !sourceText.startsWith(span.text, span.start)) {
+      const actual = sourceText.slice(span.start, span.end);
       problems.push({
         file,
         path: formatJsonPath([...at, 'text']),
@@ -258,6 +296,7 @@ function checkConsistency(records: RecordsByCollection): DataProblem[] {
     event.evidence.forEach((span, e) => evidence(file, [i, 'evidence', e], span));
   });
   records.events.forEach((event, i) => {
+    if (!parentOf.has(event.id)) return;
     const seen = new Set([event.id]);
     for (let parent = parentOf.get(event.id); parent !== undefined; parent = parentOf.get(parent)) {
       if (seen.has(parent)) {
@@ -295,6 +334,7 @@ function checkConsistency(records: RecordsByCollection): DataProblem[] {
     }
   });
   records.statements.forEach((statement, i) => {
+    if (!continues.has(statement.id)) return;
     const seen = new Set([statement.id]);
     for (let previous = continues.get(statement.id); previous !== undefined; previous = continues.get(previous)) {
       if (seen.has(previous)) {
@@ -311,18 +351,24 @@ function checkConsistency(records: RecordsByCollection): DataProblem[] {
 /**
  * Loads and validates the knowledge base in `dataDir`. Throws DataValidationError (listing every
  * problem, each with file and JSON path) when anything is wrong; never returns partial data.
+ * `onProgress` hears of each stage as it starts (for a progress bar, or timings).
  */
-export async function loadKnowledgeBase(dataDir: string): Promise<KnowledgeBase> {
+export async function loadKnowledgeBase(dataDir: string, { onProgress = () => {} }: LoadOptions = {}): Promise<KnowledgeBase> {
   const resolvedDir = path.resolve(dataDir);
-  const { records, problems, hash } = await readAndParse(resolvedDir);
+  const { records, problems, hash } = await readAndParse(resolvedDir, onProgress);
   if (problems.length > 0) throw new DataValidationError(resolvedDir, problems);
   const complete = records as RecordsByCollection;
+  onProgress({ stage: 'validate', done: 0, total: 1, detail: 'references and evidence' });
   const consistencyProblems = checkConsistency(complete);
   if (consistencyProblems.length > 0) throw new DataValidationError(resolvedDir, consistencyProblems);
+  onProgress({ stage: 'indexes', done: 0, total: 1 });
   const kb = new KnowledgeBase(complete, { version: hash.slice(0, 16), loadedAt: new Date(), dataDir: resolvedDir });
   // Derived indexes are built now, at load, so no request pays for them.
+  onProgress({ stage: 'search', done: 0, total: 1 });
   searchIndexFor(kb);
+  onProgress({ stage: 'graph', done: 0, total: 1 });
   entityGraphFor(kb);
+  onProgress({ stage: 'stats', done: 0, total: 1 });
   statisticsFor(kb);
   return kb;
 }

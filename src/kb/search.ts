@@ -9,8 +9,9 @@
  * filters), split further at hyphens and apostrophes: "de-escalation" is indexed as "de" and
  * "escalation", and a query word with a hyphen must match all its parts.
  */
-import MiniSearch, { type Query, type SearchResult } from 'minisearch';
+import MiniSearch, { type Options, type Query, type SearchResult } from 'minisearch';
 import type { EntityKind, KnowledgeBase } from './knowledge-base.js';
+import { foldedWordsQuickly } from './indexes.js';
 import { foldedWords, foldText } from './text.js';
 
 /** The part of a record a hit matched. */
@@ -47,14 +48,23 @@ interface TermSpan {
   wordEnd: number;
 }
 
-interface SearchDocument {
-  /** Position in `SearchIndex.documents`; MiniSearch's document id. */
-  id: number;
-  recordId: string;
-  kind: EntityKind;
-  field: SearchField;
-  value: string;
-  spans: TermSpan[];
+class SearchDocument {
+  constructor(
+    /** Position in `SearchIndex.documents`; MiniSearch's document id. */
+    readonly id: number,
+    readonly recordId: string,
+    readonly kind: EntityKind,
+    readonly field: SearchField,
+    readonly value: string,
+  ) {}
+
+  /**
+   * The value's terms with their offsets, for snippets. Worked out when asked for, not kept: only the
+   * hits on a page need them, and keeping them for every value would hold millions of objects at scale.
+   */
+  get spans(): TermSpan[] {
+    return termSpans(this.value);
+  }
 }
 
 /** One record that matched a query, with its best-matching value. */
@@ -78,22 +88,49 @@ export interface Snippet {
   highlights: { start: number; end: number }[];
 }
 
+const nonAscii = /[^\x00-\x7f]/;
+const markPattern = /\p{M}/u;
+
+/** Whether a code point is a combining mark (\p{M}); none is ASCII. */
+function isMark(codePoint: number): boolean {
+  return codePoint >= 0x80 && markPattern.test(String.fromCodePoint(codePoint));
+}
+
 /**
  * Folds `text` one grapheme base (a character with its combining marks) at a time, remembering for
  * each folded code unit which original code units it came from: folding can change lengths
- * ("e\u0301" becomes "e"), so offsets found in the folded text must be mapped back.
+ * ("e\u0301" becomes "e"), so offsets found in the folded text must be mapped back. Without
+ * `withOffsets` only the folded text is built (for indexing, which needs no offsets).
+ *
+ * `starts` and `ends` are null when the text is ASCII: each character is then its own grapheme and
+ * folds to one character (its lowercase), so the folded text is `text.toLowerCase()` and every offset
+ * maps to itself. Otherwise a character (code point) is a cluster with the marks after it, and a run
+ * of marks with nothing before it is one, as `/\P{M}\p{M}*|\p{M}+/gu` splits; a lone ASCII character
+ * folds to its lowercase without going through `foldText`.
  */
-function foldWithOffsets(text: string): { folded: string; starts: number[]; ends: number[] } {
+function foldClusters(text: string, withOffsets: boolean): { folded: string; starts: number[] | null; ends: number[] | null } {
+  if (!nonAscii.test(text)) return { folded: text.toLowerCase(), starts: null, ends: null };
   let folded = '';
-  const starts: number[] = [];
-  const ends: number[] = [];
-  for (const cluster of text.matchAll(/\P{M}\p{M}*|\p{M}+/gu)) {
-    const piece = foldText(cluster[0]);
-    const start = cluster.index;
-    const end = start + cluster[0].length;
-    for (let i = 0; i < piece.length; i++) {
-      starts.push(start);
-      ends.push(end);
+  const starts: number[] | null = withOffsets ? [] : null;
+  const ends: number[] | null = withOffsets ? [] : null;
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    const start = i;
+    const first = text.codePointAt(i)!;
+    i += first > 0xffff ? 2 : 1;
+    while (i < length) {
+      const next = text.codePointAt(i)!;
+      if (!isMark(next)) break;
+      i += next > 0xffff ? 2 : 1;
+    }
+    // A lone ASCII character: what foldText would give, without its normalizations.
+    const piece = i - start === 1 && first < 0x80 ? (first >= 65 && first <= 90 ? String.fromCharCode(first + 32) : text[start]!) : foldText(text.slice(start, i));
+    if (starts && ends) {
+      for (let k = 0; k < piece.length; k++) {
+        starts.push(start);
+        ends.push(i);
+      }
     }
     folded += piece;
   }
@@ -113,24 +150,42 @@ function wordParts(word: string): { term: string; offset: number }[] {
   return parts;
 }
 
-/** The indexed terms of `text`, in order, with their offsets in `text`. Used for indexing and highlighting alike, so both agree. */
-function termSpans(text: string): TermSpan[] {
-  const { folded, starts, ends } = foldWithOffsets(text);
-  const spans: TermSpan[] = [];
+/**
+ * Walks the indexed terms of `text` in order, with their offsets in the folded text and the offset
+ * where their word starts. `foldedWords` is the word rule the filters use; finding each word in order
+ * in the folded text recovers its offsets (a word it cannot find there is left out).
+ */
+function eachTerm(folded: string, visit: (term: string, from: number, wordAt: number, wordEndAt: number) => void): void {
   let cursor = 0;
-  // `foldedWords` is the word rule the filters use; finding each word in order recovers its offsets.
-  for (const word of foldedWords(folded)) {
+  for (const word of foldedWordsQuickly(folded)) {
     const at = folded.indexOf(word, cursor);
     if (at < 0) continue;
     cursor = at + word.length;
-    const wordStart = starts[at]!;
-    const wordEnd = ends[cursor - 1]!;
-    for (const part of wordParts(word)) {
-      const from = at + part.offset;
-      spans.push({ term: part.term, start: starts[from]!, end: ends[from + part.term.length - 1]!, wordStart, wordEnd });
-    }
+    // Most words have no hyphen or apostrophe: they are their own single term.
+    if (!word.includes("'") && !word.includes('-')) visit(word, at, at, cursor);
+    else for (const part of wordParts(word)) visit(part.term, at + part.offset, at, cursor);
   }
+}
+
+/** The indexed terms of `text`, in order, with their offsets in `text`. Used for highlighting; `termsOf` gives the same terms for indexing. */
+function termSpans(text: string): TermSpan[] {
+  const { folded, starts, ends } = foldClusters(text, true);
+  const spans: TermSpan[] = [];
+  eachTerm(folded, (term, from, wordAt, wordEndAt) => {
+    spans.push(
+      starts && ends
+        ? { term, start: starts[from]!, end: ends[from + term.length - 1]!, wordStart: starts[wordAt]!, wordEnd: ends[wordEndAt - 1]! }
+        : { term, start: from, end: from + term.length, wordStart: wordAt, wordEnd: wordEndAt },
+    );
+  });
   return spans;
+}
+
+/** The indexed terms of `text`, in order: `termSpans(text)` without the offsets. */
+function termsOf(text: string): string[] {
+  const terms: string[] = [];
+  eachTerm(foldClusters(text, false).folded, (term) => terms.push(term));
+  return terms;
 }
 
 /** The MiniSearch query for a user's query: any of its words, where a hyphenated word needs all its parts. */
@@ -140,6 +195,69 @@ function buildQuery(text: string): Query | undefined {
   return queries.length > 0 ? { combineWith: 'OR', queries } : undefined;
 }
 
+/** MiniSearch's term index (a radix tree): term -> field id -> document id -> frequency of the term there. */
+interface TermTree {
+  set(term: string, data: Map<number, Map<number, number>>): unknown;
+}
+
+/**
+ * The MiniSearch index of `documents`: exactly what `new MiniSearch(options).addAll(documents)`
+ * builds (`toJSON()` of the two is the same, down to the order of terms and documents), at a fraction
+ * of the cost. `addAll` walks MiniSearch's radix tree once per term occurrence, which at scale was most
+ * of the load. Here each document's terms are counted in a small map, each (term, document) pair is
+ * one hash-map update, and the tree gets each distinct term once, in order of first occurrence (the
+ * order in which `addAll` creates them). Field lengths (distinct terms per document) and their running
+ * average are computed as MiniSearch's `add` computes them, so scores are the same to the last bit.
+ *
+ * Documents, field lengths and counts go through `MiniSearch.loadJS` (its serialization format); the
+ * terms go straight into the term index `loadJS` fills (`_index`), since its serialized form (objects
+ * keyed by document id, converted back to maps) would cost as much again and double the peak memory.
+ * A MiniSearch without that index fails here, loudly.
+ */
+function buildMiniSearch(documents: readonly SearchDocument[], options: Options<SearchDocument>): MiniSearch<SearchDocument> {
+  // Per term, its documents and the term's frequency in each, in document order.
+  const postings = new Map<string, Map<number, number>>();
+  const documentIds: Record<number, number> = {};
+  const fieldLength: Record<number, number[]> = {};
+  let averageFieldLength = 0;
+  documents.forEach((document, count) => {
+    const id = document.id;
+    // The document's terms with their frequencies, in order of first occurrence.
+    const frequencyOf = new Map<string, number>();
+    for (const term of termsOf(document.value)) frequencyOf.set(term, (frequencyOf.get(term) ?? 0) + 1);
+    const distinct = frequencyOf.size;
+    documentIds[id] = id;
+    fieldLength[id] = [distinct];
+    averageFieldLength = (averageFieldLength * count + distinct) / (count + 1);
+    for (const [term, frequency] of frequencyOf) {
+      const frequencies = postings.get(term);
+      if (!frequencies) postings.set(term, new Map([[id, frequency]]));
+      else frequencies.set(id, frequency);
+    }
+  });
+  const miniSearch = MiniSearch.loadJS<SearchDocument>(
+    {
+      documentCount: documents.length,
+      nextId: documents.length,
+      documentIds,
+      // One indexed field, `value`, with field id 0.
+      fieldIds: { value: 0 },
+      fieldLength,
+      averageFieldLength: [averageFieldLength],
+      storedFields: {},
+      dirtCount: 0,
+      index: [],
+      serializationVersion: 2,
+    },
+    options,
+  );
+  const tree = (miniSearch as unknown as { _index?: Partial<TermTree> })._index;
+  if (typeof tree?.set !== 'function') throw new Error('MiniSearch no longer keeps its terms in `_index`: see buildMiniSearch in src/kb/search.ts');
+  // Field id 0: `value`, the one indexed field.
+  for (const [term, frequencies] of postings) (tree as TermTree).set(term, new Map([[0, frequencies]]));
+  return miniSearch;
+}
+
 export class SearchIndex {
   private readonly documents: SearchDocument[] = [];
   private readonly miniSearch: MiniSearch<SearchDocument>;
@@ -147,7 +265,7 @@ export class SearchIndex {
   constructor(kb: KnowledgeBase) {
     const add = (recordId: string, kind: EntityKind, field: SearchField, value: string | null | undefined) => {
       if (!value) return;
-      this.documents.push({ id: this.documents.length, recordId, kind, field, value, spans: termSpans(value) });
+      this.documents.push(new SearchDocument(this.documents.length, recordId, kind, field, value));
     };
     const entity = (kind: EntityKind, record: { id: string; name: string | null; aliases: string[]; description: string; label?: string }) => {
       // An unnamed person is found by the label the source gives it ("State Department official (unnamed)").
@@ -169,10 +287,9 @@ export class SearchIndex {
     }
     for (const statement of statements) add(statement.id, 'Statement', 'TEXT', statement.text);
 
-    const spansByValue = new Map(this.documents.map((document) => [document.value, document.spans]));
-    this.miniSearch = new MiniSearch<SearchDocument>({
+    const options: Options<SearchDocument> = {
       fields: ['value'],
-      tokenize: (text) => (spansByValue.get(text) ?? termSpans(text)).map((span) => span.term),
+      tokenize: (text) => termsOf(text),
       processTerm: (term) => term,
       searchOptions: {
         // `buildQuery` has already split and folded the query: each leaf of it is one term.
@@ -182,8 +299,8 @@ export class SearchIndex {
         fuzzy: (term) => (term.length >= MIN_FUZZY_LENGTH ? FUZZINESS : false),
         boostDocument: (id: number) => fieldBoost[this.documents[id]!.field],
       },
-    });
-    this.miniSearch.addAll(this.documents);
+    };
+    this.miniSearch = buildMiniSearch(this.documents, options);
   }
 
   /**
