@@ -17,18 +17,13 @@ import {
   SourceTextDocument,
   StatementDetailDocument,
   type Client,
-  type CountryPageQuery,
   type DateFieldsFragment,
-  type EventPageQuery,
   type EvidenceFieldsFragment,
   type NeighborhoodQuery,
-  type OrganizationPageQuery,
   type ParticipationFieldsFragment,
-  type PersonPageQuery,
   type RoleFieldsFragment,
   type SearchQuery,
   type StatementCardFragment,
-  type StatementDetailQuery,
   type StatementPageFragment,
 } from '../client/index.js';
 

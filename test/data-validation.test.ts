@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { DataValidationError, loadKnowledgeBase, type DataProblem } from '../src/kb/load.js';
-import { dataDir, projectRoot, spawnScript } from './helpers.js';
+import { dataDir, spawnScript } from './helpers.js';
 
 const dataFileNames = ['sources.json', 'persons.json', 'countries.json', 'organizations.json', 'events.json', 'statements.json'];
 const sourceId = 'kerry-to-nato-ante-up';

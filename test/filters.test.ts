@@ -79,7 +79,7 @@ const pad = (n: number) => String(n).padStart(2, '0');
 
 /** The first and last calendar days a partial date can stand for, ignoring its qualifier. */
 function spanOf(date: PartialDateData): { first: string; last: string } {
-  const [year, month, day] = date.value.split('-').map(Number) as [number, number?, number?];
+  const [year, month] = date.value.split('-').map(Number) as [number, number?, number?];
   if (date.precision === 'YEAR') return { first: `${year}-01-01`, last: `${year}-12-31` };
   if (date.precision === 'MONTH') {
     const daysInMonth = new Date(Date.UTC(year, month!, 0)).getUTCDate();

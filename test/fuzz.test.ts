@@ -419,17 +419,6 @@ function violationsOf(spec: RequestSpec, outcome: Outcome): string[] {
   return problems;
 }
 
-function paramIsNotJson(url: string, name: string): boolean {
-  const value = new URL(url).searchParams.get(name);
-  if (value === null) return false;
-  try {
-    JSON.parse(value);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 function describeRequest(spec: RequestSpec): string {
   const body = spec.body instanceof Uint8Array ? `<${spec.body.length} bytes>` : spec.body;
   const clip = (s: string) => (s.length > 600 ? `${s.slice(0, 600)}… (${s.length} chars)` : s);

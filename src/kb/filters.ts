@@ -7,7 +7,7 @@
  * relation lists; in a date order, that list sorted once, on first use): a filter with one condition
  * is such a list as it is, and one with several walks it, with no sort.
  */
-import { DateIndex, WordIndex, dateSortKey, foldQuickly, groupBy } from './indexes.js';
+import { DateIndex, WordIndex, dateSortKey, groupBy } from './indexes.js';
 import type { KnowledgeBase, RecordsByCollection } from './knowledge-base.js';
 import type { EventKind, OrganizationKind, PartialDate, StatementKind, StatementRecord } from './records.js';
 import { foldText } from './text.js';
@@ -211,28 +211,28 @@ export class Finder {
   ) {
     const displayName = new Map<string, string>();
     for (const person of records.persons) {
-      displayName.set(person.id, foldQuickly(person.name ?? person.label ?? person.id));
+      displayName.set(person.id, foldText(person.name ?? person.label ?? person.id));
       for (const name of [person.name, person.label, ...person.aliases]) if (name) this.personNames.add(person.id, name);
       for (const role of person.roles) this.personRoleTitles.add(person.id, `${role.title} ${role.statedAs ?? ''}`);
     }
     this.namedPersonIds = new Set(records.persons.filter((p) => p.name !== null).map((p) => p.id));
     this.unnamedPersonIds = new Set(records.persons.filter((p) => p.name === null).map((p) => p.id));
     for (const country of records.countries) {
-      displayName.set(country.id, foldQuickly(country.name));
+      displayName.set(country.id, foldText(country.name));
       for (const name of [country.name, ...country.aliases, country.isoAlpha2, country.isoAlpha3]) this.countryNames.add(country.id, name);
     }
     for (const organization of records.organizations) {
-      displayName.set(organization.id, foldQuickly(organization.name));
+      displayName.set(organization.id, foldText(organization.name));
       for (const name of [organization.name, ...organization.aliases]) this.organizationNames.add(organization.id, name);
     }
     for (const event of records.events) {
-      displayName.set(event.id, foldQuickly(event.name));
+      displayName.set(event.id, foldText(event.name));
       for (const name of [event.name, ...event.aliases]) this.eventNames.add(event.id, name);
     }
     const eventById = new Map(records.events.map((event) => [event.id, event]));
     for (const statement of records.statements) {
       this.statementWords.add(statement.id, statement.text);
-      this.foldedStatementText.set(statement.id, foldQuickly(statement.text));
+      this.foldedStatementText.set(statement.id, foldText(statement.text));
       const own = statement.date;
       const eventStart = statement.saidAtEventId ? eventById.get(statement.saidAtEventId)?.start : undefined;
       if (own) this.statementDate.set(statement.id, { date: own, fromEvent: false });
@@ -241,7 +241,7 @@ export class Finder {
 
     this.organizationIdsByKind = groupBy(records.organizations, (o) => [o.kind], (o) => o.id);
     this.eventIdsByKind = groupBy(records.events, (e) => [e.kind], (e) => e.id);
-    this.eventIdsByCity = groupBy(records.events, (e) => e.locations.flatMap((l) => (l.city ? [foldQuickly(l.city)] : [])), (e) => e.id);
+    this.eventIdsByCity = groupBy(records.events, (e) => e.locations.flatMap((l) => (l.city ? [foldText(l.city)] : [])), (e) => e.id);
     this.statementIdsByKind = groupBy(records.statements, (s: StatementRecord) => [s.kind], (s) => s.id);
     this.eventDates = new DateIndex(records.events.flatMap((e) => (e.start ? [{ id: e.id, start: e.start, end: e.end }] : [])));
     this.statementDates = new DateIndex([...this.statementDate].map(([id, { date }]) => ({ id, start: date })));

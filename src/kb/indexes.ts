@@ -3,30 +3,7 @@
  * than scanning a whole collection per request.
  */
 import type { PartialDate } from './records.js';
-import { foldedWords, foldText } from './text.js';
-
-const nonAscii = /[^\x00-\x7f]/;
-/** The word rule of `foldedWords` for folded ASCII text, whose letters and digits are [a-z0-9]. */
-const asciiWord = /[a-z0-9]+(?:['-][a-z0-9]+)*/g;
-
-/**
- * `foldText(text)`, without its Unicode normalizations for ASCII text: folding ASCII only lowercases.
- * Loading folds every name and statement, so this is on the load's hot path.
- */
-export function foldQuickly(text: string): string {
-  return nonAscii.test(text) ? foldText(text) : text.toLowerCase();
-}
-
-/**
- * `foldedWords(text)`, matching words with an ASCII pattern when the folded text is ASCII (most text
- * is, once typographic quotes and dashes are folded): Unicode property classes are slow to match, and
- * loading splits every name and statement into words. The pattern is `foldedWords`'s own rule,
- * restricted to the characters such text can hold.
- */
-export function foldedWordsQuickly(text: string): string[] {
-  const folded = foldQuickly(text);
-  return nonAscii.test(folded) ? foldedWords(text) : (folded.match(asciiWord) ?? []);
-}
+import { foldedWords } from './text.js';
 
 /** Binary search: the first index in `sorted` whose value is not less than `target` under `compare`. */
 export function lowerBound<T, K>(sorted: readonly T[], target: K, compare: (item: T, target: K) => number): number {
@@ -52,7 +29,7 @@ export class WordIndex {
 
   /** Indexes the words of `text` under `id`; cheapest when all the texts of one id are added one after another. */
   add(id: string, text: string): void {
-    for (const word of foldedWordsQuickly(text)) {
+    for (const word of foldedWords(text)) {
       this.addWord(word, id);
       // "kerry-gentiloni" is found by "kerry-gentiloni", by "gentiloni" and by "kerry".
       if (word.includes('-') || word.includes("'")) for (const part of word.split(/['-]/)) this.addWord(part, id);

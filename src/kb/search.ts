@@ -11,7 +11,6 @@
  */
 import MiniSearch, { type Options, type Query, type SearchResult } from 'minisearch';
 import type { EntityKind, KnowledgeBase } from './knowledge-base.js';
-import { foldedWordsQuickly } from './indexes.js';
 import { foldedWords, foldText } from './text.js';
 
 /** The part of a record a hit matched. */
@@ -157,7 +156,7 @@ function wordParts(word: string): { term: string; offset: number }[] {
  */
 function eachTerm(folded: string, visit: (term: string, from: number, wordAt: number, wordEndAt: number) => void): void {
   let cursor = 0;
-  for (const word of foldedWordsQuickly(folded)) {
+  for (const word of foldedWords(folded)) {
     const at = folded.indexOf(word, cursor);
     if (at < 0) continue;
     cursor = at + word.length;
