@@ -33,6 +33,8 @@ export interface RecordsByCollection {
 export interface DatasetInfo {
   /** A content hash of the data files: changes whenever the knowledge changes. */
   version: string;
+  /** SHA-256 (hex) of each data file's bytes, by file name ("persons.json"). */
+  fileDigests: Readonly<Record<string, string>>;
   loadedAt: Date;
   dataDir: string;
 }
@@ -86,10 +88,44 @@ function pushUnique(index: Map<string, string[]>, key: string, value: string): v
 
 const noIds: readonly string[] = Object.freeze([]);
 
+/** Any top-level record. */
+export type StoredRecord = RecordsByCollection[keyof RecordsByCollection][number];
+
+function withoutRetracted<R extends { retracted?: unknown }>(items: R[]): R[] {
+  return items.some((item) => item.retracted) ? items.filter((item) => !item.retracted) : items;
+}
+
+/**
+ * The records as default queries see them: retracted statements left out, and retracted roles,
+ * memberships and participations left out of their records (a record is copied only when it has one).
+ */
+function visibleRecordsOf(stored: RecordsByCollection): RecordsByCollection {
+  const persons = stored.persons.map((person) => {
+    const roles = withoutRetracted(person.roles);
+    return roles === person.roles ? person : { ...person, roles };
+  });
+  const organizations = stored.organizations.map((organization) => {
+    const memberships = withoutRetracted(organization.memberships);
+    return memberships === organization.memberships ? organization : { ...organization, memberships };
+  });
+  const events = stored.events.map((event) => {
+    const participants = withoutRetracted(event.participants);
+    return participants === event.participants ? event : { ...event, participants };
+  });
+  return { ...stored, persons, organizations, events, statements: withoutRetracted(stored.statements) };
+}
+
 export class KnowledgeBase {
   readonly info: DatasetInfo;
-  /** The validated records, for indexes derived from the whole knowledge base (search, the entity graph). */
+  /**
+   * The validated records as default queries see them (nothing retracted), for indexes derived from
+   * the whole knowledge base (search, the entity graph, statistics).
+   */
   readonly records: Readonly<RecordsByCollection>;
+  /** Every record as stored in the files, in file order, retracted facts included: what writers start from. */
+  readonly stored: Readonly<RecordsByCollection>;
+  /** Retracted statements, in source order: listed only when asked for. */
+  readonly retractedStatementIds: readonly string[];
   /** Filtering and ordering of the root collections. */
   readonly find: Finder;
   /** Ids of each collection in file order: the default order of the root connections. */
@@ -103,6 +139,7 @@ export class KnowledgeBase {
   private readonly events = new Map<string, EventRecord>();
   private readonly statements = new Map<string, StatementRecord>();
   private readonly countryIdByIsoCode = new Map<string, string>();
+  private readonly storedById = new Map<string, StoredRecord>();
 
   private readonly statementIdsBySpeaker = new Map<string, string[]>();
   private readonly statementIdsByMentioned = new Map<string, string[]>();
@@ -119,16 +156,20 @@ export class KnowledgeBase {
   private readonly organizationIdsByCountry = new Map<string, string[]>();
   private readonly childOrganizationIdsByOrganization = new Map<string, string[]>();
 
-  constructor(records: RecordsByCollection, info: DatasetInfo) {
+  constructor(stored: RecordsByCollection, info: DatasetInfo) {
     this.info = info;
+    this.stored = stored;
+    for (const collection of Object.values(stored)) for (const record of collection as StoredRecord[]) this.storedById.set(record.id, record);
     // Statements are kept in the order their words appear in the sources (sources in file order), so
     // every statement list, from `statements` to a person's, reads in source order whatever the file order.
-    const sourceRank = new Map(records.sources.map((source, index) => [source.id, index]));
-    const statementsInSourceOrder = [...records.statements].sort(
+    const sourceRank = new Map(stored.sources.map((source, index) => [source.id, index]));
+    const statementsInSourceOrder = [...stored.statements].sort(
       (a, b) => sourceRank.get(a.evidence.sourceId)! - sourceRank.get(b.evidence.sourceId)! || a.evidence.start - b.evidence.start,
     );
-    records = { ...records, statements: statementsInSourceOrder };
+    const records = visibleRecordsOf({ ...stored, statements: statementsInSourceOrder });
     this.records = records;
+    const retractedStatements = statementsInSourceOrder.filter((statement) => statement.retracted);
+    this.retractedStatementIds = retractedStatements.map((statement) => statement.id);
     this.orderedIds = Object.freeze({
       sources: records.sources.map((r) => r.id),
       persons: records.persons.map((r) => r.id),
@@ -143,6 +184,8 @@ export class KnowledgeBase {
     this.register(records.organizations, this.organizations, 'Organization');
     this.register(records.events, this.events, 'Event');
     this.register(records.statements, this.statements, 'Statement');
+    // A retracted statement is still found by its id (with its retraction), though no list shows it by default.
+    this.register(retractedStatements, this.statements, 'Statement');
 
     for (const country of records.countries) this.countryIdByIsoCode.set(country.isoAlpha2, country.id).set(country.isoAlpha3, country.id);
 
@@ -190,6 +233,11 @@ export class KnowledgeBase {
     }
   }
 
+  /** The record with this id as stored, retracted roles, memberships and participations included; undefined for an unknown id. */
+  storedRecord(id: string): StoredRecord | undefined {
+    return this.storedById.get(id);
+  }
+
   /** The kind of record an id names (ids are unique across kinds), or undefined. */
   kindOf(id: string): RecordKind | undefined {
     return this.kindById.get(id);
@@ -207,7 +255,7 @@ export class KnowledgeBase {
       countries: this.countries.size,
       organizations: this.organizations.size,
       events: this.events.size,
-      statements: this.statements.size,
+      statements: this.records.statements.length,
     };
   }
 

@@ -3,8 +3,7 @@
  * builds the in-memory knowledge base. Loading is all or nothing: any problem throws a
  * DataValidationError listing every problem found, each with its file and JSON path.
  */
-import { createHash, type Hash } from 'node:crypto';
-import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -21,9 +20,12 @@ import {
   type StatementRecord,
 } from './records.js';
 import { entityGraphFor } from './graph.js';
-import { KnowledgeBase, type EntityKind, type RecordsByCollection } from './knowledge-base.js';
+import { KnowledgeBase, type DatasetInfo, type EntityKind, type RecordsByCollection } from './knowledge-base.js';
 import { searchIndexFor } from './search.js';
 import { statisticsFor } from './stats.js';
+
+/** Which kind of rule a problem breaks, for callers (the mutations) that answer each kind with its own error code. */
+export type ProblemRule = 'file' | 'schema' | 'duplicate-id' | 'unknown-reference' | 'wrong-kind' | 'evidence' | 'consistency';
 
 export interface DataProblem {
   /** The data file, relative to the data folder ("persons.json"). */
@@ -31,6 +33,7 @@ export interface DataProblem {
   /** JSONPath of the offending value inside the file ("$[3].roles[0].evidence.start"). */
   path: string;
   message: string;
+  rule?: ProblemRule;
 }
 
 export class DataValidationError extends Error {
@@ -92,15 +95,40 @@ function describeJsonSyntaxError(text: string, error: SyntaxError): string {
 interface ParsedFiles {
   records: Partial<RecordsByCollection>;
   problems: DataProblem[];
-  hash: string;
+  /** SHA-256 (hex) of each file's bytes, by file name. */
+  fileDigests: Record<string, string>;
 }
 
 /**
- * Reads one data file, adds it to `hash` and parses it: the JSON, or a problem message. The file's
+ * The dataset version: a hash of every file's digest, so a writer that changed one file can work out
+ * the new version from that file's bytes alone.
+ */
+export function datasetVersionOf(fileDigests: Readonly<Record<string, string>>): string {
+  const hash = createHash('sha256');
+  for (const { file } of Object.values(dataFiles)) hash.update(`${file}\0${fileDigests[file] ?? ''}\0`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+export function digestOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Validates one record against its collection's schema: the record as stored (defaults filled in), or the problems, with paths inside the record. */
+export function parseRecord<C extends Collection>(
+  collection: C,
+  item: unknown,
+): { record: RecordsByCollection[C][number] } | { issues: { path: PropertyKey[]; message: string }[] } {
+  const result = (dataFiles[collection].schema as z.ZodType).safeParse(item);
+  if (result.success) return { record: result.data as RecordsByCollection[C][number] };
+  return { issues: result.error.issues.map((issue) => ({ path: issue.path, message: issue.message })) };
+}
+
+/**
+ * Reads one data file, records the digest of its bytes and parses it: the JSON, or a problem message. The file's
  * bytes and text are let go on return, before its records are validated (at scale they are hundreds
  * of megabytes).
  */
-async function readJson(dataDir: string, file: string, hash: Hash): Promise<{ json: unknown } | { problem: string }> {
+async function readJson(dataDir: string, file: string, digests: Record<string, string>): Promise<{ json: unknown } | { problem: string }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path.join(dataDir, file));
@@ -108,10 +136,7 @@ async function readJson(dataDir: string, file: string, hash: Hash): Promise<{ js
     return { problem: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file is missing' : `cannot be read: ${(error as Error).message}` };
   }
   let text = bytes.toString('utf8');
-  // The hash is of the text as UTF-8. For a valid UTF-8 file those are its bytes, hashed as they are
-  // rather than encoded again from the text (which, at scale, cost as much as the hashing).
-  if (isUtf8(bytes)) hash.update(`${file}\0`).update(bytes).update('\0');
-  else hash.update(`${file}\0${text}\0`);
+  digests[file] = digestOf(bytes);
   // Editors on some systems save a byte-order mark; it carries no meaning in JSON, so it is not an error.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
@@ -124,17 +149,17 @@ async function readJson(dataDir: string, file: string, hash: Hash): Promise<{ js
 async function readAndParse(dataDir: string, onProgress: (progress: LoadProgress) => void): Promise<ParsedFiles> {
   const problems: DataProblem[] = [];
   const records: Partial<RecordsByCollection> = {};
-  const hash = createHash('sha256');
+  const fileDigests: Record<string, string> = {};
   for (const [collection, { file, schema }] of Object.entries(dataFiles) as [Collection, (typeof dataFiles)[Collection]][]) {
     onProgress({ stage: 'read', done: 0, total: 1, detail: file });
-    const read = await readJson(dataDir, file, hash);
+    const read = await readJson(dataDir, file, fileDigests);
     if ('problem' in read) {
-      problems.push({ file, path: '$', message: read.problem });
+      problems.push({ file, path: '$', message: read.problem, rule: 'file' });
       continue;
     }
     const { json } = read;
     if (!Array.isArray(json)) {
-      problems.push({ file, path: '$', message: `expected an array of records, found ${json === null ? 'null' : typeof json}` });
+      problems.push({ file, path: '$', message: `expected an array of records, found ${json === null ? 'null' : typeof json}`, rule: 'file' });
       continue;
     }
     const items: unknown[] = json;
@@ -149,16 +174,19 @@ async function readAndParse(dataDir: string, onProgress: (progress: LoadProgress
         continue;
       }
       for (const issue of result.error.issues) {
-        problems.push({ file, path: formatJsonPath([index, ...issue.path]), message: issue.message });
+        problems.push({ file, path: formatJsonPath([index, ...issue.path]), message: issue.message, rule: 'schema' });
       }
     }
     (records as Record<Collection, unknown[]>)[collection] = parsed;
   }
-  return { records, problems, hash: hash.digest('hex') };
+  return { records, problems, fileDigests };
 }
 
-/** Cross-record rules: unique ids, known references of the right kind, evidence that matches its source. */
-function checkConsistency(records: RecordsByCollection): DataProblem[] {
+/**
+ * Cross-record rules: unique ids, known references of the right kind, evidence that matches its
+ * source. The loader and every mutation run these same rules over the whole knowledge base.
+ */
+export function findConsistencyProblems(records: RecordsByCollection): DataProblem[] {
   const problems: DataProblem[] = [];
   const kindById = new Map<string, { kind: EntityKind | 'Source'; file: string; index: number }>();
   const kindOfCollection: Record<Collection, EntityKind | 'Source'> = {
@@ -178,6 +206,7 @@ function checkConsistency(records: RecordsByCollection): DataProblem[] {
           file,
           path: formatJsonPath([index, 'id']),
           message: `duplicate id "${record.id}": already used in ${existing.file} at ${formatJsonPath([existing.index])} (ids are unique across all files)`,
+          rule: 'duplicate-id',
         });
         return;
       }
@@ -191,12 +220,13 @@ function checkConsistency(records: RecordsByCollection): DataProblem[] {
     if (id === undefined || id === null) return;
     const found = kindById.get(id);
     if (!found) {
-      problems.push({ file, path: formatJsonPath(at), message: `unknown id "${id}" (expected a ${allowed.join(' or ')})` });
+      problems.push({ file, path: formatJsonPath(at), message: `unknown id "${id}" (expected a ${allowed.join(' or ')})`, rule: 'unknown-reference' });
     } else if (!allowed.includes(found.kind)) {
       problems.push({
         file,
         path: formatJsonPath(at),
         message: `"${id}" is a ${found.kind}, but this reference must be a ${allowed.join(' or ')}`,
+        rule: 'wrong-kind',
       });
     }
   };
@@ -204,7 +234,7 @@ function checkConsistency(records: RecordsByCollection): DataProblem[] {
   const evidence = (file: string, at: PropertyKey[], span: Evidence) => {
     const sourceText = sourceTextById.get(span.sourceId);
     if (sourceText === undefined) {
-      problems.push({ file, path: formatJsonPath([...at, 'sourceId']), message: `unknown source "${span.sourceId}"` });
+      problems.push({ file, path: formatJsonPath([...at, 'sourceId']), message: `unknown source "${span.sourceId}"`, rule: 'unknown-reference' });
       return;
     }
     if (span.end <= span.start || span.end > sourceText.length) {
@@ -212,6 +242,7 @@ function checkConsistency(records: RecordsByCollection): DataProblem[] {
         file,
         path: formatJsonPath(at),
         message: `offsets ${span.start}..${span.end} are not a span of source "${span.sourceId}" (its text has ${sourceText.length} characters)`,
+        rule: 'evidence',
       });
       return;
     }
@@ -222,6 +253,7 @@ function checkConsistency(records: RecordsByCollection): DataProblem[] {
         file,
         path: formatJsonPath([...at, 'text']),
         message: `does not match source "${span.sourceId}" at ${span.start}..${span.end}: the evidence says ${JSON.stringify(span.text)} but the source has ${JSON.stringify(actual)}`,
+        rule: 'evidence',
       });
     }
   };
@@ -345,7 +377,21 @@ function checkConsistency(records: RecordsByCollection): DataProblem[] {
     }
   });
 
+  for (const problem of problems) problem.rule ??= 'consistency';
   return problems;
+}
+
+/** Builds the knowledge base and every derived index (search, graph, statistics) from validated records, so no request pays for them. */
+export function buildKnowledgeBase(records: RecordsByCollection, info: DatasetInfo, onProgress: (progress: LoadProgress) => void = () => {}): KnowledgeBase {
+  onProgress({ stage: 'indexes', done: 0, total: 1 });
+  const kb = new KnowledgeBase(records, info);
+  onProgress({ stage: 'search', done: 0, total: 1 });
+  searchIndexFor(kb);
+  onProgress({ stage: 'graph', done: 0, total: 1 });
+  entityGraphFor(kb);
+  onProgress({ stage: 'stats', done: 0, total: 1 });
+  statisticsFor(kb);
+  return kb;
 }
 
 /**
@@ -355,20 +401,11 @@ function checkConsistency(records: RecordsByCollection): DataProblem[] {
  */
 export async function loadKnowledgeBase(dataDir: string, { onProgress = () => {} }: LoadOptions = {}): Promise<KnowledgeBase> {
   const resolvedDir = path.resolve(dataDir);
-  const { records, problems, hash } = await readAndParse(resolvedDir, onProgress);
+  const { records, problems, fileDigests } = await readAndParse(resolvedDir, onProgress);
   if (problems.length > 0) throw new DataValidationError(resolvedDir, problems);
   const complete = records as RecordsByCollection;
   onProgress({ stage: 'validate', done: 0, total: 1, detail: 'references and evidence' });
-  const consistencyProblems = checkConsistency(complete);
+  const consistencyProblems = findConsistencyProblems(complete);
   if (consistencyProblems.length > 0) throw new DataValidationError(resolvedDir, consistencyProblems);
-  onProgress({ stage: 'indexes', done: 0, total: 1 });
-  const kb = new KnowledgeBase(complete, { version: hash.slice(0, 16), loadedAt: new Date(), dataDir: resolvedDir });
-  // Derived indexes are built now, at load, so no request pays for them.
-  onProgress({ stage: 'search', done: 0, total: 1 });
-  searchIndexFor(kb);
-  onProgress({ stage: 'graph', done: 0, total: 1 });
-  entityGraphFor(kb);
-  onProgress({ stage: 'stats', done: 0, total: 1 });
-  statisticsFor(kb);
-  return kb;
+  return buildKnowledgeBase(complete, { version: datasetVersionOf(fileDigests), fileDigests, loadedAt: new Date(), dataDir: resolvedDir }, onProgress);
 }

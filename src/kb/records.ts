@@ -25,6 +25,25 @@ export const evidenceSchema = z.strictObject({
   text: z.string().min(1),
 });
 
+/**
+ * Every top-level record counts its revisions: 1 as first written, one more for each change made
+ * through the API. An update names the revision it read, and a stale one is refused (optimistic
+ * concurrency). Hand-written records may leave it out.
+ */
+const revisionSchema = z.int().positive().default(1);
+
+/**
+ * Why and when a fact was withdrawn. Nothing is deleted: a retracted statement, role, membership or
+ * participation stays in the file with this mark, and the API hides it unless asked for it.
+ */
+export const retractionSchema = z.strictObject({
+  /** ISO 8601 instant of the retraction. */
+  at: z.iso.datetime({ offset: true }),
+  reason: z.string().min(1),
+  /** The curator who retracted it, as named in the server's token list. */
+  by: z.string().min(1).optional(),
+});
+
 export const datePrecisionSchema = z.enum(['DAY', 'MONTH', 'YEAR']);
 export const dateQualifierSchema = z.enum(['ON', 'BEFORE', 'AFTER']);
 
@@ -71,6 +90,7 @@ export const partialDateSchema = z
 
 export const sourceSchema = z.strictObject({
   id: slugSchema,
+  revision: revisionSchema,
   kind: z.enum(['NEWS_ARTICLE']),
   title: z.string().min(1),
   /** The full text exactly as published; every evidence offset points into it. */
@@ -95,10 +115,12 @@ export const roleSchema = z.strictObject({
   inferred: z.boolean().default(false),
   note: z.string().min(1).optional(),
   evidence: evidenceSchema,
+  retracted: retractionSchema.optional(),
 });
 
 export const personSchema = z.strictObject({
   id: slugSchema,
+  revision: revisionSchema,
   /** Null for a speaker the source does not name ("a State Department official"). */
   name: z.string().min(1).nullable(),
   /** How the source refers to an unnamed person; required when `name` is null. */
@@ -110,6 +132,7 @@ export const personSchema = z.strictObject({
 
 export const countrySchema = z.strictObject({
   id: slugSchema,
+  revision: revisionSchema,
   name: z.string().min(1),
   aliases: z.array(z.string().min(1)).default([]),
   description: z.string().min(1),
@@ -137,10 +160,12 @@ export const membershipSchema = z.strictObject({
   inferred: z.boolean().default(false),
   note: z.string().min(1).optional(),
   evidence: evidenceSchema,
+  retracted: retractionSchema.optional(),
 });
 
 export const organizationSchema = z.strictObject({
   id: slugSchema,
+  revision: revisionSchema,
   name: z.string().min(1),
   aliases: z.array(z.string().min(1)).default([]),
   kind: organizationKindSchema,
@@ -184,10 +209,12 @@ export const participationSchema = z.strictObject({
   inferred: z.boolean().default(false),
   note: z.string().min(1).optional(),
   evidence: evidenceSchema,
+  retracted: retractionSchema.optional(),
 });
 
 export const eventSchema = z.strictObject({
   id: slugSchema,
+  revision: revisionSchema,
   name: z.string().min(1),
   aliases: z.array(z.string().min(1)).default([]),
   kind: eventKindSchema,
@@ -212,6 +239,7 @@ export const mentionSchema = z.strictObject({
 
 export const statementSchema = z.strictObject({
   id: slugSchema,
+  revision: revisionSchema,
   kind: statementKindSchema,
   /** The words of the statement, exactly as the source prints them; equal to `evidence.text`. */
   text: z.string().min(1),
@@ -237,9 +265,11 @@ export const statementSchema = z.strictObject({
   /** For a quote split by an attribution ("…,” he said. “…”): the statement this one continues. */
   continuesId: slugSchema.optional(),
   evidence: evidenceSchema,
+  retracted: retractionSchema.optional(),
 });
 
 export type Evidence = z.infer<typeof evidenceSchema>;
+export type Retraction = z.infer<typeof retractionSchema>;
 export type PartialDate = z.infer<typeof partialDateSchema>;
 export type SourceRecord = z.infer<typeof sourceSchema>;
 export type RoleRecord = z.infer<typeof roleSchema>;

@@ -1,0 +1,401 @@
+/**
+ * The writable knowledge base. It holds the current KnowledgeBase, an immutable snapshot, and
+ * replaces it whole after each change: a request reads the one snapshot it started with, so it sees
+ * the data before a change or after it, never a mix.
+ *
+ * A change is acknowledged only once it is on disk. Changes are applied one at a time, in the order
+ * they arrive, each checked by the loader's own rules; consecutive changes to the same file are written
+ * together in one durable write (each still waits for that write). Around each write the data folder's
+ * lock is held and the files are checked for edits by another process, which are loaded first, so a
+ * second writer (the authoring command, a person with an editor) loses nothing.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { KnowledgeBase, type RecordKind, type RecordsByCollection, type StoredRecord } from '../kb/knowledge-base.js';
+import { DataValidationError, buildKnowledgeBase, datasetVersionOf, digestOf, findConsistencyProblems, formatJsonPath, loadKnowledgeBase, parseRecord } from '../kb/load.js';
+import { dataFiles, type Collection } from '../kb/records.js';
+import { CurationError, curationErrorForProblems } from './curation-error.js';
+import { acquireDataLock } from './data-lock.js';
+import { DurableWriteError, nodeFileSystem, removeOrphanedTemporaryFiles, writeFileDurably, type DurableFileSystem } from './durable-file.js';
+
+export type ChangeKind = 'CREATED' | 'UPDATED' | 'RETRACTED';
+
+/** One record that a change created, updated or retracted (or a part of it: a role, a membership). */
+export interface RecordChange {
+  id: string;
+  kind: RecordKind;
+  change: ChangeKind;
+}
+
+/** Announced after the current snapshot was replaced. */
+export interface StoreChange {
+  kb: KnowledgeBase;
+  previous: KnowledgeBase;
+  changes: RecordChange[];
+  /** A mutation through this store, or a reload of files edited by someone else. */
+  cause: 'mutation' | 'reload';
+}
+
+/** What an edit sees: the records as they stand, earlier changes of the same batch included. */
+export interface Draft {
+  readonly records: Readonly<RecordsByCollection>;
+  /** The record with this id as stored, or undefined. */
+  get(id: string): StoredRecord | undefined;
+  /** The kind of record this id names, or undefined. */
+  kindOf(id: string): RecordKind | undefined;
+}
+
+/** One change to one record: the record as it should be stored (a new id creates it, a known id replaces it). */
+export interface EditResult<R extends StoredRecord = StoredRecord> {
+  record: R;
+  change: ChangeKind;
+}
+
+export type Edit<C extends Collection> = (draft: Draft) => EditResult<RecordsByCollection[C][number]>;
+
+export interface StoreOptions {
+  /** File operations for the durable writes; tests pass a failing one. */
+  fileSystem?: DurableFileSystem;
+  /** How long a change waits for another process's lock on the data folder. */
+  lockTimeoutMs?: number;
+  /** Most changes to one file written together. */
+  maxBatch?: number;
+  logger?: Logger;
+}
+
+const kindOfCollection: Record<Collection, RecordKind> = {
+  sources: 'Source',
+  persons: 'Person',
+  countries: 'Country',
+  organizations: 'Organization',
+  events: 'Event',
+  statements: 'Statement',
+};
+
+interface Job {
+  collection: Collection;
+  edit: Edit<Collection>;
+  resolve: (value: { record: StoredRecord; kb: KnowledgeBase }) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The bytes of a data file: what `JSON.stringify` makes of its records, indented as the files are. */
+export function serializeRecords(records: readonly unknown[]): Uint8Array {
+  return Buffer.from(`${JSON.stringify(records, null, 2)}\n`, 'utf8');
+}
+
+/** Identifies a file's content cheaply: a rename over it (a new inode), a size or a modification time changes it. */
+async function signatureOf(filePath: string): Promise<string> {
+  try {
+    const stats = await stat(filePath, { bigint: true });
+    return `${stats.ino}:${stats.size}:${stats.mtimeNs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+async function signaturesOf(dataDir: string): Promise<Map<string, string>> {
+  const files = Object.values(dataFiles).map(({ file }) => file);
+  return new Map(await Promise.all(files.map(async (file) => [file, await signatureOf(path.join(dataDir, file))] as const)));
+}
+
+function sameSignatures(a: Map<string, string>, b: Map<string, string>): boolean {
+  for (const [file, signature] of a) if (b.get(file) !== signature) return false;
+  return true;
+}
+
+/** The records that differ between two snapshots (a reload): new ids are created, changed ones updated. */
+function changesBetween(previous: KnowledgeBase, next: KnowledgeBase): RecordChange[] {
+  const changes: RecordChange[] = [];
+  for (const collection of Object.keys(dataFiles) as Collection[]) {
+    for (const record of next.stored[collection]) {
+      const before = previous.storedRecord(record.id);
+      if (!before) changes.push({ id: record.id, kind: kindOfCollection[collection], change: 'CREATED' });
+      else if (JSON.stringify(before) !== JSON.stringify(record)) changes.push({ id: record.id, kind: kindOfCollection[collection], change: 'UPDATED' });
+    }
+  }
+  return changes;
+}
+
+export class KnowledgeStore {
+  private snapshot: KnowledgeBase;
+  private signatures: Map<string, string>;
+  private readonly queue: (Job | { reload: true; done: () => void })[] = [];
+  private draining = false;
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private watcher: FSWatcher | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  /** Signatures of an invalid edit already reported, so it is logged once rather than on every event. */
+  private reportedInvalid: Map<string, string> | undefined;
+  private readonly fileSystem: DurableFileSystem;
+  private readonly lockTimeoutMs: number;
+  private readonly maxBatch: number;
+  private readonly logger: Logger | undefined;
+
+  private constructor(
+    readonly dataDir: string,
+    kb: KnowledgeBase,
+    signatures: Map<string, string>,
+    options: StoreOptions,
+  ) {
+    this.snapshot = kb;
+    this.signatures = signatures;
+    this.fileSystem = options.fileSystem ?? nodeFileSystem;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+    this.maxBatch = options.maxBatch ?? 64;
+    this.logger = options.logger;
+  }
+
+  /**
+   * Opens the data folder: removes temporary files orphaned by a writer that died mid-write, then loads
+   * and validates the data (throwing DataValidationError, as the loader does, when it is invalid).
+   */
+  static async open(dataDir: string, options: StoreOptions = {}): Promise<KnowledgeStore> {
+    const resolved = path.resolve(dataDir);
+    const lock = await acquireDataLock(resolved, options.lockTimeoutMs);
+    try {
+      const orphans = await removeOrphanedTemporaryFiles(resolved);
+      if (orphans.length > 0) options.logger?.warn({ dataDir: resolved, removed: orphans }, `removed ${orphans.length} temporary file(s) left by an interrupted write`);
+      const signatures = await signaturesOf(resolved);
+      const kb = await loadKnowledgeBase(resolved);
+      return new KnowledgeStore(resolved, kb, signatures, options);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** The current snapshot. Hold on to it for the length of a request. */
+  get current(): KnowledgeBase {
+    return this.snapshot;
+  }
+
+  /** Calls `listener` after each replacement of the snapshot; returns a function that stops it. */
+  onChange(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Applies `edit` to `collection` once every change queued before it is done, checks the result with
+   * the loader's rules, writes the file durably and only then replaces the snapshot. Resolves with the
+   * record as stored and the new snapshot; rejects with a CurationError, having changed nothing.
+   */
+  edit<C extends Collection>(collection: C, edit: Edit<C>): Promise<{ record: RecordsByCollection[C][number]; kb: KnowledgeBase }> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ collection, edit: edit as Edit<Collection>, resolve: resolve as Job['resolve'], reject });
+      void this.drain();
+    });
+  }
+
+  /** Loads files edited by someone else, if they changed; an invalid edit is logged and the current data kept. */
+  reload(): Promise<void> {
+    return new Promise((done) => {
+      this.queue.push({ reload: true, done });
+      void this.drain();
+    });
+  }
+
+  /** Watches the data folder and reloads edited files (after they settle for `debounceMs`). */
+  watch(debounceMs = 100): void {
+    if (this.watcher) return;
+    const names = new Set<string>(Object.values(dataFiles).map(({ file }) => file));
+    this.watcher = watch(this.dataDir, { persistent: false }, (_event, name) => {
+      if (name !== null && !names.has(name.toString())) return;
+      clearTimeout(this.reloadTimer);
+      this.reloadTimer = setTimeout(() => void this.reload(), debounceMs);
+    });
+    this.watcher.on('error', (error) => this.logger?.error({ err: error, dataDir: this.dataDir }, 'watching the data folder failed; edits on disk are no longer picked up'));
+  }
+
+  /** Stops watching; changes already queued still finish. */
+  close(): void {
+    clearTimeout(this.reloadTimer);
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const first = this.queue.shift()!;
+        if ('reload' in first) {
+          await this.runReload();
+          first.done();
+          continue;
+        }
+        const batch = [first];
+        while (batch.length < this.maxBatch) {
+          const next = this.queue[0];
+          if (!next || 'reload' in next || next.collection !== first.collection) break;
+          batch.push(this.queue.shift() as Job);
+        }
+        await this.runBatch(first.collection, batch);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private replaceSnapshot(kb: KnowledgeBase, changes: RecordChange[], cause: StoreChange['cause']): void {
+    const previous = this.snapshot;
+    this.snapshot = kb;
+    for (const listener of this.listeners) {
+      try {
+        listener({ kb, previous, changes, cause });
+      } catch (error) {
+        this.logger?.error({ err: error }, 'a change listener failed');
+      }
+    }
+  }
+
+  /**
+   * Loads the files if another process changed them since this store last read or wrote them. Throws
+   * a CurationError (DATA_FILES_INVALID) when the edited files are invalid.
+   */
+  private async catchUpWithDisk(): Promise<void> {
+    const signatures = await signaturesOf(this.dataDir);
+    if (sameSignatures(signatures, this.signatures)) return;
+    let kb: KnowledgeBase;
+    try {
+      kb = await loadKnowledgeBase(this.dataDir);
+    } catch (error) {
+      if (!(error instanceof DataValidationError)) throw error;
+      if (!this.reportedInvalid || !sameSignatures(signatures, this.reportedInvalid)) {
+        this.reportedInvalid = signatures;
+        this.logger?.error({ dataDir: this.dataDir, problems: error.problems }, `the data files were edited into an invalid state; still serving version ${this.snapshot.info.version}. ${error.message}`);
+      }
+      throw new CurationError('DATA_FILES_INVALID', `The data files on disk were edited into an invalid state, so changes are refused until they are fixed (writing now would discard that edit). ${error.message}`, {
+        problems: error.problems,
+      });
+    }
+    this.reportedInvalid = undefined;
+    this.signatures = signatures;
+    if (kb.info.version === this.snapshot.info.version) return;
+    const changes = changesBetween(this.snapshot, kb);
+    this.logger?.info({ dataDir: this.dataDir, version: kb.info.version, previousVersion: this.snapshot.info.version, changed: changes.length }, 'reloaded data files edited on disk');
+    this.replaceSnapshot(kb, changes, 'reload');
+  }
+
+  private async runReload(): Promise<void> {
+    let lock;
+    try {
+      lock = await acquireDataLock(this.dataDir, this.lockTimeoutMs);
+    } catch (error) {
+      this.logger?.warn({ err: error }, 'could not take the data lock to reload edited files; will retry on the next change');
+      return;
+    }
+    try {
+      await this.catchUpWithDisk();
+    } catch (error) {
+      if (!(error instanceof CurationError)) this.logger?.error({ err: error }, 'reloading the data files failed');
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async runBatch(collection: Collection, batch: Job[]): Promise<void> {
+    let lock;
+    try {
+      lock = await acquireDataLock(this.dataDir, this.lockTimeoutMs);
+    } catch (error) {
+      const failure = new CurationError('STORAGE_FAILED', `Nothing was changed: ${(error as Error).message}`);
+      for (const job of batch) job.reject(failure);
+      return;
+    }
+    try {
+      try {
+        await this.catchUpWithDisk();
+      } catch (error) {
+        for (const job of batch) job.reject(error);
+        return;
+      }
+      await this.applyAndWrite(collection, batch);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async applyAndWrite(collection: Collection, batch: Job[]): Promise<void> {
+    const base = this.snapshot;
+    const { file } = dataFiles[collection];
+    let working: StoredRecord[] = base.stored[collection] as StoredRecord[];
+    const indexById = new Map<string, number>();
+    working.forEach((record, index) => indexById.set(record.id, index));
+    const applied: { job: Job; record: StoredRecord; change: ChangeKind }[] = [];
+
+    for (const job of batch) {
+      const records = { ...base.stored, [collection]: working } as RecordsByCollection;
+      const draft: Draft = {
+        records,
+        get: (id) => {
+          const index = indexById.get(id);
+          return index !== undefined ? working[index] : base.storedRecord(id);
+        },
+        kindOf: (id) => (indexById.has(id) ? kindOfCollection[collection] : base.kindOf(id)),
+      };
+      try {
+        const { record, change } = job.edit(draft);
+        const existingIndex = indexById.get(record.id);
+        const index = existingIndex ?? working.length;
+        const parsed = parseRecord(collection, record);
+        if ('issues' in parsed) {
+          throw curationErrorForProblems(parsed.issues.map((issue) => ({ file, path: formatJsonPath([index, ...issue.path]), message: issue.message, rule: 'schema' })));
+        }
+        const next = working.slice();
+        next[index] = parsed.record;
+        const problems = findConsistencyProblems({ ...base.stored, [collection]: next } as RecordsByCollection);
+        if (problems.length > 0) throw curationErrorForProblems(problems);
+        working = next;
+        if (existingIndex === undefined) indexById.set(record.id, index);
+        applied.push({ job, record: parsed.record, change });
+      } catch (error) {
+        job.reject(error);
+      }
+    }
+    if (applied.length === 0) return;
+
+    const bytes = serializeRecords(working);
+    const filePath = path.join(this.dataDir, file);
+    try {
+      await writeFileDurably(filePath, bytes, this.fileSystem);
+    } catch (error) {
+      const reason = error instanceof DurableWriteError ? error.message : String(error);
+      this.logger?.error({ err: error, file: filePath }, 'a change could not be written; nothing was changed');
+      const failure = new CurationError('STORAGE_FAILED', `Nothing was changed: ${reason}`, {
+        reason: error instanceof DurableWriteError ? error.code ?? null : null,
+      });
+      for (const { job } of applied) job.reject(failure);
+      return;
+    }
+    this.signatures.set(file, await signatureOf(filePath));
+
+    const fileDigests = { ...base.info.fileDigests, [file]: digestOf(bytes) };
+    let kb: KnowledgeBase;
+    try {
+      kb = buildKnowledgeBase({ ...base.stored, [collection]: working } as RecordsByCollection, {
+        version: datasetVersionOf(fileDigests),
+        fileDigests,
+        loadedAt: new Date(),
+        dataDir: this.dataDir,
+      });
+    } catch (error) {
+      // Written but not served: should never happen (the records passed every rule). Reading the files
+      // again is the only state known to match the disk.
+      this.logger?.error({ err: error }, 'building the knowledge base after a write failed; reloading from disk');
+      this.signatures.set(file, 'unknown');
+      await this.catchUpWithDisk().catch(() => {});
+      for (const { job } of applied) job.reject(error);
+      return;
+    }
+    this.replaceSnapshot(
+      kb,
+      applied.map(({ record, change }) => ({ id: record.id, kind: kindOfCollection[collection], change })),
+      'mutation',
+    );
+    for (const { job, record } of applied) job.resolve({ record, kb });
+  }
+}
