@@ -17,6 +17,13 @@ export interface AnchorOptions {
 
 export class AnchorError extends Error {
   override name = 'AnchorError';
+  constructor(
+    message: string,
+    /** Whether the words are missing, or occur more than once with nothing to choose between them. */
+    readonly reason: 'missing' | 'ambiguous' = 'missing',
+  ) {
+    super(message);
+  }
 }
 
 function occurrencesOf(text: string, quote: string, within: Span): Span[] {
@@ -51,6 +58,7 @@ export function anchorQuote(text: string, quote: string, options: AnchorOptions 
       throw new AnchorError(
         `"${quote}" occurs ${found.length} times (at ${found.map((s) => s.start).join(', ')}); ` +
           'give "occurrence" or quote more surrounding words',
+        'ambiguous',
       );
     }
     return found[0]!;

@@ -6,6 +6,8 @@
 import type { DataProblem } from '../kb/load.js';
 
 export type CurationErrorCode =
+  /** The record to change does not exist. */
+  | 'NOT_FOUND'
   /** A reference (speaker, organization, source, …) names nothing, or a record of the wrong kind. */
   | 'UNKNOWN_REFERENCE'
   /** The quoted words do not occur in the source (or in the span they must lie in). */

@@ -340,6 +340,10 @@ export class KnowledgeStore {
       try {
         const { record, change } = job.edit(draft);
         const existingIndex = indexById.get(record.id);
+        if (change === 'CREATED' && draft.kindOf(record.id) !== undefined) {
+          throw new CurationError('DUPLICATE_ID', `The id "${record.id}" is already taken by a ${draft.kindOf(record.id)}; give the new record another id`, { id: record.id });
+        }
+        if (change !== 'CREATED' && existingIndex === undefined) throw new CurationError('NOT_FOUND', `No ${kindOfCollection[collection]} with id "${record.id}"`, { id: record.id });
         const index = existingIndex ?? working.length;
         const parsed = parseRecord(collection, record);
         if ('issues' in parsed) {

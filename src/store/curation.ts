@@ -1,0 +1,603 @@
+/**
+ * The changes curators make, as edits for the KnowledgeStore: create and update each kind of record,
+ * add and retract roles, memberships and participations, retract statements. Used by the GraphQL
+ * mutations and by the authoring command alike, so both anchor evidence and check revisions the same
+ * way. Every reference here is a record id (slug); the store checks the result with the loader's rules.
+ */
+import { AnchorError, anchorQuote, type Span } from '../kb/anchor.js';
+import type {
+  CountryRecord,
+  EventKind,
+  EventRecord,
+  Evidence,
+  LocationRecord,
+  MembershipRecord,
+  OrganizationKind,
+  OrganizationRecord,
+  PartialDate,
+  ParticipationRecord,
+  PersonRecord,
+  Retraction,
+  RoleRecord,
+  SourceRecord,
+  StatementKind,
+  StatementRecord,
+} from '../kb/records.js';
+import { CurationError } from './curation-error.js';
+import type { Draft, EditResult } from './knowledge-store.js';
+
+/** Evidence given as the words themselves; the offsets are worked out. */
+export interface QuoteInput {
+  sourceId: string;
+  /** The exact words, as the source prints them. */
+  quote: string;
+  /** 1-based: which occurrence, when the words occur more than once (within `near` if given). */
+  occurrence?: number;
+  /** Some surrounding words, occurring once in the source, that contain the quote and so decide which occurrence is meant. */
+  near?: string;
+}
+
+export interface DateInput {
+  value: string;
+  precision: PartialDate['precision'];
+  qualifier?: PartialDate['qualifier'];
+  inferred?: boolean;
+  note?: string;
+}
+
+/** Who is making the change, as named in the server's token list. */
+export interface Curator {
+  name: string;
+}
+
+export interface RoleInput {
+  title: string;
+  statedAs?: string;
+  organizationId?: string;
+  countryId?: string;
+  start?: DateInput;
+  end?: DateInput;
+  inferred?: boolean;
+  note?: string;
+  evidence: QuoteInput;
+}
+
+export interface MembershipInput {
+  countryId: string;
+  role?: string;
+  start?: DateInput;
+  end?: DateInput;
+  inferred?: boolean;
+  note?: string;
+  evidence: QuoteInput;
+}
+
+export interface ParticipationInput {
+  entityId: string;
+  role: string;
+  inferred?: boolean;
+  note?: string;
+  evidence: QuoteInput;
+}
+
+export interface LocationInput {
+  city?: string;
+  countryId?: string;
+  inferred?: boolean;
+  note?: string;
+  evidence: QuoteInput;
+}
+
+/** Fields left undefined are kept; `null` clears an optional field. */
+type Patch<T> = { [K in keyof T]?: T[K] | null };
+
+/** A slug made from a name: "Ahmet Davutoğlu" becomes "ahmet-davutoglu". */
+export function slugify(text: string): string {
+  const slug = text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (slug.length <= 60) return slug;
+  const cut = slug.slice(0, 60);
+  return cut.includes('-') ? cut.slice(0, cut.lastIndexOf('-')) : cut;
+}
+
+function idFor(given: string | undefined, from: string | null | undefined, what: string): string {
+  const id = given ?? (from ? slugify(from) : '');
+  if (id === '') throw new CurationError('INVALID_RECORD', `Give an id for the new ${what}: none can be made from its name`);
+  return id;
+}
+
+/** Anchors quoted words in their source; `scope`, when given, is where the words are looked for first. */
+export function anchorEvidence(draft: Draft, input: QuoteInput, field: string, scope?: Span): Evidence {
+  const source = draft.get(input.sourceId);
+  if (!source || draft.kindOf(input.sourceId) !== 'Source') {
+    throw new CurationError('UNKNOWN_REFERENCE', `${field}: no source with id "${input.sourceId}"`, { field });
+  }
+  const text = (source as SourceRecord).text;
+  try {
+    let span: Span;
+    if (input.near !== undefined) {
+      const around = anchorQuote(text, input.near);
+      const inside = anchorQuote(text.slice(around.start, around.end), input.quote, { occurrence: input.occurrence });
+      span = { start: around.start + inside.start, end: around.start + inside.end };
+    } else {
+      span = anchorQuote(text, input.quote, { occurrence: input.occurrence, scopes: scope ? [scope] : [] });
+    }
+    return { sourceId: input.sourceId, start: span.start, end: span.end, text: text.slice(span.start, span.end) };
+  } catch (error) {
+    if (!(error instanceof AnchorError)) throw error;
+    const where = input.near !== undefined ? ' (looking inside the "near" words)' : '';
+    throw new CurationError(error.reason === 'ambiguous' ? 'EVIDENCE_AMBIGUOUS' : 'EVIDENCE_NOT_FOUND', `${field}: ${error.message}${where}`, { field });
+  }
+}
+
+function toDate(input: DateInput | undefined | null): PartialDate | undefined {
+  if (!input) return undefined;
+  return { value: input.value, precision: input.precision, qualifier: input.qualifier ?? 'ON', inferred: input.inferred ?? false, ...(input.note ? { note: input.note } : {}) };
+}
+
+/** Drops undefined keys so the stored JSON carries only what was given. */
+function compact<T extends object>(record: T): T {
+  for (const key of Object.keys(record) as (keyof T)[]) if (record[key] === undefined) delete record[key];
+  return record;
+}
+
+/** Applies a patch: undefined keeps the old value, null removes the field. */
+function patched<T extends object>(record: T, patch: Patch<Partial<T>>): T {
+  const next = { ...record } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
+  return next as T;
+}
+
+function existing<R extends { id: string; revision: number }>(draft: Draft, id: string, kind: string, expectedRevision: number): R {
+  const record = draft.get(id);
+  if (!record || draft.kindOf(id) !== kind) throw new CurationError('NOT_FOUND', `No ${kind} with id "${id}"`, { id });
+  const current = (record as unknown as R).revision;
+  if (current !== expectedRevision) {
+    throw new CurationError('REVISION_CONFLICT', `${kind} "${id}" is at revision ${current}, not ${expectedRevision}: it changed since you read it. Read it again and reapply your change.`, {
+      id,
+      expectedRevision,
+      currentRevision: current,
+    });
+  }
+  return record as unknown as R;
+}
+
+function nextRevision<R extends { revision: number }>(record: R): R {
+  return { ...record, revision: record.revision + 1 };
+}
+
+function retraction(reason: string, curator: Curator, now: Date): Retraction {
+  return { at: now.toISOString(), reason, by: curator.name };
+}
+
+function retractAt<T extends { retracted?: Retraction }>(items: T[], position: number, what: string, owner: string, mark: Retraction): T[] {
+  const item = items[position];
+  if (!Number.isInteger(position) || !item) {
+    throw new CurationError('NOT_FOUND', `${owner} has no ${what} at position ${position} (it has ${items.length})`, { position });
+  }
+  if (item.retracted) throw new CurationError('INVALID_RECORD', `The ${what} at position ${position} of ${owner} was already retracted on ${item.retracted.at}`, { position });
+  return items.map((each, index) => (index === position ? { ...each, retracted: mark } : each));
+}
+
+// Sources
+
+export interface CreateSourceInput {
+  id?: string;
+  title: string;
+  text: string;
+  language: string;
+  publishedOn?: DateInput;
+  origin?: string;
+}
+
+export const createSource =
+  (input: CreateSourceInput) =>
+  (): EditResult<SourceRecord> => ({
+    change: 'CREATED',
+    record: compact({
+      id: idFor(input.id, input.title, 'source'),
+      revision: 1,
+      kind: 'NEWS_ARTICLE' as const,
+      title: input.title,
+      text: input.text,
+      language: input.language,
+      publishedOn: toDate(input.publishedOn),
+      origin: input.origin,
+    }),
+  });
+
+// Persons and roles
+
+function toRole(draft: Draft, input: RoleInput, field: string): RoleRecord {
+  return compact({
+    title: input.title,
+    statedAs: input.statedAs,
+    organizationId: input.organizationId,
+    countryId: input.countryId,
+    start: toDate(input.start),
+    end: toDate(input.end),
+    inferred: input.inferred ?? false,
+    note: input.note,
+    evidence: anchorEvidence(draft, input.evidence, `${field}.evidence`),
+  });
+}
+
+export interface CreatePersonInput {
+  id?: string;
+  name: string | null;
+  label?: string;
+  aliases?: string[];
+  description: string;
+  roles?: RoleInput[];
+}
+
+export const createPerson =
+  (input: CreatePersonInput) =>
+  (draft: Draft): EditResult<PersonRecord> => ({
+    change: 'CREATED',
+    record: compact({
+      id: idFor(input.id, input.name ?? input.label, 'person'),
+      revision: 1,
+      name: input.name,
+      label: input.label,
+      aliases: input.aliases ?? [],
+      description: input.description,
+      roles: (input.roles ?? []).map((role, index) => toRole(draft, role, `roles[${index}]`)),
+    }),
+  });
+
+export interface UpdatePersonInput {
+  id: string;
+  expectedRevision: number;
+  name?: string | null;
+  label?: string | null;
+  aliases?: string[];
+  description?: string;
+}
+
+export const updatePerson =
+  ({ id, expectedRevision, ...patch }: UpdatePersonInput) =>
+  (draft: Draft): EditResult<PersonRecord> => {
+    const person = existing<PersonRecord>(draft, id, 'Person', expectedRevision);
+    // `name: null` makes the person unnamed rather than removing the field, which the data requires.
+    const { name, ...rest } = patch;
+    const next = patched(nextRevision(person), rest);
+    return { change: 'UPDATED', record: name === undefined ? next : { ...next, name } };
+  };
+
+export const addRole =
+  (personId: string, expectedRevision: number, input: RoleInput) =>
+  (draft: Draft): EditResult<PersonRecord> => {
+    const person = existing<PersonRecord>(draft, personId, 'Person', expectedRevision);
+    return { change: 'UPDATED', record: { ...nextRevision(person), roles: [...person.roles, toRole(draft, input, 'role')] } };
+  };
+
+export const retractRole =
+  (personId: string, expectedRevision: number, position: number, reason: string, curator: Curator, now = new Date()) =>
+  (draft: Draft): EditResult<PersonRecord> => {
+    const person = existing<PersonRecord>(draft, personId, 'Person', expectedRevision);
+    return { change: 'RETRACTED', record: { ...nextRevision(person), roles: retractAt(person.roles, position, 'role', `Person "${personId}"`, retraction(reason, curator, now)) } };
+  };
+
+// Countries
+
+export interface CreateCountryInput {
+  id?: string;
+  name: string;
+  aliases?: string[];
+  description: string;
+  isoAlpha2: string;
+  isoAlpha3: string;
+  evidence?: QuoteInput[];
+}
+
+export const createCountry =
+  (input: CreateCountryInput) =>
+  (draft: Draft): EditResult<CountryRecord> => ({
+    change: 'CREATED',
+    record: {
+      id: idFor(input.id, input.name, 'country'),
+      revision: 1,
+      name: input.name,
+      aliases: input.aliases ?? [],
+      description: input.description,
+      isoAlpha2: input.isoAlpha2,
+      isoAlpha3: input.isoAlpha3,
+      evidence: (input.evidence ?? []).map((quote, index) => anchorEvidence(draft, quote, `evidence[${index}]`)),
+    },
+  });
+
+export interface UpdateCountryInput {
+  id: string;
+  expectedRevision: number;
+  name?: string;
+  aliases?: string[];
+  description?: string;
+  /** More places where a source mentions the country. */
+  addEvidence?: QuoteInput[];
+}
+
+export const updateCountry =
+  ({ id, expectedRevision, addEvidence, ...patch }: UpdateCountryInput) =>
+  (draft: Draft): EditResult<CountryRecord> => {
+    const country = existing<CountryRecord>(draft, id, 'Country', expectedRevision);
+    const added = (addEvidence ?? []).map((quote, index) => anchorEvidence(draft, quote, `addEvidence[${index}]`));
+    return { change: 'UPDATED', record: { ...patched(nextRevision(country), patch), evidence: [...country.evidence, ...added] } };
+  };
+
+// Organizations and memberships
+
+function toMembership(draft: Draft, input: MembershipInput, field: string): MembershipRecord {
+  return compact({
+    countryId: input.countryId,
+    role: input.role,
+    start: toDate(input.start),
+    end: toDate(input.end),
+    inferred: input.inferred ?? false,
+    note: input.note,
+    evidence: anchorEvidence(draft, input.evidence, `${field}.evidence`),
+  });
+}
+
+export interface CreateOrganizationInput {
+  id?: string;
+  name: string;
+  aliases?: string[];
+  kind: OrganizationKind;
+  description: string;
+  parentId?: string;
+  countryId?: string;
+  memberships?: MembershipInput[];
+  evidence?: QuoteInput[];
+}
+
+export const createOrganization =
+  (input: CreateOrganizationInput) =>
+  (draft: Draft): EditResult<OrganizationRecord> => ({
+    change: 'CREATED',
+    record: compact({
+      id: idFor(input.id, input.name, 'organization'),
+      revision: 1,
+      name: input.name,
+      aliases: input.aliases ?? [],
+      kind: input.kind,
+      description: input.description,
+      parentId: input.parentId,
+      countryId: input.countryId,
+      memberships: (input.memberships ?? []).map((membership, index) => toMembership(draft, membership, `memberships[${index}]`)),
+      evidence: (input.evidence ?? []).map((quote, index) => anchorEvidence(draft, quote, `evidence[${index}]`)),
+    }),
+  });
+
+export interface UpdateOrganizationInput {
+  id: string;
+  expectedRevision: number;
+  name?: string;
+  aliases?: string[];
+  kind?: OrganizationKind;
+  description?: string;
+  parentId?: string | null;
+  countryId?: string | null;
+  addEvidence?: QuoteInput[];
+}
+
+export const updateOrganization =
+  ({ id, expectedRevision, addEvidence, ...patch }: UpdateOrganizationInput) =>
+  (draft: Draft): EditResult<OrganizationRecord> => {
+    const organization = existing<OrganizationRecord>(draft, id, 'Organization', expectedRevision);
+    const added = (addEvidence ?? []).map((quote, index) => anchorEvidence(draft, quote, `addEvidence[${index}]`));
+    return { change: 'UPDATED', record: { ...patched(nextRevision(organization), patch), evidence: [...organization.evidence, ...added] } };
+  };
+
+export const addMembership =
+  (organizationId: string, expectedRevision: number, input: MembershipInput) =>
+  (draft: Draft): EditResult<OrganizationRecord> => {
+    const organization = existing<OrganizationRecord>(draft, organizationId, 'Organization', expectedRevision);
+    return { change: 'UPDATED', record: { ...nextRevision(organization), memberships: [...organization.memberships, toMembership(draft, input, 'membership')] } };
+  };
+
+export const retractMembership =
+  (organizationId: string, expectedRevision: number, position: number, reason: string, curator: Curator, now = new Date()) =>
+  (draft: Draft): EditResult<OrganizationRecord> => {
+    const organization = existing<OrganizationRecord>(draft, organizationId, 'Organization', expectedRevision);
+    const memberships = retractAt(organization.memberships, position, 'membership', `Organization "${organizationId}"`, retraction(reason, curator, now));
+    return { change: 'RETRACTED', record: { ...nextRevision(organization), memberships } };
+  };
+
+// Events and participations
+
+function toParticipation(draft: Draft, input: ParticipationInput, field: string): ParticipationRecord {
+  return compact({
+    entityId: input.entityId,
+    role: input.role,
+    inferred: input.inferred ?? false,
+    note: input.note,
+    evidence: anchorEvidence(draft, input.evidence, `${field}.evidence`),
+  });
+}
+
+function toLocation(draft: Draft, input: LocationInput, field: string): LocationRecord {
+  return compact({
+    city: input.city,
+    countryId: input.countryId,
+    inferred: input.inferred ?? false,
+    note: input.note,
+    evidence: anchorEvidence(draft, input.evidence, `${field}.evidence`),
+  });
+}
+
+export interface CreateEventInput {
+  id?: string;
+  name: string;
+  aliases?: string[];
+  kind: EventKind;
+  description: string;
+  start?: DateInput;
+  end?: DateInput;
+  locations?: LocationInput[];
+  participants?: ParticipationInput[];
+  partOf?: { eventId: string; evidence: QuoteInput };
+  evidence: QuoteInput[];
+}
+
+export const createEvent =
+  (input: CreateEventInput) =>
+  (draft: Draft): EditResult<EventRecord> => ({
+    change: 'CREATED',
+    record: compact({
+      id: idFor(input.id, input.name, 'event'),
+      revision: 1,
+      name: input.name,
+      aliases: input.aliases ?? [],
+      kind: input.kind,
+      description: input.description,
+      start: toDate(input.start),
+      end: toDate(input.end),
+      locations: (input.locations ?? []).map((location, index) => toLocation(draft, location, `locations[${index}]`)),
+      participants: (input.participants ?? []).map((participant, index) => toParticipation(draft, participant, `participants[${index}]`)),
+      partOf: input.partOf ? { eventId: input.partOf.eventId, evidence: anchorEvidence(draft, input.partOf.evidence, 'partOf.evidence') } : undefined,
+      evidence: input.evidence.map((quote, index) => anchorEvidence(draft, quote, `evidence[${index}]`)),
+    }),
+  });
+
+export interface UpdateEventInput {
+  id: string;
+  expectedRevision: number;
+  name?: string;
+  aliases?: string[];
+  kind?: EventKind;
+  description?: string;
+  start?: DateInput | null;
+  end?: DateInput | null;
+  addLocations?: LocationInput[];
+  addEvidence?: QuoteInput[];
+}
+
+export const updateEvent =
+  ({ id, expectedRevision, addLocations, addEvidence, start, end, ...patch }: UpdateEventInput) =>
+  (draft: Draft): EditResult<EventRecord> => {
+    const event = existing<EventRecord>(draft, id, 'Event', expectedRevision);
+    const locations = (addLocations ?? []).map((location, index) => toLocation(draft, location, `addLocations[${index}]`));
+    const evidence = (addEvidence ?? []).map((quote, index) => anchorEvidence(draft, quote, `addEvidence[${index}]`));
+    const dates = { start: start === null ? null : toDate(start), end: end === null ? null : toDate(end) };
+    return {
+      change: 'UPDATED',
+      record: { ...patched(nextRevision(event), { ...patch, ...dates }), locations: [...event.locations, ...locations], evidence: [...event.evidence, ...evidence] },
+    };
+  };
+
+export const addParticipation =
+  (eventId: string, expectedRevision: number, input: ParticipationInput) =>
+  (draft: Draft): EditResult<EventRecord> => {
+    const event = existing<EventRecord>(draft, eventId, 'Event', expectedRevision);
+    return { change: 'UPDATED', record: { ...nextRevision(event), participants: [...event.participants, toParticipation(draft, input, 'participation')] } };
+  };
+
+export const retractParticipation =
+  (eventId: string, expectedRevision: number, position: number, reason: string, curator: Curator, now = new Date()) =>
+  (draft: Draft): EditResult<EventRecord> => {
+    const event = existing<EventRecord>(draft, eventId, 'Event', expectedRevision);
+    const participants = retractAt(event.participants, position, 'participation', `Event "${eventId}"`, retraction(reason, curator, now));
+    return { change: 'RETRACTED', record: { ...nextRevision(event), participants } };
+  };
+
+// Statements
+
+export interface MentionInput {
+  entityId: string;
+  /** The words that refer to the entity; looked for inside the statement's words first. */
+  quote: string;
+  occurrence?: number;
+}
+
+export interface CreateStatementInput {
+  id?: string;
+  kind: StatementKind;
+  /** The statement's words in the source; they become its text. */
+  words: QuoteInput;
+  speakerId: string | null;
+  /** The words that attribute the statement ("he told reporters"), in the same source. */
+  attribution: Omit<QuoteInput, 'sourceId'>;
+  relayedById?: string;
+  saidAtEventId?: string;
+  aboutEventIds?: string[];
+  date?: DateInput;
+  audience?: { description: string; entityIds?: string[]; evidence: Omit<QuoteInput, 'sourceId'> };
+  mentions?: MentionInput[];
+  continuesId?: string;
+}
+
+function mentionsOf(draft: Draft, sourceId: string, mentions: MentionInput[], words: Span, field: string) {
+  return mentions.map((mention, index) => ({
+    entityId: mention.entityId,
+    evidence: anchorEvidence(draft, { sourceId, quote: mention.quote, occurrence: mention.occurrence }, `${field}[${index}]`, words),
+  }));
+}
+
+export const createStatement =
+  (input: CreateStatementInput) =>
+  (draft: Draft): EditResult<StatementRecord> => {
+    const evidence = anchorEvidence(draft, input.words, 'words');
+    const sourceId = input.words.sourceId;
+    const speaker = input.speakerId ? draft.get(input.speakerId) : undefined;
+    const speakerName = speaker && 'name' in speaker ? (speaker.name ?? input.speakerId) : 'unattributed';
+    return {
+      change: 'CREATED',
+      record: compact({
+        id: idFor(input.id, `${speakerName} ${evidence.text.split(/\s+/).slice(0, 6).join(' ')}`, 'statement'),
+        revision: 1,
+        kind: input.kind,
+        text: evidence.text,
+        speakerId: input.speakerId,
+        attribution: anchorEvidence(draft, { ...input.attribution, sourceId }, 'attribution'),
+        relayedById: input.relayedById,
+        saidAtEventId: input.saidAtEventId,
+        aboutEventIds: input.aboutEventIds ?? [],
+        date: toDate(input.date),
+        audience: input.audience
+          ? { description: input.audience.description, entityIds: input.audience.entityIds ?? [], evidence: anchorEvidence(draft, { ...input.audience.evidence, sourceId }, 'audience.evidence') }
+          : undefined,
+        mentions: mentionsOf(draft, sourceId, input.mentions ?? [], evidence, 'mentions'),
+        continuesId: input.continuesId,
+        evidence,
+      }),
+    };
+  };
+
+export interface UpdateStatementInput {
+  id: string;
+  expectedRevision: number;
+  kind?: StatementKind;
+  speakerId?: string | null;
+  relayedById?: string | null;
+  saidAtEventId?: string | null;
+  aboutEventIds?: string[];
+  date?: DateInput | null;
+  addMentions?: MentionInput[];
+}
+
+export const updateStatement =
+  ({ id, expectedRevision, addMentions, speakerId, date, ...patch }: UpdateStatementInput) =>
+  (draft: Draft): EditResult<StatementRecord> => {
+    const statement = existing<StatementRecord>(draft, id, 'Statement', expectedRevision);
+    if (statement.retracted) throw new CurationError('INVALID_RECORD', `Statement "${id}" is retracted; a retracted statement is kept as it was`, { id });
+    const mentions = mentionsOf(draft, statement.evidence.sourceId, addMentions ?? [], statement.evidence, 'addMentions');
+    const next = patched(nextRevision(statement), { ...patch, date: date === null ? null : toDate(date) });
+    return { change: 'UPDATED', record: { ...next, ...(speakerId === undefined ? {} : { speakerId }), mentions: [...statement.mentions, ...mentions] } };
+  };
+
+export const retractStatement =
+  (id: string, expectedRevision: number, reason: string, curator: Curator, now = new Date()) =>
+  (draft: Draft): EditResult<StatementRecord> => {
+    const statement = existing<StatementRecord>(draft, id, 'Statement', expectedRevision);
+    if (statement.retracted) throw new CurationError('INVALID_RECORD', `Statement "${id}" was already retracted on ${statement.retracted.at}`, { id });
+    return { change: 'RETRACTED', record: { ...nextRevision(statement), retracted: retraction(reason, curator, now) } };
+  };
