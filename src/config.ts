@@ -1,6 +1,7 @@
 /** Environment variables, read once into one validated config object. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CuratorToken } from './auth.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -19,6 +20,10 @@ export interface Config {
   persistedDocumentsFile: string;
   /** Allow-list mode: run only persisted documents, refuse query text. */
   persistedOnly: boolean;
+  /** Curators who may mutate: names with SHA-256 hashes of their tokens (never the tokens). */
+  curatorTokens: CuratorToken[];
+  /** Pick up edits of the data files made while running. On unless NEWSGRAPH_WATCH=false. */
+  watchData: boolean;
 }
 
 export class ConfigError extends Error {
@@ -52,7 +57,22 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: parseLogLevel(env.LOG_LEVEL),
     persistedDocumentsFile: path.resolve(env.NEWSGRAPH_PERSISTED_DOCUMENTS || path.join(projectRoot, 'client/generated/persisted-documents.json')),
     persistedOnly: parseBoolean('NEWSGRAPH_PERSISTED_ONLY', env.NEWSGRAPH_PERSISTED_ONLY),
+    curatorTokens: parseCuratorTokens(env.NEWSGRAPH_CURATOR_TOKENS),
+    watchData: env.NEWSGRAPH_WATCH === undefined || env.NEWSGRAPH_WATCH === '' ? true : parseBoolean('NEWSGRAPH_WATCH', env.NEWSGRAPH_WATCH),
   };
+}
+
+/** "alice:<64 hex digits>,bob:<64 hex digits>", as printed by `npm run token -- <name>`. */
+function parseCuratorTokens(value: string | undefined): CuratorToken[] {
+  if (value === undefined || value.trim() === '') return [];
+  return value.split(',').map((entry) => {
+    const match = /^\s*([A-Za-z0-9._@-]{1,64}):([0-9a-f]{64})\s*$/.exec(entry);
+    if (!match) {
+      // The entry is not echoed: a token pasted here by mistake must not end up in a log.
+      throw new ConfigError('NEWSGRAPH_CURATOR_TOKENS must be a comma-separated list of name:sha256 entries (a name, a colon and the 64 hex digits of the token\'s SHA-256, as `npm run token -- <name>` prints)');
+    }
+    return { name: match[1]!, sha256: match[2]! };
+  });
 }
 
 function parseOrigins(value: string | undefined): '*' | string[] {

@@ -1,15 +1,50 @@
+import { initContextCache } from '@pothos/core';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { createLoaders, type Loaders } from './kb/loaders.js';
+import type { Curator } from './store/curation.js';
+import type { KnowledgeStore, StoreChange } from './store/knowledge-store.js';
+
+/** Announces each change of the knowledge base to the subscriptions. */
+export interface ChangeFeed {
+  subscribe(): AsyncIterable<StoreChange>;
+}
 
 /** What every resolver sees. Built anew for each request, so no loader cache outlives its request. */
 export interface Context {
+  /** The snapshot this request reads: one for the whole request, so it never sees half a change. */
   kb: KnowledgeBase;
   loaders: Loaders;
+  /** The writable store, when the server has one (mutations need it). */
+  store?: KnowledgeStore;
+  /** The authenticated curator, when the request carried a valid token. */
+  curator?: Curator;
+  changes?: ChangeFeed;
+  /** Hears of every snapshot the request moves to (see `moveToSnapshot`). */
+  onSnapshot?: (kb: KnowledgeBase) => void;
 }
 
-export function createContext(kb: KnowledgeBase): Context {
-  return { kb, loaders: createLoaders(kb) };
+export interface ContextExtras {
+  store?: KnowledgeStore;
+  curator?: Curator;
+  changes?: ChangeFeed;
+  /** Hears of every snapshot the context moves to. */
+  onSnapshot?: (kb: KnowledgeBase) => void;
+}
+
+export function createContext(kb: KnowledgeBase, extras: ContextExtras = {}): Context {
+  return { ...initContextCache(), ...extras, kb, loaders: createLoaders(kb) };
+}
+
+/**
+ * Moves a request to a newer snapshot, with fresh loaders: after its own mutation (so the payload
+ * shows the change) and for each subscription event. Takes the context object the resolvers see
+ * (yoga copies the one `createContext` returns).
+ */
+export function moveToSnapshot(context: Context, kb: KnowledgeBase): void {
+  // A new Pothos context cache drops the loadable nodes' loaders, which cached the old snapshot's records.
+  Object.assign(context, initContextCache(), { kb, loaders: createLoaders(kb) });
+  context.onSnapshot?.(kb);
 }
 
 export type ServerContext = Context & YogaInitialContext;

@@ -27,6 +27,26 @@ export const ErrorCode = {
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   /** Allow-list mode (NEWSGRAPH_PERSISTED_ONLY=true) refuses query text; only persisted hashes run. */
   PERSISTED_QUERY_ONLY: 'PERSISTED_QUERY_ONLY',
+  /** A mutation without a curator token, or a request with a token that is not valid (HTTP 401, no data). */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The server was started without a writable data folder, so it cannot change the knowledge base. */
+  READ_ONLY: 'READ_ONLY',
+  /** A reference in a mutation (speaker, organization, source, …) names nothing, or a record of the wrong kind. */
+  UNKNOWN_REFERENCE: 'UNKNOWN_REFERENCE',
+  /** Quoted evidence does not occur in its source (or in the span it must lie in). */
+  EVIDENCE_NOT_FOUND: 'EVIDENCE_NOT_FOUND',
+  /** Quoted evidence occurs more than once; give `occurrence` or `near` to choose. */
+  EVIDENCE_AMBIGUOUS: 'EVIDENCE_AMBIGUOUS',
+  /** A new record's id is already taken. */
+  DUPLICATE_ID: 'DUPLICATE_ID',
+  /** The update names a revision other than the record's current one; nothing was changed. */
+  REVISION_CONFLICT: 'REVISION_CONFLICT',
+  /** The change would break a rule of the data (an empty name, a date in the wrong form, a cycle, …). */
+  INVALID_RECORD: 'INVALID_RECORD',
+  /** The change could not be written to disk (disk full, permissions); nothing was changed. */
+  STORAGE_FAILED: 'STORAGE_FAILED',
+  /** The data files on disk were edited into an invalid state; changes wait until they are fixed. */
+  DATA_FILES_INVALID: 'DATA_FILES_INVALID',
   /** Something went wrong on our side; details are logged, never sent. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

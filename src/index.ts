@@ -1,19 +1,24 @@
 /** Starts the HTTP server: reads the config, loads and validates the data, listens, shuts down cleanly. */
 import { createServer as createHttpServer } from 'node:http';
+import { CuratorTokens } from './auth.js';
 import { ConfigError, readConfig } from './config.js';
-import { DataValidationError, loadKnowledgeBase } from './kb/load.js';
+import { DataValidationError } from './kb/load.js';
 import { createLogger } from './logging.js';
 import { loadPersistedDocuments } from './persisted-documents.js';
 import { schema } from './schema/index.js';
+import { KnowledgeStore } from './store/knowledge-store.js';
 import { createServer } from './yoga.js';
 
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
-  const kb = await loadKnowledgeBase(config.dataDir);
+  const store = await KnowledgeStore.open(config.dataDir, { logger });
+  if (config.watchData) store.watch();
+  const kb = store.current;
   const persistedDocuments = await loadPersistedDocuments(config.persistedDocumentsFile, schema);
   const yoga = createServer({
-    kb,
+    store,
+    curatorTokens: new CuratorTokens(config.curatorTokens),
     logger,
     exposeErrorDetails: config.exposeErrorDetails,
     introspection: config.introspection,
@@ -28,6 +33,7 @@ async function main(): Promise<void> {
     const counts = Object.entries(kb.counts).map(([kind, count]) => `${count} ${kind}`).join(', ');
     logger.info({ dataDir: kb.info.dataDir, version: kb.info.version, counts: kb.counts }, `loaded ${counts}`);
     logger.info({ host: config.host, port }, `GraphiQL at http://${config.host}:${port}${yoga.graphqlEndpoint}`);
+    logger.info({ curators: config.curatorTokens.map(({ name }) => name) }, config.curatorTokens.length === 0 ? 'no curator tokens configured: mutations are refused' : `${config.curatorTokens.length} curator token(s) configured`);
   });
 
   let closing = false;
@@ -35,6 +41,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, `${signal} received, closing`);
+    store.close();
     server.close(() => logger.flush(() => process.exit(0)));
     server.closeIdleConnections();
     // Requests still running after this long are cut off rather than holding the process open.

@@ -8,8 +8,10 @@
  * every key (a reload with new data never serves old answers) and entries expire after `ttlMs`.
  */
 import { createHash } from 'node:crypto';
+import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
+import type { KnowledgeStore } from './store/knowledge-store.js';
 
 export interface ResponseCacheOptions {
   /** Most responses kept; the least recently used go first. */
@@ -39,7 +41,11 @@ function etagOf(body: ArrayBuffer): string {
   return `"${createHash('sha256').update(new Uint8Array(body)).digest('base64url').slice(0, 27)}"`;
 }
 
-export function useResponseCache(kb: KnowledgeBase, options: ResponseCacheOptions = defaultResponseCacheOptions): Plugin {
+/**
+ * `snapshotFor` gives the knowledge base a request reads; its version is part of the key. With a
+ * `store`, entries are dropped when the data changes (they could never be hit again).
+ */
+export function useResponseCache(snapshotFor: (request: Request) => KnowledgeBase, options: ResponseCacheOptions = defaultResponseCacheOptions, store?: KnowledgeStore): Plugin {
   const entries = new Map<string, Entry>();
   let totalBytes = 0;
   const remove = (key: string) => {
@@ -49,6 +55,10 @@ export function useResponseCache(kb: KnowledgeBase, options: ResponseCacheOption
     totalBytes -= entry.body.byteLength;
   };
   const keyByRequest = new WeakMap<Request, string>();
+  store?.onChange(() => {
+    entries.clear();
+    totalBytes = 0;
+  });
 
   const lookup = (key: string): Entry | undefined => {
     const entry = entries.get(key);
@@ -63,11 +73,13 @@ export function useResponseCache(kb: KnowledgeBase, options: ResponseCacheOption
   return {
     async onRequestParse({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'GET' && request.method !== 'POST') return;
+      // A curator's requests are never answered from the cache: a mutation must run, and a bad token must be refused.
+      if (request.headers.has('authorization')) return;
       // Only bodies of a known, modest size are read here; anything else goes to yoga untouched.
       const length = Number(request.headers.get('content-length') ?? (request.method === 'GET' ? 0 : Number.NaN));
       if (!Number.isSafeInteger(length) || length > options.maxEntryBytes) return;
       const body = request.method === 'POST' ? await request.clone().text() : '';
-      const hash = createHash('sha256').update(kb.info.version).update('\0').update(request.method).update('\0').update(url.search);
+      const hash = createHash('sha256').update(snapshotFor(request).info.version).update('\0').update(request.method).update('\0').update(url.search);
       for (const header of varyingHeaders) hash.update('\0').update(request.headers.get(header) ?? '');
       const key = hash.update('\0').update(body).digest('base64url');
       const entry = lookup(key);
@@ -81,6 +93,10 @@ export function useResponseCache(kb: KnowledgeBase, options: ResponseCacheOption
       } else {
         endResponse(new fetchAPI.Response(entry.body, { status: 200, headers }));
       }
+    },
+    onExecute({ args }) {
+      // Only queries are stored: a mutation's answer must never stand in for running it again.
+      if (getOperationAST(args.document, args.operationName)?.operation !== 'query') keyByRequest.delete((args.contextValue as { request: Request }).request);
     },
     async onResponse({ request, response }) {
       const key = keyByRequest.get(request);

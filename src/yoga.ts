@@ -7,9 +7,9 @@ import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-fi
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { initContextCache } from '@pothos/core';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import {
+  createPubSub,
   createYoga,
   isAsyncIterable,
   maskError as yogaMaskError,
@@ -17,7 +17,8 @@ import {
   type Plugin,
   type YogaServerInstance,
 } from 'graphql-yoga';
-import { createContext, type Context } from './context.js';
+import { authenticate, CuratorTokens, useCuratorAuth, type Authentication } from './auth.js';
+import { createContext, type ChangeFeed, type Context } from './context.js';
 import { codeForHttpStatus, ErrorCode } from './errors.js';
 import { useExplorer } from './explorer.js';
 import { exampleQuery } from './graphiql-example.js';
@@ -28,6 +29,7 @@ import { usePersistedDocuments, type PersistedDocumentsOptions } from './persist
 import { useRequestHygiene } from './request-hygiene.js';
 import { defaultResponseCacheOptions, useResponseCache, type ResponseCacheOptions } from './response-cache.js';
 import { schema } from './schema/index.js';
+import type { KnowledgeStore, StoreChange } from './store/knowledge-store.js';
 
 /** The header a GET or simple POST must carry (any value) to pass the CSRF check. */
 const CSRF_HEADER = 'x-graphql-yoga-csrf';
@@ -36,7 +38,12 @@ const CSRF_HEADER = 'x-graphql-yoga-csrf';
 export const DEFAULT_MAX_BODY_BYTES = 100_000;
 
 export interface ServerOptions {
-  kb: KnowledgeBase;
+  /** A fixed knowledge base to serve read-only. Give this or `store`. */
+  kb?: KnowledgeBase;
+  /** A writable store: mutations change it, and each request reads its snapshot of the moment. */
+  store?: KnowledgeStore;
+  /** The curators allowed to mutate; none by default (then every mutation is refused with 401). */
+  curatorTokens?: CuratorTokens;
   /** Include original messages of unexpected errors in responses. Off unless asked for; NODE_ENV never turns it on. */
   exposeErrorDetails?: boolean;
   /** Where structured logs go; defaults to an 'info' pino logger on stdout. Tests pass a silent one. */
@@ -61,13 +68,14 @@ export type NewsgraphYoga = YogaServerInstance<object, Context>;
  * Adds `extensions.dataset` (version and load time) to every response, errors included, so clients
  * and caches can tell when the knowledge changed.
  */
-function useDatasetExtension(kb: KnowledgeBase): Plugin {
-  const withDataset = (result: ExecutionResult): ExecutionResult => ({
-    ...result,
-    extensions: { ...result.extensions, dataset: { version: kb.info.version, loadedAt: kb.info.loadedAt.toISOString() } },
-  });
+function useDatasetExtension(snapshotFor: (request: Request) => KnowledgeBase): Plugin {
   return {
-    onResultProcess({ result, setResult }) {
+    onResultProcess({ request, result, setResult }) {
+      const kb = snapshotFor(request);
+      const withDataset = (result: ExecutionResult): ExecutionResult => ({
+        ...result,
+        extensions: { ...result.extensions, dataset: { version: kb.info.version, loadedAt: kb.info.loadedAt.toISOString() } },
+      });
       if (Array.isArray(result)) setResult(result.map(withDataset));
       else if (!isAsyncIterable(result)) setResult(withDataset(result));
     },
@@ -119,8 +127,20 @@ function maskAndCode(exposeErrorDetails: boolean) {
   };
 }
 
+/** Without a token list every token is refused. */
+const noCurators = new CuratorTokens([]);
+
+/** Subscriptions hear of changes through this; one per server. */
+function changeFeedOf(store: KnowledgeStore): ChangeFeed {
+  const pubSub = createPubSub<{ change: [StoreChange] }>();
+  store.onChange((change) => pubSub.publish('change', change));
+  return { subscribe: () => pubSub.subscribe('change') };
+}
+
 export function createServer({
   kb,
+  store,
+  curatorTokens,
   exposeErrorDetails = false,
   logger = createLogger('info'),
   limits = defaultQueryLimits,
@@ -130,15 +150,43 @@ export function createServer({
   responseCache = defaultResponseCacheOptions,
   persistedDocuments,
 }: ServerOptions): NewsgraphYoga {
+  if ((kb === undefined) === (store === undefined)) throw new Error('createServer needs either `kb` or `store`');
+  const currentKb = () => store?.current ?? kb!;
+  // Each request reads the snapshot current when it arrived (or the one its own mutation made), from
+  // its response-cache lookup to its last resolver.
+  const snapshots = new WeakMap<Request, KnowledgeBase>();
+  const snapshotFor = (request: Request): KnowledgeBase => {
+    let snapshot = snapshots.get(request);
+    if (!snapshot) snapshots.set(request, (snapshot = currentKb()));
+    return snapshot;
+  };
+  const authentications = new WeakMap<Request, Authentication>();
+  const authenticationOf = (request: Request): Authentication => {
+    let authentication = authentications.get(request);
+    if (!authentication) {
+      authentication = authenticate(request.headers.get('authorization'), curatorTokens ?? noCurators);
+      authentications.set(request, authentication);
+    }
+    return authentication;
+  };
+  const changes = store ? changeFeedOf(store) : undefined;
   return createYoga<object, Context>({
     schema,
-    context: () => ({ ...initContextCache(), ...createContext(kb) }),
+    context: ({ request }: { request: Request }) => {
+      const authentication = authenticationOf(request);
+      return createContext(snapshotFor(request), {
+        store,
+        changes,
+        curator: 'curator' in authentication ? authentication.curator : undefined,
+        onSnapshot: (next) => snapshots.set(request, next),
+      });
+    },
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
     batching: false,
     maxRequestBodySize: maxBodyBytes,
-    cors: { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['content-type', CSRF_HEADER, 'x-request-id'], maxAge: 600 },
+    cors: { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', CSRF_HEADER, 'x-request-id'], maxAge: 600 },
     logging: yogaLoggerFor(logger),
     graphiql: introspection ? { title: 'newsgraph · GraphiQL', defaultQuery: exampleQuery } : false,
     renderGraphiQL,
@@ -147,7 +195,8 @@ export function createServer({
       useRequestLogging(logger),
       useRequestHygiene('/graphql', CSRF_HEADER),
       useExplorer({ logger }),
-      ...(responseCache ? [useResponseCache(kb, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })] : []),
+      useCuratorAuth(authenticationOf),
+      ...(responseCache ? [useResponseCache(snapshotFor, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) }, store)] : []),
       // A GET (or form POST) needs the x-graphql-yoga-csrf header, so a page on another site cannot make a
       // visitor's browser send a query without a CORS preflight. JSON POSTs are preflighted anyway.
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
@@ -155,14 +204,16 @@ export function createServer({
       usePersistedDocuments(persistedDocuments),
       ...(introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
       useUnexpectedErrorLog(logger),
-      useDatasetExtension(kb),
+      useDatasetExtension(snapshotFor),
       useReadinessCheck({
         endpoint: '/ready',
-        check: ({ fetchAPI }) =>
-          fetchAPI.Response.json({
+        check: ({ fetchAPI }) => {
+          const current = currentKb();
+          return fetchAPI.Response.json({
             status: 'ready',
-            dataset: { version: kb.info.version, loadedAt: kb.info.loadedAt.toISOString(), counts: kb.counts },
-          }),
+            dataset: { version: current.info.version, loadedAt: current.info.loadedAt.toISOString(), counts: current.counts },
+          });
+        },
       }),
     ],
   });

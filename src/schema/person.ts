@@ -15,6 +15,21 @@ import { NameOrderEnum } from './ordering.js';
 import { OrganizationRef } from './organization.js';
 import { paginate, type ConnectionArgs } from './pagination.js';
 import { StatementConnection, StatementRef, statementListArgs, statementPage } from './statement.js';
+import {
+  PartialDateInputRef,
+  QuoteInputRef,
+  RetractionRef,
+  applyEdit,
+  changeResult,
+  curatorOf,
+  mutationPayload,
+  newRecordId,
+  orUndefined,
+  referenceId,
+  toDateInput,
+  toQuote,
+} from './curation.js';
+import { addRole, createPerson, retractRole, updatePerson, type RoleInput } from '../store/curation.js';
 
 export const PersonRef = builder.loadableNodeRef('Person', {
   id: { resolve: (person: PersonRecord) => person.id },
@@ -85,6 +100,16 @@ RoleRef.implement({
     }),
     note: t.string({ nullable: true, description: 'How an inferred part was worked out, or other caveats.', resolve: ({ role }) => role.note ?? null }),
     evidence: t.field({ type: EvidenceRef, description: 'The words that state the role.', resolve: ({ role }) => role.evidence }),
+    position: t.int({
+      description: 'Where the role stands in the person\'s list of roles, retracted ones counted (0 for the first); pass it to `retractRole`. Stable, since roles are never removed.',
+      resolve: ({ personId, role }, _args, context) => (context.kb.storedRecord(personId) as PersonRecord).roles.indexOf(role),
+    }),
+    retraction: t.field({
+      type: RetractionRef,
+      nullable: true,
+      description: 'Why and when the role was retracted; null for a role in force.',
+      resolve: ({ role }) => role.retracted ?? null,
+    }),
   }),
 });
 
@@ -93,12 +118,18 @@ PersonRef.implement({
   interfaces: [EntityRef],
   fields: (t) => ({
     isNamed: t.boolean({ description: 'False for a person the source does not name.', resolve: (person) => person.name !== null }),
+    revision: t.exposeInt('revision', { description: 'Counts the changes made to this person (1 as first written); name it as `expectedRevision` when changing the person.' }),
     roles: t.field({
       type: [RoleRef],
-      description: 'The offices the source says the person holds; with `asOf`, only those held on that day.',
-      args: { asOf: t.arg({ type: 'Date', required: false, description: 'Only roles in force on this day (a start or end the source does not give counts as open).' }), },
-      resolve: (person, { asOf }) =>
-        person.roles.filter((role) => asOf == null || inForceOn(asOf, role.start, role.end)).map((role) => ({ personId: person.id, role })),
+      description: 'The offices the source says the person holds; with `asOf`, only those held on that day. Retracted roles only with `includeRetracted`.',
+      args: {
+        asOf: t.arg({ type: 'Date', required: false, description: 'Only roles in force on this day (a start or end the source does not give counts as open).' }),
+        includeRetracted: t.arg.boolean({ required: true, defaultValue: false, description: 'Also list retracted roles (each with its `retraction`).' }),
+      },
+      resolve: (person, { asOf, includeRetracted }, context) =>
+        (includeRetracted ? (context.kb.storedRecord(person.id) as PersonRecord) : person).roles
+          .filter((role) => asOf == null || inForceOn(asOf, role.start, role.end))
+          .map((role) => ({ personId: person.id, role })),
     }),
     statements: t.connection(
       {
@@ -136,5 +167,136 @@ builder.queryFields((t) => ({
     description: 'One person by global id or slug. A NOT_FOUND error when nothing matches.',
     args: lookupArgs('Person'),
     resolve: (_root, args, context) => resolveLookup('Person', args, context),
+  }),
+}));
+
+export const RoleInputRef = builder.inputType('RoleInput', {
+  description: 'An office a person holds, with the words that state it. Give an organization, a country or both.',
+  fields: (t) => ({
+    title: t.string({ required: true, description: 'The office, normalised ("Secretary of State").' }),
+    statedAs: t.string({ required: false, description: 'The source\'s own words for the office when they differ from `title`.' }),
+    organization: t.id({ required: false, description: 'The organization the office belongs to (global id or slug).' }),
+    country: t.id({ required: false, description: 'The country the office serves (global id or slug).' }),
+    start: t.field({ type: PartialDateInputRef, required: false, description: 'When the role began, if known.' }),
+    end: t.field({ type: PartialDateInputRef, required: false, description: 'When the role ended, if known.' }),
+    inferred: t.boolean({ required: false, description: 'True when part of the role comes from context rather than the text (then give a `note`).' }),
+    note: t.string({ required: false, description: 'How an inferred part was worked out.' }),
+    evidence: t.field({ type: QuoteInputRef, required: true, description: 'The words that state the role.' }),
+  }),
+});
+
+function toRoleInput(input: NonNullable<(typeof RoleInputRef)['$inferInput']>, field: string): RoleInput {
+  return {
+    title: input.title,
+    statedAs: orUndefined(input.statedAs),
+    organizationId: input.organization != null ? referenceId(input.organization, ['Organization'], `${field}.organization`) : undefined,
+    countryId: input.country != null ? referenceId(input.country, ['Country'], `${field}.country`) : undefined,
+    start: toDateInput(input.start),
+    end: toDateInput(input.end),
+    inferred: orUndefined(input.inferred),
+    note: orUndefined(input.note),
+    evidence: toQuote(input.evidence, `${field}.evidence`),
+  };
+}
+
+const CreatePersonInputRef = builder.inputType('CreatePersonInput', {
+  description: 'A new person. An unnamed speaker ("a State Department official") has no `name` and needs a `label`.',
+  fields: (t) => ({
+    slug: t.string({ required: false, description: 'The new person\'s slug; made from the name (or label) when left out.' }),
+    name: t.string({ required: false, description: 'The name; leave it out for a person the source does not name.' }),
+    label: t.string({ required: false, description: 'How the source refers to an unnamed person ("State Department official").' }),
+    aliases: t.stringList({ required: false, description: 'Other names the source uses.' }),
+    description: t.string({ required: true, description: 'A short description of the person as the source presents them.' }),
+    roles: t.field({ type: [RoleInputRef], required: false, description: 'Offices the person holds.' }),
+  }),
+});
+
+const UpdatePersonInputRef = builder.inputType('UpdatePersonInput', {
+  description: 'Changes to a person. Fields left out stay as they are.',
+  fields: (t) => ({
+    person: t.id({ required: true, description: 'The person to change (global id or slug).' }),
+    expectedRevision: t.int({ required: true, description: 'The `revision` you read; if the person changed since, REVISION_CONFLICT.' }),
+    name: t.string({ required: false, description: 'The new name.' }),
+    label: t.string({ required: false, description: 'The new label (for an unnamed person).' }),
+    aliases: t.stringList({ required: false, description: 'The new list of aliases (replaces the old one).' }),
+    description: t.string({ required: false, description: 'The new description.' }),
+  }),
+});
+
+const AddRoleInputRef = builder.inputType('AddRoleInput', {
+  description: 'A role to add to a person.',
+  fields: (t) => ({
+    person: t.id({ required: true, description: 'The person (global id or slug).' }),
+    expectedRevision: t.int({ required: true, description: 'The person\'s `revision` you read.' }),
+    role: t.field({ type: RoleInputRef, required: true, description: 'The role.' }),
+  }),
+});
+
+const RetractRoleInputRef = builder.inputType('RetractRoleInput', {
+  description: 'A role to retract: it stays in the data, marked with the reason, and is hidden from default queries.',
+  fields: (t) => ({
+    person: t.id({ required: true, description: 'The person (global id or slug).' }),
+    expectedRevision: t.int({ required: true, description: 'The person\'s `revision` you read.' }),
+    position: t.int({ required: true, description: 'The role\'s `position`.' }),
+    reason: t.string({ required: true, description: 'Why the role is retracted.' }),
+  }),
+});
+
+const personPayload = (name: string, what: string) => mutationPayload(name, 'person', PersonRef, `The result of ${what}: the person as stored.`);
+const CreatePersonPayload = personPayload('CreatePersonPayload', '`createPerson`');
+const UpdatePersonPayload = personPayload('UpdatePersonPayload', '`updatePerson`');
+const AddRolePayload = personPayload('AddRolePayload', '`addRole`');
+const RetractRolePayload = personPayload('RetractRolePayload', '`retractRole`');
+
+builder.mutationFields((t) => ({
+  createPerson: t.field({
+    type: CreatePersonPayload,
+    description: 'Adds a person. DUPLICATE_ID when the slug is taken; UNKNOWN_REFERENCE, EVIDENCE_NOT_FOUND or EVIDENCE_AMBIGUOUS for a bad role.',
+    args: { input: t.arg({ type: CreatePersonInputRef, required: true, description: 'The new person.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = createPerson({
+        id: newRecordId(input.slug),
+        name: input.name ?? null,
+        label: orUndefined(input.label),
+        aliases: orUndefined(input.aliases),
+        description: input.description,
+        roles: input.roles?.map((role, index) => toRoleInput(role, `input.roles[${index}]`)),
+      });
+      return changeResult(context, await applyEdit(context, 'persons', edit));
+    },
+  }),
+  updatePerson: t.field({
+    type: UpdatePersonPayload,
+    description: 'Changes a person\'s names or description. REVISION_CONFLICT when `expectedRevision` is stale.',
+    args: { input: t.arg({ type: UpdatePersonInputRef, required: true, description: 'What to change.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = updatePerson({
+        id: referenceId(input.person, ['Person'], 'input.person'),
+        expectedRevision: input.expectedRevision,
+        name: input.name,
+        label: input.label,
+        aliases: orUndefined(input.aliases),
+        description: orUndefined(input.description),
+      });
+      return changeResult(context, await applyEdit(context, 'persons', edit));
+    },
+  }),
+  addRole: t.field({
+    type: AddRolePayload,
+    description: 'Adds a role to a person, with its evidence.',
+    args: { input: t.arg({ type: AddRoleInputRef, required: true, description: 'The person and the role.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = addRole(referenceId(input.person, ['Person'], 'input.person'), input.expectedRevision, toRoleInput(input.role, 'input.role'));
+      return changeResult(context, await applyEdit(context, 'persons', edit));
+    },
+  }),
+  retractRole: t.field({
+    type: RetractRolePayload,
+    description: 'Retracts a role: kept in the data with the reason and time, hidden unless `roles(includeRetracted: true)`.',
+    args: { input: t.arg({ type: RetractRoleInputRef, required: true, description: 'The role and why.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = retractRole(referenceId(input.person, ['Person'], 'input.person'), input.expectedRevision, input.position, input.reason, curatorOf(context));
+      return changeResult(context, await applyEdit(context, 'persons', edit));
+    },
   }),
 }));

@@ -1,0 +1,176 @@
+/**
+ * What every mutation shares: the inputs for quoted evidence and dates, the `Retraction` type, and
+ * `applyEdit`, which runs an edit through the store and turns its failures into coded GraphQL errors.
+ * The mutations themselves live beside their types (`createPerson` in person.ts, …).
+ */
+import { GraphQLError } from 'graphql';
+import { builder, decodeGlobalId } from '../builder.js';
+import { moveToSnapshot, type Context } from '../context.js';
+import { badUserInput, ErrorCode } from '../errors.js';
+import type { RecordKind, RecordsByCollection } from '../kb/knowledge-base.js';
+import type { Collection, Retraction } from '../kb/records.js';
+import { CurationError } from '../store/curation-error.js';
+import type { Curator, DateInput, QuoteInput } from '../store/curation.js';
+import type { Edit } from '../store/knowledge-store.js';
+import { DatePrecisionEnum, DateQualifierEnum } from './dates.js';
+
+builder.mutationType({
+  description:
+    'Changes to the knowledge base, for curators: each needs `Authorization: Bearer <token>` (HTTP 401 without one). ' +
+    'A change is on disk before its answer arrives. Updates name the `revision` they read (`expectedRevision`); a stale one gets REVISION_CONFLICT and changes nothing. ' +
+    'Evidence is given as the quoted words and their offsets are worked out.',
+});
+
+export const QuoteInputRef = builder.inputType('QuoteInput', {
+  description:
+    'Evidence given by quoting: the exact words of the source, whose offsets the server works out. When the words occur more than once, say which with `occurrence` or `near`; ' +
+    'missing words are EVIDENCE_NOT_FOUND, undecided ones EVIDENCE_AMBIGUOUS.',
+  fields: (t) => ({
+    source: t.id({ required: true, description: 'The source the words are in (global id or slug).' }),
+    quote: t.string({ required: true, description: 'The exact words, as the source prints them (same punctuation and quotation marks).' }),
+    occurrence: t.int({ required: false, description: 'Which occurrence (1 for the first) when the words occur more than once; counted inside `near` when that is given.' }),
+    near: t.string({ required: false, description: 'Some surrounding words that occur once in the source and contain the quote, to pick the right occurrence.' }),
+  }),
+});
+
+export const InnerQuoteInputRef = builder.inputType('InnerQuoteInput', {
+  description: 'Evidence quoted from the same source as the record it belongs to (a statement\'s attribution or mentions).',
+  fields: (t) => ({
+    quote: t.string({ required: true, description: 'The exact words, as the source prints them.' }),
+    occurrence: t.int({ required: false, description: 'Which occurrence (1 for the first) when the words occur more than once.' }),
+    near: t.string({ required: false, description: 'Some surrounding words that occur once in the source and contain the quote.' }),
+  }),
+});
+
+export const PartialDateInputRef = builder.inputType('PartialDateInput', {
+  description: 'A date as precisely as the source gives it.',
+  fields: (t) => ({
+    value: t.string({ required: true, description: 'ISO 8601 cut to the precision: 2015-12-01, 2015-12 or 2015.' }),
+    precision: t.field({ required: true, type: DatePrecisionEnum, description: 'How precisely the date is known.' }),
+    qualifier: t.field({ type: DateQualifierEnum, required: false, description: 'On (the default), before or after the date.' }),
+    inferred: t.boolean({ required: false, description: 'True when the date is worked out from context rather than read in the text (then `note` is required).' }),
+    note: t.string({ required: false, description: 'How an inferred date was worked out.' }),
+  }),
+});
+
+export const RetractionRef = builder.objectRef<Retraction>('Retraction').implement({
+  description: 'Why and when a fact was withdrawn. Retracted facts stay in the data, hidden from default queries.',
+  fields: (t) => ({
+    retractedAt: t.field({ type: 'DateTime', description: 'When it was retracted.', resolve: (retraction) => new Date(retraction.at) }),
+    reason: t.exposeString('reason', { description: 'Why it was retracted.' }),
+    retractedBy: t.string({ nullable: true, description: 'The curator who retracted it.', resolve: (retraction) => retraction.by ?? null }),
+  }),
+});
+
+export const ChangeKindEnum = builder.enumType('ChangeKind', {
+  description: 'What a change did to a record.',
+  values: {
+    CREATED: { description: 'The record is new.' },
+    UPDATED: { description: 'Fields of the record changed, or a role, membership, participation or evidence was added.' },
+    RETRACTED: { description: 'The record, or a role, membership or participation of it, was retracted.' },
+  } as const,
+});
+
+export type QuoteArg = NonNullable<(typeof QuoteInputRef)['$inferInput']>;
+export type InnerQuoteArg = NonNullable<(typeof InnerQuoteInputRef)['$inferInput']>;
+export type DateArg = NonNullable<(typeof PartialDateInputRef)['$inferInput']>;
+
+/** Turns GraphQL's nulls for omitted optional fields into absent ones. */
+export function orUndefined<T>(value: T | null | undefined): T | undefined {
+  return value ?? undefined;
+}
+
+/**
+ * A reference in an input (global id or slug) as a record id. Only the form and the kind named in a
+ * global id are checked here; whether the record exists is checked by the store against the latest data.
+ */
+export function referenceId(value: string, kinds: readonly RecordKind[], field: string): string {
+  if (/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(value)) return value;
+  const decoded = decodeGlobalId(value);
+  if (!(kinds as readonly string[]).includes(decoded.typename)) {
+    throw badUserInput(`"${field}" must name a ${kinds.join(' or ')}, but "${value}" is the id of a ${decoded.typename}`, { field });
+  }
+  return decoded.id;
+}
+
+/** The id for a new record: a slug given by the client, checked for form. */
+export function newRecordId(value: string | null | undefined, field = 'input.slug'): string | undefined {
+  if (value == null) return undefined;
+  if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(value) || value.length > 100) {
+    throw badUserInput(`"${field}" must be a lowercase slug such as "jane-doe" (letters, digits and single hyphens, at most 100 characters)`, { field });
+  }
+  return value;
+}
+
+export function toQuote(input: QuoteArg, field: string): QuoteInput {
+  return { sourceId: referenceId(input.source, ['Source'], `${field}.source`), quote: input.quote, occurrence: orUndefined(input.occurrence), near: orUndefined(input.near) };
+}
+
+export function toInnerQuote(input: InnerQuoteArg): Omit<QuoteInput, 'sourceId'> {
+  return { quote: input.quote, occurrence: orUndefined(input.occurrence), near: orUndefined(input.near) };
+}
+
+export function toDateInput(input: DateArg | null | undefined): DateInput | undefined {
+  if (!input) return undefined;
+  return { value: input.value, precision: input.precision, qualifier: orUndefined(input.qualifier), inferred: orUndefined(input.inferred), note: orUndefined(input.note) };
+}
+
+/** The curator making the request; the auth plugin has already refused mutations without one. */
+export function curatorOf(context: Context): Curator {
+  if (!context.curator) {
+    throw new GraphQLError('Changing the knowledge base needs a curator token', { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+  }
+  return context.curator;
+}
+
+/**
+ * Runs `edit` through the store, waits until it is on disk, and moves the request to the new snapshot
+ * so the payload (and later mutations of the same request) read the change. Returns the record's id.
+ */
+export async function applyEdit<C extends Collection>(context: Context, collection: C, edit: Edit<C>): Promise<RecordsByCollection[C][number]> {
+  curatorOf(context);
+  if (!context.store) {
+    throw new GraphQLError('This server was started read-only and cannot change the knowledge base', { extensions: { code: ErrorCode.READ_ONLY } });
+  }
+  try {
+    const { record, kb } = await context.store.edit(collection, edit);
+    moveToSnapshot(context, kb);
+    return record;
+  } catch (error) {
+    if (error instanceof CurationError) throw new GraphQLError(error.message, { extensions: { ...error.details, code: error.code } });
+    throw error;
+  }
+}
+
+/** What a mutation returns before its payload type resolves it: the changed record's id and the dataset version with the change. */
+export interface ChangeResult {
+  id: string;
+  datasetVersion: string;
+}
+
+/**
+ * The payload type of a mutation (`CreatePersonPayload`): the changed record, loaded from the
+ * snapshot that includes the change, and the dataset version.
+ */
+export function mutationPayload(
+  name: string,
+  fieldName: string,
+  type: object,
+  description: string,
+) {
+  return builder.objectRef<ChangeResult>(name).implement({
+    description,
+    fields: (t) => ({
+      [fieldName]: t.field({ type: type as never, description: 'The record as stored after the change.', resolve: (result: ChangeResult) => result.id as never }),
+      datasetVersion: t.string({
+        description: 'The dataset version that includes this change (as in `dataset.version` and `extensions.dataset.version`).',
+        resolve: (result) => result.datasetVersion,
+      }),
+    }),
+  });
+}
+
+/** The result of `applyEdit` for a payload type. */
+export function changeResult(context: Context, record: { id: string }): ChangeResult {
+  return { id: record.id, datasetVersion: context.kb.info.version };
+}
