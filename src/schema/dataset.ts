@@ -14,7 +14,7 @@ DatasetCountsRef.implement({
   }),
 });
 
-const DatasetRef = builder.objectRef<KnowledgeBase>('Dataset');
+export const DatasetRef = builder.objectRef<KnowledgeBase>('Dataset');
 DatasetRef.implement({
   description: 'Facts about the loaded knowledge base, so clients and caches can tell when it changed.',
   fields: (t) => ({

@@ -11,5 +11,6 @@ import './timeline.js';
 import './stats.js';
 import './search.js';
 import './graph.js';
+import './live.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

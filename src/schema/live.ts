@@ -1,0 +1,123 @@
+/**
+ * Live updates: subscriptions, served over server-sent events, that announce each change to the
+ * knowledge base, whether made by a mutation or by an edit of the data files on disk. Each event is
+ * resolved against the snapshot that includes its change, so a subscriber reads what it was told of.
+ */
+import { GraphQLError } from 'graphql';
+import { builder } from '../builder.js';
+import { moveToSnapshot, type Context } from '../context.js';
+import { ErrorCode } from '../errors.js';
+import type { KnowledgeBase, RecordKind } from '../kb/knowledge-base.js';
+import type { ChangeKind, RecordChange, StoreChange } from '../store/knowledge-store.js';
+import { ChangeKindEnum } from './curation.js';
+import { DatasetRef } from './dataset.js';
+import { EntityRef } from './entity.js';
+import { loadNode } from './node-loading.js';
+import { StatementRef } from './statement.js';
+
+builder.subscriptionType({
+  description:
+    'Live updates over server-sent events (send `Accept: text/event-stream`; GraphiQL does this for you). ' +
+    'Each announces changes made by mutations and by edits of the data files on disk.',
+});
+
+/** One changed record, with the snapshot that holds the change. */
+interface ChangeEvent {
+  kb: KnowledgeBase;
+  id: string;
+  kind: RecordKind;
+  change: ChangeKind;
+}
+
+const EntityTypeEnum = builder.enumType('EntityType', {
+  description: 'A kind of entity.',
+  values: {
+    PERSON: { value: 'Person', description: 'Persons.' },
+    COUNTRY: { value: 'Country', description: 'Countries.' },
+    ORGANIZATION: { value: 'Organization', description: 'Organizations.' },
+    EVENT: { value: 'Event', description: 'Events.' },
+  } as const,
+});
+
+const ChangeCauseEnum = builder.enumType('ChangeCause', {
+  description: 'What changed the knowledge base.',
+  values: {
+    MUTATION: { value: 'mutation', description: 'A curator\'s mutation.' },
+    RELOAD: { value: 'reload', description: 'An edit of the data files on disk, picked up without a restart.' },
+  } as const,
+});
+
+/** The feed of store changes, or an error on a server whose data cannot change. */
+function changesOf(context: Context): AsyncIterable<StoreChange> {
+  if (!context.changes) {
+    throw new GraphQLError('This server serves a fixed knowledge base, so nothing ever changes', { extensions: { code: ErrorCode.READ_ONLY } });
+  }
+  return context.changes.subscribe();
+}
+
+/** Each changed record that `accept` keeps, one event per record. */
+async function* recordChanges(context: Context, accept: (change: RecordChange) => boolean): AsyncGenerator<ChangeEvent> {
+  for await (const storeChange of changesOf(context)) {
+    for (const change of storeChange.changes) if (accept(change)) yield { kb: storeChange.kb, ...change };
+  }
+}
+
+const EntityChangeRef = builder.objectRef<ChangeEvent>('EntityChange').implement({
+  description: 'A person, country, organization or event that was created or changed.',
+  fields: (t) => ({
+    entity: t.field({ type: EntityRef, description: 'The entity as it is after the change.', resolve: (event, _args, context) => loadNode(context, event.id) as never }),
+    change: t.field({ type: ChangeKindEnum, description: 'What the change did.', resolve: (event) => event.change }),
+    datasetVersion: t.string({ description: 'The dataset version that includes the change.', resolve: (event) => event.kb.info.version }),
+  }),
+});
+
+const ChangedRecordRef = builder.objectRef<RecordChange>('ChangedRecord').implement({
+  description: 'One record a change touched.',
+  fields: (t) => ({
+    node: t.field({ type: builder.nodeInterfaceRef(), description: 'The record as it is after the change.', resolve: (change, _args, context) => loadNode(context, change.id) as never }),
+    change: t.field({ type: ChangeKindEnum, description: 'What the change did to it.', resolve: (change) => change.change }),
+  }),
+});
+
+const DatasetChangeRef = builder.objectRef<StoreChange>('DatasetChange').implement({
+  description: 'A new version of the knowledge base: what caused it and which records changed.',
+  fields: (t) => ({
+    dataset: t.field({ type: DatasetRef, description: 'The knowledge base after the change (its new version and counts).', resolve: (change) => change.kb }),
+    cause: t.field({ type: ChangeCauseEnum, description: 'A mutation, or an edit of the files on disk.', resolve: (change) => change.cause }),
+    changes: t.field({ type: [ChangedRecordRef], description: 'The records created, updated or retracted.', resolve: (change) => change.changes }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  statementAdded: t.field({
+    type: StatementRef,
+    description: 'Each statement added from now on, as it is added.',
+    subscribe: (_root, _args, context) => recordChanges(context, (change) => change.kind === 'Statement' && change.change === 'CREATED'),
+    resolve: (event: ChangeEvent, _args, context) => {
+      moveToSnapshot(context, event.kb);
+      return event.id;
+    },
+  }),
+  entityChanged: t.field({
+    type: EntityChangeRef,
+    description: 'Each person, country, organization or event created or changed from now on (new roles, memberships, participations and retractions included).',
+    args: {
+      types: t.arg({ type: [EntityTypeEnum], required: false, description: 'Only entities of these types; all four when left out.' }),
+    },
+    subscribe: (_root, { types }, context) =>
+      recordChanges(context, (change) => (types ?? ['Person', 'Country', 'Organization', 'Event']).includes(change.kind as never)),
+    resolve: (event: ChangeEvent, _args, context) => {
+      moveToSnapshot(context, event.kb);
+      return event;
+    },
+  }),
+  datasetChanged: t.field({
+    type: DatasetChangeRef,
+    description: 'Each new version of the knowledge base, with the records it changed: what a page showing many records listens to before fetching again.',
+    subscribe: (_root, _args, context) => changesOf(context),
+    resolve: (change: StoreChange, _args, context) => {
+      moveToSnapshot(context, change.kb);
+      return change;
+    },
+  }),
+}));
