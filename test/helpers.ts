@@ -4,7 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
-import { createLogger } from '../src/logging.js';
+import { CuratorTokens, hashToken } from '../src/auth.js';
+import { createLogger, type Logger } from '../src/logging.js';
+import { KnowledgeStore, type StoreOptions } from '../src/store/knowledge-store.js';
 import { createServer, type NewsgraphYoga } from '../src/yoga.js';
 
 /** Tests keep the console quiet; a test about logging passes its own logger. */
@@ -66,4 +68,52 @@ export async function recordIds(file: string): Promise<string[]> {
  */
 export function spawnScript(args: string[], env: NodeJS.ProcessEnv): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: projectRoot, env });
+}
+
+/** The token of the curator `alice` in writable test servers. */
+export const CURATOR_TOKEN = 'test-curator-token-alice';
+
+export interface WritableTestServer {
+  yoga: NewsgraphYoga;
+  store: KnowledgeStore;
+  /** The temporary copy of data/ the store writes to. */
+  dir: string;
+}
+
+/**
+ * A server over a writable store on a fresh temporary copy of data/, accepting CURATOR_TOKEN (curator
+ * "alice"). Never writes to the real data/.
+ */
+export async function createWritableTestServer(options: { logger?: Logger; storeOptions?: StoreOptions } = {}): Promise<WritableTestServer> {
+  const { cp, mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(path.join(tmpdir(), 'newsgraph-data-'));
+  await cp(dataDir, dir, { recursive: true });
+  const store = await KnowledgeStore.open(dir, options.storeOptions);
+  const yoga = createServer({
+    store,
+    curatorTokens: new CuratorTokens([{ name: 'alice', sha256: hashToken(CURATOR_TOKEN) }]),
+    logger: options.logger ?? silentLogger,
+  });
+  return { yoga, store, dir };
+}
+
+/** Runs a mutation (or any operation) with a bearer token; `token: null` sends none. */
+export async function mutate<T = any>(
+  yoga: NewsgraphYoga,
+  document: string,
+  variables?: Record<string, unknown>,
+  token: string | null = CURATOR_TOKEN,
+): Promise<GraphQLResponse<T> & { headers: Headers }> {
+  const response = await yoga.fetch('http://newsgraph.test/graphql', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify({ query: document, variables }),
+  });
+  const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
+  return { status: response.status, headers: response.headers, ...body };
 }
