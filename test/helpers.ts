@@ -89,7 +89,7 @@ export async function createWritableTestServer(options: { logger?: Logger; store
   const { tmpdir } = await import('node:os');
   const dir = await mkdtemp(path.join(tmpdir(), 'newsgraph-data-'));
   await cp(dataDir, dir, { recursive: true });
-  const store = await KnowledgeStore.open(dir, options.storeOptions);
+  const store = await KnowledgeStore.open(dir, { logger: options.logger ?? silentLogger, ...options.storeOptions });
   const yoga = createServer({
     store,
     curatorTokens: new CuratorTokens([{ name: 'alice', sha256: hashToken(CURATOR_TOKEN) }]),
