@@ -12,6 +12,8 @@ import { NameOrderEnum } from './ordering.js';
 import { MembershipRef, OrganizationRef } from './organization.js';
 import { paginate } from './pagination.js';
 import { PersonRef, RoleRef } from './person.js';
+import { QuoteInputRef, applyEdit, changeResult, mutationPayload, newRecordId, orUndefined, referenceId, toQuote } from './curation.js';
+import { createCountry, updateCountry } from '../store/curation.js';
 
 export const CountryRef = builder.loadableNodeRef('Country', {
   id: { resolve: (country: CountryRecord) => country.id },
@@ -44,6 +46,7 @@ CountryRef.implement({
   description: 'A country: where events happen, whose officials speak, which alliances it belongs to.',
   interfaces: [EntityRef],
   fields: (t) => ({
+    revision: t.exposeInt('revision', { description: 'Counts the changes made to this country (1 as first written); name it as `expectedRevision` when changing the country.' }),
     isoCode: t.exposeString('isoAlpha2', { description: 'The ISO 3166-1 alpha-2 code ("CA").' }),
     isoAlpha3: t.exposeString('isoAlpha3', { description: 'The ISO 3166-1 alpha-3 code ("CAN").' }),
     roles: t.field({
@@ -116,6 +119,71 @@ builder.queryFields((t) => ({
       const id = context.kb.countryIdForIsoCode(isoCode);
       if (!id) throw notFound(`No Country with ISO code "${isoCode.slice(0, 10)}"`, { kind: 'Country' });
       return id;
+    },
+  }),
+}));
+
+const CreateCountryInputRef = builder.inputType('CreateCountryInput', {
+  description: 'A new country.',
+  fields: (t) => ({
+    slug: t.string({ required: false, description: 'The new country\'s slug; made from the name when left out.' }),
+    name: t.string({ required: true, description: 'The name ("Canada").' }),
+    aliases: t.stringList({ required: false, description: 'Other names the source uses.' }),
+    description: t.string({ required: true, description: 'A short description of the country as the source presents it.' }),
+    isoCode: t.string({ required: true, description: 'The ISO 3166-1 alpha-2 code, two capital letters ("CA").' }),
+    isoAlpha3: t.string({ required: true, description: 'The ISO 3166-1 alpha-3 code, three capital letters ("CAN").' }),
+    evidence: t.field({ type: [QuoteInputRef], required: false, description: 'Where a source mentions the country.' }),
+  }),
+});
+
+const UpdateCountryInputRef = builder.inputType('UpdateCountryInput', {
+  description: 'Changes to a country. Fields left out stay as they are.',
+  fields: (t) => ({
+    country: t.id({ required: true, description: 'The country to change (global id or slug).' }),
+    expectedRevision: t.int({ required: true, description: 'The `revision` you read; if the country changed since, REVISION_CONFLICT.' }),
+    name: t.string({ required: false, description: 'The new name.' }),
+    aliases: t.stringList({ required: false, description: 'The new list of aliases (replaces the old one).' }),
+    description: t.string({ required: false, description: 'The new description.' }),
+    addEvidence: t.field({ type: [QuoteInputRef], required: false, description: 'More places where a source mentions the country (added to those it has).' }),
+  }),
+});
+
+const countryPayload = (name: string, what: string) => mutationPayload(name, 'country', CountryRef, `The result of ${what}: the country as stored.`);
+const CreateCountryPayload = countryPayload('CreateCountryPayload', '`createCountry`');
+const UpdateCountryPayload = countryPayload('UpdateCountryPayload', '`updateCountry`');
+
+builder.mutationFields((t) => ({
+  createCountry: t.field({
+    type: CreateCountryPayload,
+    description: 'Adds a country. DUPLICATE_ID when the slug is taken; EVIDENCE_NOT_FOUND or EVIDENCE_AMBIGUOUS for bad evidence.',
+    args: { input: t.arg({ type: CreateCountryInputRef, required: true, description: 'The new country.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = createCountry({
+        id: newRecordId(input.slug),
+        name: input.name,
+        aliases: orUndefined(input.aliases),
+        description: input.description,
+        isoAlpha2: input.isoCode,
+        isoAlpha3: input.isoAlpha3,
+        evidence: input.evidence?.map((quote, index) => toQuote(quote, `input.evidence[${index}]`)),
+      });
+      return changeResult(context, await applyEdit(context, 'countries', edit));
+    },
+  }),
+  updateCountry: t.field({
+    type: UpdateCountryPayload,
+    description: 'Changes a country\'s names or description, or adds evidence. REVISION_CONFLICT when `expectedRevision` is stale.',
+    args: { input: t.arg({ type: UpdateCountryInputRef, required: true, description: 'What to change.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = updateCountry({
+        id: referenceId(input.country, ['Country'], 'input.country'),
+        expectedRevision: input.expectedRevision,
+        name: orUndefined(input.name),
+        aliases: orUndefined(input.aliases),
+        description: orUndefined(input.description),
+        addEvidence: input.addEvidence?.map((quote, index) => toQuote(quote, `input.addEvidence[${index}]`)),
+      });
+      return changeResult(context, await applyEdit(context, 'countries', edit));
     },
   }),
 }));

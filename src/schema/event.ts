@@ -12,6 +12,28 @@ import { registerNodeLoader } from './node-loading.js';
 import { EventOrderEnum } from './ordering.js';
 import { paginate, type ConnectionArgs } from './pagination.js';
 import { StatementConnection, StatementRef, statementListArgs, statementPage } from './statement.js';
+import {
+  PartialDateInputRef,
+  QuoteInputRef,
+  RetractionRef,
+  applyEdit,
+  changeResult,
+  curatorOf,
+  mutationPayload,
+  newRecordId,
+  orUndefined,
+  referenceId,
+  toDateInput,
+  toQuote,
+} from './curation.js';
+import {
+  addParticipation,
+  createEvent,
+  retractParticipation,
+  updateEvent,
+  type LocationInput,
+  type ParticipationInput,
+} from '../store/curation.js';
 
 export const EventKindEnum = builder.enumType('EventKind', {
   description: 'What sort of happening an event is.',
@@ -101,6 +123,17 @@ ParticipationRef.implement({
     inferred: t.boolean({ description: 'True when the source implies rather than states the participation.', resolve: ({ participation }) => participation.inferred }),
     note: t.string({ nullable: true, description: 'How an implied participation was worked out.', resolve: ({ participation }) => participation.note ?? null }),
     evidence: t.field({ type: EvidenceRef, description: 'The words that show the participation.', resolve: ({ participation }) => participation.evidence }),
+    position: t.int({
+      description:
+        'Where the participation stands in the event\'s list of participants, retracted ones counted (0 for the first); pass it to `retractParticipation`. Stable, since participations are never removed.',
+      resolve: ({ eventId, participation }, _args, context) => (context.kb.storedRecord(eventId) as EventRecord).participants.indexOf(participation),
+    }),
+    retraction: t.field({
+      type: RetractionRef,
+      nullable: true,
+      description: 'Why and when the participation was retracted; null for a participation in force.',
+      resolve: ({ participation }) => participation.retracted ?? null,
+    }),
   }),
 });
 
@@ -109,6 +142,7 @@ EventRef.implement({
   interfaces: [EntityRef],
   fields: (t) => ({
     kind: t.expose('kind', { type: EventKindEnum, description: 'What sort of happening it is.' }),
+    revision: t.exposeInt('revision', { description: 'Counts the changes made to this event (1 as first written); name it as `expectedRevision` when changing the event.' }),
     start: t.field({ type: PartialDateRef, nullable: true, description: 'When it happened or began, as precisely as known.', resolve: (event) => event.start }),
     end: t.field({ type: PartialDateRef, nullable: true, description: 'When it ended, for events that span time; null for a single moment or when unknown.', resolve: (event) => event.end }),
     location: t.field({
@@ -120,8 +154,12 @@ EventRef.implement({
     locations: t.field({ type: [LocationRef], description: 'Every place it happened (a campaign can span several countries).', resolve: (event) => event.locations }),
     participants: t.field({
       type: [ParticipationRef],
-      description: 'The persons, organizations and countries that took part, each with its part.',
-      resolve: (event) => event.participants.map((participation) => ({ eventId: event.id, participation })),
+      description: 'The persons, organizations and countries that took part, each with its part. Retracted participations only with `includeRetracted`.',
+      args: {
+        includeRetracted: t.arg.boolean({ required: true, defaultValue: false, description: 'Also list retracted participations (each with its `retraction`).' }),
+      },
+      resolve: (event, { includeRetracted }, context) =>
+        (includeRetracted ? (context.kb.storedRecord(event.id) as EventRecord) : event).participants.map((participation) => ({ eventId: event.id, participation })),
     }),
     parent: t.field({ type: EventRef, nullable: true, description: 'The larger event this one is part of.', resolve: (event) => event.partOf?.eventId ?? null }),
     parentEvidence: t.field({
@@ -164,5 +202,181 @@ builder.queryFields((t) => ({
     description: 'One event by global id or slug. A NOT_FOUND error when nothing matches.',
     args: lookupArgs('Event'),
     resolve: (_root, args, context) => resolveLookup('Event', args, context),
+  }),
+}));
+
+export const LocationInputRef = builder.inputType('LocationInput', {
+  description: 'Where an event took place: a city and/or a country, with the words that say so.',
+  fields: (t) => ({
+    city: t.string({ required: false, description: 'The city, when the source names one.' }),
+    country: t.id({ required: false, description: 'The country (global id or slug).' }),
+    inferred: t.boolean({ required: false, description: 'True when the city or country comes from context rather than the text (then give a `note`).' }),
+    note: t.string({ required: false, description: 'How an inferred part was worked out.' }),
+    evidence: t.field({ type: QuoteInputRef, required: true, description: 'The words that place the event.' }),
+  }),
+});
+
+export const ParticipationInputRef = builder.inputType('ParticipationInput', {
+  description: 'A person, organization or country taking part in an event, with its part and the words that show it.',
+  fields: (t) => ({
+    participant: t.id({ required: true, description: 'Who or what took part: a person, organization or country (global id or slug).' }),
+    role: t.string({ required: true, description: 'The participant\'s part, in a few words ("host", "perpetrator").' }),
+    inferred: t.boolean({ required: false, description: 'True when the source implies rather than states the participation (then give a `note`).' }),
+    note: t.string({ required: false, description: 'How an implied participation was worked out.' }),
+    evidence: t.field({ type: QuoteInputRef, required: true, description: 'The words that show the participation.' }),
+  }),
+});
+
+const PartOfInputRef = builder.inputType('PartOfInput', {
+  description: 'The larger event a new event is part of, with the words that say so.',
+  fields: (t) => ({
+    event: t.id({ required: true, description: 'The larger event (global id or slug).' }),
+    evidence: t.field({ type: QuoteInputRef, required: true, description: 'The words that place the event within the larger one.' }),
+  }),
+});
+
+function toLocationInput(input: NonNullable<(typeof LocationInputRef)['$inferInput']>, field: string): LocationInput {
+  return {
+    city: orUndefined(input.city),
+    countryId: input.country != null ? referenceId(input.country, ['Country'], `${field}.country`) : undefined,
+    inferred: orUndefined(input.inferred),
+    note: orUndefined(input.note),
+    evidence: toQuote(input.evidence, `${field}.evidence`),
+  };
+}
+
+function toParticipationInput(input: NonNullable<(typeof ParticipationInputRef)['$inferInput']>, field: string): ParticipationInput {
+  return {
+    entityId: referenceId(input.participant, ['Person', 'Organization', 'Country'], `${field}.participant`),
+    role: input.role,
+    inferred: orUndefined(input.inferred),
+    note: orUndefined(input.note),
+    evidence: toQuote(input.evidence, `${field}.evidence`),
+  };
+}
+
+const CreateEventInputRef = builder.inputType('CreateEventInput', {
+  description: 'A new event, with at least one place where a source reports it.',
+  fields: (t) => ({
+    slug: t.string({ required: false, description: 'The new event\'s slug; made from the name when left out.' }),
+    name: t.string({ required: true, description: 'The name ("NATO foreign ministers\' meeting").' }),
+    aliases: t.stringList({ required: false, description: 'Other names the source uses.' }),
+    kind: t.field({ type: EventKindEnum, required: true, description: 'What sort of happening it is.' }),
+    description: t.string({ required: true, description: 'A short description of the event as the source presents it.' }),
+    start: t.field({ type: PartialDateInputRef, required: false, description: 'When it happened or began, as precisely as known.' }),
+    end: t.field({ type: PartialDateInputRef, required: false, description: 'When it ended, for events that span time.' }),
+    locations: t.field({ type: [LocationInputRef], required: false, description: 'Where it happened.' }),
+    participants: t.field({ type: [ParticipationInputRef], required: false, description: 'The persons, organizations and countries that took part.' }),
+    partOf: t.field({ type: PartOfInputRef, required: false, description: 'The larger event it is part of.' }),
+    evidence: t.field({ type: [QuoteInputRef], required: true, description: 'Where a source reports the event; at least one.' }),
+  }),
+});
+
+const UpdateEventInputRef = builder.inputType('UpdateEventInput', {
+  description: 'Changes to an event. Fields left out stay as they are; `start` or `end` given as null is cleared.',
+  fields: (t) => ({
+    event: t.id({ required: true, description: 'The event to change (global id or slug).' }),
+    expectedRevision: t.int({ required: true, description: 'The `revision` you read; if the event changed since, REVISION_CONFLICT.' }),
+    name: t.string({ required: false, description: 'The new name.' }),
+    aliases: t.stringList({ required: false, description: 'The new list of aliases (replaces the old one).' }),
+    kind: t.field({ type: EventKindEnum, required: false, description: 'The new kind.' }),
+    description: t.string({ required: false, description: 'The new description.' }),
+    start: t.field({ type: PartialDateInputRef, required: false, description: 'The new start; null removes it.' }),
+    end: t.field({ type: PartialDateInputRef, required: false, description: 'The new end; null removes it.' }),
+    addLocations: t.field({ type: [LocationInputRef], required: false, description: 'More places it happened (added to those it has).' }),
+    addEvidence: t.field({ type: [QuoteInputRef], required: false, description: 'More places where a source reports the event (added to those it has).' }),
+  }),
+});
+
+const AddParticipationInputRef = builder.inputType('AddParticipationInput', {
+  description: 'A participation to add to an event.',
+  fields: (t) => ({
+    event: t.id({ required: true, description: 'The event (global id or slug).' }),
+    expectedRevision: t.int({ required: true, description: 'The event\'s `revision` you read.' }),
+    participation: t.field({ type: ParticipationInputRef, required: true, description: 'The participation.' }),
+  }),
+});
+
+const RetractParticipationInputRef = builder.inputType('RetractParticipationInput', {
+  description: 'A participation to retract: it stays in the data, marked with the reason, and is hidden from default queries.',
+  fields: (t) => ({
+    event: t.id({ required: true, description: 'The event (global id or slug).' }),
+    expectedRevision: t.int({ required: true, description: 'The event\'s `revision` you read.' }),
+    position: t.int({ required: true, description: 'The participation\'s `position`.' }),
+    reason: t.string({ required: true, description: 'Why the participation is retracted.' }),
+  }),
+});
+
+const eventPayload = (name: string, what: string) => mutationPayload(name, 'event', EventRef, `The result of ${what}: the event as stored.`);
+const CreateEventPayload = eventPayload('CreateEventPayload', '`createEvent`');
+const UpdateEventPayload = eventPayload('UpdateEventPayload', '`updateEvent`');
+const AddParticipationPayload = eventPayload('AddParticipationPayload', '`addParticipation`');
+const RetractParticipationPayload = eventPayload('RetractParticipationPayload', '`retractParticipation`');
+
+builder.mutationFields((t) => ({
+  createEvent: t.field({
+    type: CreateEventPayload,
+    description: 'Adds an event. DUPLICATE_ID when the slug is taken; UNKNOWN_REFERENCE, EVIDENCE_NOT_FOUND or EVIDENCE_AMBIGUOUS for a bad reference or evidence.',
+    args: { input: t.arg({ type: CreateEventInputRef, required: true, description: 'The new event.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = createEvent({
+        id: newRecordId(input.slug),
+        name: input.name,
+        aliases: orUndefined(input.aliases),
+        kind: input.kind,
+        description: input.description,
+        start: toDateInput(input.start),
+        end: toDateInput(input.end),
+        locations: input.locations?.map((location, index) => toLocationInput(location, `input.locations[${index}]`)),
+        participants: input.participants?.map((participant, index) => toParticipationInput(participant, `input.participants[${index}]`)),
+        partOf: input.partOf
+          ? { eventId: referenceId(input.partOf.event, ['Event'], 'input.partOf.event'), evidence: toQuote(input.partOf.evidence, 'input.partOf.evidence') }
+          : undefined,
+        evidence: input.evidence.map((quote, index) => toQuote(quote, `input.evidence[${index}]`)),
+      });
+      return changeResult(context, await applyEdit(context, 'events', edit));
+    },
+  }),
+  updateEvent: t.field({
+    type: UpdateEventPayload,
+    description: 'Changes an event\'s names, kind, description or dates, or adds places and evidence. REVISION_CONFLICT when `expectedRevision` is stale.',
+    args: { input: t.arg({ type: UpdateEventInputRef, required: true, description: 'What to change.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = updateEvent({
+        id: referenceId(input.event, ['Event'], 'input.event'),
+        expectedRevision: input.expectedRevision,
+        name: orUndefined(input.name),
+        aliases: orUndefined(input.aliases),
+        kind: orUndefined(input.kind),
+        description: orUndefined(input.description),
+        start: input.start === null ? null : toDateInput(input.start),
+        end: input.end === null ? null : toDateInput(input.end),
+        addLocations: input.addLocations?.map((location, index) => toLocationInput(location, `input.addLocations[${index}]`)),
+        addEvidence: input.addEvidence?.map((quote, index) => toQuote(quote, `input.addEvidence[${index}]`)),
+      });
+      return changeResult(context, await applyEdit(context, 'events', edit));
+    },
+  }),
+  addParticipation: t.field({
+    type: AddParticipationPayload,
+    description: 'Adds a participant to an event, with its part and evidence.',
+    args: { input: t.arg({ type: AddParticipationInputRef, required: true, description: 'The event and the participation.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = addParticipation(
+        referenceId(input.event, ['Event'], 'input.event'),
+        input.expectedRevision,
+        toParticipationInput(input.participation, 'input.participation'),
+      );
+      return changeResult(context, await applyEdit(context, 'events', edit));
+    },
+  }),
+  retractParticipation: t.field({
+    type: RetractParticipationPayload,
+    description: 'Retracts a participation: kept in the data with the reason and time, hidden unless `participants(includeRetracted: true)`.',
+    args: { input: t.arg({ type: RetractParticipationInputRef, required: true, description: 'The participation and why.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = retractParticipation(referenceId(input.event, ['Event'], 'input.event'), input.expectedRevision, input.position, input.reason, curatorOf(context));
+      return changeResult(context, await applyEdit(context, 'events', edit));
+    },
   }),
 }));

@@ -14,6 +14,27 @@ import { lookupArgs, requireWords, resolveLookup, resolveReference } from './loo
 import { NameOrderEnum } from './ordering.js';
 import { paginate } from './pagination.js';
 import { PersonRef, RoleRef } from './person.js';
+import {
+  PartialDateInputRef,
+  QuoteInputRef,
+  RetractionRef,
+  applyEdit,
+  changeResult,
+  curatorOf,
+  mutationPayload,
+  newRecordId,
+  orUndefined,
+  referenceId,
+  toDateInput,
+  toQuote,
+} from './curation.js';
+import {
+  addMembership,
+  createOrganization,
+  retractMembership,
+  updateOrganization,
+  type MembershipInput,
+} from '../store/curation.js';
 
 export const OrganizationKindEnum = builder.enumType('OrganizationKind', {
   description: 'What sort of body an organization is.',
@@ -72,6 +93,17 @@ MembershipRef.implement({
     }),
     note: t.string({ nullable: true, description: 'How an implied membership was worked out, or other caveats.', resolve: ({ membership }) => membership.note ?? null }),
     evidence: t.field({ type: EvidenceRef, description: 'The words that state or imply the membership.', resolve: ({ membership }) => membership.evidence }),
+    position: t.int({
+      description:
+        'Where the membership stands in the organization\'s list of memberships, retracted ones counted (0 for the first); pass it to `retractMembership`. Stable, since memberships are never removed.',
+      resolve: ({ organizationId, membership }, _args, context) => (context.kb.storedRecord(organizationId) as OrganizationRecord).memberships.indexOf(membership),
+    }),
+    retraction: t.field({
+      type: RetractionRef,
+      nullable: true,
+      description: 'Why and when the membership was retracted; null for a membership in force.',
+      resolve: ({ membership }) => membership.retracted ?? null,
+    }),
   }),
 });
 
@@ -90,6 +122,9 @@ OrganizationRef.implement({
   interfaces: [EntityRef],
   fields: (t) => ({
     kind: t.expose('kind', { type: OrganizationKindEnum, description: 'What sort of body it is.' }),
+    revision: t.exposeInt('revision', {
+      description: 'Counts the changes made to this organization (1 as first written); name it as `expectedRevision` when changing the organization.',
+    }),
     parent: t.field({ type: OrganizationRef, nullable: true, description: 'The organization it belongs to, where the source says.', resolve: (o) => o.parentId ?? null }),
     children: t.field({
       type: [OrganizationRef],
@@ -105,10 +140,14 @@ OrganizationRef.implement({
     }),
     members: t.field({
       type: [MembershipRef],
-      description: 'Member countries the source states or implies (may be fewer than `statedMemberCount`); with `asOf`, only members on that day.',
-      args: { asOf: t.arg({ type: 'Date', required: false, description: 'Only memberships in force on this day (a start or end the source does not give counts as open).' }), },
-      resolve: (organization, { asOf }) =>
-        organization.memberships
+      description:
+        'Member countries the source states or implies (may be fewer than `statedMemberCount`); with `asOf`, only members on that day. Retracted memberships only with `includeRetracted`.',
+      args: {
+        asOf: t.arg({ type: 'Date', required: false, description: 'Only memberships in force on this day (a start or end the source does not give counts as open).' }),
+        includeRetracted: t.arg.boolean({ required: true, defaultValue: false, description: 'Also list retracted memberships (each with its `retraction`).' }),
+      },
+      resolve: (organization, { asOf, includeRetracted }, context) =>
+        (includeRetracted ? (context.kb.storedRecord(organization.id) as OrganizationRecord) : organization).memberships
           .filter((membership) => asOf == null || inForceOn(asOf, membership.start, membership.end))
           .map((membership) => ({ organizationId: organization.id, membership })),
     }),
@@ -156,5 +195,160 @@ builder.queryFields((t) => ({
     description: 'One organization by global id or slug. A NOT_FOUND error when nothing matches.',
     args: lookupArgs('Organization'),
     resolve: (_root, args, context) => resolveLookup('Organization', args, context),
+  }),
+}));
+
+export const MembershipInputRef = builder.inputType('MembershipInput', {
+  description: 'A country\'s membership of an organization, with the words that state or imply it.',
+  fields: (t) => ({
+    country: t.id({ required: true, description: 'The member country (global id or slug).' }),
+    role: t.string({ required: false, description: 'The member\'s part, where the source gives one ("leader").' }),
+    start: t.field({ type: PartialDateInputRef, required: false, description: 'When the membership began, if known.' }),
+    end: t.field({ type: PartialDateInputRef, required: false, description: 'When the membership ended, if known.' }),
+    inferred: t.boolean({ required: false, description: 'True when the source implies rather than states the membership (then give a `note`).' }),
+    note: t.string({ required: false, description: 'How an implied membership was worked out.' }),
+    evidence: t.field({ type: QuoteInputRef, required: true, description: 'The words that state or imply the membership.' }),
+  }),
+});
+
+function toMembershipInput(input: NonNullable<(typeof MembershipInputRef)['$inferInput']>, field: string): MembershipInput {
+  return {
+    countryId: referenceId(input.country, ['Country'], `${field}.country`),
+    role: orUndefined(input.role),
+    start: toDateInput(input.start),
+    end: toDateInput(input.end),
+    inferred: orUndefined(input.inferred),
+    note: orUndefined(input.note),
+    evidence: toQuote(input.evidence, `${field}.evidence`),
+  };
+}
+
+/** A nullable reference in an update: undefined (left out) keeps the field, null clears it. */
+function optionalReference(value: string | null | undefined, kinds: Parameters<typeof referenceId>[1], field: string): string | null | undefined {
+  return value == null ? value : referenceId(value, kinds, field);
+}
+
+const CreateOrganizationInputRef = builder.inputType('CreateOrganizationInput', {
+  description: 'A new organization.',
+  fields: (t) => ({
+    slug: t.string({ required: false, description: 'The new organization\'s slug; made from the name when left out.' }),
+    name: t.string({ required: true, description: 'The name ("Islamic State").' }),
+    aliases: t.stringList({ required: false, description: 'Other names the source uses ("Daesh", "ISIL").' }),
+    kind: t.field({ type: OrganizationKindEnum, required: true, description: 'What sort of body it is.' }),
+    description: t.string({ required: true, description: 'A short description of the organization as the source presents it.' }),
+    parent: t.id({ required: false, description: 'The organization it belongs to (global id or slug).' }),
+    country: t.id({ required: false, description: 'The country a national body belongs to (global id or slug).' }),
+    memberships: t.field({ type: [MembershipInputRef], required: false, description: 'Member countries, each with its evidence.' }),
+    evidence: t.field({ type: [QuoteInputRef], required: false, description: 'Where a source names the organization.' }),
+  }),
+});
+
+const UpdateOrganizationInputRef = builder.inputType('UpdateOrganizationInput', {
+  description: 'Changes to an organization. Fields left out stay as they are; `parent` or `country` given as null is cleared.',
+  fields: (t) => ({
+    organization: t.id({ required: true, description: 'The organization to change (global id or slug).' }),
+    expectedRevision: t.int({ required: true, description: 'The `revision` you read; if the organization changed since, REVISION_CONFLICT.' }),
+    name: t.string({ required: false, description: 'The new name.' }),
+    aliases: t.stringList({ required: false, description: 'The new list of aliases (replaces the old one).' }),
+    kind: t.field({ type: OrganizationKindEnum, required: false, description: 'The new kind.' }),
+    description: t.string({ required: false, description: 'The new description.' }),
+    parent: t.id({ required: false, description: 'The new parent organization (global id or slug); null removes the parent.' }),
+    country: t.id({ required: false, description: 'The new country (global id or slug); null removes the country.' }),
+    addEvidence: t.field({ type: [QuoteInputRef], required: false, description: 'More places where a source names the organization (added to those it has).' }),
+  }),
+});
+
+const AddMembershipInputRef = builder.inputType('AddMembershipInput', {
+  description: 'A membership to add to an organization.',
+  fields: (t) => ({
+    organization: t.id({ required: true, description: 'The organization (global id or slug).' }),
+    expectedRevision: t.int({ required: true, description: 'The organization\'s `revision` you read.' }),
+    membership: t.field({ type: MembershipInputRef, required: true, description: 'The membership.' }),
+  }),
+});
+
+const RetractMembershipInputRef = builder.inputType('RetractMembershipInput', {
+  description: 'A membership to retract: it stays in the data, marked with the reason, and is hidden from default queries.',
+  fields: (t) => ({
+    organization: t.id({ required: true, description: 'The organization (global id or slug).' }),
+    expectedRevision: t.int({ required: true, description: 'The organization\'s `revision` you read.' }),
+    position: t.int({ required: true, description: 'The membership\'s `position`.' }),
+    reason: t.string({ required: true, description: 'Why the membership is retracted.' }),
+  }),
+});
+
+const organizationPayload = (name: string, what: string) =>
+  mutationPayload(name, 'organization', OrganizationRef, `The result of ${what}: the organization as stored.`);
+const CreateOrganizationPayload = organizationPayload('CreateOrganizationPayload', '`createOrganization`');
+const UpdateOrganizationPayload = organizationPayload('UpdateOrganizationPayload', '`updateOrganization`');
+const AddMembershipPayload = organizationPayload('AddMembershipPayload', '`addMembership`');
+const RetractMembershipPayload = organizationPayload('RetractMembershipPayload', '`retractMembership`');
+
+builder.mutationFields((t) => ({
+  createOrganization: t.field({
+    type: CreateOrganizationPayload,
+    description: 'Adds an organization. DUPLICATE_ID when the slug is taken; UNKNOWN_REFERENCE, EVIDENCE_NOT_FOUND or EVIDENCE_AMBIGUOUS for a bad reference or membership.',
+    args: { input: t.arg({ type: CreateOrganizationInputRef, required: true, description: 'The new organization.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = createOrganization({
+        id: newRecordId(input.slug),
+        name: input.name,
+        aliases: orUndefined(input.aliases),
+        kind: input.kind,
+        description: input.description,
+        parentId: input.parent != null ? referenceId(input.parent, ['Organization'], 'input.parent') : undefined,
+        countryId: input.country != null ? referenceId(input.country, ['Country'], 'input.country') : undefined,
+        memberships: input.memberships?.map((membership, index) => toMembershipInput(membership, `input.memberships[${index}]`)),
+        evidence: input.evidence?.map((quote, index) => toQuote(quote, `input.evidence[${index}]`)),
+      });
+      return changeResult(context, await applyEdit(context, 'organizations', edit));
+    },
+  }),
+  updateOrganization: t.field({
+    type: UpdateOrganizationPayload,
+    description: 'Changes an organization\'s names, kind, description, parent or country, or adds evidence. REVISION_CONFLICT when `expectedRevision` is stale.',
+    args: { input: t.arg({ type: UpdateOrganizationInputRef, required: true, description: 'What to change.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = updateOrganization({
+        id: referenceId(input.organization, ['Organization'], 'input.organization'),
+        expectedRevision: input.expectedRevision,
+        name: orUndefined(input.name),
+        aliases: orUndefined(input.aliases),
+        kind: orUndefined(input.kind),
+        description: orUndefined(input.description),
+        parentId: optionalReference(input.parent, ['Organization'], 'input.parent'),
+        countryId: optionalReference(input.country, ['Country'], 'input.country'),
+        addEvidence: input.addEvidence?.map((quote, index) => toQuote(quote, `input.addEvidence[${index}]`)),
+      });
+      return changeResult(context, await applyEdit(context, 'organizations', edit));
+    },
+  }),
+  addMembership: t.field({
+    type: AddMembershipPayload,
+    description: 'Adds a member country to an organization, with its evidence.',
+    args: { input: t.arg({ type: AddMembershipInputRef, required: true, description: 'The organization and the membership.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = addMembership(
+        referenceId(input.organization, ['Organization'], 'input.organization'),
+        input.expectedRevision,
+        toMembershipInput(input.membership, 'input.membership'),
+      );
+      return changeResult(context, await applyEdit(context, 'organizations', edit));
+    },
+  }),
+  retractMembership: t.field({
+    type: RetractMembershipPayload,
+    description: 'Retracts a membership: kept in the data with the reason and time, hidden unless `members(includeRetracted: true)`.',
+    args: { input: t.arg({ type: RetractMembershipInputRef, required: true, description: 'The membership and why.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = retractMembership(
+        referenceId(input.organization, ['Organization'], 'input.organization'),
+        input.expectedRevision,
+        input.position,
+        input.reason,
+        curatorOf(context),
+      );
+      return changeResult(context, await applyEdit(context, 'organizations', edit));
+    },
   }),
 }));

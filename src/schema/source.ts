@@ -5,6 +5,8 @@ import { lookupArgs, resolveLookup } from './lookup.js';
 import { registerNodeLoader } from './node-loading.js';
 import { paginate } from './pagination.js';
 import { StatementConnection, StatementRef, statementListArgs, statementPage } from './statement.js';
+import { PartialDateInputRef, applyEdit, changeResult, mutationPayload, newRecordId, orUndefined, toDateInput } from './curation.js';
+import { createSource } from '../store/curation.js';
 
 export const SourceKindEnum = builder.enumType('SourceKind', {
   description: 'What kind of document a source is.',
@@ -26,6 +28,7 @@ SourceRef.implement({
   description: 'A document the knowledge comes from. Every fact in the knowledge base points at the exact words of a source that support it.',
   fields: (t) => ({
     slug: t.exposeString('id', { description: 'A readable, stable identifier, accepted by `source(slug:)`.' }),
+    revision: t.exposeInt('revision', { description: 'Counts the changes made to this source (1 as first written).' }),
     kind: t.expose('kind', { type: SourceKindEnum, description: 'What kind of document this is.' }),
     title: t.exposeString('title', { description: 'The headline or title.' }),
     text: t.exposeString('text', { description: 'The full text exactly as published; evidence offsets index into it.' }),
@@ -64,5 +67,38 @@ builder.queryFields((t) => ({
     description: 'One source by global id or slug. A NOT_FOUND error when nothing matches.',
     args: lookupArgs('Source'),
     resolve: (_root, args, context) => resolveLookup('Source', args, context),
+  }),
+}));
+
+const CreateSourceInputRef = builder.inputType('CreateSourceInput', {
+  description: 'A new source: a news article whose words later evidence can quote.',
+  fields: (t) => ({
+    slug: t.string({ required: false, description: 'The new source\'s slug; made from the title when left out.' }),
+    title: t.string({ required: true, description: 'The headline or title.' }),
+    text: t.string({ required: true, description: 'The full text exactly as published; evidence quotes its words.' }),
+    language: t.string({ required: true, description: 'The language of the text, as a BCP 47 tag such as "en".' }),
+    publishedOn: t.field({ type: PartialDateInputRef, required: false, description: 'When the source was published, as precisely as known.' }),
+    origin: t.string({ required: false, description: 'Where the text was taken from (a file name or an address).' }),
+  }),
+});
+
+const CreateSourcePayload = mutationPayload('CreateSourcePayload', 'source', SourceRef, 'The result of `createSource`: the source as stored.');
+
+builder.mutationFields((t) => ({
+  createSource: t.field({
+    type: CreateSourcePayload,
+    description: 'Adds a source, whose words the evidence of later changes can quote. DUPLICATE_ID when the slug is taken.',
+    args: { input: t.arg({ type: CreateSourceInputRef, required: true, description: 'The new source.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = createSource({
+        id: newRecordId(input.slug),
+        title: input.title,
+        text: input.text,
+        language: input.language,
+        publishedOn: toDateInput(input.publishedOn),
+        origin: orUndefined(input.origin),
+      });
+      return changeResult(context, await applyEdit(context, 'sources', edit));
+    },
   }),
 }));

@@ -12,6 +12,23 @@ import { paginate, type ConnectionArgs } from './pagination.js';
 import { registerNodeLoader } from './node-loading.js';
 import { PersonRef } from './person.js';
 import { SourceRef } from './source.js';
+import {
+  InnerQuoteInputRef,
+  PartialDateInputRef,
+  QuoteInputRef,
+  RetractionRef,
+  applyEdit,
+  changeResult,
+  curatorOf,
+  mutationPayload,
+  newRecordId,
+  orUndefined,
+  referenceId,
+  toDateInput,
+  toInnerQuote,
+  toQuote,
+} from './curation.js';
+import { createStatement, retractStatement, updateStatement, type MentionInput } from '../store/curation.js';
 
 export const StatementKindEnum = builder.enumType('StatementKind', {
   description: 'Whether the source prints the speaker\'s own words or reports them.',
@@ -118,6 +135,9 @@ StatementRef.implement({
     'A quote split by an attribution ("…,” he said. “…”) is stored as one statement per quoted part, linked by `continues`/`continuedBy`.',
   fields: (t) => ({
     slug: t.exposeString('id', { description: 'A readable, stable identifier, accepted by `statement(slug:)`.' }),
+    revision: t.exposeInt('revision', {
+      description: 'Counts the changes made to this statement (1 as first written); name it as `expectedRevision` when changing or retracting the statement.',
+    }),
     kind: t.expose('kind', { type: StatementKindEnum, description: 'QUOTE for words in quotation marks, PARAPHRASE for reported speech.' }),
     text: t.exposeString('text', { description: 'The words exactly as the source prints them (for a quote, the words inside the quotation marks).' }),
     speaker: t.field({
@@ -165,6 +185,12 @@ StatementRef.implement({
     }),
     source: t.field({ type: SourceRef, description: 'The source that reports the statement.', resolve: (statement) => statement.evidence.sourceId }),
     evidence: t.field({ type: EvidenceRef, description: 'Where the statement\'s words stand in the source.', resolve: (statement) => statement.evidence }),
+    retraction: t.field({
+      type: RetractionRef,
+      nullable: true,
+      description: 'Why and when the statement was retracted; null for a statement in force. Lists hide retracted statements (see `retractedStatements`), but `statement(id:)` and `node(id:)` still return one.',
+      resolve: (statement) => statement.retracted ?? null,
+    }),
   }),
 });
 
@@ -199,11 +225,165 @@ builder.queryFields((t) => ({
     },
     StatementConnection,
   ),
+  retractedStatements: t.connection(
+    {
+      type: StatementRef,
+      description:
+        'The retracted statements, in source order: the explicit way to list them, since every other list hides them. `statement(id:)` and `node(id:)` still return a retracted statement, with its `retraction`.',
+      resolve: (_root, args, context) => paginate(context.kb.retractedStatementIds, args),
+    },
+    StatementConnection,
+  ),
   statement: t.field({
     type: StatementRef,
     nullable: true,
     description: 'One statement by global id or slug. A NOT_FOUND error when nothing matches.',
     args: lookupArgs('Statement'),
     resolve: (_root, args, context) => resolveLookup('Statement', args, context),
+  }),
+}));
+
+const AudienceInputRef = builder.inputType('AudienceInput', {
+  description: 'Who a statement was addressed to, as the source says.',
+  fields: (t) => ({
+    description: t.string({ required: true, description: 'The audience in the source\'s words ("some reporters").' }),
+    entities: t.idList({ required: false, description: 'Persons, organizations or countries in the audience (global ids or slugs).' }),
+    evidence: t.field({ type: InnerQuoteInputRef, required: true, description: 'The words that name the audience, in the statement\'s source.' }),
+  }),
+});
+
+const MentionInputRef = builder.inputType('MentionInput', {
+  description: 'A reference to an entity inside a statement, given by the referring words (looked for inside the statement\'s words first).',
+  fields: (t) => ({
+    entity: t.id({ required: true, description: 'The person, organization, country or event referred to (global id or slug).' }),
+    quote: t.string({ required: true, description: 'The words that refer to the entity ("Daesh", "the secretary").' }),
+    occurrence: t.int({ required: false, description: 'Which occurrence (1 for the first) when the words occur more than once.' }),
+  }),
+});
+
+function toMentionInput(input: NonNullable<(typeof MentionInputRef)['$inferInput']>, field: string): MentionInput {
+  return {
+    entityId: referenceId(input.entity, ['Person', 'Organization', 'Country', 'Event'], `${field}.entity`),
+    quote: input.quote,
+    occurrence: orUndefined(input.occurrence),
+  };
+}
+
+const relayerKinds = ['Person', 'Organization', 'Event'] as const;
+
+/** A nullable reference in an update: undefined (left out) keeps the field, null clears it. */
+function optionalReference(value: string | null | undefined, kinds: Parameters<typeof referenceId>[1], field: string): string | null | undefined {
+  return value == null ? value : referenceId(value, kinds, field);
+}
+
+const CreateStatementInputRef = builder.inputType('CreateStatementInput', {
+  description: 'A new statement: its words and attribution in a source, who said it, and what it is about.',
+  fields: (t) => ({
+    slug: t.string({ required: false, description: 'The new statement\'s slug; made from the speaker and the first words when left out.' }),
+    kind: t.field({ type: StatementKindEnum, required: true, description: 'QUOTE for words in quotation marks, PARAPHRASE for reported speech.' }),
+    words: t.field({ type: QuoteInputRef, required: true, description: 'The statement\'s words in the source (for a quote, the words inside the quotation marks); they become its `text`.' }),
+    speaker: t.id({ required: false, description: 'Who said it (a person, global id or slug); null or left out for words the source attributes to nobody.' }),
+    attribution: t.field({ type: InnerQuoteInputRef, required: true, description: 'The words that attribute the statement ("he told reporters"), in the same source as `words`.' }),
+    relayedBy: t.id({ required: false, description: 'Who or what passed the words on, when not the speaker: a person, organization or event (global id or slug).' }),
+    saidAtEvent: t.id({ required: false, description: 'The event at which the words were said or issued (global id or slug).' }),
+    aboutEvents: t.idList({ required: false, description: 'Events the statement is about (global ids or slugs).' }),
+    date: t.field({ type: PartialDateInputRef, required: false, description: 'When it was said, as precisely as known.' }),
+    audience: t.field({ type: AudienceInputRef, required: false, description: 'Who it was addressed to, when the source says.' }),
+    mentions: t.field({ type: [MentionInputRef], required: false, description: 'The entities the statement refers to.' }),
+    continues: t.id({ required: false, description: 'For the later part of a quote split by an attribution: the statement it continues (global id or slug).' }),
+  }),
+});
+
+const UpdateStatementInputRef = builder.inputType('UpdateStatementInput', {
+  description: 'Changes to a statement that is not retracted. Fields left out stay as they are; `speaker`, `relayedBy`, `saidAtEvent` or `date` given as null is cleared.',
+  fields: (t) => ({
+    statement: t.id({ required: true, description: 'The statement to change (global id or slug).' }),
+    expectedRevision: t.int({ required: true, description: 'The `revision` you read; if the statement changed since, REVISION_CONFLICT.' }),
+    kind: t.field({ type: StatementKindEnum, required: false, description: 'The new kind.' }),
+    speaker: t.id({ required: false, description: 'The new speaker (a person, global id or slug); null makes the statement unattributed.' }),
+    relayedBy: t.id({ required: false, description: 'The new relayer (a person, organization or event, global id or slug); null removes it.' }),
+    saidAtEvent: t.id({ required: false, description: 'The new event the words were said at (global id or slug); null removes it.' }),
+    aboutEvents: t.idList({ required: false, description: 'The new list of events the statement is about (replaces the old one).' }),
+    date: t.field({ type: PartialDateInputRef, required: false, description: 'The new date; null removes it.' }),
+    addMentions: t.field({ type: [MentionInputRef], required: false, description: 'More entities the statement refers to (added to those it has).' }),
+  }),
+});
+
+const RetractStatementInputRef = builder.inputType('RetractStatementInput', {
+  description: 'A statement to retract: it stays in the data, marked with the reason, and is hidden from lists.',
+  fields: (t) => ({
+    statement: t.id({ required: true, description: 'The statement (global id or slug).' }),
+    expectedRevision: t.int({ required: true, description: 'The statement\'s `revision` you read.' }),
+    reason: t.string({ required: true, description: 'Why the statement is retracted.' }),
+  }),
+});
+
+const statementPayload = (name: string, what: string) => mutationPayload(name, 'statement', StatementRef, `The result of ${what}: the statement as stored.`);
+const CreateStatementPayload = statementPayload('CreateStatementPayload', '`createStatement`');
+const UpdateStatementPayload = statementPayload('UpdateStatementPayload', '`updateStatement`');
+const RetractStatementPayload = statementPayload('RetractStatementPayload', '`retractStatement`');
+
+builder.mutationFields((t) => ({
+  createStatement: t.field({
+    type: CreateStatementPayload,
+    description:
+      'Adds a statement; its text is the quoted `words`. DUPLICATE_ID when the slug is taken; UNKNOWN_REFERENCE, EVIDENCE_NOT_FOUND or EVIDENCE_AMBIGUOUS for a bad reference or quote.',
+    args: { input: t.arg({ type: CreateStatementInputRef, required: true, description: 'The new statement.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = createStatement({
+        id: newRecordId(input.slug),
+        kind: input.kind,
+        words: toQuote(input.words, 'input.words'),
+        speakerId: input.speaker != null ? referenceId(input.speaker, ['Person'], 'input.speaker') : null,
+        attribution: toInnerQuote(input.attribution),
+        relayedById: input.relayedBy != null ? referenceId(input.relayedBy, relayerKinds, 'input.relayedBy') : undefined,
+        saidAtEventId: input.saidAtEvent != null ? referenceId(input.saidAtEvent, ['Event'], 'input.saidAtEvent') : undefined,
+        aboutEventIds: input.aboutEvents?.map((event, index) => referenceId(event, ['Event'], `input.aboutEvents[${index}]`)),
+        date: toDateInput(input.date),
+        audience: input.audience
+          ? {
+              description: input.audience.description,
+              entityIds: input.audience.entities?.map((entity, index) =>
+                referenceId(entity, ['Person', 'Organization', 'Country'], `input.audience.entities[${index}]`),
+              ),
+              evidence: toInnerQuote(input.audience.evidence),
+            }
+          : undefined,
+        mentions: input.mentions?.map((mention, index) => toMentionInput(mention, `input.mentions[${index}]`)),
+        continuesId: input.continues != null ? referenceId(input.continues, ['Statement'], 'input.continues') : undefined,
+      });
+      return changeResult(context, await applyEdit(context, 'statements', edit));
+    },
+  }),
+  updateStatement: t.field({
+    type: UpdateStatementPayload,
+    description:
+      'Changes a statement\'s kind, speaker, relayer, event, date or the events it is about, or adds mentions; its words stay as they are. ' +
+      'REVISION_CONFLICT when `expectedRevision` is stale; INVALID_RECORD for a retracted statement.',
+    args: { input: t.arg({ type: UpdateStatementInputRef, required: true, description: 'What to change.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = updateStatement({
+        id: referenceId(input.statement, ['Statement'], 'input.statement'),
+        expectedRevision: input.expectedRevision,
+        kind: orUndefined(input.kind),
+        speakerId: optionalReference(input.speaker, ['Person'], 'input.speaker'),
+        relayedById: optionalReference(input.relayedBy, relayerKinds, 'input.relayedBy'),
+        saidAtEventId: optionalReference(input.saidAtEvent, ['Event'], 'input.saidAtEvent'),
+        aboutEventIds: input.aboutEvents?.map((event, index) => referenceId(event, ['Event'], `input.aboutEvents[${index}]`)),
+        date: input.date === null ? null : toDateInput(input.date),
+        addMentions: input.addMentions?.map((mention, index) => toMentionInput(mention, `input.addMentions[${index}]`)),
+      });
+      return changeResult(context, await applyEdit(context, 'statements', edit));
+    },
+  }),
+  retractStatement: t.field({
+    type: RetractStatementPayload,
+    description:
+      'Retracts a statement: kept in the data with the reason and time, hidden from every list but `retractedStatements`; `statement(id:)` still returns it with its `retraction`.',
+    args: { input: t.arg({ type: RetractStatementInputRef, required: true, description: 'The statement and why.' }) },
+    resolve: async (_root, { input }, context) => {
+      const edit = retractStatement(referenceId(input.statement, ['Statement'], 'input.statement'), input.expectedRevision, input.reason, curatorOf(context));
+      return changeResult(context, await applyEdit(context, 'statements', edit));
+    },
   }),
 }));
