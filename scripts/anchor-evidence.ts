@@ -8,23 +8,28 @@
  * already match its text is left alone. Prints what it changed; exits 1 and writes nothing if any
  * quote is missing or ambiguous.
  *
+ * The files are read and written under the data folder's lock, and each is replaced durably, so a
+ * server writing to the same folder can neither interleave with this run nor see a half-written file;
+ * a file whose bytes would not change is not rewritten.
+ *
  * Usage: tsx scripts/anchor-evidence.ts [data-dir]
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AnchorError, anchorQuote, paragraphAround, type Span } from '../src/kb/anchor.js';
 import { dataFiles } from '../src/kb/records.js';
+import { LockTimeoutError, acquireDataLock } from '../src/store/data-lock.js';
+import { writeFileDurably } from '../src/store/durable-file.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 const dataDir = path.resolve(process.argv[2] ?? 'data');
 const sourcesFile = path.join(dataDir, dataFiles.sources.file);
-const sources = JSON.parse(await readFile(sourcesFile, 'utf8')) as { id: string; text: string }[];
-const textBySourceId = new Map(sources.map((source) => [source.id, source.text]));
 
 const problems: string[] = [];
 let changed = 0;
+const textBySourceId = new Map<string, string>();
 
 function isObject(value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -86,19 +91,43 @@ function walk(value: Json, where: string, scopes: Span[]): void {
   }
 }
 
-const updated: [string, Json][] = [];
-for (const { file } of Object.values(dataFiles)) {
-  if (file === dataFiles.sources.file) continue;
-  const filePath = path.join(dataDir, file);
-  const records = JSON.parse(await readFile(filePath, 'utf8')) as Json;
-  walk(records, `${file} $`, []);
-  updated.push([filePath, records]);
+/** Reads, anchors and writes the files; the caller holds the data lock. Returns the exit code. */
+async function anchorAll(): Promise<number> {
+  const sources = JSON.parse(await readFile(sourcesFile, 'utf8')) as { id: string; text: string }[];
+  for (const source of sources) textBySourceId.set(source.id, source.text);
+
+  const updated: [string, string, string][] = [];
+  for (const { file } of Object.values(dataFiles)) {
+    if (file === dataFiles.sources.file) continue;
+    const filePath = path.join(dataDir, file);
+    const before = await readFile(filePath, 'utf8');
+    const records = JSON.parse(before) as Json;
+    walk(records, `${file} $`, []);
+    updated.push([filePath, before, `${JSON.stringify(records, null, 2)}\n`]);
+  }
+
+  if (problems.length > 0) {
+    console.error(`Nothing written; ${problems.length} evidence quote(s) need attention:`);
+    for (const problem of problems) console.error(`  ${problem}`);
+    return 1;
+  }
+  for (const [filePath, before, after] of updated) {
+    if (after !== before) await writeFileDurably(filePath, Buffer.from(after, 'utf8'));
+  }
+  console.log(changed === 0 ? 'All evidence already anchored.' : `Anchored ${changed} evidence span(s).`);
+  return 0;
 }
 
-if (problems.length > 0) {
-  console.error(`Nothing written; ${problems.length} evidence quote(s) need attention:`);
-  for (const problem of problems) console.error(`  ${problem}`);
+let lock;
+try {
+  lock = await acquireDataLock(dataDir);
+} catch (error) {
+  if (!(error instanceof LockTimeoutError)) throw error;
+  console.error(`Nothing written: ${error.message}`);
   process.exit(1);
 }
-for (const [filePath, records] of updated) await writeFile(filePath, `${JSON.stringify(records, null, 2)}\n`);
-console.log(changed === 0 ? 'All evidence already anchored.' : `Anchored ${changed} evidence span(s).`);
+try {
+  process.exitCode = await anchorAll();
+} finally {
+  await lock.release();
+}
