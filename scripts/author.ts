@@ -1,0 +1,348 @@
+/**
+ * The curators' authoring command: adds sources and records, with evidence given as quoted words,
+ * to a data folder that a running server may be writing to at the same time. Every write goes through
+ * the KnowledgeStore (the data folder's lock, the loader's rules, a durable write), never a plain
+ * writeFile, so neither process can lose the other's change or leave a half-written file.
+ *
+ * Exit codes: 0 done, 1 refused or failed (`author: <CODE>: <message>` on stderr), 2 misuse.
+ * Run with --help for the usage.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readConfig } from '../src/config.js';
+import { DataValidationError } from '../src/kb/load.js';
+import type { Collection, PartialDate } from '../src/kb/records.js';
+import { CurationError } from '../src/store/curation-error.js';
+import {
+  anchorEvidence,
+  createCountry,
+  createEvent,
+  createOrganization,
+  createPerson,
+  createSource,
+  createStatement,
+  type CreateCountryInput,
+  type CreateEventInput,
+  type CreateOrganizationInput,
+  type CreatePersonInput,
+  type CreateStatementInput,
+  type DateInput,
+} from '../src/store/curation.js';
+import { LockTimeoutError } from '../src/store/data-lock.js';
+import { KnowledgeStore, type Draft, type Edit } from '../src/store/knowledge-store.js';
+
+const usage = `Usage: npm run author -- <command> [options]   (or: tsx scripts/author.ts <command> [options])
+
+Commands:
+  add-source --file <text file> --title <title> --language <bcp47>
+             [--date <YYYY|YYYY-MM|YYYY-MM-DD>] [--date-qualifier ON|BEFORE|AFTER]
+             [--date-inferred --date-note <how it was inferred>] [--origin <origin>] [--slug <id>]
+      Adds a news article. The file is read as UTF-8 and kept exactly (a leading byte-order mark is
+      dropped); the date's precision follows from its shape. Prints only the new source's id on stdout.
+
+  add <records.json>
+      Adds records whose evidence is given as quoted words. The file holds a JSON object with any of
+      the arrays "persons", "countries", "organizations", "events", "statements" (added in that order,
+      one at a time), each item shaped like the matching input of src/store/curation.ts; evidence is
+      { "sourceId", "quote", "occurrence"?, "near"? }. Prints each new id on stdout, one per line. Stops
+      at the first refused item; the items added before it stay added.
+
+  anchor "<quote>" --source <id> [--occurrence <n>] [--near "<surrounding words>"]
+      Prints the evidence object { sourceId, start, end, text } for the quoted words.
+
+Every command takes --data <dir>: the data folder (default: $DATA_DIR, else the project's data/).
+Exit codes: 0 done; 1 refused or failed ("author: <CODE>: <message>" on stderr); 2 misuse.
+`;
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A failure reported as `author: <code>: <message>`; CurationErrors carry their own code. */
+class AuthorError extends Error {
+  override name = 'AuthorError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function note(message: string): void {
+  process.stderr.write(`author: ${message}\n`);
+}
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options: { ...options, data: { type: 'string' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    if (typeof (error as NodeJS.ErrnoException).code === 'string' && (error as NodeJS.ErrnoException).code!.startsWith('ERR_PARSE_ARGS')) {
+      throw new UsageError((error as Error).message);
+    }
+    throw error;
+  }
+}
+
+function required(value: string | undefined, option: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${option} is required`);
+  return value;
+}
+
+/** The data folder as the server finds it: --data, else DATA_DIR, else the project's data/. */
+function dataDirOf(given: string | undefined): string {
+  // Only DATA_DIR is passed, so that a variable the server reads (PORT, tokens) cannot make this fail.
+  return given !== undefined ? path.resolve(given) : readConfig({ DATA_DIR: process.env.DATA_DIR }).dataDir;
+}
+
+async function openStore(dataDir: string): Promise<KnowledgeStore> {
+  try {
+    return await KnowledgeStore.open(dataDir);
+  } catch (error) {
+    if (error instanceof DataValidationError) throw new AuthorError('DATA_FILES_INVALID', error.message);
+    if (error instanceof LockTimeoutError) throw new AuthorError('STORAGE_FAILED', error.message);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new AuthorError('DATA_FILES_INVALID', `cannot read the data folder ${dataDir}: ${(error as Error).message}`);
+    throw error;
+  }
+}
+
+const precisionByShape: [RegExp, PartialDate['precision']][] = [
+  [/^\d{4}$/, 'YEAR'],
+  [/^\d{4}-\d{2}$/, 'MONTH'],
+  [/^\d{4}-\d{2}-\d{2}$/, 'DAY'],
+];
+
+const qualifiers: readonly PartialDate['qualifier'][] = ['ON', 'BEFORE', 'AFTER'];
+
+function publishedOnOf(values: { date?: string; 'date-qualifier'?: string; 'date-inferred'?: boolean; 'date-note'?: string }): DateInput | undefined {
+  const { date, 'date-qualifier': qualifier, 'date-inferred': inferred = false, 'date-note': dateNote } = values;
+  if (date === undefined) {
+    if (qualifier !== undefined || inferred || dateNote !== undefined) throw new UsageError('--date-qualifier, --date-inferred and --date-note need --date');
+    return undefined;
+  }
+  const precision = precisionByShape.find(([shape]) => shape.test(date))?.[1];
+  if (!precision) throw new UsageError(`--date must be YYYY, YYYY-MM or YYYY-MM-DD, got "${date}"`);
+  if (qualifier !== undefined && !qualifiers.includes(qualifier as PartialDate['qualifier'])) {
+    throw new UsageError(`--date-qualifier must be ON, BEFORE or AFTER, got "${qualifier}"`);
+  }
+  if (inferred && !dateNote) throw new UsageError('--date-inferred needs --date-note saying how the date was inferred');
+  return { value: date, precision, qualifier: qualifier as PartialDate['qualifier'] | undefined, inferred, note: dateNote };
+}
+
+/** The file's text exactly, minus a leading byte-order mark; bytes that are not UTF-8 are refused rather than replaced. */
+async function readSourceText(file: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new AuthorError('INVALID_INPUT', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new AuthorError('INVALID_INPUT', `${file} is not valid UTF-8 text`);
+  }
+}
+
+async function addSource(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, {
+    file: { type: 'string' },
+    title: { type: 'string' },
+    language: { type: 'string' },
+    date: { type: 'string' },
+    'date-qualifier': { type: 'string' },
+    'date-inferred': { type: 'boolean' },
+    'date-note': { type: 'string' },
+    origin: { type: 'string' },
+    slug: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`add-source takes no positional arguments (got "${positionals[0]}")`);
+  const file = required(values.file, '--file');
+  const title = required(values.title, '--title');
+  const language = required(values.language, '--language');
+  const publishedOn = publishedOnOf(values);
+  const dataDir = dataDirOf(values.data);
+  const text = await readSourceText(file);
+  const store = await openStore(dataDir);
+  const { record } = await store.edit('sources', createSource({ id: values.slug, title, text, language, publishedOn, origin: values.origin }));
+  process.stdout.write(`${record.id}\n`);
+  note(`added source "${record.id}" (${[...text].length} characters of text) to ${dataDir}`);
+}
+
+// The keys each kind of item may have: `satisfies` keeps them equal to the builders' input types, and
+// checking them catches a misspelt field that the builder would silently drop.
+const personKeys = { id: true, name: true, label: true, aliases: true, description: true, roles: true } satisfies Record<keyof CreatePersonInput, true>;
+const countryKeys = { id: true, name: true, aliases: true, description: true, isoAlpha2: true, isoAlpha3: true, evidence: true } satisfies Record<keyof CreateCountryInput, true>;
+const organizationKeys = {
+  id: true,
+  name: true,
+  aliases: true,
+  kind: true,
+  description: true,
+  parentId: true,
+  countryId: true,
+  memberships: true,
+  evidence: true,
+} satisfies Record<keyof CreateOrganizationInput, true>;
+const eventKeys = {
+  id: true,
+  name: true,
+  aliases: true,
+  kind: true,
+  description: true,
+  start: true,
+  end: true,
+  locations: true,
+  participants: true,
+  partOf: true,
+  evidence: true,
+} satisfies Record<keyof CreateEventInput, true>;
+const statementKeys = {
+  id: true,
+  kind: true,
+  words: true,
+  speakerId: true,
+  attribution: true,
+  relayedById: true,
+  saidAtEventId: true,
+  aboutEventIds: true,
+  date: true,
+  audience: true,
+  mentions: true,
+  continuesId: true,
+} satisfies Record<keyof CreateStatementInput, true>;
+
+interface Section {
+  collection: Collection;
+  keys: Record<string, true>;
+  // The input is checked only for its keys here; the builder and the store's rules check the rest.
+  build: (input: never) => Edit<Collection>;
+}
+
+/** The sections of a records file, in the order they are added: a statement may name a person added above it. */
+const sections: Section[] = [
+  { collection: 'persons', keys: personKeys, build: createPerson as Section['build'] },
+  { collection: 'countries', keys: countryKeys, build: createCountry as Section['build'] },
+  { collection: 'organizations', keys: organizationKeys, build: createOrganization as Section['build'] },
+  { collection: 'events', keys: eventKeys, build: createEvent as Section['build'] },
+  { collection: 'statements', keys: statementKeys, build: createStatement as Section['build'] },
+];
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads a records file and checks its outline (sections, items, top-level keys) before anything is written. */
+async function readRecordsFile(file: string): Promise<{ section: Section; label: string; item: Record<string, unknown> }[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new AuthorError('INVALID_INPUT', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  if (!isObject(parsed)) throw new AuthorError('INVALID_INPUT', `${file} must hold a JSON object with the arrays ${sections.map((s) => `"${s.collection}"`).join(', ')}`);
+  const unknownSections = Object.keys(parsed).filter((key) => !sections.some((section) => section.collection === key));
+  if (unknownSections.length > 0) {
+    throw new AuthorError('INVALID_INPUT', `${file}: unknown section(s) ${unknownSections.map((key) => `"${key}"`).join(', ')}; expected ${sections.map((s) => `"${s.collection}"`).join(', ')}`);
+  }
+  const items: { section: Section; label: string; item: Record<string, unknown> }[] = [];
+  for (const section of sections) {
+    const list = parsed[section.collection];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw new AuthorError('INVALID_INPUT', `${section.collection} must be an array`);
+    list.forEach((item: unknown, index) => {
+      const label = `${section.collection}[${index}]`;
+      if (!isObject(item)) throw new AuthorError('INVALID_INPUT', `${label} must be an object`);
+      const unknownKeys = Object.keys(item).filter((key) => !Object.hasOwn(section.keys, key));
+      if (unknownKeys.length > 0) {
+        throw new AuthorError('INVALID_INPUT', `${label}: unknown field(s) ${unknownKeys.map((key) => `"${key}"`).join(', ')}; expected some of ${Object.keys(section.keys).join(', ')}`);
+      }
+      items.push({ section, label, item });
+    });
+  }
+  return items;
+}
+
+async function add(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (positionals.length !== 1) throw new UsageError('add takes one records file');
+  const items = await readRecordsFile(positionals[0]!);
+  if (items.length === 0) {
+    note('the records file holds no records; nothing to add');
+    return 0;
+  }
+  const dataDir = dataDirOf(values.data);
+  const store = await openStore(dataDir);
+  const added: string[] = [];
+  for (const { section, label, item } of items) {
+    try {
+      const { record } = await store.edit(section.collection, section.build(item as never));
+      added.push(record.id);
+      process.stdout.write(`${record.id}\n`);
+    } catch (error) {
+      const already = added.length === 0 ? 'nothing was added' : `the ${added.length} record(s) added before it stay added (${added.join(', ')})`;
+      if (error instanceof CurationError) {
+        note(`${error.code}: ${label}: ${error.message}`);
+      } else if (error instanceof TypeError) {
+        // A builder reading a field the item lacks (`words`, `evidence`): the item is not in the expected shape.
+        note(`INVALID_INPUT: ${label}: the item is not in the expected shape (${error.message})`);
+      } else {
+        throw error;
+      }
+      note(`stopped at ${label}; ${already}`);
+      return 1;
+    }
+  }
+  note(`added ${added.length} record(s) to ${dataDir}`);
+  return 0;
+}
+
+async function anchor(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { source: { type: 'string' }, occurrence: { type: 'string' }, near: { type: 'string' } });
+  if (positionals.length !== 1) throw new UsageError('anchor takes one quote (put it in quotes)');
+  const sourceId = required(values.source, '--source');
+  let occurrence: number | undefined;
+  if (values.occurrence !== undefined) {
+    occurrence = Number(values.occurrence);
+    if (!Number.isSafeInteger(occurrence) || occurrence < 1) throw new UsageError(`--occurrence must be a whole number from 1, got "${values.occurrence}"`);
+  }
+  // Opened through the store so the files are read under the lock, never half-way through another writer's change.
+  const kb = (await openStore(dataDirOf(values.data))).current;
+  const draft: Draft = { records: kb.stored, get: (id) => kb.storedRecord(id), kindOf: (id) => kb.kindOf(id) };
+  const evidence = anchorEvidence(draft, { sourceId, quote: positionals[0]!, occurrence, near: values.near }, 'quote');
+  process.stdout.write(`${JSON.stringify(evidence, null, 2)}\n`);
+}
+
+const commands: Record<string, (args: string[]) => Promise<number | void>> = { 'add-source': addSource, add, anchor };
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (command === '--help' || command === '-h' || command === 'help' || options.includes('--help') || options.includes('-h')) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (command === undefined) {
+    process.stderr.write(usage);
+    return 2;
+  }
+  const run = commands[command];
+  try {
+    if (!run) throw new UsageError(`unknown command "${command}"`);
+    return (await run(rest)) ?? 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      note(`${error.message}\nRun "npm run author -- --help" for the usage.`);
+      return 2;
+    }
+    if (error instanceof CurationError || error instanceof AuthorError) {
+      note(`${error.code}: ${error.message}`);
+      return 1;
+    }
+    note(`ERROR: ${(error as Error)?.stack ?? String(error)}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
