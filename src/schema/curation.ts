@@ -93,6 +93,11 @@ export function referenceId(value: string, kinds: readonly RecordKind[], field: 
   return decoded.id;
 }
 
+/** A nullable reference in an update: undefined (left out) keeps the field, null clears it. */
+export function optionalReference(value: string | null | undefined, kinds: readonly RecordKind[], field: string): string | null | undefined {
+  return value == null ? value : referenceId(value, kinds, field);
+}
+
 /** The id for a new record: a slug given by the client, checked for form. */
 export function newRecordId(value: string | null | undefined, field = 'input.slug'): string | undefined {
   if (value == null) return undefined;

@@ -24,6 +24,7 @@ import {
   mutationPayload,
   newRecordId,
   orUndefined,
+  optionalReference,
   referenceId,
   toDateInput,
   toQuote,
@@ -223,10 +224,6 @@ function toMembershipInput(input: NonNullable<(typeof MembershipInputRef)['$infe
   };
 }
 
-/** A nullable reference in an update: undefined (left out) keeps the field, null clears it. */
-function optionalReference(value: string | null | undefined, kinds: Parameters<typeof referenceId>[1], field: string): string | null | undefined {
-  return value == null ? value : referenceId(value, kinds, field);
-}
 
 const CreateOrganizationInputRef = builder.inputType('CreateOrganizationInput', {
   description: 'A new organization.',

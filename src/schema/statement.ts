@@ -23,6 +23,7 @@ import {
   mutationPayload,
   newRecordId,
   orUndefined,
+  optionalReference,
   referenceId,
   toDateInput,
   toInnerQuote,
@@ -271,10 +272,6 @@ function toMentionInput(input: NonNullable<(typeof MentionInputRef)['$inferInput
 
 const relayerKinds = ['Person', 'Organization', 'Event'] as const;
 
-/** A nullable reference in an update: undefined (left out) keeps the field, null clears it. */
-function optionalReference(value: string | null | undefined, kinds: Parameters<typeof referenceId>[1], field: string): string | null | undefined {
-  return value == null ? value : referenceId(value, kinds, field);
-}
 
 const CreateStatementInputRef = builder.inputType('CreateStatementInput', {
   description: 'A new statement: its words and attribution in a source, who said it, and what it is about.',
