@@ -64,8 +64,10 @@ describe('adding a second article with mutations alone', () => {
   });
 
   it('adds a country, an organization, a person with a role, an event and a statement, anchoring every quote', async () => {
-    await change(`mutation { createCountry(input: { slug: "examplia", name: "Examplia", description: "A country in the fictional test article.", isoCode: "XE", isoAlpha3: "XEX",
-      evidence: [{ source: "examplia-talks", quote: "Examplia", occurrence: 1 }] }) { country { slug } } }`);
+    const country = await change(`mutation { createCountry(input: { slug: "examplia", name: "Examplia", description: "A country in the fictional test article.", isoCode: "XE", isoAlpha3: "XEX",
+      evidence: [{ source: "examplia-talks", quote: "Examplia", occurrence: 1 }] }) { country { slug evidence { start text } } } }`);
+    // "Examplia" first occurs inside "Examplian"; occurrence 1 is that one, at its offset.
+    expect(country.createCountry.country.evidence).toEqual([{ start: articleText.indexOf('Examplia'), text: 'Examplia' }]);
     await change(`mutation { createOrganization(input: { slug: "coastal-council", name: "Coastal Council", kind: INTERGOVERNMENTAL_FORUM, description: "A council in the fictional test article.",
       memberships: [{ country: "examplia", evidence: { source: "examplia-talks", quote: "Coastal Council said" } }],
       evidence: [{ source: "examplia-talks", quote: "Coastal Council said" }] }) { organization { slug } } }`);

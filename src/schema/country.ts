@@ -1,4 +1,5 @@
 import { builder } from '../builder.js';
+import { EvidenceRef } from './evidence.js';
 import type { Context } from '../context.js';
 import { badUserInput, notFound } from '../errors.js';
 import type { CountryFilter } from '../kb/filters.js';
@@ -49,6 +50,7 @@ CountryRef.implement({
     revision: t.exposeInt('revision', { description: 'Counts the changes made to this country (1 as first written); name it as `expectedRevision` when changing the country.' }),
     isoCode: t.exposeString('isoAlpha2', { description: 'The ISO 3166-1 alpha-2 code ("CA").' }),
     isoAlpha3: t.exposeString('isoAlpha3', { description: 'The ISO 3166-1 alpha-3 code ("CAN").' }),
+    evidence: t.field({ type: [EvidenceRef], description: 'Where the sources name the country (empty when it is known only from roles, memberships or locations).', resolve: (country) => country.evidence }),
     roles: t.field({
       type: [RoleRef],
       description: 'Offices held for this country, each with the person holding it; with `asOf`, only those held on that day.',
