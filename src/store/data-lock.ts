@@ -70,6 +70,10 @@ export async function acquireDataLock(dataDir: string, timeoutMs = 10_000): Prom
       const handle = await open(lockPath, 'wx', 0o644);
       try {
         await handle.writeFile(`${process.pid}\n`);
+      } catch (error) {
+        // A full disk: an empty lock file would hold every writer off until it counts as abandoned.
+        await unlink(lockPath).catch(() => {});
+        throw error;
       } finally {
         await handle.close();
       }
