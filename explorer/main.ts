@@ -1,13 +1,17 @@
 /**
  * The explorer page: a search box with as-you-type results, a page per record, and the record's
- * neighbourhood drawn with cytoscape that can be clicked through. It talks to the server only through
- * the SDK (client/), and puts data into the DOM only as text (text nodes and textContent, never HTML).
+ * neighbourhood drawn with cytoscape that can be clicked through. It listens for changes to the
+ * knowledge base and shows them without a reload. It talks to the server through the SDK (client/),
+ * save for reading the one subscription's event stream, which the SDK does not do, and puts data into
+ * the DOM only as text (text nodes and textContent, never HTML).
  * src/explorer.ts bundles this file with esbuild and serves it at /explore.
  */
 import cytoscape from 'cytoscape';
+import { print } from 'graphql';
 import {
   CountryPageDocument,
   createClient,
+  DatasetChangedDocument,
   EventPageDocument,
   GraphQLRequestError,
   NeighborhoodDocument,
@@ -17,8 +21,10 @@ import {
   SourceTextDocument,
   StatementDetailDocument,
   type Client,
+  type DatasetChangedSubscription,
   type DateFieldsFragment,
   type EvidenceFieldsFragment,
+  type GraphQLErrorEntry,
   type NeighborhoodQuery,
   type ParticipationFieldsFragment,
   type RoleFieldsFragment,
@@ -645,9 +651,10 @@ function clearGraph(status: string): void {
   graphStatus.textContent = status;
 }
 
-async function showGraph(route: Route): Promise<void> {
+/** Fetches and draws the record's neighbourhood; `quiet` (a live refresh) keeps the drawing if that fails. */
+async function showGraph(route: Route, { quiet = false } = {}): Promise<void> {
   const ticket = ++graphRequest;
-  graphStatus.textContent = 'Loading the graph…';
+  if (!quiet) graphStatus.textContent = 'Loading the graph…';
   try {
     const { neighborhood } = (await request(NeighborhoodDocument, { id: route.slug, depth: Number(graphDepth.value) || 1, limit: 100 })).data;
     if (ticket !== graphRequest) return;
@@ -659,6 +666,7 @@ async function showGraph(route: Route): Promise<void> {
   } catch (error) {
     if (ticket !== graphRequest) return;
     const notFound = error instanceof GraphQLRequestError && error.code === 'NOT_FOUND';
+    if (quiet && !notFound) return;
     clearGraph(notFound ? 'Nothing to draw.' : `The graph could not be loaded: ${describeError(error)}`);
   }
 }
@@ -694,23 +702,45 @@ async function navigate({ focus }: { focus: boolean }): Promise<void> {
     clearGraph('Open a record to see what it is connected to.');
     return;
   }
+  void showGraph(route);
+  await showRecord(route, { focus });
+}
+
+let quietUntil: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Fetches the record's page and shows it. `quiet` is for a live refresh of the record already shown:
+ * screen readers are not made to read the whole page again, and a focused link stays focused.
+ */
+async function showRecord(route: Route, { focus, quiet = false }: { focus: boolean; quiet?: boolean }): Promise<void> {
   const ticket = ++pageRequest;
   entity.setAttribute('aria-busy', 'true');
-  void showGraph(route);
+  const replace = (...content: Node[]) => {
+    const active = document.activeElement;
+    const focusedHref = quiet && active instanceof HTMLAnchorElement && entity.contains(active) ? active.getAttribute('href') : null;
+    clearTimeout(quietUntil);
+    entity.setAttribute('aria-live', quiet ? 'off' : 'polite');
+    entity.replaceChildren(...content);
+    if (quiet) quietUntil = setTimeout(() => entity.setAttribute('aria-live', 'polite'), 500);
+    if (focusedHref) entity.querySelector<HTMLAnchorElement>(`a[href="${CSS.escape(focusedHref)}"]`)?.focus({ preventScroll: true });
+  };
   try {
     const page = await pages[route.kind](route.slug);
     if (ticket !== pageRequest) return;
     if (page) {
-      entity.replaceChildren(...page.content);
+      replace(...page.content);
       document.title = `${page.title} · newsgraph explorer`;
     } else {
-      entity.replaceChildren(h('h1', { id: 'entity-title', tabindex: '-1' }, 'Not found'), empty(`There is no ${route.kind} “${route.slug}”.`));
+      replace(h('h1', { id: 'entity-title', tabindex: '-1' }, 'Not found'), empty(`There is no ${route.kind} “${route.slug}”.`));
       document.title = 'Not found · newsgraph explorer';
     }
+    if (quiet) showError(null);
   } catch (error) {
     if (ticket !== pageRequest) return;
     const notFound = error instanceof GraphQLRequestError && error.code === 'NOT_FOUND';
-    entity.replaceChildren(h('h1', { id: 'entity-title', tabindex: '-1' }, notFound ? 'Not found' : 'Something went wrong'), empty(notFound ? `There is no ${route.kind} “${route.slug}”.` : describeError(error)));
+    // A refresh that fails keeps what is shown, which is only out of date.
+    if (quiet && !notFound) return showError(`Could not bring the ${route.kind} up to date: ${describeError(error)}`);
+    replace(h('h1', { id: 'entity-title', tabindex: '-1' }, notFound ? 'Not found' : 'Something went wrong'), empty(notFound ? `There is no ${route.kind} “${route.slug}”.` : describeError(error)));
     if (!notFound) showError(`Could not load the ${route.kind}: ${describeError(error)}`);
   } finally {
     if (ticket === pageRequest) entity.setAttribute('aria-busy', 'false');
@@ -843,6 +873,239 @@ document.addEventListener('focusin', (event) => {
 });
 
 // ---------------------------------------------------------------------------------------------------
+// Live updates: the datasetChanged subscription, over server-sent events
+
+const liveState = byId<HTMLParagraphElement>('live-state');
+const liveNotice = byId<HTMLParagraphElement>('live-notice');
+const LIVE_RETRY_FIRST_MS = 1_000;
+const LIVE_RETRY_MAX_MS = 30_000;
+/** Changes that arrive this close together (a burst of edits on disk) are fetched for and told of once. */
+const LIVE_SETTLE_MS = 150;
+/** Asking again cannot help: the server's data never changes, or its allow-list lacks the subscription. */
+const LIVE_FINAL_CODES = new Set(['READ_ONLY', 'PERSISTED_QUERY_NOT_FOUND']);
+
+type DatasetChange = DatasetChangedSubscription['datasetChanged'];
+type LiveState = 'connecting' | 'live' | 'reconnecting' | 'off';
+
+const liveStateText: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', off: 'Not live' };
+
+/** The subscription as the SDK would send it: its text, or (in allow-list mode) only its hash. */
+const liveBodies = {
+  text: JSON.stringify({ query: print(DatasetChangedDocument), operationName: 'DatasetChanged' }),
+  hash: JSON.stringify({
+    operationName: 'DatasetChanged',
+    extensions: { persistedQuery: { version: 1, sha256Hash: (DatasetChangedDocument as { __meta__?: { hash?: string } }).__meta__?.hash?.replace(/^sha256:/, '') } },
+  }),
+};
+
+function setLiveState(state: LiveState, detail?: string): void {
+  liveState.dataset.state = state;
+  liveState.textContent = liveStateText[state];
+  liveState.title = detail ?? (state === 'live' ? 'Changes to the knowledge base show here as they are made.' : '');
+}
+
+interface ServerSentEvent {
+  event: string;
+  data: string;
+}
+
+/** The events of a text/event-stream body: blank-line separated blocks of `event:` and `data:` lines; `:` lines are keep-alives. */
+async function* serverSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerSentEvent> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffered += decoder.decode(value, { stream: true });
+      const blocks = buffered.split(/\r\n\r\n|\n\n|\r\r/);
+      buffered = blocks.pop() ?? '';
+      for (const block of blocks) {
+        let event = 'message';
+        const data: string[] = [];
+        for (const line of block.split(/\r\n|\n|\r/)) {
+          if (line === '' || line.startsWith(':')) continue;
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          if (field === 'event') event = value;
+          else if (field === 'data') data.push(value);
+        }
+        if (data.length > 0) yield { event, data: data.join('\n') };
+      }
+    }
+  } finally {
+    // Lets the connection go when the caller stops reading early.
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * One subscription stream, read until it ends; `onOpen` runs once the server has accepted it. A POST,
+ * not an EventSource: a GET must carry the CSRF header, which EventSource cannot send. Errors the
+ * server sends as events are thrown as GraphQLRequestError.
+ */
+async function followChanges(signal: AbortSignal, onOpen: () => void): Promise<void> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: sendHashes ? liveBodies.hash : liveBodies.text,
+    cache: 'no-store',
+    signal,
+  });
+  if (!response.body || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    throw new Error(`HTTP ${response.status}: not an event stream`);
+  }
+  if (response.ok) onOpen();
+  for await (const { event, data } of serverSentEvents(response.body)) {
+    if (event === 'complete') return;
+    if (event !== 'next') continue;
+    const result = JSON.parse(data) as { data?: DatasetChangedSubscription | null; errors?: GraphQLErrorEntry[] };
+    if (result.errors?.length) throw new GraphQLRequestError({ status: response.status, errors: result.errors, data: result.data });
+    if (result.data) announce(result.data.datasetChanged);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}
+
+/**
+ * Listens until `signal` aborts. A dropped stream is opened again after a growing, jittered delay, and
+ * the page is then brought up to date, since changes made meanwhile were never announced.
+ */
+async function listen(signal: AbortSignal): Promise<void> {
+  let delay = LIVE_RETRY_FIRST_MS;
+  let openedBefore = false;
+  while (!signal.aborted) {
+    try {
+      await followChanges(signal, () => {
+        setLiveState('live');
+        delay = LIVE_RETRY_FIRST_MS;
+        if (openedBefore) scheduleRefresh();
+        openedBefore = true;
+      });
+    } catch (error) {
+      if (signal.aborted) return;
+      const code = error instanceof GraphQLRequestError ? error.code : undefined;
+      if (code === 'PERSISTED_QUERY_ONLY' && !sendHashes) {
+        sendHashes = true;
+        continue;
+      }
+      if (code !== undefined && LIVE_FINAL_CODES.has(code)) {
+        setLiveState('off', `Live updates are not available: ${describeError(error)}`);
+        return;
+      }
+    }
+    if (signal.aborted) return;
+    setLiveState('reconnecting');
+    await sleep(delay * (0.75 + Math.random() / 2), signal);
+    delay = Math.min(delay * 2, LIVE_RETRY_MAX_MS);
+  }
+}
+
+let liveAbort: AbortController | undefined;
+
+function startLive(): void {
+  liveAbort?.abort();
+  liveAbort = new AbortController();
+  setLiveState('connecting');
+  void listen(liveAbort.signal);
+}
+
+// Changes waiting to be told of, and the refresh that will show them.
+let announced: DatasetChange[] = [];
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+function announce(change: DatasetChange): void {
+  announced.push(change);
+  scheduleRefresh();
+}
+
+function scheduleRefresh(): void {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => void refresh(), LIVE_SETTLE_MS);
+}
+
+/** Fetches again whatever the page shows (the record, its graph, the search results), then says what changed. */
+async function refresh(): Promise<void> {
+  const changes = announced;
+  announced = [];
+  if (changes.some((change) => change.changes.some(({ node }) => node.__typename === 'Source'))) sourceTexts.clear();
+  const route = currentRoute;
+  const query = searchInput.value.trim();
+  await Promise.all([
+    route ? showGraph(route, { quiet: true }) : null,
+    route ? showRecord(route, { focus: false, quiet: true }) : null,
+    // Not while the reader is moving through the results: replacing them would take the focus away.
+    query.length >= MIN_QUERY_LENGTH && !searchResults.contains(document.activeElement) ? runSearch(query) : null,
+  ]);
+  if (changes.length > 0) showNotice(changes);
+}
+
+const typeNames: Record<string, [one: string, many: string]> = {
+  Person: ['person', 'persons'],
+  Organization: ['organization', 'organizations'],
+  Country: ['country', 'countries'],
+  Event: ['event', 'events'],
+  Statement: ['statement', 'statements'],
+  Source: ['source', 'sources'],
+};
+const changeVerbs: Record<string, string> = { CREATED: 'created', UPDATED: 'updated', RETRACTED: 'retracted' };
+const NAMED_IN_NOTICE = 3;
+
+/** "Updated: 1 person created (Ada Lovelace) · dataset version 0123…", with the names as links. */
+function showNotice(changes: readonly DatasetChange[]): void {
+  const tally = new Map<string, number>();
+  const named = new Map<string, { __typename: string; slug: string; displayName: string }>();
+  const counted = new Set<string>();
+  for (const { changes: records } of changes) {
+    for (const { change, node } of records) {
+      if (counted.has(`${node.id} ${change}`)) continue;
+      counted.add(`${node.id} ${change}`);
+      const key = `${node.__typename} ${change}`;
+      tally.set(key, (tally.get(key) ?? 0) + 1);
+      if ('displayName' in node) named.set(node.id, node);
+    }
+  }
+  const parts = [...tally].map(([key, count]) => {
+    const [typename = '', change = ''] = key.split(' ');
+    const [one, many] = typeNames[typename] ?? [typename.toLowerCase(), `${typename.toLowerCase()}s`];
+    return `${count} ${count === 1 ? one : many} ${changeVerbs[change] ?? change.toLowerCase()}`;
+  });
+  const names = [...named.values()];
+  const shown = names.slice(0, NAMED_IN_NOTICE);
+  const last = changes[changes.length - 1]!;
+  const fromDisk = changes.every((change) => change.cause === 'RELOAD');
+  liveNotice.replaceChildren();
+  appendChildren(liveNotice, [
+    fromDisk ? 'Updated from the data files: ' : 'Updated: ',
+    parts.length > 0 ? parts.join(', ') : 'nothing visible changed',
+    shown.length > 0 ? [' (', ...shown.flatMap((entity, i) => [i > 0 ? ', ' : '', link(entity)]), names.length > shown.length ? ` and ${names.length - shown.length} more` : '', ')'] : '',
+    h('span', { class: 'muted' }, ` · dataset version ${last.dataset.version}`),
+  ]);
+  liveNotice.title = `At ${new Date().toLocaleTimeString()}`;
+  liveNotice.hidden = false;
+}
+
+window.addEventListener('pagehide', () => liveAbort?.abort());
+window.addEventListener('pageshow', (event) => {
+  // Back from the back-forward cache: the stream was closed on the way out, and changes may have been missed.
+  if (!event.persisted) return;
+  startLive();
+  scheduleRefresh();
+});
+
+// ---------------------------------------------------------------------------------------------------
 // Start
 
 declare global {
@@ -856,3 +1119,4 @@ window.__explorer = { graph, route: () => currentRoute };
 renderLegend();
 window.addEventListener('hashchange', () => void navigate({ focus: true }));
 void navigate({ focus: false });
+startLive();
