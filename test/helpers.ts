@@ -88,7 +88,8 @@ export async function createWritableTestServer(options: { logger?: Logger; store
   const { cp, mkdtemp } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const dir = await mkdtemp(path.join(tmpdir(), 'newsgraph-data-'));
-  await cp(dataDir, dir, { recursive: true });
+  // Only the data files: a lock or temporary file a running server left in data/ is not part of the data.
+  await cp(dataDir, dir, { recursive: true, filter: (source) => source === dataDir || source.endsWith('.json') });
   const store = await KnowledgeStore.open(dir, { logger: options.logger ?? silentLogger, ...options.storeOptions });
   const yoga = createServer({
     store,
