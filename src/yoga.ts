@@ -188,7 +188,9 @@ export function createServer({
     maxRequestBodySize: maxBodyBytes,
     cors: { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', CSRF_HEADER, 'x-request-id'], maxAge: 600 },
     logging: yogaLoggerFor(logger),
-    graphiql: introspection ? { title: 'newsgraph · GraphiQL', defaultQuery: exampleQuery } : false,
+    // GraphiQL runs subscriptions as GETs (server-sent events), which the CSRF check refuses without
+    // its header; the page is served from this origin, so it may send it.
+    graphiql: introspection ? { title: 'newsgraph · GraphiQL', defaultQuery: exampleQuery, additionalHeaders: { [CSRF_HEADER]: '1' } } : false,
     renderGraphiQL,
     maskedErrors: { isDev: exposeErrorDetails, maskError: maskAndCode(exposeErrorDetails) },
     plugins: [

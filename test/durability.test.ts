@@ -208,6 +208,26 @@ describe('a short write, injected', () => {
   });
 });
 
+describe('a folder flush that fails after the rename', () => {
+  it('serves the change (the file holds it) but does not acknowledge it: STORAGE_FAILED with written: true', async () => {
+    const dir = await copyOfData('folder-sync');
+    const fileSystem: DurableFileSystem = { ...nodeFileSystem, syncFolder: () => Promise.reject(Object.assign(new Error('EIO: injected'), { code: 'EIO' })) };
+    const store = await KnowledgeStore.open(dir, { logger: silentLogger, fileSystem });
+    const yoga = createServer({ store, curatorTokens, logger: silentLogger });
+    const input = { slug: 'flush-unconfirmed', name: 'Flush Unconfirmed', description: 'Written, not confirmed.' };
+    const result = await curatorQuery(yoga, createPerson, { input });
+    expect(errorCodes(result)).toEqual(['STORAGE_FAILED']);
+    expect(result.errors?.[0]?.extensions).toMatchObject({ reason: 'EIO', written: true });
+    expect(result.errors?.[0]?.message).toMatch(/^The change was written and is served, but the disk did not confirm it/);
+    // Memory matches the disk: the record is in the file and served, under the file's version.
+    const fromDisk = await loadKnowledgeBase(dir);
+    expect(fromDisk.storedRecord(input.slug)).toMatchObject({ description: input.description });
+    expect(store.current.info.version).toBe(fromDisk.info.version);
+    expect(store.current.storedRecord(input.slug)).toMatchObject({ description: input.description });
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
 describe('writeFileDurably', () => {
   let dir: string;
   const target = () => path.join(dir, 'records.json');

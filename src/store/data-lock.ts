@@ -8,7 +8,7 @@
  * two processes breaking the same stale lock cannot both end up holding a new one.
  */
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isProcessAlive } from './durable-file.js';
@@ -59,12 +59,56 @@ async function breakStaleLock(lockPath: string, stalePid: number | undefined): P
 }
 
 /**
+ * A process waiting for the lock leaves a marker (`.newsgraph.lock.wait.<pid>`); a process about to
+ * take the lock while another is waiting first gives it this long. Without it, a writer with a stream
+ * of changes takes the lock again the moment it lets go, and the other waits until it times out.
+ */
+const WAITER_HEAD_START_MS = 60;
+/** How often a waiter tries again: often enough to use the head start it is given. */
+const MAX_RETRY_INTERVAL_MS = 15;
+const waitMarkerPrefix = `${LOCK_FILE_NAME}.wait.`;
+
+/** Whether another running process is waiting for the lock; removes the markers of dead ones. */
+async function othersWaiting(dataDir: string): Promise<boolean> {
+  let names: string[];
+  try {
+    names = await readdir(dataDir);
+  } catch {
+    return false;
+  }
+  let waiting = false;
+  for (const name of names) {
+    if (!name.startsWith(waitMarkerPrefix)) continue;
+    const pid = Number(name.slice(waitMarkerPrefix.length));
+    if (pid === process.pid || !Number.isSafeInteger(pid)) continue;
+    if (isProcessAlive(pid)) waiting = true;
+    else await unlink(path.join(dataDir, name)).catch(() => {});
+  }
+  return waiting;
+}
+
+/**
  * Takes the data folder's lock, waiting up to `timeoutMs` for its holder to release it. Throws a
  * LockTimeoutError naming the holder when it does not.
  */
 export async function acquireDataLock(dataDir: string, timeoutMs = 10_000): Promise<DataLock> {
   const lockPath = path.join(dataDir, LOCK_FILE_NAME);
+  const marker = path.join(dataDir, `${waitMarkerPrefix}${process.pid}`);
+  let marked = false;
   const deadline = Date.now() + timeoutMs;
+  if (await othersWaiting(dataDir)) await sleep(WAITER_HEAD_START_MS);
+  try {
+    return await takeLock(dataDir, lockPath, deadline, timeoutMs, async () => {
+      if (marked) return;
+      marked = true;
+      await writeFile(marker, `${process.pid}\n`).catch(() => {});
+    });
+  } finally {
+    if (marked) await unlink(marker).catch(() => {});
+  }
+}
+
+async function takeLock(dataDir: string, lockPath: string, deadline: number, timeoutMs: number, markWaiting: () => Promise<void>): Promise<DataLock> {
   for (let attempt = 0; ; attempt++) {
     try {
       const handle = await open(lockPath, 'wx', 0o644);
@@ -101,7 +145,8 @@ export async function acquireDataLock(dataDir: string, timeoutMs = 10_000): Prom
     if (Date.now() >= deadline) {
       throw new LockTimeoutError(`the data folder ${dataDir} is locked by ${holder === undefined ? 'another process' : `process ${holder}`} (${LOCK_FILE_NAME}); gave up after ${timeoutMs} ms`);
     }
+    if (holder !== process.pid) await markWaiting();
     // Short waits with jitter: a holder keeps the lock for one write, milliseconds.
-    await sleep(Math.min(50, 2 + attempt) + Math.random() * 5);
+    await sleep(Math.min(MAX_RETRY_INTERVAL_MS, 2 + attempt) + Math.random() * 3);
   }
 }

@@ -72,10 +72,16 @@ export class DurableWriteError extends Error {
     message: string,
     readonly filePath: string,
     readonly code: string | undefined,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; replaced?: boolean },
   ) {
     super(message, options);
+    this.replaced = options?.replaced ?? false;
   }
+  /**
+   * True when the new bytes did replace the target and only flushing the folder failed: the file now
+   * holds the new content (every reader sees it) but it might not survive a power loss.
+   */
+  readonly replaced: boolean;
 }
 
 const temporaryPrefix = '.newsgraph-';
@@ -110,9 +116,10 @@ export function isProcessAlive(pid: number): boolean {
  */
 export async function writeFileDurably(target: string, bytes: Uint8Array, fileSystem: DurableFileSystem = nodeFileSystem): Promise<void> {
   const temporary = temporaryPathFor(target);
+  let renamed = false;
   const fail = (step: string, error: unknown): never => {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    throw new DurableWriteError(`could not ${step} ${path.basename(target)}: ${(error as Error)?.message ?? String(error)}`, target, code, { cause: error });
+    throw new DurableWriteError(`could not ${step} ${path.basename(target)}: ${(error as Error)?.message ?? String(error)}`, target, code, { cause: error, replaced: renamed });
   };
   let file: WritableFile;
   try {
@@ -120,7 +127,6 @@ export async function writeFileDurably(target: string, bytes: Uint8Array, fileSy
   } catch (error) {
     return fail('create a temporary file for', error);
   }
-  let renamed = false;
   try {
     let written = 0;
     while (written < bytes.length) {

@@ -364,16 +364,25 @@ export class KnowledgeStore {
 
     const bytes = serializeRecords(working);
     const filePath = path.join(this.dataDir, file);
+    let unconfirmed: DurableWriteError | undefined;
     try {
       await writeFileDurably(filePath, bytes, this.fileSystem);
     } catch (error) {
-      const reason = error instanceof DurableWriteError ? error.message : String(error);
-      this.logger?.error({ err: error, file: filePath }, 'a change could not be written; nothing was changed');
-      const failure = new CurationError('STORAGE_FAILED', `Nothing was changed: ${reason}`, {
-        reason: error instanceof DurableWriteError ? error.code ?? null : null,
-      });
-      for (const { job } of applied) job.reject(failure);
-      return;
+      if (error instanceof DurableWriteError && error.replaced) {
+        // The file already holds the change (only the folder flush failed), so it is served: memory must
+        // not fall behind the disk. It is not acknowledged, since it might not survive a power loss.
+        unconfirmed = error;
+        this.logger?.error({ err: error, file: filePath }, 'a change was written but its folder could not be flushed; serving it, not acknowledging it');
+      } else {
+        const reason = error instanceof DurableWriteError ? error.message : String(error);
+        this.logger?.error({ err: error, file: filePath }, 'a change could not be written; nothing was changed');
+        const failure = new CurationError('STORAGE_FAILED', `Nothing was changed: ${reason}`, {
+          reason: error instanceof DurableWriteError ? error.code ?? null : null,
+          written: false,
+        });
+        for (const { job } of applied) job.reject(failure);
+        return;
+      }
     }
     this.signatures.set(file, await signatureOf(filePath));
 
@@ -400,6 +409,15 @@ export class KnowledgeStore {
       applied.map(({ record, change }) => ({ id: record.id, kind: kindOfCollection[collection], change })),
       'mutation',
     );
+    if (unconfirmed) {
+      const failure = new CurationError(
+        'STORAGE_FAILED',
+        `The change was written and is served, but the disk did not confirm it (${unconfirmed.message}), so it might not survive a power loss. Read the record before retrying.`,
+        { reason: unconfirmed.code ?? null, written: true },
+      );
+      for (const { job } of applied) job.reject(failure);
+      return;
+    }
     for (const { job, record } of applied) job.resolve({ record, kb });
   }
 }
