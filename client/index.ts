@@ -76,8 +76,61 @@ type RequestArgs<TVariables> = Record<string, never> extends TVariables
   ? [variables?: TVariables, options?: RequestOptions]
   : [variables: TVariables, options?: RequestOptions];
 
+export interface SubscribeOptions extends RequestOptions {
+  /** Called once the server has accepted the subscription and the stream is open. */
+  onOpen?: () => void;
+}
+
+type SubscribeArgs<TVariables> = Record<string, never> extends TVariables
+  ? [variables?: TVariables, options?: SubscribeOptions]
+  : [variables: TVariables, options?: SubscribeOptions];
+
 export interface Client {
   request<TResult, TVariables>(document: TypedDocumentNode<TResult, TVariables>, ...args: RequestArgs<TVariables>): Promise<GraphQLResult<TResult>>;
+  /**
+   * Runs a subscription over server-sent events: each event the server announces, until the server
+   * completes the stream, `options.signal` aborts, or the loop is left (which closes the connection).
+   * An error event, or a refused request, is thrown as GraphQLRequestError. It does not reconnect: a
+   * caller that wants to keep listening catches, waits and subscribes again (and fetches what it missed).
+   */
+  subscribe<TResult, TVariables>(document: TypedDocumentNode<TResult, TVariables>, ...args: SubscribeArgs<TVariables>): AsyncIterable<GraphQLResult<TResult>>;
+}
+
+interface ServerSentEvent {
+  event: string;
+  data: string;
+}
+
+/** The events of a text/event-stream body: blank-line separated blocks of `event:` and `data:` lines; `:` lines are keep-alives. */
+async function* serverSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerSentEvent> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffered += decoder.decode(value, { stream: true });
+      const blocks = buffered.split(/\r\n\r\n|\n\n|\r\r/);
+      buffered = blocks.pop() ?? '';
+      for (const block of blocks) {
+        let event = 'message';
+        const data: string[] = [];
+        for (const line of block.split(/\r\n|\n|\r/)) {
+          if (line === '' || line.startsWith(':')) continue;
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          if (field === 'event') event = value;
+          else if (field === 'data') data.push(value);
+        }
+        if (data.length > 0) yield { event, data: data.join('\n') };
+      }
+    }
+  } finally {
+    // Lets the connection go when the caller stops reading early.
+    reader.cancel().catch(() => undefined);
+  }
 }
 
 // Printing walks the whole document, and pages send the same few documents again and again.
@@ -114,11 +167,48 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Creates a client for one endpoint. The global fetch is looked up per request, so a polyfill or mock installed later is used. */
 export function createClient({ url, fetch: fetchImpl = (input, init) => globalThis.fetch(input, init), headers = {}, persisted = false }: ClientOptions): Client {
+  const bodyFor = (document: DocumentNode, variables: unknown) =>
+    persisted
+      ? { operationName: operationName(document), variables, extensions: { persistedQuery: { version: 1, sha256Hash: persistedHash(document) } } }
+      : { query: queryText(document), operationName: operationName(document), variables };
   return {
+    async *subscribe<TResult, TVariables>(document: TypedDocumentNode<TResult, TVariables>, ...[variables, options = {}]: SubscribeArgs<TVariables>) {
+      // A POST, not an EventSource: a GET must carry the CSRF header, which EventSource cannot send.
+      const response = await fetchImpl(String(url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers, ...options.headers },
+        body: JSON.stringify(bodyFor(document, variables)),
+        cache: 'no-store',
+        signal: options.signal,
+      });
+      if (!response.body || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+        // Refused before it started (a bad token, a malformed request): a JSON body with the errors.
+        const text = await response.text();
+        let errors: GraphQLErrorEntry[] = [{ message: `HTTP ${response.status}: not an event stream` }];
+        try {
+          const payload = JSON.parse(text) as unknown;
+          if (isRecord(payload) && Array.isArray(payload.errors) && payload.errors.length > 0) errors = payload.errors as GraphQLErrorEntry[];
+        } catch {
+          // not JSON: keep the status message
+        }
+        throw new GraphQLRequestError({ status: response.status, errors });
+      }
+      options.onOpen?.();
+      for await (const { event, data } of serverSentEvents(response.body)) {
+        if (event === 'complete') return;
+        if (event !== 'next') continue;
+        const payload = JSON.parse(data) as unknown;
+        if (!isRecord(payload)) continue;
+        const errors = Array.isArray(payload.errors) ? (payload.errors as GraphQLErrorEntry[]) : [];
+        const extensions = isRecord(payload.extensions) ? (payload.extensions as ResponseExtensions) : {};
+        if (errors.length > 0 || !isRecord(payload.data)) {
+          throw new GraphQLRequestError({ status: response.status, errors: errors.length > 0 ? errors : [{ message: 'an event without data' }], data: payload.data, extensions });
+        }
+        yield { data: payload.data as TResult, extensions };
+      }
+    },
     async request<TResult, TVariables>(document: TypedDocumentNode<TResult, TVariables>, ...[variables, options = {}]: RequestArgs<TVariables>) {
-      const body = persisted
-        ? { operationName: operationName(document), variables, extensions: { persistedQuery: { version: 1, sha256Hash: persistedHash(document) } } }
-        : { query: queryText(document), operationName: operationName(document), variables };
+      const body = bodyFor(document, variables);
       const response = await fetchImpl(String(url), {
         method: 'POST',
         headers: {

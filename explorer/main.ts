@@ -7,7 +7,6 @@
  * src/explorer.ts bundles this file with esbuild and serves it at /explore.
  */
 import cytoscape from 'cytoscape';
-import { print } from 'graphql';
 import {
   CountryPageDocument,
   createClient,
@@ -24,7 +23,6 @@ import {
   type DatasetChangedSubscription,
   type DateFieldsFragment,
   type EvidenceFieldsFragment,
-  type GraphQLErrorEntry,
   type NeighborhoodQuery,
   type ParticipationFieldsFragment,
   type RoleFieldsFragment,
@@ -889,82 +887,19 @@ type LiveState = 'connecting' | 'live' | 'reconnecting' | 'off';
 
 const liveStateText: Record<LiveState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', off: 'Not live' };
 
-/** The subscription as the SDK would send it: its text, or (in allow-list mode) only its hash. */
-const liveBodies = {
-  text: JSON.stringify({ query: print(DatasetChangedDocument), operationName: 'DatasetChanged' }),
-  hash: JSON.stringify({
-    operationName: 'DatasetChanged',
-    extensions: { persistedQuery: { version: 1, sha256Hash: (DatasetChangedDocument as { __meta__?: { hash?: string } }).__meta__?.hash?.replace(/^sha256:/, '') } },
-  }),
-};
-
 function setLiveState(state: LiveState, detail?: string): void {
   liveState.dataset.state = state;
   liveState.textContent = liveStateText[state];
   liveState.title = detail ?? (state === 'live' ? 'Changes to the knowledge base show here as they are made.' : '');
 }
 
-interface ServerSentEvent {
-  event: string;
-  data: string;
-}
-
-/** The events of a text/event-stream body: blank-line separated blocks of `event:` and `data:` lines; `:` lines are keep-alives. */
-async function* serverSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerSentEvent> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffered = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffered += decoder.decode(value, { stream: true });
-      const blocks = buffered.split(/\r\n\r\n|\n\n|\r\r/);
-      buffered = blocks.pop() ?? '';
-      for (const block of blocks) {
-        let event = 'message';
-        const data: string[] = [];
-        for (const line of block.split(/\r\n|\n|\r/)) {
-          if (line === '' || line.startsWith(':')) continue;
-          const colon = line.indexOf(':');
-          const field = colon < 0 ? line : line.slice(0, colon);
-          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-          if (field === 'event') event = value;
-          else if (field === 'data') data.push(value);
-        }
-        if (data.length > 0) yield { event, data: data.join('\n') };
-      }
-    }
-  } finally {
-    // Lets the connection go when the caller stops reading early.
-    reader.cancel().catch(() => undefined);
-  }
-}
-
 /**
- * One subscription stream, read until it ends; `onOpen` runs once the server has accepted it. A POST,
- * not an EventSource: a GET must carry the CSRF header, which EventSource cannot send. Errors the
- * server sends as events are thrown as GraphQLRequestError.
+ * One subscription stream, read until it ends; `onOpen` runs once the server has accepted it. Errors
+ * the server sends, as events or instead of a stream, are thrown as GraphQLRequestError.
  */
 async function followChanges(signal: AbortSignal, onOpen: () => void): Promise<void> {
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: sendHashes ? liveBodies.hash : liveBodies.text,
-    cache: 'no-store',
-    signal,
-  });
-  if (!response.body || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-    throw new Error(`HTTP ${response.status}: not an event stream`);
-  }
-  if (response.ok) onOpen();
-  for await (const { event, data } of serverSentEvents(response.body)) {
-    if (event === 'complete') return;
-    if (event !== 'next') continue;
-    const result = JSON.parse(data) as { data?: DatasetChangedSubscription | null; errors?: GraphQLErrorEntry[] };
-    if (result.errors?.length) throw new GraphQLRequestError({ status: response.status, errors: result.errors, data: result.data });
-    if (result.data) announce(result.data.datasetChanged);
-  }
+  const client = sendHashes ? hashClient : textClient;
+  for await (const { data } of client.subscribe(DatasetChangedDocument, {}, { signal, onOpen })) announce(data.datasetChanged);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

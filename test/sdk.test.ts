@@ -2,23 +2,30 @@
  * Uses the SDK the way a frontend does: the real server on a free port, every shipped operation
  * through `newsgraph/client` over HTTP, and the typed answers checked against data/*.json.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { hashToken } from '../src/auth.js';
 import { Kind, parse } from 'graphql';
 import {
   CountryPageDocument,
+  CreatePersonDocument,
+  CreateStatementDocument,
   createClient,
+  DatasetChangedDocument,
   EventPageDocument,
   GraphQLRequestError,
   NeighborhoodDocument,
   NodeLookupDocument,
   OrganizationPageDocument,
   PersonPageDocument,
+  RetractStatementDocument,
   SearchDocument,
   SourceTextDocument,
   StatementDetailDocument,
   StatementFeedDocument,
   TimelineDocument,
+  UpdatePersonDocument,
   type Client,
   type PersonPageQuery,
   type StatementCardFragment,
@@ -79,6 +86,8 @@ function expectCard(card: StatementCardFragment): void {
   expect(card.mentions.map((m) => [m.entity.slug, m.evidence.text])).toEqual((record.mentions ?? []).map((m) => [m.entityId, m.evidence.text]));
 }
 
+const CURATOR_TOKEN = 'sdk-test-curator-token';
+let serverDataDir: string | undefined;
 let server: RunningServer;
 let client: Client;
 /** Operation names run by the tests below; the last test checks that none that ships was left out. */
@@ -97,12 +106,16 @@ beforeAll(async () => {
     read<EventRecord>('events.json'),
     read<StatementRecord>('statements.json'),
   ]);
-  server = await startServer();
+  // A copy of the data, since the curator tests below change it.
+  serverDataDir = await mkdtemp(path.join(os.tmpdir(), 'newsgraph-sdk-'));
+  await cp(dataDir, serverDataDir, { recursive: true, filter: (source) => source === dataDir || source.endsWith('.json') });
+  server = await startServer({ DATA_DIR: serverDataDir, NEWSGRAPH_CURATOR_TOKENS: `sdk-curator:${hashToken(CURATOR_TOKEN)}` });
   client = createClient({ url: server.url });
 });
 
 afterAll(async () => {
   await server?.stop(); // undefined if it never started
+  if (serverDataDir) await rm(serverDataDir, { recursive: true, force: true });
 });
 
 describe('the SDK over HTTP', () => {
@@ -331,6 +344,57 @@ describe('the SDK over HTTP', () => {
     // A variable of the wrong type never reaches a resolver: HTTP 400.
     const badVariable = await run(StatementFeedDocument, { orderBy: 'SIDEWAYS' as 'DATE_ASC' }).catch((e: unknown) => e);
     expect(badVariable).toMatchObject({ status: 400, code: 'BAD_USER_INPUT' });
+  });
+
+  it('lets a curator change the knowledge base, and announces each change to a subscriber', async () => {
+    const curator = createClient({ url: server.url, headers: { authorization: `Bearer ${CURATOR_TOKEN}` } });
+    const curate: Client['request'] = (document, ...args) => {
+      const definition = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+      if (definition?.kind === Kind.OPERATION_DEFINITION && definition.name) ran.add(definition.name.value);
+      return curator.request(document, ...args);
+    };
+    const listening = new AbortController();
+    let opened!: () => void;
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    ran.add('DatasetChanged');
+    const announced = (async () => {
+      const seen: { cause: string; changes: { change: string; node: { __typename: string; id: string } }[] }[] = [];
+      for await (const { data } of client.subscribe(DatasetChangedDocument, {}, { signal: listening.signal, onOpen: opened })) {
+        expectTypeOf(data.datasetChanged.cause).toEqualTypeOf<'MUTATION' | 'RELOAD'>();
+        seen.push(data.datasetChanged);
+        if (seen.length === 4) return seen;
+      }
+      return seen;
+    })();
+    await open;
+
+    // Writing without a token is refused as a whole request.
+    await expect(client.request(CreatePersonDocument, { input: { name: 'No Token', description: 'd' } })).rejects.toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+
+    const created = await curate(CreatePersonDocument, {
+      input: { slug: 'sdk-curated', name: 'SDK Curated', description: 'Added through the SDK.', roles: [{ title: 'Envoy', organization: 'nato', evidence: { source: 'kerry-to-nato-ante-up', quote: 'NATO', occurrence: 2 } }] },
+    });
+    expect(created.data.createPerson.person).toMatchObject({ slug: 'sdk-curated', revision: 1, displayName: 'SDK Curated', roles: [{ title: 'Envoy', position: 0, evidence: { text: 'NATO' } }] });
+    const updated = await curate(UpdatePersonDocument, { input: { person: created.data.createPerson.person.id, expectedRevision: 1, description: 'Changed through the SDK.' } });
+    expect(updated.data.updatePerson.person).toMatchObject({ revision: 2, description: 'Changed through the SDK.' });
+    const stale = await curate(UpdatePersonDocument, { input: { person: 'sdk-curated', expectedRevision: 1, description: 'Stale.' } }).catch((error: unknown) => error);
+    expect(stale).toMatchObject({ code: 'REVISION_CONFLICT', errors: [{ extensions: { currentRevision: 2 } }] });
+
+    const statement = await curate(CreateStatementDocument, {
+      input: { slug: 'sdk-curated-says', kind: 'PARAPHRASE', words: { source: 'kerry-to-nato-ante-up', quote: 'pony up more resources' }, speaker: 'sdk-curated', attribution: { quote: 'called on NATO countries' } },
+    });
+    expect(statement.data.createStatement.statement).toMatchObject({ slug: 'sdk-curated-says', text: 'pony up more resources', speaker: { slug: 'sdk-curated' }, revision: 1 });
+    const retracted = await curate(RetractStatementDocument, { input: { statement: 'sdk-curated-says', expectedRevision: 1, reason: 'Only a test.' } });
+    expect(retracted.data.retractStatement.statement).toMatchObject({ revision: 2, retraction: { reason: 'Only a test.', retractedBy: 'sdk-curator' } });
+
+    const events = await announced;
+    listening.abort();
+    expect(events.map((event) => [event.cause, event.changes.map((c) => `${c.change} ${c.node.__typename}`)])).toEqual([
+      ['MUTATION', ['CREATED Person']],
+      ['MUTATION', ['UPDATED Person']],
+      ['MUTATION', ['CREATED Statement']],
+      ['MUTATION', ['RETRACTED Statement']],
+    ]);
   });
 
   it('ran every operation that ships in client/operations', async () => {
