@@ -3,7 +3,7 @@
  * its first resolver to its last, and its `extensions.dataset.version` names that snapshot.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWritableTestServer, mutate, query, type WritableTestServer } from './helpers.js';
+import { createWritableTestServer, mutate, query, type GraphQLResponse, type WritableTestServer } from './helpers.js';
 
 let server: WritableTestServer;
 
@@ -31,7 +31,7 @@ describe('snapshot isolation', () => {
         writing = false;
       }
     })();
-    const reads: Awaited<ReturnType<typeof query>>[] = [];
+    const reads: GraphQLResponse[] = [];
     const readers = Array.from({ length: 8 }, async () => {
       while (writing) {
         reads.push(await query(server.yoga, readDocument));
