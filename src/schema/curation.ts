@@ -4,6 +4,7 @@
  * The mutations themselves live beside their types (`createPerson` in person.ts, …).
  */
 import { GraphQLError } from 'graphql';
+import type { InputFieldBuilder, InputObjectRef } from '@pothos/core';
 import { builder, decodeGlobalId } from '../builder.js';
 import { moveToSnapshot, type Context } from '../context.js';
 import { badUserInput, ErrorCode } from '../errors.js';
@@ -178,4 +179,73 @@ export function mutationPayload(
 /** The result of `applyEdit` for a payload type. */
 export function changeResult(context: Context, record: { id: string }): ChangeResult {
   return { id: record.id, datasetVersion: context.kb.info.version };
+}
+
+type BuilderTypes = (typeof builder)['$inferSchemaTypes'];
+
+/** How a record's list of parts (a person's roles, an organization's memberships, an event's participations) is added to and retracted from. */
+export interface PartMutations<PartArg extends object, Part> {
+  /** The input field naming the owner, and the owner's kind: `person`, Person. */
+  owner: { field: string; kind: RecordKind; collection: Collection; ref: object };
+  /** The part: its name in inputs (`role`), its GraphQL name (`Role`), the mutations' suffix and the list field that shows it (`roles`). */
+  part: { field: string; name: string; listField: string };
+  partInput: InputObjectRef<BuilderTypes, PartArg>;
+  toPart: (input: PartArg, field: string) => Part;
+  add: (ownerId: string, expectedRevision: number, part: Part) => Edit<Collection>;
+  retract: (ownerId: string, expectedRevision: number, position: number, reason: string, curator: Curator) => Edit<Collection>;
+}
+
+/**
+ * Defines `add<Part>` and `retract<Part>` with their inputs and payloads: the same shape for roles,
+ * memberships and participations, each naming the owner's revision it read.
+ */
+export function definePartMutations<PartArg extends object, Part>({ owner, part, partInput, toPart, add, retract }: PartMutations<PartArg, Part>): void {
+  const ownerLabel = owner.kind.toLowerCase();
+  const aOwner = `${/^[aeiou]/.test(ownerLabel) ? 'an' : 'a'} ${ownerLabel}`;
+  const ownerFields = (t: InputFieldBuilder<BuilderTypes, 'InputObject'>) => ({
+    [owner.field]: t.id({ required: true, description: `The ${ownerLabel} (global id or slug).` }),
+    expectedRevision: t.int({ required: true, description: `The ${ownerLabel}'s \`revision\` you read; if it changed since, REVISION_CONFLICT.` }),
+  });
+  // The fields' names are parameters here, so the inputs are typed as records of their values.
+  const AddInput = builder.inputRef<Record<string, unknown>>(`Add${part.name}Input`).implement({
+    description: `A ${part.field} to add to ${aOwner}.`,
+    fields: (t) => ({
+      ...ownerFields(t),
+      [part.field]: t.field({ type: partInput, required: true, description: `The ${part.field}.` }),
+    }),
+  });
+  const RetractInput = builder.inputRef<Record<string, unknown>>(`Retract${part.name}Input`).implement({
+    description: `A ${part.field} to retract: it stays in the data, marked with the reason, and is hidden from default queries.`,
+    fields: (t) => ({
+      ...ownerFields(t),
+      position: t.int({ required: true, description: `The ${part.field}'s \`position\`.` }),
+      reason: t.string({ required: true, description: `Why the ${part.field} is retracted.` }),
+    }),
+  });
+  const payload = (mutation: string) => mutationPayload(`${mutation[0]!.toUpperCase()}${mutation.slice(1)}Payload`, owner.field, owner.ref, `The result of \`${mutation}\`: the ${ownerLabel} as stored.`);
+  const addName = `add${part.name}`;
+  const retractName = `retract${part.name}`;
+  const ownerIdOf = (input: Record<string, unknown>) => referenceId(input[owner.field] as string, [owner.kind], `input.${owner.field}`);
+  builder.mutationField(addName, (t) =>
+    t.field({
+      type: payload(addName),
+      description: `Adds a ${part.field} to ${aOwner}, with its evidence.`,
+      args: { input: t.arg({ type: AddInput, required: true, description: `The ${ownerLabel} and the ${part.field}.` }) },
+      resolve: async (_root, { input: fields }, context) => {
+        const edit = add(ownerIdOf(fields), fields.expectedRevision as number, toPart(fields[part.field] as PartArg, `input.${part.field}`));
+        return changeResult(context, await applyEdit(context, owner.collection, edit));
+      },
+    }),
+  );
+  builder.mutationField(retractName, (t) =>
+    t.field({
+      type: payload(retractName),
+      description: `Retracts a ${part.field}: kept in the data with the reason, the time and the curator, hidden unless \`${part.listField}(includeRetracted: true)\`.`,
+      args: { input: t.arg({ type: RetractInput, required: true, description: `The ${part.field} and why.` }) },
+      resolve: async (_root, { input: fields }, context) => {
+        const edit = retract(ownerIdOf(fields), fields.expectedRevision as number, fields.position as number, fields.reason as string, curatorOf(context));
+        return changeResult(context, await applyEdit(context, owner.collection, edit));
+      },
+    }),
+  );
 }

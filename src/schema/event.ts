@@ -17,8 +17,8 @@ import {
   QuoteInputRef,
   RetractionRef,
   applyEdit,
+  definePartMutations,
   changeResult,
-  curatorOf,
   mutationPayload,
   newRecordId,
   orUndefined,
@@ -288,30 +288,9 @@ const UpdateEventInputRef = builder.inputType('UpdateEventInput', {
   }),
 });
 
-const AddParticipationInputRef = builder.inputType('AddParticipationInput', {
-  description: 'A participation to add to an event.',
-  fields: (t) => ({
-    event: t.id({ required: true, description: 'The event (global id or slug).' }),
-    expectedRevision: t.int({ required: true, description: 'The event\'s `revision` you read.' }),
-    participation: t.field({ type: ParticipationInputRef, required: true, description: 'The participation.' }),
-  }),
-});
-
-const RetractParticipationInputRef = builder.inputType('RetractParticipationInput', {
-  description: 'A participation to retract: it stays in the data, marked with the reason, and is hidden from default queries.',
-  fields: (t) => ({
-    event: t.id({ required: true, description: 'The event (global id or slug).' }),
-    expectedRevision: t.int({ required: true, description: 'The event\'s `revision` you read.' }),
-    position: t.int({ required: true, description: 'The participation\'s `position`.' }),
-    reason: t.string({ required: true, description: 'Why the participation is retracted.' }),
-  }),
-});
-
 const eventPayload = (name: string, what: string) => mutationPayload(name, 'event', EventRef, `The result of ${what}: the event as stored.`);
 const CreateEventPayload = eventPayload('CreateEventPayload', '`createEvent`');
 const UpdateEventPayload = eventPayload('UpdateEventPayload', '`updateEvent`');
-const AddParticipationPayload = eventPayload('AddParticipationPayload', '`addParticipation`');
-const RetractParticipationPayload = eventPayload('RetractParticipationPayload', '`retractParticipation`');
 
 builder.mutationFields((t) => ({
   createEvent: t.field({
@@ -357,26 +336,13 @@ builder.mutationFields((t) => ({
       return changeResult(context, await applyEdit(context, 'events', edit));
     },
   }),
-  addParticipation: t.field({
-    type: AddParticipationPayload,
-    description: 'Adds a participant to an event, with its part and evidence.',
-    args: { input: t.arg({ type: AddParticipationInputRef, required: true, description: 'The event and the participation.' }) },
-    resolve: async (_root, { input }, context) => {
-      const edit = addParticipation(
-        referenceId(input.event, ['Event'], 'input.event'),
-        input.expectedRevision,
-        toParticipationInput(input.participation, 'input.participation'),
-      );
-      return changeResult(context, await applyEdit(context, 'events', edit));
-    },
-  }),
-  retractParticipation: t.field({
-    type: RetractParticipationPayload,
-    description: 'Retracts a participation: kept in the data with the reason and time, hidden unless `participants(includeRetracted: true)`.',
-    args: { input: t.arg({ type: RetractParticipationInputRef, required: true, description: 'The participation and why.' }) },
-    resolve: async (_root, { input }, context) => {
-      const edit = retractParticipation(referenceId(input.event, ['Event'], 'input.event'), input.expectedRevision, input.position, input.reason, curatorOf(context));
-      return changeResult(context, await applyEdit(context, 'events', edit));
-    },
-  }),
 }));
+
+definePartMutations({
+  owner: { field: 'event', kind: 'Event', collection: 'events', ref: EventRef },
+  part: { field: 'participation', name: 'Participation', listField: 'participants' },
+  partInput: ParticipationInputRef,
+  toPart: toParticipationInput,
+  add: addParticipation,
+  retract: retractParticipation,
+});

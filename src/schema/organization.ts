@@ -19,8 +19,8 @@ import {
   QuoteInputRef,
   RetractionRef,
   applyEdit,
+  definePartMutations,
   changeResult,
-  curatorOf,
   mutationPayload,
   newRecordId,
   orUndefined,
@@ -224,7 +224,6 @@ function toMembershipInput(input: NonNullable<(typeof MembershipInputRef)['$infe
   };
 }
 
-
 const CreateOrganizationInputRef = builder.inputType('CreateOrganizationInput', {
   description: 'A new organization.',
   fields: (t) => ({
@@ -255,31 +254,10 @@ const UpdateOrganizationInputRef = builder.inputType('UpdateOrganizationInput', 
   }),
 });
 
-const AddMembershipInputRef = builder.inputType('AddMembershipInput', {
-  description: 'A membership to add to an organization.',
-  fields: (t) => ({
-    organization: t.id({ required: true, description: 'The organization (global id or slug).' }),
-    expectedRevision: t.int({ required: true, description: 'The organization\'s `revision` you read.' }),
-    membership: t.field({ type: MembershipInputRef, required: true, description: 'The membership.' }),
-  }),
-});
-
-const RetractMembershipInputRef = builder.inputType('RetractMembershipInput', {
-  description: 'A membership to retract: it stays in the data, marked with the reason, and is hidden from default queries.',
-  fields: (t) => ({
-    organization: t.id({ required: true, description: 'The organization (global id or slug).' }),
-    expectedRevision: t.int({ required: true, description: 'The organization\'s `revision` you read.' }),
-    position: t.int({ required: true, description: 'The membership\'s `position`.' }),
-    reason: t.string({ required: true, description: 'Why the membership is retracted.' }),
-  }),
-});
-
 const organizationPayload = (name: string, what: string) =>
   mutationPayload(name, 'organization', OrganizationRef, `The result of ${what}: the organization as stored.`);
 const CreateOrganizationPayload = organizationPayload('CreateOrganizationPayload', '`createOrganization`');
 const UpdateOrganizationPayload = organizationPayload('UpdateOrganizationPayload', '`updateOrganization`');
-const AddMembershipPayload = organizationPayload('AddMembershipPayload', '`addMembership`');
-const RetractMembershipPayload = organizationPayload('RetractMembershipPayload', '`retractMembership`');
 
 builder.mutationFields((t) => ({
   createOrganization: t.field({
@@ -320,32 +298,13 @@ builder.mutationFields((t) => ({
       return changeResult(context, await applyEdit(context, 'organizations', edit));
     },
   }),
-  addMembership: t.field({
-    type: AddMembershipPayload,
-    description: 'Adds a member country to an organization, with its evidence.',
-    args: { input: t.arg({ type: AddMembershipInputRef, required: true, description: 'The organization and the membership.' }) },
-    resolve: async (_root, { input }, context) => {
-      const edit = addMembership(
-        referenceId(input.organization, ['Organization'], 'input.organization'),
-        input.expectedRevision,
-        toMembershipInput(input.membership, 'input.membership'),
-      );
-      return changeResult(context, await applyEdit(context, 'organizations', edit));
-    },
-  }),
-  retractMembership: t.field({
-    type: RetractMembershipPayload,
-    description: 'Retracts a membership: kept in the data with the reason and time, hidden unless `members(includeRetracted: true)`.',
-    args: { input: t.arg({ type: RetractMembershipInputRef, required: true, description: 'The membership and why.' }) },
-    resolve: async (_root, { input }, context) => {
-      const edit = retractMembership(
-        referenceId(input.organization, ['Organization'], 'input.organization'),
-        input.expectedRevision,
-        input.position,
-        input.reason,
-        curatorOf(context),
-      );
-      return changeResult(context, await applyEdit(context, 'organizations', edit));
-    },
-  }),
 }));
+
+definePartMutations({
+  owner: { field: 'organization', kind: 'Organization', collection: 'organizations', ref: OrganizationRef },
+  part: { field: 'membership', name: 'Membership', listField: 'members' },
+  partInput: MembershipInputRef,
+  toPart: toMembershipInput,
+  add: addMembership,
+  retract: retractMembership,
+});

@@ -21,7 +21,7 @@ import {
   RetractionRef,
   applyEdit,
   changeResult,
-  curatorOf,
+  definePartMutations,
   mutationPayload,
   newRecordId,
   orUndefined,
@@ -223,30 +223,9 @@ const UpdatePersonInputRef = builder.inputType('UpdatePersonInput', {
   }),
 });
 
-const AddRoleInputRef = builder.inputType('AddRoleInput', {
-  description: 'A role to add to a person.',
-  fields: (t) => ({
-    person: t.id({ required: true, description: 'The person (global id or slug).' }),
-    expectedRevision: t.int({ required: true, description: 'The person\'s `revision` you read.' }),
-    role: t.field({ type: RoleInputRef, required: true, description: 'The role.' }),
-  }),
-});
-
-const RetractRoleInputRef = builder.inputType('RetractRoleInput', {
-  description: 'A role to retract: it stays in the data, marked with the reason, and is hidden from default queries.',
-  fields: (t) => ({
-    person: t.id({ required: true, description: 'The person (global id or slug).' }),
-    expectedRevision: t.int({ required: true, description: 'The person\'s `revision` you read.' }),
-    position: t.int({ required: true, description: 'The role\'s `position`.' }),
-    reason: t.string({ required: true, description: 'Why the role is retracted.' }),
-  }),
-});
-
 const personPayload = (name: string, what: string) => mutationPayload(name, 'person', PersonRef, `The result of ${what}: the person as stored.`);
 const CreatePersonPayload = personPayload('CreatePersonPayload', '`createPerson`');
 const UpdatePersonPayload = personPayload('UpdatePersonPayload', '`updatePerson`');
-const AddRolePayload = personPayload('AddRolePayload', '`addRole`');
-const RetractRolePayload = personPayload('RetractRolePayload', '`retractRole`');
 
 builder.mutationFields((t) => ({
   createPerson: t.field({
@@ -281,22 +260,13 @@ builder.mutationFields((t) => ({
       return changeResult(context, await applyEdit(context, 'persons', edit));
     },
   }),
-  addRole: t.field({
-    type: AddRolePayload,
-    description: 'Adds a role to a person, with its evidence.',
-    args: { input: t.arg({ type: AddRoleInputRef, required: true, description: 'The person and the role.' }) },
-    resolve: async (_root, { input }, context) => {
-      const edit = addRole(referenceId(input.person, ['Person'], 'input.person'), input.expectedRevision, toRoleInput(input.role, 'input.role'));
-      return changeResult(context, await applyEdit(context, 'persons', edit));
-    },
-  }),
-  retractRole: t.field({
-    type: RetractRolePayload,
-    description: 'Retracts a role: kept in the data with the reason and time, hidden unless `roles(includeRetracted: true)`.',
-    args: { input: t.arg({ type: RetractRoleInputRef, required: true, description: 'The role and why.' }) },
-    resolve: async (_root, { input }, context) => {
-      const edit = retractRole(referenceId(input.person, ['Person'], 'input.person'), input.expectedRevision, input.position, input.reason, curatorOf(context));
-      return changeResult(context, await applyEdit(context, 'persons', edit));
-    },
-  }),
 }));
+
+definePartMutations({
+  owner: { field: 'person', kind: 'Person', collection: 'persons', ref: PersonRef },
+  part: { field: 'role', name: 'Role', listField: 'roles' },
+  partInput: RoleInputRef,
+  toPart: toRoleInput,
+  add: addRole,
+  retract: retractRole,
+});
