@@ -139,6 +139,25 @@ describe('subscriptions over server-sent events', () => {
     for (const subscription of [dataset, entities, onlyEvents]) subscription.close();
   });
 
+  it('announces an added statement to statementAdded, and not its later retraction', async () => {
+    const added = await subscribe(server.yoga, 'subscription { statementAdded { slug text revision speaker { slug } evidence { text } } }');
+    const created = await mutate(
+      server.yoga,
+      `mutation { createStatement(input: { slug: "live-statement", kind: PARAPHRASE, speaker: "john-kerry",
+        words: { source: "kerry-to-nato-ante-up", quote: "pony up more resources" }, attribution: { quote: "called on NATO countries" } }) { statement { slug } } }`,
+    );
+    expect(created.errors).toBeUndefined();
+    const [event] = await added.next();
+    expect(event).toEqual({
+      data: { statementAdded: { slug: 'live-statement', text: 'pony up more resources', revision: 1, speaker: { slug: 'john-kerry' }, evidence: { text: 'pony up more resources' } } },
+    });
+    const retracted = await mutate(server.yoga, 'mutation { retractStatement(input: { statement: "live-statement", expectedRevision: 1, reason: "test" }) { statement { revision } } }');
+    expect(retracted.errors).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(added.events).toHaveLength(1);
+    added.close();
+  });
+
   it('announces a refused mutation to nobody', async () => {
     const dataset = await subscribe(server.yoga, 'subscription { datasetChanged { dataset { version } } }');
     const refused = await mutate(server.yoga, 'mutation { updatePerson(input: { person: "live-person", expectedRevision: 1, description: "Stale." }) { person { revision } } }');
