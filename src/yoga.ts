@@ -21,6 +21,7 @@ import { createContext, type Context } from './context.js';
 import { codeForHttpStatus, ErrorCode } from './errors.js';
 import { useExplorer } from './explorer.js';
 import { exampleQuery } from './graphiql-example.js';
+import { defaultJitOptions, useJit, type JitOptions } from './jit.js';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { defaultQueryLimits, useQueryLimits, type QueryLimits } from './limits.js';
 import { createLogger, useRequestLogging, yogaLoggerFor, type Logger, type RequestIdContext } from './logging.js';
@@ -53,6 +54,8 @@ export interface ServerOptions {
   responseCache?: ResponseCacheOptions | false;
   /** Hash-only requests for the manifest's documents; with `only`, nothing else runs (allow-list mode). */
   persistedDocuments?: PersistedDocumentsOptions;
+  /** Compile repeated query documents with graphql-jit (src/jit.ts); false runs every query on the executor. */
+  jit?: JitOptions | false;
 }
 
 export type NewsgraphYoga = YogaServerInstance<object, Context>;
@@ -129,10 +132,12 @@ export function createServer({
   maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
   responseCache = defaultResponseCacheOptions,
   persistedDocuments,
+  jit = defaultJitOptions,
 }: ServerOptions): NewsgraphYoga {
+  const requestContext = () => ({ ...initContextCache(), ...createContext(kb) });
   return createYoga<object, Context>({
     schema,
-    context: () => ({ ...initContextCache(), ...createContext(kb) }),
+    context: requestContext,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
@@ -154,6 +159,7 @@ export function createServer({
       useQueryLimits(limits),
       usePersistedDocuments(persistedDocuments),
       ...(introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
+      ...(jit ? [useJit(jit, (context) => ({ ...context, ...requestContext() }))] : []),
       useUnexpectedErrorLog(logger),
       useDatasetExtension(kb),
       useReadinessCheck({
