@@ -1,4 +1,6 @@
 /** Starts the HTTP server: reads the config, loads and validates the data, listens, shuts down cleanly. */
+// First: sets NODE_ENV before graphql is loaded by the imports below.
+import './node-env.js';
 import { createServer as createHttpServer } from 'node:http';
 import { ConfigError, readConfig } from './config.js';
 import { DataValidationError, loadKnowledgeBase } from './kb/load.js';
