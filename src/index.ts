@@ -7,7 +7,8 @@ import { DataValidationError, loadKnowledgeBase } from './kb/load.js';
 import { createLogger } from './logging.js';
 import { loadPersistedDocuments } from './persisted-documents.js';
 import { schema } from './schema/index.js';
-import { createServer } from './yoga.js';
+import { createNodeListener } from './node-adapter.js';
+import { createServer, DEFAULT_MAX_BODY_BYTES } from './yoga.js';
 
 async function main(): Promise<void> {
   const config = readConfig();
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
     corsOrigins: config.corsOrigins,
     persistedDocuments: { documents: persistedDocuments, only: config.persistedOnly },
   });
-  const server = createHttpServer(yoga);
+  const server = createHttpServer(createNodeListener(yoga, DEFAULT_MAX_BODY_BYTES));
 
   server.listen(config.port, config.host, () => {
     const address = server.address();

@@ -25,6 +25,7 @@ import { defaultJitOptions, useJit, type JitOptions } from './jit.js';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { defaultQueryLimits, useQueryLimits, type QueryLimits } from './limits.js';
 import { createLogger, useRequestLogging, yogaLoggerFor, type Logger, type RequestIdContext } from './logging.js';
+import { useRequestBodyLimit } from './node-adapter.js';
 import { usePersistedDocuments, type PersistedDocumentsOptions } from './persisted-documents.js';
 import { useRequestHygiene } from './request-hygiene.js';
 import { defaultResponseCacheOptions, useResponseCache, type ResponseCacheOptions } from './response-cache.js';
@@ -142,7 +143,8 @@ export function createServer({
     healthCheckEndpoint: '/health',
     landingPage: false,
     batching: false,
-    maxRequestBodySize: maxBodyBytes,
+    // Enforced by useRequestBodyLimit below, which skips re-counting bodies src/node-adapter.ts has read.
+    maxRequestBodySize: false,
     cors: { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['content-type', CSRF_HEADER, 'x-request-id'], maxAge: 600 },
     logging: yogaLoggerFor(logger),
     graphiql: introspection ? { title: 'newsgraph · GraphiQL', defaultQuery: exampleQuery } : false,
@@ -170,6 +172,8 @@ export function createServer({
             dataset: { version: kb.info.version, loadedAt: kb.info.loadedAt.toISOString(), counts: kb.counts },
           }),
       }),
+      // Last, as yoga's own limit is: after every plugin that could register a request parser.
+      useRequestBodyLimit(maxBodyBytes),
     ],
   });
 }
