@@ -24,7 +24,7 @@ export interface ResponseCacheOptions {
 
 export const defaultResponseCacheOptions: ResponseCacheOptions = { maxEntries: 1000, ttlMs: 5 * 60_000, maxEntryBytes: 1_000_000, maxTotalBytes: 64_000_000 };
 
-interface Entry {
+export interface Entry {
   /** The encoded bytes: re-encoding a stored string on every hit took a third of a hit's time. */
   body: ArrayBuffer;
   contentType: string;
@@ -37,6 +37,24 @@ const varyingHeaders = ['accept', 'content-type', 'x-graphql-yoga-csrf'] as cons
 
 function etagOf(body: ArrayBuffer): string {
   return `"${createHash('sha256').update(new Uint8Array(body)).digest('base64url').slice(0, 27)}"`;
+}
+
+/** What src/node-adapter.ts needs to answer a hit before the request reaches yoga. */
+export interface CachedAnswers {
+  /**
+   * The live entry for a request to the GraphQL endpoint with no query string, or undefined. `header`
+   * reads a request header; `body` is the request body as received (bytes that decode to the same text
+   * as a cached request's find its entry).
+   */
+  lookup(method: string, header: (name: string) => string | undefined, body: Uint8Array): Entry | undefined;
+}
+
+/** Keyed by the yoga instance's `fetchAPI`: one object per instance, the same through yoga's server adapter. */
+const cachedAnswers = new WeakMap<object, CachedAnswers>();
+
+/** The response cache of the yoga instance that uses `useResponseCache`, if it does. */
+export function cachedAnswersOf(yoga: { fetchAPI: object }): CachedAnswers | undefined {
+  return cachedAnswers.get(yoga.fetchAPI);
 }
 
 export function useResponseCache(kb: KnowledgeBase, options: ResponseCacheOptions = defaultResponseCacheOptions): Plugin {
@@ -60,16 +78,24 @@ export function useResponseCache(kb: KnowledgeBase, options: ResponseCacheOption
     return entry;
   };
 
+  /** The key of a request: everything the response depends on (the body as UTF-8 bytes or text). */
+  const keyOf = (method: string, search: string, header: (name: string) => string | null | undefined, body: string | Uint8Array): string => {
+    const hash = createHash('sha256').update(kb.info.version).update('\0').update(method).update('\0').update(search);
+    for (const name of varyingHeaders) hash.update('\0').update(header(name) ?? '');
+    return hash.update('\0').update(body).digest('base64url');
+  };
+
   return {
+    onYogaInit({ yoga }) {
+      cachedAnswers.set(yoga.fetchAPI, { lookup: (method, header, body) => lookup(keyOf(method, '', header, body)) });
+    },
     async onRequestParse({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'GET' && request.method !== 'POST') return;
       // Only bodies of a known, modest size are read here; anything else goes to yoga untouched.
       const length = Number(request.headers.get('content-length') ?? (request.method === 'GET' ? 0 : Number.NaN));
       if (!Number.isSafeInteger(length) || length > options.maxEntryBytes) return;
       const body = request.method === 'POST' ? await request.clone().text() : '';
-      const hash = createHash('sha256').update(kb.info.version).update('\0').update(request.method).update('\0').update(url.search);
-      for (const header of varyingHeaders) hash.update('\0').update(request.headers.get(header) ?? '');
-      const key = hash.update('\0').update(body).digest('base64url');
+      const key = keyOf(request.method, url.search, (name) => request.headers.get(name), body);
       const entry = lookup(key);
       if (!entry) {
         keyByRequest.set(request, key);

@@ -7,10 +7,12 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logging.js';
+import { createNodeListener, type NodeListener } from '../src/node-adapter.js';
 import { schema } from '../src/schema/index.js';
-import { createNodeListener } from '../src/node-adapter.js';
 import { createServer, DEFAULT_MAX_BODY_BYTES } from '../src/yoga.js';
 import { generateOperation, loadCorpus, Rng, toJsonText } from './fuzz/generate.js';
 import { dataDir, loadDataset, silentLogger } from './helpers.js';
@@ -64,6 +66,7 @@ async function listen(server: Server): Promise<number> {
 }
 
 describe('the node:http listener', () => {
+  let listener: NodeListener;
   let ours: Server;
   let yogas: Server;
   let oursPort: number;
@@ -72,7 +75,8 @@ describe('the node:http listener', () => {
   beforeAll(async () => {
     const kb = await loadDataset();
     // Two instances, so neither's response cache answers for the other.
-    ours = createHttpServer(createNodeListener(createServer({ kb, logger: silentLogger }), DEFAULT_MAX_BODY_BYTES));
+    listener = createNodeListener(createServer({ kb, logger: silentLogger }), DEFAULT_MAX_BODY_BYTES);
+    ours = createHttpServer(listener);
     yogas = createHttpServer(createServer({ kb, logger: silentLogger }));
     [oursPort, yogasPort] = await Promise.all([listen(ours), listen(yogas)]);
   });
@@ -136,6 +140,7 @@ describe('the node:http listener', () => {
   }
 
   it('answers 300 generated queries as yoga’s listener does, sent twice (the second from the cache)', async () => {
+    const before = listener.stats.answeredFromCache;
     const rng = new Rng(20261128);
     const corpus = loadCorpus(dataDir);
     for (let i = 0; i < 300; i++) {
@@ -147,7 +152,62 @@ describe('the node:http listener', () => {
         expect(comparable(actual), body).toEqual(comparable(expected));
       }
     }
+    // Most second rounds (not the chunked ones, nor answers the cache does not keep) skipped yoga entirely.
+    expect(listener.stats.answeredFromCache - before).toBeGreaterThan(100);
   }, 60_000);
+
+  it('answers a conditional request for a cached answer with 304 as yoga’s listener does', async () => {
+    const body = JSON.stringify({ query: '{ statements(first: 2) { edges { node { text } } } }' });
+    const first = await send(oursPort, { method: 'POST', path: '/graphql', headers: json, body });
+    await send(yogasPort, { method: 'POST', path: '/graphql', headers: json, body });
+    const etag = String(first.headers.etag);
+    for (const extra of [{ 'if-none-match': etag }, { 'if-none-match': etag, origin: 'https://example.org' }, { 'if-none-match': '"other"' }] as Record<string, string>[]) {
+      const spec = { method: 'POST', path: '/graphql', headers: { ...json, ...extra, 'x-request-id': 'conditional' }, body };
+      const [expected, actual] = await Promise.all([send(yogasPort, spec), send(oursPort, spec)]);
+      expect(comparable(actual), JSON.stringify(extra)).toEqual(comparable(expected));
+      expect(actual.headers['x-cache']).toBe('hit');
+    }
+  });
+
+  it('logs a request answered from the cache as yoga’s listener does', async () => {
+    const kb = await loadDataset();
+    const lines: [Record<string, unknown>[], Record<string, unknown>[]] = [[], []];
+    const logTo = (into: Record<string, unknown>[]) =>
+      createLogger(
+        'info',
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) into.push(JSON.parse(line) as Record<string, unknown>);
+            done();
+          },
+        }),
+      );
+    const servers = [
+      createHttpServer(createNodeListener(createServer({ kb, logger: logTo(lines[0]) }), DEFAULT_MAX_BODY_BYTES)),
+      createHttpServer(createServer({ kb, logger: logTo(lines[1]) })),
+    ];
+    const ports = await Promise.all(servers.map(listen));
+    try {
+      const body = JSON.stringify({ query: 'query Feed { statements(first: 1) { totalCount } }', operationName: 'Feed' });
+      for (const headers of [{ 'x-request-id': 'first' }, { 'x-request-id': 'second' }, { 'x-request-id': 'not acceptable!' }, {}] as Record<string, string>[]) {
+        for (const port of ports) {
+          const response = await send(port, { method: 'POST', path: '/graphql', headers: { ...json, ...headers }, body });
+          expect(response.status).toBe(200);
+        }
+      }
+    } finally {
+      for (const server of servers) {
+        server.closeAllConnections();
+        server.close();
+      }
+    }
+    const requestLines = (all: Record<string, unknown>[]) =>
+      all
+        .filter((line) => line.msg === 'request')
+        .map(({ time: _time, durationMs, requestId, ...rest }) => ({ ...rest, durationMs: typeof durationMs, requestId: String(requestId).length > 30 ? 'uuid' : requestId }));
+    expect(requestLines(lines[0])).toEqual(requestLines(lines[1]));
+    expect(requestLines(lines[0]).map((line) => line.requestId)).toEqual(['first', 'second', 'uuid', 'uuid']);
+  });
 
   it('passes the graphql-http audits over a socket', async () => {
     const failures: string[] = [];
