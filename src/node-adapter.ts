@@ -76,7 +76,7 @@ export function createNodeListener<ServerContext extends object, UserContext ext
       log.finish(state, 'POST', yoga.graphqlEndpoint, 304);
     } else {
       nodeResponse.writeHead(200, ['content-type', entry.contentType, 'etag', entry.etag, 'x-cache', 'hit', 'content-length', String(entry.body.byteLength), 'x-request-id', state.id]);
-      nodeResponse.end(new Uint8Array(entry.body));
+      nodeResponse.end(entry.body);
       log.finish(state, 'POST', yoga.graphqlEndpoint, 200);
     }
     return true;
