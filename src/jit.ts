@@ -20,6 +20,10 @@
  *   as its original error, so it is masked and logged as unexpected, as the executor does for nulls.
  * - When the variables do not coerce, graphql-jit's messages differ from graphql-js's, so that
  *   request is answered by the regular executor instead (those are cheap: nothing runs).
+ * - When a null bubbled up past the field that failed, the executor stops at the first such error
+ *   while graphql-jit reports every error it met; the executor answers those requests too, with fresh
+ *   loaders. Both fallbacks are rejected or failing requests, never the answers the cache serves.
+ * test/jit.test.ts holds both paths to byte-for-byte equal answers on generated requests.
  */
 import { GraphQLError, Kind, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
