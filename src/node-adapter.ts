@@ -36,9 +36,8 @@ const bodiesRead = new WeakSet<Request>();
 
 const CONTENT_LENGTH = /^\d+$/;
 
-/** The request's URL as @whatwg-node/server builds it for yoga (plain HTTP: TLS ends before this server). */
-function urlOf(request: IncomingMessage): string {
-  const host = request.headers.host || `localhost:${request.socket.localPort ?? 80}`;
+/** The request's URL as @whatwg-node/server builds it for yoga from the Host header (plain HTTP: TLS ends before this server). */
+function urlOf(request: IncomingMessage, host: string): string {
   return `http://${host}${request.url ?? '/'}`;
 }
 
@@ -97,8 +96,14 @@ export function createNodeListener<ServerContext extends object, UserContext ext
   const listener: RequestListener = (nodeRequest, nodeResponse) => {
     const method = nodeRequest.method ?? 'GET';
     const headers = nodeRequest.headers as Record<string, string>;
+    const host = headers.host;
+    // HTTP/1.0 without a Host header: yoga's listener derives a URL from the socket.
+    if (!host) {
+      yoga(nodeRequest, nodeResponse);
+      return;
+    }
     if ((method === 'GET' || method === 'HEAD' || method === 'OPTIONS') && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
-      respond(nodeRequest, nodeResponse, new Request(urlOf(nodeRequest), { method, headers }));
+      respond(nodeRequest, nodeResponse, new Request(urlOf(nodeRequest, host), { method, headers }));
       return;
     }
     const declared = headers['content-length'];
@@ -112,7 +117,7 @@ export function createNodeListener<ServerContext extends object, UserContext ext
     nodeRequest.once('end', () => {
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
       if (answerFromCache(nodeRequest, nodeResponse, headers, body)) return;
-      const request = new Request(urlOf(nodeRequest), { method, headers, body: body as Uint8Array<ArrayBuffer> });
+      const request = new Request(urlOf(nodeRequest, host), { method, headers, body: body as Uint8Array<ArrayBuffer> });
       bodiesRead.add(request);
       respond(nodeRequest, nodeResponse, request);
     });

@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,6 +155,22 @@ describe('the node:http listener', () => {
     // Most second rounds (not the chunked ones, nor answers the cache does not keep) skipped yoga entirely.
     expect(listener.stats.answeredFromCache - before).toBeGreaterThan(100);
   }, 60_000);
+
+  it('answers an HTTP/1.0 request without a Host header as yoga’s listener does', async () => {
+    const raw = (port: number) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.end(`POST /graphql HTTP/1.0\r\ncontent-type: application/json\r\nx-request-id: no-host\r\ncontent-length: ${Buffer.byteLength(okBody)}\r\n\r\n${okBody}`);
+        });
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8').replace(/^date: .*\r\n/im, '').replace(/"loadedAt":"[^"]+"/g, '')));
+        socket.on('error', reject);
+      });
+    const [expected, actual] = await Promise.all([raw(yogasPort), raw(oursPort)]);
+    expect(actual).toContain('HTTP/1.1 200');
+    expect(actual).toEqual(expected);
+  });
 
   it('answers a conditional request for a cached answer with 304 as yoga’s listener does', async () => {
     const body = JSON.stringify({ query: '{ statements(first: 2) { edges { node { text } } } }' });
