@@ -113,7 +113,7 @@ const ALL_TARGETS: Target[] = [
     label: 'newsgraph (production)',
     server: 'production',
     nocache: false,
-    what: 'src/index.ts as shipped: graphql-yoga with its response cache, limits, masking, loaders, persisted documents, pino request logs at info',
+    what: 'src/index.ts as shipped: graphql-yoga behind our node:http listener, with its response cache (hits answered by the listener), graphql-jit for repeated queries, limits, masking, loaders, persisted documents, pino request logs at info',
   },
   {
     name: 'production-uncached',
@@ -396,12 +396,16 @@ function minMax(values: number[]): string {
   return low === high ? int(low) : `${int(low)}–${int(high)}`;
 }
 
+/** The version of `pkg` as seen from `from` (a nested copy), else from the project's top level. */
 function versionOf(pkg: string, from = projectRoot): string {
-  try {
-    return (JSON.parse(readFileSync(path.join(from, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '?';
+  for (const dir of [from, projectRoot]) {
+    try {
+      return (JSON.parse(readFileSync(path.join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      // not installed there
+    }
   }
+  return '?';
 }
 
 function git(args: string[]): string {
@@ -662,8 +666,9 @@ function notes(targets: Target[]): string {
   return [
     ...targets.map((t) => `- **${t.label}** (\`${t.name}\`): ${t.what}.`),
     '- Production logs one JSON line per request at the default level `info`, through pino to stdout as src/logging.ts sets it up. Its stdout is a pipe read and dropped by a separate drain process (a log shipper that keeps up), so the server pays for formatting and writing every line, as it would in production; that cost is in its numbers, not subtracted.',
-    '- Production also generates a request id (UUID) per request and runs the CSRF, limits (a cost estimate per request), persisted-documents, error-masking, dataset-extension, response-cache and logging plugins, through the Fetch-API adapter of graphql-yoga on node:http; the floor and the peers have none of that.',
+    '- Production also generates a request id (UUID) per request and runs the CSRF, limits (a cost estimate per request), persisted-documents, error-masking, dataset-extension, response-cache and logging plugins, through the Fetch-API pipeline of graphql-yoga behind src/node-adapter.ts (which answers response-cache hits itself, with the same headers, bytes and log line); the floor and the peers have none of that.',
     "- A fixed query repeats the same request body, so production answers it from its response cache (the `cache hits` column); `newsgraph, cache missed` shows the same process executing every request. The cache-busting query sends 1,536 distinct variable sets in turn, more than the cache's 1,000 entries, so production misses there too (the `cache hits` column shows the few that still hit; they were not traced).",
+    '- Every server runs with NODE_ENV=production (src/index.ts sets it when it is unset; bench/lib.ts sets it for all), so graphql-js skips its development-mode checks everywhere.',
     '- The raw target is the ceiling of this machine and this load generator, not of Node: on 2 cores the generator and the server compete, so a cheaper server leaves more CPU to the generator.',
     '- Absolute numbers drift 2–4× between runs on these shared machines; compare within a run (the ratio columns).',
   ].join('\n');

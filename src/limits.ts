@@ -251,8 +251,33 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   return rootType ? costOf(operation.selectionSet, rootType, new Set()) : 0;
 }
 
+/** Costs remembered per document for this many variable sets; a document asked with more starts over. */
+const COSTS_PER_DOCUMENT = 64;
+
 /** Yoga plugin enforcing every limit: tokens at parse, depth/aliases/directives at validation, cost per execution. */
 export function useQueryLimits(limits: QueryLimits): Plugin {
+  // The cost is a function of the document, the operation and the variables, and a large document's
+  // estimate took ~50 us per request; yoga's parse cache hands out the same DocumentNode for the same text.
+  const costs = new WeakMap<DocumentNode, Map<string, number>>();
+  const costOf = (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number => {
+    let variablesKey: string;
+    try {
+      variablesKey = JSON.stringify(variables);
+    } catch {
+      // Variables nested too deeply to stringify: not worth remembering, and the estimate reports them.
+      return operationCost(schema, document, operation, variables);
+    }
+    let known = costs.get(document);
+    if (!known) costs.set(document, (known = new Map()));
+    const key = `${operation.name?.value ?? ''}\0${variablesKey}`;
+    let cost = known.get(key);
+    if (cost === undefined) {
+      cost = operationCost(schema, document, operation, variables);
+      if (known.size >= COSTS_PER_DOCUMENT) known.clear();
+      known.set(key, cost);
+    }
+    return cost;
+  };
   return {
     onParams({ params }) {
       // Here rather than at parse, where yoga would turn the refusal into a 200 for application/json.
@@ -272,7 +297,7 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
         (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName),
       );
       if (!operation) return;
-      const cost = operationCost(args.schema, document, operation, (args.variableValues ?? {}) as Record<string, unknown>);
+      const cost = costOf(args.schema, document, operation, (args.variableValues ?? {}) as Record<string, unknown>);
       if (cost > limits.maxCost) {
         setResultAndStopExecution({
           errors: [

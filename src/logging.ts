@@ -29,7 +29,7 @@ export function yogaLoggerFor(logger: Logger): YogaLogger {
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 
-interface RequestState {
+export interface RequestState {
   id: string;
   startedAt: bigint;
   operationName?: string;
@@ -55,12 +55,57 @@ function codesOf(result: ExecutionResult): string[] {
   return (result.errors ?? []).map((error) => String((error as GraphQLError).extensions?.code ?? 'UNKNOWN'));
 }
 
+/** The id a request is logged under: its own `x-request-id` when acceptable, else a new UUID. */
+function requestIdFor(given: string | null | undefined): string {
+  return given && acceptableRequestId.test(given) ? given : randomUUID();
+}
+
+/** The one line logged when a request ends. */
+function logRequest(logger: Logger, state: RequestState, method: string, path: string, status: number): void {
+  const durationMs = Number(process.hrtime.bigint() - state.startedAt) / 1e6;
+  const outcome = status >= 500 ? 'error' : status >= 400 ? 'rejected' : state.errorCodes.length > 0 ? 'partial' : 'ok';
+  logger[status >= 500 ? 'error' : 'info'](
+    {
+      requestId: state.id,
+      method,
+      path,
+      operationName: state.operationName,
+      status,
+      durationMs: Math.round(durationMs * 100) / 100,
+      outcome,
+      errorCodes: state.errorCodes.length > 0 ? [...new Set(state.errorCodes)] : undefined,
+    },
+    'request',
+  );
+}
+
+/** Request logging for responses sent without yoga (src/node-adapter.ts): the same id rules and the same line. */
+export interface RequestLog {
+  /** Call when the request is read; returns its id. */
+  start(requestIdHeader: string | undefined): RequestState;
+  /** Call when the response is sent. */
+  finish(state: RequestState, method: string, path: string, status: number): void;
+}
+
+/** Keyed by the yoga instance's `fetchAPI`: one object per instance, the same through yoga's server adapter. */
+const requestLogs = new WeakMap<object, RequestLog>();
+
+/** The request log of the yoga instance that uses `useRequestLogging`, if it does. */
+export function requestLogOf(yoga: { fetchAPI: object }): RequestLog | undefined {
+  return requestLogs.get(yoga.fetchAPI);
+}
+
 /** Logs one line per request and echoes the request id in the response. */
 export function useRequestLogging(logger: Logger): Plugin {
   return {
+    onYogaInit({ yoga }) {
+      requestLogs.set(yoga.fetchAPI, {
+        start: (given) => ({ id: requestIdFor(given), startedAt: process.hrtime.bigint(), errorCodes: [] }),
+        finish: (state, method, path, status) => logRequest(logger, state, method, path, status),
+      });
+    },
     onRequest({ request, serverContext }) {
-      const given = request.headers.get(REQUEST_ID_HEADER);
-      const id = given && acceptableRequestId.test(given) ? given : randomUUID();
+      const id = requestIdFor(request.headers.get(REQUEST_ID_HEADER));
       stateByRequest.set(request, { id, startedAt: process.hrtime.bigint(), errorCodes: [] });
       (serverContext as RequestIdContext).requestId = id;
     },
@@ -77,22 +122,7 @@ export function useRequestLogging(logger: Logger): Plugin {
       const state = stateByRequest.get(request);
       if (!state) return;
       response.headers.set(REQUEST_ID_HEADER, state.id);
-      const url = new URL(request.url);
-      const durationMs = Number(process.hrtime.bigint() - state.startedAt) / 1e6;
-      const outcome = response.status >= 500 ? 'error' : response.status >= 400 ? 'rejected' : state.errorCodes.length > 0 ? 'partial' : 'ok';
-      logger[response.status >= 500 ? 'error' : 'info'](
-        {
-          requestId: state.id,
-          method: request.method,
-          path: url.pathname,
-          operationName: state.operationName,
-          status: response.status,
-          durationMs: Math.round(durationMs * 100) / 100,
-          outcome,
-          errorCodes: state.errorCodes.length > 0 ? [...new Set(state.errorCodes)] : undefined,
-        },
-        'request',
-      );
+      logRequest(logger, state, request.method, new URL(request.url).pathname, response.status);
     },
   };
 }

@@ -26,9 +26,9 @@ export interface ResponseCacheOptions {
 
 export const defaultResponseCacheOptions: ResponseCacheOptions = { maxEntries: 1000, ttlMs: 5 * 60_000, maxEntryBytes: 1_000_000, maxTotalBytes: 64_000_000 };
 
-interface Entry {
+export interface Entry {
   /** The encoded bytes: re-encoding a stored string on every hit took a third of a hit's time. */
-  body: ArrayBuffer;
+  body: Uint8Array<ArrayBuffer>;
   contentType: string;
   etag: string;
   expiresAt: number;
@@ -37,15 +37,41 @@ interface Entry {
 /** Request headers that change the response: the key must include them. */
 const varyingHeaders = ['accept', 'content-type', 'x-graphql-yoga-csrf'] as const;
 
-function etagOf(body: ArrayBuffer): string {
-  return `"${createHash('sha256').update(new Uint8Array(body)).digest('base64url').slice(0, 27)}"`;
+function etagOf(body: Uint8Array): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 }
 
-/**
- * `snapshotFor` gives the knowledge base a request reads; its version is part of the key. With a
- * `store`, entries are dropped when the data changes (they could never be hit again).
- */
-export function useResponseCache(snapshotFor: (request: Request) => KnowledgeBase, options: ResponseCacheOptions = defaultResponseCacheOptions, store?: KnowledgeStore): Plugin {
+const textEncoder = new TextEncoder();
+
+/** What src/node-adapter.ts needs to answer a hit before the request reaches yoga. */
+export interface CachedAnswers {
+  /**
+   * The live entry for a request to the GraphQL endpoint with no query string, or undefined. `header`
+   * reads a request header; `body` is the request body as received (bytes that decode to the same text
+   * as a cached request's find its entry).
+   */
+  lookup(method: string, header: (name: string) => string | undefined, body: Uint8Array): Entry | undefined;
+}
+
+/** Keyed by the yoga instance's `fetchAPI`: one object per instance, the same through yoga's server adapter. */
+const cachedAnswers = new WeakMap<object, CachedAnswers>();
+
+/** The response cache of the yoga instance that uses `useResponseCache`, if it does. */
+export function cachedAnswersOf(yoga: { fetchAPI: object }): CachedAnswers | undefined {
+  return cachedAnswers.get(yoga.fetchAPI);
+}
+
+/** Where the cache learns which data a request reads. */
+export interface ResponseCacheData {
+  /** The knowledge base a request reads (its snapshot); its version is part of the key. */
+  snapshotFor: (request: Request) => KnowledgeBase;
+  /** The current knowledge base, for hits answered before yoga sees the request (src/node-adapter.ts). */
+  current: () => KnowledgeBase;
+  /** With a store, entries are dropped when the data changes (they could never be hit again). */
+  store?: KnowledgeStore;
+}
+
+export function useResponseCache({ snapshotFor, current, store }: ResponseCacheData, options: ResponseCacheOptions = defaultResponseCacheOptions): Plugin {
   const entries = new Map<string, Entry>();
   let totalBytes = 0;
   const remove = (key: string) => {
@@ -70,7 +96,17 @@ export function useResponseCache(snapshotFor: (request: Request) => KnowledgeBas
     return entry;
   };
 
+  /** The key of a request: everything the response depends on (the body as UTF-8 bytes or text). */
+  const keyOf = (version: string, method: string, search: string, header: (name: string) => string | null | undefined, body: string | Uint8Array): string => {
+    const hash = createHash('sha256').update(version).update('\0').update(method).update('\0').update(search);
+    for (const name of varyingHeaders) hash.update('\0').update(header(name) ?? '');
+    return hash.update('\0').update(body).digest('base64url');
+  };
+
   return {
+    onYogaInit({ yoga }) {
+      cachedAnswers.set(yoga.fetchAPI, { lookup: (method, header, body) => lookup(keyOf(current().info.version, method, '', header, body)) });
+    },
     async onRequestParse({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'GET' && request.method !== 'POST') return;
       // A curator's requests are never answered from the cache: a mutation must run, and a bad token must be refused.
@@ -79,9 +115,7 @@ export function useResponseCache(snapshotFor: (request: Request) => KnowledgeBas
       const length = Number(request.headers.get('content-length') ?? (request.method === 'GET' ? 0 : Number.NaN));
       if (!Number.isSafeInteger(length) || length > options.maxEntryBytes) return;
       const body = request.method === 'POST' ? await request.clone().text() : '';
-      const hash = createHash('sha256').update(snapshotFor(request).info.version).update('\0').update(request.method).update('\0').update(url.search);
-      for (const header of varyingHeaders) hash.update('\0').update(request.headers.get(header) ?? '');
-      const key = hash.update('\0').update(body).digest('base64url');
+      const key = keyOf(snapshotFor(request).info.version, request.method, url.search, (name) => request.headers.get(name), body);
       const entry = lookup(key);
       if (!entry) {
         keyByRequest.set(request, key);
@@ -98,17 +132,23 @@ export function useResponseCache(snapshotFor: (request: Request) => KnowledgeBas
       // Only queries are stored: a mutation's answer must never stand in for running it again.
       if (getOperationAST(args.document, args.operationName)?.operation !== 'query') keyByRequest.delete((args.contextValue as { request: Request }).request);
     },
-    async onResponse({ request, response }) {
+    async onResponse({ request, response, setResponse, fetchAPI }) {
       const key = keyByRequest.get(request);
       if (key === undefined || response.status !== 200) return;
       const contentType = response.headers.get('content-type') ?? '';
       if (!contentType.includes('json')) return;
-      const body = await response.clone().arrayBuffer();
+      const text = await response.clone().text();
       // Unexpected failures may be passing; everything else is a pure function of the request and the data.
-      if (body.byteLength > options.maxEntryBytes || Buffer.from(body).includes('"INTERNAL_SERVER_ERROR"')) return;
+      // A UTF-8 encoding is never shorter than the string's length, so a long string need not be encoded to know.
+      if (text.length > options.maxEntryBytes || text.includes('"INTERNAL_SERVER_ERROR"')) return;
+      const body = textEncoder.encode(text);
+      if (body.byteLength > options.maxEntryBytes) return;
       const etag = etagOf(body);
       response.headers.set('etag', etag);
       response.headers.set('x-cache', 'miss');
+      // The bytes kept are the bytes sent: yoga's body is a string, which the socket would encode again
+      // (the data's typographic quotes make every answer a two-byte string, slow to encode).
+      setResponse(new fetchAPI.Response(body, { status: response.status, statusText: response.statusText, headers: response.headers }));
       remove(key);
       entries.set(key, { body, contentType, etag, expiresAt: Date.now() + options.ttlMs });
       totalBytes += body.byteLength;

@@ -7,6 +7,7 @@ import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-fi
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { initContextCache } from '@pothos/core';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import {
   createPubSub,
@@ -19,12 +20,15 @@ import {
 } from 'graphql-yoga';
 import { authenticate, CuratorTokens, useCuratorAuth, type Authentication } from './auth.js';
 import { createContext, type ChangeFeed, type Context } from './context.js';
+import { createLoaders } from './kb/loaders.js';
 import { codeForHttpStatus, ErrorCode } from './errors.js';
 import { useExplorer } from './explorer.js';
 import { exampleQuery } from './graphiql-example.js';
+import { defaultJitOptions, useJit, type JitOptions } from './jit.js';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { defaultQueryLimits, useQueryLimits, type QueryLimits } from './limits.js';
 import { createLogger, useRequestLogging, yogaLoggerFor, type Logger, type RequestIdContext } from './logging.js';
+import { useRequestBodyLimit } from './node-adapter.js';
 import { usePersistedDocuments, type PersistedDocumentsOptions } from './persisted-documents.js';
 import { useRequestHygiene } from './request-hygiene.js';
 import { defaultResponseCacheOptions, useResponseCache, type ResponseCacheOptions } from './response-cache.js';
@@ -60,6 +64,8 @@ export interface ServerOptions {
   responseCache?: ResponseCacheOptions | false;
   /** Hash-only requests for the manifest's documents; with `only`, nothing else runs (allow-list mode). */
   persistedDocuments?: PersistedDocumentsOptions;
+  /** Compile repeated query documents with graphql-jit (src/jit.ts); false runs every query on the executor. */
+  jit?: JitOptions | false;
 }
 
 export type NewsgraphYoga = YogaServerInstance<object, Context>;
@@ -149,6 +155,7 @@ export function createServer({
   maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
   responseCache = defaultResponseCacheOptions,
   persistedDocuments,
+  jit = defaultJitOptions,
 }: ServerOptions): NewsgraphYoga {
   if ((kb === undefined) === (store === undefined)) throw new Error('createServer needs either `kb` or `store`');
   const currentKb = () => store?.current ?? kb!;
@@ -185,7 +192,8 @@ export function createServer({
     healthCheckEndpoint: '/health',
     landingPage: false,
     batching: false,
-    maxRequestBodySize: maxBodyBytes,
+    // Enforced by useRequestBodyLimit below, which skips re-counting bodies src/node-adapter.ts has read.
+    maxRequestBodySize: false,
     cors: { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', CSRF_HEADER, 'x-request-id'], maxAge: 600 },
     logging: yogaLoggerFor(logger),
     // GraphiQL runs subscriptions as GETs (server-sent events), which the CSRF check refuses without
@@ -198,13 +206,15 @@ export function createServer({
       useRequestHygiene('/graphql', CSRF_HEADER),
       useExplorer({ logger }),
       useCuratorAuth(authenticationOf),
-      ...(responseCache ? [useResponseCache(snapshotFor, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) }, store)] : []),
+      ...(responseCache ? [useResponseCache({ snapshotFor, current: currentKb, store }, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })] : []),
       // A GET (or form POST) needs the x-graphql-yoga-csrf header, so a page on another site cannot make a
       // visitor's browser send a query without a CORS preflight. JSON POSTs are preflighted anyway.
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
       useQueryLimits(limits),
       usePersistedDocuments(persistedDocuments),
       ...(introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
+      // The executor's fallback runs with fresh loaders over the same snapshot, as if graphql-jit had not run.
+      ...(jit ? [useJit(jit, (context) => ({ ...context, ...initContextCache(), loaders: createLoaders((context as Context).kb) }))] : []),
       useUnexpectedErrorLog(logger),
       useDatasetExtension(snapshotFor),
       useReadinessCheck({
@@ -217,6 +227,8 @@ export function createServer({
           });
         },
       }),
+      // Last, as yoga's own limit is: after every plugin that could register a request parser.
+      useRequestBodyLimit(maxBodyBytes),
     ],
   });
 }

@@ -1,0 +1,174 @@
+/**
+ * Runs repeated queries through graphql-jit, which compiles a document into a JavaScript function for
+ * this schema: on the big answers of this API it needs about half the CPU of the interpreting executor.
+ *
+ * Only known, bounded documents are compiled: a document is compiled on its `compileAfter`-th
+ * execution (so one-off and hostile documents never pay for a compile or hold generated code), only
+ * query operations are compiled (mutations keep the executor's serial semantics untouched), and at
+ * most `maxDocuments` documents keep their compiled functions, the least recently used going first.
+ * Documents are keyed by object: yoga's parse cache hands out the same DocumentNode for the same text.
+ *
+ * Responses stay what the executor would send:
+ * - graphql-jit reports field errors with an error type of its own that only looks like GraphQLError
+ *   (its prototype chain includes GraphQLError's, but it has no `extensions` unless the thrown error
+ *   had some, and no `nodes`); every one is turned into a real GraphQLError here, built the way
+ *   graphql-js's `locatedError` builds it, so masking, codes and logging see what they always saw.
+ *   That mismatch, not two copies of graphql, is why errors from the jitted path came back as masked
+ *   500s before: our `maskError` read `error.extensions.code` and threw on `undefined`.
+ * - An error graphql-jit raises without an original error (a null in a non-null field, a value a
+ *   scalar cannot serialise, an unresolvable abstract type) is a server bug: it is given a plain Error
+ *   as its original error, so it is masked and logged as unexpected, as the executor does for nulls.
+ * - When the variables do not coerce, graphql-jit's messages differ from graphql-js's, so that
+ *   request is answered by the regular executor instead (those are cheap: nothing runs).
+ * - When a null bubbled up past the field that failed, the executor stops at the first such error
+ *   while graphql-jit reports every error it met; the executor answers those requests too, with fresh
+ *   loaders. Both fallbacks are rejected or failing requests, never the answers the cache serves.
+ * test/jit.test.ts holds both paths to byte-for-byte equal answers on generated requests.
+ */
+import { GraphQLError, Kind, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { Plugin } from 'graphql-yoga';
+
+export interface JitOptions {
+  /** Most documents kept compiled; the least recently used are dropped first. */
+  maxDocuments: number;
+  /** A document is compiled when it is executed for this many times (1: at once). */
+  compileAfter: number;
+  /** Called with the operation's name (empty when anonymous) each time a document is compiled. */
+  onCompile?: (operationName: string) => void;
+}
+
+export const defaultJitOptions: JitOptions = { maxDocuments: 200, compileAfter: 2 };
+
+interface Slot {
+  /** Executions seen so far, up to `compileAfter`. */
+  seen: number;
+  /** The compiled query; null when this operation is not compiled (not a query, or the compiler refused). */
+  compiled?: CompiledQuery | null;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+function findOperation(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode | undefined {
+  let found: OperationDefinitionNode | undefined;
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    if (operationName == null) {
+      if (found) return undefined; // several operations and no name: the executor reports that
+      found = definition;
+    } else if (definition.name?.value === operationName) {
+      return definition;
+    }
+  }
+  return found;
+}
+
+/** Offsets in `body` where each line starts, lines ending as graphql's lexer ends them. */
+function lineStarts(body: string): number[] {
+  const starts = [0];
+  for (const match of body.matchAll(/\r\n|[\n\r]/g)) starts.push(match.index + match[0].length);
+  return starts;
+}
+
+/** Whether an error's null went further up than its own field: some parent on its path is null. */
+function nullBubbled(result: ExecutionResult): boolean {
+  if (!result.errors || result.errors.length === 0) return false;
+  if (result.data === null) return true;
+  for (const error of result.errors) {
+    let value: unknown = result.data;
+    const path = error.path ?? [];
+    for (let i = 0; i < path.length - 1; i++) {
+      value = (value as Record<string | number, unknown>)[path[i]!];
+      if (value === null) return true;
+      if (value === undefined || typeof value !== 'object') break;
+    }
+  }
+  return false;
+}
+
+/**
+ * Turns graphql-jit's field errors into GraphQLErrors built as graphql-js's `locatedError` builds them,
+ * and orders the result's keys as the executor does (`errors` before `data`).
+ */
+function withGraphQLErrors(result: ExecutionResult, document: DocumentNode): ExecutionResult {
+  if (!result.errors || result.errors.length === 0) return result;
+  const source = document.loc?.source;
+  let starts: number[] | undefined;
+  const errors = result.errors.map((error): GraphQLError => {
+    const original: unknown = error.originalError;
+    if (original instanceof GraphQLError && Array.isArray(original.path)) return original;
+    // graphql-jit has the locations but not the field nodes; yoga rebuilds every error it sends from
+    // nodes or source positions (dropping `locations`), so the positions are recovered from the text.
+    let positions: number[] | undefined;
+    if (source && error.locations && error.locations.length > 0) {
+      starts ??= lineStarts(source.body);
+      positions = error.locations.map(({ line, column }) => starts![line - 1]! + column - 1);
+    }
+    return new GraphQLError(error.message, {
+      source: positions ? source : undefined,
+      positions,
+      path: error.path,
+      originalError: original instanceof Error ? original : new Error(error.message),
+    });
+  });
+  return { errors, data: result.data };
+}
+
+/**
+ * The yoga plugin: compiles known query documents with graphql-jit and runs them compiled.
+ * `freshContext` gives a context like the request's but with new loaders: a request the executor must
+ * answer after graphql-jit ran it starts cold, so which of several failing list items it reports first
+ * is what it would have been without graphql-jit.
+ */
+export function useJit(options: JitOptions, freshContext: (context: object) => object): Plugin {
+  const slotsByDocument = new Map<DocumentNode, Map<string, Slot>>();
+
+  const slotFor = (document: DocumentNode, operationName: string): Slot => {
+    let slots = slotsByDocument.get(document);
+    if (slots) {
+      slotsByDocument.delete(document); // most recently used last
+    } else {
+      slots = new Map();
+      if (slotsByDocument.size >= options.maxDocuments) slotsByDocument.delete(slotsByDocument.keys().next().value!);
+    }
+    slotsByDocument.set(document, slots);
+    let slot = slots.get(operationName);
+    if (!slot) {
+      slot = { seen: 0 };
+      slots.set(operationName, slot);
+    }
+    return slot;
+  };
+
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const document = args.document as DocumentNode;
+      const slot = slotFor(document, args.operationName ?? '');
+      if (slot.compiled === undefined) {
+        slot.seen += 1;
+        if (slot.seen < options.compileAfter) return;
+        const operation = findOperation(document, args.operationName);
+        if (operation?.operation !== 'query') {
+          slot.compiled = null;
+        } else {
+          const compiled = compileQuery(args.schema, document, args.operationName ?? undefined, { disablingCapturingStackErrors: true });
+          slot.compiled = isCompiledQuery(compiled) ? compiled : null;
+          if (slot.compiled) options.onCompile?.(operation.name?.value ?? '');
+        }
+      }
+      const compiled = slot.compiled;
+      if (!compiled) return;
+      setExecuteFn((executeArgs) => {
+        const result = compiled.query(executeArgs.rootValue, executeArgs.contextValue, executeArgs.variableValues) as MaybePromise<ExecutionResult>;
+        const finish = (done: ExecutionResult): MaybePromise<ExecutionResult> =>
+          // No `data`: the variables did not coerce, and the executor words those errors as clients know
+          // them. A null that bubbled up: the executor stops at the first such error, graphql-jit reports
+          // every error it met, so the executor answers (these are rejected requests, not the hot path).
+          'data' in done && !nullBubbled(done)
+            ? withGraphQLErrors(done, executeArgs.document)
+            : (executeFn({ ...executeArgs, contextValue: freshContext(executeArgs.contextValue as object) }) as MaybePromise<ExecutionResult>);
+        return result instanceof Promise ? result.then(finish) : finish(result);
+      });
+    },
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * The node:http listener (src/node-adapter.ts) against yoga's own: the same requests over real sockets
+ * to two servers, one listening with `createNodeListener` (as src/index.ts does) and one with the yoga
+ * instance itself, must get the same status, headers and bytes. Plus the graphql-http audits over a
+ * socket, and the body limit with declared, chunked and lying lengths.
+ */
+import { once } from 'node:events';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { serverAudits } from 'graphql-http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logging.js';
+import { createNodeListener, type NodeListener } from '../src/node-adapter.js';
+import { schema } from '../src/schema/index.js';
+import { createServer, DEFAULT_MAX_BODY_BYTES } from '../src/yoga.js';
+import { generateOperation, loadCorpus, Rng, toJsonText } from './fuzz/generate.js';
+import { dataDir, loadDataset, silentLogger } from './helpers.js';
+
+interface RawRequest {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Send the body in pieces without a Content-Length (Transfer-Encoding: chunked). */
+  chunked?: boolean;
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function send(port: number, spec: RawRequest): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...spec.headers };
+    if (spec.body !== undefined && !spec.chunked && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(spec.body));
+    const req = httpRequest({ host: '127.0.0.1', port, method: spec.method, path: spec.path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (spec.body !== undefined && spec.chunked) {
+      const body = Buffer.from(spec.body);
+      for (let i = 0; i < body.length; i += 4096) req.write(body.subarray(i, i + 4096));
+    } else if (spec.body !== undefined) {
+      req.write(spec.body);
+    }
+    req.end();
+  });
+}
+
+/** What must be equal: everything but the Date header, which moves with the clock. */
+function comparable(response: RawResponse) {
+  const { date: _date, ...headers } = response.headers;
+  return { status: response.status, headers, body: response.body.replace(/"loadedAt":"[^"]+"/g, '"loadedAt":"…"') };
+}
+
+async function listen(server: Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+describe('the node:http listener', () => {
+  let listener: NodeListener;
+  let ours: Server;
+  let yogas: Server;
+  let oursPort: number;
+  let yogasPort: number;
+
+  beforeAll(async () => {
+    const kb = await loadDataset();
+    // Two instances, so neither's response cache answers for the other.
+    listener = createNodeListener(createServer({ kb, logger: silentLogger }), DEFAULT_MAX_BODY_BYTES);
+    ours = createHttpServer(listener);
+    yogas = createHttpServer(createServer({ kb, logger: silentLogger }));
+    [oursPort, yogasPort] = await Promise.all([listen(ours), listen(yogas)]);
+  });
+
+  afterAll(() => {
+    ours.closeAllConnections();
+    yogas.closeAllConnections();
+    ours.close();
+    yogas.close();
+  });
+
+  const json = { 'content-type': 'application/json' };
+  const okBody = JSON.stringify({ query: '{ dataset { version counts { persons } } }' });
+  const overLimit = JSON.stringify({ query: '{ dataset { version } }', variables: { x: 'a'.repeat(DEFAULT_MAX_BODY_BYTES) } });
+  const atLimit = JSON.stringify({ query: `{ dataset { version } }${' '.repeat(DEFAULT_MAX_BODY_BYTES - 40)}` });
+  const cases: Record<string, RawRequest> = {
+    'json post': { method: 'POST', path: '/graphql', headers: json, body: okBody },
+    'json post, graphql-response accept': { method: 'POST', path: '/graphql', headers: { ...json, accept: 'application/graphql-response+json' }, body: okBody },
+    'json post, chunked': { method: 'POST', path: '/graphql', headers: json, body: okBody, chunked: true },
+    'json post, query string': { method: 'POST', path: '/graphql?x=1', headers: json, body: okBody },
+    'body at the limit': { method: 'POST', path: '/graphql', headers: json, body: atLimit.padEnd(DEFAULT_MAX_BODY_BYTES, ' ') },
+    'body one byte over the limit': { method: 'POST', path: '/graphql', headers: json, body: atLimit.padEnd(DEFAULT_MAX_BODY_BYTES + 1, ' ') },
+    'declared body over the limit': { method: 'POST', path: '/graphql', headers: json, body: overLimit },
+    'chunked body over the limit': { method: 'POST', path: '/graphql', headers: json, body: overLimit, chunked: true },
+    'empty body': { method: 'POST', path: '/graphql', headers: json, body: '' },
+    'invalid json': { method: 'POST', path: '/graphql', headers: json, body: '{"query": ' },
+    'a batch': { method: 'POST', path: '/graphql', headers: json, body: `[${okBody}]` },
+    'no content type': { method: 'POST', path: '/graphql', body: okBody },
+    'text/plain without the csrf header': { method: 'POST', path: '/graphql', headers: { 'content-type': 'text/plain' }, body: okBody },
+    'application/graphql': { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/graphql', 'x-graphql-yoga-csrf': '1' }, body: '{ dataset { version } }' },
+    'form': { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-graphql-yoga-csrf': '1' }, body: `query=${encodeURIComponent('{ dataset { version } }')}` },
+    'multipart': {
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'multipart/form-data; boundary=b', 'x-graphql-yoga-csrf': '1' },
+      body: `--b\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${okBody}\r\n--b\r\nContent-Disposition: form-data; name="map"\r\n\r\n{}\r\n--b--\r\n`,
+    },
+    'xml': { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/xml', 'x-graphql-yoga-csrf': '1' }, body: '<q/>' },
+    'put': { method: 'PUT', path: '/graphql', headers: json, body: okBody },
+    'get': { method: 'GET', path: `/graphql?query=${encodeURIComponent('{ dataset { version } }')}`, headers: { 'x-graphql-yoga-csrf': '1' } },
+    'get without the csrf header': { method: 'GET', path: `/graphql?query=${encodeURIComponent('{ dataset { version } }')}` },
+    'get with invalid variables': { method: 'GET', path: `/graphql?query=${encodeURIComponent('{ dataset { version } }')}&variables=%7B`, headers: { 'x-graphql-yoga-csrf': '1' } },
+    'graphiql': { method: 'GET', path: '/graphql', headers: { accept: 'text/html' } },
+    'head': { method: 'HEAD', path: '/graphql', headers: { 'x-graphql-yoga-csrf': '1' } },
+    'cors preflight': { method: 'OPTIONS', path: '/graphql', headers: { origin: 'https://example.org', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } },
+    'cors post': { method: 'POST', path: '/graphql', headers: { ...json, origin: 'https://example.org' }, body: okBody },
+    'health': { method: 'GET', path: '/health' },
+    'ready': { method: 'GET', path: '/ready' },
+    'explorer': { method: 'GET', path: '/explore' },
+    'unknown path': { method: 'GET', path: '/nothing-here' },
+    'unknown path, post': { method: 'POST', path: '/nothing-here', headers: json, body: okBody },
+    'conditional get of a cached answer': { method: 'POST', path: '/graphql', headers: { ...json, 'if-none-match': '"nope"' }, body: okBody },
+  };
+
+  for (const [name, spec] of Object.entries(cases)) {
+    it(`answers as yoga's listener does: ${name}`, async () => {
+      const headers = { ...spec.headers, 'x-request-id': `case-${name.replace(/[^a-z]+/g, '-')}` };
+      const [expected, actual] = await Promise.all([send(yogasPort, { ...spec, headers }), send(oursPort, { ...spec, headers })]);
+      expect(comparable(actual)).toEqual(comparable(expected));
+    });
+  }
+
+  it('answers 300 generated queries as yoga’s listener does, sent twice (the second from the cache)', async () => {
+    const before = listener.stats.answeredFromCache;
+    const rng = new Rng(20261128);
+    const corpus = loadCorpus(dataDir);
+    for (let i = 0; i < 300; i++) {
+      const op = generateOperation(rng, schema, corpus, { maxDepth: rng.int(2, 5), useVariables: rng.chance(0.5) });
+      const body = toJsonText({ query: op.query, variables: op.variables, ...(op.operationName ? { operationName: op.operationName } : {}) });
+      for (const round of [1, 2]) {
+        const spec = { method: 'POST', path: '/graphql', headers: { ...json, 'x-request-id': `gen-${i}-${round}` }, body, chunked: i % 7 === 0 };
+        const [expected, actual] = await Promise.all([send(yogasPort, spec), send(oursPort, spec)]);
+        expect(comparable(actual), body).toEqual(comparable(expected));
+      }
+    }
+    // Most second rounds (not the chunked ones, nor answers the cache does not keep) skipped yoga entirely.
+    expect(listener.stats.answeredFromCache - before).toBeGreaterThan(100);
+  }, 60_000);
+
+  it('answers an HTTP/1.0 request without a Host header as yoga’s listener does', async () => {
+    const raw = (port: number) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.end(`POST /graphql HTTP/1.0\r\ncontent-type: application/json\r\nx-request-id: no-host\r\ncontent-length: ${Buffer.byteLength(okBody)}\r\n\r\n${okBody}`);
+        });
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8').replace(/^date: .*\r\n/im, '').replace(/"loadedAt":"[^"]+"/g, '')));
+        socket.on('error', reject);
+      });
+    const [expected, actual] = await Promise.all([raw(yogasPort), raw(oursPort)]);
+    expect(actual).toContain('HTTP/1.1 200');
+    expect(actual).toEqual(expected);
+  });
+
+  it('answers a conditional request for a cached answer with 304 as yoga’s listener does', async () => {
+    const body = JSON.stringify({ query: '{ statements(first: 2) { edges { node { text } } } }' });
+    const first = await send(oursPort, { method: 'POST', path: '/graphql', headers: json, body });
+    await send(yogasPort, { method: 'POST', path: '/graphql', headers: json, body });
+    const etag = String(first.headers.etag);
+    for (const extra of [{ 'if-none-match': etag }, { 'if-none-match': etag, origin: 'https://example.org' }, { 'if-none-match': '"other"' }] as Record<string, string>[]) {
+      const spec = { method: 'POST', path: '/graphql', headers: { ...json, ...extra, 'x-request-id': 'conditional' }, body };
+      const [expected, actual] = await Promise.all([send(yogasPort, spec), send(oursPort, spec)]);
+      expect(comparable(actual), JSON.stringify(extra)).toEqual(comparable(expected));
+      expect(actual.headers['x-cache']).toBe('hit');
+    }
+  });
+
+  it('never answers a request carrying a token from the cache: a bad token is refused even for a cached query', async () => {
+    const body = JSON.stringify({ query: '{ statements(first: 3) { totalCount } }' });
+    await send(oursPort, { method: 'POST', path: '/graphql', headers: json, body });
+    expect((await send(oursPort, { method: 'POST', path: '/graphql', headers: json, body })).headers['x-cache']).toBe('hit');
+    const withToken = await send(oursPort, { method: 'POST', path: '/graphql', headers: { ...json, authorization: 'Bearer not-a-token' }, body });
+    expect(withToken.status).toBe(401);
+    expect(JSON.parse(withToken.body).errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('logs a request answered from the cache as yoga’s listener does', async () => {
+    const kb = await loadDataset();
+    const lines: [Record<string, unknown>[], Record<string, unknown>[]] = [[], []];
+    const logTo = (into: Record<string, unknown>[]) =>
+      createLogger(
+        'info',
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) into.push(JSON.parse(line) as Record<string, unknown>);
+            done();
+          },
+        }),
+      );
+    const servers = [
+      createHttpServer(createNodeListener(createServer({ kb, logger: logTo(lines[0]) }), DEFAULT_MAX_BODY_BYTES)),
+      createHttpServer(createServer({ kb, logger: logTo(lines[1]) })),
+    ];
+    const ports = await Promise.all(servers.map(listen));
+    try {
+      const body = JSON.stringify({ query: 'query Feed { statements(first: 1) { totalCount } }', operationName: 'Feed' });
+      for (const headers of [{ 'x-request-id': 'first' }, { 'x-request-id': 'second' }, { 'x-request-id': 'not acceptable!' }, {}] as Record<string, string>[]) {
+        for (const port of ports) {
+          const response = await send(port, { method: 'POST', path: '/graphql', headers: { ...json, ...headers }, body });
+          expect(response.status).toBe(200);
+        }
+      }
+    } finally {
+      for (const server of servers) {
+        server.closeAllConnections();
+        server.close();
+      }
+    }
+    const requestLines = (all: Record<string, unknown>[]) =>
+      all
+        .filter((line) => line.msg === 'request')
+        .map(({ time: _time, durationMs, requestId, ...rest }) => ({ ...rest, durationMs: typeof durationMs, requestId: String(requestId).length > 30 ? 'uuid' : requestId }));
+    expect(requestLines(lines[0])).toEqual(requestLines(lines[1]));
+    expect(requestLines(lines[0]).map((line) => line.requestId)).toEqual(['first', 'second', 'uuid', 'uuid']);
+  });
+
+  it('passes the graphql-http audits over a socket', async () => {
+    const failures: string[] = [];
+    const fetchFn = (input: RequestInfo | URL, init?: RequestInit) => {
+      const headers = new Headers(init?.headers);
+      headers.set('x-graphql-yoga-csrf', '1');
+      return fetch(input, { ...init, headers });
+    };
+    for (const audit of serverAudits({ url: `http://127.0.0.1:${oursPort}/graphql`, fetchFn })) {
+      const result = await audit.fn();
+      if (result.status !== 'ok') failures.push(`${audit.id} ${audit.name}: ${'reason' in result ? result.reason : ''}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
