@@ -18,14 +18,15 @@
  * - An error graphql-jit raises without an original error (a null in a non-null field, a value a
  *   scalar cannot serialise, an unresolvable abstract type) is a server bug: it is given a plain Error
  *   as its original error, so it is masked and logged as unexpected, as the executor does for nulls.
- * - When the variables do not coerce, graphql-jit's messages differ from graphql-js's, so that
- *   request is answered by the regular executor instead (those are cheap: nothing runs).
+ * - Variables are checked by graphql-js first: graphql-jit coerces some that graphql-js refuses (a list
+ *   given for an input object), and words its refusals differently, so a request whose variables do not
+ *   coerce is answered by the regular executor instead (those are cheap: nothing runs).
  * - When a null bubbled up past the field that failed, the executor stops at the first such error
  *   while graphql-jit reports every error it met; the executor answers those requests too, with fresh
  *   loaders. Both fallbacks are rejected or failing requests, never the answers the cache serves.
  * test/jit.test.ts holds both paths to byte-for-byte equal answers on generated requests.
  */
-import { GraphQLError, Kind, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import { getVariableValues, GraphQLError, Kind, type DocumentNode, type ExecutionResult, type OperationDefinitionNode, type VariableDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
@@ -45,6 +46,8 @@ interface Slot {
   seen: number;
   /** The compiled query; null when this operation is not compiled (not a query, or the compiler refused). */
   compiled?: CompiledQuery | null;
+  /** The operation's variable definitions, when it has any: checked by graphql-js before the compiled query runs. */
+  variableDefinitions?: readonly VariableDefinitionNode[];
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -153,12 +156,19 @@ export function useJit(options: JitOptions, freshContext: (context: object) => o
         } else {
           const compiled = compileQuery(args.schema, document, args.operationName ?? undefined, { disablingCapturingStackErrors: true });
           slot.compiled = isCompiledQuery(compiled) ? compiled : null;
+          if (operation.variableDefinitions?.length) slot.variableDefinitions = operation.variableDefinitions;
           if (slot.compiled) options.onCompile?.(operation.name?.value ?? '');
         }
       }
       const compiled = slot.compiled;
       if (!compiled) return;
+      const { variableDefinitions } = slot;
       setExecuteFn((executeArgs) => {
+        // graphql-jit coerces variables more leniently than graphql-js (it takes [] for an input
+        // object): graphql-js decides whether they are valid, and answers itself when they are not.
+        if (variableDefinitions && 'errors' in getVariableValues(executeArgs.schema, variableDefinitions, executeArgs.variableValues ?? {})) {
+          return executeFn(executeArgs) as MaybePromise<ExecutionResult>;
+        }
         const result = compiled.query(executeArgs.rootValue, executeArgs.contextValue, executeArgs.variableValues) as MaybePromise<ExecutionResult>;
         const finish = (done: ExecutionResult): MaybePromise<ExecutionResult> =>
           // No `data`: the variables did not coerce, and the executor words those errors as clients know

@@ -97,6 +97,19 @@ describe('graphql-jit', () => {
     expect(compiles.length).toBeGreaterThan(COUNT / 4);
   }, 240_000);
 
+  it('refuses variables graphql-jit would take but graphql-js does not, as the executor does (seed 1274968671)', async () => {
+    // graphql-jit coerces a list as an input object; graphql-js refuses it with HTTP 400.
+    const document = 'query ($filter: PersonFilter, $order: NameOrder!) { persons(filter: $filter, orderBy: $order) { totalCount } }';
+    for (const variables of [{ filter: [], order: 'NAME_DESC' }, { filter: [{ name: 'kerry' }], order: 'NAME_ASC' }, { filter: { name: 'kerry' }, order: 'NAME_ASC' }]) {
+      const body = JSON.stringify({ query: document, variables });
+      const expected = await send(executor, body);
+      // Twice: the second runs compiled.
+      expect(await send(compiled, body)).toEqual(expected);
+      expect(await send(compiled, body)).toEqual(expected);
+      expect(expected.status).toBe(Array.isArray(variables.filter) ? 400 : 200);
+    }
+  });
+
   it("answers the benchmark's real queries exactly as the executor does", async () => {
     const fixtures = path.join(projectRoot, 'bench/fixtures');
     const names = readdirSync(fixtures).filter((f) => f.endsWith('.graphql'));
