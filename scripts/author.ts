@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readConfig } from '../src/config.js';
 import { DataValidationError } from '../src/kb/load.js';
-import type { Collection, PartialDate } from '../src/kb/records.js';
+import { datePrecisionSchema, dateQualifierSchema, valueShapeByPrecision, type Collection, type PartialDate } from '../src/kb/records.js';
 import { CurationError } from '../src/store/curation-error.js';
 import {
   anchorEvidence,
@@ -107,13 +107,7 @@ async function openStore(dataDir: string): Promise<KnowledgeStore> {
   }
 }
 
-const precisionByShape: [RegExp, PartialDate['precision']][] = [
-  [/^\d{4}$/, 'YEAR'],
-  [/^\d{4}-\d{2}$/, 'MONTH'],
-  [/^\d{4}-\d{2}-\d{2}$/, 'DAY'],
-];
-
-const qualifiers: readonly PartialDate['qualifier'][] = ['ON', 'BEFORE', 'AFTER'];
+const qualifiers: readonly string[] = dateQualifierSchema.options;
 
 function publishedOnOf(values: { date?: string; 'date-qualifier'?: string; 'date-inferred'?: boolean; 'date-note'?: string }): DateInput | undefined {
   const { date, 'date-qualifier': qualifier, 'date-inferred': inferred = false, 'date-note': dateNote } = values;
@@ -121,9 +115,9 @@ function publishedOnOf(values: { date?: string; 'date-qualifier'?: string; 'date
     if (qualifier !== undefined || inferred || dateNote !== undefined) throw new UsageError('--date-qualifier, --date-inferred and --date-note need --date');
     return undefined;
   }
-  const precision = precisionByShape.find(([shape]) => shape.test(date))?.[1];
+  const precision = datePrecisionSchema.options.find((candidate) => valueShapeByPrecision[candidate].test(date));
   if (!precision) throw new UsageError(`--date must be YYYY, YYYY-MM or YYYY-MM-DD, got "${date}"`);
-  if (qualifier !== undefined && !qualifiers.includes(qualifier as PartialDate['qualifier'])) {
+  if (qualifier !== undefined && !qualifiers.includes(qualifier)) {
     throw new UsageError(`--date-qualifier must be ON, BEFORE or AFTER, got "${qualifier}"`);
   }
   if (inferred && !dateNote) throw new UsageError('--date-inferred needs --date-note saying how the date was inferred');

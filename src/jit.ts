@@ -26,7 +26,7 @@
  *   loaders. Both fallbacks are rejected or failing requests, never the answers the cache serves.
  * test/jit.test.ts holds both paths to byte-for-byte equal answers on generated requests.
  */
-import { getVariableValues, GraphQLError, Kind, type DocumentNode, type ExecutionResult, type OperationDefinitionNode, type VariableDefinitionNode } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, type DocumentNode, type ExecutionResult, type VariableDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
@@ -52,19 +52,6 @@ interface Slot {
 
 type MaybePromise<T> = T | Promise<T>;
 
-function findOperation(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode | undefined {
-  let found: OperationDefinitionNode | undefined;
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    if (operationName == null) {
-      if (found) return undefined; // several operations and no name: the executor reports that
-      found = definition;
-    } else if (definition.name?.value === operationName) {
-      return definition;
-    }
-  }
-  return found;
-}
 
 /** Offsets in `body` where each line starts, lines ending as graphql's lexer ends them. */
 function lineStarts(body: string): number[] {
@@ -150,7 +137,7 @@ export function useJit(options: JitOptions, freshContext: (context: object) => o
       if (slot.compiled === undefined) {
         slot.seen += 1;
         if (slot.seen < options.compileAfter) return;
-        const operation = findOperation(document, args.operationName);
+        const operation = getOperationAST(document, args.operationName);
         if (operation?.operation !== 'query') {
           slot.compiled = null;
         } else {

@@ -47,7 +47,8 @@ export const retractionSchema = z.strictObject({
 export const datePrecisionSchema = z.enum(['DAY', 'MONTH', 'YEAR']);
 export const dateQualifierSchema = z.enum(['ON', 'BEFORE', 'AFTER']);
 
-const valueShapeByPrecision = {
+/** The form of a partial date's `value` at each precision. */
+export const valueShapeByPrecision = {
   DAY: /^\d{4}-\d{2}-\d{2}$/,
   MONTH: /^\d{4}-\d{2}$/,
   YEAR: /^\d{4}$/,
