@@ -3,13 +3,13 @@
  * copy of data/. Every test has its own copy and they run concurrently, since each spawn costs about
  * a second of tsx start-up.
  */
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import type { PersonRecord, SourceRecord, StatementRecord } from '../src/kb/records.js';
-import { createTestServer, dataDir, queryData, spawnScript } from './helpers.js';
+import { copyDataInto, createTestServer, dataDir, queryData, spawnScript } from './helpers.js';
 
 const sourceId = 'kerry-to-nato-ante-up';
 const seedText = (JSON.parse(await readFile(path.join(dataDir, 'sources.json'), 'utf8')) as SourceRecord[]).find((source) => source.id === sourceId)!.text;
@@ -30,7 +30,7 @@ async function tempDir(): Promise<string> {
 async function copyOfData(): Promise<{ data: string; work: string }> {
   const work = await tempDir();
   const data = path.join(work, 'data');
-  await cp(dataDir, data, { recursive: true });
+  await copyDataInto(data);
   return { data, work };
 }
 

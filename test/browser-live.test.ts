@@ -6,14 +6,13 @@
  * subscription's event in its result pane. Leaves test-artifacts/live.png.
  * Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it).
  */
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken } from '../src/auth.js';
 import { launchChromium, openPage, requireChromium } from './browser.js';
-import { CURATOR_TOKEN, dataDir, projectRoot } from './helpers.js';
+import { CURATOR_TOKEN, copyOfData, curatorTokensEnv, dataDir, projectRoot } from './helpers.js';
 import { startServer, type RunningServer } from './server-process.js';
 
 const artifactsDir = path.join(projectRoot, 'test-artifacts');
@@ -38,12 +37,6 @@ function natoOfficial(name: string) {
   };
 }
 
-/** A temporary copy of the data files (only those: data/ may hold the lock of a server running on it). */
-async function copyOfData(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'newsgraph-live-'));
-  for (const file of await readdir(dataDir)) if (file.endsWith('.json')) await copyFile(path.join(dataDir, file), path.join(dir, file));
-  return dir;
-}
 
 /**
  * Changes one record of a data file in `dir` by hand, saving as editors do: written aside, then
@@ -59,7 +52,6 @@ async function editRecord(dir: string, file: string, id: string, edit: (record: 
   await rename(aside, path.join(dir, file));
 }
 
-const curatorTokens = `tester:${hashToken(CURATOR_TOKEN)}`;
 
 /** What a Monaco editor shows: its rendered lines, with Monaco's non-breaking spaces made plain. */
 async function editorText(page: Page, region: string): Promise<string> {
@@ -123,10 +115,10 @@ describe('live updates in a real browser', () => {
   beforeAll(() => requireChromium());
 
   beforeAll(async () => {
-    [dir, allowListDir] = await Promise.all([copyOfData(), copyOfData()]);
+    [dir, allowListDir] = await Promise.all([copyOfData('live'), copyOfData('live')]);
     // Started side by side, and each kept as soon as it is up, so afterAll stops whatever did start.
     const started = await Promise.allSettled([
-      startServer({ DATA_DIR: dir, NEWSGRAPH_CURATOR_TOKENS: curatorTokens, NEWSGRAPH_WATCH: 'true' }).then((running) => (server = running)),
+      startServer({ DATA_DIR: dir, NEWSGRAPH_CURATOR_TOKENS: curatorTokensEnv, NEWSGRAPH_WATCH: 'true' }).then((running) => (server = running)),
       // The allow-list page's server: it runs only the manifest's documents, so it has no curators.
       startServer({ DATA_DIR: allowListDir, NEWSGRAPH_PERSISTED_ONLY: 'true', NEWSGRAPH_INTROSPECTION: 'false', NEWSGRAPH_WATCH: 'true' }).then((running) => (allowListServer = running)),
       launchChromium().then((launched) => (browser = launched)),

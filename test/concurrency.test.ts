@@ -11,8 +11,9 @@ import type { PersonRecord } from '../src/kb/records.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { KnowledgeStore } from '../src/store/knowledge-store.js';
 import { createServer } from '../src/yoga.js';
-import { silentLogger, spawnScript } from './helpers.js';
-import { copyOfData, curatorQuery, curatorTokens, errorCodes, seededRandom, sleep, testSeed } from './fixtures/durability/support.js';
+import { mulberry32 } from './fuzz/generate.js';
+import { copyOfData, curatorTokens, mutate, silentLogger, spawnScript } from './helpers.js';
+import { errorCodes, sleep, testSeed } from './fixtures/durability/support.js';
 
 const readPerson = 'query ($slug: String!) { person(slug: $slug) { revision name description aliases } }';
 const updatePerson = 'mutation ($input: UpdatePersonInput!) { updatePerson(input: $input) { person { revision description } } }';
@@ -36,10 +37,10 @@ async function personOnDisk(dir: string, id: string): Promise<PersonRecord | und
 
 describe('200 concurrent updates of one person', () => {
   it('applies each or refuses it with REVISION_CONFLICT, counts the applied ones, and serves what is on disk', async () => {
-    const random = seededRandom(testSeed('200 concurrent updates'));
+    const random = mulberry32(testSeed('200 concurrent updates'));
     const { dir, store, yoga } = await openServer('concurrent-updates');
     const id = 'contested-person';
-    const created = await curatorQuery(yoga, createPerson, { input: { slug: id, name: 'Contested Person', description: 'Before the race.' } });
+    const created = await mutate(yoga, createPerson, { input: { slug: id, name: 'Contested Person', description: 'Before the race.' } });
     expect(created.errors).toBeUndefined();
 
     interface Outcome {
@@ -55,10 +56,10 @@ describe('200 concurrent updates of one person', () => {
     const worker = async (index: number) => {
       const retries = index % 2 === 0 ? 5 : 0;
       for (let attempt = 0; attempt <= retries; attempt++) {
-        const read = await curatorQuery(yoga, readPerson, { slug: id });
+        const read = await mutate(yoga, readPerson, { slug: id });
         const expectedRevision = read.data.person.revision as number;
         const description = `Written by worker ${index}, attempt ${attempt}.`;
-        const response = await curatorQuery(yoga, updatePerson, { input: { person: id, expectedRevision, description } });
+        const response = await mutate(yoga, updatePerson, { input: { person: id, expectedRevision, description } });
         const outcome: Outcome = { worker: index, expectedRevision, description };
         outcomes.push(outcome);
         const codes = errorCodes(response);
@@ -93,7 +94,7 @@ describe('200 concurrent updates of one person', () => {
     }
 
     const last = applied.at(-1)!;
-    const served = (await curatorQuery(yoga, readPerson, { slug: id })).data.person;
+    const served = (await mutate(yoga, readPerson, { slug: id })).data.person;
     expect(served).toMatchObject({ revision: 1 + applied.length, description: last.description });
     const onDisk = await personOnDisk(dir, id);
     expect({ revision: onDisk?.revision, name: onDisk?.name, description: onDisk?.description, aliases: onDisk?.aliases }).toEqual(served);
@@ -114,7 +115,7 @@ interface Acknowledged {
 describe('a second writing process', () => {
   it('loses nothing, and makes the server lose nothing, while the server takes a stream of mutations', async () => {
     const seed = testSeed('second writer');
-    const random = seededRandom(seed);
+    const random = mulberry32(seed);
     const { dir, store, yoga } = await openServer('second-writer');
     const writerCount = 20;
 
@@ -127,7 +128,7 @@ describe('a second writing process', () => {
       for (let n = 0; !writerDone; n++) {
         const id = `served-c${index}-p${n}`;
         const description = `${id}, as created`;
-        const created = await curatorQuery(yoga, createPerson, { input: { slug: id, name: `Served ${index} ${n}`, description } });
+        const created = await mutate(yoga, createPerson, { input: { slug: id, name: `Served ${index} ${n}`, description } });
         if (created.errors) {
           refusals.push(JSON.stringify(created.errors));
           return;
@@ -135,7 +136,7 @@ describe('a second writing process', () => {
         serverAcks.set(id, { revision: created.data.createPerson.person.revision, description, at: Date.now() });
         await sleep(10 + random() * 40);
         const changed = `${id}, changed`;
-        const updated = await curatorQuery(yoga, updatePerson, { input: { person: id, expectedRevision: 1, description: changed } });
+        const updated = await mutate(yoga, updatePerson, { input: { person: id, expectedRevision: 1, description: changed } });
         if (updated.errors) {
           refusals.push(JSON.stringify(updated.errors));
           return;
@@ -184,7 +185,7 @@ describe('a second writing process', () => {
     const missing: string[] = [];
     for (const [id, acknowledged] of [...writerAcks, ...serverAcks]) {
       const stored = onDisk.storedRecord(id) as PersonRecord | undefined;
-      const served = (await curatorQuery(yoga, readPerson, { slug: id })).data?.person;
+      const served = (await mutate(yoga, readPerson, { slug: id })).data?.person;
       const expected = { revision: acknowledged.revision, description: acknowledged.description };
       if (!stored || stored.revision !== expected.revision || stored.description !== expected.description) missing.push(`${id} on disk: ${JSON.stringify(stored)}`);
       if (!served || served.revision !== expected.revision || served.description !== expected.description) missing.push(`${id} served: ${JSON.stringify(served)}`);

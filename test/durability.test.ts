@@ -13,8 +13,8 @@ import { loadKnowledgeBase } from '../src/kb/load.js';
 import { DurableWriteError, nodeFileSystem, removeOrphanedTemporaryFiles, writeFileDurably, type DurableFileSystem, type WritableFile } from '../src/store/durable-file.js';
 import { KnowledgeStore } from '../src/store/knowledge-store.js';
 import { createServer, type NewsgraphYoga } from '../src/yoga.js';
-import { silentLogger } from './helpers.js';
-import { copyDataInto, copyOfData, curatorQuery, curatorTokens, errorCodes, lockFilesIn, temporaryFilesIn } from './fixtures/durability/support.js';
+import { copyDataInto, copyOfData, curatorTokens, mutate, silentLogger } from './helpers.js';
+import { errorCodes, lockFilesIn, temporaryFilesIn } from './fixtures/durability/support.js';
 
 const createSource = 'mutation ($input: CreateSourceInput!) { createSource(input: $input) { source { id text } datasetVersion } }';
 const createPerson = 'mutation ($input: CreatePersonInput!) { createPerson(input: $input) { person { id description } datasetVersion } }';
@@ -39,7 +39,7 @@ async function expectNothingChanged(
   expect(await temporaryFilesIn(path.dirname(file))).toEqual([]);
   expect(await lockFilesIn(path.dirname(file))).toEqual([]);
   expect(store.current.info.version).toBe(before.version);
-  const served = await curatorQuery(yoga, lookup.document, { slug: lookup.slug });
+  const served = await mutate(yoga, lookup.document, { slug: lookup.slug });
   expect(served.data?.dataset.version).toBe(before.version);
   expect(Object.values(served.data ?? {})[0]).toBeNull();
   expect(errorCodes(served)).toEqual(['NOT_FOUND']);
@@ -100,7 +100,7 @@ describe('a full disk (a real 256 KiB tmpfs)', () => {
 
     // Room for the lock and the start of the temporary file, not for the whole new sources.json.
     const filler = await fillDisk(12 * 1024);
-    const refused = await curatorQuery(yoga, createSource, { input });
+    const refused = await mutate(yoga, createSource, { input });
     expect(refused.status).toBe(200);
     expect(refused.data?.createSource ?? null).toBeNull();
     expect(errorCodes(refused)).toEqual(['STORAGE_FAILED']);
@@ -108,7 +108,7 @@ describe('a full disk (a real 256 KiB tmpfs)', () => {
     await expectNothingChanged(yoga, store, file, before, { document: sourceAndVersion, slug: input.slug });
 
     await unlink(filler);
-    const accepted = await curatorQuery(yoga, createSource, { input });
+    const accepted = await mutate(yoga, createSource, { input });
     expect(accepted.errors).toBeUndefined();
     expect(accepted.data.createSource.source).toEqual({ id: expect.any(String), text: input.text });
     const onDisk = JSON.parse(await readFile(file, 'utf8')) as { id: string; text: string }[];
@@ -126,12 +126,12 @@ describe('a full disk (a real 256 KiB tmpfs)', () => {
     const input = { slug: 'no-room-at-all', name: 'No Room', description: 'Added once the disk has room again.' };
 
     const filler = await fillDisk(0);
-    const refused = await curatorQuery(yoga, createPerson, { input });
+    const refused = await mutate(yoga, createPerson, { input });
     expect(errorCodes(refused)).toEqual(['STORAGE_FAILED']);
     await expectNothingChanged(yoga, store, file, before, { document: personAndVersion, slug: input.slug });
 
     await unlink(filler);
-    const accepted = await curatorQuery(yoga, createPerson, { input });
+    const accepted = await mutate(yoga, createPerson, { input });
     expect(accepted.errors).toBeUndefined();
     expect(accepted.data.createPerson.person.description).toBe(input.description);
     expect((await loadKnowledgeBase(dir)).storedRecord(input.slug)).toMatchObject({ description: input.description, revision: 1 });
@@ -192,14 +192,14 @@ describe('a short write, injected', () => {
     const input = { slug: 'written-short', name: 'Written Short', description: longArticle(20_000) };
 
     control.fault = fault;
-    const refused = await curatorQuery(yoga, createPerson, { input });
+    const refused = await mutate(yoga, createPerson, { input });
     expect(refused.status).toBe(200);
     expect(errorCodes(refused)).toEqual(['STORAGE_FAILED']);
     expect(refused.errors?.[0]?.extensions?.reason).toBe(reason);
     await expectNothingChanged(yoga, store, file, before, { document: personAndVersion, slug: input.slug });
 
     control.fault = 'none';
-    const accepted = await curatorQuery(yoga, createPerson, { input });
+    const accepted = await mutate(yoga, createPerson, { input });
     expect(accepted.errors).toBeUndefined();
     expect(accepted.data.createPerson.person).toEqual({ id: expect.any(String), description: input.description });
     const reloaded = await loadKnowledgeBase(dir);
@@ -215,7 +215,7 @@ describe('a folder flush that fails after the rename', () => {
     const store = await KnowledgeStore.open(dir, { logger: silentLogger, fileSystem });
     const yoga = createServer({ store, curatorTokens, logger: silentLogger });
     const input = { slug: 'flush-unconfirmed', name: 'Flush Unconfirmed', description: 'Written, not confirmed.' };
-    const result = await curatorQuery(yoga, createPerson, { input });
+    const result = await mutate(yoga, createPerson, { input });
     expect(errorCodes(result)).toEqual(['STORAGE_FAILED']);
     expect(result.errors?.[0]?.extensions).toMatchObject({ reason: 'EIO', written: true });
     expect(result.errors?.[0]?.message).toMatch(/^The change was written and is served, but the disk did not confirm it/);

@@ -72,6 +72,25 @@ export function spawnScript(args: string[], env: NodeJS.ProcessEnv): ChildProces
 
 /** The token of the curator `alice` in writable test servers. */
 export const CURATOR_TOKEN = 'test-curator-token-alice';
+/** The curators of writable test servers: `alice`, with CURATOR_TOKEN. */
+export const curatorTokens = new CuratorTokens([{ name: 'alice', sha256: hashToken(CURATOR_TOKEN) }]);
+/** The same, as NEWSGRAPH_CURATOR_TOKENS for a server process. */
+export const curatorTokensEnv = `alice:${hashToken(CURATOR_TOKEN)}`;
+
+/** Copies the data files of data/ into `dir` (created if need be): only those, not a lock or temporary file a running server left there. */
+export async function copyDataInto(dir: string): Promise<void> {
+  const { cp } = await import('node:fs/promises');
+  await cp(dataDir, dir, { recursive: true, filter: (source) => source === dataDir || source.endsWith('.json') });
+}
+
+/** A fresh temporary folder holding a copy of the data files. */
+export async function copyOfData(label = 'data'): Promise<string> {
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(path.join(tmpdir(), `newsgraph-${label}-`));
+  await copyDataInto(dir);
+  return dir;
+}
 
 export interface WritableTestServer {
   yoga: NewsgraphYoga;
@@ -85,17 +104,9 @@ export interface WritableTestServer {
  * "alice"). Never writes to the real data/.
  */
 export async function createWritableTestServer(options: { logger?: Logger; storeOptions?: StoreOptions } = {}): Promise<WritableTestServer> {
-  const { cp, mkdtemp } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const dir = await mkdtemp(path.join(tmpdir(), 'newsgraph-data-'));
-  // Only the data files: a lock or temporary file a running server left in data/ is not part of the data.
-  await cp(dataDir, dir, { recursive: true, filter: (source) => source === dataDir || source.endsWith('.json') });
+  const dir = await copyOfData();
   const store = await KnowledgeStore.open(dir, { logger: options.logger ?? silentLogger, ...options.storeOptions });
-  const yoga = createServer({
-    store,
-    curatorTokens: new CuratorTokens([{ name: 'alice', sha256: hashToken(CURATOR_TOKEN) }]),
-    logger: options.logger ?? silentLogger,
-  });
+  const yoga = createServer({ store, curatorTokens, logger: options.logger ?? silentLogger });
   return { yoga, store, dir };
 }
 

@@ -21,19 +21,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PersonRecord } from '../src/kb/records.js';
 import { dataFiles } from '../src/kb/records.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
-import { projectRoot } from './helpers.js';
-import {
-  copyOfData,
-  curatorFetch,
-  curatorTokensEnv,
-  lockFilesIn,
-  seededRandom,
-  sleep,
-  startServerProcess,
-  temporaryFilesIn,
-  testSeed,
-  type ServerProcess,
-} from './fixtures/durability/support.js';
+import { mulberry32 } from './fuzz/generate.js';
+import { copyOfData, curatorTokensEnv, projectRoot } from './helpers.js';
+import { curatorFetch, lockFilesIn, sleep, temporaryFilesIn, testSeed } from './fixtures/durability/support.js';
+import { startServer, type RunningServer } from './server-process.js';
 
 const ROUNDS = Number(process.env.NEWSGRAPH_KILL_ROUNDS || 30);
 const BROKEN_ROUNDS = 4;
@@ -197,7 +188,7 @@ interface Variant {
  * that the server serves what is on disk. Returns a report per round.
  */
 async function killRounds(variant: Variant, dir: string, rounds: number, seed: number): Promise<RoundReport[]> {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const original = await loadKnowledgeBase(dir);
   const ledger: Ledger = {
     sent: new Map(),
@@ -205,8 +196,8 @@ async function killRounds(variant: Variant, dir: string, rounds: number, seed: n
     originalIds: Object.values(original.stored).flatMap((records) => records.map((record: { id: string }) => record.id)),
   };
   const reports: RoundReport[] = [];
-  const start = async (): Promise<ServerProcess> => {
-    const server = await startServerProcess(variant.nodeArgs, { ...variant.env, DATA_DIR: dir, NEWSGRAPH_CURATOR_TOKENS: curatorTokensEnv });
+  const start = async (): Promise<RunningServer> => {
+    const server = await startServer({ ...variant.env, DATA_DIR: dir, NEWSGRAPH_CURATOR_TOKENS: curatorTokensEnv }, { nodeArgs: variant.nodeArgs, startTimeoutMs: 60_000 });
     running.add(server);
     void server.exited.then(() => running.delete(server));
     // What the killed writer left is gone once a new server has opened the folder, and it serves what is on disk.
@@ -247,7 +238,7 @@ async function killRounds(variant: Variant, dir: string, rounds: number, seed: n
 let bundleDir: string | undefined;
 const dirs: string[] = [];
 /** Servers not yet killed, so a failed assertion leaves no process behind. */
-const running = new Set<ServerProcess>();
+const running = new Set<RunningServer>();
 
 /** How a variant's server starts: from its bundle, or from its TypeScript with tsx. */
 function variantFor(label: string, entry: string, bundleName: string, env: Record<string, string> = {}): Variant {

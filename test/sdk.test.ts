@@ -2,8 +2,7 @@
  * Uses the SDK the way a frontend does: the real server on a free port, every shipped operation
  * through `newsgraph/client` over HTTP, and the typed answers checked against data/*.json.
  */
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { hashToken } from '../src/auth.js';
 import { Kind, parse } from 'graphql';
@@ -31,7 +30,7 @@ import {
   type StatementCardFragment,
 } from 'newsgraph/client';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { dataDir, projectRoot } from './helpers.js';
+import { copyOfData, dataDir, projectRoot } from './helpers.js';
 import { startServer, type RunningServer } from './server-process.js';
 
 // The data files as a client's test would read them, with only the fields checked here.
@@ -107,8 +106,7 @@ beforeAll(async () => {
     read<StatementRecord>('statements.json'),
   ]);
   // A copy of the data, since the curator tests below change it.
-  serverDataDir = await mkdtemp(path.join(os.tmpdir(), 'newsgraph-sdk-'));
-  await cp(dataDir, serverDataDir, { recursive: true, filter: (source) => source === dataDir || source.endsWith('.json') });
+  serverDataDir = await copyOfData('sdk');
   server = await startServer({ DATA_DIR: serverDataDir, NEWSGRAPH_CURATOR_TOKENS: `sdk-curator:${hashToken(CURATOR_TOKEN)}` });
   client = createClient({ url: server.url });
 });

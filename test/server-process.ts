@@ -2,8 +2,8 @@
  * The real server as a child process: `src/index.ts` started the way `npm start` starts it, on a free
  * port at 127.0.0.1, for the tests that need a socket, a signal or a browser.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { spawnScript } from './helpers.js';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { projectRoot } from './helpers.js';
 
 export interface RunningServer {
   process: ChildProcessWithoutNullStreams;
@@ -18,6 +18,15 @@ export interface RunningServer {
   exited: Promise<number | null>;
   /** SIGTERM, then SIGKILL if it is still running 5 s later; resolves once it has exited. Does nothing if it already has. */
   stop: () => Promise<void>;
+  /** SIGKILL, no grace; resolves once it has exited. Does nothing if it already has. */
+  kill: () => Promise<void>;
+}
+
+export interface StartOptions {
+  /** What node runs: `src/index.ts` through tsx unless given (a bundle, another entry point). */
+  nodeArgs?: string[];
+  /** How long to wait for it to listen. */
+  startTimeoutMs?: number;
 }
 
 const START_TIMEOUT_MS = 25_000;
@@ -37,13 +46,17 @@ function listeningUrl(line: string): string | undefined {
 }
 
 /**
- * Starts `src/index.ts` with PORT=0, HOST=127.0.0.1 and `env` added, and resolves once it logs where it
+ * Starts `src/index.ts` (or what `nodeArgs` names) with PORT=0, HOST=127.0.0.1 and `env` added, and resolves once it logs where it
  * listens (it loads and validates the data first, so it is ready then). Rejects with what the server
  * wrote if it exits first or does not listen within 25 s (and then kills it).
  * LOG_LEVEL is info unless `env` says otherwise: the address is only logged at info.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const child = spawnScript(['src/index.ts'], { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+export async function startServer(
+  env: Record<string, string> = {},
+  { nodeArgs = ['--import', 'tsx', 'src/index.ts'], startTimeoutMs = START_TIMEOUT_MS }: StartOptions = {},
+): Promise<RunningServer> {
+  // One process, not tsx's wrapper plus a child, so a signal or kill reaches the server itself.
+  const child = spawn(process.execPath, nodeArgs, { cwd: projectRoot, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env } });
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
 
@@ -93,14 +106,18 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     const timer = setTimeout(() => {
       settle(() => {
         child.kill('SIGKILL');
-        void exited.then(() => reject(new Error(`server did not listen within ${START_TIMEOUT_MS / 1000} s:\n${output}`)));
+        void exited.then(() => reject(new Error(`server did not listen within ${startTimeoutMs / 1000} s:\n${output}`)));
       });
-    }, START_TIMEOUT_MS);
+    }, startTimeoutMs);
     child.stdout.on('data', scan);
     child.on('error', (error) => settle(() => reject(new Error(`server could not be started: ${error.message}\n${output}`))));
     void exited.then((code) => settle(() => reject(new Error(`server exited with ${code} before listening:\n${output}`))));
   });
 
   const { origin, port } = new URL(url);
-  return { process: child, url, origin, port: Number(port), output: () => output, exited, stop };
+  const kill = async (): Promise<void> => {
+    if (!hasExited()) child.kill('SIGKILL');
+    await exited;
+  };
+  return { process: child, url, origin, port: Number(port), output: () => output, exited, stop, kill };
 }
