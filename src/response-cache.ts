@@ -43,6 +43,11 @@ function etagOf(body: Uint8Array): string {
 
 const textEncoder = new TextEncoder();
 
+/** A curator's requests (any Authorization header) are never answered from the cache: a mutation must run, and a bad token must be refused. */
+function isCurators(authorization: string | null | undefined): boolean {
+  return authorization != null;
+}
+
 /** What src/node-adapter.ts needs to answer a hit before the request reaches yoga. */
 export interface CachedAnswers {
   /**
@@ -105,12 +110,13 @@ export function useResponseCache({ snapshotFor, current, store }: ResponseCacheD
 
   return {
     onYogaInit({ yoga }) {
-      cachedAnswers.set(yoga.fetchAPI, { lookup: (method, header, body) => lookup(keyOf(current().info.version, method, '', header, body)) });
+      cachedAnswers.set(yoga.fetchAPI, {
+        lookup: (method, header, body) => (isCurators(header('authorization')) ? undefined : lookup(keyOf(current().info.version, method, '', header, body))),
+      });
     },
     async onRequestParse({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'GET' && request.method !== 'POST') return;
-      // A curator's requests are never answered from the cache: a mutation must run, and a bad token must be refused.
-      if (request.headers.has('authorization')) return;
+      if (isCurators(request.headers.get('authorization'))) return;
       // Only bodies of a known, modest size are read here; anything else goes to yoga untouched.
       const length = Number(request.headers.get('content-length') ?? (request.method === 'GET' ? 0 : Number.NaN));
       if (!Number.isSafeInteger(length) || length > options.maxEntryBytes) return;
