@@ -9,7 +9,6 @@ import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initContextCache } from '@pothos/core';
 import { readConfig } from '../src/config.js';
 import { createContext, type Context } from '../src/context.js';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
@@ -47,7 +46,7 @@ export function loadBenchKnowledgeBase(): Promise<KnowledgeBase> {
 
 /** A per-request context built the way production builds it (fresh loaders; Pothos's context cache key). */
 export function contextFor(kb: KnowledgeBase): Context {
-  return { ...initContextCache(), ...createContext(kb) };
+  return createContext(kb);
 }
 
 /** Reads a request body as a string. */

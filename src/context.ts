@@ -36,6 +36,11 @@ export function createContext(kb: KnowledgeBase, extras: ContextExtras = {}): Co
   return { ...initContextCache(), ...extras, kb, loaders: createLoaders(kb) };
 }
 
+/** A copy of a request's context with fresh loaders over the same snapshot, as if nothing had been loaded yet. */
+export function withFreshLoaders(context: Context): Context {
+  return { ...context, ...initContextCache(), loaders: createLoaders(context.kb) };
+}
+
 /**
  * Moves a request to a newer snapshot, with fresh loaders: after its own mutation (so the payload
  * shows the change) and for each subscription event. Takes the context object the resolvers see

@@ -7,7 +7,6 @@ import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-fi
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { initContextCache } from '@pothos/core';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import {
   createPubSub,
@@ -19,8 +18,7 @@ import {
   type YogaServerInstance,
 } from 'graphql-yoga';
 import { authenticate, CuratorTokens, useCuratorAuth, type Authentication } from './auth.js';
-import { createContext, type ChangeFeed, type Context } from './context.js';
-import { createLoaders } from './kb/loaders.js';
+import { createContext, withFreshLoaders, type ChangeFeed, type Context } from './context.js';
 import { codeForHttpStatus, ErrorCode } from './errors.js';
 import { useExplorer } from './explorer.js';
 import { exampleQuery } from './graphiql-example.js';
@@ -214,7 +212,7 @@ export function createServer({
       usePersistedDocuments(persistedDocuments),
       ...(introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
       // The executor's fallback runs with fresh loaders over the same snapshot, as if graphql-jit had not run.
-      ...(jit ? [useJit(jit, (context) => ({ ...context, ...initContextCache(), loaders: createLoaders((context as Context).kb) }))] : []),
+      ...(jit ? [useJit(jit, (context) => withFreshLoaders(context as Context))] : []),
       useUnexpectedErrorLog(logger),
       useDatasetExtension(snapshotFor),
       useReadinessCheck({
