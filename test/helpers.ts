@@ -36,13 +36,8 @@ export async function createTestServer(kb?: KnowledgeBase): Promise<NewsgraphYog
 
 /** Runs a query through the real HTTP pipeline (`yoga.fetch`, no socket). */
 export async function query<T = any>(yoga: NewsgraphYoga, document: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
-  const response = await yoga.fetch('http://newsgraph.test/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-    body: JSON.stringify({ query: document, variables }),
-  });
-  const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
-  return { status: response.status, ...body };
+  const { headers: _headers, ...result } = await mutate<T>(yoga, document, variables, null);
+  return result;
 }
 
 /** Like `query`, but fails the test on any error and returns the data. */
