@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readConfig } from '../src/config.js';
-import { DataValidationError } from '../src/kb/load.js';
+import { DataValidationError, decodeTextFile } from '../src/kb/load.js';
 import { datePrecisionSchema, dateQualifierSchema, valueShapeByPrecision, type Collection, type PartialDate } from '../src/kb/records.js';
 import { CurationError } from '../src/store/curation-error.js';
 import {
@@ -124,8 +124,8 @@ function publishedOnOf(values: { date?: string; 'date-qualifier'?: string; 'date
   return { value: date, precision, qualifier: qualifier as PartialDate['qualifier'] | undefined, inferred, note: dateNote };
 }
 
-/** The file's text exactly, minus a leading byte-order mark; bytes that are not UTF-8 are refused rather than replaced. */
-async function readSourceText(file: string): Promise<string> {
+/** A file's text exactly, minus a leading byte-order mark; bytes that are not UTF-8 are refused rather than replaced. */
+async function readTextFile(file: string): Promise<string> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -133,7 +133,7 @@ async function readSourceText(file: string): Promise<string> {
     throw new AuthorError('INVALID_INPUT', `cannot read ${file}: ${(error as Error).message}`);
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return decodeTextFile(bytes);
   } catch {
     throw new AuthorError('INVALID_INPUT', `${file} is not valid UTF-8 text`);
   }
@@ -157,7 +157,7 @@ async function addSource(args: string[]): Promise<void> {
   const language = required(values.language, '--language');
   const publishedOn = publishedOnOf(values);
   const dataDir = dataDirOf(values.data);
-  const text = await readSourceText(file);
+  const text = await readTextFile(file);
   const store = await openStore(dataDir);
   const { record } = await store.edit('sources', createSource({ id: values.slug, title, text, language, publishedOn, origin: values.origin }));
   process.stdout.write(`${record.id}\n`);
@@ -231,8 +231,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 async function readRecordsFile(file: string): Promise<{ section: Section; label: string; item: Record<string, unknown> }[]> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
+    parsed = JSON.parse(await readTextFile(file));
   } catch (error) {
+    if (error instanceof AuthorError) throw error;
     throw new AuthorError('INVALID_INPUT', `cannot read ${file}: ${(error as Error).message}`);
   }
   if (!isObject(parsed)) throw new AuthorError('INVALID_INPUT', `${file} must hold a JSON object with the arrays ${sections.map((s) => `"${s.collection}"`).join(', ')}`);

@@ -2,6 +2,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CuratorToken } from './auth.js';
+import { defaultHttpLimits, type HttpLimits } from './node-adapter.js';
+import { defaultSubscriptionLimits, type SubscriptionLimits } from './subscriptions.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -24,6 +26,10 @@ export interface Config {
   curatorTokens: CuratorToken[];
   /** Pick up edits of the data files made while running. On unless NEWSGRAPH_WATCH=false. */
   watchData: boolean;
+  /** Body size, timeouts and connection cap of the HTTP server. */
+  http: HttpLimits;
+  /** Caps on live subscriptions. */
+  subscriptions: SubscriptionLimits;
 }
 
 export class ConfigError extends Error {
@@ -59,7 +65,38 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     persistedOnly: parseBoolean('NEWSGRAPH_PERSISTED_ONLY', env.NEWSGRAPH_PERSISTED_ONLY),
     curatorTokens: parseCuratorTokens(env.NEWSGRAPH_CURATOR_TOKENS),
     watchData: env.NEWSGRAPH_WATCH === undefined || env.NEWSGRAPH_WATCH === '' ? true : parseBoolean('NEWSGRAPH_WATCH', env.NEWSGRAPH_WATCH),
+    http: readHttpLimits(env),
+    subscriptions: {
+      maxSubscriptions: parseCount(env, 'NEWSGRAPH_MAX_SUBSCRIPTIONS', defaultSubscriptionLimits.maxSubscriptions),
+      maxSubscriptionsPerClient: parseCount(env, 'NEWSGRAPH_MAX_SUBSCRIPTIONS_PER_CLIENT', defaultSubscriptionLimits.maxSubscriptionsPerClient),
+      maxPendingEvents: parseCount(env, 'NEWSGRAPH_SUBSCRIPTION_MAX_PENDING', defaultSubscriptionLimits.maxPendingEvents),
+    },
   };
+}
+
+function readHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
+  const limits: HttpLimits = {
+    maxBodyBytes: parseCount(env, 'NEWSGRAPH_MAX_BODY_BYTES', defaultHttpLimits.maxBodyBytes),
+    headersTimeoutMs: parseCount(env, 'NEWSGRAPH_HEADERS_TIMEOUT_MS', defaultHttpLimits.headersTimeoutMs),
+    requestTimeoutMs: parseCount(env, 'NEWSGRAPH_REQUEST_TIMEOUT_MS', defaultHttpLimits.requestTimeoutMs),
+    keepAliveTimeoutMs: parseCount(env, 'NEWSGRAPH_KEEP_ALIVE_TIMEOUT_MS', defaultHttpLimits.keepAliveTimeoutMs),
+    maxConnections: parseCount(env, 'NEWSGRAPH_MAX_CONNECTIONS', defaultHttpLimits.maxConnections),
+    streamStallTimeoutMs: parseCount(env, 'NEWSGRAPH_STREAM_STALL_TIMEOUT_MS', defaultHttpLimits.streamStallTimeoutMs),
+  };
+  // Node refuses a header timeout longer than the request timeout, which includes the headers.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(`NEWSGRAPH_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not be more than NEWSGRAPH_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`);
+  }
+  return limits;
+}
+
+/** A whole number of at least 1 (bytes, milliseconds or a count), or `fallback` when unset. */
+function parseCount(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < 1) throw new ConfigError(`${name} must be a whole number of at least 1, got "${value.slice(0, 40)}"`);
+  return number;
 }
 
 /** "alice:<64 hex digits>,bob:<64 hex digits>", as printed by `npm run token -- <name>`. */

@@ -3,12 +3,8 @@ import type { YogaInitialContext } from 'graphql-yoga';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { createLoaders, type Loaders } from './kb/loaders.js';
 import type { Curator } from './store/curation.js';
-import type { KnowledgeStore, StoreChange } from './store/knowledge-store.js';
-
-/** Announces each change of the knowledge base to the subscriptions. */
-export interface ChangeFeed {
-  subscribe(): AsyncIterable<StoreChange>;
-}
+import type { KnowledgeStore } from './store/knowledge-store.js';
+import type { ChangeFeed } from './subscriptions.js';
 
 /** What every resolver sees. Built anew for each request, so no loader cache outlives its request. */
 export interface Context {
@@ -20,6 +16,8 @@ export interface Context {
   /** The authenticated curator, when the request carried a valid token. */
   curator?: Curator;
   changes?: ChangeFeed;
+  /** The address of the client that sent the request (its subscriptions count against a per-client cap). */
+  client?: string;
   /** Hears of every snapshot the request moves to (see `moveToSnapshot`). */
   onSnapshot?: (kb: KnowledgeBase) => void;
 }
@@ -28,6 +26,7 @@ export interface ContextExtras {
   store?: KnowledgeStore;
   curator?: Curator;
   changes?: ChangeFeed;
+  client?: string;
   /** Hears of every snapshot the context moves to. */
   onSnapshot?: (kb: KnowledgeBase) => void;
 }

@@ -47,6 +47,10 @@ export const ErrorCode = {
   STORAGE_FAILED: 'STORAGE_FAILED',
   /** The data files on disk were edited into an invalid state; changes wait until they are fixed. */
   DATA_FILES_INVALID: 'DATA_FILES_INVALID',
+  /** A subscription cannot start: the server, or this client address, has as many open as it allows. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  /** The last event of a subscription whose client fell too far behind reading its events; it has ended. */
+  SUBSCRIPTION_TOO_SLOW: 'SUBSCRIPTION_TOO_SLOW',
   /** Something went wrong on our side; details are logged, never sent. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

@@ -1,16 +1,15 @@
 /** Starts the HTTP server: reads the config, loads and validates the data, listens, shuts down cleanly. */
 // First: sets NODE_ENV before graphql is loaded by the imports below.
 import './node-env.js';
-import { createServer as createHttpServer } from 'node:http';
 import { CuratorTokens } from './auth.js';
 import { ConfigError, readConfig } from './config.js';
 import { DataValidationError } from './kb/load.js';
 import { createLogger } from './logging.js';
 import { loadPersistedDocuments } from './persisted-documents.js';
 import { schema } from './schema/index.js';
-import { createNodeListener } from './node-adapter.js';
+import { createHttpServer } from './node-adapter.js';
 import { KnowledgeStore } from './store/knowledge-store.js';
-import { createServer, DEFAULT_MAX_BODY_BYTES } from './yoga.js';
+import { createServer } from './yoga.js';
 
 async function main(): Promise<void> {
   const config = readConfig();
@@ -27,8 +26,10 @@ async function main(): Promise<void> {
     introspection: config.introspection,
     corsOrigins: config.corsOrigins,
     persistedDocuments: { documents: persistedDocuments, only: config.persistedOnly },
+    maxBodyBytes: config.http.maxBodyBytes,
+    subscriptions: config.subscriptions,
   });
-  const server = createHttpServer(createNodeListener(yoga, DEFAULT_MAX_BODY_BYTES));
+  const server = createHttpServer(yoga, config.http);
 
   server.listen(config.port, config.host, () => {
     const address = server.address();

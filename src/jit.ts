@@ -5,8 +5,10 @@
  * Only known, bounded documents are compiled: a document is compiled on its `compileAfter`-th
  * execution (so one-off and hostile documents never pay for a compile or hold generated code), only
  * query operations are compiled (mutations keep the executor's serial semantics untouched), and at
- * most `maxDocuments` documents keep their compiled functions, the least recently used going first.
- * Documents are keyed by object: yoga's parse cache hands out the same DocumentNode for the same text.
+ * most `maxDocuments` documents, of at most `maxBytes` (estimated) in all, keep their compiled
+ * functions, the least recently used going first. Documents are keyed by object: yoga's parse cache
+ * hands out the same DocumentNode for the same text, and executions are counted in a WeakMap, so a
+ * document seen once is not held here after the parse cache lets it go.
  *
  * Responses stay what the executor would send:
  * - graphql-jit reports field errors with an error type of its own that only looks like GraphQLError
@@ -29,17 +31,27 @@
 import { getOperationAST, getVariableValues, GraphQLError, type DocumentNode, type ExecutionResult, type VariableDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
+import { documentBytes } from './document-cache.js';
 
 export interface JitOptions {
   /** Most documents kept compiled; the least recently used are dropped first. */
   maxDocuments: number;
+  /** Most bytes (estimated) the compiled documents may hold in all; the least recently used are dropped first. */
+  maxBytes: number;
   /** A document is compiled when it is executed for this many times (1: at once). */
   compileAfter: number;
   /** Called with the operation's name (empty when anonymous) each time a document is compiled. */
   onCompile?: (operationName: string) => void;
 }
 
-export const defaultJitOptions: JitOptions = { maxDocuments: 200, compileAfter: 2 };
+export const defaultJitOptions: JitOptions = { maxDocuments: 200, maxBytes: 32 * 1024 * 1024, compileAfter: 2 };
+
+/**
+ * What a compiled document holds, estimated: the document, and generated code that grows with its
+ * selections (several times the document's own size, by measurement on this schema).
+ */
+const COMPILED_BYTES_PER_DOCUMENT_BYTE = 4;
 
 interface Slot {
   /** Executions seen so far, up to `compileAfter`. */
@@ -111,17 +123,26 @@ function withGraphQLErrors(result: ExecutionResult, document: DocumentNode): Exe
  * is what it would have been without graphql-jit.
  */
 export function useJit(options: JitOptions, freshContext: (context: object) => object): Plugin {
-  const slotsByDocument = new Map<DocumentNode, Map<string, Slot>>();
+  // Documents not compiled yet: their slots live as long as the document does (in yoga's parse cache).
+  const seenByDocument = new WeakMap<DocumentNode, Map<string, Slot>>();
+  // Documents with a compiled operation: held here, within the limits, whatever the parse cache does.
+  const compiledByDocument = new LRUCache<DocumentNode, Map<string, Slot>>({
+    max: options.maxDocuments,
+    maxSize: options.maxBytes,
+    sizeCalculation: (_slots, document) => Math.max(1, COMPILED_BYTES_PER_DOCUMENT_BYTE * documentBytes(document)),
+    // A document dropped here lets go of its compiled code; should it come back, it is counted and compiled anew.
+    dispose: (slots) => {
+      for (const slot of slots.values()) {
+        slot.seen = 0;
+        delete slot.compiled;
+        delete slot.variableDefinitions;
+      }
+    },
+  });
 
   const slotFor = (document: DocumentNode, operationName: string): Slot => {
-    let slots = slotsByDocument.get(document);
-    if (slots) {
-      slotsByDocument.delete(document); // most recently used last
-    } else {
-      slots = new Map();
-      if (slotsByDocument.size >= options.maxDocuments) slotsByDocument.delete(slotsByDocument.keys().next().value!);
-    }
-    slotsByDocument.set(document, slots);
+    let slots = compiledByDocument.get(document) ?? seenByDocument.get(document);
+    if (!slots) seenByDocument.set(document, (slots = new Map()));
     let slot = slots.get(operationName);
     if (!slot) {
       slot = { seen: 0 };
@@ -144,7 +165,11 @@ export function useJit(options: JitOptions, freshContext: (context: object) => o
           const compiled = compileQuery(args.schema, document, args.operationName ?? undefined, { disablingCapturingStackErrors: true });
           slot.compiled = isCompiledQuery(compiled) ? compiled : null;
           if (operation.variableDefinitions?.length) slot.variableDefinitions = operation.variableDefinitions;
-          if (slot.compiled) options.onCompile?.(operation.name?.value ?? '');
+          if (slot.compiled) {
+            options.onCompile?.(operation.name?.value ?? '');
+            const slots = seenByDocument.get(document);
+            if (slots) compiledByDocument.set(document, slots);
+          }
         }
       }
       const compiled = slot.compiled;

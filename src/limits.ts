@@ -3,7 +3,8 @@
  * tokens (at parse), depth, aliases and directives (validation rules: they depend on the document
  * alone, so yoga's validation cache keyed by query text is safe for them), and cost (per execution,
  * because `first: $n` makes cost depend on the variables; a validation rule would be cached by query
- * text and see only the first request's variables).
+ * text and see only the first request's variables). Subscriptions are checked when they start: every
+ * event runs the same selection with the same variables, so each event's work is bounded by it too.
  */
 import {
   getNamedType,
@@ -60,6 +61,19 @@ export const defaultQueryLimits: QueryLimits = {
 
 /** How many items a list field that is not a connection is assumed to return. */
 const ASSUMED_LIST_SIZE = 10;
+
+/** The arguments that change how many items a field returns, and so its cost. */
+const SIZE_ARGUMENTS = new Set(['first', 'last', 'ids', 'limit']);
+
+/**
+ * What one selection of `field` costs on its own: 1, or the `cost` a field declares in its extensions
+ * because what it returns can be large (a source's whole text costs one unit per thousand characters
+ * it may hold).
+ */
+function ownCost(field: GraphQLField<unknown, unknown> | undefined): number {
+  const declared = (field?.extensions as { cost?: unknown } | undefined)?.cost;
+  return typeof declared === 'number' && declared > 0 ? declared : 1;
+}
 
 function tooComplex(message: string, limit: string, max: number, actual?: number, node?: DocumentNode['definitions'][number] | FieldNode): GraphQLError {
   return new GraphQLError(message, {
@@ -225,9 +239,13 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     let total = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
-        total += 1;
-        if (isIntrospectionField(selection) || !selection.selectionSet) continue;
+        if (isIntrospectionField(selection)) {
+          total += 1;
+          continue;
+        }
         const field = isObjectType(parentType) || isInterfaceType(parentType) ? parentType.getFields()[selection.name.value] : undefined;
+        total += ownCost(field);
+        if (!selection.selectionSet) continue;
         const childType = field ? getNamedType(field.type) : undefined;
         if (!field || !childType || !isCompositeType(childType)) continue;
         total += multiplierOf(field, selection, parentType, variables) * costOf(selection.selectionSet, childType, visiting);
@@ -251,32 +269,90 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   return rootType ? costOf(operation.selectionSet, rootType, new Set()) : 0;
 }
 
-/** Costs remembered per document for this many variable sets; a document asked with more starts over. */
-const COSTS_PER_DOCUMENT = 64;
+/** Costs remembered per operation for this many sets of size arguments; an operation asked with more starts over. */
+const COSTS_PER_OPERATION = 64;
 
-/** Yoga plugin enforcing every limit: tokens at parse, depth/aliases/directives at validation, cost per execution. */
-export function useQueryLimits(limits: QueryLimits): Plugin {
-  // The cost is a function of the document, the operation and the variables, and a large document's
-  // estimate took ~50 us per request; yoga's parse cache hands out the same DocumentNode for the same text.
-  const costs = new WeakMap<DocumentNode, Map<string, number>>();
-  const costOf = (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number => {
-    let variablesKey: string;
-    try {
-      variablesKey = JSON.stringify(variables);
-    } catch {
-      // Variables nested too deeply to stringify: not worth remembering, and the estimate reports them.
-      return operationCost(schema, document, operation, variables);
+/** The variables used inside the size arguments (`first`, `last`, `ids`, `limit`) anywhere in a document. */
+function sizeVariablesOf(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  const collect = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) collect(item);
+    } else if (node && typeof node === 'object') {
+      const typed = node as { kind?: string; name?: { value: string } };
+      if (typed.kind === Kind.VARIABLE) names.add(typed.name!.value);
+      else for (const [key, value] of Object.entries(node)) if (key !== 'loc') collect(value);
     }
+  };
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+    } else if (node && typeof node === 'object') {
+      const typed = node as { kind?: string; name?: { value: string }; value?: unknown };
+      if (typed.kind === Kind.ARGUMENT && SIZE_ARGUMENTS.has(typed.name!.value)) collect(typed.value);
+      else for (const [key, value] of Object.entries(node)) if (key !== 'loc') visit(value);
+    }
+  };
+  visit(document.definitions);
+  return [...names].sort();
+}
+
+/**
+ * The part of a variable's value that can change a cost: a list's length (`ids`), a number, or for
+ * anything else only its kind (a string or object there is invalid, and costed as the default).
+ */
+function sizeKeyOf(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.length}]`;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  return typeof value;
+}
+
+/** What is remembered of one document for its cost: the variables that matter, and costs by their values. */
+interface DocumentCosts {
+  sizeVariables: string[];
+  byKey: Map<string, number>;
+}
+
+/** Yoga plugin enforcing every limit: tokens at parse, depth/aliases/directives at validation, cost per execution and per subscription. */
+export function useQueryLimits(limits: QueryLimits): Plugin {
+  // The cost is a function of the document, the operation and the size arguments, and a large
+  // document's estimate took ~50 us per request; yoga's parse cache hands out the same DocumentNode
+  // for the same text. Only the variables inside size arguments are part of the key: keying on all of
+  // them let unused 100 KB variables pin memory, one entry per request.
+  const costs = new WeakMap<DocumentNode, DocumentCosts>();
+  const costOf = (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number => {
     let known = costs.get(document);
-    if (!known) costs.set(document, (known = new Map()));
-    const key = `${operation.name?.value ?? ''}\0${variablesKey}`;
-    let cost = known.get(key);
+    if (!known) costs.set(document, (known = { sizeVariables: sizeVariablesOf(document), byKey: new Map() }));
+    let key = operation.name?.value ?? '';
+    for (const name of known.sizeVariables) key += `\0${sizeKeyOf(variables[name])}`;
+    let cost = known.byKey.get(key);
     if (cost === undefined) {
       cost = operationCost(schema, document, operation, variables);
-      if (known.size >= COSTS_PER_DOCUMENT) known.clear();
-      known.set(key, cost);
+      if (known.byKey.size >= COSTS_PER_OPERATION) known.byKey.clear();
+      known.byKey.set(key, cost);
     }
     return cost;
+  };
+  /** The refusal for an operation over the cost limit, or undefined when it is within it. */
+  const overCost = (args: { schema: GraphQLSchema; document: unknown; operationName?: string | null; variableValues?: unknown }) => {
+    const document = args.document as DocumentNode;
+    const operation = document.definitions.find(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName),
+    );
+    if (!operation) return undefined;
+    const cost = costOf(args.schema, document, operation, (args.variableValues ?? {}) as Record<string, unknown>);
+    if (cost <= limits.maxCost) return undefined;
+    return {
+      errors: [
+        tooComplex(
+          `The ${operation.operation === 'subscription' ? 'subscription' : 'query'} would cost ${cost}; the limit is ${limits.maxCost}. Ask for smaller pages (first/last) or fewer nested lists.`,
+          'cost',
+          limits.maxCost,
+          cost,
+          operation,
+        ),
+      ],
+    };
   };
   return {
     onParams({ params }) {
@@ -292,25 +368,14 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
       addValidationRule(aliasAndDirectiveLimitRule(limits.maxAliases, limits.maxDirectives));
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const document = args.document as DocumentNode;
-      const operation = document.definitions.find(
-        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName),
-      );
-      if (!operation) return;
-      const cost = costOf(args.schema, document, operation, (args.variableValues ?? {}) as Record<string, unknown>);
-      if (cost > limits.maxCost) {
-        setResultAndStopExecution({
-          errors: [
-            tooComplex(
-              `The query would cost ${cost}; the limit is ${limits.maxCost}. Ask for smaller pages (first/last) or fewer nested lists.`,
-              'cost',
-              limits.maxCost,
-              cost,
-              operation,
-            ),
-          ],
-        });
-      }
+      const refusal = overCost(args);
+      if (refusal) setResultAndStopExecution(refusal);
+    },
+    // Subscriptions never pass through onExecute: without this, a selection refused as a query ran
+    // on every change for as long as the subscriber listened.
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refusal = overCost(args);
+      if (refusal) setResultAndStopExecution(refusal);
     },
   };
 }

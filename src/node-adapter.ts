@@ -1,58 +1,193 @@
 /**
- * The node:http request listener for the yoga server, and the request-body limit that goes with it.
+ * The node:http server for the yoga instance: the one place a request enters, from the socket to yoga.
  *
- * Yoga's own listener (@whatwg-node/server) hands yoga every request body as a stream, and yoga's
- * `maxRequestBodySize` pipes that stream through a counting TransformStream and builds a second Request
- * around it: for a body of a few hundred bytes, a stream pipeline, a Duplex, a WritableStream whose
- * close aborts an AbortController (building a DOMException with a stack trace), and the garbage of all
- * of it. That was about a fifth of the CPU of a small query that misses the response cache.
- *
- * Here a request whose body length is declared (a valid Content-Length within the limit, the way every
- * GraphQL client sends it) is read into one Buffer, which is then the body of a plain Request: Node's
- * HTTP parser delivers exactly Content-Length bytes, so the limit holds without counting. Everything
- * else (GET, HEAD and OPTIONS go the short way too, having no body) goes to yoga's own listener
- * unchanged: chunked bodies, a missing, malformed or too-large Content-Length, each answered exactly as
- * before. `useRequestBodyLimit` replaces yoga's `maxRequestBodySize` with the same checks and errors,
- * skipping the counting stream only for bodies this listener has read.
+ * Everything that arrives is answered here or handed to yoga as a well-formed Request; nothing a
+ * client sends can throw past this module into the process:
+ * - The request target decides the route, never the Host header: an origin-form target ("/graphql?…")
+ *   is the path, an absolute-form one ("http://host/health") gives its path, "*" is only for
+ *   OPTIONS. A Host header that is not a valid authority, or more than one, is a 400 (HTTP/1.1 asks
+ *   for it); HTTP/1.0 may leave it out.
+ * - Only GET, HEAD, POST and OPTIONS are served (405 with Allow otherwise). HEAD is answered as GET
+ *   without the body.
+ * - Bodies are read into memory here, declared or chunked, and never past `maxBodyBytes` (413). A body
+ *   on a GET, HEAD or OPTIONS is read and dropped. Yoga's own listener is never used: reading the body
+ *   here is what let a small query skip yoga's per-request counting stream (about a fifth of its CPU),
+ *   and yoga's listener answered a bad Host on a chunked POST with a stack trace.
+ * - Every refusal has a coded JSON body, a request id and a log line, like every other answer.
+ * - Streamed answers (subscriptions over server-sent events) are written with backpressure; a client
+ *   that stops reading for `streamStallTimeoutMs` is disconnected, so it cannot hold memory.
+ * - Slow clients are cut off by header, request and keep-alive timeouts, and the server holds at most
+ *   `maxConnections` sockets (see `HttpLimits`). Malformed HTTP that Node's parser refuses gets a coded
+ *   400 (or 408/413/431) before the socket closes.
  *
  * A POST whose answer is in the response cache (src/response-cache.ts) is answered here, without
  * yoga: the same headers, bytes and log line, at a fraction of the cost (see `answerFromCache`).
  *
  * The Request carries no AbortSignal tied to the connection: no plugin of this server reads
  * `request.signal` (yoga's execution cancellation is off), so a request whose client went away runs
- * to its end, as it did with yoga's listener, and its response is dropped.
+ * to its end and its response is dropped; a stream is cancelled when its connection closes.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { sendNodeResponse } from '@whatwg-node/server';
 import { createGraphQLError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { requestLogOf } from './logging.js';
+import { ErrorCode } from './errors.js';
+import { requestLogOf, type RequestLog } from './logging.js';
 import { cachedAnswersOf, type Entry } from './response-cache.js';
 
+/** Limits on what one client can hold of the HTTP server; every one is configurable (src/config.ts). */
+export interface HttpLimits {
+  /** Largest request body accepted, in bytes (413 beyond). */
+  maxBodyBytes: number;
+  /** Time a client has to send the request headers (408 and closed beyond). */
+  headersTimeoutMs: number;
+  /** Time a client has to send the whole request, body included (408 and closed beyond). */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open between requests. */
+  keepAliveTimeoutMs: number;
+  /** Most open connections; more are closed as they arrive. */
+  maxConnections: number;
+  /** A streamed answer whose client reads nothing for this long is disconnected. */
+  streamStallTimeoutMs: number;
+}
+
+export const defaultHttpLimits: HttpLimits = {
+  maxBodyBytes: 100_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1_000,
+  streamStallTimeoutMs: 30_000,
+};
+
 /** A node:http request listener, with a count of the responses it sent from the response cache itself. */
-export type NodeListener = RequestListener & { readonly stats: { readonly answeredFromCache: number } };
+export type NodeListener = ((request: IncomingMessage, response: ServerResponse) => void) & { readonly stats: { readonly answeredFromCache: number } };
 
 /** Requests whose whole body was read here, within the limit. */
 const bodiesRead = new WeakSet<Request>();
 
 const CONTENT_LENGTH = /^\d+$/;
+const SERVED_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
+const ALLOW = SERVED_METHODS.join(', ');
+/** RFC 3986 authority as a Host header carries it: a registered name, IPv4 or an IP literal, and an optional port. */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(?::\d{1,5})?$/;
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
-/** The request's URL as @whatwg-node/server builds it for yoga from the Host header (plain HTTP: TLS ends before this server). */
-function urlOf(request: IncomingMessage, host: string): string {
-  return `http://${host}${request.url ?? '/'}`;
+/** A refusal the listener answers itself: status, message and the extra headers it needs. */
+class HttpRefusal {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    readonly message: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+/** The origin and path of a request, from its Host header and request target; throws HttpRefusal when they are not valid. */
+function urlOf(request: IncomingMessage): string {
+  const target = request.url ?? '';
+  const hosts = request.rawHeaders.filter((_, i) => i % 2 === 0 && request.rawHeaders[i]!.toLowerCase() === 'host').length;
+  if (hosts > 1) throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The request has more than one Host header');
+  const host = request.headers.host;
+  if (host === undefined && request.httpVersionMajor === 1 && request.httpVersionMinor >= 1) {
+    throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'An HTTP/1.1 request needs a Host header');
+  }
+  if (host !== undefined && !HOST.test(host)) throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The Host header is not a valid host and port');
+  let path: string;
+  if (target.startsWith('/')) {
+    path = target;
+  } else if (ABSOLUTE_FORM.test(target)) {
+    let absolute: URL;
+    try {
+      absolute = new URL(target);
+    } catch {
+      throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The request target is not a valid URL');
+    }
+    if (absolute.protocol !== 'http:' && absolute.protocol !== 'https:') throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The request target must be an http(s) URL or a path');
+    path = `${absolute.pathname}${absolute.search}`;
+  } else {
+    throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The request target must be a path such as /graphql');
+  }
+  // The host only names the origin yoga sees; the route comes from `path` alone, whatever the host says.
+  const url = `http://${host || 'localhost'}${path}`;
+  if (!URL.canParse(url)) throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The Host header and request target do not form a valid URL');
+  return url;
+}
+
+function refusalBody(refusal: HttpRefusal): string {
+  return JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
 }
 
 /**
- * A node:http listener for `yoga` that reads declared bodies of at most `maxBodyBytes` into memory;
- * every other request goes to yoga's own listener. Pair it with `useRequestBodyLimit(maxBodyBytes)`.
+ * Writes a body to the socket as it is produced, waiting whenever the socket's buffer is full. A
+ * client that reads nothing for `stallTimeoutMs` is disconnected; a closed connection cancels the
+ * stream, which ends the subscription behind it.
+ */
+async function streamBody(body: ReadableStream<Uint8Array>, response: ServerResponse, stallTimeoutMs: number): Promise<void> {
+  const reader = body.getReader();
+  let closed = false;
+  response.once('close', () => {
+    closed = true;
+    reader.cancel().catch(() => {});
+  });
+  const drained = () =>
+    new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        response.off('drain', onDrain);
+        response.off('close', onClose);
+        resolve(ok);
+      };
+      const onDrain = () => done(true);
+      const onClose = () => done(false);
+      const timer = setTimeout(() => done(false), stallTimeoutMs);
+      response.once('drain', onDrain);
+      response.once('close', onClose);
+    });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || closed) break;
+      if (!response.write(value) && !(await drained())) {
+        response.destroy();
+        return;
+      }
+    }
+  } catch {
+    // The stream failed mid-way: what was sent stands; the client sees the connection end.
+    response.destroy();
+    return;
+  }
+  if (!closed) response.end();
+}
+
+/**
+ * A node:http listener for `yoga`. Pair it with `useRequestBodyLimit(limits.maxBodyBytes)` in yoga's
+ * plugins, which applies the same limit to requests that arrive by `yoga.fetch`.
  */
 export function createNodeListener<ServerContext extends object, UserContext extends object>(
   yoga: YogaServerInstance<ServerContext, UserContext>,
-  maxBodyBytes: number,
+  limits: Pick<HttpLimits, 'maxBodyBytes' | 'streamStallTimeoutMs'> = defaultHttpLimits,
 ): NodeListener {
   const stats = { answeredFromCache: 0 };
   const { Request } = yoga.fetchAPI;
   const answers = cachedAnswersOf(yoga);
-  const log = requestLogOf(yoga);
+  const log: RequestLog | undefined = requestLogOf(yoga);
+
+  /** Answers a refusal with a coded JSON body, logged like any other request. */
+  const refuse = (nodeRequest: IncomingMessage, nodeResponse: ServerResponse, refusal: HttpRefusal) => {
+    if (nodeResponse.headersSent) {
+      nodeResponse.destroy();
+      return;
+    }
+    const state = log?.start(nodeRequest.headers['x-request-id'] as string | undefined);
+    const body = refusalBody(refusal);
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...refusal.headers };
+    if (state) headers['x-request-id'] = state.id;
+    nodeResponse.writeHead(refusal.status, headers);
+    nodeResponse.end(body);
+    if (state) log!.finish(state, nodeRequest.method ?? '', pathOf(nodeRequest.url), refusal.status);
+  };
 
   /**
    * A response-cache hit, sent as yoga would send it (the same headers, bytes and log line) without
@@ -63,68 +198,167 @@ export function createNodeListener<ServerContext extends object, UserContext ext
    * depend only on what the cache key holds (method, Accept, Content-Type, the CSRF header), so a
    * request that finds an entry is one they let through before.
    */
-  const answerFromCache = (nodeRequest: IncomingMessage, nodeResponse: ServerResponse, headers: Record<string, string>, body: Uint8Array): boolean => {
-    if (!answers || !log || nodeRequest.url !== yoga.graphqlEndpoint || headers.origin !== undefined) return false;
+  const answerFromCache = (nodeResponse: ServerResponse, target: string | undefined, headers: Record<string, string>, body: Uint8Array): boolean => {
+    if (!answers || !log || target !== yoga.graphqlEndpoint || headers.origin !== undefined) return false;
     const entry: Entry | undefined = answers.lookup('POST', (name) => headers[name], body);
     if (!entry) return false;
     const state = log.start(headers['x-request-id']);
     stats.answeredFromCache += 1;
-    if (headers['if-none-match'] === entry.etag) {
-      nodeResponse.writeHead(304, ['content-type', entry.contentType, 'etag', entry.etag, 'x-cache', 'hit', 'x-request-id', state.id]);
+    if (answers.notModified(headers['if-none-match'], entry)) {
+      nodeResponse.writeHead(304, ['content-type', entry.contentType, 'etag', entry.etag, 'vary', 'Accept', 'x-cache', 'hit', 'x-request-id', state.id]);
       nodeResponse.end();
       log.finish(state, 'POST', yoga.graphqlEndpoint, 304);
     } else {
-      nodeResponse.writeHead(200, ['content-type', entry.contentType, 'etag', entry.etag, 'x-cache', 'hit', 'content-length', String(entry.body.byteLength), 'x-request-id', state.id]);
+      nodeResponse.writeHead(200, ['content-type', entry.contentType, 'etag', entry.etag, 'vary', 'Accept', 'x-cache', 'hit', 'content-length', String(entry.body.byteLength), 'x-request-id', state.id]);
       nodeResponse.end(entry.body);
       log.finish(state, 'POST', yoga.graphqlEndpoint, 200);
     }
     return true;
   };
 
-  const respond = (nodeRequest: IncomingMessage, nodeResponse: ServerResponse, request: Request) => {
+  const respond = async (nodeRequest: IncomingMessage, nodeResponse: ServerResponse, request: Request) => {
     const serverContext = { req: nodeRequest, res: nodeResponse } as unknown as ServerContext;
-    Promise.resolve(yoga.handleRequest(request, serverContext))
-      .then((response) => sendNodeResponse(response, nodeResponse, nodeRequest, true))
-      .catch((error: unknown) => {
-        // yoga answers its own errors; this is a failure to write the response (the socket went away).
-        if (!nodeResponse.headersSent) nodeResponse.writeHead(500);
+    const response = await yoga.handleRequest(request, serverContext);
+    const type = response.headers.get('content-type') ?? '';
+    if (response.body && (type.startsWith('text/event-stream') || type.startsWith('multipart/mixed'))) {
+      nodeResponse.writeHead(response.status, Object.fromEntries(response.headers));
+      // A HEAD gets the headers only: the stream is not started.
+      if (nodeRequest.method === 'HEAD') {
+        await response.body.cancel();
         nodeResponse.end();
-        console.error('newsgraph: could not send a response:', error);
-      });
+        return;
+      }
+      await streamBody(response.body, nodeResponse, limits.streamStallTimeoutMs);
+      return;
+    }
+    await sendNodeResponse(response, nodeResponse, nodeRequest, true);
   };
 
-  const listener: RequestListener = (nodeRequest, nodeResponse) => {
-    const method = nodeRequest.method ?? 'GET';
-    const headers = nodeRequest.headers as Record<string, string>;
-    const host = headers.host;
-    // HTTP/1.0 without a Host header: yoga's listener derives a URL from the socket.
-    if (!host) {
-      yoga(nodeRequest, nodeResponse);
-      return;
-    }
-    if ((method === 'GET' || method === 'HEAD' || method === 'OPTIONS') && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
-      respond(nodeRequest, nodeResponse, new Request(urlOf(nodeRequest, host), { method, headers }));
-      return;
-    }
-    const declared = headers['content-length'];
-    if (method !== 'POST' || declared === undefined || !CONTENT_LENGTH.test(declared) || declared === '0' || Number(declared) > maxBodyBytes || headers['transfer-encoding'] !== undefined) {
-      yoga(nodeRequest, nodeResponse);
-      return;
-    }
-    const length = Number(declared);
-    const chunks: Buffer[] = [];
-    nodeRequest.on('data', (chunk: Buffer) => chunks.push(chunk));
-    nodeRequest.once('end', () => {
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
-      if (answerFromCache(nodeRequest, nodeResponse, headers, body)) return;
-      const request = new Request(urlOf(nodeRequest, host), { method, headers, body: body as Uint8Array<ArrayBuffer> });
-      bodiesRead.add(request);
-      respond(nodeRequest, nodeResponse, request);
+  /** Reads the whole body, up to the limit; resolves with it, or with a refusal when it is too large. */
+  const readBody = (nodeRequest: IncomingMessage): Promise<Buffer | HttpRefusal> =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      const onData = (chunk: Buffer) => {
+        length += chunk.byteLength;
+        if (length > limits.maxBodyBytes) {
+          nodeRequest.off('data', onData);
+          resolve(tooLarge(limits.maxBodyBytes));
+          return;
+        }
+        chunks.push(chunk);
+      };
+      nodeRequest.on('data', onData);
+      nodeRequest.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)));
+      nodeRequest.once('error', reject);
     });
-    // An aborted upload: the client is gone and there is no one to answer.
-    nodeRequest.once('error', () => nodeResponse.destroy());
+
+  const handle = async (nodeRequest: IncomingMessage, nodeResponse: ServerResponse) => {
+    const method = nodeRequest.method ?? '';
+    const headers = nodeRequest.headers as Record<string, string>;
+    if (!SERVED_METHODS.includes(method)) {
+      throw new HttpRefusal(405, ErrorCode.BAD_REQUEST, `The method ${method.slice(0, 20)} is not served; use GET or POST`, { allow: ALLOW, connection: 'close' });
+    }
+    if (nodeRequest.url === '*') {
+      if (method !== 'OPTIONS') throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The request target "*" is only for OPTIONS');
+      nodeResponse.writeHead(204, { allow: ALLOW });
+      nodeResponse.end();
+      return;
+    }
+    const url = urlOf(nodeRequest);
+    const declared = headers['content-length'];
+    if (declared !== undefined && !CONTENT_LENGTH.test(declared)) throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'Content-Length header is invalid.', { connection: 'close' });
+    if (declared !== undefined && Number(declared) > limits.maxBodyBytes) throw tooLarge(limits.maxBodyBytes);
+    const hasBody = (declared !== undefined && declared !== '0') || headers['transfer-encoding'] !== undefined;
+    const body = hasBody ? await readBody(nodeRequest) : undefined;
+    if (body instanceof HttpRefusal) throw body;
+    if (method !== 'POST') {
+      // A body on GET, HEAD or OPTIONS means nothing here (and a Request cannot carry one); it was read to keep the connection usable.
+      await respond(nodeRequest, nodeResponse, new Request(url, { method: method === 'HEAD' ? 'GET' : method, headers }));
+      return;
+    }
+    if (body && answerFromCache(nodeResponse, nodeRequest.url, headers, body)) return;
+    const request = new Request(url, body ? { method, headers, body: body as Uint8Array<ArrayBuffer> } : { method, headers });
+    bodiesRead.add(request);
+    await respond(nodeRequest, nodeResponse, request);
+  };
+
+  const listener = (nodeRequest: IncomingMessage, nodeResponse: ServerResponse) => {
+    handle(nodeRequest, nodeResponse).catch((error: unknown) => {
+      if (error instanceof HttpRefusal) {
+        refuse(nodeRequest, nodeResponse, error);
+        return;
+      }
+      // A failure to read the request or write the response (the client went away mid-way), or a bug:
+      // either way this request ends here and the server goes on.
+      if (!nodeResponse.headersSent && !nodeResponse.destroyed) {
+        refuse(nodeRequest, nodeResponse, new HttpRefusal(500, ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.', { connection: 'close' }));
+      } else {
+        nodeResponse.destroy();
+      }
+      console.error('newsgraph: a request failed outside yoga:', error);
+    });
   };
   return Object.assign(listener, { stats: stats as Readonly<typeof stats> });
+}
+
+/** The path of a request target for the log line, without its query string. */
+function pathOf(target: string | undefined): string {
+  const path = (target ?? '').split('?')[0]!;
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
+}
+
+function tooLarge(limit: number): HttpRefusal {
+  return new HttpRefusal(413, ErrorCode.REQUEST_ENTITY_TOO_LARGE, `Request body too large: the limit is ${limit} bytes`, { connection: 'close' });
+}
+
+/** What Node's HTTP parser refused, answered as the listener answers its own refusals (a coded JSON body). */
+function clientErrorAnswer(error: NodeJS.ErrnoException): HttpRefusal {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new HttpRefusal(408, ErrorCode.BAD_REQUEST, 'The request took too long to arrive');
+    case 'HPE_HEADER_OVERFLOW':
+      return new HttpRefusal(431, ErrorCode.BAD_REQUEST, 'The request headers are too large');
+    default:
+      return new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The request is not valid HTTP');
+  }
+}
+
+/**
+ * The HTTP server: `createNodeListener` with every limit of `HttpLimits` applied. Node's own defaults
+ * let a stalled body hold a connection for five minutes and slow headers for a minute, without a cap
+ * on connections.
+ */
+export function createHttpServer<ServerContext extends object, UserContext extends object>(
+  yoga: YogaServerInstance<ServerContext, UserContext>,
+  limits: HttpLimits = defaultHttpLimits,
+): Server & { listener: NodeListener } {
+  const listener = createNodeListener(yoga, limits);
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node checks the header and request timeouts at this interval (30 s by default, which would
+      // stretch a 10 s limit to 40).
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4))),
+    },
+    listener,
+  );
+  server.maxConnections = limits.maxConnections;
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || (error.code === 'ECONNRESET' && socket.destroyed)) {
+      socket.destroy();
+      return;
+    }
+    const refusal = clientErrorAnswer(error);
+    const body = refusalBody(refusal);
+    socket.end(
+      `HTTP/1.1 ${refusal.status} ${refusal.status === 408 ? 'Request Timeout' : refusal.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+  return Object.assign(server, { listener });
 }
 
 function requestBodyTooLarge() {
@@ -140,6 +374,7 @@ function requestBodyTooLarge() {
 export function useRequestBodyLimit(limit: number): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      if (bodiesRead.has(request)) return;
       const declared = request.headers.get('content-length');
       if (declared != null) {
         if (!CONTENT_LENGTH.test(declared)) {
@@ -147,11 +382,11 @@ export function useRequestBodyLimit(limit: number): Plugin {
         }
         if (Number(declared) > limit) throw requestBodyTooLarge();
       }
-      if (bodiesRead.has(request) || requestParser == null || request.body == null) return;
+      if (requestParser == null || request.body == null) return;
       setRequestParser((original) => {
         const body = original.body;
         if (!body) return requestParser(original);
-        // A body of unknown length (chunked, or a fetch() caller's stream) is counted as it is read.
+        // A body of unknown length (a fetch() caller's stream) is counted as it is read.
         const TransformStreamCtor = body instanceof ReadableStream ? globalThis.TransformStream : fetchAPI.TransformStream;
         let bytesRead = 0;
         const counted = body.pipeThrough(

@@ -1,10 +1,12 @@
 /**
  * HTTP-level checks yoga answers badly: an unsupported Content-Type or Accept gets an empty 415/406
  * body, and a GET whose `variables` or `extensions` parameter is not JSON throws past its parser into
- * a 500. Here each gets a JSON body with a coded error, like every other rejection.
+ * a 500. Here each gets a JSON body with a coded error, like every other rejection; so does any other
+ * error yoga sends without a body (a subscription asked for as JSON, a method yoga refuses). Answers
+ * of the GraphQL endpoint say that they vary with Accept (GraphiQL's page or JSON, and which JSON).
  */
 import type { Plugin } from 'graphql-yoga';
-import { ErrorCode } from './errors.js';
+import { codeForHttpStatus, ErrorCode } from './errors.js';
 
 /** Request body types yoga parses. */
 const parsedContentTypes = ['application/json', 'application/graphql+json', 'application/graphql-response+json', 'application/graphql', 'application/x-www-form-urlencoded', 'multipart/form-data'];
@@ -26,8 +28,30 @@ function acceptsSomething(accept: string): boolean {
   });
 }
 
+/** What an error status that came without a body means, for the coded body it is given. */
+function messageForStatus(status: number): string {
+  if (status === 406) return 'Not Acceptable: a subscription is answered as text/event-stream; send Accept: text/event-stream';
+  if (status === 405) return 'Method Not Allowed: use GET or POST';
+  if (status === 404) return 'Not Found';
+  return `The request was refused (HTTP ${status})`;
+}
+
 export function useRequestHygiene(graphqlEndpoint: string, csrfHeader: string): Plugin {
   return {
+    onResponse({ request, response, setResponse, fetchAPI }) {
+      let headers = response.headers;
+      if (response.status >= 400 && response.body === null) {
+        headers = new fetchAPI.Headers(response.headers);
+        headers.set('content-type', 'application/json; charset=utf-8');
+        headers.delete('content-length');
+        const body = { errors: [{ message: messageForStatus(response.status), extensions: { code: codeForHttpStatus(response.status) } }] };
+        setResponse(new fetchAPI.Response(JSON.stringify(body), { status: response.status, headers }));
+      }
+      if (new URL(request.url).pathname === graphqlEndpoint) {
+        const vary = headers.get('vary');
+        if (!vary || !/(?:^|,)\s*accept\s*(?:,|$)/i.test(vary)) headers.set('vary', vary ? `${vary}, Accept` : 'Accept');
+      }
+    },
     onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== graphqlEndpoint) return;
       const reject = (status: number, message: string) =>

@@ -41,6 +41,21 @@ function etagOf(body: Uint8Array): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 }
 
+/**
+ * Whether an If-None-Match header matches `etag`, as RFC 9110 (13.1.2) reads it: `*` matches any
+ * stored answer, a list matches when any of its entity tags does, and weak tags (`W/"…"`) compare by
+ * their opaque part.
+ */
+export function ifNoneMatchMatches(header: string | null | undefined, etag: string): boolean {
+  if (header == null) return false;
+  if (header.trim() === '*') return true;
+  for (const tag of header.split(',')) {
+    const opaque = tag.trim().replace(/^W\//, '');
+    if (opaque === etag) return true;
+  }
+  return false;
+}
+
 const textEncoder = new TextEncoder();
 
 /** A curator's requests (any Authorization header) are never answered from the cache: a mutation must run, and a bad token must be refused. */
@@ -56,6 +71,8 @@ export interface CachedAnswers {
    * as a cached request's find its entry).
    */
   lookup(method: string, header: (name: string) => string | undefined, body: Uint8Array): Entry | undefined;
+  /** Whether a request's If-None-Match header lets it have 304 for `entry`. */
+  notModified(ifNoneMatch: string | undefined, entry: Entry): boolean;
 }
 
 /** Keyed by the yoga instance's `fetchAPI`: one object per instance, the same through yoga's server adapter. */
@@ -112,6 +129,7 @@ export function useResponseCache({ snapshotFor, current, store }: ResponseCacheD
     onYogaInit({ yoga }) {
       cachedAnswers.set(yoga.fetchAPI, {
         lookup: (method, header, body) => (isCurators(header('authorization')) ? undefined : lookup(keyOf(current().info.version, method, '', header, body))),
+        notModified: (ifNoneMatch, entry) => ifNoneMatchMatches(ifNoneMatch, entry.etag),
       });
     },
     async onRequestParse({ request, url, endResponse, fetchAPI }) {
@@ -128,7 +146,7 @@ export function useResponseCache({ snapshotFor, current, store }: ResponseCacheD
         return;
       }
       const headers = { 'content-type': entry.contentType, etag: entry.etag, 'x-cache': 'hit' };
-      if (request.headers.get('if-none-match') === entry.etag) {
+      if (ifNoneMatchMatches(request.headers.get('if-none-match'), entry.etag)) {
         endResponse(new fetchAPI.Response(null, { status: 304, headers }));
       } else {
         endResponse(new fetchAPI.Response(entry.body, { status: 200, headers }));
@@ -153,8 +171,10 @@ export function useResponseCache({ snapshotFor, current, store }: ResponseCacheD
       response.headers.set('etag', etag);
       response.headers.set('x-cache', 'miss');
       // The bytes kept are the bytes sent: yoga's body is a string, which the socket would encode again
-      // (the data's typographic quotes make every answer a two-byte string, slow to encode).
-      setResponse(new fetchAPI.Response(body, { status: response.status, statusText: response.statusText, headers: response.headers }));
+      // (the data's typographic quotes make every answer a two-byte string, slow to encode). A client
+      // that already holds these bytes (the entry was evicted, or another server made them) gets 304.
+      const notModified = ifNoneMatchMatches(request.headers.get('if-none-match'), etag);
+      setResponse(new fetchAPI.Response(notModified ? null : body, { status: notModified ? 304 : response.status, statusText: notModified ? '' : response.statusText, headers: response.headers }));
       remove(key);
       entries.set(key, { body, contentType, etag, expiresAt: Date.now() + options.ttlMs });
       totalBytes += body.byteLength;

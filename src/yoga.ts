@@ -7,9 +7,9 @@ import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-fi
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { IncomingMessage } from 'node:http';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import {
-  createPubSub,
   createYoga,
   isAsyncIterable,
   maskError as yogaMaskError,
@@ -18,7 +18,8 @@ import {
   type YogaServerInstance,
 } from 'graphql-yoga';
 import { authenticate, CuratorTokens, useCuratorAuth, type Authentication } from './auth.js';
-import { createContext, withFreshLoaders, type ChangeFeed, type Context } from './context.js';
+import { createContext, withFreshLoaders, type Context } from './context.js';
+import { createDocumentCache, defaultDocumentCacheOptions, type DocumentCacheOptions } from './document-cache.js';
 import { codeForHttpStatus, ErrorCode } from './errors.js';
 import { useExplorer } from './explorer.js';
 import { exampleQuery } from './graphiql-example.js';
@@ -26,18 +27,19 @@ import { defaultJitOptions, useJit, type JitOptions } from './jit.js';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { defaultQueryLimits, useQueryLimits, type QueryLimits } from './limits.js';
 import { createLogger, useRequestLogging, yogaLoggerFor, type Logger, type RequestIdContext } from './logging.js';
-import { useRequestBodyLimit } from './node-adapter.js';
+import { defaultHttpLimits, useRequestBodyLimit } from './node-adapter.js';
 import { usePersistedDocuments, type PersistedDocumentsOptions } from './persisted-documents.js';
 import { useRequestHygiene } from './request-hygiene.js';
 import { defaultResponseCacheOptions, useResponseCache, type ResponseCacheOptions } from './response-cache.js';
 import { schema } from './schema/index.js';
-import type { KnowledgeStore, StoreChange } from './store/knowledge-store.js';
+import type { KnowledgeStore } from './store/knowledge-store.js';
+import { createChangeFeed, defaultSubscriptionLimits, type SubscriptionLimits } from './subscriptions.js';
 
 /** The header a GET or simple POST must carry (any value) to pass the CSRF check. */
 const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
 /** Large enough for any real query with variables, small enough that a flood of bodies cannot hurt. */
-export const DEFAULT_MAX_BODY_BYTES = 100_000;
+export const DEFAULT_MAX_BODY_BYTES = defaultHttpLimits.maxBodyBytes;
 
 export interface ServerOptions {
   /** A fixed knowledge base to serve read-only. Give this or `store`. */
@@ -64,6 +66,10 @@ export interface ServerOptions {
   persistedDocuments?: PersistedDocumentsOptions;
   /** Compile repeated query documents with graphql-jit (src/jit.ts); false runs every query on the executor. */
   jit?: JitOptions | false;
+  /** Caps on open subscriptions and on the changes waiting for one subscriber. */
+  subscriptions?: SubscriptionLimits;
+  /** Bounds on the parsed documents kept by query text. */
+  documentCache?: DocumentCacheOptions;
 }
 
 export type NewsgraphYoga = YogaServerInstance<object, Context>;
@@ -134,11 +140,9 @@ function maskAndCode(exposeErrorDetails: boolean) {
 /** Without a token list every token is refused. */
 const noCurators = new CuratorTokens([]);
 
-/** Subscriptions hear of changes through this; one per server. */
-function changeFeedOf(store: KnowledgeStore): ChangeFeed {
-  const pubSub = createPubSub<{ change: [StoreChange] }>();
-  store.onChange((change) => pubSub.publish('change', change));
-  return { subscribe: () => pubSub.subscribe('change') };
+/** The address a request came from, for the per-client subscription cap; requests made with `yoga.fetch` share one. */
+function clientAddressOf(initialContext: object): string {
+  return (initialContext as { req?: IncomingMessage }).req?.socket.remoteAddress ?? 'local';
 }
 
 export function createServer({
@@ -154,6 +158,8 @@ export function createServer({
   responseCache = defaultResponseCacheOptions,
   persistedDocuments,
   jit = defaultJitOptions,
+  subscriptions = defaultSubscriptionLimits,
+  documentCache = defaultDocumentCacheOptions,
 }: ServerOptions): NewsgraphYoga {
   if ((kb === undefined) === (store === undefined)) throw new Error('createServer needs either `kb` or `store`');
   const currentKb = () => store?.current ?? kb!;
@@ -174,25 +180,30 @@ export function createServer({
     }
     return authentication;
   };
-  const changes = store ? changeFeedOf(store) : undefined;
+  const changes = store ? createChangeFeed(store, subscriptions) : undefined;
   return createYoga<object, Context>({
     schema,
-    context: ({ request }: { request: Request }) => {
+    context: (initialContext: { request: Request }) => {
+      const { request } = initialContext;
       const authentication = authenticationOf(request);
       return createContext(snapshotFor(request), {
         store,
         changes,
+        client: clientAddressOf(initialContext),
         curator: 'curator' in authentication ? authentication.curator : undefined,
         onSnapshot: (next) => snapshots.set(request, next),
       });
     },
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
+    parserAndValidationCache: createDocumentCache(documentCache),
     landingPage: false,
     batching: false,
     // Enforced by useRequestBodyLimit below, which skips re-counting bodies src/node-adapter.ts has read.
     maxRequestBodySize: false,
-    cors: { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', CSRF_HEADER, 'x-request-id'], maxAge: 600 },
+    // No credentials: curators send a bearer token, which needs none, and with any origin allowed
+    // (the default) a credentialed answer would let every site read with a visitor's cookies.
+    cors: { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', CSRF_HEADER, 'x-request-id'], maxAge: 600, credentials: false },
     logging: yogaLoggerFor(logger),
     // GraphiQL runs subscriptions as GETs (server-sent events), which the CSRF check refuses without
     // its header; the page is served from this origin, so it may send it.

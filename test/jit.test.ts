@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { createLogger } from '../src/logging.js';
+import { defaultJitOptions } from '../src/jit.js';
 import { schema } from '../src/schema/index.js';
 import { createServer, type NewsgraphYoga } from '../src/yoga.js';
 import { generateOperation, loadCorpus, mutateDocument, mutateVariables, Rng, toJsonText, type Corpus } from './fuzz/generate.js';
@@ -60,7 +61,7 @@ describe('graphql-jit', () => {
     compiles = [];
     // No response cache: every request must execute on both.
     executor = createServer({ kb, logger: silentLogger, responseCache: false, jit: false });
-    compiled = createServer({ kb, logger: silentLogger, responseCache: false, jit: { maxDocuments: 10_000, compileAfter: 1, onCompile: (name) => compiles.push(name) } });
+    compiled = createServer({ kb, logger: silentLogger, responseCache: false, jit: { ...defaultJitOptions, maxDocuments: 10_000, compileAfter: 1, onCompile: (name) => compiles.push(name) } });
   });
 
   it(`answers ${COUNT} generated requests exactly as the executor does`, async () => {
@@ -164,7 +165,7 @@ describe('graphql-jit', () => {
           const logged: [string[], string[]] = [[], []];
           const servers = [
             createServer({ kb, logger: recordingLogger(logged[0]), responseCache: false, jit: false }),
-            createServer({ kb, logger: recordingLogger(logged[1]), responseCache: false, jit: { maxDocuments: 10, compileAfter: 1 } }),
+            createServer({ kb, logger: recordingLogger(logged[1]), responseCache: false, jit: { ...defaultJitOptions, maxDocuments: 10, compileAfter: 1 } }),
           ];
           const answers: Answer[] = [];
           for (const server of servers) {
@@ -189,7 +190,7 @@ describe('graphql-jit', () => {
 
   it('compiles a document only once it recurs, and keeps at most maxDocuments compiled', async () => {
     const compiledNames: string[] = [];
-    const server = createServer({ kb, logger: silentLogger, responseCache: false, jit: { maxDocuments: 2, compileAfter: 2, onCompile: (name) => compiledNames.push(name) } });
+    const server = createServer({ kb, logger: silentLogger, responseCache: false, jit: { ...defaultJitOptions, maxDocuments: 2, compileAfter: 2, onCompile: (name) => compiledNames.push(name) } });
     const ask = (name: string) => send(server, JSON.stringify({ query: `query ${name} { dataset { version } }` }));
     await ask('A');
     expect(compiledNames).toEqual([]);
@@ -208,7 +209,7 @@ describe('graphql-jit', () => {
 
   it('leaves mutations and subscriptions to the executor', async () => {
     const compiledNames: string[] = [];
-    const server = createServer({ kb, logger: silentLogger, responseCache: false, jit: { maxDocuments: 10, compileAfter: 1, onCompile: (name) => compiledNames.push(name) } });
+    const server = createServer({ kb, logger: silentLogger, responseCache: false, jit: { ...defaultJitOptions, maxDocuments: 10, compileAfter: 1, onCompile: (name) => compiledNames.push(name) } });
     const body = JSON.stringify({ query: 'mutation M { dataset { version } }' });
     const expected = await send(executor, body);
     expect(await send(server, body)).toEqual(expected);

@@ -75,7 +75,7 @@ describe('the node:http listener', () => {
   beforeAll(async () => {
     const kb = await loadDataset();
     // Two instances, so neither's response cache answers for the other.
-    listener = createNodeListener(createServer({ kb, logger: silentLogger }), DEFAULT_MAX_BODY_BYTES);
+    listener = createNodeListener(createServer({ kb, logger: silentLogger }));
     ours = createHttpServer(listener);
     yogas = createHttpServer(createServer({ kb, logger: silentLogger }));
     [oursPort, yogasPort] = await Promise.all([listen(ours), listen(yogas)]);
@@ -95,12 +95,8 @@ describe('the node:http listener', () => {
   const cases: Record<string, RawRequest> = {
     'json post': { method: 'POST', path: '/graphql', headers: json, body: okBody },
     'json post, graphql-response accept': { method: 'POST', path: '/graphql', headers: { ...json, accept: 'application/graphql-response+json' }, body: okBody },
-    'json post, chunked': { method: 'POST', path: '/graphql', headers: json, body: okBody, chunked: true },
     'json post, query string': { method: 'POST', path: '/graphql?x=1', headers: json, body: okBody },
     'body at the limit': { method: 'POST', path: '/graphql', headers: json, body: atLimit.padEnd(DEFAULT_MAX_BODY_BYTES, ' ') },
-    'body one byte over the limit': { method: 'POST', path: '/graphql', headers: json, body: atLimit.padEnd(DEFAULT_MAX_BODY_BYTES + 1, ' ') },
-    'declared body over the limit': { method: 'POST', path: '/graphql', headers: json, body: overLimit },
-    'chunked body over the limit': { method: 'POST', path: '/graphql', headers: json, body: overLimit, chunked: true },
     'empty body': { method: 'POST', path: '/graphql', headers: json, body: '' },
     'invalid json': { method: 'POST', path: '/graphql', headers: json, body: '{"query": ' },
     'a batch': { method: 'POST', path: '/graphql', headers: json, body: `[${okBody}]` },
@@ -115,12 +111,10 @@ describe('the node:http listener', () => {
       body: `--b\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${okBody}\r\n--b\r\nContent-Disposition: form-data; name="map"\r\n\r\n{}\r\n--b--\r\n`,
     },
     'xml': { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/xml', 'x-graphql-yoga-csrf': '1' }, body: '<q/>' },
-    'put': { method: 'PUT', path: '/graphql', headers: json, body: okBody },
     'get': { method: 'GET', path: `/graphql?query=${encodeURIComponent('{ dataset { version } }')}`, headers: { 'x-graphql-yoga-csrf': '1' } },
     'get without the csrf header': { method: 'GET', path: `/graphql?query=${encodeURIComponent('{ dataset { version } }')}` },
     'get with invalid variables': { method: 'GET', path: `/graphql?query=${encodeURIComponent('{ dataset { version } }')}&variables=%7B`, headers: { 'x-graphql-yoga-csrf': '1' } },
     'graphiql': { method: 'GET', path: '/graphql', headers: { accept: 'text/html' } },
-    'head': { method: 'HEAD', path: '/graphql', headers: { 'x-graphql-yoga-csrf': '1' } },
     'cors preflight': { method: 'OPTIONS', path: '/graphql', headers: { origin: 'https://example.org', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } },
     'cors post': { method: 'POST', path: '/graphql', headers: { ...json, origin: 'https://example.org' }, body: okBody },
     'health': { method: 'GET', path: '/health' },
@@ -146,15 +140,63 @@ describe('the node:http listener', () => {
     for (let i = 0; i < 300; i++) {
       const op = generateOperation(rng, schema, corpus, { maxDepth: rng.int(2, 5), useVariables: rng.chance(0.5) });
       const body = toJsonText({ query: op.query, variables: op.variables, ...(op.operationName ? { operationName: op.operationName } : {}) });
+      // Bodies over the limit are refused by this listener itself (the test of the body limit above).
+      if (Buffer.byteLength(body) > DEFAULT_MAX_BODY_BYTES) continue;
       for (const round of [1, 2]) {
-        const spec = { method: 'POST', path: '/graphql', headers: { ...json, 'x-request-id': `gen-${i}-${round}` }, body, chunked: i % 7 === 0 };
+        const spec = { method: 'POST', path: '/graphql', headers: { ...json, 'x-request-id': `gen-${i}-${round}` }, body };
         const [expected, actual] = await Promise.all([send(yogasPort, spec), send(oursPort, spec)]);
         expect(comparable(actual), body).toEqual(comparable(expected));
       }
     }
-    // Most second rounds (not the chunked ones, nor answers the cache does not keep) skipped yoga entirely.
+    // Most second rounds (not answers the cache does not keep) skipped yoga entirely.
     expect(listener.stats.answeredFromCache - before).toBeGreaterThan(100);
   }, 60_000);
+
+  // Where this listener answers on its own, by design: it reads every body itself, serves only GET,
+  // HEAD, POST and OPTIONS, and answers HEAD as GET without the body.
+  it('answers a chunked body as it answers the same body with a declared length', async () => {
+    const body = JSON.stringify({ query: '{ statements(first: 3) { edges { node { text } } } }' });
+    const declared = await send(oursPort, { method: 'POST', path: '/graphql', headers: { ...json, 'x-request-id': 'declared' }, body });
+    const chunked = await send(oursPort, { method: 'POST', path: '/graphql', headers: { ...json, 'x-request-id': 'chunked' }, body: body.repeat(1), chunked: true });
+    expect(declared.status).toBe(200);
+    expect(chunked.body).toBe(declared.body);
+  });
+
+  it('refuses a body over the limit with 413 and a coded error, declared or chunked, and closes the connection', async () => {
+    for (const spec of [
+      { method: 'POST', path: '/graphql', headers: json, body: atLimit.padEnd(DEFAULT_MAX_BODY_BYTES + 1, ' ') },
+      { method: 'POST', path: '/graphql', headers: json, body: overLimit },
+      { method: 'POST', path: '/graphql', headers: json, body: overLimit, chunked: true },
+    ]) {
+      const response: RawResponse = await send(oursPort, spec).catch((error: Error) => ({ status: 0, headers: {}, body: error.message }));
+      expect(response.status, JSON.stringify(spec.headers)).toBe(413);
+      expect(JSON.parse(response.body).errors[0]).toEqual({ message: `Request body too large: the limit is ${DEFAULT_MAX_BODY_BYTES} bytes`, extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } });
+      expect(response.headers.connection).toBe('close');
+    }
+  });
+
+  it('refuses methods it does not serve with 405, Allow and a coded error', async () => {
+    for (const method of ['PUT', 'DELETE', 'PATCH', 'PROPFIND']) {
+      const response = await send(oursPort, { method, path: '/graphql', headers: json, body: okBody });
+      expect(response.status, method).toBe(405);
+      expect(response.headers.allow).toBe('GET, HEAD, POST, OPTIONS');
+      expect(JSON.parse(response.body).errors[0]).toEqual({ message: `The method ${method} is not served; use GET or POST`, extensions: { code: 'BAD_REQUEST' } });
+    }
+  });
+
+  it('answers HEAD as it answers GET, without the body', async () => {
+    for (const path of ['/health', '/ready', '/explore', `/graphql?query=${encodeURIComponent('{ dataset { version } }')}`, '/nothing-here']) {
+      const headers = { 'x-graphql-yoga-csrf': '1', 'x-request-id': 'head-or-get' };
+      const get = await send(oursPort, { method: 'GET', path, headers });
+      const head = await send(oursPort, { method: 'HEAD', path, headers });
+      expect(head.status, path).toBe(get.status);
+      expect(head.body, path).toBe('');
+      // Framing is the one difference: a body of unknown length is sent chunked, and HEAD sends none.
+      const { date: _d1, 'transfer-encoding': _t1, ...getHeaders } = get.headers;
+      const { date: _d2, 'transfer-encoding': _t2, ...headHeaders } = head.headers;
+      expect(headHeaders, path).toEqual(getHeaders);
+    }
+  });
 
   it('answers an HTTP/1.0 request without a Host header as yoga’s listener does', async () => {
     const raw = (port: number) =>
@@ -169,7 +211,9 @@ describe('the node:http listener', () => {
       });
     const [expected, actual] = await Promise.all([raw(yogasPort), raw(oursPort)]);
     expect(actual).toContain('HTTP/1.1 200');
-    expect(actual).toEqual(expected);
+    // The same answer; ours may come from the response cache (x-cache: hit), with its headers in another order.
+    const bodyOf = (response: string) => response.slice(response.indexOf('\r\n\r\n') + 4);
+    expect(bodyOf(actual)).toEqual(bodyOf(expected));
   });
 
   it('answers a conditional request for a cached answer with 304 as yoga’s listener does', async () => {
@@ -208,7 +252,7 @@ describe('the node:http listener', () => {
         }),
       );
     const servers = [
-      createHttpServer(createNodeListener(createServer({ kb, logger: logTo(lines[0]) }), DEFAULT_MAX_BODY_BYTES)),
+      createHttpServer(createNodeListener(createServer({ kb, logger: logTo(lines[0]) }))),
       createHttpServer(createServer({ kb, logger: logTo(lines[1]) })),
     ];
     const ports = await Promise.all(servers.map(listen));

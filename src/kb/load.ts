@@ -124,6 +124,16 @@ export function parseRecord<C extends Collection>(
 }
 
 /**
+ * The text of a file, the one way every file of ours is read (data files, and the authoring command's
+ * records and article files): UTF-8, refused when its bytes are not, and without a leading byte-order
+ * mark, which some editors save and which belongs to the encoding, not to the text.
+ */
+export function decodeTextFile(bytes: Uint8Array): string {
+  // ignoreBOM: false (the default) is what drops the mark.
+  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+}
+
+/**
  * Reads one data file, records the digest of its bytes and parses it: the JSON, or a problem message. The file's
  * bytes and text are let go on return, before its records are validated (at scale they are hundreds
  * of megabytes).
@@ -135,10 +145,13 @@ async function readJson(dataDir: string, file: string, digests: Record<string, s
   } catch (error) {
     return { problem: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file is missing' : `cannot be read: ${(error as Error).message}` };
   }
-  let text = bytes.toString('utf8');
   digests[file] = digestOf(bytes);
-  // Editors on some systems save a byte-order mark; it carries no meaning in JSON, so it is not an error.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let text: string;
+  try {
+    text = decodeTextFile(bytes);
+  } catch {
+    return { problem: 'is not valid UTF-8 text' };
+  }
   try {
     return { json: JSON.parse(text) };
   } catch (error) {
@@ -180,6 +193,24 @@ async function readAndParse(dataDir: string, onProgress: (progress: LoadProgress
     (records as Record<Collection, unknown[]>)[collection] = parsed;
   }
   return { records, problems, fileDigests };
+}
+
+/**
+ * Calls `report(index, id)` for each record whose chain of links (`next`: id to the id it points at)
+ * comes back to a record already on the chain, with the id where it came back.
+ */
+function reportCycles(records: readonly { id: string }[], next: ReadonlyMap<string, string>, report: (index: number, through: string) => void): void {
+  records.forEach((record, i) => {
+    if (!next.has(record.id)) return;
+    const seen = new Set([record.id]);
+    for (let linked = next.get(record.id); linked !== undefined; linked = next.get(linked)) {
+      if (seen.has(linked)) {
+        report(i, linked);
+        return;
+      }
+      seen.add(linked);
+    }
+  });
 }
 
 /**
@@ -304,6 +335,11 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
     });
     organization.evidence.forEach((span, e) => evidence(file, [i, 'evidence', e], span));
   });
+  // A self-parent is reported above in its own words; longer loops (nato -> coalition -> nato) here.
+  const organizationParents = new Map(records.organizations.flatMap((o) => (o.parentId !== undefined && o.parentId !== o.id ? [[o.id, o.parentId] as const] : [])));
+  reportCycles(records.organizations, organizationParents, (i, through) =>
+    problems.push({ file: dataFiles.organizations.file, path: formatJsonPath([i, 'parentId']), message: `parent links form a cycle through "${through}"` }),
+  );
 
   const parentOf = new Map<string, string>();
   records.events.forEach((event: EventRecord, i) => {
@@ -327,17 +363,9 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
     }
     event.evidence.forEach((span, e) => evidence(file, [i, 'evidence', e], span));
   });
-  records.events.forEach((event, i) => {
-    if (!parentOf.has(event.id)) return;
-    const seen = new Set([event.id]);
-    for (let parent = parentOf.get(event.id); parent !== undefined; parent = parentOf.get(parent)) {
-      if (seen.has(parent)) {
-        problems.push({ file: dataFiles.events.file, path: formatJsonPath([i, 'partOf', 'eventId']), message: `part-of links form a cycle through "${parent}"` });
-        break;
-      }
-      seen.add(parent);
-    }
-  });
+  reportCycles(records.events, parentOf, (i, through) =>
+    problems.push({ file: dataFiles.events.file, path: formatJsonPath([i, 'partOf', 'eventId']), message: `part-of links form a cycle through "${through}"` }),
+  );
 
   const continues = new Map<string, string>();
   records.statements.forEach((statement: StatementRecord, i) => {
@@ -365,17 +393,9 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
       problems.push({ file, path: formatJsonPath([i, 'text']), message: 'a statement\'s text must be exactly its evidence text (the words as the source prints them)' });
     }
   });
-  records.statements.forEach((statement, i) => {
-    if (!continues.has(statement.id)) return;
-    const seen = new Set([statement.id]);
-    for (let previous = continues.get(statement.id); previous !== undefined; previous = continues.get(previous)) {
-      if (seen.has(previous)) {
-        problems.push({ file: dataFiles.statements.file, path: formatJsonPath([i, 'continuesId']), message: `continuation links form a cycle through "${previous}"` });
-        break;
-      }
-      seen.add(previous);
-    }
-  });
+  reportCycles(records.statements, continues, (i, through) =>
+    problems.push({ file: dataFiles.statements.file, path: formatJsonPath([i, 'continuesId']), message: `continuation links form a cycle through "${through}"` }),
+  );
 
   for (const problem of problems) problem.rule ??= 'consistency';
   return problems;

@@ -7,10 +7,18 @@
  */
 import { z } from 'zod';
 
+/** The form of every id: lowercase words joined by hyphens ("john-kerry"). */
+export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** The longest id, wherever it comes from: a data file, the API or the authoring command. */
+export const MAX_SLUG_LENGTH = 100;
+/** The longest source text, in characters (UTF-16 code units): a long article with room to spare. */
+export const MAX_SOURCE_TEXT_LENGTH = 100_000;
+
 /** Ids are readable slugs, unique across the whole knowledge base (not just within one file). */
 export const slugSchema = z
   .string()
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug such as "john-kerry"');
+  .max(MAX_SLUG_LENGTH, `must be at most ${MAX_SLUG_LENGTH} characters`)
+  .regex(SLUG_PATTERN, 'must be a lowercase slug such as "john-kerry"');
 
 /**
  * A span of a source's text that supports a fact. Offsets are UTF-16 code-unit indexes into the
@@ -95,7 +103,12 @@ export const sourceSchema = z.strictObject({
   kind: z.enum(['NEWS_ARTICLE']),
   title: z.string().min(1),
   /** The full text exactly as published; every evidence offset points into it. */
-  text: z.string().min(1),
+  text: z
+    .string()
+    .min(1)
+    .max(MAX_SOURCE_TEXT_LENGTH, `must be at most ${MAX_SOURCE_TEXT_LENGTH} characters; split a longer text into several sources`)
+    // A byte-order mark belongs to a file's encoding, not to the text: files are read without it.
+    .refine((text) => !text.startsWith('\uFEFF'), 'must not start with a byte-order mark (U+FEFF)'),
   /** BCP 47 language tag. */
   language: z.string().regex(/^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as "en"'),
   publishedOn: partialDateSchema.optional(),

@@ -9,7 +9,7 @@ import { builder, decodeGlobalId } from '../builder.js';
 import { moveToSnapshot, type Context } from '../context.js';
 import { badUserInput, ErrorCode } from '../errors.js';
 import type { RecordKind, RecordsByCollection } from '../kb/knowledge-base.js';
-import type { Collection, Retraction } from '../kb/records.js';
+import { MAX_SLUG_LENGTH, SLUG_PATTERN, type Collection, type Retraction } from '../kb/records.js';
 import { CurationError } from '../store/curation-error.js';
 import type { Curator, DateInput, QuoteInput } from '../store/curation.js';
 import type { Edit } from '../store/knowledge-store.js';
@@ -86,7 +86,7 @@ export function orUndefined<T>(value: T | null | undefined): T | undefined {
  * global id are checked here; whether the record exists is checked by the store against the latest data.
  */
 export function referenceId(value: string, kinds: readonly RecordKind[], field: string): string {
-  if (/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(value)) return value;
+  if (SLUG_PATTERN.test(value)) return value;
   const decoded = decodeGlobalId(value);
   if (!(kinds as readonly string[]).includes(decoded.typename)) {
     throw badUserInput(`"${field}" must name a ${kinds.join(' or ')}, but "${value}" is the id of a ${decoded.typename}`, { field });
@@ -102,8 +102,8 @@ export function optionalReference(value: string | null | undefined, kinds: reado
 /** The id for a new record: a slug given by the client, checked for form. */
 export function newRecordId(value: string | null | undefined, field = 'input.slug'): string | undefined {
   if (value == null) return undefined;
-  if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(value) || value.length > 100) {
-    throw badUserInput(`"${field}" must be a lowercase slug such as "jane-doe" (letters, digits and single hyphens, at most 100 characters)`, { field });
+  if (!SLUG_PATTERN.test(value) || value.length > MAX_SLUG_LENGTH) {
+    throw badUserInput(`"${field}" must be a lowercase slug such as "jane-doe" (letters, digits and single hyphens, at most ${MAX_SLUG_LENGTH} characters)`, { field });
   }
   return value;
 }

@@ -9,6 +9,7 @@ import { moveToSnapshot, type Context } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { KnowledgeBase, RecordKind } from '../kb/knowledge-base.js';
 import type { ChangeKind, RecordChange, StoreChange } from '../store/knowledge-store.js';
+import { FellBehind, type FeedItem } from '../subscriptions.js';
 import { ChangeKindEnum } from './curation.js';
 import { DatasetRef } from './dataset.js';
 import { EntityRef } from './entity.js';
@@ -48,18 +49,36 @@ const ChangeCauseEnum = builder.enumType('ChangeCause', {
 });
 
 /** The feed of store changes, or an error on a server whose data cannot change. */
-function changesOf(context: Context): AsyncIterable<StoreChange> {
+function changesOf(context: Context): AsyncIterable<FeedItem> {
   if (!context.changes) {
     throw new GraphQLError('This server serves a fixed knowledge base, so nothing ever changes', { extensions: { code: ErrorCode.READ_ONLY } });
   }
-  return context.changes.subscribe();
+  return context.changes.subscribe(context.client ?? 'local');
 }
 
-/** Each changed record that `accept` keeps, one event per record. */
-async function* recordChanges(context: Context, accept: (change: RecordChange) => boolean): AsyncGenerator<ChangeEvent> {
-  for await (const storeChange of changesOf(context)) {
-    for (const change of storeChange.changes) if (accept(change)) yield { kb: storeChange.kb, ...change };
-  }
+/**
+ * Each changed record that `accept` keeps, one event per record; a subscriber that fell behind hears
+ * so last. Subscribes at once, not on the first pull: a refusal (too many subscriptions) must reach
+ * the client as the subscription's error, before any event.
+ */
+function recordChanges(context: Context, accept: (change: RecordChange) => boolean): AsyncGenerator<ChangeEvent | FellBehind> {
+  const feed = changesOf(context);
+  return (async function* () {
+    for await (const item of feed) {
+      if (item instanceof FellBehind) {
+        yield item;
+        return;
+      }
+      for (const change of item.changes) if (accept(change)) yield { kb: item.kb, ...change };
+    }
+  })();
+}
+
+/** The event an announcement resolves to, with the request moved to the snapshot that holds it. */
+function eventFor<T extends { kb: KnowledgeBase }>(item: T | FellBehind, context: Context): T {
+  if (item instanceof FellBehind) throw item.toError();
+  moveToSnapshot(context, item.kb);
+  return item;
 }
 
 const EntityChangeRef = builder.objectRef<ChangeEvent>('EntityChange').implement({
@@ -93,10 +112,7 @@ builder.subscriptionFields((t) => ({
     type: StatementRef,
     description: 'Each statement added from now on, as it is added.',
     subscribe: (_root, _args, context) => recordChanges(context, (change) => change.kind === 'Statement' && change.change === 'CREATED'),
-    resolve: (event: ChangeEvent, _args, context) => {
-      moveToSnapshot(context, event.kb);
-      return event.id;
-    },
+    resolve: (event: ChangeEvent | FellBehind, _args, context) => eventFor(event, context).id,
   }),
   entityChanged: t.field({
     type: EntityChangeRef,
@@ -106,18 +122,12 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, { types }, context) =>
       recordChanges(context, (change) => (types ?? ['Person', 'Country', 'Organization', 'Event']).includes(change.kind as never)),
-    resolve: (event: ChangeEvent, _args, context) => {
-      moveToSnapshot(context, event.kb);
-      return event;
-    },
+    resolve: (event: ChangeEvent | FellBehind, _args, context) => eventFor(event, context),
   }),
   datasetChanged: t.field({
     type: DatasetChangeRef,
     description: 'Each new version of the knowledge base, with the records it changed: what a page showing many records listens to before fetching again.',
     subscribe: (_root, _args, context) => changesOf(context),
-    resolve: (change: StoreChange, _args, context) => {
-      moveToSnapshot(context, change.kb);
-      return change;
-    },
+    resolve: (change: StoreChange | FellBehind, _args, context) => eventFor(change, context),
   }),
 }));

@@ -3,6 +3,7 @@ import { builder, decodeGlobalId } from '../builder.js';
 import type { Context } from '../context.js';
 import { badUserInput, notFound } from '../errors.js';
 import type { RecordKind } from '../kb/knowledge-base.js';
+import { SLUG_PATTERN } from '../kb/records.js';
 
 export interface LookupArgs {
   id?: string | null;
@@ -55,7 +56,7 @@ export function resolveLookup(kind: RecordKind, args: LookupArgs, context: Conte
  */
 export function resolveReference(value: string, kinds: readonly RecordKind[], argumentName: string, context: Context): string {
   let slug = value;
-  if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(value)) slug = decodeGlobalId(value).id;
+  if (!SLUG_PATTERN.test(value)) slug = decodeGlobalId(value).id;
   const kind = context.kb.kindOf(slug);
   const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
   if (kind === undefined) throw notFound(`"${argumentName}": nothing has the id or slug "${shown}"`, { argumentName });

@@ -1,5 +1,5 @@
 import { builder } from '../builder.js';
-import type { SourceRecord } from '../kb/records.js';
+import { MAX_SOURCE_TEXT_LENGTH, type SourceRecord } from '../kb/records.js';
 import { PartialDateRef } from './dates.js';
 import { lookupArgs, resolveLookup } from './lookup.js';
 import { registerNodeLoader } from './node-loading.js';
@@ -7,6 +7,9 @@ import { paginate } from './pagination.js';
 import { StatementConnection, StatementRef, statementListArgs, statementPage } from './statement.js';
 import { PartialDateInputRef, applyEdit, changeResult, mutationPayload, newRecordId, orUndefined, toDateInput } from './curation.js';
 import { createSource } from '../store/curation.js';
+
+/** What a source's text counts for in the query cost: a unit per thousand characters it may hold. */
+const SOURCE_TEXT_COST = Math.ceil(MAX_SOURCE_TEXT_LENGTH / 1000);
 
 export const SourceKindEnum = builder.enumType('SourceKind', {
   description: 'What kind of document a source is.',
@@ -31,7 +34,11 @@ SourceRef.implement({
     revision: t.exposeInt('revision', { description: 'Counts the changes made to this source (1 as first written).' }),
     kind: t.expose('kind', { type: SourceKindEnum, description: 'What kind of document this is.' }),
     title: t.exposeString('title', { description: 'The headline or title.' }),
-    text: t.exposeString('text', { description: 'The full text exactly as published; evidence offsets index into it.' }),
+    text: t.exposeString('text', {
+      description: `The full text exactly as published; evidence offsets index into it. Up to ${MAX_SOURCE_TEXT_LENGTH} characters, so the query cost counts it as ${SOURCE_TEXT_COST}.`,
+      // The cost estimate (src/limits.ts) counts a unit per thousand characters a field may return.
+      extensions: { cost: SOURCE_TEXT_COST },
+    }),
     language: t.exposeString('language', { description: 'The language of the text, as a BCP 47 tag such as "en".' }),
     publishedOn: t.field({
       type: PartialDateRef,
@@ -75,7 +82,7 @@ const CreateSourceInputRef = builder.inputType('CreateSourceInput', {
   fields: (t) => ({
     slug: t.string({ required: false, description: 'The new source\'s slug; made from the title when left out.' }),
     title: t.string({ required: true, description: 'The headline or title.' }),
-    text: t.string({ required: true, description: 'The full text exactly as published; evidence quotes its words.' }),
+    text: t.string({ required: true, description: `The full text exactly as published (at most ${MAX_SOURCE_TEXT_LENGTH} characters); evidence quotes its words.` }),
     language: t.string({ required: true, description: 'The language of the text, as a BCP 47 tag such as "en".' }),
     publishedOn: t.field({ type: PartialDateInputRef, required: false, description: 'When the source was published, as precisely as known.' }),
     origin: t.string({ required: false, description: 'Where the text was taken from (a file name or an address).' }),
