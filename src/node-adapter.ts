@@ -52,7 +52,8 @@ export interface HttpLimits {
 }
 
 export const defaultHttpLimits: HttpLimits = {
-  maxBodyBytes: 100_000,
+  // A query needs a few KB; a curator's createSource carries a whole article (MAX_SOURCE_TEXT_LENGTH characters, up to three bytes each).
+  maxBodyBytes: 200_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,

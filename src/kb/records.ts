@@ -11,8 +11,9 @@ import { z } from 'zod';
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 /** The longest id, wherever it comes from: a data file, the API or the authoring command. */
 export const MAX_SLUG_LENGTH = 100;
-/** The longest source text, in characters (UTF-16 code units): a long article with room to spare. */
-export const MAX_SOURCE_TEXT_LENGTH = 100_000;
+/** The longest source text, in characters (UTF-16 code units): a long-form article, with room to spare; with
+ * three bytes a character it still fits the request body limit of a createSource mutation. */
+export const MAX_SOURCE_TEXT_LENGTH = 50_000;
 
 /** Ids are readable slugs, unique across the whole knowledge base (not just within one file). */
 export const slugSchema = z
