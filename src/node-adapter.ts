@@ -325,6 +325,18 @@ function clientErrorAnswer(error: NodeJS.ErrnoException): HttpRefusal {
   }
 }
 
+const reasonPhrases: Record<number, string> = { 400: 'Bad Request', 405: 'Method Not Allowed', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+
+/** Writes a refusal straight to a socket Node's HTTP layer has given up on, and closes it. */
+function answerOnSocket(socket: Socket, refusal: HttpRefusal): void {
+  const body = refusalBody(refusal);
+  const extra = Object.entries(refusal.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${reasonPhrases[refusal.status] ?? 'Bad Request'}\r\n` +
+      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`,
+  );
+}
+
 /**
  * The HTTP server: `createNodeListener` with every limit of `HttpLimits` applied. Node's own defaults
  * let a stalled body hold a connection for five minutes and slow headers for a minute, without a cap
@@ -340,6 +352,8 @@ export function createHttpServer<ServerContext extends object, UserContext exten
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // The listener refuses a missing Host itself, with a coded body (Node's own 400 has none).
+      requireHostHeader: false,
       // Node checks the header and request timeouts at this interval (30 s by default, which would
       // stretch a 10 s limit to 40).
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4))),
@@ -352,12 +366,11 @@ export function createHttpServer<ServerContext extends object, UserContext exten
       socket.destroy();
       return;
     }
-    const refusal = clientErrorAnswer(error);
-    const body = refusalBody(refusal);
-    socket.end(
-      `HTTP/1.1 ${refusal.status} ${refusal.status === 408 ? 'Request Timeout' : refusal.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
+    answerOnSocket(socket, clientErrorAnswer(error));
+  });
+  // CONNECT never reaches the request listener: Node hands it over as a raw socket, and would drop it unanswered.
+  server.on('connect', (_request: IncomingMessage, socket: Socket) => {
+    answerOnSocket(socket, new HttpRefusal(405, ErrorCode.BAD_REQUEST, 'The method CONNECT is not served; use GET or POST', { allow: ALLOW }));
   });
   return Object.assign(server, { listener });
 }

@@ -306,6 +306,8 @@ interface Outcome {
   status: number;
   contentType: string | null;
   text: string;
+  /** The response headers, as JSON text: checked for leaks like the body. */
+  headers?: string;
   body?: { data?: unknown; errors?: { message?: unknown; extensions?: Record<string, unknown> }[] } & Record<string, unknown>;
   codes: string[];
   ms: number;
@@ -323,7 +325,7 @@ async function send(yoga: NewsgraphYoga, spec: RequestSpec): Promise<Outcome> {
     // A fresh headers object each time: the Request implementation writes defaults (content-type,
     // content-length) into a plain object it is given, which would leak into later requests.
     const response = await yoga.fetch(spec.url, { method: spec.method, headers: { ...spec.headers }, body: spec.body });
-    return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
+    return { status: response.status, contentType: response.headers.get('content-type'), headers: JSON.stringify([...response.headers]), text: await response.text() };
   })();
   work.catch(() => {}); // a late rejection after a timeout must not surface as unhandled
   let result: Awaited<typeof work> | 'timeout';
@@ -350,12 +352,16 @@ async function send(yoga: NewsgraphYoga, spec: RequestSpec): Promise<Outcome> {
 const leakPatterns: { name: string; pattern: RegExp }[] = [
   { name: 'node_modules', pattern: /node_modules/ },
   { name: '/work/', pattern: /\/work\// },
+  { name: 'an absolute path', pattern: /(?:^|[\s"'(=])\/(?:tmp|root|home|usr|opt|srv|var)\/[\w.-]/ },
+  { name: 'a file URL', pattern: /file:\/\// },
+  { name: 'a "stack" key', pattern: /"stack"\s*:/ },
+  { name: 'a source position', pattern: /\.(?:[cm]?[jt]s|tsx):\d+(?::\d+)?\b/ },
   { name: 'stack frame', pattern: /(?:^|\n)\s*at (?:async )?\S+(?: \(|:\d+:\d+)/ },
   { name: 'stack frame', pattern: /\bat (?:async )?[\w$.<>[\]]+ \((?:file:|node:|\/|[A-Z]:\\)[^)]*:\d+:\d+\)/ },
   { name: 'error class and frame', pattern: /\b\w*Error: [^\n]*\n\s+at / },
 ];
 
-/** Leaks of internals in error messages and extensions; text the request itself sent (an echo) does not count. */
+/** Leaks of internals in a response (its text, or a value parsed from it); text the request itself sent (an echo) does not count. */
 function leaksIn(errors: unknown, requestText: string): string[] {
   const found: string[] = [];
   const visit = (value: unknown, where: string): void => {
@@ -394,6 +400,9 @@ function violationsOf(spec: RequestSpec, outcome: Outcome): string[] {
   if (outcome.timedOut) return [`no response within ${REQUEST_TIMEOUT_MS} ms (took ${Math.round(outcome.ms)} ms)`];
   const problems: string[] = [];
   if (outcome.status >= 500) problems.push(`HTTP ${outcome.status}`);
+  // Every response, whatever its type or status: no stack, no path, in the body or the headers.
+  problems.push(...leaksIn(outcome.text, requestText(spec)).map((leak) => `body: ${leak}`));
+  problems.push(...leaksIn(outcome.headers ?? '', requestText(spec)).map((leak) => `headers: ${leak}`));
   const { body } = outcome;
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     problems.push(`not a JSON object (HTTP ${outcome.status}, content-type ${outcome.contentType}, body ${JSON.stringify(outcome.text.slice(0, 120))})`);
@@ -413,7 +422,6 @@ function violationsOf(spec: RequestSpec, outcome: Outcome): string[] {
         else if (!DOCUMENTED_CODES.has(code)) problems.push(`undocumented code ${code}`);
         else if (code === ErrorCode.INTERNAL_SERVER_ERROR) problems.push(`INTERNAL_SERVER_ERROR: an unexpected error reached the client`);
       }
-      problems.push(...leaksIn(body.errors, requestText(spec)));
     }
   }
   return problems;
