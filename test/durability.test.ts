@@ -96,7 +96,7 @@ describe('a full disk (a real 256 KiB tmpfs)', () => {
     const { dir, store, yoga } = await openOnTmpfs('nearly-full');
     const file = path.join(dir, 'sources.json');
     const before = { bytes: await readFile(file), version: store.current.info.version };
-    const input = { slug: 'too-big-to-fit', title: 'A long article', text: longArticle(60_000), language: 'en' };
+    const input = { slug: 'too-big-to-fit', title: 'A long article', text: longArticle(40_000), language: 'en' };
 
     // Room for the lock and the start of the temporary file, not for the whole new sources.json.
     const filler = await fillDisk(12 * 1024);

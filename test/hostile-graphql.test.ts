@@ -315,12 +315,18 @@ describe('one rule set for the data, whoever writes it', () => {
     expect(stored.find((s) => s.id === 'bom-fixture')?.text).toBe('A test fixture article, invented for this test.');
   });
 
-  it('refuses a source longer than the cap, with a coded error, through the API', async () => {
+  it('refuses a source longer than the cap, with a coded error, through the API and the authoring command', async () => {
     const created = await mutate(yoga, 'mutation($input: CreateSourceInput!) { createSource(input: $input) { source { id } } }', {
       input: { title: 'Too long', text: 'x'.repeat(MAX_SOURCE_TEXT_LENGTH + 1), language: 'en' },
     });
     expect(created.errors?.[0]?.extensions?.code).toBe('INVALID_RECORD');
     expect(JSON.stringify(created.errors?.[0]?.extensions?.problems)).toContain(`must be at most ${MAX_SOURCE_TEXT_LENGTH} characters`);
+    const work = await mkdtemp(path.join(tmpdir(), 'newsgraph-author-long-source-'));
+    const article = path.join(work, 'article.txt');
+    await writeFile(article, `A test fixture article, invented for this test. `.repeat(MAX_SOURCE_TEXT_LENGTH / 40));
+    const run = await runAuthor(['add-source', '--file', article, '--title', 'Too long fixture', '--language', 'en'], dir);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain('INVALID_RECORD');
   });
 });
 
