@@ -290,9 +290,13 @@ export function createNodeListener<ServerContext extends object, UserContext ext
         refuse(nodeRequest, nodeResponse, error);
         return;
       }
-      // A failure to read the request or write the response (the client went away mid-way), or a bug:
-      // either way this request ends here and the server goes on.
-      if (!nodeResponse.headersSent && !nodeResponse.destroyed) {
+      // The client went away mid-way (an aborted upload, a closed socket): nobody is left to answer.
+      if (nodeRequest.destroyed || nodeResponse.destroyed) {
+        nodeResponse.destroy();
+        return;
+      }
+      // A bug: this request ends here, coded and logged, and the server goes on.
+      if (!nodeResponse.headersSent) {
         refuse(nodeRequest, nodeResponse, new HttpRefusal(500, ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.', { connection: 'close' }));
       } else {
         nodeResponse.destroy();

@@ -1,4 +1,4 @@
-/** Country: the root connection, the lookups (slug, id, ISO code), and every field checked against data/*.json. */
+/** Country: the root connection, the lookups (slug, id, ISO code), and every field checked against the fixture dataset (test/fixtures/dataset). */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { countrySchema, eventSchema, organizationSchema, personSchema, statementSchema } from '../src/kb/records.js';

@@ -1,4 +1,4 @@
-/** Event: the root connection, the lookups, and every field checked against data/*.json and the article. */
+/** Event: the root connection, the lookups, and every field checked against the fixture dataset (test/fixtures/dataset) and the article. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { eventSchema, partialDateSchema, sourceSchema, statementSchema } from '../src/kb/records.js';

@@ -1,6 +1,6 @@
 /**
  * Filters and orderings of every connection that takes `filter`/`orderBy`, through the real server.
- * Each expectation is computed here from data/*.json with small helpers of our own (text folding,
+ * Each expectation is computed here from the fixture dataset (test/fixtures/dataset) with small helpers of our own (text folding,
  * word-prefix matching, the days a partial date can stand for, the documented date sort key), never
  * from what the server returns.
  */

@@ -1,6 +1,6 @@
 /**
  * The entity graph (`neighborhood`, `path`) through the real server, checked against a graph the test
- * builds itself from data/*.json: same vertices, same edges, real evidence, shortest paths.
+ * builds itself from the fixture dataset (test/fixtures/dataset): same vertices, same edges, real evidence, shortest paths.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

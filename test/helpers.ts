@@ -13,11 +13,17 @@ import { createServer, type NewsgraphYoga } from '../src/yoga.js';
 export const silentLogger = createLogger('silent');
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const dataDir = path.join(projectRoot, 'data');
+/**
+ * The dataset every test reads: a fixture copy of the seed data, not data/ itself, so that curators
+ * can add articles to data/ without changing what a test expects.
+ */
+export const dataDir = path.join(projectRoot, 'test/fixtures/dataset');
+/** The shipped data folder: only the test that checks it is valid reads it. */
+export const shippedDataDir = path.join(projectRoot, 'data');
 
 let kbPromise: Promise<KnowledgeBase> | undefined;
 
-/** The real dataset, loaded once per test file. */
+/** The fixture dataset, loaded once per test file. */
 export function loadDataset(): Promise<KnowledgeBase> {
   kbPromise ??= loadKnowledgeBase(dataDir);
   return kbPromise;

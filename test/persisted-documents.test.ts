@@ -7,7 +7,7 @@ import { ConfigError, readConfig } from '../src/config.js';
 import { loadPersistedDocuments, PersistedDocumentsError, type PersistedDocuments } from '../src/persisted-documents.js';
 import { schema } from '../src/schema/index.js';
 import { createServer, type NewsgraphYoga } from '../src/yoga.js';
-import { loadDataset, projectRoot, silentLogger, spawnScript } from './helpers.js';
+import { dataDir, loadDataset, projectRoot, silentLogger, spawnScript } from './helpers.js';
 
 const manifestPath = path.join(projectRoot, 'client/generated/persisted-documents.json');
 const endpoint = 'http://newsgraph.test/graphql';
@@ -110,7 +110,7 @@ describe('the persisted-documents manifest', () => {
 
   it('stops the real server from starting when it is missing', async () => {
     const missing = path.join(tmpdir(), 'newsgraph-no-such-manifest.json');
-    const child = spawnScript(['src/index.ts'], { ...process.env, PORT: '0', HOST: '127.0.0.1', NEWSGRAPH_PERSISTED_DOCUMENTS: missing });
+    const child = spawnScript(['src/index.ts'], { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NEWSGRAPH_PERSISTED_DOCUMENTS: missing });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,6 +1,6 @@
 /**
  * Uses the SDK the way a frontend does: the real server on a free port, every shipped operation
- * through `newsgraph/client` over HTTP, and the typed answers checked against data/*.json.
+ * through `newsgraph/client` over HTTP, and the typed answers checked against the fixture dataset (test/fixtures/dataset).
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';

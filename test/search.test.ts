@@ -1,4 +1,4 @@
-/** Full-text search through the real server: ranking, matched fields, snippets and highlights, paging, and errors, checked against data/*.json. */
+/** Full-text search through the real server: ranking, matched fields, snippets and highlights, paging, and errors, checked against the fixture dataset (test/fixtures/dataset). */
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

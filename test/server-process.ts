@@ -3,7 +3,7 @@
  * port at 127.0.0.1, for the tests that need a socket, a signal or a browser.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { projectRoot } from './helpers.js';
+import { dataDir, projectRoot } from './helpers.js';
 
 export interface RunningServer {
   process: ChildProcessWithoutNullStreams;
@@ -46,7 +46,7 @@ function listeningUrl(line: string): string | undefined {
 }
 
 /**
- * Starts `src/index.ts` (or what `nodeArgs` names) with PORT=0, HOST=127.0.0.1 and `env` added, and resolves once it logs where it
+ * Starts `src/index.ts` (or what `nodeArgs` names) with PORT=0, HOST=127.0.0.1, DATA_DIR=the fixture dataset and `env` added, and resolves once it logs where it
  * listens (it loads and validates the data first, so it is ready then). Rejects with what the server
  * wrote if it exits first or does not listen within 25 s (and then kills it).
  * LOG_LEVEL is info unless `env` says otherwise: the address is only logged at info.
@@ -56,7 +56,8 @@ export async function startServer(
   { nodeArgs = ['--import', 'tsx', 'src/index.ts'], startTimeoutMs = START_TIMEOUT_MS }: StartOptions = {},
 ): Promise<RunningServer> {
   // One process, not tsx's wrapper plus a child, so a signal or kill reaches the server itself.
-  const child = spawn(process.execPath, nodeArgs, { cwd: projectRoot, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env } });
+  // The fixture dataset unless the test names another folder: never the shipped data/.
+  const child = spawn(process.execPath, nodeArgs, { cwd: projectRoot, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...env } });
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
 

@@ -1,4 +1,4 @@
-/** Statement: the root connection, the lookups, and every field checked against data/*.json and the article. */
+/** Statement: the root connection, the lookups, and every field checked against the fixture dataset (test/fixtures/dataset) and the article. */
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
