@@ -23,7 +23,7 @@ export function codegenConfig(outputDir = 'client/generated/'): CodegenConfig {
           // Fragments are for sharing selections between operations; masking them would make every
           // caller unwrap fragment data before reading it.
           fragmentMasking: false,
-          // The server's allow-list (src/persisted-documents.ts) reads the manifest this writes.
+          // The server's allow-list (src/plugins/persisted-documents.ts) reads the manifest this writes.
           persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
         },
         config: {

@@ -1,7 +1,7 @@
 /**
  * Counts loader batch calls per query, in-process: loads its own knowledge base, wraps every
  * `…ByIds` batch method of that instance with a counter, and runs each fixture (each of its variable
- * sets) once through the production pipeline (`createServer` + `yoga.fetch`, response cache off, so
+ * sets) once through the production pipeline (`createNewsgraph` + `yoga.fetch`, response cache off, so
  * every request executes) and once through plain graphql-js `execute` with a fresh context.
  *
  * `npx tsx bench/batch-count.ts [fixture,fixture…]` prints JSON:
@@ -14,7 +14,7 @@ import { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { createLogger } from '../src/logging.js';
 import { schema } from '../src/schema/index.js';
-import { createServer, type ServerOptions } from '../src/yoga.js';
+import { createNewsgraph, type ServerOptions } from '../src/server.js';
 import { BENCH_HOST, contextFor, loadFixtures, projectRoot, REQUEST_HEADERS, requestBody, type Fixture } from './lib.js';
 
 export interface BatchCount {
@@ -43,7 +43,7 @@ export async function countBatchCalls(fixtures: Fixture[], dataDir = `${projectR
   const total = () => [...calls.values()].reduce((sum, n) => sum + n, 0);
   // The response cache would answer repeated requests without executing; off, so each request runs.
   const options: ServerOptions & Record<string, unknown> = { kb, logger: createLogger('silent'), responseCache: false };
-  const yoga = createServer(options);
+  const yoga = createNewsgraph(options).yoga;
   const counts = new Map<string, BatchCount>();
   for (const fixture of fixtures) {
     const count: BatchCount = { production: [], graphqlJs: [], methods: new Map() };

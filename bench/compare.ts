@@ -40,7 +40,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
-import { defaultQueryLimits, operationCost } from '../src/limits.js';
+import { defaultQueryLimits, operationCost } from '../src/plugins/limits.js';
 import { schema } from '../src/schema/index.js';
 import type { BatchCount } from './batch-count.js';
 import {
@@ -618,8 +618,8 @@ at the end of each window, median. Cache hits: the share of production's respons
 ## Queries
 
 Fixtures in [bench/fixtures/](../fixtures/). Response bytes are production's (with \`extensions\`).
-Cost is production's estimate (src/limits.ts). Loader batch calls: calls to the KnowledgeBase
-\`…ByIds\` batch methods during one request through the production pipeline (\`createServer\` +
+Cost is production's estimate (src/plugins/limits.ts). Loader batch calls: calls to the KnowledgeBase
+\`…ByIds\` batch methods during one request through the production pipeline (\`createNewsgraph\` +
 \`yoga.fetch\` in-process, response cache off), the same through plain graphql-js \`execute\` unless
 shown; for the cache-busting query, the range over its variable sets.
 
@@ -666,7 +666,7 @@ function notes(targets: Target[]): string {
   return [
     ...targets.map((t) => `- **${t.label}** (\`${t.name}\`): ${t.what}.`),
     '- Production logs one JSON line per request at the default level `info`, through pino to stdout as src/logging.ts sets it up. Its stdout is a pipe read and dropped by a separate drain process (a log shipper that keeps up), so the server pays for formatting and writing every line, as it would in production; that cost is in its numbers, not subtracted.',
-    '- Production also generates a request id (UUID) per request and runs the CSRF, limits (a cost estimate per request), persisted-documents, error-masking, dataset-extension, response-cache and logging plugins, through the Fetch-API pipeline of graphql-yoga behind src/node-adapter.ts (which answers response-cache hits itself, with the same headers, bytes and log line); the floor and the peers have none of that.',
+    '- Production also generates a request id (UUID) per request and runs the CSRF, limits (a cost estimate per request), persisted-documents, error-masking, dataset-extension, response-cache and logging plugins, through the Fetch-API pipeline of graphql-yoga behind src/http/listener.ts (which answers response-cache hits itself, with the same headers, bytes and log line); the floor and the peers have none of that.',
     "- A fixed query repeats the same request body, so production answers it from its response cache (the `cache hits` column); `newsgraph, cache missed` shows the same process executing every request. The cache-busting query sends 1,536 distinct variable sets in turn, more than the cache's 1,000 entries, so production misses there too (the `cache hits` column shows the few that still hit; they were not traced).",
     '- Every server runs with NODE_ENV=production (src/index.ts sets it when it is unset; bench/lib.ts sets it for all), so graphql-js skips its development-mode checks everywhere.',
     '- The raw target is the ceiling of this machine and this load generator, not of Node: on 2 cores the generator and the server compete, so a cheaper server leaves more CPU to the generator.',

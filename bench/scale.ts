@@ -7,7 +7,7 @@
  *   1. loads the data with `loadKnowledgeBase`, drawing a progress bar on stderr once the load takes a
  *      while, and times each loading stage (read/parse, validate, build indexes, search index, graph);
  *   2. reads the peak RSS of the load, then RSS and heapUsed after a full GC;
- *   3. builds the server with `createServer` (response cache off: the work of answering is measured),
+ *   3. builds the server with `createNewsgraph` (response cache off: the work of answering is measured),
  *      loads the 1× data beside it as a baseline, and measures through `yoga.fetch` (the real HTTP
  *      pipeline, no socket) the median and p95 latency of each query below on both, in alternating
  *      blocks after a warm-up, checking every response.
@@ -343,7 +343,7 @@ async function measure(big: Runner, base: Runner | undefined, query: BenchQuery,
 /** Loads one scale's data in this (fresh) process; with a budget of 0, reports the load alone. */
 async function child(dataDir: string, scale: number, budgetMs: number): Promise<void> {
   const { loadKnowledgeBase } = await import('../src/kb/load.js');
-  const { createServer } = await import('../src/yoga.js');
+  const { createNewsgraph } = await import('../src/server.js');
   const { createLogger } = await import('../src/logging.js');
 
   const bar = progressBar(scale);
@@ -383,7 +383,7 @@ async function child(dataDir: string, scale: number, budgetMs: number): Promise<
   // benchmark measures the work of answering, so it is turned off (and a cache hit fails the run).
   const serve = (knowledge: typeof kb) => {
     const options = { kb: knowledge, logger: createLogger('silent'), responseCache: false as const };
-    return new Runner(createServer(options));
+    return new Runner(createNewsgraph(options).yoga);
   };
   const run = serve(kb);
   // The 1× baseline, loaded after the memory readings so they are this scale's alone.
@@ -606,7 +606,7 @@ function writeMarkdown(file: string, results: ScaleResult[], body: string[], fai
     '',
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} CPUs, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}`,
-    `- Node ${process.version}; each scale in its own \`node --expose-gc --import tsx\` child; queries through \`createServer(...).fetch\` (no socket), ${(options.budgetMs / 1000).toFixed(1)} s of measuring per query after a warm-up`,
+    `- Node ${process.version}; each scale in its own \`node --expose-gc --import tsx\` child; queries through \`createNewsgraph(...).yoga.fetch\` (no socket), ${(options.budgetMs / 1000).toFixed(1)} s of measuring per query after a warm-up`,
     `- Data: 1× is \`data/\`; the others come from \`scripts/generate-dataset.ts --scale N --seed ${options.seed}\``,
     `- Scales: ${results.map((r) => `${r.scale}× (${Object.entries(r.counts).map(([k, v]) => `${v} ${k}`).join(', ')})`).join('; ')}`,
     '',

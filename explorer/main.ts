@@ -4,7 +4,7 @@
  * knowledge base and shows them without a reload. It talks to the server through the SDK (client/),
  * save for reading the one subscription's event stream, which the SDK does not do, and puts data into
  * the DOM only as text (text nodes and textContent, never HTML).
- * src/explorer.ts bundles this file with esbuild and serves it at /explore.
+ * src/http/explorer.ts bundles this file with esbuild and serves it at /explore.
  */
 import cytoscape from 'cytoscape';
 import {

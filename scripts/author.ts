@@ -13,7 +13,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readConfig } from '../src/config.js';
 import { DataValidationError, decodeTextFile } from '../src/kb/load.js';
 import { datePrecisionSchema, dateQualifierSchema, valueShapeByPrecision, type Collection, type PartialDate } from '../src/kb/records.js';
-import { CurationError } from '../src/store/curation-error.js';
+import { CurationError } from '../src/store/edit-error.js';
 import {
   anchorEvidence,
   createCountry,
@@ -28,7 +28,7 @@ import {
   type CreatePersonInput,
   type CreateStatementInput,
   type DateInput,
-} from '../src/store/curation.js';
+} from '../src/store/edits.js';
 import { LockTimeoutError } from '../src/store/data-lock.js';
 import { KnowledgeStore, type Draft, type Edit } from '../src/store/knowledge-store.js';
 
@@ -44,7 +44,7 @@ Commands:
   add <records.json>
       Adds records whose evidence is given as quoted words. The file holds a JSON object with any of
       the arrays "persons", "countries", "organizations", "events", "statements" (added in that order,
-      one at a time), each item shaped like the matching input of src/store/curation.ts; evidence is
+      one at a time), each item shaped like the matching input of src/store/edits.ts; evidence is
       { "sourceId", "quote", "occurrence"?, "near"? }. Prints each new id on stdout, one per line. Stops
       at the first refused item; the items added before it stay added.
 

@@ -4,7 +4,7 @@
  *
  * Usage: npm run token -- <curator-name>
  */
-import { generateToken } from '../src/auth.js';
+import { generateToken } from '../src/plugins/auth.js';
 
 const name = process.argv[2];
 if (!name || !/^[A-Za-z0-9._@-]{1,64}$/.test(name)) {

@@ -1,8 +1,8 @@
 /** Environment variables, read once into one validated config object. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CuratorToken } from './auth.js';
-import { defaultHttpLimits, type HttpLimits } from './node-adapter.js';
+import type { CuratorToken } from './plugins/auth.js';
+import { defaultHttpLimits, type HttpLimits } from './http/listener.js';
 import { defaultSubscriptionLimits, type SubscriptionLimits } from './subscriptions.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

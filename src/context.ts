@@ -2,7 +2,7 @@ import { initContextCache } from '@pothos/core';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { createLoaders, type Loaders } from './kb/loaders.js';
-import type { Curator } from './store/curation.js';
+import type { Curator } from './store/edits.js';
 import type { KnowledgeStore } from './store/knowledge-store.js';
 import type { ChangeFeed } from './subscriptions.js';
 

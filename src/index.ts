@@ -1,15 +1,15 @@
 /** Starts the HTTP server: reads the config, loads and validates the data, listens, shuts down cleanly. */
 // First: sets NODE_ENV before graphql is loaded by the imports below.
 import './node-env.js';
-import { CuratorTokens } from './auth.js';
+import { CuratorTokens } from './plugins/auth.js';
 import { ConfigError, readConfig } from './config.js';
 import { DataValidationError } from './kb/load.js';
 import { createLogger } from './logging.js';
-import { loadPersistedDocuments } from './persisted-documents.js';
+import { loadPersistedDocuments } from './plugins/persisted-documents.js';
 import { schema } from './schema/index.js';
-import { createHttpServer } from './node-adapter.js';
+import { createHttpServer } from './http/listener.js';
 import { KnowledgeStore } from './store/knowledge-store.js';
-import { createServer } from './yoga.js';
+import { createNewsgraph } from './server.js';
 
 async function main(): Promise<void> {
   const config = readConfig();
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   if (config.watchData) store.watch();
   const kb = store.current;
   const persistedDocuments = await loadPersistedDocuments(config.persistedDocumentsFile, schema);
-  const yoga = createServer({
+  const newsgraph = createNewsgraph({
     store,
     curatorTokens: new CuratorTokens(config.curatorTokens),
     logger,
@@ -29,14 +29,14 @@ async function main(): Promise<void> {
     maxBodyBytes: config.http.maxBodyBytes,
     subscriptions: config.subscriptions,
   });
-  const server = createHttpServer(yoga, config.http);
+  const server = createHttpServer(newsgraph, config.http);
 
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const counts = Object.entries(kb.counts).map(([kind, count]) => `${count} ${kind}`).join(', ');
     logger.info({ dataDir: kb.info.dataDir, version: kb.info.version, counts: kb.counts }, `loaded ${counts}`);
-    logger.info({ host: config.host, port }, `GraphiQL at http://${config.host}:${port}${yoga.graphqlEndpoint}`);
+    logger.info({ host: config.host, port }, `GraphiQL at http://${config.host}:${port}${newsgraph.yoga.graphqlEndpoint}`);
     logger.info({ curators: config.curatorTokens.map(({ name }) => name) }, config.curatorTokens.length === 0 ? 'no curator tokens configured: mutations are refused' : `${config.curatorTokens.length} curator token(s) configured`);
   });
 

@@ -39,11 +39,6 @@ export interface RequestState {
 const REQUEST_ID_HEADER = 'x-request-id';
 const acceptableRequestId = /^[A-Za-z0-9._:-]{1,100}$/;
 
-/**
- * Per-request state, keyed by the Request object yoga passes to the HTTP-level hooks (the GraphQL
- * context may hold a copy of the request, so the id also travels in the server context).
- */
-const stateByRequest = new WeakMap<Request, RequestState>();
 
 /** What the logging plugin adds to the server context, and so to every GraphQL context. */
 export interface RequestIdContext {
@@ -79,31 +74,24 @@ function logRequest(logger: Logger, state: RequestState, method: string, path: s
   );
 }
 
-/** Request logging for responses sent without yoga (src/node-adapter.ts): the same id rules and the same line. */
+/**
+ * The request log: the yoga plugin that logs one line per request and echoes its id, and the same
+ * id rules and line for answers the listener sends without yoga (src/http/listener.ts).
+ */
 export interface RequestLog {
-  /** Call when the request is read; returns its id. */
+  plugin: Plugin;
+  /** Call when a request the listener answers itself is read; returns its state, with its id. */
   start(requestIdHeader: string | undefined): RequestState;
-  /** Call when the response is sent. */
+  /** Call when the listener has sent that answer. */
   finish(state: RequestState, method: string, path: string, status: number): void;
 }
 
-/** Keyed by the yoga instance's `fetchAPI`: one object per instance, the same through yoga's server adapter. */
-const requestLogs = new WeakMap<object, RequestLog>();
-
-/** The request log of the yoga instance that uses `useRequestLogging`, if it does. */
-export function requestLogOf(yoga: { fetchAPI: object }): RequestLog | undefined {
-  return requestLogs.get(yoga.fetchAPI);
-}
-
-/** Logs one line per request and echoes the request id in the response. */
-export function useRequestLogging(logger: Logger): Plugin {
-  return {
-    onYogaInit({ yoga }) {
-      requestLogs.set(yoga.fetchAPI, {
-        start: (given) => ({ id: requestIdFor(given), startedAt: process.hrtime.bigint(), errorCodes: [] }),
-        finish: (state, method, path, status) => logRequest(logger, state, method, path, status),
-      });
-    },
+/** The request log writing to `logger`. */
+export function createRequestLog(logger: Logger): RequestLog {
+  // Per-request state, keyed by the Request object yoga passes to the HTTP-level hooks (the GraphQL
+  // context may hold a copy of the request, so the id also travels in the server context).
+  const stateByRequest = new WeakMap<Request, RequestState>();
+  const plugin: Plugin = {
     onRequest({ request, serverContext }) {
       const id = requestIdFor(request.headers.get(REQUEST_ID_HEADER));
       stateByRequest.set(request, { id, startedAt: process.hrtime.bigint(), errorCodes: [] });
@@ -124,5 +112,10 @@ export function useRequestLogging(logger: Logger): Plugin {
       response.headers.set(REQUEST_ID_HEADER, state.id);
       logRequest(logger, state, request.method, new URL(request.url).pathname, response.status);
     },
+  };
+  return {
+    plugin,
+    start: (given) => ({ id: requestIdFor(given), startedAt: process.hrtime.bigint(), errorCodes: [] }),
+    finish: (state, method, path, status) => logRequest(logger, state, method, path, status),
   };
 }

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { PersonRecord } from '../src/kb/records.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { KnowledgeStore } from '../src/store/knowledge-store.js';
-import { createServer } from '../src/yoga.js';
+import { createNewsgraph } from '../src/server.js';
 import { mulberry32 } from './fuzz/generate.js';
 import { copyOfData, curatorTokens, mutate, silentLogger, spawnScript } from './helpers.js';
 import { errorCodes, sleep, testSeed } from './fixtures/durability/support.js';
@@ -28,7 +28,7 @@ async function openServer(label: string) {
   const dir = await copyOfData(label);
   dirs.push(dir);
   const store = await KnowledgeStore.open(dir, { logger: silentLogger });
-  return { dir, store, yoga: createServer({ store, curatorTokens, logger: silentLogger }) };
+  return { dir, store, yoga: createNewsgraph({ store, curatorTokens, logger: silentLogger }).yoga };
 }
 
 async function personOnDisk(dir: string, id: string): Promise<PersonRecord | undefined> {

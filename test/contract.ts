@@ -13,7 +13,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { statementSchema } from '../src/kb/records.js';
-import type { NewsgraphYoga } from '../src/yoga.js';
+import type { NewsgraphYoga } from '../src/server.js';
 import { createTestServer, dataDir, query, queryData, recordIds, type GraphQLResponse } from './helpers.js';
 
 type StatementData = z.input<typeof statementSchema>;

@@ -7,12 +7,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CuratorTokens, generateToken, hashToken } from '../src/auth.js';
+import { CuratorTokens, generateToken, hashToken } from '../src/plugins/auth.js';
 import { ConfigError, readConfig } from '../src/config.js';
 import { createLogger } from '../src/logging.js';
 import { dataFiles } from '../src/kb/records.js';
 import { schema } from '../src/schema/index.js';
-import { createServer } from '../src/yoga.js';
+import { createNewsgraph } from '../src/server.js';
 import { CURATOR_TOKEN, createWritableTestServer, loadDataset, mutate, query, silentLogger, type WritableTestServer } from './helpers.js';
 
 const logLines: string[] = [];
@@ -114,7 +114,7 @@ describe('curator authentication', () => {
   });
 
   it('answers READ_ONLY on a server over a fixed knowledge base, even for a curator', async () => {
-    const readOnly = createServer({ kb: await loadDataset(), logger: silentLogger, curatorTokens: new CuratorTokens([{ name: 'alice', sha256: hashToken(CURATOR_TOKEN) }]) });
+    const readOnly = createNewsgraph({ kb: await loadDataset(), logger: silentLogger, curatorTokens: new CuratorTokens([{ name: 'alice', sha256: hashToken(CURATOR_TOKEN) }]) }).yoga;
     const result = await mutate(readOnly, 'mutation { createPerson(input: { name: "Nobody", description: "d" }) { person { slug } } }');
     expect(result.status).toBe(200);
     expect(result.errors).toEqual([expect.objectContaining({ path: ['createPerson'], extensions: { code: 'READ_ONLY' } })]);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
-import type { NewsgraphYoga } from '../src/yoga.js';
+import type { NewsgraphYoga } from '../src/server.js';
 import { createTestServer, loadDataset, query, queryData } from './helpers.js';
 
 let kb: KnowledgeBase;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { DurableWriteError, nodeFileSystem, removeOrphanedTemporaryFiles, writeFileDurably, type DurableFileSystem, type WritableFile } from '../src/store/durable-file.js';
 import { KnowledgeStore } from '../src/store/knowledge-store.js';
-import { createServer, type NewsgraphYoga } from '../src/yoga.js';
+import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { copyDataInto, copyOfData, curatorTokens, mutate, silentLogger } from './helpers.js';
 import { errorCodes, lockFilesIn, temporaryFilesIn } from './fixtures/durability/support.js';
 
@@ -88,7 +88,7 @@ describe('a full disk (a real 256 KiB tmpfs)', () => {
     const dir = path.join(mountPoint, name);
     await copyDataInto(dir);
     const store = await KnowledgeStore.open(dir, { logger: silentLogger, lockTimeoutMs: 5_000 });
-    return { dir, store, yoga: createServer({ store, curatorTokens, logger: silentLogger }) };
+    return { dir, store, yoga: createNewsgraph({ store, curatorTokens, logger: silentLogger }).yoga };
   }
 
   it('refuses a change that does not fit with STORAGE_FAILED, changes nothing, and takes it once there is room', async (context) => {
@@ -186,7 +186,7 @@ describe('a short write, injected', () => {
     dirs.push(dir);
     const control = faultyFileSystem();
     const store = await KnowledgeStore.open(dir, { logger: silentLogger, fileSystem: control.fileSystem });
-    const yoga = createServer({ store, curatorTokens, logger: silentLogger });
+    const yoga = createNewsgraph({ store, curatorTokens, logger: silentLogger }).yoga;
     const file = path.join(dir, 'persons.json');
     const before = { bytes: await readFile(file), version: store.current.info.version };
     const input = { slug: 'written-short', name: 'Written Short', description: longArticle(20_000) };
@@ -213,7 +213,7 @@ describe('a folder flush that fails after the rename', () => {
     const dir = await copyOfData('folder-sync');
     const fileSystem: DurableFileSystem = { ...nodeFileSystem, syncFolder: () => Promise.reject(Object.assign(new Error('EIO: injected'), { code: 'EIO' })) };
     const store = await KnowledgeStore.open(dir, { logger: silentLogger, fileSystem });
-    const yoga = createServer({ store, curatorTokens, logger: silentLogger });
+    const yoga = createNewsgraph({ store, curatorTokens, logger: silentLogger }).yoga;
     const input = { slug: 'flush-unconfirmed', name: 'Flush Unconfirmed', description: 'Written, not confirmed.' };
     const result = await mutate(yoga, createPerson, { input });
     expect(errorCodes(result)).toEqual(['STORAGE_FAILED']);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadKnowledgeBase } from '../src/kb/load.js';
-import { createServer, type NewsgraphYoga } from '../src/yoga.js';
+import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { createTestServer, dataDir, query, queryData, silentLogger } from './helpers.js';
 
 let yoga: NewsgraphYoga;
@@ -66,7 +66,7 @@ describe('errors', () => {
 
   it('masks unexpected errors: no message, stack or path leaks, a code is given, and the server keeps serving', async () => {
     const kb = await loadKnowledgeBase(dataDir);
-    const server = createServer({ kb, logger: silentLogger });
+    const server = createNewsgraph({ kb, logger: silentLogger }).yoga;
     vi.spyOn(kb, 'personsByIds').mockImplementationOnce(() => {
       throw new Error('disk exploded at /srv/secret/persons.json');
     });
@@ -83,7 +83,7 @@ describe('errors', () => {
 
   it('keeps masking when NODE_ENV=development is set in the environment', async () => {
     const kb = await loadKnowledgeBase(dataDir);
-    const server = createServer({ kb, logger: silentLogger });
+    const server = createNewsgraph({ kb, logger: silentLogger }).yoga;
     vi.stubEnv('NODE_ENV', 'development');
     try {
       vi.spyOn(kb, 'eventsByIds').mockImplementationOnce(() => {

@@ -17,7 +17,7 @@ import type {
   sourceSchema,
   statementSchema,
 } from '../src/kb/records.js';
-import type { NewsgraphYoga } from '../src/yoga.js';
+import type { NewsgraphYoga } from '../src/server.js';
 import { createTestServer, dataDir, query, queryData, type GraphQLResponse } from './helpers.js';
 
 type PersonData = z.input<typeof personSchema>;

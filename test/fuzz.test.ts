@@ -1,6 +1,6 @@
 /**
  * Fuzz test: thousands of generated, mutated and hostile requests through the real HTTP pipeline
- * (`yoga.fetch` on a server built by createServer, as in production). After every request: a JSON
+ * (`yoga.fetch` on a server built by createNewsgraph, as in production). After every request: a JSON
  * response with data or coded errors, never a 5xx, no leak of internals, no hang. After the run: the
  * server still answers correctly, /health is 200, nothing polluted Object.prototype, and the heap is
  * back near where it started.
@@ -18,7 +18,7 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../src/errors.js';
 import { schema } from '../src/schema/index.js';
-import type { NewsgraphYoga } from '../src/yoga.js';
+import type { NewsgraphYoga } from '../src/server.js';
 import {
   fragmentFanOut,
   generateOperation,
@@ -652,7 +652,7 @@ describe('fuzz', () => {
     expect(JSON.parse(normal!.text).data.dataset.counts.persons).toBe(10);
   });
 
-  // Found by the fuzzer: depthLimitRule and operationCost (src/limits.ts) follow every fragment spread without
+  // Found by the fuzzer: depthLimitRule and operationCost (src/plugins/limits.ts) follow every fragment spread without
   // memoising fragments, so fragments that each spread two others take time exponential in their
   // depth: 18 levels take ~1 s, each level doubles it, 24 levels (under 500 tokens, well within every
   // limit) block the event loop for over a minute and 30 levels for over an hour. graphql-js's own
@@ -680,9 +680,9 @@ type ChildResults = { timedOut: boolean; status: number; text: string; ms: numbe
 function runInChild(bodies: string[], timeoutMs: number): { results: Promise<ChildResults>; stop: () => void } {
   const script = `
     const { loadKnowledgeBase } = await import(${JSON.stringify(new URL('../src/kb/load.ts', import.meta.url).href)});
-    const { createServer } = await import(${JSON.stringify(new URL('../src/yoga.ts', import.meta.url).href)});
+    const { createNewsgraph } = await import(${JSON.stringify(new URL('../src/server.ts', import.meta.url).href)});
     const { createLogger } = await import(${JSON.stringify(new URL('../src/logging.ts', import.meta.url).href)});
-    const yoga = createServer({ kb: await loadKnowledgeBase(${JSON.stringify(dataDir)}), logger: createLogger('silent') });
+    const yoga = createNewsgraph({ kb: await loadKnowledgeBase(${JSON.stringify(dataDir)}), logger: createLogger('silent') }).yoga;
     for (const body of ${JSON.stringify(bodies)}) {
       const sentAt = Date.now();
       process.stdout.write('SENDING ' + sentAt + '\\n');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { eventSchema, organizationSchema, personSchema, sourceSchema, statementSchema } from '../src/kb/records.js';
-import type { NewsgraphYoga } from '../src/yoga.js';
+import type { NewsgraphYoga } from '../src/server.js';
 import { createTestServer, dataDir, query, queryData, type GraphQLResponse } from './helpers.js';
 
 type SourceData = z.input<typeof sourceSchema>;

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
-import { CuratorTokens, hashToken } from '../src/auth.js';
+import { CuratorTokens, hashToken } from '../src/plugins/auth.js';
 import { createLogger, type Logger } from '../src/logging.js';
 import { KnowledgeStore, type StoreOptions } from '../src/store/knowledge-store.js';
-import { createServer, type NewsgraphYoga } from '../src/yoga.js';
+import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 
 /** Tests keep the console quiet; a test about logging passes its own logger. */
 export const silentLogger = createLogger('silent');
@@ -37,7 +37,7 @@ export interface GraphQLResponse<T = any> {
 }
 
 export async function createTestServer(kb?: KnowledgeBase): Promise<NewsgraphYoga> {
-  return createServer({ kb: kb ?? (await loadDataset()), logger: silentLogger });
+  return createNewsgraph({ kb: kb ?? (await loadDataset()), logger: silentLogger }).yoga;
 }
 
 /** Runs a query through the real HTTP pipeline (`yoga.fetch`, no socket). */
@@ -107,7 +107,7 @@ export interface WritableTestServer {
 export async function createWritableTestServer(options: { logger?: Logger; storeOptions?: StoreOptions } = {}): Promise<WritableTestServer> {
   const dir = await copyOfData();
   const store = await KnowledgeStore.open(dir, { logger: options.logger ?? silentLogger, ...options.storeOptions });
-  const yoga = createServer({ store, curatorTokens, logger: options.logger ?? silentLogger });
+  const yoga = createNewsgraph({ store, curatorTokens, logger: options.logger ?? silentLogger }).yoga;
   return { yoga, store, dir };
 }
 

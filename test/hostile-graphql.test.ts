@@ -10,10 +10,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { MAX_SLUG_LENGTH, MAX_SOURCE_TEXT_LENGTH } from '../src/kb/records.js';
-import { defaultQueryLimits } from '../src/limits.js';
+import { defaultQueryLimits } from '../src/plugins/limits.js';
 import { KnowledgeStore } from '../src/store/knowledge-store.js';
 import { createChangeFeed, FellBehind } from '../src/subscriptions.js';
-import { createServer, type NewsgraphYoga } from '../src/yoga.js';
+import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { copyOfData, createTestServer, curatorTokens, loadDataset, mutate, query, silentLogger, spawnScript } from './helpers.js';
 
 const ENDPOINT = 'http://newsgraph.test/graphql';
@@ -67,7 +67,7 @@ describe('subscriptions are held to the limits queries are held to', () => {
   beforeAll(async () => {
     const dir = await copyOfData('hostile-subscriptions');
     store = await KnowledgeStore.open(dir, { logger: silentLogger });
-    yoga = createServer({ store, curatorTokens, logger: silentLogger, subscriptions: { maxSubscriptions: 3, maxSubscriptionsPerClient: 2, maxPendingEvents: 4 } });
+    yoga = createNewsgraph({ store, curatorTokens, logger: silentLogger, subscriptions: { maxSubscriptions: 3, maxSubscriptionsPerClient: 2, maxPendingEvents: 4 } }).yoga;
   });
   afterAll(() => store.close());
 
@@ -188,7 +188,7 @@ describe('every error has a coded body, and HTTP semantics hold', () => {
     yoga = await createTestServer();
     const dir = await copyOfData('hostile-http');
     const store = await KnowledgeStore.open(dir, { logger: silentLogger });
-    writable = { store, yoga: createServer({ store, curatorTokens, logger: silentLogger }) };
+    writable = { store, yoga: createNewsgraph({ store, curatorTokens, logger: silentLogger }).yoga };
   });
   afterAll(() => writable.store.close());
 
@@ -233,7 +233,7 @@ describe('every error has a coded body, and HTTP semantics hold', () => {
   });
 
   it('never allows credentials to a CORS origin, with * or with a list', async () => {
-    for (const server of [yoga, createServer({ kb: await loadDataset(), logger: silentLogger, corsOrigins: ['https://a.example', 'https://b.example'] })]) {
+    for (const server of [yoga, createNewsgraph({ kb: await loadDataset(), logger: silentLogger, corsOrigins: ['https://a.example', 'https://b.example'] }).yoga]) {
       const preflight = await server.fetch(ENDPOINT, {
         method: 'OPTIONS',
         headers: { origin: 'https://a.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
@@ -253,7 +253,7 @@ describe('one rule set for the data, whoever writes it', () => {
   beforeAll(async () => {
     dir = await copyOfData('hostile-rules');
     store = await KnowledgeStore.open(dir, { logger: silentLogger });
-    yoga = createServer({ store, curatorTokens, logger: silentLogger });
+    yoga = createNewsgraph({ store, curatorTokens, logger: silentLogger }).yoga;
   });
   afterAll(() => store.close());
 

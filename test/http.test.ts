@@ -3,7 +3,7 @@ import { serverAudits } from 'graphql-http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { createLogger } from '../src/logging.js';
-import { createServer, DEFAULT_MAX_BODY_BYTES, type NewsgraphYoga, type ServerOptions } from '../src/yoga.js';
+import { createNewsgraph, DEFAULT_MAX_BODY_BYTES, type NewsgraphYoga, type ServerOptions } from '../src/server.js';
 import { createTestServer, dataDir, loadDataset, silentLogger } from './helpers.js';
 
 const endpoint = 'http://newsgraph.test/graphql';
@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 
 async function serverWith(options: Partial<ServerOptions>): Promise<NewsgraphYoga> {
-  return createServer({ kb: await loadDataset(), logger: silentLogger, ...options });
+  return createNewsgraph({ kb: await loadDataset(), logger: silentLogger, ...options }).yoga;
 }
 
 async function json(response: Response) {
@@ -142,7 +142,7 @@ describe('structured logs', () => {
       },
     });
     const kb = await loadKnowledgeBase(dataDir);
-    return { server: createServer({ kb, logger: createLogger('info', sink) }), lines, kb };
+    return { server: createNewsgraph({ kb, logger: createLogger('info', sink) }).yoga, lines, kb };
   }
 
   it('logs one JSON line per request with request id, operation name, duration and outcome, and echoes the id', async () => {

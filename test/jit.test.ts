@@ -1,5 +1,5 @@
 /**
- * graphql-jit (src/jit.ts) against the executor: the same requests to two servers built the way
+ * graphql-jit (src/plugins/jit.ts) against the executor: the same requests to two servers built the way
  * production builds them, one compiling every query document at once and one never compiling, must get
  * byte-for-byte the same responses: data, errors, codes, messages, locations, paths and statuses. The
  * requests are generated from the schema with the fuzzer's generator (valid queries, wrong variables,
@@ -14,9 +14,9 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { createLogger } from '../src/logging.js';
-import { defaultJitOptions } from '../src/jit.js';
+import { defaultJitOptions } from '../src/plugins/jit.js';
 import { schema } from '../src/schema/index.js';
-import { createServer, type NewsgraphYoga } from '../src/yoga.js';
+import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { generateOperation, loadCorpus, mutateDocument, mutateVariables, Rng, toJsonText, type Corpus } from './fuzz/generate.js';
 import { dataDir, projectRoot, silentLogger } from './helpers.js';
 
@@ -60,8 +60,8 @@ describe('graphql-jit', () => {
     corpus = loadCorpus(dataDir);
     compiles = [];
     // No response cache: every request must execute on both.
-    executor = createServer({ kb, logger: silentLogger, responseCache: false, jit: false });
-    compiled = createServer({ kb, logger: silentLogger, responseCache: false, jit: { ...defaultJitOptions, maxDocuments: 10_000, compileAfter: 1, onCompile: (name) => compiles.push(name) } });
+    executor = createNewsgraph({ kb, logger: silentLogger, responseCache: false, jit: false }).yoga;
+    compiled = createNewsgraph({ kb, logger: silentLogger, responseCache: false, jit: { ...defaultJitOptions, maxDocuments: 10_000, compileAfter: 1, onCompile: (name) => compiles.push(name) } }).yoga;
   });
 
   it(`answers ${COUNT} generated requests exactly as the executor does`, async () => {
@@ -164,8 +164,8 @@ describe('graphql-jit', () => {
         for (const failure of failures) {
           const logged: [string[], string[]] = [[], []];
           const servers = [
-            createServer({ kb, logger: recordingLogger(logged[0]), responseCache: false, jit: false }),
-            createServer({ kb, logger: recordingLogger(logged[1]), responseCache: false, jit: { ...defaultJitOptions, maxDocuments: 10, compileAfter: 1 } }),
+            createNewsgraph({ kb, logger: recordingLogger(logged[0]), responseCache: false, jit: false }).yoga,
+            createNewsgraph({ kb, logger: recordingLogger(logged[1]), responseCache: false, jit: { ...defaultJitOptions, maxDocuments: 10, compileAfter: 1 } }).yoga,
           ];
           const answers: Answer[] = [];
           for (const server of servers) {
@@ -190,7 +190,7 @@ describe('graphql-jit', () => {
 
   it('compiles a document only once it recurs, and keeps at most maxDocuments compiled', async () => {
     const compiledNames: string[] = [];
-    const server = createServer({ kb, logger: silentLogger, responseCache: false, jit: { ...defaultJitOptions, maxDocuments: 2, compileAfter: 2, onCompile: (name) => compiledNames.push(name) } });
+    const server = createNewsgraph({ kb, logger: silentLogger, responseCache: false, jit: { ...defaultJitOptions, maxDocuments: 2, compileAfter: 2, onCompile: (name) => compiledNames.push(name) } }).yoga;
     const ask = (name: string) => send(server, JSON.stringify({ query: `query ${name} { dataset { version } }` }));
     await ask('A');
     expect(compiledNames).toEqual([]);
@@ -209,7 +209,7 @@ describe('graphql-jit', () => {
 
   it('leaves mutations and subscriptions to the executor', async () => {
     const compiledNames: string[] = [];
-    const server = createServer({ kb, logger: silentLogger, responseCache: false, jit: { ...defaultJitOptions, maxDocuments: 10, compileAfter: 1, onCompile: (name) => compiledNames.push(name) } });
+    const server = createNewsgraph({ kb, logger: silentLogger, responseCache: false, jit: { ...defaultJitOptions, maxDocuments: 10, compileAfter: 1, onCompile: (name) => compiledNames.push(name) } }).yoga;
     const body = JSON.stringify({ query: 'mutation M { dataset { version } }' });
     const expected = await send(executor, body);
     expect(await send(server, body)).toEqual(expected);

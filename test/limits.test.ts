@@ -1,8 +1,8 @@
 import { getIntrospectionQuery } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exampleQuery } from '../src/graphiql-example.js';
-import { defaultQueryLimits } from '../src/limits.js';
-import type { NewsgraphYoga } from '../src/yoga.js';
+import { exampleQuery } from '../src/http/graphiql-example.js';
+import { defaultQueryLimits } from '../src/plugins/limits.js';
+import type { NewsgraphYoga } from '../src/server.js';
 import { createTestServer, query, queryData } from './helpers.js';
 
 let yoga: NewsgraphYoga;

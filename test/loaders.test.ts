@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
-import { createServer, type NewsgraphYoga } from '../src/yoga.js';
+import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { dataDir, queryData, silentLogger } from './helpers.js';
 
 /** The knowledge-base methods that loaders call: every batch function goes through one of these. */
@@ -54,7 +54,7 @@ beforeAll(async () => {
   // A knowledge base of its own, so spying on it cannot disturb other test files; no response cache,
   // since these tests repeat requests to watch the loaders work each time.
   kb = await loadKnowledgeBase(dataDir);
-  yoga = createServer({ kb, logger: silentLogger, responseCache: false });
+  yoga = createNewsgraph({ kb, logger: silentLogger, responseCache: false }).yoga;
 });
 
 afterEach(() => {

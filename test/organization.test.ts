@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { eventSchema, evidenceSchema, organizationSchema, personSchema, sourceSchema, statementSchema } from '../src/kb/records.js';
-import type { NewsgraphYoga } from '../src/yoga.js';
+import type { NewsgraphYoga } from '../src/server.js';
 import { describeRootCollection, readData, readStatementsInSourceOrder, slugsOf } from './contract.js';
 import { createTestServer, queryData } from './helpers.js';
 

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, GraphQLRequestError, NodeLookupDocument, PersonPageDocument, StatementFeedDocument } from '../client/index.js';
 import { ConfigError, readConfig } from '../src/config.js';
-import { loadPersistedDocuments, PersistedDocumentsError, type PersistedDocuments } from '../src/persisted-documents.js';
+import { loadPersistedDocuments, PersistedDocumentsError, type PersistedDocuments } from '../src/plugins/persisted-documents.js';
 import { schema } from '../src/schema/index.js';
-import { createServer, type NewsgraphYoga } from '../src/yoga.js';
+import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { dataDir, loadDataset, projectRoot, silentLogger, spawnScript } from './helpers.js';
 
 const manifestPath = path.join(projectRoot, 'client/generated/persisted-documents.json');
@@ -22,8 +22,8 @@ let allowList: NewsgraphYoga;
 beforeAll(async () => {
   const kb = await loadDataset();
   documents = await loadPersistedDocuments(manifestPath, schema);
-  open = createServer({ kb, logger: silentLogger, persistedDocuments: { documents, only: false } });
-  allowList = createServer({ kb, logger: silentLogger, persistedDocuments: { documents, only: true } });
+  open = createNewsgraph({ kb, logger: silentLogger, persistedDocuments: { documents, only: false } }).yoga;
+  allowList = createNewsgraph({ kb, logger: silentLogger, persistedDocuments: { documents, only: true } }).yoga;
 });
 
 interface Answer {
@@ -43,7 +43,7 @@ async function post(yoga: NewsgraphYoga, body: Record<string, unknown>): Promise
 async function get(yoga: NewsgraphYoga, params: Record<string, unknown>): Promise<Answer> {
   const search = new URLSearchParams(Object.entries(params).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]));
   const response = await yoga.fetch(`${endpoint}?${search}`, {
-    // GET needs the CSRF-prevention header (src/yoga.ts).
+    // GET needs the CSRF-prevention header (src/server.ts).
     headers: { accept: 'application/graphql-response+json', 'x-graphql-yoga-csrf': '1' },
   });
   return { status: response.status, body: await response.json() };

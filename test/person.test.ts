@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { countrySchema, eventSchema, organizationSchema, personSchema, sourceSchema, statementSchema } from '../src/kb/records.js';
-import type { NewsgraphYoga } from '../src/yoga.js';
+import type { NewsgraphYoga } from '../src/server.js';
 import { describeRootCollection, expectFieldError, globalIds, readData, readStatementsInSourceOrder, slugsOf, type Page } from './contract.js';
 import { createTestServer, query, queryData } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
-import { createServer, type NewsgraphYoga } from '../src/yoga.js';
+import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { dataDir, silentLogger } from './helpers.js';
 
 const endpoint = 'http://newsgraph.test/graphql';
@@ -12,7 +12,7 @@ let yoga: NewsgraphYoga;
 
 beforeEach(async () => {
   kb = await loadKnowledgeBase(dataDir);
-  yoga = createServer({ kb, logger: silentLogger });
+  yoga = createNewsgraph({ kb, logger: silentLogger }).yoga;
 });
 
 /** A POST as real HTTP clients send it, with Content-Length. */
@@ -70,7 +70,7 @@ describe('response cache', () => {
   });
 
   it('expires entries after their time to live', async () => {
-    const server = createServer({ kb, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 30, maxEntryBytes: 100_000, maxTotalBytes: 1_000_000 } });
+    const server = createNewsgraph({ kb, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 30, maxEntryBytes: 100_000, maxTotalBytes: 1_000_000 } }).yoga;
     await post(feed, {}, server);
     expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -80,7 +80,7 @@ describe('response cache', () => {
   it('evicts the least recently used responses when the total size would pass its bound', async () => {
     const firstBody = await (await post(feed)).text();
     const bound = Buffer.byteLength(firstBody) + 100;
-    const server = createServer({ kb, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 60_000, maxEntryBytes: 100_000, maxTotalBytes: bound } });
+    const server = createNewsgraph({ kb, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 60_000, maxEntryBytes: 100_000, maxTotalBytes: bound } }).yoga;
     await post(feed, {}, server);
     expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
     await post(feed.replace('"first":3', '"first":4'), {}, server);

@@ -4,7 +4,7 @@
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { hashToken } from '../src/auth.js';
+import { hashToken } from '../src/plugins/auth.js';
 import { Kind, parse } from 'graphql';
 import {
   CountryPageDocument,

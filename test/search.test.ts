@@ -8,7 +8,7 @@ import { loadKnowledgeBase } from '../src/kb/load.js';
 import { searchIndexFor } from '../src/kb/search.js';
 import type { countrySchema, eventSchema, organizationSchema, personSchema, statementSchema } from '../src/kb/records.js';
 import { foldText } from '../src/kb/text.js';
-import type { NewsgraphYoga } from '../src/yoga.js';
+import type { NewsgraphYoga } from '../src/server.js';
 import { createTestServer, dataDir, query, queryData } from './helpers.js';
 
 type PersonData = z.input<typeof personSchema>;

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { sourceSchema, statementSchema } from '../src/kb/records.js';
-import type { NewsgraphYoga } from '../src/yoga.js';
+import type { NewsgraphYoga } from '../src/server.js';
 import { describeRootCollection, readData, readStatementsInSourceOrder, slugsOf } from './contract.js';
 import { createTestServer, queryData } from './helpers.js';
 

@@ -13,8 +13,8 @@ import { NameOrderEnum } from './ordering.js';
 import { MembershipRef, OrganizationRef } from './organization.js';
 import { paginate } from './pagination.js';
 import { PersonRef, RoleRef } from './person.js';
-import { QuoteInputRef, applyEdit, changeResult, mutationPayload, newRecordId, orUndefined, referenceId, toQuote } from './curation.js';
-import { createCountry, updateCountry } from '../store/curation.js';
+import { QuoteInputRef, applyEdit, changeResult, mutationPayload, newRecordId, orUndefined, referenceId, toQuote } from './mutations.js';
+import { createCountry, updateCountry } from '../store/edits.js';
 
 export const CountryRef = builder.loadableNodeRef('Country', {
   id: { resolve: (country: CountryRecord) => country.id },

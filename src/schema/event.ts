@@ -25,7 +25,7 @@ import {
   referenceId,
   toDateInput,
   toQuote,
-} from './curation.js';
+} from './mutations.js';
 import {
   addParticipation,
   createEvent,
@@ -33,7 +33,7 @@ import {
   updateEvent,
   type LocationInput,
   type ParticipationInput,
-} from '../store/curation.js';
+} from '../store/edits.js';
 
 export const EventKindEnum = builder.enumType('EventKind', {
   description: 'What sort of happening an event is.',

@@ -10,7 +10,7 @@ import { ErrorCode } from '../errors.js';
 import type { KnowledgeBase, RecordKind } from '../kb/knowledge-base.js';
 import type { ChangeKind, RecordChange, StoreChange } from '../store/knowledge-store.js';
 import { FellBehind, type FeedItem } from '../subscriptions.js';
-import { ChangeKindEnum } from './curation.js';
+import { ChangeKindEnum } from './mutations.js';
 import { DatasetRef } from './dataset.js';
 import { EntityRef } from './entity.js';
 import { loadNode } from './node-loading.js';

@@ -28,14 +28,14 @@ import {
   referenceId,
   toDateInput,
   toQuote,
-} from './curation.js';
+} from './mutations.js';
 import {
   addMembership,
   createOrganization,
   retractMembership,
   updateOrganization,
   type MembershipInput,
-} from '../store/curation.js';
+} from '../store/edits.js';
 
 export const OrganizationKindEnum = builder.enumType('OrganizationKind', {
   description: 'What sort of body an organization is.',

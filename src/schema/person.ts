@@ -28,8 +28,8 @@ import {
   referenceId,
   toDateInput,
   toQuote,
-} from './curation.js';
-import { addRole, createPerson, retractRole, updatePerson, type RoleInput } from '../store/curation.js';
+} from './mutations.js';
+import { addRole, createPerson, retractRole, updatePerson, type RoleInput } from '../store/edits.js';
 
 export const PersonRef = builder.loadableNodeRef('Person', {
   id: { resolve: (person: PersonRecord) => person.id },

@@ -5,8 +5,8 @@ import { lookupArgs, resolveLookup } from './lookup.js';
 import { registerNodeLoader } from './node-loading.js';
 import { paginate } from './pagination.js';
 import { StatementConnection, StatementRef, statementListArgs, statementPage } from './statement.js';
-import { PartialDateInputRef, applyEdit, changeResult, mutationPayload, newRecordId, orUndefined, toDateInput } from './curation.js';
-import { createSource } from '../store/curation.js';
+import { PartialDateInputRef, applyEdit, changeResult, mutationPayload, newRecordId, orUndefined, toDateInput } from './mutations.js';
+import { createSource } from '../store/edits.js';
 
 /** What a source's text counts for in the query cost: a unit per thousand characters it may hold. */
 const SOURCE_TEXT_COST = Math.ceil(MAX_SOURCE_TEXT_LENGTH / 1000);
@@ -36,7 +36,7 @@ SourceRef.implement({
     title: t.exposeString('title', { description: 'The headline or title.' }),
     text: t.exposeString('text', {
       description: `The full text exactly as published; evidence offsets index into it. Up to ${MAX_SOURCE_TEXT_LENGTH} characters, so the query cost counts it as ${SOURCE_TEXT_COST}.`,
-      // The cost estimate (src/limits.ts) counts a unit per thousand characters a field may return.
+      // The cost estimate (src/plugins/limits.ts) counts a unit per thousand characters a field may return.
       extensions: { cost: SOURCE_TEXT_COST },
     }),
     language: t.exposeString('language', { description: 'The language of the text, as a BCP 47 tag such as "en".' }),

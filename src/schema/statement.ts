@@ -28,8 +28,8 @@ import {
   toDateInput,
   toInnerQuote,
   toQuote,
-} from './curation.js';
-import { createStatement, retractStatement, updateStatement, type MentionInput } from '../store/curation.js';
+} from './mutations.js';
+import { createStatement, retractStatement, updateStatement, type MentionInput } from '../store/edits.js';
 
 export const StatementKindEnum = builder.enumType('StatementKind', {
   description: 'Whether the source prints the speaker\'s own words or reports them.',

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { KnowledgeBase, type RecordKind, type RecordsByCollection, type StoredRecord } from '../kb/knowledge-base.js';
 import { DataValidationError, buildKnowledgeBase, datasetVersionOf, digestOf, findConsistencyProblems, formatJsonPath, loadKnowledgeBase, parseRecord } from '../kb/load.js';
 import { dataFiles, type Collection } from '../kb/records.js';
-import { CurationError, curationErrorForProblems } from './curation-error.js';
+import { CurationError, curationErrorForProblems } from './edit-error.js';
 import { acquireDataLock } from './data-lock.js';
 import { DurableWriteError, nodeFileSystem, removeOrphanedTemporaryFiles, writeFileDurably, type DurableFileSystem } from './durable-file.js';
 

@@ -23,7 +23,7 @@ import type {
   StatementKind,
   StatementRecord,
 } from '../kb/records.js';
-import { CurationError } from './curation-error.js';
+import { CurationError } from './edit-error.js';
 import type { Draft, EditResult } from './knowledge-store.js';
 
 /** Evidence given as the words themselves; the offsets are worked out. */

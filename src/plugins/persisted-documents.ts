@@ -9,8 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { parse, validate, type GraphQLError, type GraphQLSchema } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
-import { ConfigError } from './config.js';
-import { ErrorCode } from './errors.js';
+import { ConfigError } from '../config.js';
+import { ErrorCode } from '../errors.js';
 
 /** A missing or unusable manifest: the server refuses to start, naming the file. */
 export class PersistedDocumentsError extends ConfigError {

@@ -7,8 +7,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { getOperationAST, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { ErrorCode } from './errors.js';
-import type { Curator } from './store/curation.js';
+import { ErrorCode } from '../errors.js';
+import type { Curator } from '../store/edits.js';
 
 /** One curator's entry in the token list: a name for logs and retractions, and the hash of the token. */
 export interface CuratorToken {

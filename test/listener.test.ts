@@ -1,5 +1,5 @@
 /**
- * The node:http listener (src/node-adapter.ts) against yoga's own: the same requests over real sockets
+ * The node:http listener (src/http/listener.ts) against yoga's own: the same requests over real sockets
  * to two servers, one listening with `createNodeListener` (as src/index.ts does) and one with the yoga
  * instance itself, must get the same status, headers and bytes. Plus the graphql-http audits over a
  * socket, and the body limit with declared, chunked and lying lengths.
@@ -11,9 +11,9 @@ import { Writable } from 'node:stream';
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging.js';
-import { createNodeListener, type NodeListener } from '../src/node-adapter.js';
+import { createNodeListener, type NodeListener } from '../src/http/listener.js';
 import { schema } from '../src/schema/index.js';
-import { createServer, DEFAULT_MAX_BODY_BYTES } from '../src/yoga.js';
+import { createNewsgraph, DEFAULT_MAX_BODY_BYTES } from '../src/server.js';
 import { generateOperation, loadCorpus, Rng, toJsonText } from './fuzz/generate.js';
 import { dataDir, loadDataset, silentLogger } from './helpers.js';
 
@@ -75,9 +75,9 @@ describe('the node:http listener', () => {
   beforeAll(async () => {
     const kb = await loadDataset();
     // Two instances, so neither's response cache answers for the other.
-    listener = createNodeListener(createServer({ kb, logger: silentLogger }));
+    listener = createNodeListener(createNewsgraph({ kb, logger: silentLogger }));
     ours = createHttpServer(listener);
-    yogas = createHttpServer(createServer({ kb, logger: silentLogger }));
+    yogas = createHttpServer(createNewsgraph({ kb, logger: silentLogger }).yoga);
     [oursPort, yogasPort] = await Promise.all([listen(ours), listen(yogas)]);
   });
 
@@ -252,8 +252,8 @@ describe('the node:http listener', () => {
         }),
       );
     const servers = [
-      createHttpServer(createNodeListener(createServer({ kb, logger: logTo(lines[0]) }))),
-      createHttpServer(createServer({ kb, logger: logTo(lines[1]) })),
+      createHttpServer(createNodeListener(createNewsgraph({ kb, logger: logTo(lines[0]) }))),
+      createHttpServer(createNewsgraph({ kb, logger: logTo(lines[1]) }).yoga),
     ];
     const ports = await Promise.all(servers.map(listen));
     try {

@@ -10,8 +10,8 @@ import { moveToSnapshot, type Context } from '../context.js';
 import { badUserInput, ErrorCode } from '../errors.js';
 import type { RecordKind, RecordsByCollection } from '../kb/knowledge-base.js';
 import { MAX_SLUG_LENGTH, SLUG_PATTERN, type Collection, type Retraction } from '../kb/records.js';
-import { CurationError } from '../store/curation-error.js';
-import type { Curator, DateInput, QuoteInput } from '../store/curation.js';
+import { CurationError } from '../store/edit-error.js';
+import type { Curator, DateInput, QuoteInput } from '../store/edits.js';
 import type { Edit } from '../store/knowledge-store.js';
 import { DatePrecisionEnum, DateQualifierEnum } from './dates.js';
 

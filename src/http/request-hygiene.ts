@@ -6,7 +6,7 @@
  * of the GraphQL endpoint say that they vary with Accept (GraphiQL's page or JSON, and which JSON).
  */
 import type { Plugin } from 'graphql-yoga';
-import { codeForHttpStatus, ErrorCode } from './errors.js';
+import { codeForHttpStatus, ErrorCode } from '../errors.js';
 
 /** Request body types yoga parses. */
 const parsedContentTypes = ['application/json', 'application/graphql+json', 'application/graphql-response+json', 'application/graphql', 'application/x-www-form-urlencoded', 'multipart/form-data'];

@@ -20,7 +20,7 @@
  *   `maxConnections` sockets (see `HttpLimits`). Malformed HTTP that Node's parser refuses gets a coded
  *   400 (or 408/413/431) before the socket closes.
  *
- * A POST whose answer is in the response cache (src/response-cache.ts) is answered here, without
+ * A POST whose answer is in the response cache (src/http/response-cache.ts) is answered here, without
  * yoga: the same headers, bytes and log line, at a fraction of the cost (see `answerFromCache`).
  *
  * The Request carries no AbortSignal tied to the connection: no plugin of this server reads
@@ -30,10 +30,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { sendNodeResponse } from '@whatwg-node/server';
-import { createGraphQLError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { ErrorCode } from './errors.js';
-import { requestLogOf, type RequestLog } from './logging.js';
-import { cachedAnswersOf, type Entry } from './response-cache.js';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { ErrorCode } from '../errors.js';
+import type { Newsgraph } from '../server.js';
+import type { Miss } from './response-cache.js';
 
 /** Limits on what one client can hold of the HTTP server; every one is configurable (src/config.ts). */
 export interface HttpLimits {
@@ -166,14 +166,9 @@ async function streamBody(body: ReadableStream<Uint8Array>, response: ServerResp
  * A node:http listener for `yoga`. Pair it with `useRequestBodyLimit(limits.maxBodyBytes)` in yoga's
  * plugins, which applies the same limit to requests that arrive by `yoga.fetch`.
  */
-export function createNodeListener<ServerContext extends object, UserContext extends object>(
-  yoga: YogaServerInstance<ServerContext, UserContext>,
-  limits: Pick<HttpLimits, 'maxBodyBytes' | 'streamStallTimeoutMs'> = defaultHttpLimits,
-): NodeListener {
+export function createNodeListener({ yoga, responseCache, requestLog: log }: Newsgraph, limits: Pick<HttpLimits, 'maxBodyBytes' | 'streamStallTimeoutMs'> = defaultHttpLimits): NodeListener {
   const stats = { answeredFromCache: 0 };
   const { Request } = yoga.fetchAPI;
-  const answers = cachedAnswersOf(yoga);
-  const log: RequestLog | undefined = requestLogOf(yoga);
 
   /** Answers a refusal with a coded JSON body, logged like any other request. */
   const refuse = (nodeRequest: IncomingMessage, nodeResponse: ServerResponse, refusal: HttpRefusal) => {
@@ -181,13 +176,12 @@ export function createNodeListener<ServerContext extends object, UserContext ext
       nodeResponse.destroy();
       return;
     }
-    const state = log?.start(nodeRequest.headers['x-request-id'] as string | undefined);
+    const state = log.start(nodeRequest.headers['x-request-id'] as string | undefined);
     const body = refusalBody(refusal);
-    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...refusal.headers };
-    if (state) headers['x-request-id'] = state.id;
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...refusal.headers, 'x-request-id': state.id };
     nodeResponse.writeHead(refusal.status, headers);
     nodeResponse.end(body);
-    if (state) log!.finish(state, nodeRequest.method ?? '', pathOf(nodeRequest.url), refusal.status);
+    log.finish(state, nodeRequest.method ?? '', pathOf(nodeRequest.url), refusal.status);
   };
 
   /**
@@ -198,14 +192,17 @@ export function createNodeListener<ServerContext extends object, UserContext ext
    * hygiene, CSRF prevention, CORS, the explorer, health and readiness routes) either do nothing or
    * depend only on what the cache key holds (method, Accept, Content-Type, the CSRF header), so a
    * request that finds an entry is one they let through before.
+   * Returns true when it answered; otherwise the cache's miss, to hand on with the request so that the
+   * key is not computed again (undefined when the cache has no say in this request).
    */
-  const answerFromCache = (nodeResponse: ServerResponse, target: string | undefined, headers: Record<string, string>, body: Uint8Array): boolean => {
-    if (!answers || !log || target !== yoga.graphqlEndpoint || headers.origin !== undefined) return false;
-    const entry: Entry | undefined = answers.lookup('POST', (name) => headers[name], body);
-    if (!entry) return false;
+  const answerFromCache = (nodeResponse: ServerResponse, target: string | undefined, headers: Record<string, string>, body: Uint8Array): Miss | undefined | true => {
+    if (!responseCache || target !== yoga.graphqlEndpoint || headers.origin !== undefined) return undefined;
+    const found = responseCache.lookup((name) => headers[name], body);
+    if (!found || 'miss' in found) return found?.miss;
+    const { entry } = found;
     const state = log.start(headers['x-request-id']);
     stats.answeredFromCache += 1;
-    if (answers.notModified(headers['if-none-match'], entry)) {
+    if (responseCache.notModified(headers['if-none-match'], entry)) {
       nodeResponse.writeHead(304, ['content-type', entry.contentType, 'etag', entry.etag, 'vary', 'Accept', 'x-cache', 'hit', 'x-request-id', state.id]);
       nodeResponse.end();
       log.finish(state, 'POST', yoga.graphqlEndpoint, 304);
@@ -218,7 +215,8 @@ export function createNodeListener<ServerContext extends object, UserContext ext
   };
 
   const respond = async (nodeRequest: IncomingMessage, nodeResponse: ServerResponse, request: Request) => {
-    const serverContext = { req: nodeRequest, res: nodeResponse } as unknown as ServerContext;
+    // What yoga's own node adapter passes: the context reads `req` for the client's address.
+    const serverContext: object = { req: nodeRequest, res: nodeResponse };
     const response = await yoga.handleRequest(request, serverContext);
     const type = response.headers.get('content-type') ?? '';
     if (response.body && (type.startsWith('text/event-stream') || type.startsWith('multipart/mixed'))) {
@@ -278,9 +276,11 @@ export function createNodeListener<ServerContext extends object, UserContext ext
       await respond(nodeRequest, nodeResponse, new Request(url, { method: method === 'HEAD' ? 'GET' : method, headers }));
       return;
     }
-    if (body && answerFromCache(nodeResponse, nodeRequest.url, headers, body)) return;
+    const miss = body ? answerFromCache(nodeResponse, nodeRequest.url, headers, body) : undefined;
+    if (miss === true) return;
     const request = new Request(url, body ? { method, headers, body: body as Uint8Array<ArrayBuffer> } : { method, headers });
     bodiesRead.add(request);
+    if (miss) responseCache!.missed(request, miss);
     await respond(nodeRequest, nodeResponse, request);
   };
 
@@ -346,11 +346,8 @@ function answerOnSocket(socket: Socket, refusal: HttpRefusal): void {
  * let a stalled body hold a connection for five minutes and slow headers for a minute, without a cap
  * on connections.
  */
-export function createHttpServer<ServerContext extends object, UserContext extends object>(
-  yoga: YogaServerInstance<ServerContext, UserContext>,
-  limits: HttpLimits = defaultHttpLimits,
-): Server & { listener: NodeListener } {
-  const listener = createNodeListener(yoga, limits);
+export function createHttpServer(newsgraph: Newsgraph, limits: HttpLimits = defaultHttpLimits): Server & { listener: NodeListener } {
+  const listener = createNodeListener(newsgraph, limits);
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,

@@ -14,9 +14,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Plugin } from 'graphql-yoga';
-import type { Logger } from './logging.js';
+import type { Logger } from '../logging.js';
 
-const defaultDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../explorer');
+const defaultDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../explorer');
 
 /** Where the page lives; the assets' paths are fixed because index.html names them. */
 export const EXPLORER_PATH = '/explore';

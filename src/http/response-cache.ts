@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { KnowledgeBase } from './kb/knowledge-base.js';
-import type { KnowledgeStore } from './store/knowledge-store.js';
+import type { KnowledgeBase } from '../kb/knowledge-base.js';
+import type { KnowledgeStore } from '../store/knowledge-store.js';
 
 export interface ResponseCacheOptions {
   /** Most responses kept; the least recently used go first. */
@@ -63,37 +63,45 @@ function isCurators(authorization: string | null | undefined): boolean {
   return authorization != null;
 }
 
-/** What src/node-adapter.ts needs to answer a hit before the request reaches yoga. */
-export interface CachedAnswers {
-  /**
-   * The live entry for a request to the GraphQL endpoint with no query string, or undefined. `header`
-   * reads a request header; `body` is the request body as received (bytes that decode to the same text
-   * as a cached request's find its entry).
-   */
-  lookup(method: string, header: (name: string) => string | undefined, body: Uint8Array): Entry | undefined;
-  /** Whether a request's If-None-Match header lets it have 304 for `entry`. */
-  notModified(ifNoneMatch: string | undefined, entry: Entry): boolean;
-}
-
-/** Keyed by the yoga instance's `fetchAPI`: one object per instance, the same through yoga's server adapter. */
-const cachedAnswers = new WeakMap<object, CachedAnswers>();
-
-/** The response cache of the yoga instance that uses `useResponseCache`, if it does. */
-export function cachedAnswersOf(yoga: { fetchAPI: object }): CachedAnswers | undefined {
-  return cachedAnswers.get(yoga.fetchAPI);
-}
-
 /** Where the cache learns which data a request reads. */
 export interface ResponseCacheData {
   /** The knowledge base a request reads (its snapshot); its version is part of the key. */
   snapshotFor: (request: Request) => KnowledgeBase;
-  /** The current knowledge base, for hits answered before yoga sees the request (src/node-adapter.ts). */
+  /** The current knowledge base, for hits answered before yoga sees the request (src/http/listener.ts). */
   current: () => KnowledgeBase;
   /** With a store, entries are dropped when the data changes (they could never be hit again). */
   store?: KnowledgeStore;
 }
 
-export function useResponseCache({ snapshotFor, current, store }: ResponseCacheData, options: ResponseCacheOptions = defaultResponseCacheOptions): Plugin {
+/** What the listener learns of a request it asked about: the live entry, or the key its answer will be kept under. */
+export type Lookup = { entry: Entry } | { miss: Miss };
+
+/** A request the cache has no answer for yet: the key, and the dataset version it was computed for. */
+export interface Miss {
+  key: string;
+  version: string;
+}
+
+/**
+ * The response cache: the yoga plugin that answers hits reaching yoga and keeps new answers, and what
+ * the listener (src/http/listener.ts) asks before a request reaches yoga. The key of a request is
+ * computed once: by the listener for the POSTs it asks about (handed on with `missed`), else by the plugin.
+ */
+export interface ResponseCache {
+  plugin: Plugin;
+  /**
+   * For a POST to the GraphQL endpoint with no query string: the live entry, or the miss to hand on
+   * with `missed`; undefined for a request the cache never answers (one carrying a token).
+   * `header` reads a request header; `body` is the request body as received.
+   */
+  lookup(header: (name: string) => string | undefined, body: Uint8Array): Lookup | undefined;
+  /** Hands the plugin the key the listener computed for `request`, so it is not computed again. */
+  missed(request: Request, miss: Miss): void;
+  /** Whether a request's If-None-Match header lets it have 304 for `entry`. */
+  notModified(ifNoneMatch: string | undefined, entry: Entry): boolean;
+}
+
+export function createResponseCache({ snapshotFor, current, store }: ResponseCacheData, options: ResponseCacheOptions = defaultResponseCacheOptions): ResponseCache {
   const entries = new Map<string, Entry>();
   let totalBytes = 0;
   const remove = (key: string) => {
@@ -103,6 +111,7 @@ export function useResponseCache({ snapshotFor, current, store }: ResponseCacheD
     totalBytes -= entry.body.byteLength;
   };
   const keyByRequest = new WeakMap<Request, string>();
+  const missesHandedOn = new WeakMap<Request, Miss>();
   store?.onChange(() => {
     entries.clear();
     totalBytes = 0;
@@ -125,21 +134,22 @@ export function useResponseCache({ snapshotFor, current, store }: ResponseCacheD
     return hash.update('\0').update(body).digest('base64url');
   };
 
-  return {
-    onYogaInit({ yoga }) {
-      cachedAnswers.set(yoga.fetchAPI, {
-        lookup: (method, header, body) => (isCurators(header('authorization')) ? undefined : lookup(keyOf(current().info.version, method, '', header, body))),
-        notModified: (ifNoneMatch, entry) => ifNoneMatchMatches(ifNoneMatch, entry.etag),
-      });
-    },
+  const plugin: Plugin = {
     async onRequestParse({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'GET' && request.method !== 'POST') return;
       if (isCurators(request.headers.get('authorization'))) return;
+      const version = snapshotFor(request).info.version;
+      const handedOn = missesHandedOn.get(request);
+      // The listener found no entry a moment ago; the data has not changed since, or the key would differ.
+      if (handedOn && handedOn.version === version) {
+        keyByRequest.set(request, handedOn.key);
+        return;
+      }
       // Only bodies of a known, modest size are read here; anything else goes to yoga untouched.
       const length = Number(request.headers.get('content-length') ?? (request.method === 'GET' ? 0 : Number.NaN));
       if (!Number.isSafeInteger(length) || length > options.maxEntryBytes) return;
       const body = request.method === 'POST' ? await request.clone().text() : '';
-      const key = keyOf(snapshotFor(request).info.version, request.method, url.search, (name) => request.headers.get(name), body);
+      const key = keyOf(version, request.method, url.search, (name) => request.headers.get(name), body);
       const entry = lookup(key);
       if (!entry) {
         keyByRequest.set(request, key);
@@ -180,5 +190,18 @@ export function useResponseCache({ snapshotFor, current, store }: ResponseCacheD
       totalBytes += body.byteLength;
       while (entries.size > options.maxEntries || totalBytes > options.maxTotalBytes) remove(entries.keys().next().value!);
     },
+  };
+
+  return {
+    plugin,
+    lookup: (header, body) => {
+      if (isCurators(header('authorization'))) return undefined;
+      const version = current().info.version;
+      const key = keyOf(version, 'POST', '', header, body);
+      const entry = lookup(key);
+      return entry ? { entry } : { miss: { key, version } };
+    },
+    missed: (request, miss) => void missesHandedOn.set(request, miss),
+    notModified: (ifNoneMatch, entry) => ifNoneMatchMatches(ifNoneMatch, entry.etag),
   };
 }

@@ -17,20 +17,20 @@ import {
   type Plugin,
   type YogaServerInstance,
 } from 'graphql-yoga';
-import { authenticate, CuratorTokens, useCuratorAuth, type Authentication } from './auth.js';
+import { authenticate, CuratorTokens, useCuratorAuth, type Authentication } from './plugins/auth.js';
 import { createContext, withFreshLoaders, type Context } from './context.js';
-import { createDocumentCache, defaultDocumentCacheOptions, type DocumentCacheOptions } from './document-cache.js';
+import { createDocumentCache, defaultDocumentCacheOptions, type DocumentCacheOptions } from './plugins/document-cache.js';
 import { codeForHttpStatus, ErrorCode } from './errors.js';
-import { useExplorer } from './explorer.js';
-import { exampleQuery } from './graphiql-example.js';
-import { defaultJitOptions, useJit, type JitOptions } from './jit.js';
+import { useExplorer } from './http/explorer.js';
+import { exampleQuery } from './http/graphiql-example.js';
+import { defaultJitOptions, useJit, type JitOptions } from './plugins/jit.js';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
-import { defaultQueryLimits, useQueryLimits, type QueryLimits } from './limits.js';
-import { createLogger, useRequestLogging, yogaLoggerFor, type Logger, type RequestIdContext } from './logging.js';
-import { defaultHttpLimits, useRequestBodyLimit } from './node-adapter.js';
-import { usePersistedDocuments, type PersistedDocumentsOptions } from './persisted-documents.js';
-import { useRequestHygiene } from './request-hygiene.js';
-import { defaultResponseCacheOptions, useResponseCache, type ResponseCacheOptions } from './response-cache.js';
+import { defaultQueryLimits, useQueryLimits, type QueryLimits } from './plugins/limits.js';
+import { createLogger, createRequestLog, yogaLoggerFor, type Logger, type RequestIdContext, type RequestLog } from './logging.js';
+import { defaultHttpLimits, useRequestBodyLimit } from './http/listener.js';
+import { usePersistedDocuments, type PersistedDocumentsOptions } from './plugins/persisted-documents.js';
+import { useRequestHygiene } from './http/request-hygiene.js';
+import { createResponseCache, defaultResponseCacheOptions, type ResponseCache, type ResponseCacheOptions } from './http/response-cache.js';
 import { schema } from './schema/index.js';
 import type { KnowledgeStore } from './store/knowledge-store.js';
 import { createChangeFeed, defaultSubscriptionLimits, type SubscriptionLimits } from './subscriptions.js';
@@ -64,7 +64,7 @@ export interface ServerOptions {
   responseCache?: ResponseCacheOptions | false;
   /** Hash-only requests for the manifest's documents; with `only`, nothing else runs (allow-list mode). */
   persistedDocuments?: PersistedDocumentsOptions;
-  /** Compile repeated query documents with graphql-jit (src/jit.ts); false runs every query on the executor. */
+  /** Compile repeated query documents with graphql-jit (src/plugins/jit.ts); false runs every query on the executor. */
   jit?: JitOptions | false;
   /** Caps on open subscriptions and on the changes waiting for one subscriber. */
   subscriptions?: SubscriptionLimits;
@@ -73,6 +73,18 @@ export interface ServerOptions {
 }
 
 export type NewsgraphYoga = YogaServerInstance<object, Context>;
+
+/**
+ * The GraphQL server and what the HTTP listener (src/http/listener.ts) needs beside it, as values:
+ * the response cache it answers hits from, and the request log it writes those answers to.
+ */
+export interface Newsgraph {
+  /** The GraphQL pipeline; tests call `yoga.fetch`. */
+  yoga: NewsgraphYoga;
+  /** Undefined when the response cache is off. */
+  responseCache?: ResponseCache;
+  requestLog: RequestLog;
+}
 
 /**
  * Adds `extensions.dataset` (version and load time) to every response, errors included, so clients
@@ -145,7 +157,8 @@ function clientAddressOf(initialContext: object): string {
   return (initialContext as { req?: IncomingMessage }).req?.socket.remoteAddress ?? 'local';
 }
 
-export function createServer({
+/** Builds the server: schema, context, plugins, and the caches and logs the listener shares. */
+export function createNewsgraph({
   kb,
   store,
   curatorTokens,
@@ -160,8 +173,8 @@ export function createServer({
   jit = defaultJitOptions,
   subscriptions = defaultSubscriptionLimits,
   documentCache = defaultDocumentCacheOptions,
-}: ServerOptions): NewsgraphYoga {
-  if ((kb === undefined) === (store === undefined)) throw new Error('createServer needs either `kb` or `store`');
+}: ServerOptions): Newsgraph {
+  if ((kb === undefined) === (store === undefined)) throw new Error('createNewsgraph needs either `kb` or `store`');
   const currentKb = () => store?.current ?? kb!;
   // Each request reads the snapshot current when it arrived (or the one its own mutation made), from
   // its response-cache lookup to its last resolver.
@@ -181,7 +194,11 @@ export function createServer({
     return authentication;
   };
   const changes = store ? createChangeFeed(store, subscriptions) : undefined;
-  return createYoga<object, Context>({
+  const requestLog = createRequestLog(logger);
+  const cache = responseCache
+    ? createResponseCache({ snapshotFor, current: currentKb, store }, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })
+    : undefined;
+  const yoga = createYoga<object, Context>({
     schema,
     context: (initialContext: { request: Request }) => {
       const { request } = initialContext;
@@ -199,7 +216,7 @@ export function createServer({
     parserAndValidationCache: createDocumentCache(documentCache),
     landingPage: false,
     batching: false,
-    // Enforced by useRequestBodyLimit below, which skips re-counting bodies src/node-adapter.ts has read.
+    // Enforced by useRequestBodyLimit below, which skips re-counting bodies src/http/listener.ts has read.
     maxRequestBodySize: false,
     // No credentials: curators send a bearer token, which needs none, and with any origin allowed
     // (the default) a credentialed answer would let every site read with a visitor's cookies.
@@ -211,11 +228,11 @@ export function createServer({
     renderGraphiQL,
     maskedErrors: { isDev: exposeErrorDetails, maskError: maskAndCode(exposeErrorDetails) },
     plugins: [
-      useRequestLogging(logger),
+      requestLog.plugin,
       useRequestHygiene('/graphql', CSRF_HEADER),
       useExplorer({ logger }),
       useCuratorAuth(authenticationOf),
-      ...(responseCache ? [useResponseCache({ snapshotFor, current: currentKb, store }, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })] : []),
+      ...(cache ? [cache.plugin] : []),
       // A GET (or form POST) needs the x-graphql-yoga-csrf header, so a page on another site cannot make a
       // visitor's browser send a query without a CORS preflight. JSON POSTs are preflighted anyway.
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
@@ -240,4 +257,5 @@ export function createServer({
       useRequestBodyLimit(maxBodyBytes),
     ],
   });
+  return { yoga, responseCache: cache, requestLog };
 }
