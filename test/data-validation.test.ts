@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
-import { DataValidationError, loadKnowledgeBase, type DataProblem } from '../src/kb/load.js';
+import type { DataProblem } from '../src/kb/consistency.js';
+import { DataValidationError, loadKnowledgeBase } from '../src/kb/load.js';
 import { dataDir, shippedDataDir, spawnScript } from './helpers.js';
 
 const dataFileNames = ['sources.json', 'persons.json', 'countries.json', 'organizations.json', 'events.json', 'statements.json'];

@@ -311,4 +311,14 @@ export const dataFiles = {
   statements: { file: 'statements.json', schema: statementSchema },
 } as const;
 
+/** The kind of record each file holds, as the API names it. */
+export const kindOfCollection = {
+  sources: 'Source',
+  persons: 'Person',
+  countries: 'Country',
+  organizations: 'Organization',
+  events: 'Event',
+  statements: 'Statement',
+} as const;
+
 export type Collection = keyof typeof dataFiles;

@@ -3,7 +3,7 @@
  * plain Errors so that the store and the authoring command need nothing from GraphQL; the schema turns
  * them into GraphQL errors.
  */
-import type { DataProblem } from '../kb/load.js';
+import type { DataProblem } from '../kb/consistency.js';
 
 export type CurationErrorCode =
   /** The record to change does not exist. */

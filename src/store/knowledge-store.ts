@@ -14,8 +14,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { KnowledgeBase, type RecordKind, type RecordsByCollection, type StoredRecord } from '../kb/knowledge-base.js';
-import { DataValidationError, buildKnowledgeBase, datasetVersionOf, digestOf, findConsistencyProblems, formatJsonPath, loadKnowledgeBase, parseRecord } from '../kb/load.js';
-import { dataFiles, type Collection } from '../kb/records.js';
+import { DataValidationError, checkChange, loadKnowledgeBase, rebuildAfterWrite } from '../kb/load.js';
+import { dataFiles, kindOfCollection, type Collection } from '../kb/records.js';
 import { CurationError, curationErrorForProblems } from './edit-error.js';
 import { acquireDataLock } from './data-lock.js';
 import { DurableWriteError, nodeFileSystem, removeOrphanedTemporaryFiles, writeFileDurably, type DurableFileSystem } from './durable-file.js';
@@ -65,14 +65,6 @@ export interface StoreOptions {
   logger?: Logger;
 }
 
-const kindOfCollection: Record<Collection, RecordKind> = {
-  sources: 'Source',
-  persons: 'Person',
-  countries: 'Country',
-  organizations: 'Organization',
-  events: 'Event',
-  statements: 'Statement',
-};
 
 interface Job {
   collection: Collection;
@@ -345,17 +337,11 @@ export class KnowledgeStore {
         }
         if (change !== 'CREATED' && existingIndex === undefined) throw new CurationError('NOT_FOUND', `No ${kindOfCollection[collection]} with id "${record.id}"`, { id: record.id });
         const index = existingIndex ?? working.length;
-        const parsed = parseRecord(collection, record);
-        if ('issues' in parsed) {
-          throw curationErrorForProblems(parsed.issues.map((issue) => ({ file, path: formatJsonPath([index, ...issue.path]), message: issue.message, rule: 'schema' })));
-        }
-        const next = working.slice();
-        next[index] = parsed.record;
-        const problems = findConsistencyProblems({ ...base.stored, [collection]: next } as RecordsByCollection);
-        if (problems.length > 0) throw curationErrorForProblems(problems);
-        working = next;
+        const checked = checkChange(base.stored, collection, working, index, record);
+        if ('problems' in checked) throw curationErrorForProblems(checked.problems);
+        working = checked.records;
         if (existingIndex === undefined) indexById.set(record.id, index);
-        applied.push({ job, record: parsed.record, change });
+        applied.push({ job, record: checked.record, change });
       } catch (error) {
         job.reject(error);
       }
@@ -386,15 +372,9 @@ export class KnowledgeStore {
     }
     this.signatures.set(file, await signatureOf(filePath));
 
-    const fileDigests = { ...base.info.fileDigests, [file]: digestOf(bytes) };
     let kb: KnowledgeBase;
     try {
-      kb = buildKnowledgeBase({ ...base.stored, [collection]: working } as RecordsByCollection, {
-        version: datasetVersionOf(fileDigests),
-        fileDigests,
-        loadedAt: new Date(),
-        dataDir: this.dataDir,
-      });
+      kb = rebuildAfterWrite(base, collection, working, bytes);
     } catch (error) {
       // Written but not served: should never happen (the records passed every rule). Reading the files
       // again is the only state known to match the disk.
