@@ -3,6 +3,27 @@ import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * The slower tier: tests that start server processes or a browser, kill processes, or run long
+ * generated streams. `npm test` runs both tiers (as CI does); `npm run test:fast` only the fast one,
+ * for the edit-test loop.
+ */
+const slowTests = [
+  'test/kill.test.ts',
+  'test/browser-*.test.ts',
+  'test/fuzz.test.ts',
+  'test/jit.test.ts',
+  'test/hostile-http.test.ts',
+  'test/concurrency.test.ts',
+  'test/durability.test.ts',
+  'test/author.test.ts',
+  'test/server.test.ts',
+  'test/sdk.test.ts',
+  'test/data-validation.test.ts',
+  'test/persisted-documents.test.ts',
+  'test/node-env.test.ts',
+];
+
 export default defineConfig({
   resolve: {
     // graphql 16 ships CommonJS (main) and ESM (module) builds. Node loads the CommonJS one for our
@@ -11,9 +32,12 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     // Server-process tests spawn `tsx`, which takes a few seconds to start on these machines.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: slowTests } },
+      { extends: true, test: { name: 'slow', include: slowTests } },
+    ],
   },
 });

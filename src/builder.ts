@@ -7,13 +7,15 @@ import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError, Kind } from 'graphql';
 import type { Context } from './context.js';
-import { badUserInput } from './errors.js';
+import { badUserInput, clipped } from './errors.js';
+import { SLUG_PATTERN } from './kb/records.js';
 import { loadNode } from './schema/node-loading.js';
 
 /** Most ids `nodes(ids:)` takes: a page, as for connections. */
 export const MAX_NODE_IDS = 100;
 
-const globalIdPattern = /^[A-Za-z]+:[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** "Type:slug", the text inside a global id. */
+const globalIdPattern = new RegExp(`^[A-Za-z]+:${SLUG_PATTERN.source.slice(1)}`);
 
 /** Global ids are base64url("Type:slug"): opaque to clients, stable across restarts. */
 export function encodeGlobalId(typename: string, id: string | number | bigint): string {
@@ -24,7 +26,7 @@ export function encodeGlobalId(typename: string, id: string | number | bigint): 
 export function decodeGlobalId(globalId: string): { typename: string; id: string } {
   const decoded = globalId.length <= 200 ? Buffer.from(globalId, 'base64url').toString('utf8') : '';
   if (!globalIdPattern.test(decoded) || encodeGlobalId(...(decoded.split(':') as [string, string])) !== globalId) {
-    const shown = globalId.length > 60 ? `${globalId.slice(0, 57)}...` : globalId;
+    const shown = clipped(globalId);
     throw badUserInput(`"${shown}" is not a valid global id`, { argumentValue: shown });
   }
   const [typename, id] = decoded.split(':') as [string, string];

@@ -22,14 +22,8 @@ export interface Context {
   onSnapshot?: (kb: KnowledgeBase) => void;
 }
 
-export interface ContextExtras {
-  store?: KnowledgeStore;
-  curator?: Curator;
-  changes?: ChangeFeed;
-  client?: string;
-  /** Hears of every snapshot the context moves to. */
-  onSnapshot?: (kb: KnowledgeBase) => void;
-}
+/** What a context holds beside its snapshot and loaders: the same fields as `Context`, each optional. */
+export type ContextExtras = Partial<Pick<Context, 'store' | 'curator' | 'changes' | 'client' | 'onSnapshot'>>;
 
 export function createContext(kb: KnowledgeBase, extras: ContextExtras = {}): Context {
   return { ...initContextCache(), ...extras, kb, loaders: createLoaders(kb) };

@@ -72,3 +72,8 @@ export function badUserInput(message: string, extensions: Record<string, unknown
 export function notFound(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { ...extensions, code: ErrorCode.NOT_FOUND } });
 }
+
+/** A value as an error message shows it: whole up to 60 characters, else its first 57 and "...". */
+export function clipped(value: string): string {
+  return value.length > 60 ? `${value.slice(0, 57)}...` : value;
+}

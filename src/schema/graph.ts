@@ -5,9 +5,9 @@
  * only walks it and loads the records it returns through the per-request loaders.
  */
 import { brandWithType } from '@pothos/core';
-import { builder, decodeGlobalId, encodeGlobalId } from '../builder.js';
+import { builder, encodeGlobalId } from '../builder.js';
 import type { Context } from '../context.js';
-import { badUserInput, notFound } from '../errors.js';
+import { badUserInput, clipped, notFound } from '../errors.js';
 import {
   entityGraphFor,
   type GraphEdge,
@@ -18,8 +18,9 @@ import {
   type TraversalDirection,
   type VertexKind,
 } from '../kb/graph.js';
-import { slugSchema, type StatementRecord } from '../kb/records.js';
+import type { StatementRecord } from '../kb/records.js';
 import { loadEntity, type EntityRecord } from './entity.js';
+import { parseReference } from './lookup.js';
 import { EvidenceRef } from './evidence.js';
 import { StatementRef } from './statement.js';
 
@@ -82,26 +83,21 @@ function shortText(text: string): string {
   return `${text.slice(0, cut > LABEL_LENGTH / 2 ? cut : LABEL_LENGTH - 1).replace(/[\s,;:.]+$/, '')}…`;
 }
 
-function shown(value: string): string {
-  return value.length > 60 ? `${value.slice(0, 57)}...` : value;
-}
-
 /**
  * Resolves an argument that is either a slug or a global id to a vertex id: BAD_USER_INPUT for a
  * malformed id or the id of a type outside the graph, NOT_FOUND when nothing has that id or slug.
  */
 function resolveVertex(context: Context, value: string, argumentName: string): string {
   const graph = entityGraphFor(context.kb);
-  // Slugs are lowercase; a global id always starts with a capital (base64 of a capitalised type name).
-  if (slugSchema.safeParse(value).success) {
-    if (graph.kindOf(value)) return value;
-    throw notFound(`No entity or statement with slug "${shown(value)}"`, { argumentName });
+  const { typename, id } = parseReference(value);
+  if (typename === undefined) {
+    if (graph.kindOf(id)) return id;
+    throw notFound(`No entity or statement with slug "${clipped(value)}"`, { argumentName });
   }
-  const { typename, id } = decodeGlobalId(value);
   if (!Object.hasOwn(nodeKindByKind, typename)) {
-    throw badUserInput(`"${shown(value)}" is the id of a ${typename}, which is not part of the entity graph`, { argumentName });
+    throw badUserInput(`"${clipped(value)}" is the id of a ${typename}, which is not part of the entity graph`, { argumentName });
   }
-  if (graph.kindOf(id) !== typename) throw notFound(`No ${typename} with id "${shown(value)}"`, { argumentName });
+  if (graph.kindOf(id) !== typename) throw notFound(`No ${typename} with id "${clipped(value)}"`, { argumentName });
   return id;
 }
 

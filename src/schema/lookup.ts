@@ -1,7 +1,7 @@
 /** The `(id:, slug:)` arguments shared by the singular root lookups (`person`, `event`, …). */
 import { builder, decodeGlobalId } from '../builder.js';
 import type { Context } from '../context.js';
-import { badUserInput, notFound } from '../errors.js';
+import { badUserInput, clipped, notFound } from '../errors.js';
 import type { RecordKind } from '../kb/knowledge-base.js';
 import { SLUG_PATTERN } from '../kb/records.js';
 
@@ -44,10 +44,20 @@ export function resolveLookup(kind: RecordKind, args: LookupArgs, context: Conte
     slug = args.slug!;
   }
   if (context.kb.kindOf(slug) !== kind) {
-    const shown = slug.length > 60 ? `${slug.slice(0, 57)}...` : slug;
-    throw notFound(`No ${kind} with ${args.id != null ? 'id' : 'slug'} "${args.id != null ? args.id : shown}"`, { kind });
+    throw notFound(`No ${kind} with ${args.id != null ? 'id' : 'slug'} "${args.id != null ? args.id : clipped(slug)}"`, { kind });
   }
   return slug;
+}
+
+/**
+ * What a reference argument names: a slug as it is, or a global id decoded into its type and slug
+ * (BAD_USER_INPUT when it is neither). Slugs are lowercase; a global id always starts with a capital
+ * (base64 of a capitalised type name), so the two never mix.
+ */
+export function parseReference(value: string): { id: string; typename?: string } {
+  if (SLUG_PATTERN.test(value)) return { id: value };
+  const { typename, id } = decodeGlobalId(value);
+  return { id, typename };
 }
 
 /**
@@ -55,10 +65,9 @@ export function resolveLookup(kind: RecordKind, args: LookupArgs, context: Conte
  * when it names a record of another kind, NOT_FOUND when it names nothing.
  */
 export function resolveReference(value: string, kinds: readonly RecordKind[], argumentName: string, context: Context): string {
-  let slug = value;
-  if (!SLUG_PATTERN.test(value)) slug = decodeGlobalId(value).id;
+  const slug = parseReference(value).id;
   const kind = context.kb.kindOf(slug);
-  const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+  const shown = clipped(value);
   if (kind === undefined) throw notFound(`"${argumentName}": nothing has the id or slug "${shown}"`, { argumentName });
   if (!kinds.includes(kind)) {
     throw badUserInput(`"${argumentName}" must name a ${kinds.join(' or ')}, but "${shown}" is a ${kind}`, { argumentName });

@@ -5,15 +5,16 @@
  */
 import { GraphQLError } from 'graphql';
 import type { InputFieldBuilder, InputObjectRef } from '@pothos/core';
-import { builder, decodeGlobalId } from '../builder.js';
+import { builder } from '../builder.js';
 import { moveToSnapshot, type Context } from '../context.js';
-import { badUserInput, ErrorCode } from '../errors.js';
+import { badUserInput, clipped, ErrorCode } from '../errors.js';
 import type { RecordKind, RecordsByCollection } from '../kb/knowledge-base.js';
 import { MAX_SLUG_LENGTH, SLUG_PATTERN, type Collection, type Retraction } from '../kb/records.js';
 import { CurationError } from '../store/edit-error.js';
 import type { Curator, DateInput, QuoteInput } from '../store/edits.js';
 import type { Edit } from '../store/knowledge-store.js';
 import { DatePrecisionEnum, DateQualifierEnum } from './dates.js';
+import { parseReference } from './lookup.js';
 
 builder.mutationType({
   description:
@@ -86,12 +87,11 @@ export function orUndefined<T>(value: T | null | undefined): T | undefined {
  * global id are checked here; whether the record exists is checked by the store against the latest data.
  */
 export function referenceId(value: string, kinds: readonly RecordKind[], field: string): string {
-  if (SLUG_PATTERN.test(value)) return value;
-  const decoded = decodeGlobalId(value);
-  if (!(kinds as readonly string[]).includes(decoded.typename)) {
-    throw badUserInput(`"${field}" must name a ${kinds.join(' or ')}, but "${value}" is the id of a ${decoded.typename}`, { field });
+  const { id, typename } = parseReference(value);
+  if (typename !== undefined && !(kinds as readonly string[]).includes(typename)) {
+    throw badUserInput(`"${field}" must name a ${kinds.join(' or ')}, but "${clipped(value)}" is the id of a ${typename}`, { field });
   }
-  return decoded.id;
+  return id;
 }
 
 /** A nullable reference in an update: undefined (left out) keeps the field, null clears it. */
