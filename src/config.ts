@@ -1,4 +1,5 @@
 /** Environment variables, read once into one validated config object. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CuratorToken } from './plugins/auth.js';
@@ -36,7 +37,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The folder holding package.json: found by walking up from this module, which is src/config.ts when
+ * run from source and dist/index.mjs when run from the bundle `npm start` builds.
+ */
+export const projectRoot = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 
 function parsePort(value: string | undefined): number {
   if (value === undefined || value === '') return 4000;

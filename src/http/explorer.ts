@@ -11,12 +11,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Plugin } from 'graphql-yoga';
+import { projectRoot } from '../config.js';
 import type { Logger } from '../logging.js';
 
-const defaultDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../explorer');
+const defaultDir = path.join(projectRoot, 'explorer');
 
 /** Where the page lives; the assets' paths are fixed because index.html names them. */
 export const EXPLORER_PATH = '/explore';
