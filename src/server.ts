@@ -195,6 +195,7 @@ export function createNewsgraph({
   };
   const changes = store ? createChangeFeed(store, subscriptions) : undefined;
   const requestLog = createRequestLog(logger);
+  const parsed = createDocumentCache(documentCache);
   const cache = responseCache
     ? createResponseCache({ snapshotFor, current: currentKb, store }, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })
     : undefined;
@@ -213,7 +214,7 @@ export function createNewsgraph({
     },
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
-    parserAndValidationCache: createDocumentCache(documentCache),
+    parserAndValidationCache: parsed,
     landingPage: false,
     batching: false,
     // Enforced by useRequestBodyLimit below, which skips re-counting bodies src/http/listener.ts has read.
@@ -236,7 +237,7 @@ export function createNewsgraph({
       // A GET (or form POST) needs the x-graphql-yoga-csrf header, so a page on another site cannot make a
       // visitor's browser send a query without a CORS preflight. JSON POSTs are preflighted anyway.
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
-      useQueryLimits(limits),
+      useQueryLimits(limits, parsed.hasDocument),
       usePersistedDocuments(persistedDocuments),
       ...(introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
       // The executor's fallback runs with fresh loaders over the same snapshot, as if graphql-jit had not run.

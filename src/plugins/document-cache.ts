@@ -55,6 +55,11 @@ export function createDocumentCache(options: DocumentCacheOptions = defaultDocum
       set: (text: string, error: Error) => void cache.set(text, error),
     },
     validationCache: true,
+    /** Whether a query text is held as a parsed document (not as a parse error). */
+    hasDocument: (text: string) => {
+      const value = cache.peek(text);
+      return value !== undefined && !(value instanceof Error);
+    },
     /** Bytes (estimated) held now, for tests and metrics. */
     bytes: () => cache.calculatedSize,
   };

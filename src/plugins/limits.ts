@@ -313,8 +313,11 @@ interface DocumentCosts {
   byKey: Map<string, number>;
 }
 
-/** Yoga plugin enforcing every limit: tokens at parse, depth/aliases/directives at validation, cost per execution and per subscription. */
-export function useQueryLimits(limits: QueryLimits): Plugin {
+/**
+ * Yoga plugin enforcing every limit: tokens at parse, depth/aliases/directives at validation, cost
+ * per execution and per subscription. `isParsed` says whether the parse cache holds a query text.
+ */
+export function useQueryLimits(limits: QueryLimits, isParsed: (query: string) => boolean = () => false): Plugin {
   // The cost is a function of the document, the operation and the size arguments, and a large
   // document's estimate took ~50 us per request; yoga's parse cache hands out the same DocumentNode
   // for the same text. Only the variables inside size arguments are part of the key: keying on all of
@@ -357,7 +360,9 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
   return {
     onParams({ params }) {
       // Here rather than at parse, where yoga would turn the refusal into a 200 for application/json.
-      if (typeof params.query === 'string') checkLexicalLimits(params.query, limits);
+      // A text the parse cache holds passed this check when it was parsed: lexing it again on every
+      // request cost as much as the rest of the limits together.
+      if (typeof params.query === 'string' && !isParsed(params.query)) checkLexicalLimits(params.query, limits);
     },
     onParse({ setParseFn }) {
       // The lexical check above runs first; this catches anything that still gets past it.
