@@ -228,7 +228,7 @@ async function captureProduction(production: Running, plan: PlannedRequest[]): P
   for (const request of plan) {
     // A unique URL, so this is production's own executed answer, not an earlier cached one.
     const answer = await post(production.port, `/graphql?nocache=capture-${request.fixture.name}-${request.index}`, request.body).catch((error: unknown) => {
-      throw new Error(`production, ${request.fixture.name} #${request.index}: ${String(error)}\n${production.stderrTail()}`);
+      throw new Error(`production, ${request.fixture.name} #${request.index}: ${String(error)}\n${production.outputTail()}`);
     });
     let parsed: { data?: unknown; errors?: unknown[] } | undefined;
     try {
@@ -334,9 +334,9 @@ async function loadWindow(target: Target, server: Running, requests: PlannedRequ
   const client = process.cpuUsage(clientBefore);
   const memory = processMemoryKiB(server.pid);
   const where = `${target.name} on ${requests[0]!.fixture.name}`;
-  if (server.exited()) throw new Error(`${where}: the server exited\n${server.stderrTail()}`);
+  if (server.exited()) throw new Error(`${where}: the server exited\n${server.outputTail()}`);
   if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0) {
-    throw new Error(`${where}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx responses; a benchmark that measures errors is worthless\n${server.stderrTail()}`);
+    throw new Error(`${where}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx responses; a benchmark that measures errors is worthless\n${server.outputTail()}`);
   }
   if (tally.mismatches > 0) throw new Error(`${where}: ${tally.mismatches} responses differ from the verified answer, e.g. ${tally.firstMismatch}`);
   const completed = result.requests.total;

@@ -1,18 +1,22 @@
 /**
- * Helpers shared by the peer benchmark (`bench/compare.ts`), its variant servers (`bench/variants/`)
- * and the profile script (`bench/profile.ts`): the fixtures, how a variant announces its port, the
- * request body every variant receives, /proc readings, and typings for the part of autocannon used.
+ * Helpers shared by the peer benchmark (`bench/compare.ts`), its variant servers (`bench/variants/`),
+ * the profile script (`bench/profile.ts`) and the load run (`bench/load.ts`): the fixtures, how a
+ * variant announces its port, how a server is started as a child process (on test/server-process.ts's
+ * spawnServer, as the tests start theirs), the request body every variant receives, /proc readings,
+ * and typings for the part of autocannon used.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readConfig } from '../src/config.js';
 import { createContext, type Context } from '../src/context.js';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
+import { ServerStartError, spawnServer, type Listening, type SpawnedServer, type SpawnOptions } from '../test/server-process.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const benchDir = path.join(projectRoot, 'bench');
@@ -74,15 +78,23 @@ export interface ServerProcess {
   child: ChildProcess;
   pid: number;
   port: number;
-  /** The last 2 KB the server wrote to stderr. */
-  stderrTail: () => string;
+  /** The last 2 KB the server wrote to stderr (and to stdout, for a quiet server). */
+  outputTail: () => string;
   exited: () => boolean;
-  /** SIGTERM (SIGKILL after 6 s), then stops the drain process. */
+  /** SIGTERM (SIGKILL after 6 s), then stops the drain process, if any. */
   stop: () => Promise<void>;
 }
 
+/** A server run at a log level above info: it logs little, and not the URL it listens on. */
+export interface QuietServerOptions {
+  /** Its LOG_LEVEL. */
+  logLevel: 'warn' | 'error' | 'fatal' | 'silent';
+  /** Each line it writes to stdout, read in this process (no drain process: there are few). */
+  onStdoutLine?: (line: string) => void;
+}
+
 /**
- * Reads a server's stdout in a process of its own: reports the port from the listening line (on its
+ * Reads a server's stdout in a process of its own: reports the URL from the listening line (on its
  * own stdout, to the benchmark) and then drops everything, like a log shipper that keeps up. The
  * server pays for formatting and writing each log line to a pipe, as in production, while the
  * benchmark's process, which also runs the load generator, neither reads nor buffers the lines. (The
@@ -99,60 +111,119 @@ process.stdin.on('data', (chunk) => {
   if (match) {
     found = true;
     seen = '';
-    process.stdout.write(match[1] + '\\n');
+    process.stdout.write(match[0] + '\\n');
   }
 });
 process.stdin.on('end', () => process.exit(0));
 `;
 
+const START_TIMEOUT_MS = 90_000;
+const STOP_GRACE_MS = 6_000;
+
 /**
  * Starts `node [nodeArgs] --import tsx ENTRY` with PORT=0 and HOST=127.0.0.1 (and LOG_LEVEL unset, so
- * production logs at its default, 'info'), and resolves once the server prints the URL it listens on.
+ * production logs at its default, 'info'), its stdout read and dropped by a drain process, and
+ * resolves once the server prints the URL it listens on.
  * Every server runs with NODE_ENV=production, as each would be deployed (production sets it itself
  * when it is unset; graphql-js, which all of them use, is slower without it).
+ *
+ * A `quiet` server runs at that log level instead, and does not print the URL: it is given a port
+ * that was just free on loopback and is ready once GET /ready answers 200 (if another process took
+ * the port in between, the server exits and another port is tried, three in all).
  */
-export function startServerProcess(name: string, entry: string, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
+export async function startServerProcess(
+  name: string,
+  entry: string,
+  extraEnv: Record<string, string> = {},
+  nodeArgs: string[] = [],
+  quiet?: QuietServerOptions,
+): Promise<ServerProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: BENCH_HOST, NODE_ENV: 'production', ...extraEnv };
   delete env.LOG_LEVEL;
+  const spawnOptions = { name, nodeArgs: [...nodeArgs, '--import', 'tsx', entry], startTimeoutMs: START_TIMEOUT_MS, stopGraceMs: STOP_GRACE_MS, onSpawn: killAtExit };
+  if (quiet) return startQuiet({ ...spawnOptions, env: { ...env, LOG_LEVEL: quiet.logLevel }, onStdoutLine: quiet.onStdoutLine });
+
   const drain = spawn(process.execPath, ['-e', DRAIN_SCRIPT], { stdio: ['pipe', 'pipe', 'ignore'] });
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], { cwd: projectRoot, env, stdio: ['ignore', drain.stdin!, 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-8000);
-  });
-  let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  const stop = async () => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 6000);
-      await exit;
-      clearTimeout(killer);
-    }
+  killAtExit(drain);
+  const reported: Listening = (_child, done) =>
+    new Promise((resolve) => {
+      let text = '';
+      const read = (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+        if (text.endsWith('\n')) resolve(text.trim());
+      };
+      drain.stdout!.on('data', read);
+      done.addEventListener('abort', () => drain.stdout!.off('data', read), { once: true });
+    });
+  const stopDrain = () => {
     if (drain.exitCode === null && drain.signalCode === null) drain.kill('SIGTERM');
   };
+  try {
+    const server = await spawnServer({ ...spawnOptions, env, stdout: drain.stdin!, listening: reported });
+    return serverProcess(server, async () => {
+      await server.stop();
+      stopDrain();
+    });
+  } catch (error) {
+    drain.kill('SIGKILL');
+    throw error;
+  }
+}
+
+async function startQuiet(options: Omit<SpawnOptions, 'listening'>): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freeLoopbackPort();
+    try {
+      const server = await spawnServer({ ...options, env: { ...options.env, PORT: String(port) }, listening: readyOn(port) });
+      return serverProcess(server, server.stop);
+    } catch (error) {
+      if (attempt === 3 || !(error instanceof ServerStartError && error.exitedEarly)) throw error;
+      console.log(`  (${options.name} exited before it was ready on port ${port}; retrying on another port)`);
+    }
+  }
+}
+
+function serverProcess(server: SpawnedServer, stop: () => Promise<void>): ServerProcess {
+  return { child: server.process, pid: server.process.pid!, port: server.port, outputTail: () => server.output().slice(-2000), exited: server.hasExited, stop };
+}
+
+/** Listening: once GET /ready on `port` answers 200 (asked every 100 ms). */
+function readyOn(port: number): Listening {
+  const url = `http://${BENCH_HOST}:${port}/graphql`;
+  return async (_child, done) => {
+    while (!done.aborted) {
+      try {
+        const response = await fetch(`http://${BENCH_HOST}:${port}/ready`);
+        await response.body?.cancel();
+        if (response.status === 200) return url;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return url;
+  };
+}
+
+/** Server and drain processes still running: killed should the benchmark exit first (a second Ctrl-C, a crash, an exit while one starts). */
+const children = new Set<ChildProcess>();
+let killingAtExit = false;
+
+function killAtExit(child: ChildProcess): void {
+  if (!killingAtExit) process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+  killingAtExit = true;
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
+/** A port that was free on loopback a moment ago. */
+function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    let reported = '';
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      drain.kill('SIGKILL');
-      reject(new Error(`${name} did not start: ${why}\n${stderr.slice(-2000)}`));
-    };
-    const timer = setTimeout(() => fail('no listening line within 90 s'), 90_000);
-    const onEarlyExit = (code: number | null, signal: string | null) => fail(`exited early (code ${code}, signal ${signal})`);
-    child.once('exit', onEarlyExit);
-    drain.stdout!.on('data', (chunk: Buffer) => {
-      reported += chunk.toString('utf8');
-      if (!reported.endsWith('\n')) return;
-      clearTimeout(timer);
-      child.off('exit', onEarlyExit);
-      resolve({ child, pid: child.pid!, port: Number(reported.trim()), stderrTail: () => stderr.slice(-2000), exited: () => exited, stop });
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, BENCH_HOST, () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
 }
@@ -272,14 +343,23 @@ export function processMemoryKiB(pid: number): { rss: number; peak: number } {
 export type CannonContext = Record<string, unknown>;
 
 export interface CannonRequest {
-  method: 'POST';
-  path: string;
-  headers: Record<string, string>;
-  body: string;
+  /** Unset: autocannon's defaults (GET /, no headers, no body); `setupRequest` may set them on each send. */
+  method?: 'GET' | 'POST';
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
   /** Called before each send of this request; returns the request to send. */
   setupRequest?: (request: CannonRequest, context: CannonContext) => CannonRequest;
   /** Called with every response to this request (autocannon matches responses to requests). */
   onResponse?: (status: number, body: string, context: CannonContext, headers: Record<string, string | string[]>) => void;
+}
+
+/** One connection of autocannon, as `setupClient` and the 'response' event see it. */
+export interface CannonClient {
+  /** 'request' as a request is sent; 'timeout' when one times out (autocannon reconnects and sends the next first); 'connError' on a socket error. */
+  on(event: 'request' | 'timeout' | 'connError', listener: (...args: unknown[]) => void): unknown;
+  /** Internal, stable in autocannon 8: the per-connection iterator holding the request context. */
+  requestIterator?: { context?: CannonContext };
 }
 
 export interface CannonHistogram {
@@ -315,22 +395,42 @@ export interface CannonOptions {
   pipelining?: number;
   timeout?: number;
   requests: CannonRequest[];
+  /** Called with each connection as it is set up. */
+  setupClient?: (client: CannonClient) => void;
 }
 
-type Cannon = (options: CannonOptions, done: (error: Error | null, result: CannonResult) => void) => { stop(): void };
+/** Listeners for the events of a run. */
+export interface CannonEvents {
+  /** Once a second with the responses completed in that second (and once more, as the run stops, with 0). */
+  tick?: (counter: number) => void;
+  /** After each response, right after its request's `onResponse`: the latency in ms. */
+  response?: (client: CannonClient, status: number, bytes: number, responseTime: number) => void;
+}
+
+interface CannonInstance {
+  on(event: 'tick', listener: (tick: { counter: number; bytes: number }) => void): unknown;
+  on(event: 'response', listener: (client: CannonClient, status: number, bytes: number, responseTime: number) => void): unknown;
+  stop(): void;
+}
+
+type Cannon = (options: CannonOptions, done: (error: Error | null, result: CannonResult) => void) => CannonInstance;
 
 const cannon = createRequire(import.meta.url)('autocannon') as Cannon;
 
-let running: { stop(): void } | undefined;
+let running: CannonInstance | undefined;
 
 /** Runs autocannon once and resolves with its result. */
-export function runCannon(options: CannonOptions): Promise<CannonResult> {
+export function runCannon(options: CannonOptions, on: CannonEvents = {}): Promise<CannonResult> {
   return new Promise((resolve, reject) => {
-    running = cannon({ pipelining: 1, timeout: 10, ...options }, (error, result) => {
+    const instance = cannon({ pipelining: 1, timeout: 10, ...options }, (error, result) => {
       running = undefined;
       if (error) reject(error);
       else resolve(result);
     });
+    running = instance;
+    const { tick, response } = on;
+    if (tick) instance.on('tick', ({ counter }) => tick(counter));
+    if (response) instance.on('response', response);
   });
 }
 

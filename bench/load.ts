@@ -1,7 +1,7 @@
 /**
  * A bounded load run against the real server on loopback: `npm run bench:load`.
  *
- * Starts `src/index.ts` as one child process (`node --import tsx`, as test/helpers.ts spawnScript does)
+ * Starts `src/index.ts` as one child process (`node --import tsx`, with bench/lib.ts startServerProcess)
  * on 127.0.0.1, checks every request type once against data/*.json, warms up, then drives it with
  * autocannon (50 connections for 30 s by default) on a fixed mix: ~85% real queries whose variables
  * change per request and ~15% requests the server must reject with a coded error. Every response body
@@ -12,17 +12,22 @@
  * default 10), LOAD_BYPASS_CACHE=1 (make every valid request unique, so none is answered from the server's
  * response cache). Linux only (RSS and CPU are read from /proc).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const HOST = '127.0.0.1';
+import {
+  BENCH_HOST,
+  processCpuSeconds,
+  processMemoryKiB,
+  projectRoot,
+  runCannon,
+  startServerProcess,
+  stopCannon,
+  type CannonContext,
+  type CannonRequest,
+  type CannonResult,
+  type ServerProcess,
+} from './lib.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
@@ -55,64 +60,6 @@ const RSS_FLAT_TOLERANCE = 0.15;
 const RSS_WINDOW_S = 10;
 /** Valid responses slower than this are counted and placed in time. */
 const SLOW_MS = 1000;
-
-// ---------------------------------------------------------------------------------------------------
-// autocannon (CommonJS, no bundled types): the part of its API used here, typed locally.
-
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?: (request: AutocannonRequest, context: RequestContext) => AutocannonRequest | undefined;
-  onResponse?: (status: number, body: string, context: RequestContext, headers: Record<string, string | string[]>) => void;
-}
-
-interface AutocannonClient {
-  on(event: 'request' | 'timeout' | 'connError', listener: (...args: unknown[]) => void): unknown;
-  /** Internal, stable in autocannon 8: the per-connection iterator holding the request context. */
-  requestIterator?: { context?: RequestContext };
-}
-
-interface Histogram {
-  average: number;
-  min: number;
-  max: number;
-  p50: number;
-  p90: number;
-  p99: number;
-}
-
-interface AutocannonResult {
-  /** Responses per 1 s sample; `total` responses and `sent` requests over the run. */
-  requests: Histogram & { total: number; sent: number };
-  latency: Histogram;
-  duration: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  statusCodeStats: Record<string, { count: number }>;
-}
-
-interface AutocannonInstance {
-  on(event: 'response', listener: (client: AutocannonClient, status: number, bytes: number, responseTime: number) => void): unknown;
-  on(event: 'tick', listener: (tick: { counter: number }) => void): unknown;
-  stop(): void;
-}
-
-interface AutocannonOptions {
-  url: string;
-  connections: number;
-  duration: number;
-  timeout: number;
-  pipelining: number;
-  requests: AutocannonRequest[];
-  setupClient: (client: AutocannonClient) => void;
-}
-
-type Autocannon = (options: AutocannonOptions, done: (error: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
-
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 // ---------------------------------------------------------------------------------------------------
 // The data the answers are checked against
@@ -619,176 +566,90 @@ function buildSchedule(kinds: RequestKind[]): RequestKind[] {
 // ---------------------------------------------------------------------------------------------------
 // The server
 
-interface Server {
-  child: ChildProcessWithoutNullStreams;
-  pid: number;
-  port: number;
-  /** Server log lines at warn or above, by message, since the last `resetLog`. */
-  logCounts: Map<string, number>;
-  resetLog: () => void;
-  exited: () => boolean;
-  output: () => string;
+let server: ServerProcess | undefined;
+
+/** Server log lines (warn or above), by message, since the last `logCounts.clear()`. */
+const logCounts = new Map<string, number>();
+
+function countLogLine(line: string): void {
+  let key = line.slice(0, 160);
+  try {
+    const entry = JSON.parse(line) as { level?: number; msg?: string };
+    key = `level ${entry.level ?? '?'}: ${(entry.msg ?? '').split('\n')[0]?.slice(0, 120)}`;
+  } catch {
+    // not JSON: keep the raw line
+  }
+  logCounts.set(key, (logCounts.get(key) ?? 0) + 1);
 }
-
-let server: Server | undefined;
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Starts `src/index.ts` on 127.0.0.1 with LOG_LEVEL=warn. At that level the server does not print its
- * "GraphiQL at http://HOST:PORT" line (info), so instead of PORT=0 it gets a port that was just free
- * on loopback, and readiness is polled on /ready; a port taken in between makes it exit, and we retry.
+ * Starts `src/index.ts` on 127.0.0.1 with LOG_LEVEL=warn (a quiet server: at that level it does not
+ * print its "GraphiQL at http://HOST:PORT" line, so startServerProcess waits for /ready instead), its
+ * log lines counted here, and checks that /ready reports the record counts of data/.
  */
-async function startServer(): Promise<Server> {
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await freeLoopbackPort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-      cwd: projectRoot,
-      env: { ...process.env, PORT: String(port), HOST, LOG_LEVEL: 'warn', NEWSGRAPH_PERSISTED_ONLY: 'false' },
-    });
-    let exited = false;
-    let output = '';
-    const logCounts = new Map<string, number>();
-    let pending = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (output.length < 20_000) output += `${line}\n`;
-        let key = line.slice(0, 160);
-        try {
-          const entry = JSON.parse(line) as { level?: number; msg?: string };
-          key = `level ${entry.level ?? '?'}: ${(entry.msg ?? '').split('\n')[0]?.slice(0, 120)}`;
-        } catch {
-          // not JSON: keep the raw line
-        }
-        logCounts.set(key, (logCounts.get(key) ?? 0) + 1);
-      }
-    });
-    child.stderr.on('data', (chunk: string) => {
-      if (output.length < 20_000) output += chunk;
-    });
-    child.on('exit', () => {
-      exited = true;
-    });
-    const started: Server = {
-      child,
-      pid: child.pid ?? -1,
-      port,
-      logCounts,
-      resetLog: () => logCounts.clear(),
-      exited: () => exited,
-      output: () => output,
-    };
-    server = started;
-    const deadline = Date.now() + 30_000;
-    while (!exited && Date.now() < deadline) {
-      try {
-        const response = await fetch(`http://${HOST}:${port}/ready`);
-        if (response.status === 200) {
-          const ready = (await response.json()) as { status?: string; dataset?: { counts?: Record<string, number> } };
-          const counts = ready.dataset?.counts ?? {};
-          const expected: Record<string, number> = {
-            persons: data.persons.length,
-            countries: data.countries.length,
-            organizations: data.organizations.length,
-            events: data.events.length,
-            statements: data.statements.length,
-            sources: data.sources.length,
-          };
-          for (const [kind, count] of Object.entries(expected)) {
-            if (counts[kind] !== count) throw new Error(`/ready reports ${String(counts[kind])} ${kind}, data/ holds ${count}`);
-          }
-          return started;
-        }
-      } catch (error) {
-        if (error instanceof Error && error.message.startsWith('/ready')) throw error;
-        // not listening yet
-      }
-      await sleep(100);
-    }
-    await stopServer();
-    if (attempt === 3 || !exited) throw new Error(`the server did not become ready on port ${port}:\n${output}`);
-    console.log(`  (server exited before it was ready on port ${port}; retrying on another port)`);
+async function startServer(): Promise<ServerProcess> {
+  server = await startServerProcess('server', 'src/index.ts', { NEWSGRAPH_PERSISTED_ONLY: 'false' }, [], { logLevel: 'warn', onStdoutLine: countLogLine });
+  const ready = (await (await fetch(`http://${BENCH_HOST}:${server.port}/ready`)).json()) as { dataset?: { counts?: Record<string, number> } };
+  const counts = ready.dataset?.counts ?? {};
+  const expected: Record<string, number> = {
+    persons: data.persons.length,
+    countries: data.countries.length,
+    organizations: data.organizations.length,
+    events: data.events.length,
+    statements: data.statements.length,
+    sources: data.sources.length,
+  };
+  for (const [kind, count] of Object.entries(expected)) {
+    if (counts[kind] !== count) throw new Error(`/ready reports ${String(counts[kind])} ${kind}, data/ holds ${count}`);
   }
-  throw new Error('unreachable');
+  return server;
 }
 
-/** SIGTERM (the server drains and exits 0), then SIGKILL after 7 s. */
+/** SIGTERM (the server drains and exits 0), then SIGKILL after 6 s; resolves with its exit code. */
 async function stopServer(): Promise<number | null> {
-  const current = server;
-  if (!current || current.exited()) return current?.child.exitCode ?? null;
-  const exit = new Promise<number | null>((resolve) => current.child.once('exit', (code) => resolve(code)));
-  current.child.kill('SIGTERM');
-  const timer = setTimeout(() => current.child.kill('SIGKILL'), 7000);
-  const code = await exit;
-  clearTimeout(timer);
-  return code;
+  if (!server) return null;
+  await server.stop();
+  return server.child.exitCode;
 }
-
-process.on('exit', () => {
-  if (server && !server.exited()) server.child.kill('SIGKILL');
-});
 
 // ---------------------------------------------------------------------------------------------------
 // /proc sampling
 
-const CLOCK_TICKS_PER_S = 100;
-
-async function rssKiB(pid: number): Promise<number | undefined> {
+/** The server's resident set size in KiB, or undefined once it is gone. */
+function rssKiB(pid: number): number | undefined {
   try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-    return match?.[1] ? Number(match[1]) : undefined;
+    const { rss } = processMemoryKiB(pid);
+    return Number.isNaN(rss) ? undefined : rss;
   } catch {
     return undefined;
   }
 }
 
-/** User plus system CPU time of the process, in clock ticks. */
-async function cpuTicks(pid: number): Promise<number | undefined> {
+/** User plus system CPU time of the process in seconds, or NaN once it is gone. */
+function cpuSecondsOf(pid: number): number {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return processCpuSeconds(pid);
   } catch {
-    return undefined;
+    return Number.NaN;
   }
 }
 
 interface Sampler {
-  stop: () => Promise<{ rss: number[]; cpuSeconds: number; wallSeconds: number }>;
+  stop: () => { rss: number[]; cpuSeconds: number; wallSeconds: number };
 }
 
 function sample(pid: number): Sampler {
   const rss: number[] = [];
   const startedAt = Date.now();
-  const cpuAtStart = cpuTicks(pid);
+  const cpuAtStart = cpuSecondsOf(pid);
   const timer = setInterval(() => {
-    void rssKiB(pid).then((value) => {
-      if (value !== undefined) rss.push(value);
-    });
+    const value = rssKiB(pid);
+    if (value !== undefined) rss.push(value);
   }, 1000);
   return {
-    stop: async () => {
+    stop: () => {
       clearInterval(timer);
-      const [before, after] = [await cpuAtStart, await cpuTicks(pid)];
-      const cpuSeconds = before !== undefined && after !== undefined ? (after - before) / CLOCK_TICKS_PER_S : Number.NaN;
-      return { rss, cpuSeconds, wallSeconds: (Date.now() - startedAt) / 1000 };
+      return { rss, cpuSeconds: cpuSecondsOf(pid) - cpuAtStart, wallSeconds: (Date.now() - startedAt) / 1000 };
     },
   };
 }
@@ -797,7 +658,7 @@ function sample(pid: number): Sampler {
 // Verification: each request type once (every variant), before anything is measured
 
 async function send(port: number, planned: Planned): Promise<{ status: number; body: string }> {
-  const response = await fetch(`http://${HOST}:${port}${planned.path}`, {
+  const response = await fetch(`http://${BENCH_HOST}:${port}${planned.path}`, {
     method: planned.method,
     headers: planned.headers,
     body: planned.method === 'POST' ? planned.body : undefined,
@@ -855,9 +716,8 @@ interface InFlight {
   check: Check;
 }
 
-interface RequestContext {
-  current?: InFlight;
-}
+/** The request a connection sent last: kept in its autocannon context (reset only before the next send). */
+const inFlightOf = (context: CannonContext | undefined) => context?.current as InFlight | undefined;
 
 interface KindStats {
   sent: number;
@@ -896,27 +756,25 @@ function statsOf(stats: PhaseStats, kind: RequestKind): KindStats {
   return s;
 }
 
-let activeInstance: AutocannonInstance | undefined;
-
-async function runLoad(port: number, durationS: number, stats: PhaseStats): Promise<AutocannonResult> {
+async function runLoad(port: number, durationS: number, stats: PhaseStats): Promise<CannonResult> {
   const schedule = buildSchedule(allKinds);
   const variantOf = new Map<RequestKind, number>(allKinds.map((k) => [k, 0]));
   let sends = 0;
   /** Set by onResponse and read by the 'response' event that autocannon emits right after it. */
   let justAnswered: InFlight | undefined;
 
-  const request: AutocannonRequest = {
+  const request: CannonRequest = {
     setupRequest: (req, context) => {
       const kind = at(schedule, sends++);
       const variant = variantOf.get(kind) ?? 0;
       variantOf.set(kind, variant + 1);
       const planned = kind.plan(variant);
-      context.current = { kind, check: planned.check };
+      context.current = { kind, check: planned.check } satisfies InFlight;
       statsOf(stats, kind).sent++;
       return { ...req, method: planned.method, path: planned.path, headers: planned.headers, body: bodyFor(kind, planned, sends) };
     },
     onResponse: (status, body, context, headers) => {
-      const current = context.current;
+      const current = inFlightOf(context);
       justAnswered = current;
       if (!current) {
         stats.unattributed++;
@@ -935,56 +793,51 @@ async function runLoad(port: number, durationS: number, stats: PhaseStats): Prom
     },
   };
 
-  return new Promise<AutocannonResult>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `http://${HOST}:${port}`,
-        connections: CONNECTIONS,
-        duration: durationS,
-        timeout: REQUEST_TIMEOUT_S,
-        pipelining: 1,
-        requests: [request],
-        setupClient: (client) => {
-          // With one request in flight per connection, the context holds the request just sent.
-          // autocannon emits 'request' before it moves on, so on a timeout (reconnect, next request,
-          // then 'timeout') the request that timed out is the one seen at the last 'request'.
-          const inFlight = () => client.requestIterator?.context?.current;
-          let lastSeen: InFlight | undefined;
-          client.on('request', () => {
-            lastSeen = inFlight();
-          });
-          client.on('timeout', () => {
-            if (lastSeen) statsOf(stats, lastSeen.kind).timeouts++;
-            else stats.unattributed++;
-          });
-          client.on('connError', () => {
-            const current = inFlight();
-            if (current) statsOf(stats, current.kind).connErrors++;
-            else stats.unattributed++;
-          });
-        },
+  const startedAt = Date.now();
+  const result = await runCannon(
+    {
+      url: `http://${BENCH_HOST}:${port}`,
+      connections: CONNECTIONS,
+      duration: durationS,
+      timeout: REQUEST_TIMEOUT_S,
+      pipelining: 1,
+      requests: [request],
+      setupClient: (client) => {
+        // With one request in flight per connection, the context holds the request just sent.
+        // autocannon emits 'request' before it moves on, so on a timeout (reconnect, next request,
+        // then 'timeout') the request that timed out is the one seen at the last 'request'.
+        const inFlight = () => inFlightOf(client.requestIterator?.context);
+        let lastSeen: InFlight | undefined;
+        client.on('request', () => {
+          lastSeen = inFlight();
+        });
+        client.on('timeout', () => {
+          if (lastSeen) statsOf(stats, lastSeen.kind).timeouts++;
+          else stats.unattributed++;
+        });
+        client.on('connError', () => {
+          const current = inFlight();
+          if (current) statsOf(stats, current.kind).connErrors++;
+          else stats.unattributed++;
+        });
       },
-      (error, result) => {
-        activeInstance = undefined;
-        // autocannon's last tick, emitted as it stops, always reports 0.
-        if (stats.perSecond[stats.perSecond.length - 1] === 0) stats.perSecond.pop();
-        if (error) reject(error);
-        else resolve(result);
+    },
+    {
+      tick: (counter) => {
+        stats.perSecond.push(counter);
       },
-    );
-    activeInstance = instance;
-    instance.on('tick', ({ counter }) => {
-      stats.perSecond.push(counter);
-    });
-    const startedAt = Date.now();
-    instance.on('response', (_client, _status, _bytes, responseTime) => {
-      const answered = justAnswered;
-      justAnswered = undefined;
-      if (!answered) return;
-      statsOf(stats, answered.kind).latencies.push(responseTime);
-      if (answered.kind.valid && responseTime > SLOW_MS) stats.slowValidAt.push(Math.floor((Date.now() - startedAt) / 1000));
-    });
-  });
+      response: (_client, _status, _bytes, responseTime) => {
+        const answered = justAnswered;
+        justAnswered = undefined;
+        if (!answered) return;
+        statsOf(stats, answered.kind).latencies.push(responseTime);
+        if (answered.kind.valid && responseTime > SLOW_MS) stats.slowValidAt.push(Math.floor((Date.now() - startedAt) / 1000));
+      },
+    },
+  );
+  // autocannon's last tick, emitted as it stops, always reports 0.
+  if (stats.perSecond[stats.perSecond.length - 1] === 0) stats.perSecond.pop();
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1050,8 +903,8 @@ async function main(): Promise<number> {
   console.log(`node ${process.version}, ${os.cpus().length} CPUs; client and server share this machine`);
 
   const started = await startServer();
-  console.log(`server: pid ${started.pid}, http://${HOST}:${started.port}/graphql, LOG_LEVEL=warn`);
-  const idleRss = await rssKiB(started.pid);
+  console.log(`server: pid ${started.pid}, http://${BENCH_HOST}:${started.port}/graphql, LOG_LEVEL=warn`);
+  const idleRss = rssKiB(started.pid);
 
   console.log('\nverification (every variant once, before measuring):');
   await learnTimeline(started.port);
@@ -1070,9 +923,9 @@ async function main(): Promise<number> {
     const w = totals(warmupStats, true);
     console.log(`\nwarm-up: ${warm.requests.total} responses in ${warm.duration} s, valid p99 ${ms(percentile(w.latencies, 99))}, mismatches ${w.mismatches + totals(warmupStats, false).mismatches}`);
   }
-  const rssBefore = await rssKiB(started.pid);
+  const rssBefore = rssKiB(started.pid);
 
-  started.resetLog();
+  logCounts.clear();
   const stats = newPhaseStats();
   const sampler = sample(started.pid);
   const clientCpuAtStart = process.cpuUsage();
@@ -1080,7 +933,7 @@ async function main(): Promise<number> {
   console.log(`\nrunning ${DURATION_S} s…`);
   const result = await runLoad(started.port, DURATION_S, stats);
   if (interrupted) return 130;
-  const { rss, cpuSeconds, wallSeconds } = await sampler.stop();
+  const { rss, cpuSeconds, wallSeconds } = sampler.stop();
   const clientCpu = process.cpuUsage(clientCpuAtStart);
   const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
   const loadAtEnd = os.loadavg()[0] ?? Number.NaN;
@@ -1128,7 +981,7 @@ async function main(): Promise<number> {
   console.log(`  per second            responses: ${stats.perSecond.join(' ')}`);
   console.log(`                        server RSS (MiB): ${rss.map((kib) => Math.round(kib / 1024)).join(' ')}`);
   console.log(`  CPU                   server ${((cpuSeconds / wallSeconds) * 100).toFixed(0)}% of one core, client (this process) ${((clientCpuSeconds / wallSeconds) * 100).toFixed(0)}%; machine load average ${loadAtStart.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at end (${os.cpus().length} CPUs)`);
-  const logLines = [...started.logCounts].sort(([, a], [, b]) => b - a);
+  const logLines = [...logCounts].sort(([, a], [, b]) => b - a);
   const logTotal = logLines.reduce((sum, [, count]) => sum + count, 0);
   console.log(`  server log (warn+)    ${logTotal} lines during the run${logTotal > 0 ? ':' : ''}`);
   for (const [line, count] of logLines.slice(0, 6)) console.log(`      ${String(count).padStart(7)} × ${line}`);
@@ -1162,7 +1015,7 @@ process.on('SIGINT', () => {
   if (interrupted) process.exit(130);
   interrupted = true;
   console.log('\ninterrupted: stopping the load and the server');
-  activeInstance?.stop();
+  stopCannon();
   void stopServer().finally(() => process.exit(130));
 });
 

@@ -279,7 +279,7 @@ async function capture(): Promise<void> {
     ];
     await server.stop();
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    if (!file) throw new Error(`no .cpuprofile written in ${dir}\n${server.stderrTail()}`);
+    if (!file) throw new Error(`no .cpuprofile written in ${dir}\n${server.outputTail()}`);
     const kept = path.join(projectRoot, 'bench', 'results', `${fixtureName}.cpuprofile`);
     copyFileSync(path.join(dir, file), kept);
     const profile = JSON.parse(readFileSync(kept, 'utf8')) as CpuProfile;
