@@ -2,7 +2,7 @@
  * The peer benchmark: `npm run bench:compare`.
  *
  * Starts each server as its own child process on 127.0.0.1 (PORT=0, the port read from its stdout):
- *   production  `src/index.ts` as shipped: response cache, limits, masking, loaders, logging at the
+ *   production  `dist/index.mjs` as `npm start` ships it (bundled at the start of the run): response cache, limits, masking, loaders, logging at the
  *               default 'info' (its stdout, one JSON line per request, is read and dropped by a small
  *               drain process: see startServerProcess in bench/lib.ts)
  *   raw         `bench/variants/raw.ts`: node:http answering with production's exact bytes (the limit)
@@ -45,6 +45,7 @@ import { schema } from '../src/schema/index.js';
 import type { BatchCount } from './batch-count.js';
 import {
   BENCH_HOST,
+  buildProductionBundle,
   loadFixtures,
   median,
   processCpuSeconds,
@@ -90,7 +91,8 @@ const OUT = process.env.BENCH_OUT ?? path.join('bench', 'results', 'compare.md')
 type ServerName = 'production' | 'raw' | 'graphql-js' | 'mercurius' | 'apollo';
 
 const SERVER_ENTRIES: Record<ServerName, string> = {
-  production: 'src/index.ts',
+  // As `npm start` runs it: the esbuild bundle on plain Node (built at the start of the run).
+  production: 'dist/index.mjs',
   raw: 'bench/variants/raw.ts',
   'graphql-js': 'bench/variants/graphql-js.ts',
   mercurius: 'bench/variants/mercurius.ts',
@@ -437,6 +439,7 @@ async function main(): Promise<number> {
   const targets = ALL_TARGETS.filter((t) => t.name === 'production' || !wanted || wanted.includes(t.name));
   const production = targets.find((t) => t.name === 'production')!;
 
+  buildProductionBundle();
   const startedAt = new Date();
   const plan: PlannedRequest[] = fixtures.flatMap((fixture) =>
     fixture.variableSets.map((variables, index) => ({ fixture, index, body: requestBody(fixture, variables), expectedText: new Map<string, string>() })),

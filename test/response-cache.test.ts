@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
+import { defaultResponseCacheOptions } from '../src/http/response-cache.js';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { dataDir, silentLogger } from './helpers.js';
 
@@ -29,6 +30,8 @@ describe('response cache', () => {
     const first = await post(feed);
     expect(first.headers.get('x-cache')).toBe('miss');
     const firstBody = await first.text();
+    // Kept on its first repeat.
+    expect((await post(feed)).headers.get('x-cache')).toBe('miss');
     const statementLoads = vi.spyOn(kb, 'statementsByIds');
     const second = await post(feed, { origin: 'https://frontend.example', 'x-request-id': 'again' });
     expect(second.status).toBe(200);
@@ -40,7 +43,28 @@ describe('response cache', () => {
     expect(second.headers.get('access-control-allow-origin')).toBe('https://frontend.example');
   });
 
+  it('keeps an answer only once its request repeats: a one-off answer costs nothing to keep and gets no ETag', async () => {
+    const once = await post(feed);
+    expect(once.headers.get('x-cache')).toBe('miss');
+    expect(once.headers.get('etag')).toBeNull();
+    const again = await post(feed);
+    expect(again.headers.get('x-cache')).toBe('miss');
+    expect(again.headers.get('etag')).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    expect(await again.text()).toBe(await once.text());
+    expect((await post(feed)).headers.get('x-cache')).toBe('hit');
+    // A client that revalidates (If-None-Match) has its answer kept at once.
+    const other = feed.replace('"first":3', '"first":5');
+    const revalidating = await post(other, { 'if-none-match': '"not-this-one"' });
+    expect(revalidating.headers.get('etag')).toMatch(/^"/);
+    expect((await post(other)).headers.get('x-cache')).toBe('hit');
+    // Keeping every answer is an option.
+    const eager = createNewsgraph({ kb, logger: silentLogger, responseCache: { ...defaultResponseCacheOptions, admitAfter: 1 } }).yoga;
+    expect((await post(feed, {}, eager)).headers.get('etag')).toMatch(/^"/);
+    expect((await post(feed, {}, eager)).headers.get('x-cache')).toBe('hit');
+  });
+
   it('gives every cached response an ETag and answers a matching If-None-Match with 304 and no body', async () => {
+    await post(feed);
     const first = await post(feed);
     const etag = first.headers.get('etag');
     expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
@@ -70,7 +94,7 @@ describe('response cache', () => {
   });
 
   it('expires entries after their time to live', async () => {
-    const server = createNewsgraph({ kb, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 30, maxEntryBytes: 100_000, maxTotalBytes: 1_000_000 } }).yoga;
+    const server = createNewsgraph({ kb, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 30, maxEntryBytes: 100_000, maxTotalBytes: 1_000_000, admitAfter: 1 } }).yoga;
     await post(feed, {}, server);
     expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -80,7 +104,7 @@ describe('response cache', () => {
   it('evicts the least recently used responses when the total size would pass its bound', async () => {
     const firstBody = await (await post(feed)).text();
     const bound = Buffer.byteLength(firstBody) + 100;
-    const server = createNewsgraph({ kb, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 60_000, maxEntryBytes: 100_000, maxTotalBytes: bound } }).yoga;
+    const server = createNewsgraph({ kb, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 60_000, maxEntryBytes: 100_000, maxTotalBytes: bound, admitAfter: 1 } }).yoga;
     await post(feed, {}, server);
     expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
     await post(feed.replace('"first":3', '"first":4'), {}, server);
@@ -89,6 +113,7 @@ describe('response cache', () => {
 
   it('keeps the CSRF check: a cached GET with the header does not let a GET without it through', async () => {
     const url = `${endpoint}?query=${encodeURIComponent('{ dataset { version } }')}`;
+    await yoga.fetch(url, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
     await yoga.fetch(url, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
     expect((await yoga.fetch(url, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } })).headers.get('x-cache')).toBe('hit');
     expect((await yoga.fetch(url, { headers: { accept: 'application/json' } })).status).toBe(403);

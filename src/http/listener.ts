@@ -33,7 +33,7 @@ import { sendNodeResponse } from '@whatwg-node/server';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { ErrorCode } from '../errors.js';
 import type { Newsgraph } from '../server.js';
-import type { Miss } from './response-cache.js';
+import type { Entry, Lookup } from './response-cache.js';
 
 /** Limits on what one client can hold of the HTTP server; every one is configurable (src/config.ts). */
 export interface HttpLimits {
@@ -187,22 +187,16 @@ export function createNodeListener({ yoga, responseCache, requestLog: log }: New
   /**
    * A response-cache hit, sent as yoga would send it (the same headers, bytes and log line) without
    * building a Request, running the plugin hooks or a Response: for a small answer that pipeline cost
-   * three to four times what sending the bytes does. Only asked for POSTs to the endpoint itself with no
+   * three to four times what sending the bytes does. Only for POSTs to the endpoint itself with no
    * query string and no Origin header: for those the hooks that run before the cache in yoga (request
    * hygiene, CSRF prevention, CORS, the explorer, health and readiness routes) either do nothing or
    * depend only on what the cache key holds (method, Accept, Content-Type, the CSRF header), so a
    * request that finds an entry is one they let through before.
-   * Returns true when it answered; otherwise the cache's miss, to hand on with the request so that the
-   * key is not computed again (undefined when the cache has no say in this request).
    */
-  const answerFromCache = (nodeResponse: ServerResponse, target: string | undefined, headers: Record<string, string>, body: Uint8Array): Miss | undefined | true => {
-    if (!responseCache || target !== yoga.graphqlEndpoint || headers.origin !== undefined) return undefined;
-    const found = responseCache.lookup((name) => headers[name], body);
-    if (!found || 'miss' in found) return found?.miss;
-    const { entry } = found;
+  const answerFromCache = (nodeResponse: ServerResponse, headers: Record<string, string>, entry: Entry) => {
     const state = log.start(headers['x-request-id']);
     stats.answeredFromCache += 1;
-    if (responseCache.notModified(headers['if-none-match'], entry)) {
+    if (responseCache!.notModified(headers['if-none-match'], entry)) {
       nodeResponse.writeHead(304, ['content-type', entry.contentType, 'etag', entry.etag, 'vary', 'Accept', 'x-cache', 'hit', 'x-request-id', state.id]);
       nodeResponse.end();
       log.finish(state, 'POST', yoga.graphqlEndpoint, 304);
@@ -211,7 +205,15 @@ export function createNodeListener({ yoga, responseCache, requestLog: log }: New
       nodeResponse.end(entry.body);
       log.finish(state, 'POST', yoga.graphqlEndpoint, 200);
     }
-    return true;
+  };
+
+  /** What the response cache says of a POST to the endpoint: asked once here, and handed on to yoga's side of the cache. */
+  const lookUp = (target: string, headers: Record<string, string>, body: Buffer | undefined): Lookup | undefined => {
+    if (!responseCache || !body) return undefined;
+    const queryAt = target.indexOf('?');
+    const path = queryAt === -1 ? target : target.slice(0, queryAt);
+    if (path !== yoga.graphqlEndpoint) return undefined;
+    return responseCache.lookup(queryAt === -1 ? '' : target.slice(queryAt), (name) => headers[name], body);
   };
 
   const respond = async (nodeRequest: IncomingMessage, nodeResponse: ServerResponse, request: Request) => {
@@ -276,11 +278,14 @@ export function createNodeListener({ yoga, responseCache, requestLog: log }: New
       await respond(nodeRequest, nodeResponse, new Request(url, { method: method === 'HEAD' ? 'GET' : method, headers }));
       return;
     }
-    const miss = body ? answerFromCache(nodeResponse, nodeRequest.url, headers, body) : undefined;
-    if (miss === true) return;
+    const found = lookUp(nodeRequest.url ?? '', headers, body);
+    if (found?.entry && nodeRequest.url === yoga.graphqlEndpoint && headers.origin === undefined) {
+      answerFromCache(nodeResponse, headers, found.entry);
+      return;
+    }
     const request = new Request(url, body ? { method, headers, body: body as Uint8Array<ArrayBuffer> } : { method, headers });
     bodiesRead.add(request);
-    if (miss) responseCache!.missed(request, miss);
+    if (found) responseCache!.handOn(request, found);
     await respond(nodeRequest, nodeResponse, request);
   };
 

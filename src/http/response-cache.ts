@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
 import type { KnowledgeBase } from '../kb/knowledge-base.js';
 import type { KnowledgeStore } from '../store/knowledge-store.js';
 
@@ -22,9 +23,16 @@ export interface ResponseCacheOptions {
   maxEntryBytes: number;
   /** Most bytes kept in all; the least recently used go first. */
   maxTotalBytes: number;
+  /**
+   * An answer is kept once its request has been answered this many times (2: on its first repeat).
+   * Keeping an answer (encoding it, hashing its ETag) cost about 90 us, paid in vain by the one-off
+   * requests real traffic is full of: a new page, a filter typed once. A request that carries
+   * If-None-Match is kept at once, since its client is already revalidating.
+   */
+  admitAfter: number;
 }
 
-export const defaultResponseCacheOptions: ResponseCacheOptions = { maxEntries: 1000, ttlMs: 5 * 60_000, maxEntryBytes: 1_000_000, maxTotalBytes: 64_000_000 };
+export const defaultResponseCacheOptions: ResponseCacheOptions = { maxEntries: 1000, ttlMs: 5 * 60_000, maxEntryBytes: 1_000_000, maxTotalBytes: 64_000_000, admitAfter: 2 };
 
 export interface Entry {
   /** The encoded bytes: re-encoding a stored string on every hit took a third of a hit's time. */
@@ -73,30 +81,29 @@ export interface ResponseCacheData {
   store?: KnowledgeStore;
 }
 
-/** What the listener learns of a request it asked about: the live entry, or the key its answer will be kept under. */
-export type Lookup = { entry: Entry } | { miss: Miss };
-
-/** A request the cache has no answer for yet: the key, and the dataset version it was computed for. */
-export interface Miss {
+/** What the cache said of a request the listener asked about: its key, the dataset version the key is for, and the live entry if there is one. */
+export interface Lookup {
   key: string;
   version: string;
+  entry?: Entry;
 }
 
 /**
  * The response cache: the yoga plugin that answers hits reaching yoga and keeps new answers, and what
  * the listener (src/http/listener.ts) asks before a request reaches yoga. The key of a request is
- * computed once: by the listener for the POSTs it asks about (handed on with `missed`), else by the plugin.
+ * computed once, and hit or miss decided once: by the listener for the POSTs it reads (handed on to
+ * the plugin with `handOn`), else by the plugin.
  */
 export interface ResponseCache {
   plugin: Plugin;
   /**
-   * For a POST to the GraphQL endpoint with no query string: the live entry, or the miss to hand on
-   * with `missed`; undefined for a request the cache never answers (one carrying a token).
-   * `header` reads a request header; `body` is the request body as received.
+   * For a POST to the GraphQL endpoint: its key and, on a hit, the live entry; undefined for a request
+   * the cache never answers (one carrying a token). `search` is the query string ('' or '?…'),
+   * `header` reads a request header, `body` is the request body as received.
    */
-  lookup(header: (name: string) => string | undefined, body: Uint8Array): Lookup | undefined;
-  /** Hands the plugin the key the listener computed for `request`, so it is not computed again. */
-  missed(request: Request, miss: Miss): void;
+  lookup(search: string, header: (name: string) => string | undefined, body: Uint8Array): Lookup | undefined;
+  /** Hands the plugin what `lookup` said of the request built from those bytes, so it is not worked out again. */
+  handOn(request: Request, lookup: Lookup): void;
   /** Whether a request's If-None-Match header lets it have 304 for `entry`. */
   notModified(ifNoneMatch: string | undefined, entry: Entry): boolean;
 }
@@ -111,9 +118,12 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
     totalBytes -= entry.body.byteLength;
   };
   const keyByRequest = new WeakMap<Request, string>();
-  const missesHandedOn = new WeakMap<Request, Miss>();
+  const handedOn = new WeakMap<Request, Lookup>();
+  /** How many times each request not kept yet has been answered; bounded like the entries, by count. */
+  const answered = new LRUCache<string, number>({ max: options.maxEntries * 4 });
   store?.onChange(() => {
     entries.clear();
+    answered.clear();
     totalBytes = 0;
   });
 
@@ -139,18 +149,20 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       if (request.method !== 'GET' && request.method !== 'POST') return;
       if (isCurators(request.headers.get('authorization'))) return;
       const version = snapshotFor(request).info.version;
-      const handedOn = missesHandedOn.get(request);
-      // The listener found no entry a moment ago; the data has not changed since, or the key would differ.
-      if (handedOn && handedOn.version === version) {
-        keyByRequest.set(request, handedOn.key);
-        return;
+      let key: string;
+      let entry: Entry | undefined;
+      const given = handedOn.get(request);
+      // The listener looked this request up a moment ago; if the data changed since, the key differs.
+      if (given && given.version === version) {
+        ({ key, entry } = given);
+      } else {
+        // Only bodies of a known, modest size are read here; anything else goes to yoga untouched.
+        const length = Number(request.headers.get('content-length') ?? (request.method === 'GET' ? 0 : Number.NaN));
+        if (!Number.isSafeInteger(length) || length > options.maxEntryBytes) return;
+        const body = request.method === 'POST' ? await request.clone().text() : '';
+        key = keyOf(version, request.method, url.search, (name) => request.headers.get(name), body);
+        entry = lookup(key);
       }
-      // Only bodies of a known, modest size are read here; anything else goes to yoga untouched.
-      const length = Number(request.headers.get('content-length') ?? (request.method === 'GET' ? 0 : Number.NaN));
-      if (!Number.isSafeInteger(length) || length > options.maxEntryBytes) return;
-      const body = request.method === 'POST' ? await request.clone().text() : '';
-      const key = keyOf(version, request.method, url.search, (name) => request.headers.get(name), body);
-      const entry = lookup(key);
       if (!entry) {
         keyByRequest.set(request, key);
         return;
@@ -171,6 +183,15 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       if (key === undefined || response.status !== 200) return;
       const contentType = response.headers.get('content-type') ?? '';
       if (!contentType.includes('json')) return;
+      if (!request.headers.has('if-none-match')) {
+        const times = (answered.get(key) ?? 0) + 1;
+        if (times < options.admitAfter) {
+          answered.set(key, times);
+          response.headers.set('x-cache', 'miss');
+          return;
+        }
+        answered.delete(key);
+      }
       const text = await response.clone().text();
       // Unexpected failures may be passing; everything else is a pure function of the request and the data.
       // A UTF-8 encoding is never shorter than the string's length, so a long string need not be encoded to know.
@@ -194,14 +215,13 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
 
   return {
     plugin,
-    lookup: (header, body) => {
+    lookup: (search, header, body) => {
       if (isCurators(header('authorization'))) return undefined;
       const version = current().info.version;
-      const key = keyOf(version, 'POST', '', header, body);
-      const entry = lookup(key);
-      return entry ? { entry } : { miss: { key, version } };
+      const key = keyOf(version, 'POST', search, header, body);
+      return { key, version, entry: lookup(key) };
     },
-    missed: (request, miss) => void missesHandedOn.set(request, miss),
+    handOn: (request, found) => void handedOn.set(request, found),
     notModified: (ifNoneMatch, entry) => ifNoneMatchMatches(ifNoneMatch, entry.etag),
   };
 }
