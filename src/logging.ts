@@ -55,6 +55,17 @@ function requestIdFor(given: string | null | undefined): string {
   return given && acceptableRequestId.test(given) ? given : randomUUID();
 }
 
+/**
+ * The path of an absolute URL as a Request holds it ("http://host/graphql?x" gives "/graphql"), without
+ * parsing it again: a URL parse per response was a measurable part of a small query's time.
+ */
+export function pathOfUrl(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start === -1) return '/';
+  const end = url.search(/[?#]/);
+  return url.slice(start, end === -1 || end < start ? undefined : end);
+}
+
 /** The one line logged when a request ends. */
 function logRequest(logger: Logger, state: RequestState, method: string, path: string, status: number): void {
   const durationMs = Number(process.hrtime.bigint() - state.startedAt) / 1e6;
@@ -110,7 +121,7 @@ export function createRequestLog(logger: Logger): RequestLog {
       const state = stateByRequest.get(request);
       if (!state) return;
       response.headers.set(REQUEST_ID_HEADER, state.id);
-      logRequest(logger, state, request.method, new URL(request.url).pathname, response.status);
+      logRequest(logger, state, request.method, pathOfUrl(request.url), response.status);
     },
   };
   return {
