@@ -114,6 +114,20 @@ describe('subscriptions are held to the limits queries are held to', () => {
     await open[1]!.close();
   });
 
+  it('frees a place as soon as a subscriber of a filtered feed hangs up, with no change in between', async () => {
+    const first = await subscribeRaw(yoga, 'subscription { entityChanged(types: [PERSON]) { change } }');
+    const second = await subscribeRaw(yoga, 'subscription { statementAdded { id } }');
+    await first.close();
+    const third = await subscribeRaw(yoga, 'subscription { entityChanged { change } }');
+    // The place is free at once: the next change reaches the new subscriber, not a refusal.
+    const created = await mutate(yoga, 'mutation { createPerson(input: { name: "Place Taker", description: "A test fixture person." }) { person { id } } }');
+    expect(created.errors).toBeUndefined();
+    await third.readUntil(() => third.events().length > 0);
+    expect(third.events()[0]).toEqual({ data: { entityChanged: { change: 'CREATED' } } });
+    await third.close();
+    await second.close();
+  });
+
   it('ends a feed whose subscriber falls behind with a last item saying so, dropping the snapshots that waited', async () => {
     // The feed itself: over a socket (test/hostile-http.test.ts) the same happens behind a stalled reader.
     const feed = createChangeFeed(store, { maxSubscriptions: 10, maxSubscriptionsPerClient: 10, maxPendingEvents: 4 });

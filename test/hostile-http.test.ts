@@ -234,17 +234,25 @@ describe('slow clients are cut off', () => {
 
 describe('memory stays bounded under a stream of distinct hostile requests', () => {
   let server: RunningServer;
-  /** The heap the attack report used: with unbounded caches, the stream below overflows it. */
-  const HEAP_MIB = 384;
-  /** How much resident memory the stream may add. */
-  const RSS_GROWTH_BOUND_MIB = 200;
+  /**
+   * A small heap: what the caches keep (yoga's parse cache held 1,024 documents of about 1 MiB, the
+   * costs every variable set) overflows it within the stream below, and the server dies. Garbage does
+   * not: V8 collects it, however lazily (Node 24 lets the heap fill up before it does).
+   */
+  const HEAP_MIB = 256;
+  /**
+   * The stated bound on resident memory after the stream: the heap's cap, plus 256 MiB for the rest of
+   * the process (code, the young generation, buffers and allocator slack; about 150 MiB when idle).
+   * Measured here: 351 MiB on Node 20, 424 on Node 24.
+   */
+  const RSS_BOUND_MIB = HEAP_MIB + 256;
 
   beforeAll(async () => {
     server = await startServer({ DATA_DIR: await copyOfData('hostile-memory') }, { nodeArgs: [`--max-old-space-size=${HEAP_MIB}`, '--import', 'tsx', 'src/index.ts'] });
   });
   afterAll(() => server?.stop());
 
-  it(`keeps resident memory within ${RSS_GROWTH_BOUND_MIB} MiB of where it started and keeps serving`, async () => {
+  it(`keeps resident memory under ${RSS_BOUND_MIB} MiB with a ${HEAP_MIB} MiB heap, and keeps serving`, async () => {
     const send = (body: string) => fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((response) => response.arrayBuffer());
     // Warm up, so the baseline includes what any server holds after its first requests.
     for (let i = 0; i < 20; i++) await send(JSON.stringify({ query: `{ statements(first: ${i + 1}) { totalCount } }` }));
@@ -261,8 +269,9 @@ describe('memory stays bounded under a stream of distinct hostile requests', () 
       await send(JSON.stringify({ query: `query Q${i}($first: Int) { statements(first: $first) { totalCount } }`, variables: { first: 1, [`pad${i}`]: `${i}`.padEnd(90_000, 'x') } }));
     }
     const after = rssMiB(server.process.pid!);
+    console.log(`hostile stream: RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MiB (bound ${RSS_BOUND_MIB}, heap ${HEAP_MIB})`);
     expect(server.process.exitCode, server.output().slice(-2000)).toBeNull();
-    expect(after - before, `RSS went from ${before.toFixed(0)} to ${after.toFixed(0)} MiB`).toBeLessThan(RSS_GROWTH_BOUND_MIB);
+    expect(after, `RSS went from ${before.toFixed(0)} to ${after.toFixed(0)} MiB`).toBeLessThan(RSS_BOUND_MIB);
     await answersAQuery(server);
   }, 240_000);
 });

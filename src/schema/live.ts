@@ -59,19 +59,34 @@ function changesOf(context: Context): AsyncIterable<FeedItem> {
 /**
  * Each changed record that `accept` keeps, one event per record; a subscriber that fell behind hears
  * so last. Subscribes at once, not on the first pull: a refusal (too many subscriptions) must reach
- * the client as the subscription's error, before any event.
+ * the client as the subscription's error, before any event. Not an async generator: one waiting for
+ * the next change would hear of its client leaving only when that change came, holding its place
+ * until then; `return` here ends the feed at once.
  */
-function recordChanges(context: Context, accept: (change: RecordChange) => boolean): AsyncGenerator<ChangeEvent | FellBehind> {
-  const feed = changesOf(context);
-  return (async function* () {
-    for await (const item of feed) {
-      if (item instanceof FellBehind) {
-        yield item;
-        return;
+function recordChanges(context: Context, accept: (change: RecordChange) => boolean): AsyncIterableIterator<ChangeEvent | FellBehind> {
+  const feed = changesOf(context)[Symbol.asyncIterator]();
+  let ready: ChangeEvent[] = [];
+  const iterator: AsyncIterableIterator<ChangeEvent | FellBehind> = {
+    async next(): Promise<IteratorResult<ChangeEvent | FellBehind>> {
+      for (;;) {
+        const event = ready.shift();
+        if (event) return { value: event, done: false };
+        const item = await feed.next();
+        if (item.done) return item;
+        // The feed ends after a FellBehind, so it is passed on as the last event.
+        if (item.value instanceof FellBehind) return { value: item.value, done: false };
+        const { kb } = item.value;
+        ready = item.value.changes.filter(accept).map((change) => ({ kb, ...change }));
       }
-      for (const change of item.changes) if (accept(change)) yield { kb: item.kb, ...change };
-    }
-  })();
+    },
+    return: async () => {
+      ready = [];
+      await feed.return?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }
 
 /** The event an announcement resolves to, with the request moved to the snapshot that holds it. */
