@@ -8,6 +8,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { IncomingMessage } from 'node:http';
+import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import {
   createYoga,
@@ -84,6 +85,11 @@ export interface Newsgraph {
   /** Undefined when the response cache is off. */
   responseCache?: ResponseCache;
   requestLog: RequestLog;
+  /**
+   * The CORS headers yoga would add for a request with these headers, for answers the listener sends
+   * itself: a browser shows a cross-origin refusal (413, 405, …) only when it carries them.
+   */
+  corsHeaders(header: (name: string) => string | undefined): Record<string, string>;
 }
 
 /**
@@ -195,6 +201,9 @@ export function createNewsgraph({
   };
   const changes = store ? createChangeFeed(store, subscriptions) : undefined;
   const requestLog = createRequestLog(logger);
+  // No credentials: curators send a bearer token, which needs none, and with any origin allowed
+  // (the default) a credentialed answer would let every site read with a visitor's cookies.
+  const cors = { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', CSRF_HEADER, 'x-request-id'], maxAge: 600, credentials: false };
   const parsed = createDocumentCache(documentCache);
   const cache = responseCache
     ? createResponseCache({ snapshotFor, current: currentKb, store }, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })
@@ -219,9 +228,7 @@ export function createNewsgraph({
     batching: false,
     // Enforced by useRequestBodyLimit below, which skips re-counting bodies src/http/listener.ts has read.
     maxRequestBodySize: false,
-    // No credentials: curators send a bearer token, which needs none, and with any origin allowed
-    // (the default) a credentialed answer would let every site read with a visitor's cookies.
-    cors: { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', CSRF_HEADER, 'x-request-id'], maxAge: 600, credentials: false },
+    cors,
     logging: yogaLoggerFor(logger),
     // GraphiQL runs subscriptions as GETs (server-sent events), which the CSRF check refuses without
     // its header; the page is served from this origin, so it may send it.
@@ -258,5 +265,7 @@ export function createNewsgraph({
       useRequestBodyLimit(maxBodyBytes),
     ],
   });
-  return { yoga, responseCache: cache, requestLog };
+  const corsHeaders = (header: (name: string) => string | undefined) =>
+    getCORSHeadersByRequestAndOptions({ headers: { get: (name: string) => header(name) ?? null } } as Request, cors) ?? {};
+  return { yoga, responseCache: cache, requestLog, corsHeaders };
 }

@@ -175,6 +175,23 @@ describe('the node:http listener', () => {
     }
   });
 
+  it('lets a page on another origin read its own refusals: CORS headers as yoga would send them', async () => {
+    const origin = 'https://frontend.example';
+    for (const spec of [
+      { method: 'POST', path: '/graphql', headers: { ...json, origin }, body: overLimit },
+      { method: 'PUT', path: '/graphql', headers: { ...json, origin }, body: okBody },
+    ]) {
+      const refused = await send(oursPort, spec);
+      expect(refused.status).toBeGreaterThanOrEqual(400);
+      expect(refused.headers['access-control-allow-origin'], spec.method).toBe(origin);
+      expect(refused.headers['access-control-allow-credentials']).toBeUndefined();
+      expect(refused.headers.vary).toBe('Origin');
+    }
+    // Without an Origin, none.
+    const plain = await send(oursPort, { method: 'PUT', path: '/graphql', headers: json, body: okBody });
+    expect(plain.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('refuses methods it does not serve with 405, Allow and a coded error', async () => {
     for (const method of ['PUT', 'DELETE', 'PATCH', 'PROPFIND']) {
       const response = await send(oursPort, { method, path: '/graphql', headers: json, body: okBody });

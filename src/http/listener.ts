@@ -166,7 +166,7 @@ async function streamBody(body: ReadableStream<Uint8Array>, response: ServerResp
  * A node:http listener for `yoga`. Pair it with `useRequestBodyLimit(limits.maxBodyBytes)` in yoga's
  * plugins, which applies the same limit to requests that arrive by `yoga.fetch`.
  */
-export function createNodeListener({ yoga, responseCache, requestLog: log }: Newsgraph, limits: Pick<HttpLimits, 'maxBodyBytes' | 'streamStallTimeoutMs'> = defaultHttpLimits): NodeListener {
+export function createNodeListener({ yoga, responseCache, requestLog: log, corsHeaders }: Newsgraph, limits: Pick<HttpLimits, 'maxBodyBytes' | 'streamStallTimeoutMs'> = defaultHttpLimits): NodeListener {
   const stats = { answeredFromCache: 0 };
   const { Request } = yoga.fetchAPI;
 
@@ -178,7 +178,14 @@ export function createNodeListener({ yoga, responseCache, requestLog: log }: New
     }
     const state = log.start(nodeRequest.headers['x-request-id'] as string | undefined);
     const body = refusalBody(refusal);
-    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...refusal.headers, 'x-request-id': state.id };
+    const requestHeaders = nodeRequest.headers as Record<string, string | undefined>;
+    const headers: Record<string, string> = {
+      ...corsHeaders((name) => requestHeaders[name]),
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      ...refusal.headers,
+      'x-request-id': state.id,
+    };
     nodeResponse.writeHead(refusal.status, headers);
     nodeResponse.end(body);
     log.finish(state, nodeRequest.method ?? '', pathOf(nodeRequest.url), refusal.status);
