@@ -32,7 +32,7 @@ import {
   withProtoKey,
   type Corpus,
 } from './fuzz/generate.js';
-import { createTestServer, dataDir, projectRoot, query } from './helpers.js';
+import { createTestServer, dataDir, leaksIn, projectRoot, query } from './helpers.js';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
 const COUNT = process.env.FUZZ_COUNT ? Math.max(1, Number(process.env.FUZZ_COUNT)) : 3000;
@@ -347,40 +347,6 @@ async function send(yoga: NewsgraphYoga, spec: RequestSpec): Promise<Outcome> {
   }
   const codes = Array.isArray(body?.errors) ? body.errors.map((e) => String(e?.extensions?.code)) : [];
   return { ...result, body, codes, ms, timedOut: false };
-}
-
-const leakPatterns: { name: string; pattern: RegExp }[] = [
-  { name: 'node_modules', pattern: /node_modules/ },
-  { name: '/work/', pattern: /\/work\// },
-  { name: 'an absolute path', pattern: /(?:^|[\s"'(=])\/(?:tmp|root|home|usr|opt|srv|var)\/[\w.-]/ },
-  { name: 'a file URL', pattern: /file:\/\// },
-  { name: 'a "stack" key', pattern: /"stack"\s*:/ },
-  { name: 'a source position', pattern: /\.(?:[cm]?[jt]s|tsx):\d+(?::\d+)?\b/ },
-  { name: 'stack frame', pattern: /(?:^|\n)\s*at (?:async )?\S+(?: \(|:\d+:\d+)/ },
-  { name: 'stack frame', pattern: /\bat (?:async )?[\w$.<>[\]]+ \((?:file:|node:|\/|[A-Z]:\\)[^)]*:\d+:\d+\)/ },
-  { name: 'error class and frame', pattern: /\b\w*Error: [^\n]*\n\s+at / },
-];
-
-/** Leaks of internals in a response (its text, or a value parsed from it); text the request itself sent (an echo) does not count. */
-function leaksIn(errors: unknown, requestText: string): string[] {
-  const found: string[] = [];
-  const visit = (value: unknown, where: string): void => {
-    if (typeof value === 'string') {
-      for (const { name, pattern } of leakPatterns) {
-        const match = pattern.exec(value);
-        if (match && !requestText.includes(match[0].trim())) found.push(`${name} in ${where}: ${JSON.stringify(value.slice(0, 200))}`);
-      }
-    } else if (Array.isArray(value)) {
-      value.forEach((v, i) => visit(v, `${where}[${i}]`));
-    } else if (value !== null && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) {
-        if (k === 'stack') found.push(`a "stack" key at ${where}`);
-        visit(v, `${where}.${k}`);
-      }
-    }
-  };
-  visit(errors, 'errors');
-  return found;
 }
 
 function requestText(spec: RequestSpec): string {

@@ -7,11 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CURATOR_TOKEN, copyOfData, curatorTokensEnv } from './helpers.js';
+import { CURATOR_TOKEN, copyOfData, curatorTokensEnv, leaksIn } from './helpers.js';
 import { startServer, type RunningServer } from './server-process.js';
 
-/** A stack frame or a path on this machine: no response may ever hold one. */
-export const LEAK = /\bat (?:async )?[\w$.<>]+ \(|node_modules|\/work\/|\/tmp\/|file:\/\/|\.[tj]s:\d+/;
 
 interface RawAnswer {
   status: number | undefined;
@@ -135,7 +133,8 @@ describe('whatever arrives on a socket, the listener answers and keeps serving',
       const statusOk = typeof entry.status === 'number' ? answer.status === entry.status : answer.status !== undefined && entry.status(answer.status);
       if (!statusOk) failures.push(`${entry.name}: status ${answer.status}, expected ${typeof entry.status === 'number' ? entry.status : 'another'}: ${JSON.stringify(answer.text.slice(0, 200))}`);
       if (entry.code && codeOf(answer) !== entry.code) failures.push(`${entry.name}: code ${codeOf(answer)}, expected ${entry.code}`);
-      if (LEAK.test(answer.text)) failures.push(`${entry.name}: the answer shows a stack or a path: ${JSON.stringify(answer.text.slice(0, 500))}`);
+      const bytes = entry.bytes(server.port);
+      for (const leak of leaksIn(answer.text, typeof bytes === 'string' ? bytes : bytes.toString('latin1'))) failures.push(`${entry.name}: ${leak}`);
       if (server.process.exitCode !== null || server.process.signalCode !== null) {
         failures.push(`${entry.name}: the server exited:\n${server.output().slice(-2000)}`);
         break;

@@ -32,8 +32,9 @@ import type { Socket } from 'node:net';
 import { sendNodeResponse } from '@whatwg-node/server';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { ErrorCode } from '../errors.js';
+import { pathOf } from '../logging.js';
 import type { Newsgraph } from '../server.js';
-import type { Entry, Lookup } from './response-cache.js';
+import { ifNoneMatchMatches, type Entry, type Lookup } from './response-cache.js';
 
 /** Limits on what one client can hold of the HTTP server; every one is configurable (src/config.ts). */
 export interface HttpLimits {
@@ -87,7 +88,8 @@ class HttpRefusal {
 /** The origin and path of a request, from its Host header and request target; throws HttpRefusal when they are not valid. */
 function urlOf(request: IncomingMessage): string {
   const target = request.url ?? '';
-  const hosts = request.rawHeaders.filter((_, i) => i % 2 === 0 && request.rawHeaders[i]!.toLowerCase() === 'host').length;
+  let hosts = 0;
+  for (let i = 0; i < request.rawHeaders.length; i += 2) if (request.rawHeaders[i]!.toLowerCase() === 'host') hosts += 1;
   if (hosts > 1) throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The request has more than one Host header');
   const host = request.headers.host;
   if (host === undefined && request.httpVersionMajor === 1 && request.httpVersionMinor >= 1) {
@@ -188,7 +190,7 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, corsH
     };
     nodeResponse.writeHead(refusal.status, headers);
     nodeResponse.end(body);
-    log.finish(state, nodeRequest.method ?? '', pathOf(nodeRequest.url), refusal.status);
+    log.finish(state, nodeRequest.method ?? '', pathOf(nodeRequest.url ?? ''), refusal.status);
   };
 
   /**
@@ -203,7 +205,7 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, corsH
   const answerFromCache = (nodeResponse: ServerResponse, headers: Record<string, string>, entry: Entry) => {
     const state = log.start(headers['x-request-id']);
     stats.answeredFromCache += 1;
-    if (responseCache!.notModified(headers['if-none-match'], entry)) {
+    if (ifNoneMatchMatches(headers['if-none-match'], entry.etag)) {
       nodeResponse.writeHead(304, ['content-type', entry.contentType, 'etag', entry.etag, 'vary', 'Accept', 'x-cache', 'hit', 'x-request-id', state.id]);
       nodeResponse.end();
       log.finish(state, 'POST', yoga.graphqlEndpoint, 304);
@@ -317,12 +319,6 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, corsH
     });
   };
   return Object.assign(listener, { stats: stats as Readonly<typeof stats> });
-}
-
-/** The path of a request target for the log line, without its query string. */
-function pathOf(target: string | undefined): string {
-  const path = (target ?? '').split('?')[0]!;
-  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
 }
 
 function tooLarge(limit: number): HttpRefusal {

@@ -7,7 +7,7 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import { codeForHttpStatus, ErrorCode } from '../errors.js';
-import { pathOfUrl } from '../logging.js';
+import { pathOf } from '../logging.js';
 
 /** Request body types yoga parses. */
 const parsedContentTypes = ['application/json', 'application/graphql+json', 'application/graphql-response+json', 'application/graphql', 'application/x-www-form-urlencoded', 'multipart/form-data'];
@@ -48,7 +48,7 @@ export function useRequestHygiene(graphqlEndpoint: string, csrfHeader: string): 
         const body = { errors: [{ message: messageForStatus(response.status), extensions: { code: codeForHttpStatus(response.status) } }] };
         setResponse(new fetchAPI.Response(JSON.stringify(body), { status: response.status, headers }));
       }
-      if (pathOfUrl(request.url) === graphqlEndpoint) {
+      if (pathOf(request.url) === graphqlEndpoint) {
         const vary = headers.get('vary');
         if (!vary || !/(?:^|,)\s*accept\s*(?:,|$)/i.test(vary)) headers.set('vary', vary ? `${vary}, Accept` : 'Accept');
       }

@@ -104,8 +104,6 @@ export interface ResponseCache {
   lookup(search: string, header: (name: string) => string | undefined, body: Uint8Array): Lookup | undefined;
   /** Hands the plugin what `lookup` said of the request built from those bytes, so it is not worked out again. */
   handOn(request: Request, lookup: Lookup): void;
-  /** Whether a request's If-None-Match header lets it have 304 for `entry`. */
-  notModified(ifNoneMatch: string | undefined, entry: Entry): boolean;
 }
 
 export function createResponseCache({ snapshotFor, current, store }: ResponseCacheData, options: ResponseCacheOptions = defaultResponseCacheOptions): ResponseCache {
@@ -222,6 +220,5 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       return { key, version, entry: lookup(key) };
     },
     handOn: (request, found) => void handedOn.set(request, found),
-    notModified: (ifNoneMatch, entry) => ifNoneMatchMatches(ifNoneMatch, entry.etag),
   };
 }

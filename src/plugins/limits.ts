@@ -19,6 +19,7 @@ import {
   parse,
   Source,
   TokenKind,
+  visit,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -275,25 +276,12 @@ const COSTS_PER_OPERATION = 64;
 /** The variables used inside the size arguments (`first`, `last`, `ids`, `limit`) anywhere in a document. */
 function sizeVariablesOf(document: DocumentNode): string[] {
   const names = new Set<string>();
-  const collect = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const item of node) collect(item);
-    } else if (node && typeof node === 'object') {
-      const typed = node as { kind?: string; name?: { value: string } };
-      if (typed.kind === Kind.VARIABLE) names.add(typed.name!.value);
-      else for (const [key, value] of Object.entries(node)) if (key !== 'loc') collect(value);
-    }
-  };
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const item of node) visit(item);
-    } else if (node && typeof node === 'object') {
-      const typed = node as { kind?: string; name?: { value: string }; value?: unknown };
-      if (typed.kind === Kind.ARGUMENT && SIZE_ARGUMENTS.has(typed.name!.value)) collect(typed.value);
-      else for (const [key, value] of Object.entries(node)) if (key !== 'loc') visit(value);
-    }
-  };
-  visit(document.definitions);
+  visit(document, {
+    Argument(argument) {
+      if (!SIZE_ARGUMENTS.has(argument.name.value)) return;
+      visit(argument.value, { Variable: (variable) => void names.add(variable.name.value) });
+    },
+  });
   return [...names].sort();
 }
 
