@@ -3,7 +3,7 @@
  * matches its source, no cycles in part-of, parent or continuation links. The loader and every
  * change (the API, the authoring command) run these same rules over the whole knowledge base.
  */
-import { dataFiles, kindOfCollection, type Collection, type CountryRecord, type EventRecord, type Evidence, type OrganizationRecord, type PartialDate, type PersonRecord, type SourceRecord, type StatementRecord } from './records.js';
+import { dataFiles, kindOfCollection, type Collection, type CountryRecord, type EventRecord, type Evidence, type OrganizationRecord, type PartialDate, type PersonRecord, type Provenance, type SourceRecord, type StatementRecord } from './records.js';
 import type { EntityKind, RecordsByCollection } from './knowledge-base.js';
 
 /** Which kind of rule a problem breaks, for callers (the mutations) that answer each kind with its own error code. */
@@ -115,6 +115,36 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
     }
   };
 
+  const provenance = (file: string, at: PropertyKey[], link: Provenance | undefined) => {
+    link?.evidence.forEach((span, e) => evidence(file, [...at, 'evidence', e], span));
+  };
+
+  // A merged record keeps its old fields as history; only its merge mark must hold. References to it
+  // from records in force are errors: a merge moves them to the kept record.
+  const mergedIds = new Set<string>();
+  for (const collection of Object.keys(dataFiles) as Collection[]) {
+    records[collection].forEach((record, index) => {
+      const merge = 'mergedInto' in record ? record.mergedInto : undefined;
+      if (!merge) return;
+      mergedIds.add(record.id);
+      const file = dataFiles[collection].file;
+      const kept = kindById.get(merge.id);
+      if (merge.id === record.id) problems.push({ file, path: formatJsonPath([index, 'mergedInto', 'id']), message: 'a record cannot be merged into itself' });
+      else if (!kept) problems.push({ file, path: formatJsonPath([index, 'mergedInto', 'id']), message: `unknown id "${merge.id}"`, rule: 'unknown-reference' });
+      else if (kept.kind !== kindOfCollection[collection]) {
+        problems.push({ file, path: formatJsonPath([index, 'mergedInto', 'id']), message: `"${merge.id}" is a ${kept.kind}: a ${kindOfCollection[collection]} merges only into another`, rule: 'wrong-kind' });
+      }
+    });
+  }
+  const inForce = <R extends { id: string }>(list: readonly R[]) => list.map((record, index) => [record, index] as const).filter(([record]) => !mergedIds.has(record.id));
+  const baseReference = reference;
+  const referenceInForce = (file: string, at: PropertyKey[], id: string | undefined | null, allowed: (EntityKind | 'Source')[]) => {
+    baseReference(file, at, id, allowed);
+    if (id != null && mergedIds.has(id)) {
+      problems.push({ file, path: formatJsonPath(at), message: `"${id}" was merged into another record; refer to the record it was merged into`, rule: 'unknown-reference' });
+    }
+  };
+
   const dateRange = (file: string, at: PropertyKey[], start?: PartialDate, end?: PartialDate) => {
     // A partial date covers a range ("2015-11" is the whole month), so one that is a prefix of the other overlaps it.
     const overlaps = start && end && (start.value.startsWith(end.value) || end.value.startsWith(start.value));
@@ -125,9 +155,12 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
 
   const entityKinds: EntityKind[] = ['Person', 'Organization', 'Country', 'Event'];
   const participantKinds: EntityKind[] = ['Person', 'Organization', 'Country'];
+  const speakerKinds: EntityKind[] = ['Person', 'Organization', 'Country'];
+  const relayerKinds: EntityKind[] = ['Person', 'Organization', 'Country', 'Event'];
 
-  records.persons.forEach((person: PersonRecord, i) => {
+  for (const [person, i] of inForce(records.persons as PersonRecord[])) {
     const file = dataFiles.persons.file;
+    provenance(file, [i, 'nameProvenance'], person.nameProvenance);
     if (person.name === null && !person.label) {
       problems.push({ file, path: formatJsonPath([i, 'label']), message: 'an unnamed person (name null) needs a label saying how the source refers to them' });
     }
@@ -135,90 +168,118 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
       if (!role.organizationId && !role.countryId) {
         problems.push({ file, path: formatJsonPath([i, 'roles', r]), message: 'a role needs an organizationId, a countryId or both' });
       }
-      reference(file, [i, 'roles', r, 'organizationId'], role.organizationId, ['Organization']);
-      reference(file, [i, 'roles', r, 'countryId'], role.countryId, ['Country']);
+      referenceInForce(file, [i, 'roles', r, 'organizationId'], role.organizationId, ['Organization']);
+      referenceInForce(file, [i, 'roles', r, 'countryId'], role.countryId, ['Country']);
       dateRange(file, [i, 'roles', r], role.start, role.end);
-      evidence(file, [i, 'roles', r, 'evidence'], role.evidence);
+      provenance(file, [i, 'roles', r], role);
     });
-  });
+  }
 
-  records.countries.forEach((country: CountryRecord, i) => {
+  for (const [country, i] of inForce(records.countries as CountryRecord[])) {
     country.evidence.forEach((span, e) => evidence(dataFiles.countries.file, [i, 'evidence', e], span));
-  });
+  }
 
-  records.organizations.forEach((organization: OrganizationRecord, i) => {
+  for (const [organization, i] of inForce(records.organizations as OrganizationRecord[])) {
     const file = dataFiles.organizations.file;
-    reference(file, [i, 'parentId'], organization.parentId, ['Organization']);
-    if (organization.parentId === organization.id) {
-      problems.push({ file, path: formatJsonPath([i, 'parentId']), message: 'an organization cannot be its own parent' });
+    referenceInForce(file, [i, 'parent', 'organizationId'], organization.parent?.organizationId, ['Organization']);
+    if (organization.parent?.organizationId === organization.id) {
+      problems.push({ file, path: formatJsonPath([i, 'parent', 'organizationId']), message: 'an organization cannot be its own parent' });
     }
-    reference(file, [i, 'countryId'], organization.countryId, ['Country']);
-    if (organization.statedMemberCount) evidence(file, [i, 'statedMemberCount', 'evidence'], organization.statedMemberCount.evidence);
+    provenance(file, [i, 'parent'], organization.parent);
+    referenceInForce(file, [i, 'country', 'countryId'], organization.country?.countryId, ['Country']);
+    provenance(file, [i, 'country'], organization.country);
+    provenance(file, [i, 'statedMemberCount'], organization.statedMemberCount);
     organization.memberships.forEach((membership, m) => {
-      reference(file, [i, 'memberships', m, 'countryId'], membership.countryId, ['Country']);
+      referenceInForce(file, [i, 'memberships', m, 'countryId'], membership.countryId, ['Country']);
       dateRange(file, [i, 'memberships', m], membership.start, membership.end);
-      evidence(file, [i, 'memberships', m, 'evidence'], membership.evidence);
+      provenance(file, [i, 'memberships', m], membership);
     });
     organization.evidence.forEach((span, e) => evidence(file, [i, 'evidence', e], span));
-  });
+  }
   // A self-parent is reported above in its own words; longer loops (nato -> coalition -> nato) here.
-  const organizationParents = new Map(records.organizations.flatMap((o) => (o.parentId !== undefined && o.parentId !== o.id ? [[o.id, o.parentId] as const] : [])));
+  const organizationParents = new Map(
+    records.organizations.flatMap((o) => (o.parent !== undefined && o.parent.organizationId !== o.id && !o.mergedInto ? [[o.id, o.parent.organizationId] as const] : [])),
+  );
   reportCycles(records.organizations, organizationParents, (i, through) =>
-    problems.push({ file: dataFiles.organizations.file, path: formatJsonPath([i, 'parentId']), message: `parent links form a cycle through "${through}"` }),
+    problems.push({ file: dataFiles.organizations.file, path: formatJsonPath([i, 'parent', 'organizationId']), message: `parent links form a cycle through "${through}"` }),
   );
 
   const parentOf = new Map<string, string>();
-  records.events.forEach((event: EventRecord, i) => {
+  for (const [event, i] of inForce(records.events as EventRecord[])) {
     const file = dataFiles.events.file;
     dateRange(file, [i], event.start, event.end);
     event.locations.forEach((location, l) => {
       if (!location.city && !location.countryId) {
         problems.push({ file, path: formatJsonPath([i, 'locations', l]), message: 'a location needs a city, a countryId or both' });
       }
-      reference(file, [i, 'locations', l, 'countryId'], location.countryId, ['Country']);
-      evidence(file, [i, 'locations', l, 'evidence'], location.evidence);
+      referenceInForce(file, [i, 'locations', l, 'countryId'], location.countryId, ['Country']);
+      provenance(file, [i, 'locations', l], location);
     });
     event.participants.forEach((participant, p) => {
-      reference(file, [i, 'participants', p, 'entityId'], participant.entityId, participantKinds);
-      evidence(file, [i, 'participants', p, 'evidence'], participant.evidence);
+      referenceInForce(file, [i, 'participants', p, 'entityId'], participant.entityId, participantKinds);
+      provenance(file, [i, 'participants', p], participant);
     });
     if (event.partOf) {
-      reference(file, [i, 'partOf', 'eventId'], event.partOf.eventId, ['Event']);
-      evidence(file, [i, 'partOf', 'evidence'], event.partOf.evidence);
+      referenceInForce(file, [i, 'partOf', 'eventId'], event.partOf.eventId, ['Event']);
+      provenance(file, [i, 'partOf'], event.partOf);
       parentOf.set(event.id, event.partOf.eventId);
     }
     event.evidence.forEach((span, e) => evidence(file, [i, 'evidence', e], span));
-  });
+  }
   reportCycles(records.events, parentOf, (i, through) =>
     problems.push({ file: dataFiles.events.file, path: formatJsonPath([i, 'partOf', 'eventId']), message: `part-of links form a cycle through "${through}"` }),
   );
 
   const continues = new Map<string, string>();
-  records.statements.forEach((statement: StatementRecord, i) => {
+  for (const [statement, i] of inForce(records.statements as StatementRecord[])) {
     const file = dataFiles.statements.file;
-    reference(file, [i, 'speakerId'], statement.speakerId, ['Person']);
-    reference(file, [i, 'relayedById'], statement.relayedById, ['Person', 'Organization', 'Event']);
-    if (statement.relayedById !== undefined && statement.relayedById === statement.speakerId) {
-      problems.push({ file, path: formatJsonPath([i, 'relayedById']), message: 'relayedById names the speaker; leave it out when the speaker is quoted directly' });
+    referenceInForce(file, [i, 'speakerId'], statement.speakerId, speakerKinds);
+    statement.speakerGroup?.memberOfIds.forEach((id, g) => referenceInForce(file, [i, 'speakerGroup', 'memberOfIds', g], id, ['Organization', 'Country']));
+    if (statement.saidAt) {
+      referenceInForce(file, [i, 'saidAt', 'eventId'], statement.saidAt.eventId, ['Event']);
+      provenance(file, [i, 'saidAt'], statement.saidAt);
     }
-    reference(file, [i, 'saidAtEventId'], statement.saidAtEventId, ['Event']);
-    statement.aboutEventIds.forEach((id, a) => reference(file, [i, 'aboutEventIds', a], id, ['Event']));
+    statement.aboutEvents.forEach((about, a) => {
+      referenceInForce(file, [i, 'aboutEvents', a, 'eventId'], about.eventId, ['Event']);
+      provenance(file, [i, 'aboutEvents', a], about);
+    });
     statement.mentions.forEach((mention, m) => {
-      reference(file, [i, 'mentions', m, 'entityId'], mention.entityId, entityKinds);
-      evidence(file, [i, 'mentions', m, 'evidence'], mention.evidence);
+      referenceInForce(file, [i, 'mentions', m, 'entityId'], mention.entityId, entityKinds);
+      provenance(file, [i, 'mentions', m], mention);
     });
     if (statement.audience) {
-      statement.audience.entityIds.forEach((id, a) => reference(file, [i, 'audience', 'entityIds', a], id, participantKinds));
-      evidence(file, [i, 'audience', 'evidence'], statement.audience.evidence);
+      statement.audience.entityIds.forEach((id, a) => referenceInForce(file, [i, 'audience', 'entityIds', a], id, participantKinds));
+      provenance(file, [i, 'audience'], statement.audience);
     }
-    reference(file, [i, 'continuesId'], statement.continuesId, ['Statement']);
+    referenceInForce(file, [i, 'continuesId'], statement.continuesId, ['Statement']);
     if (statement.continuesId !== undefined) continues.set(statement.id, statement.continuesId);
-    evidence(file, [i, 'attribution'], statement.attribution);
-    evidence(file, [i, 'evidence'], statement.evidence);
-    if (statement.text !== statement.evidence.text) {
-      problems.push({ file, path: formatJsonPath([i, 'text']), message: 'a statement\'s text must be exactly its evidence text (the words as the source prints them)' });
+    const reportedSpans = new Set<string>();
+    statement.reports.forEach((report, r) => {
+      const at = [i, 'reports', r];
+      evidence(file, [...at, 'evidence'], report.evidence);
+      const spanKey = `${report.evidence.sourceId} ${report.evidence.start} ${report.evidence.end}`;
+      if (reportedSpans.has(spanKey)) problems.push({ file, path: formatJsonPath([...at, 'evidence']), message: 'another report of this statement already cites these words' });
+      reportedSpans.add(spanKey);
+      for (const part of ['attribution', 'hedge'] as const) {
+        const span = report[part];
+        if (!span) continue;
+        evidence(file, [...at, part], span);
+        if (span.sourceId !== report.evidence.sourceId) {
+          problems.push({ file, path: formatJsonPath([...at, part, 'sourceId']), message: `a report's ${part} must stand in the same source as its words ("${report.evidence.sourceId}")` });
+        }
+      }
+      if (report.relayedBy) {
+        referenceInForce(file, [...at, 'relayedBy', 'entityId'], report.relayedBy.entityId, relayerKinds);
+        provenance(file, [...at, 'relayedBy'], report.relayedBy);
+        if (report.relayedBy.entityId === statement.speakerId) {
+          problems.push({ file, path: formatJsonPath([...at, 'relayedBy', 'entityId']), message: 'relayedBy names the speaker; leave it out when the speaker is quoted directly' });
+        }
+      }
+    });
+    if (!statement.reports.some((report) => report.evidence.text === statement.text)) {
+      problems.push({ file, path: formatJsonPath([i, 'text']), message: 'a statement\'s text must be the words of one of its reports, exactly as that source prints them' });
     }
-  });
+  }
   reportCycles(records.statements, continues, (i, through) =>
     problems.push({ file: dataFiles.statements.file, path: formatJsonPath([i, 'continuesId']), message: `continuation links form a cycle through "${through}"` }),
   );

@@ -13,6 +13,8 @@ import type { EventKind, OrganizationKind, PartialDate, StatementKind, Statement
 import { foldText } from './text.js';
 
 export interface PersonFilter {
+  /** Only records the source has evidence about. */
+  sourceId?: string;
   name?: string;
   countryId?: string;
   organizationId?: string;
@@ -21,17 +23,23 @@ export interface PersonFilter {
 }
 
 export interface CountryFilter {
+  /** Only records the source has evidence about. */
+  sourceId?: string;
   name?: string;
   memberOfId?: string;
 }
 
 export interface OrganizationFilter {
+  /** Only records the source has evidence about. */
+  sourceId?: string;
   name?: string;
   kinds?: readonly OrganizationKind[];
   memberCountryId?: string;
 }
 
 export interface EventFilter {
+  /** Only records the source has evidence about. */
+  sourceId?: string;
   name?: string;
   kinds?: readonly EventKind[];
   from?: string;
@@ -46,6 +54,10 @@ export interface StatementFilter {
   mentionedId?: string;
   eventId?: string;
   relayedById?: string;
+  /** Only statements this source reports. */
+  sourceId?: string;
+  /** Only statements reported by at least this many sources (corroborated). */
+  minSources?: number;
   kinds?: readonly StatementKind[];
   from?: string;
   to?: string;
@@ -165,7 +177,7 @@ function select(conditions: readonly Condition[], ordering: Ordering): readonly 
 }
 
 /** The statement conditions answered by lists of ids under each key (a speaker, a mentioned entity, …). */
-type StatementKey = 'speaker' | 'mentioned' | 'event' | 'relayer' | 'kind';
+type StatementKey = 'speaker' | 'mentioned' | 'event' | 'relayer' | 'source' | 'kind';
 
 export class Finder {
   private readonly personNames = new WordIndex();
@@ -176,6 +188,8 @@ export class Finder {
   private readonly statementWords = new WordIndex();
   private readonly foldedStatementText = new Map<string, string>();
   private readonly namedPersonIds: Set<string>;
+  /** How many distinct sources report each statement (reports in force). */
+  private readonly sourceCountByStatement = new Map<string, number>();
   private readonly unnamedPersonIds: Set<string>;
   private readonly organizationIdsByKind: Map<string, Set<string>>;
   private readonly eventIdsByKind: Map<string, Set<string>>;
@@ -231,10 +245,13 @@ export class Finder {
     }
     const eventById = new Map(records.events.map((event) => [event.id, event]));
     for (const statement of records.statements) {
-      this.statementWords.add(statement.id, statement.text);
-      this.foldedStatementText.set(statement.id, foldText(statement.text));
+      // Every report's wording is searchable, not only the canonical one ("It is" finds "This is").
+      const wordings = [...new Set([statement.text, ...statement.reports.map((report) => report.evidence.text)])].join('\n');
+      this.statementWords.add(statement.id, wordings);
+      this.foldedStatementText.set(statement.id, foldText(wordings));
+      this.sourceCountByStatement.set(statement.id, new Set(statement.reports.map((report) => report.evidence.sourceId)).size);
       const own = statement.date;
-      const eventStart = statement.saidAtEventId ? eventById.get(statement.saidAtEventId)?.start : undefined;
+      const eventStart = statement.saidAt ? eventById.get(statement.saidAt.eventId)?.start : undefined;
       if (own) this.statementDate.set(statement.id, { date: own, fromEvent: false });
       else if (eventStart) this.statementDate.set(statement.id, { date: eventStart, fromEvent: true });
     }
@@ -297,6 +314,7 @@ export class Finder {
       : key === 'mentioned' ? kb.statementIdsByMentionedIds([value])[0]!
       : key === 'event' ? kb.statementIdsByEventIds([value])[0]!
       : key === 'relayer' ? kb.statementIdsByRelayerIds([value])[0]!
+      : key === 'source' ? kb.statementIdsBySourceIds([value])[0]!
       : (this.statementIdsInSourceOrderByKind.get(value) ?? noIds);
     if (order === 'SOURCE_ORDER' || inSourceOrder.length < 2) return inSourceOrder;
     const cacheKey = `${order} ${key} ${value}`;
@@ -306,6 +324,19 @@ export class Finder {
       this.statementsInDateOrder.set(cacheKey, sorted);
     }
     return sorted;
+  }
+
+  /** Statements reported by at least `minimum` sources: the set built only if this condition drives the filter. */
+  private corroborated(minimum: number): Condition {
+    const counts = this.sourceCountByStatement;
+    let ids: Set<string> | undefined;
+    const all = () => (ids ??= new Set([...counts].flatMap(([id, count]) => (count >= minimum ? [id] : []))));
+    return { size: counts.size, has: (id) => (counts.get(id) ?? 0) >= minimum, all };
+  }
+
+  /** Records of a kind the source has evidence about. */
+  private coveredBy(kind: 'persons' | 'countries' | 'organizations' | 'events', sourceId: string): Condition {
+    return inList(this.kb.coveredIdsBySourceIds(kind, [sourceId])[0]);
   }
 
   /** Adds the condition "one of `within`" (a relationship list) when there is one. */
@@ -326,6 +357,7 @@ export class Finder {
 
   persons(filter: PersonFilter, order: NameOrder, within?: readonly string[]): readonly string[] {
     const conditions: Condition[] = [];
+    if (filter.sourceId !== undefined) conditions.push(this.coveredBy('persons', filter.sourceId));
     if (filter.name !== undefined) conditions.push(this.named(this.personNames, filter.name));
     if (filter.countryId !== undefined) conditions.push(inList(this.kb.roleHoldingsByCountryIds([filter.countryId])[0]!.map((h) => h.personId)));
     if (filter.organizationId !== undefined) {
@@ -338,6 +370,7 @@ export class Finder {
 
   countries(filter: CountryFilter, order: NameOrder, within?: readonly string[]): readonly string[] {
     const conditions: Condition[] = [];
+    if (filter.sourceId !== undefined) conditions.push(this.coveredBy('countries', filter.sourceId));
     if (filter.name !== undefined) conditions.push(this.named(this.countryNames, filter.name));
     if (filter.memberOfId !== undefined) {
       const organization = this.kb.organizationsByIds([filter.memberOfId])[0];
@@ -348,6 +381,7 @@ export class Finder {
 
   organizations(filter: OrganizationFilter, order: NameOrder, within?: readonly string[]): readonly string[] {
     const conditions: Condition[] = [];
+    if (filter.sourceId !== undefined) conditions.push(this.coveredBy('organizations', filter.sourceId));
     if (filter.name !== undefined) conditions.push(this.named(this.organizationNames, filter.name));
     if (filter.kinds !== undefined) conditions.push(inGroups(this.organizationIdsByKind, filter.kinds));
     if (filter.memberCountryId !== undefined) {
@@ -358,6 +392,7 @@ export class Finder {
 
   events(filter: EventFilter, order: EventOrder, within?: readonly string[]): readonly string[] {
     const conditions: Condition[] = [];
+    if (filter.sourceId !== undefined) conditions.push(this.coveredBy('events', filter.sourceId));
     if (filter.name !== undefined) conditions.push(this.named(this.eventNames, filter.name));
     if (filter.kinds !== undefined) conditions.push(inGroups(this.eventIdsByKind, filter.kinds));
     if (filter.from !== undefined || filter.to !== undefined) conditions.push(this.dated(this.eventDates, filter.from, filter.to));
@@ -380,8 +415,13 @@ export class Finder {
     const { speakerId, mentionedId, eventId, relayedById, kinds } = filter;
     if (speakerId !== undefined) conditions.push(listed('speaker', speakerId, (s) => s.speakerId === speakerId));
     if (mentionedId !== undefined) conditions.push(listed('mentioned', mentionedId, (s) => s.mentions.some((m) => m.entityId === mentionedId)));
-    if (eventId !== undefined) conditions.push(listed('event', eventId, (s) => s.saidAtEventId === eventId || s.aboutEventIds.includes(eventId)));
-    if (relayedById !== undefined) conditions.push(listed('relayer', relayedById, (s) => s.relayedById === relayedById));
+    if (eventId !== undefined) conditions.push(listed('event', eventId, (s) => s.saidAt?.eventId === eventId || s.aboutEvents.some((about) => about.eventId === eventId)));
+    if (relayedById !== undefined) conditions.push(listed('relayer', relayedById, (s) => s.reports.some((report) => report.relayedBy?.entityId === relayedById)));
+    if (filter.sourceId !== undefined) {
+      const sourceId = filter.sourceId;
+      conditions.push(listed('source', sourceId, (s) => s.reports.some((report) => report.evidence.sourceId === sourceId)));
+    }
+    if (filter.minSources !== undefined && filter.minSources > 1) conditions.push(this.corroborated(filter.minSources));
     if (kinds !== undefined) {
       if (kinds.length === 1) conditions.push(listed('kind', kinds[0]!, (s) => s.kind === kinds[0]));
       else conditions.push(inGroups(this.statementIdsByKind, kinds));

@@ -3,10 +3,11 @@
  * typed, evidenced edges derived from the records. Built once per knowledge base (records never
  * change after load), so a request only walks it. No GraphQL here; `src/schema/graph.ts` serves it.
  *
- * Every edge carries exactly one evidence span. Relations a record states without evidence of their
- * own (an organization's `parentId`/`countryId`, a statement's `saidAtEventId`/`aboutEventIds`) are
- * not edges. Parallel edges are kept apart unless they are identical in kind, ends, evidence span,
- * label and `inferred`: two mentions of Canada in one statement, at different words, are two edges.
+ * Every edge is one link of a record with its evidence spans (one or more, from any sources): a role
+ * two sources state is one edge with two spans. Links that may rest on inference alone (an
+ * organization's parent or country, the events a statement was said at or is about) are not edges.
+ * Parallel edges are kept apart unless they are identical in kind, ends, first evidence span, label
+ * and `inferred`: two mentions of Canada in one statement, at different words, are two edges.
  */
 import { createHash } from 'node:crypto';
 import type { EntityKind, KnowledgeBase } from './knowledge-base.js';
@@ -26,7 +27,8 @@ export interface GraphEdge {
   readonly label: string;
   readonly inferred: boolean;
   readonly note: string | undefined;
-  readonly evidence: Evidence;
+  /** The spans that state the edge's link, in the order they were recorded; at least one. */
+  readonly evidence: readonly Evidence[];
   /** Position in build order (data-file order of the record that states the edge); breaks ties. */
   readonly index: number;
 }
@@ -84,7 +86,7 @@ class Edge implements GraphEdge {
     readonly label: string,
     readonly inferred: boolean,
     readonly note: string | undefined,
-    readonly evidence: Evidence,
+    readonly evidence: readonly Evidence[],
     readonly index: number,
   ) {
     Object.freeze(this);
@@ -92,7 +94,7 @@ class Edge implements GraphEdge {
 
   get id(): string {
     this.#id ??= createHash('sha256')
-      .update(JSON.stringify([this.kind, this.from, this.to, this.evidence.sourceId, this.evidence.start, this.evidence.end, this.label, this.inferred]))
+      .update(JSON.stringify([this.kind, this.from, this.to, this.evidence[0]!.sourceId, this.evidence[0]!.start, this.evidence[0]!.end, this.label, this.inferred]))
       .digest('base64url')
       .slice(0, 22);
     return this.#id;
@@ -128,14 +130,16 @@ export class EntityGraph {
     const nextRecord = () => {
       ofRecord.length = 0;
     };
-    const add = (kind: GraphEdgeKind, from: string, to: string, label: string, evidence: Evidence, inferred = false, note?: string) => {
+    const add = (kind: GraphEdgeKind, from: string, to: string, label: string, evidence: readonly Evidence[], inferred = false, note?: string) => {
+      const first = evidence[0];
+      if (!first) return;
       for (const end of [from, to]) {
         if (!this.kindById.has(end)) throw new Error(`${kind} edge ${from} -> ${to}: "${end}" is not a vertex of the entity graph`);
       }
       for (const other of ofRecord) {
         if (
           other.kind === kind && other.from === from && other.to === to && other.label === label && other.inferred === inferred &&
-          other.evidence.sourceId === evidence.sourceId && other.evidence.start === evidence.start && other.evidence.end === evidence.end
+          other.evidence[0]!.sourceId === first.sourceId && other.evidence[0]!.start === first.start && other.evidence[0]!.end === first.end
         ) {
           return;
         }
@@ -168,13 +172,24 @@ export class EntityGraph {
       for (const location of event.locations) {
         if (location.countryId) add('LOCATED_IN', event.id, location.countryId, location.city ?? 'located in', location.evidence, location.inferred, location.note);
       }
-      if (event.partOf) add('PART_OF', event.id, event.partOf.eventId, 'part of', event.partOf.evidence);
+      if (event.partOf) add('PART_OF', event.id, event.partOf.eventId, 'part of', event.partOf.evidence, event.partOf.inferred, event.partOf.note);
     }
     for (const statement of kb.records.statements) {
       nextRecord();
-      if (statement.speakerId) add('SAID', statement.speakerId, statement.id, statement.kind === 'QUOTE' ? 'quoted' : 'said', statement.evidence);
-      if (statement.relayedById) add('RELAYED', statement.relayedById, statement.id, 'relayed', statement.attribution);
-      for (const mention of statement.mentions) add('MENTIONS', statement.id, mention.entityId, 'mentions', mention.evidence);
+      const label = statement.kind === 'QUOTE' ? 'quoted' : statement.kind === 'PARAPHRASE' ? 'said' : 'read as saying';
+      if (statement.speakerId) add('SAID', statement.speakerId, statement.id, label, statement.reports.map((report) => report.evidence));
+      // One RELAYED edge a relayer, with the spans of every report it relayed: its own words where the
+      // link has them, else the report's attribution, which names the relayer or the channel.
+      const relayed = new Map<string, { evidence: Evidence[]; inferred: boolean; note?: string }>();
+      for (const report of statement.reports) {
+        if (!report.relayedBy) continue;
+        const spans = report.relayedBy.evidence.length > 0 ? report.relayedBy.evidence : [report.attribution];
+        const entry = relayed.get(report.relayedBy.entityId);
+        if (entry) entry.evidence.push(...spans);
+        else relayed.set(report.relayedBy.entityId, { evidence: [...spans], inferred: report.relayedBy.inferred, note: report.relayedBy.note });
+      }
+      for (const [relayerId, link] of relayed) add('RELAYED', relayerId, statement.id, 'relayed', link.evidence, link.inferred, link.note);
+      for (const mention of statement.mentions) add('MENTIONS', statement.id, mention.entityId, 'mentions', mention.evidence, mention.inferred, mention.note);
     }
 
     // Neighbors in data-file order, parallel edges in build order: every walk below is deterministic.

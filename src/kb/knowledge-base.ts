@@ -16,6 +16,7 @@ import type {
   SourceRecord,
   StatementRecord,
 } from './records.js';
+import { coverageOf, firstReport, reportsInForce, sourceIdsOfStatement } from './coverage.js';
 import { Finder } from './filters.js';
 
 export type EntityKind = 'Person' | 'Country' | 'Organization' | 'Event' | 'Statement';
@@ -95,11 +96,27 @@ function withoutRetracted<R extends { retracted?: unknown }>(items: R[]): R[] {
   return items.some((item) => item.retracted) ? items.filter((item) => !item.retracted) : items;
 }
 
+function withoutMerged<R extends { mergedInto?: unknown }>(items: R[]): R[] {
+  return items.some((item) => item.mergedInto) ? items.filter((item) => !item.mergedInto) : items;
+}
+
 /**
- * The records as default queries see them: retracted statements left out, and retracted roles,
- * memberships and participations left out of their records (a record is copied only when it has one).
+ * The records as default queries see them: merged and retracted statements left out, merged records
+ * left out, and retracted roles, memberships, participations and reports left out of their records (a
+ * record is copied only when it has one).
  */
-function visibleRecordsOf(stored: RecordsByCollection): RecordsByCollection {
+function visibleRecordsOf(all: RecordsByCollection): RecordsByCollection {
+  const stored: RecordsByCollection = {
+    sources: all.sources,
+    persons: withoutMerged(all.persons),
+    countries: withoutMerged(all.countries),
+    organizations: withoutMerged(all.organizations),
+    events: withoutMerged(all.events),
+    statements: withoutMerged(all.statements).map((statement) => {
+      const reports = reportsInForce(statement);
+      return reports === statement.reports ? statement : { ...statement, reports };
+    }),
+  };
   const persons = stored.persons.map((person) => {
     const roles = withoutRetracted(person.roles);
     return roles === person.roles ? person : { ...person, roles };
@@ -126,6 +143,8 @@ export class KnowledgeBase {
   readonly stored: Readonly<RecordsByCollection>;
   /** Retracted statements, in source order: listed only when asked for. */
   readonly retractedStatementIds: readonly string[];
+  /** For each merged record, the record it now resolves to (following merges of merges). */
+  readonly mergedInto: ReadonlyMap<string, string>;
   /** Filtering and ordering of the root collections. */
   readonly find: Finder;
   /** Ids of each collection in file order: the default order of the root connections. */
@@ -146,6 +165,9 @@ export class KnowledgeBase {
   private readonly statementIdsByEvent = new Map<string, string[]>();
   private readonly statementIdsByRelayer = new Map<string, string[]>();
   private readonly statementIdsBySource = new Map<string, string[]>();
+  private readonly sourceIdsByRecord: Map<string, string[]>;
+  private readonly recordIdsBySource: Map<string, Set<string>>;
+  private readonly coveredIdsBySourceAndKind = new Map<string, string[]>();
   private readonly continuationIdsByStatement = new Map<string, string[]>();
   private readonly participationsByEntity = new Map<string, EventParticipation[]>();
   private readonly subEventIdsByEvent = new Map<string, string[]>();
@@ -163,12 +185,21 @@ export class KnowledgeBase {
     // Statements are kept in the order their words appear in the sources (sources in file order), so
     // every statement list, from `statements` to a person's, reads in source order whatever the file order.
     const sourceRank = new Map(stored.sources.map((source, index) => [source.id, index]));
-    const statementsInSourceOrder = [...stored.statements].sort(
-      (a, b) => sourceRank.get(a.evidence.sourceId)! - sourceRank.get(b.evidence.sourceId)! || a.evidence.start - b.evidence.start,
+    // A statement several sources report stands where its first report stands.
+    const placeOf = new Map(
+      stored.statements.map((statement) => {
+        const { evidence } = firstReport(statement);
+        return [statement.id, [sourceRank.get(evidence.sourceId)!, evidence.start] as const];
+      }),
     );
+    const statementsInSourceOrder = [...stored.statements].sort((a, b) => {
+      const [rankA, startA] = placeOf.get(a.id)!;
+      const [rankB, startB] = placeOf.get(b.id)!;
+      return rankA - rankB || startA - startB;
+    });
     const records = visibleRecordsOf({ ...stored, statements: statementsInSourceOrder });
     this.records = records;
-    const retractedStatements = statementsInSourceOrder.filter((statement) => statement.retracted);
+    const retractedStatements = statementsInSourceOrder.filter((statement) => statement.retracted && !statement.mergedInto);
     this.retractedStatementIds = retractedStatements.map((statement) => statement.id);
     this.orderedIds = Object.freeze({
       sources: records.sources.map((r) => r.id),
@@ -187,6 +218,28 @@ export class KnowledgeBase {
     // A retracted statement is still found by its id (with its retraction), though no list shows it by default.
     this.register(retractedStatements, this.statements, 'Statement');
 
+    // A merged record's id (and slug) resolves to the record kept, through any later merges.
+    const mergedInto = new Map<string, string>();
+    for (const collection of Object.keys(stored) as (keyof RecordsByCollection)[]) {
+      for (const record of stored[collection] as StoredRecord[]) {
+        if ('mergedInto' in record && record.mergedInto) mergedInto.set(record.id, record.mergedInto.id);
+      }
+    }
+    for (const [from, to] of mergedInto) {
+      let target = to;
+      for (let hops = 0; mergedInto.has(target) && hops < mergedInto.size; hops += 1) target = mergedInto.get(target)!;
+      mergedInto.set(from, target);
+      const kind = this.kindById.get(target);
+      if (kind) this.kindById.set(from, kind);
+    }
+    this.mergedInto = mergedInto;
+    for (const [from, to] of mergedInto) {
+      for (const byId of [this.persons, this.countries, this.organizations, this.events, this.statements] as Map<string, unknown>[]) {
+        const kept = byId.get(to);
+        if (kept) byId.set(from, kept);
+      }
+    }
+
     for (const country of records.countries) this.countryIdByIsoCode.set(country.isoAlpha2, country.id).set(country.isoAlpha3, country.id);
 
     for (const person of records.persons) {
@@ -197,8 +250,8 @@ export class KnowledgeBase {
       }
     }
     for (const organization of records.organizations) {
-      if (organization.countryId) push(this.organizationIdsByCountry, organization.countryId, organization.id);
-      if (organization.parentId) push(this.childOrganizationIdsByOrganization, organization.parentId, organization.id);
+      if (organization.country) push(this.organizationIdsByCountry, organization.country.countryId, organization.id);
+      if (organization.parent) push(this.childOrganizationIdsByOrganization, organization.parent.organizationId, organization.id);
       for (const membership of organization.memberships) {
         push(this.membershipsByCountry, membership.countryId, { organizationId: organization.id, membership });
       }
@@ -214,14 +267,15 @@ export class KnowledgeBase {
     }
     for (const statement of records.statements) {
       if (statement.speakerId) push(this.statementIdsBySpeaker, statement.speakerId, statement.id);
-      if (statement.relayedById) push(this.statementIdsByRelayer, statement.relayedById, statement.id);
+      for (const report of statement.reports) if (report.relayedBy) pushUnique(this.statementIdsByRelayer, report.relayedBy.entityId, statement.id);
       if (statement.continuesId) push(this.continuationIdsByStatement, statement.continuesId, statement.id);
-      for (const eventId of [statement.saidAtEventId, ...statement.aboutEventIds]) {
+      for (const eventId of [statement.saidAt?.eventId, ...statement.aboutEvents.map((about) => about.eventId)]) {
         if (eventId) pushUnique(this.statementIdsByEvent, eventId, statement.id);
       }
       for (const mention of statement.mentions) pushUnique(this.statementIdsByMentioned, mention.entityId, statement.id);
-      pushUnique(this.statementIdsBySource, statement.evidence.sourceId, statement.id);
+      for (const sourceId of sourceIdsOfStatement(statement)) push(this.statementIdsBySource, sourceId, statement.id);
     }
+    ({ sourceIdsByRecord: this.sourceIdsByRecord, recordIdsBySource: this.recordIdsBySource } = coverageOf(records));
     // Last: the finder reads the relation indexes built above.
     this.find = new Finder(records, this);
   }
@@ -231,6 +285,11 @@ export class KnowledgeBase {
       byId.set(record.id, record);
       this.kindById.set(record.id, kind);
     }
+  }
+
+  /** The id a record answers to now: the kept record's for a merged one, else the id itself. */
+  resolveId(id: string): string {
+    return this.mergedInto.get(id) ?? id;
   }
 
   /** The record with this id as stored, retracted roles, memberships and participations included; undefined for an unknown id. */
@@ -286,7 +345,24 @@ export class KnowledgeBase {
     return keys.map((key) => index.get(key) ?? (noIds as V[]));
   }
 
-  /** Statements each person said, in source order. */
+  /** Sources with evidence about each record (a statement's reports, an entity's names, roles, mentions …), in first-seen order. */
+  sourceIdsByRecordIds(ids: readonly string[]): readonly string[][] {
+    return ids.map((id) => this.sourceIdsByRecord.get(this.resolveId(id)) ?? (noIds as string[]));
+  }
+  /** Records of one kind that each source has evidence about, in the kind's file order. */
+  coveredIdsBySourceIds(kind: 'persons' | 'countries' | 'organizations' | 'events', sourceIds: readonly string[]): readonly string[][] {
+    return sourceIds.map((sourceId) => {
+      const key = `${kind} ${sourceId}`;
+      let ids = this.coveredIdsBySourceAndKind.get(key);
+      if (!ids) {
+        const covered = this.recordIdsBySource.get(sourceId);
+        ids = covered ? this.orderedIds[kind].filter((id) => covered.has(id)) : (noIds as string[]);
+        this.coveredIdsBySourceAndKind.set(key, ids);
+      }
+      return ids;
+    });
+  }
+  /** Statements each person, organization or country said, in source order. */
   statementIdsBySpeakerIds(personIds: readonly string[]) {
     return this.related(this.statementIdsBySpeaker, personIds);
   }
@@ -302,7 +378,7 @@ export class KnowledgeBase {
   statementIdsByRelayerIds(ids: readonly string[]) {
     return this.related(this.statementIdsByRelayer, ids);
   }
-  /** Statements whose evidence stands in each source. */
+  /** Statements each source reports (retracted reports aside). */
   statementIdsBySourceIds(sourceIds: readonly string[]) {
     return this.related(this.statementIdsBySource, sourceIds);
   }

@@ -22,6 +22,11 @@ const lookups = {
   membershipsByCountryId: (kb: KnowledgeBase, ids: readonly string[]) => kb.membershipsByCountryIds(ids),
   organizationIdsByCountryId: (kb: KnowledgeBase, ids: readonly string[]) => kb.organizationIdsByCountryIds(ids),
   childOrganizationIdsByOrganizationId: (kb: KnowledgeBase, ids: readonly string[]) => kb.childOrganizationIdsByOrganizationIds(ids),
+  sourceIdsByRecordId: (kb: KnowledgeBase, ids: readonly string[]) => kb.sourceIdsByRecordIds(ids),
+  personIdsBySourceId: (kb: KnowledgeBase, ids: readonly string[]) => kb.coveredIdsBySourceIds('persons', ids),
+  organizationIdsBySourceId: (kb: KnowledgeBase, ids: readonly string[]) => kb.coveredIdsBySourceIds('organizations', ids),
+  countryIdsBySourceId: (kb: KnowledgeBase, ids: readonly string[]) => kb.coveredIdsBySourceIds('countries', ids),
+  eventIdsBySourceId: (kb: KnowledgeBase, ids: readonly string[]) => kb.coveredIdsBySourceIds('events', ids),
 };
 
 type Lookups = typeof lookups;

@@ -35,6 +35,41 @@ export const evidenceSchema = z.strictObject({
 });
 
 /**
+ * Where a link between records comes from: the spans that state it, from one source or several, and
+ * whether it is our inference. A fact two sources state is one link with two spans. A link with no
+ * span must be inferred, and every inferred link says how in `note`.
+ */
+const provenanceFields = {
+  evidence: z.array(evidenceSchema),
+  /** True when the link (or part of it) comes from context rather than the text; `note` says how. */
+  inferred: z.boolean().default(false),
+  note: z.string().min(1).optional(),
+};
+
+type ProvenanceShape = { evidence: unknown[]; inferred: boolean; note?: string };
+
+function checkProvenance(link: ProvenanceShape, ctx: z.RefinementCtx, minimumEvidence: number): void {
+  if (link.evidence.length < minimumEvidence) {
+    ctx.addIssue({ code: 'custom', path: ['evidence'], message: `needs at least ${minimumEvidence} evidence span${minimumEvidence === 1 ? '' : 's'}` });
+  } else if (link.evidence.length === 0 && !link.inferred) {
+    ctx.addIssue({ code: 'custom', path: ['evidence'], message: 'a link with no evidence must be marked inferred, with a note saying how it was inferred' });
+  }
+  if (link.inferred && !link.note) ctx.addIssue({ code: 'custom', path: ['note'], message: 'an inferred link needs a note saying how it was inferred' });
+}
+
+/**
+ * A link object: its own fields plus provenance. `minimumEvidence` is 1 for the links that have always
+ * needed words in a source (roles, memberships, participations, places, part-of, mentions, audiences),
+ * 0 for those that may rest on inference alone (an organization's country, the event a statement is about).
+ */
+export function linkSchema<Shape extends z.ZodRawShape>(shape: Shape, minimumEvidence: 0 | 1) {
+  return z.strictObject({ ...shape, ...provenanceFields }).superRefine((link, ctx) => checkProvenance(link as ProvenanceShape, ctx, minimumEvidence));
+}
+
+/** Provenance on its own, for a value that is not a link (a person's full name). */
+export const provenanceSchema = linkSchema({}, 0);
+
+/**
  * Every top-level record counts its revisions: 1 as first written, one more for each change made
  * through the API. An update names the revision it read, and a stale one is refused (optimistic
  * concurrency). Hand-written records may leave it out.
@@ -50,6 +85,19 @@ export const retractionSchema = z.strictObject({
   at: z.iso.datetime({ offset: true }),
   reason: z.string().min(1),
   /** The curator who retracted it, as named in the server's token list. */
+  by: z.string().min(1).optional(),
+});
+
+/**
+ * The mark a record carries once merged into another: the duplicate stays in its file (nothing is
+ * deleted), every reference to it now names `id`, and its id and slug resolve to that record.
+ */
+export const mergeSchema = z.strictObject({
+  /** The record kept. */
+  id: slugSchema,
+  /** ISO 8601 instant of the merge. */
+  at: z.iso.datetime({ offset: true }),
+  /** The curator who merged it. */
   by: z.string().min(1).optional(),
 });
 
@@ -117,7 +165,7 @@ export const sourceSchema = z.strictObject({
   origin: z.string().min(1).optional(),
 });
 
-export const roleSchema = z.strictObject({
+export const roleSchema = linkSchema({
   /** The office, normalised ("Secretary of State"). */
   title: z.string().min(1),
   /** The words the source uses when it differs from the title ("new Prime Minister"). */
@@ -126,23 +174,22 @@ export const roleSchema = z.strictObject({
   countryId: slugSchema.optional(),
   start: partialDateSchema.optional(),
   end: partialDateSchema.optional(),
-  /** True when part of the role (usually its country) comes from context rather than the text. */
-  inferred: z.boolean().default(false),
-  note: z.string().min(1).optional(),
-  evidence: evidenceSchema,
   retracted: retractionSchema.optional(),
-});
+}, 1);
 
 export const personSchema = z.strictObject({
   id: slugSchema,
   revision: revisionSchema,
   /** Null for a speaker the source does not name ("a State Department official"). */
   name: z.string().min(1).nullable(),
+  /** Where the full name comes from, when no single span of a source gives it (a first name known from outside the text). */
+  nameProvenance: provenanceSchema.optional(),
   /** How the source refers to an unnamed person; required when `name` is null. */
   label: z.string().min(1).optional(),
   aliases: z.array(z.string().min(1)).default([]),
   description: z.string().min(1),
   roles: z.array(roleSchema).default([]),
+  mergedInto: mergeSchema.optional(),
 });
 
 export const countrySchema = z.strictObject({
@@ -154,6 +201,7 @@ export const countrySchema = z.strictObject({
   isoAlpha2: z.string().regex(/^[A-Z]{2}$/, 'must be two capital letters (ISO 3166-1 alpha-2)'),
   isoAlpha3: z.string().regex(/^[A-Z]{3}$/, 'must be three capital letters (ISO 3166-1 alpha-3)'),
   evidence: z.array(evidenceSchema).default([]),
+  mergedInto: mergeSchema.optional(),
 });
 
 export const organizationKindSchema = z.enum([
@@ -165,18 +213,18 @@ export const organizationKindSchema = z.enum([
   'NEWS_OUTLET',
 ]);
 
-export const membershipSchema = z.strictObject({
-  countryId: slugSchema,
-  /** The member's part where the source gives one ("leader"). */
-  role: z.string().min(1).optional(),
-  start: partialDateSchema.optional(),
-  end: partialDateSchema.optional(),
-  /** True when the source implies rather than states the membership; `note` says how. */
-  inferred: z.boolean().default(false),
-  note: z.string().min(1).optional(),
-  evidence: evidenceSchema,
-  retracted: retractionSchema.optional(),
-});
+/** `inferred` when the source implies rather than states the membership. */
+export const membershipSchema = linkSchema(
+  {
+    countryId: slugSchema,
+    /** The member's part where the source gives one ("leader"). */
+    role: z.string().min(1).optional(),
+    start: partialDateSchema.optional(),
+    end: partialDateSchema.optional(),
+    retracted: retractionSchema.optional(),
+  },
+  1,
+);
 
 export const organizationSchema = z.strictObject({
   id: slugSchema,
@@ -185,13 +233,15 @@ export const organizationSchema = z.strictObject({
   aliases: z.array(z.string().min(1)).default([]),
   kind: organizationKindSchema,
   description: z.string().min(1),
-  parentId: slugSchema.optional(),
+  /** The organization it belongs to (a department of a government). */
+  parent: linkSchema({ organizationId: slugSchema }, 0).optional(),
   /** The country the organization belongs to, for national bodies. */
-  countryId: slugSchema.optional(),
+  country: linkSchema({ countryId: slugSchema }, 0).optional(),
   /** A size the source states ("28-nation") whether or not the members are listed. */
-  statedMemberCount: z.strictObject({ count: z.int().positive(), evidence: evidenceSchema }).optional(),
+  statedMemberCount: linkSchema({ count: z.int().positive() }, 1).optional(),
   memberships: z.array(membershipSchema).default([]),
   evidence: z.array(evidenceSchema).default([]),
+  mergedInto: mergeSchema.optional(),
 });
 
 export const eventKindSchema = z.enum([
@@ -207,25 +257,19 @@ export const eventKindSchema = z.enum([
   'MILITARY_CAMPAIGN',
 ]);
 
-export const locationSchema = z.strictObject({
-  city: z.string().min(1).optional(),
-  countryId: slugSchema.optional(),
-  /** True when the country (or city) is known from context rather than the text. */
-  inferred: z.boolean().default(false),
-  note: z.string().min(1).optional(),
-  evidence: evidenceSchema,
-});
+/** `inferred` when the country (or city) is known from context rather than the text. */
+export const locationSchema = linkSchema({ city: z.string().min(1).optional(), countryId: slugSchema.optional() }, 1);
 
-export const participationSchema = z.strictObject({
-  /** A person, organization or country. */
-  entityId: slugSchema,
-  /** The participant's part in the event, in a few words ("host", "perpetrator", "bombing"). */
-  role: z.string().min(1),
-  inferred: z.boolean().default(false),
-  note: z.string().min(1).optional(),
-  evidence: evidenceSchema,
-  retracted: retractionSchema.optional(),
-});
+export const participationSchema = linkSchema(
+  {
+    /** A person, organization or country. */
+    entityId: slugSchema,
+    /** The participant's part in the event, in a few words ("host", "perpetrator", "bombing"). */
+    role: z.string().min(1),
+    retracted: retractionSchema.optional(),
+  },
+  1,
+);
 
 export const eventSchema = z.strictObject({
   id: slugSchema,
@@ -238,50 +282,91 @@ export const eventSchema = z.strictObject({
   end: partialDateSchema.optional(),
   locations: z.array(locationSchema).default([]),
   participants: z.array(participationSchema).default([]),
-  partOf: z.strictObject({ eventId: slugSchema, evidence: evidenceSchema }).optional(),
-  /** Where the source mentions the event; at least one span. */
+  partOf: linkSchema({ eventId: slugSchema }, 1).optional(),
+  /** Where the sources mention the event; at least one span. */
   evidence: z.array(evidenceSchema).min(1),
+  mergedInto: mergeSchema.optional(),
 });
 
-export const statementKindSchema = z.enum(['QUOTE', 'PARAPHRASE']);
+/**
+ * QUOTE and PARAPHRASE are the speaker's words, quoted or reported; INTERPRETATION is the source's own
+ * reading of what the speaker means ("it was clear from a release … that Kerry is telling world leaders …"),
+ * which the speaker may never have said in those words.
+ */
+export const statementKindSchema = z.enum(['QUOTE', 'PARAPHRASE', 'INTERPRETATION']);
 
-export const mentionSchema = z.strictObject({
-  /** A person, organization, country or event. */
-  entityId: slugSchema,
-  /** The words inside the statement's span that refer to the entity ("Daesh", "the secretary"). */
+/** `evidence`: the words inside the statement's span (in any report) that refer to the entity ("Daesh", "the secretary"). */
+export const mentionSchema = linkSchema(
+  {
+    /** A person, organization, country or event. */
+    entityId: slugSchema,
+  },
+  1,
+);
+
+/**
+ * One source's account of a statement: the words as that source prints them, how it attributes them,
+ * who passed them on in that source, and the hedge it adds. A statement said once and printed by five
+ * outlets is one statement with five reports.
+ */
+export const reportSchema = z.strictObject({
+  /** The statement's words in this source (for a quote, the words inside the quotation marks). */
   evidence: evidenceSchema,
-});
-
-export const statementSchema = z.strictObject({
-  id: slugSchema,
-  revision: revisionSchema,
-  kind: statementKindSchema,
-  /** The words of the statement, exactly as the source prints them; equal to `evidence.text`. */
-  text: z.string().min(1),
-  /** Null only when the source attributes the words to nobody. */
-  speakerId: slugSchema.nullable(),
-  /** The source's words that attribute the statement ("State Department spokesman John Kirby stated"). */
+  /** This source's words that attribute the statement ("said State Department spokesman John Kirby"); in the same source. */
   attribution: evidenceSchema,
-  /** Who or what passed the words on, when that is not the speaker (a spokesman, a release, a newspaper). */
-  relayedById: slugSchema.optional(),
-  /** The event at which the words were said or issued. */
-  saidAtEventId: slugSchema.optional(),
-  /** Events the statement is about. */
-  aboutEventIds: z.array(slugSchema).default([]),
+  /** Who or what passed the words on in this source, when that is not the speaker (a spokesman, a release, a newspaper). */
+  relayedBy: linkSchema({ entityId: slugSchema }, 0).optional(),
+  /** A word or phrase of this source that hedges the report ("reportedly", "is said to have"). */
+  hedge: evidenceSchema.optional(),
+  /** When this source says the words were said, where it differs from the statement's date or the statement has none. */
   date: partialDateSchema.optional(),
-  audience: z
-    .strictObject({
-      description: z.string().min(1),
-      entityIds: z.array(slugSchema).default([]),
-      evidence: evidenceSchema,
-    })
-    .optional(),
-  mentions: z.array(mentionSchema).default([]),
-  /** For a quote split by an attribution ("…,” he said. “…”): the statement this one continues. */
-  continuesId: slugSchema.optional(),
-  evidence: evidenceSchema,
   retracted: retractionSchema.optional(),
 });
+
+/** An unnamed group a statement is attributed to ("NATO leaders", "officials"): no record of its own. */
+export const speakerGroupSchema = z.strictObject({
+  /** The group in the source's words. */
+  description: z.string().min(1),
+  /** Organizations or countries the group belongs to, where the source says ("NATO" for "NATO leaders"). */
+  memberOfIds: z.array(slugSchema).default([]),
+});
+
+export const statementSchema = z
+  .strictObject({
+    id: slugSchema,
+    revision: revisionSchema,
+    kind: statementKindSchema,
+    /** The canonical wording: one report's words (the first report's unless a curator picked another). */
+    text: z.string().min(1),
+    /** A person, organization or country; null when the words are attributed to an unnamed group or to nobody. */
+    speakerId: slugSchema.nullable(),
+    /** The unnamed group that said it, when `speakerId` is null and the source names a group. */
+    speakerGroup: speakerGroupSchema.optional(),
+    /** The event at which the words were said or issued. */
+    saidAt: linkSchema({ eventId: slugSchema }, 0).optional(),
+    /** Events the statement is about. */
+    aboutEvents: z.array(linkSchema({ eventId: slugSchema }, 0)).default([]),
+    date: partialDateSchema.optional(),
+    audience: linkSchema(
+      {
+        description: z.string().min(1),
+        entityIds: z.array(slugSchema).default([]),
+      },
+      1,
+    ).optional(),
+    mentions: z.array(mentionSchema).default([]),
+    /** For a quote split by an attribution ("…,” he said. “…”): the statement this one continues. */
+    continuesId: slugSchema.optional(),
+    /** Every source's account of the statement; at least one. */
+    reports: z.array(reportSchema).min(1),
+    retracted: retractionSchema.optional(),
+    mergedInto: mergeSchema.optional(),
+  })
+  .superRefine((statement, ctx) => {
+    if (statement.speakerGroup && statement.speakerId !== null) {
+      ctx.addIssue({ code: 'custom', path: ['speakerGroup'], message: 'a statement has a speaker or a speaker group, not both' });
+    }
+  });
 
 export type Evidence = z.infer<typeof evidenceSchema>;
 export type Retraction = z.infer<typeof retractionSchema>;
@@ -297,6 +382,15 @@ export type ParticipationRecord = z.infer<typeof participationSchema>;
 export type EventRecord = z.infer<typeof eventSchema>;
 export type MentionRecord = z.infer<typeof mentionSchema>;
 export type StatementRecord = z.infer<typeof statementSchema>;
+export type ReportRecord = z.infer<typeof reportSchema>;
+export type SpeakerGroupRecord = z.infer<typeof speakerGroupSchema>;
+export type Merge = z.infer<typeof mergeSchema>;
+/** The provenance every link carries. */
+export interface Provenance {
+  evidence: Evidence[];
+  inferred: boolean;
+  note?: string;
+}
 export type OrganizationKind = z.infer<typeof organizationKindSchema>;
 export type EventKind = z.infer<typeof eventKindSchema>;
 export type StatementKind = z.infer<typeof statementKindSchema>;

@@ -30,6 +30,7 @@ export const CountryConnection = builder.connectionObject(
 export const CountryFilterInput = builder.inputType('CountryFilter', {
   description: 'Conditions on countries. Every condition given must hold (they combine with AND); text matching ignores case and accents.',
   fields: (t) => ({
+    source: t.id({ required: false, description: 'Only countries the source (global id or slug) has evidence about.' }),
     name: t.string({ required: false, description: 'Words that start words of the name, an alias or an ISO code ("united", "U.S.", "CAN").' }),
     memberOf: t.id({ required: false, description: 'Only members of this organization (global id or slug).' }),
   }),
@@ -38,6 +39,7 @@ export const CountryFilterInput = builder.inputType('CountryFilter', {
 function toCountryFilter(input: (typeof CountryFilterInput)['$inferInput'] | null | undefined, context: Context): CountryFilter {
   if (!input) return {};
   return {
+    sourceId: input.source != null ? resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
     name: requireWords(input.name, 'filter.name'),
     memberOfId: input.memberOf != null ? resolveReference(input.memberOf, ['Organization'], 'filter.memberOf', context) : undefined,
   };

@@ -6,7 +6,7 @@ import type { EventRecord, LocationRecord } from '../kb/records.js';
 import { CountryRef } from './country.js';
 import { PartialDateRef } from './dates.js';
 import { EntityRef, loadEntity } from './entity.js';
-import { EvidenceRef } from './evidence.js';
+import { EvidenceRef, ProvenanceRef } from './evidence.js';
 import { dateRange, lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
 import { registerNodeLoader } from './node-loading.js';
 import { EventOrderEnum } from './ordering.js';
@@ -65,6 +65,7 @@ export const EventConnection = builder.connectionObject(
 export const EventFilterInput = builder.inputType('EventFilter', {
   description: 'Conditions on events. Every condition given must hold (they combine with AND); text matching ignores case and accents.',
   fields: (t) => ({
+    source: t.id({ required: false, description: 'Only events the source (global id or slug) has evidence about.' }),
     name: t.string({ required: false, description: 'Words that start words of the name or an alias ("nato meeting", "summit").' }),
     kind: t.field({ type: EventKindEnum, required: false, description: 'Only events of this kind.' }),
     from: t.field({ type: 'Date', required: false, description: 'Only events that can have happened (at least partly) on or after this day.' }),
@@ -86,6 +87,7 @@ type EventFilterArg = NonNullable<(typeof EventFilterInput)['$inferInput']>;
 function toEventFilter(input: EventFilterArg | null | undefined, context: Context): EventFilter {
   if (!input) return {};
   return {
+    sourceId: input.source != null ? resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
     name: requireWords(input.name, 'filter.name'),
     kinds: input.kind != null ? [input.kind] : undefined,
     ...dateRange(input, 'filter.'),
@@ -109,7 +111,9 @@ LocationRef.implement({
     country: t.field({ type: CountryRef, nullable: true, description: 'The country, when known.', resolve: (location) => location.countryId ?? null }),
     inferred: t.exposeBoolean('inferred', { description: 'True when the city or country comes from context (the text says "Paris" but not "France").' }),
     note: t.exposeString('note', { nullable: true, description: 'How an inferred part was worked out.' }),
-    evidence: t.field({ type: EvidenceRef, description: 'The words that place the event.', resolve: (location) => location.evidence }),
+    evidence: t.field({ type: EvidenceRef, description: 'The first words that place the event.', deprecationReason: 'Use `provenance.evidence`: a link can be stated by several sources; this field gives the first span only.', resolve: (location) => location.evidence[0]! }),
+    provenance: t.field({ type: ProvenanceRef, description: 'Every source\'s words that place the event there.', resolve: (location) => location }),
+
   }),
 });
 
@@ -122,7 +126,9 @@ ParticipationRef.implement({
     role: t.string({ description: 'The participant\'s part, in a few words ("host", "perpetrator", "withdrawing its jets").', resolve: ({ participation }) => participation.role }),
     inferred: t.boolean({ description: 'True when the source implies rather than states the participation.', resolve: ({ participation }) => participation.inferred }),
     note: t.string({ nullable: true, description: 'How an implied participation was worked out.', resolve: ({ participation }) => participation.note ?? null }),
-    evidence: t.field({ type: EvidenceRef, description: 'The words that show the participation.', resolve: ({ participation }) => participation.evidence }),
+    evidence: t.field({ type: EvidenceRef, description: 'The first words that show the participation.', deprecationReason: 'Use `provenance.evidence`: a link can be stated by several sources; this field gives the first span only.', resolve: ({ participation }) => participation.evidence[0]! }),
+    provenance: t.field({ type: ProvenanceRef, description: 'Every source\'s words that show the participation.', resolve: ({ participation }) => participation }),
+
     position: t.int({
       description:
         'Where the participation stands in the event\'s list of participants, retracted ones counted (0 for the first); pass it to `retractParticipation`. Stable, since participations are never removed.',
@@ -165,8 +171,15 @@ EventRef.implement({
     parentEvidence: t.field({
       type: EvidenceRef,
       nullable: true,
-      description: 'The words that place this event within its parent.',
-      resolve: (event) => event.partOf?.evidence,
+      description: 'The first words that place this event within its parent.',
+      deprecationReason: 'Use `parentProvenance`: the link can be stated by several sources, or inferred.',
+      resolve: (event) => event.partOf?.evidence[0] ?? null,
+    }),
+    parentProvenance: t.field({
+      type: ProvenanceRef,
+      nullable: true,
+      description: 'Where the link to `parent` comes from (every source\'s words, or an inference and its note); null without a parent.',
+      resolve: (event) => event.partOf ?? null,
     }),
     subEvents: t.field({
       type: [EventRef],

@@ -1,5 +1,5 @@
 import { builder } from '../builder.js';
-import type { Evidence } from '../kb/records.js';
+import type { Evidence, Provenance } from '../kb/records.js';
 import { SourceRef } from './source.js';
 
 const MAX_CONTEXT_LENGTH = 1000;
@@ -47,3 +47,35 @@ EvidenceRef.implement({
     };
   },
 });
+
+export const ProvenanceRef = builder.objectRef<Provenance>('Provenance');
+
+ProvenanceRef.implement({
+  description:
+    'Where a link between records comes from: the words of every source that states it (one fact two sources state is one link with two spans), ' +
+    'and whether it is inferred from context rather than read in the text.',
+  fields: (t) => ({
+    evidence: t.field({
+      type: [EvidenceRef],
+      description: 'The spans that state the link, from any sources, in the order they were recorded. Empty only for an inferred link.',
+      resolve: (provenance) => provenance.evidence,
+    }),
+    inferred: t.exposeBoolean('inferred', { description: 'True when the link (or part of it) comes from context rather than the text; `note` says how.' }),
+    note: t.string({ nullable: true, description: 'How an inferred link was worked out, or a curator\'s remark on the evidence.', resolve: (provenance) => provenance.note ?? null }),
+    sources: t.field({
+      type: [SourceRef],
+      description: 'The sources whose words state the link, each once, in the order of `evidence`.',
+      resolve: (provenance) => sourceIdsOf(provenance.evidence),
+    }),
+    sourceCount: t.int({ description: 'How many distinct sources state the link.', resolve: (provenance) => sourceIdsOf(provenance.evidence).length }),
+  }),
+});
+
+function sourceIdsOf(evidence: readonly Evidence[]): string[] {
+  return [...new Set(evidence.map((span) => span.sourceId))];
+}
+
+/** The first span of a link, for the single `evidence` fields that predate evidence lists. */
+export function firstSpan(provenance: Provenance): Evidence | null {
+  return provenance.evidence[0] ?? null;
+}

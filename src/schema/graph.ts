@@ -21,7 +21,7 @@ import {
 import type { StatementRecord } from '../kb/records.js';
 import { loadEntity, type EntityRecord } from './entity.js';
 import { parseReference } from './lookup.js';
-import { EvidenceRef } from './evidence.js';
+import { EvidenceRef, ProvenanceRef } from './evidence.js';
 import { StatementRef } from './statement.js';
 
 const MAX_DEPTH = 3;
@@ -189,7 +189,9 @@ GraphEdgeRef.implement({
       description: 'True when the source implies rather than states the relation (a role\'s country, a membership); `note` says how. Always false for SAID, RELAYED, MENTIONS and PART_OF.',
     }),
     note: t.string({ nullable: true, description: 'How an inferred relation was worked out, or other caveats; null when there are none.', resolve: (edge) => edge.note ?? null }),
-    evidence: t.field({ type: EvidenceRef, description: 'The words in the source that prove the edge.', resolve: (edge) => edge.evidence }),
+    evidence: t.field({ type: EvidenceRef, description: 'The first words that prove the edge.', deprecationReason: 'Use `provenance.evidence`: a link can be stated by several sources; this field gives the first span only.', resolve: (edge) => edge.evidence[0]! }),
+    provenance: t.field({ type: ProvenanceRef, description: 'Every source\'s words that prove the edge.', resolve: (edge) => ({ evidence: [...edge.evidence], inferred: edge.inferred, note: edge.note }) }),
+
   }),
 });
 

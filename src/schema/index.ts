@@ -11,6 +11,8 @@ import './timeline.js';
 import './stats.js';
 import './search.js';
 import './graph.js';
+import './provenance.js';
+import './source-coverage.js';
 import './live.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

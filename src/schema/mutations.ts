@@ -69,7 +69,9 @@ export const ChangeKindEnum = builder.enumType('ChangeKind', {
   values: {
     CREATED: { description: 'The record is new.' },
     UPDATED: { description: 'Fields of the record changed, or a role, membership, participation or evidence was added.' },
-    RETRACTED: { description: 'The record, or a role, membership or participation of it, was retracted.' },
+    RETRACTED: { description: 'The record, or a role, membership, participation or report of it, was retracted.' },
+    REPORTED: { description: 'A statement gained a report: another source\'s account of it.' },
+    MERGED: { description: 'The record was merged into another, which now answers to its id and slug (see `mergeEntities`).' },
   } as const,
 });
 

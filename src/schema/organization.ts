@@ -8,7 +8,7 @@ import { CountryRef } from './country.js';
 import { PartialDateRef } from './dates.js';
 import { EntityRef } from './entity.js';
 import { ParticipationRef } from './event.js';
-import { EvidenceRef } from './evidence.js';
+import { EvidenceRef, ProvenanceRef } from './evidence.js';
 import { registerNodeLoader } from './node-loading.js';
 import { lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
 import { NameOrderEnum } from './ordering.js';
@@ -63,6 +63,7 @@ export const OrganizationConnection = builder.connectionObject(
 export const OrganizationFilterInput = builder.inputType('OrganizationFilter', {
   description: 'Conditions on organizations. Every condition given must hold (they combine with AND); text matching ignores case and accents.',
   fields: (t) => ({
+    source: t.id({ required: false, description: 'Only organizations the source (global id or slug) has evidence about.' }),
     name: t.string({ required: false, description: 'Words that start words of the name or an alias ("daesh", "isil", "washington").' }),
     kind: t.field({ type: OrganizationKindEnum, required: false, description: 'Only organizations of this kind.' }),
     memberCountry: t.id({ required: false, description: 'Only organizations this country is a member of (global id or slug).' }),
@@ -72,6 +73,7 @@ export const OrganizationFilterInput = builder.inputType('OrganizationFilter', {
 function toOrganizationFilter(input: (typeof OrganizationFilterInput)['$inferInput'] | null | undefined, context: Context): OrganizationFilter {
   if (!input) return {};
   return {
+    sourceId: input.source != null ? resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
     name: requireWords(input.name, 'filter.name'),
     kinds: input.kind != null ? [input.kind] : undefined,
     memberCountryId: input.memberCountry != null ? resolveReference(input.memberCountry, ['Country'], 'filter.memberCountry', context) : undefined,
@@ -93,7 +95,9 @@ MembershipRef.implement({
       resolve: ({ membership }) => membership.inferred,
     }),
     note: t.string({ nullable: true, description: 'How an implied membership was worked out, or other caveats.', resolve: ({ membership }) => membership.note ?? null }),
-    evidence: t.field({ type: EvidenceRef, description: 'The words that state or imply the membership.', resolve: ({ membership }) => membership.evidence }),
+    evidence: t.field({ type: EvidenceRef, description: 'The first words that state or imply the membership.', deprecationReason: 'Use `provenance.evidence`: a link can be stated by several sources; this field gives the first span only.', resolve: ({ membership }) => membership.evidence[0]! }),
+    provenance: t.field({ type: ProvenanceRef, description: 'Every source\'s words that state or imply the membership.', resolve: ({ membership }) => membership }),
+
     position: t.int({
       description:
         'Where the membership stands in the organization\'s list of memberships, retracted ones counted (0 for the first); pass it to `retractMembership`. Stable, since memberships are never removed.',
@@ -114,7 +118,9 @@ StatedCountRef.implement({
   description: 'A number the source states, with its words ("28-nation").',
   fields: (t) => ({
     count: t.exposeInt('count', { description: 'The number.' }),
-    evidence: t.field({ type: EvidenceRef, description: 'The words that state it.', resolve: (stated) => stated.evidence }),
+    evidence: t.field({ type: EvidenceRef, description: 'The first words that state it.', deprecationReason: 'Use `provenance.evidence`: a link can be stated by several sources; this field gives the first span only.', resolve: (stated) => stated.evidence[0]! }),
+    provenance: t.field({ type: ProvenanceRef, description: 'Every source\'s words that state the number.', resolve: (stated) => stated }),
+
   }),
 });
 
@@ -126,13 +132,15 @@ OrganizationRef.implement({
     revision: t.exposeInt('revision', {
       description: 'Counts the changes made to this organization (1 as first written); name it as `expectedRevision` when changing the organization.',
     }),
-    parent: t.field({ type: OrganizationRef, nullable: true, description: 'The organization it belongs to, where the source says.', resolve: (o) => o.parentId ?? null }),
+    parent: t.field({ type: OrganizationRef, nullable: true, description: 'The organization it belongs to, where the source says.', resolve: (o) => o.parent?.organizationId ?? null }),
+    parentProvenance: t.field({ type: ProvenanceRef, nullable: true, description: 'Where the link to `parent` comes from; null without a parent.', resolve: (o) => o.parent ?? null }),
     children: t.field({
       type: [OrganizationRef],
       description: 'Organizations that belong to this one.',
       resolve: (organization, _args, context) => context.loaders.childOrganizationIdsByOrganizationId.load(organization.id),
     }),
-    country: t.field({ type: CountryRef, nullable: true, description: 'The country a national body belongs to.', resolve: (o) => o.countryId ?? null }),
+    country: t.field({ type: CountryRef, nullable: true, description: 'The country a national body belongs to.', resolve: (o) => o.country?.countryId ?? null }),
+    countryProvenance: t.field({ type: ProvenanceRef, nullable: true, description: 'Where the link to `country` comes from; null without a country.', resolve: (o) => o.country ?? null }),
     statedMemberCount: t.field({
       type: StatedCountRef,
       nullable: true,

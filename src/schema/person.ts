@@ -8,7 +8,7 @@ import { CountryRef } from './country.js';
 import { PartialDateRef } from './dates.js';
 import { EntityRef } from './entity.js';
 import { ParticipationRef } from './event.js';
-import { EvidenceRef } from './evidence.js';
+import { EvidenceRef, ProvenanceRef } from './evidence.js';
 import { registerNodeLoader } from './node-loading.js';
 import { lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
 import { NameOrderEnum } from './ordering.js';
@@ -45,6 +45,7 @@ export const PersonConnection = builder.connectionObject(
 export const PersonFilterInput = builder.inputType('PersonFilter', {
   description: 'Conditions on persons. Every condition given must hold (they combine with AND); text matching ignores case and accents.',
   fields: (t) => ({
+    source: t.id({ required: false, description: 'Only persons the source (global id or slug) has evidence about.' }),
     name: t.string({
       required: false,
       description: 'Words that start words of the name or an alias ("stephane dion", "stolt"); the label of an unnamed person counts as a name.',
@@ -61,6 +62,7 @@ type PersonFilterArg = NonNullable<(typeof PersonFilterInput)['$inferInput']>;
 function toPersonFilter(input: PersonFilterArg | null | undefined, context: Context): PersonFilter {
   if (!input) return {};
   return {
+    sourceId: input.source != null ? resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
     name: requireWords(input.name, 'filter.name'),
     countryId: input.country != null ? resolveReference(input.country, ['Country'], 'filter.country', context) : undefined,
     organizationId: input.organization != null ? resolveReference(input.organization, ['Organization'], 'filter.organization', context) : undefined,
@@ -99,7 +101,9 @@ RoleRef.implement({
       resolve: ({ role }) => role.inferred,
     }),
     note: t.string({ nullable: true, description: 'How an inferred part was worked out, or other caveats.', resolve: ({ role }) => role.note ?? null }),
-    evidence: t.field({ type: EvidenceRef, description: 'The words that state the role.', resolve: ({ role }) => role.evidence }),
+    evidence: t.field({ type: EvidenceRef, description: 'The first words that state the role.', deprecationReason: 'Use `provenance.evidence`: a link can be stated by several sources; this field gives the first span only.', resolve: ({ role }) => role.evidence[0]! }),
+    provenance: t.field({ type: ProvenanceRef, description: 'Every source\'s words that state the role: a role two sources state is one role with two spans.', resolve: ({ role }) => role }),
+
     position: t.int({
       description: 'Where the role stands in the person\'s list of roles, retracted ones counted (0 for the first); pass it to `retractRole`. Stable, since roles are never removed.',
       resolve: ({ personId, role }, _args, context) => (context.kb.storedRecord(personId) as PersonRecord).roles.indexOf(role),
@@ -118,6 +122,12 @@ PersonRef.implement({
   interfaces: [EntityRef],
   fields: (t) => ({
     isNamed: t.boolean({ description: 'False for a person the source does not name.', resolve: (person) => person.name !== null }),
+    nameProvenance: t.field({
+      type: ProvenanceRef,
+      nullable: true,
+      description: 'Where the full name comes from, when no single span gives it (a first name known from outside the text is marked inferred); null when a source prints the name as it is.',
+      resolve: (person) => person.nameProvenance ?? null,
+    }),
     revision: t.exposeInt('revision', { description: 'Counts the changes made to this person (1 as first written); name it as `expectedRevision` when changing the person.' }),
     roles: t.field({
       type: [RoleRef],

@@ -1,12 +1,13 @@
 import { builder } from '../builder.js';
 import type { RecordsByCollection } from '../kb/knowledge-base.js';
 import type { EventKind, OrganizationKind, StatementKind } from '../kb/records.js';
-import { statisticsFor, type Count, type SpeakerCount } from '../kb/stats.js';
+import { statisticsFor, type Count, type SourceCount, type SpeakerCount } from '../kb/stats.js';
 import { CountryRef } from './country.js';
 import { EntityRef, loadEntity } from './entity.js';
 import { EventKindEnum } from './event.js';
 import { OrganizationKindEnum } from './organization.js';
 import { PersonRef } from './person.js';
+import { SourceRef } from './source.js';
 import { StatementKindEnum } from './statement.js';
 
 const SpeakerCountRef = builder.objectRef<SpeakerCount>('SpeakerCount');
@@ -17,6 +18,21 @@ SpeakerCountRef.implement({
     count: t.exposeInt('count', { description: 'All their statements.' }),
     quotes: t.exposeInt('quotes', { description: 'Of which direct quotes.' }),
     paraphrases: t.exposeInt('paraphrases', { description: 'Of which paraphrases.' }),
+    interpretations: t.exposeInt('interpretations', { description: 'Of which the sources\' own readings of what the person means (INTERPRETATION).' }),
+  }),
+});
+
+const SourceCountRef = builder.objectRef<SourceCount>('SourceCount');
+SourceCountRef.implement({
+  description: 'What one source contributes to the knowledge base.',
+  fields: (t) => ({
+    source: t.field({ type: SourceRef, description: 'The source.', resolve: (entry) => entry.sourceId }),
+    statements: t.exposeInt('statements', { description: 'Statements it reports (each once, however many reports it has of one).' }),
+    corroborated: t.exposeInt('corroborated', { description: 'Of which other sources report too.' }),
+    persons: t.exposeInt('persons', { description: 'Persons it has evidence about.' }),
+    organizations: t.exposeInt('organizations', { description: 'Organizations it has evidence about.' }),
+    countries: t.exposeInt('countries', { description: 'Countries it has evidence about.' }),
+    events: t.exposeInt('events', { description: 'Events it has evidence about.' }),
   }),
 });
 
@@ -71,12 +87,12 @@ StatsRef.implement({
   fields: (t) => ({
     statementsPerSpeaker: t.field({
       type: [SpeakerCountRef],
-      description: 'How many statements each speaker made, with quotes and paraphrases apart.',
+      description: 'How many statements each person made, by kind. Statements attributed to an organization, a country or an unnamed group are left out. A statement several sources report counts once.',
       resolve: (_records, _args, context) => statisticsFor(context.kb).statementsPerSpeaker,
     }),
     statementsPerKind: t.field({
       type: [StatementKindCountRef],
-      description: 'How many statements are quotes and how many paraphrases.',
+      description: 'How many statements are of each kind (kinds with none are left out).',
       resolve: (_records, _args, context) => statisticsFor(context.kb).statementsPerKind,
     }),
     eventsPerCountry: t.field({
@@ -98,6 +114,11 @@ StatsRef.implement({
       type: [EntityMentionCountRef],
       description: 'How many statements mention each entity (entities never mentioned are left out).',
       resolve: (_records, _args, context) => statisticsFor(context.kb).mentionsPerEntity,
+    }),
+    perSource: t.field({
+      type: [SourceCountRef],
+      description: 'What each source contributes, in the order of `sources`.',
+      resolve: (_records, _args, context) => statisticsFor(context.kb).perSource,
     }),
   }),
 });

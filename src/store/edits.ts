@@ -17,6 +17,7 @@ import type {
   PartialDate,
   ParticipationRecord,
   PersonRecord,
+  ReportRecord,
   Retraction,
   RoleRecord,
   SourceRecord,
@@ -24,6 +25,7 @@ import type {
   StatementRecord,
 } from '../kb/records.js';
 import { CurationError } from './edit-error.js';
+import type { StoredRecord } from '../kb/knowledge-base.js';
 import type { Draft, EditResult } from './knowledge-store.js';
 
 /** Evidence given as the words themselves; the offsets are worked out. */
@@ -102,6 +104,14 @@ export function slugify(text: string): string {
   if (slug.length <= 60) return slug;
   const cut = slug.slice(0, 60);
   return cut.includes('-') ? cut.slice(0, cut.lastIndexOf('-')) : cut;
+}
+
+/**
+ * A link a curator states through the API without quoting words for it: marked inferred, with a note
+ * saying so, until evidence is added (`addEvidence`).
+ */
+function statedLink<T extends object>(fields: T): T & { evidence: Evidence[]; inferred: boolean; note: string } {
+  return { ...fields, evidence: [], inferred: true, note: 'Stated by a curator without quoted evidence.' };
 }
 
 function idFor(given: string | undefined, from: string | null | undefined, what: string): string {
@@ -226,7 +236,7 @@ function toRole(draft: Draft, input: RoleInput, field: string): RoleRecord {
     end: toDate(input.end),
     inferred: input.inferred ?? false,
     note: input.note,
-    evidence: anchorEvidence(draft, input.evidence, `${field}.evidence`),
+    evidence: [anchorEvidence(draft, input.evidence, `${field}.evidence`)],
   });
 }
 
@@ -343,7 +353,7 @@ function toMembership(draft: Draft, input: MembershipInput, field: string): Memb
     end: toDate(input.end),
     inferred: input.inferred ?? false,
     note: input.note,
-    evidence: anchorEvidence(draft, input.evidence, `${field}.evidence`),
+    evidence: [anchorEvidence(draft, input.evidence, `${field}.evidence`)],
   });
 }
 
@@ -370,8 +380,8 @@ export const createOrganization =
       aliases: input.aliases ?? [],
       kind: input.kind,
       description: input.description,
-      parentId: input.parentId,
-      countryId: input.countryId,
+      parent: input.parentId ? statedLink({ organizationId: input.parentId }) : undefined,
+      country: input.countryId ? statedLink({ countryId: input.countryId }) : undefined,
       memberships: (input.memberships ?? []).map((membership, index) => toMembership(draft, membership, `memberships[${index}]`)),
       evidence: (input.evidence ?? []).map((quote, index) => anchorEvidence(draft, quote, `evidence[${index}]`)),
     }),
@@ -390,11 +400,16 @@ export interface UpdateOrganizationInput {
 }
 
 export const updateOrganization =
-  ({ id, expectedRevision, addEvidence, ...patch }: UpdateOrganizationInput) =>
+  ({ id, expectedRevision, addEvidence, parentId, countryId, ...patch }: UpdateOrganizationInput) =>
   (draft: Draft): EditResult<OrganizationRecord> => {
     const organization = existing<OrganizationRecord>(draft, id, 'Organization', expectedRevision);
     const added = (addEvidence ?? []).map((quote, index) => anchorEvidence(draft, quote, `addEvidence[${index}]`));
-    return { change: 'UPDATED', record: { ...patched(nextRevision(organization), patch), evidence: [...organization.evidence, ...added] } };
+    const links = {
+      // A link named again keeps its evidence; a new one starts without.
+      parent: parentId === undefined ? undefined : parentId === null ? null : parentId === organization.parent?.organizationId ? organization.parent : statedLink({ organizationId: parentId }),
+      country: countryId === undefined ? undefined : countryId === null ? null : countryId === organization.country?.countryId ? organization.country : statedLink({ countryId }),
+    };
+    return { change: 'UPDATED', record: { ...patched(nextRevision(organization), { ...patch, ...links }), evidence: [...organization.evidence, ...added] } };
   };
 
 export const addMembership =
@@ -420,7 +435,7 @@ function toParticipation(draft: Draft, input: ParticipationInput, field: string)
     role: input.role,
     inferred: input.inferred ?? false,
     note: input.note,
-    evidence: anchorEvidence(draft, input.evidence, `${field}.evidence`),
+    evidence: [anchorEvidence(draft, input.evidence, `${field}.evidence`)],
   });
 }
 
@@ -430,7 +445,7 @@ function toLocation(draft: Draft, input: LocationInput, field: string): Location
     countryId: input.countryId,
     inferred: input.inferred ?? false,
     note: input.note,
-    evidence: anchorEvidence(draft, input.evidence, `${field}.evidence`),
+    evidence: [anchorEvidence(draft, input.evidence, `${field}.evidence`)],
   });
 }
 
@@ -463,7 +478,7 @@ export const createEvent =
       end: toDate(input.end),
       locations: (input.locations ?? []).map((location, index) => toLocation(draft, location, `locations[${index}]`)),
       participants: (input.participants ?? []).map((participant, index) => toParticipation(draft, participant, `participants[${index}]`)),
-      partOf: input.partOf ? { eventId: input.partOf.eventId, evidence: anchorEvidence(draft, input.partOf.evidence, 'partOf.evidence') } : undefined,
+      partOf: input.partOf ? { eventId: input.partOf.eventId, evidence: [anchorEvidence(draft, input.partOf.evidence, 'partOf.evidence')], inferred: false } : undefined,
       evidence: input.evidence.map((quote, index) => anchorEvidence(draft, quote, `evidence[${index}]`)),
     }),
   });
@@ -521,12 +536,16 @@ export interface MentionInput {
 export interface CreateStatementInput {
   id?: string;
   kind: StatementKind;
-  /** The statement's words in the source; they become its text. */
+  /** The statement's words in the source; they become its text and its first report's words. */
   words: QuoteInput;
+  /** A person, organization or country; null for words attributed to nobody or to an unnamed group. */
   speakerId: string | null;
+  speakerGroup?: { description: string; memberOfIds?: string[] };
   /** The words that attribute the statement ("he told reporters"), in the same source. */
   attribution: Omit<QuoteInput, 'sourceId'>;
   relayedById?: string;
+  relayedByWords?: Omit<QuoteInput, 'sourceId'>;
+  hedge?: Omit<QuoteInput, 'sourceId'>;
   saidAtEventId?: string;
   aboutEventIds?: string[];
   date?: DateInput;
@@ -538,17 +557,43 @@ export interface CreateStatementInput {
 function mentionsOf(draft: Draft, sourceId: string, mentions: MentionInput[], words: Span, field: string) {
   return mentions.map((mention, index) => ({
     entityId: mention.entityId,
-    evidence: anchorEvidence(draft, { sourceId, quote: mention.quote, occurrence: mention.occurrence }, `${field}[${index}]`, words),
+    evidence: [anchorEvidence(draft, { sourceId, quote: mention.quote, occurrence: mention.occurrence }, `${field}[${index}]`, words)],
+    inferred: false,
   }));
+}
+
+/** A report's words, attribution, relayer and hedge, anchored in its source. */
+export interface ReportInput {
+  words: QuoteInput;
+  attribution: Omit<QuoteInput, 'sourceId'>;
+  relayedById?: string;
+  /** The words that name the relayer, when the source names it ("according to Kirby"). */
+  relayedByWords?: Omit<QuoteInput, 'sourceId'>;
+  hedge?: Omit<QuoteInput, 'sourceId'>;
+  date?: DateInput;
+}
+
+function toReport(draft: Draft, input: ReportInput, field: string): ReportRecord {
+  const sourceId = input.words.sourceId;
+  const inSource = (quote: Omit<QuoteInput, 'sourceId'> | undefined, name: string) => (quote ? anchorEvidence(draft, { ...quote, sourceId }, `${field}${name}`) : undefined);
+  const relayerWords = inSource(input.relayedByWords, 'relayedByWords');
+  return compact({
+    evidence: anchorEvidence(draft, input.words, `${field}words`),
+    attribution: anchorEvidence(draft, { ...input.attribution, sourceId }, `${field}attribution`),
+    relayedBy: input.relayedById ? (relayerWords ? { entityId: input.relayedById, evidence: [relayerWords], inferred: false } : statedLink({ entityId: input.relayedById })) : undefined,
+    hedge: inSource(input.hedge, 'hedge'),
+    date: toDate(input.date),
+  });
 }
 
 export const createStatement =
   (input: CreateStatementInput) =>
   (draft: Draft): EditResult<StatementRecord> => {
-    const evidence = anchorEvidence(draft, input.words, 'words');
+    const report = toReport(draft, input, '');
+    const { evidence } = report;
     const sourceId = input.words.sourceId;
     const speaker = input.speakerId ? draft.get(input.speakerId) : undefined;
-    const speakerName = speaker && 'name' in speaker ? (speaker.name ?? input.speakerId) : 'unattributed';
+    const speakerName = speaker && 'name' in speaker ? (speaker.name ?? input.speakerId) : (input.speakerGroup?.description ?? 'unattributed');
     return {
       change: 'CREATED',
       record: compact({
@@ -557,17 +602,21 @@ export const createStatement =
         kind: input.kind,
         text: evidence.text,
         speakerId: input.speakerId,
-        attribution: anchorEvidence(draft, { ...input.attribution, sourceId }, 'attribution'),
-        relayedById: input.relayedById,
-        saidAtEventId: input.saidAtEventId,
-        aboutEventIds: input.aboutEventIds ?? [],
+        speakerGroup: input.speakerGroup ? { description: input.speakerGroup.description, memberOfIds: input.speakerGroup.memberOfIds ?? [] } : undefined,
+        saidAt: input.saidAtEventId ? statedLink({ eventId: input.saidAtEventId }) : undefined,
+        aboutEvents: (input.aboutEventIds ?? []).map((eventId) => statedLink({ eventId })),
         date: toDate(input.date),
         audience: input.audience
-          ? { description: input.audience.description, entityIds: input.audience.entityIds ?? [], evidence: anchorEvidence(draft, { ...input.audience.evidence, sourceId }, 'audience.evidence') }
+          ? {
+              description: input.audience.description,
+              entityIds: input.audience.entityIds ?? [],
+              evidence: [anchorEvidence(draft, { ...input.audience.evidence, sourceId }, 'audience.evidence')],
+              inferred: false,
+            }
           : undefined,
         mentions: mentionsOf(draft, sourceId, input.mentions ?? [], evidence, 'mentions'),
         continuesId: input.continuesId,
-        evidence,
+        reports: [report],
       }),
     };
   };
@@ -577,21 +626,74 @@ export interface UpdateStatementInput {
   expectedRevision: number;
   kind?: StatementKind;
   speakerId?: string | null;
+  /** The relayer of the first report (kept for clients of the single-source API); null removes it. */
   relayedById?: string | null;
   saidAtEventId?: string | null;
   aboutEventIds?: string[];
   date?: DateInput | null;
   addMentions?: MentionInput[];
+  /** Which report's words become the statement's text (its position, 0 for the first report). */
+  canonicalReport?: number;
+}
+
+function inForce(statement: StatementRecord, id: string): void {
+  if (statement.retracted) throw new CurationError('INVALID_RECORD', `Statement "${id}" is retracted; a retracted statement is kept as it was`, { id });
 }
 
 export const updateStatement =
-  ({ id, expectedRevision, addMentions, speakerId, date, ...patch }: UpdateStatementInput) =>
+  ({ id, expectedRevision, addMentions, speakerId, relayedById, date, saidAtEventId, aboutEventIds, canonicalReport, ...patch }: UpdateStatementInput) =>
   (draft: Draft): EditResult<StatementRecord> => {
     const statement = existing<StatementRecord>(draft, id, 'Statement', expectedRevision);
-    if (statement.retracted) throw new CurationError('INVALID_RECORD', `Statement "${id}" is retracted; a retracted statement is kept as it was`, { id });
-    const mentions = mentionsOf(draft, statement.evidence.sourceId, addMentions ?? [], statement.evidence, 'addMentions');
-    const next = patched(nextRevision(statement), { ...patch, date: date === null ? null : toDate(date) });
-    return { change: 'UPDATED', record: { ...next, ...(speakerId === undefined ? {} : { speakerId }), mentions: [...statement.mentions, ...mentions] } };
+    inForce(statement, id);
+    // New mentions are looked for inside the words of the report they are quoted from: the first report's.
+    const words = statement.reports[0]!.evidence;
+    const mentions = mentionsOf(draft, words.sourceId, addMentions ?? [], words, 'addMentions');
+    const links = {
+      saidAt: saidAtEventId === undefined ? undefined : saidAtEventId === null ? null : saidAtEventId === statement.saidAt?.eventId ? statement.saidAt : statedLink({ eventId: saidAtEventId }),
+      aboutEvents: aboutEventIds?.map((eventId) => statement.aboutEvents.find((about) => about.eventId === eventId) ?? statedLink({ eventId })),
+    };
+    let text: string | undefined;
+    if (canonicalReport !== undefined) {
+      const report = statement.reports[canonicalReport];
+      if (!report || report.retracted) {
+        throw new CurationError('NOT_FOUND', `Statement "${id}" has no report in force at position ${canonicalReport} (it has ${statement.reports.length})`, { id, position: canonicalReport });
+      }
+      text = report.evidence.text;
+    }
+    const next = patched(nextRevision(statement), { ...patch, ...links, text, date: date === null ? null : toDate(date) });
+    let reports = statement.reports;
+    if (relayedById !== undefined) {
+      const [first, ...rest] = reports;
+      const { relayedBy: current, ...plain } = first!;
+      const relayedBy = relayedById === null ? undefined : current?.entityId === relayedById ? current : statedLink({ entityId: relayedById });
+      reports = [relayedBy ? { ...plain, relayedBy } : plain, ...rest];
+    }
+    return { change: 'UPDATED', record: { ...next, reports, ...(speakerId === undefined ? {} : { speakerId }), mentions: [...statement.mentions, ...mentions] } };
+  };
+
+/** Adds one source's account of a statement; its words may differ from the statement's text (a variant). */
+export const addStatementReport =
+  (id: string, expectedRevision: number, input: ReportInput) =>
+  (draft: Draft): EditResult<StatementRecord> => {
+    const statement = existing<StatementRecord>(draft, id, 'Statement', expectedRevision);
+    inForce(statement, id);
+    return { change: 'REPORTED', record: { ...nextRevision(statement), reports: [...statement.reports, toReport(draft, input, 'report.')] } };
+  };
+
+/** Withdraws one report of a statement; the statement stays, with its other reports. */
+export const retractStatementReport =
+  (id: string, expectedRevision: number, position: number, reason: string, curator: Curator, now = new Date()) =>
+  (draft: Draft): EditResult<StatementRecord> => {
+    const statement = existing<StatementRecord>(draft, id, 'Statement', expectedRevision);
+    inForce(statement, id);
+    const reports = retractAt(statement.reports, position, 'report', `Statement "${id}"`, retraction(reason, curator, now));
+    const remaining = reports.filter((report) => !report.retracted);
+    if (remaining.length === 0) {
+      throw new CurationError('INVALID_RECORD', `The report at position ${position} is the last of statement "${id}" in force; retract the statement instead`, { id, position });
+    }
+    // The canonical wording must stay one that a report in force prints.
+    const text = remaining.some((report) => report.evidence.text === statement.text) ? statement.text : remaining[0]!.evidence.text;
+    return { change: 'RETRACTED', record: { ...nextRevision(statement), text, reports } };
   };
 
 export const retractStatement =
@@ -600,4 +702,113 @@ export const retractStatement =
     const statement = existing<StatementRecord>(draft, id, 'Statement', expectedRevision);
     if (statement.retracted) throw new CurationError('INVALID_RECORD', `Statement "${id}" was already retracted on ${statement.retracted.at}`, { id });
     return { change: 'RETRACTED', record: { ...nextRevision(statement), retracted: retraction(reason, curator, now) } };
+  };
+
+// Evidence for links
+
+/** The links that carry provenance, by the record that holds them. */
+export type LinkKind =
+  | 'ROLE'
+  | 'MEMBERSHIP'
+  | 'PARTICIPATION'
+  | 'LOCATION'
+  | 'PART_OF'
+  | 'PARENT'
+  | 'ORGANIZATION_COUNTRY'
+  | 'STATED_MEMBER_COUNT'
+  | 'PERSON_NAME'
+  | 'SAID_AT'
+  | 'ABOUT_EVENT'
+  | 'AUDIENCE'
+  | 'MENTION'
+  | 'RELAYED_BY';
+
+/** The kind of record that holds each link. */
+export const holderOfLink: Record<LinkKind, 'Person' | 'Organization' | 'Event' | 'Statement'> = {
+  ROLE: 'Person',
+  PERSON_NAME: 'Person',
+  MEMBERSHIP: 'Organization',
+  PARENT: 'Organization',
+  ORGANIZATION_COUNTRY: 'Organization',
+  STATED_MEMBER_COUNT: 'Organization',
+  PARTICIPATION: 'Event',
+  LOCATION: 'Event',
+  PART_OF: 'Event',
+  SAID_AT: 'Statement',
+  ABOUT_EVENT: 'Statement',
+  AUDIENCE: 'Statement',
+  MENTION: 'Statement',
+  RELAYED_BY: 'Statement',
+};
+
+/** Where each link lives in its record: a field, a list (picked by position) or a report's field. */
+const linkPlaces: Record<LinkKind, { field: string; list?: true; inReport?: true }> = {
+  ROLE: { field: 'roles', list: true },
+  PERSON_NAME: { field: 'nameProvenance' },
+  MEMBERSHIP: { field: 'memberships', list: true },
+  PARENT: { field: 'parent' },
+  ORGANIZATION_COUNTRY: { field: 'country' },
+  STATED_MEMBER_COUNT: { field: 'statedMemberCount' },
+  PARTICIPATION: { field: 'participants', list: true },
+  LOCATION: { field: 'locations', list: true },
+  PART_OF: { field: 'partOf' },
+  SAID_AT: { field: 'saidAt' },
+  ABOUT_EVENT: { field: 'aboutEvents', list: true },
+  AUDIENCE: { field: 'audience' },
+  MENTION: { field: 'mentions', list: true },
+  RELAYED_BY: { field: 'relayedBy', inReport: true },
+};
+
+export interface AddEvidenceInput {
+  recordId: string;
+  expectedRevision: number;
+  link: LinkKind;
+  /** Which role, membership, participation, location, event, mention or report (0 for the first); for list links and RELAYED_BY. */
+  position?: number;
+  evidence: QuoteInput[];
+  /** Set to change whether the link is inferred (false once the new words state it outright). */
+  inferred?: boolean;
+  /** The new note; null removes it. */
+  note?: string | null;
+}
+
+/**
+ * Adds evidence spans, from any source, to one existing link: a second source stating Kerry's role
+ * adds a span to the role, never a second role. A span the link already cites is refused.
+ */
+export const addLinkEvidence =
+  ({ recordId, expectedRevision, link, position, evidence, inferred, note }: AddEvidenceInput) =>
+  (draft: Draft): EditResult => {
+    const kind = holderOfLink[link];
+    const record = existing<StoredRecord & { revision: number }>(draft, recordId, kind, expectedRevision) as unknown as Record<string, unknown>;
+    if ('retracted' in record && record.retracted) throw new CurationError('INVALID_RECORD', `${kind} "${recordId}" is retracted; a retracted record is kept as it was`, { id: recordId });
+    const place = linkPlaces[link];
+    const positioned = place.list || place.inReport;
+    if (positioned && position === undefined) throw new CurationError('INVALID_RECORD', `A ${link} link is one of a list: say which with "position"`, { link });
+    const container = place.inReport ? (record.reports as Record<string, unknown>[])[position!] : record;
+    const current = container === undefined ? undefined : place.list ? (container[place.field] as Record<string, unknown>[])[position!] : container[place.field];
+    const missing = container === undefined || (current === undefined && link !== 'PERSON_NAME');
+    if (missing) {
+      const where = positioned ? ` at position ${position}` : '';
+      throw new CurationError('NOT_FOUND', `${kind} "${recordId}" has no ${link} link${where}`, { id: recordId, link, position: position ?? null });
+    }
+    const linkRecord = (current ?? { evidence: [], inferred: false }) as { evidence: Evidence[]; inferred: boolean; note?: string };
+    const spans = evidence.map((quote, index) => anchorEvidence(draft, quote, `evidence[${index}]`));
+    for (const span of spans) {
+      if ([...linkRecord.evidence, ...spans.filter((other) => other !== span)].some((other) => other.sourceId === span.sourceId && other.start === span.start && other.end === span.end)) {
+        throw new CurationError('INVALID_RECORD', `The ${link} link already cites ${JSON.stringify(span.text)} in "${span.sourceId}" at ${span.start}..${span.end}`, { link });
+      }
+    }
+    const nextLink: Record<string, unknown> = { ...linkRecord, evidence: [...linkRecord.evidence, ...spans] };
+    if (inferred !== undefined) nextLink.inferred = inferred;
+    if (note === null) delete nextLink.note;
+    else if (note !== undefined) nextLink.note = note;
+    // A link that is no longer inferred drops the note that said how it was inferred, unless a new one is given.
+    if (inferred === false && note === undefined) delete nextLink.note;
+    const replaced = (holder: Record<string, unknown>) =>
+      place.list ? { ...holder, [place.field]: (holder[place.field] as unknown[]).map((each, index) => (index === position ? nextLink : each)) } : { ...holder, [place.field]: nextLink };
+    const next = place.inReport
+      ? { ...record, reports: (record.reports as Record<string, unknown>[]).map((report, index) => (index === position ? replaced(report) : report)) }
+      : replaced(record);
+    return { change: 'UPDATED', record: { ...next, revision: (record.revision as number) + 1 } as unknown as StoredRecord };
   };

@@ -14,13 +14,15 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { KnowledgeBase, type RecordKind, type RecordsByCollection, type StoredRecord } from '../kb/knowledge-base.js';
-import { DataValidationError, checkChange, loadKnowledgeBase, rebuildAfterWrite } from '../kb/load.js';
+import { findConsistencyProblems } from '../kb/consistency.js';
+import { DataValidationError, buildKnowledgeBase, checkChange, datasetVersionOf, digestOf, loadKnowledgeBase, rebuildAfterWrite } from '../kb/load.js';
+import { planMerge } from './merge.js';
 import { dataFiles, kindOfCollection, type Collection } from '../kb/records.js';
 import { CurationError, curationErrorForProblems } from './edit-error.js';
 import { acquireDataLock } from './data-lock.js';
 import { DurableWriteError, nodeFileSystem, removeOrphanedTemporaryFiles, writeFileDurably, type DurableFileSystem } from './durable-file.js';
 
-export type ChangeKind = 'CREATED' | 'UPDATED' | 'RETRACTED';
+export type ChangeKind = 'CREATED' | 'UPDATED' | 'RETRACTED' | 'REPORTED' | 'MERGED';
 
 /** One record that a change created, updated or retracted (or a part of it: a role, a membership). */
 export interface RecordChange {
@@ -114,7 +116,7 @@ function changesBetween(previous: KnowledgeBase, next: KnowledgeBase): RecordCha
 export class KnowledgeStore {
   private snapshot: KnowledgeBase;
   private signatures: Map<string, string>;
-  private readonly queue: (Job | { reload: true; done: () => void })[] = [];
+  private readonly queue: (Job | { reload: true; done: () => void } | { exclusive: () => Promise<void> })[] = [];
   private draining = false;
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private watcher: FSWatcher | undefined;
@@ -181,6 +183,59 @@ export class KnowledgeStore {
     });
   }
 
+  /**
+   * Merges the record `mergeId` into `keepId` (see `planMerge`): one change over several files, checked
+   * whole with the loader's rules before anything is written. The files are written one by one, the
+   * file of the two records last, so a crash part-way leaves valid data with both records in force and
+   * the merge can be run again. Resolves with the kept record and the new snapshot.
+   */
+  merge(keepId: string, mergeId: string, curator: { name: string }, now = new Date()): Promise<{ record: StoredRecord; kb: KnowledgeBase }> {
+    return new Promise((resolve, reject) => {
+      const exclusive = async () => {
+        let lock;
+        try {
+          lock = await acquireDataLock(this.dataDir, this.lockTimeoutMs);
+        } catch (error) {
+          reject(new CurationError('STORAGE_FAILED', `Nothing was changed: ${(error as Error).message}`));
+          return;
+        }
+        try {
+          await this.catchUpWithDisk();
+          const base = this.snapshot;
+          const plan = planMerge(base.stored, keepId, mergeId, { at: now.toISOString(), by: curator.name });
+          const records = { ...base.stored, ...plan.records } as RecordsByCollection;
+          const problems = findConsistencyProblems(records);
+          if (problems.length > 0) throw curationErrorForProblems(problems);
+          const order = (Object.keys(plan.records) as Collection[]).sort((a, b) => Number(a === plan.collection) - Number(b === plan.collection));
+          const fileDigests = { ...base.info.fileDigests };
+          for (const collection of order) {
+            const bytes = serializeRecords(plan.records[collection]!);
+            const filePath = path.join(this.dataDir, dataFiles[collection].file);
+            try {
+              await writeFileDurably(filePath, bytes, this.fileSystem);
+            } catch (error) {
+              // Files written before this one hold a valid part of the merge: serve what is on disk.
+              this.signatures.set(dataFiles[collection].file, 'unknown');
+              await this.catchUpWithDisk().catch(() => {});
+              throw new CurationError('STORAGE_FAILED', `The merge was not completed: ${(error as Error).message}. Run it again.`, { written: false });
+            }
+            this.signatures.set(dataFiles[collection].file, await signatureOf(filePath));
+            fileDigests[dataFiles[collection].file] = digestOf(bytes);
+          }
+          const kb = buildKnowledgeBase(records, { version: datasetVersionOf(fileDigests), fileDigests, loadedAt: new Date(), dataDir: base.info.dataDir });
+          this.replaceSnapshot(kb, plan.changes, 'mutation');
+          resolve({ record: kb.storedRecord(keepId)!, kb });
+        } catch (error) {
+          reject(error);
+        } finally {
+          await lock.release();
+        }
+      };
+      this.queue.push({ exclusive });
+      void this.drain();
+    });
+  }
+
   /** Loads files edited by someone else, if they changed; an invalid edit is logged and the current data kept. */
   reload(): Promise<void> {
     return new Promise((done) => {
@@ -219,10 +274,14 @@ export class KnowledgeStore {
           first.done();
           continue;
         }
+        if ('exclusive' in first) {
+          await first.exclusive();
+          continue;
+        }
         const batch = [first];
         while (batch.length < this.maxBatch) {
           const next = this.queue[0];
-          if (!next || 'reload' in next || next.collection !== first.collection) break;
+          if (!next || !('collection' in next) || next.collection !== first.collection) break;
           batch.push(this.queue.shift() as Job);
         }
         await this.runBatch(first.collection, batch);

@@ -1,0 +1,81 @@
+/**
+ * What each source says about each record: every evidence span of the knowledge base, attributed to
+ * the records its fact involves. A role's span covers the person, the organization and the country;
+ * a report's words cover the statement, its speaker and its relayer; a mention covers the entity
+ * named. "What a source covers" and "which sources support a record" are both read from this.
+ */
+import type { RecordsByCollection } from './knowledge-base.js';
+import type { Evidence, StatementRecord } from './records.js';
+
+/** The spans of one fact and the records the fact involves. */
+interface Fact {
+  ids: readonly (string | null | undefined)[];
+  evidence: readonly Evidence[];
+}
+
+/** The reports of a statement in force (not retracted), in the order they were added. */
+export function reportsInForce(statement: StatementRecord) {
+  return statement.reports.some((report) => report.retracted) ? statement.reports.filter((report) => !report.retracted) : statement.reports;
+}
+
+/** The report the statement's deprecated single-source fields answer from: its first report in force. */
+export function firstReport(statement: StatementRecord) {
+  return reportsInForce(statement)[0] ?? statement.reports[0]!;
+}
+
+/** Ids of the sources that report a statement, each once, in report order. */
+export function sourceIdsOfStatement(statement: StatementRecord): string[] {
+  return [...new Set(reportsInForce(statement).map((report) => report.evidence.sourceId))];
+}
+
+function* factsOf(records: RecordsByCollection): Generator<Fact> {
+  for (const person of records.persons) {
+    if (person.nameProvenance) yield { ids: [person.id], evidence: person.nameProvenance.evidence };
+    for (const role of person.roles) yield { ids: [person.id, role.organizationId, role.countryId], evidence: role.evidence };
+  }
+  for (const country of records.countries) yield { ids: [country.id], evidence: country.evidence };
+  for (const organization of records.organizations) {
+    yield { ids: [organization.id], evidence: organization.evidence };
+    if (organization.parent) yield { ids: [organization.id, organization.parent.organizationId], evidence: organization.parent.evidence };
+    if (organization.country) yield { ids: [organization.id, organization.country.countryId], evidence: organization.country.evidence };
+    if (organization.statedMemberCount) yield { ids: [organization.id], evidence: organization.statedMemberCount.evidence };
+    for (const membership of organization.memberships) yield { ids: [organization.id, membership.countryId], evidence: membership.evidence };
+  }
+  for (const event of records.events) {
+    yield { ids: [event.id], evidence: event.evidence };
+    for (const location of event.locations) yield { ids: [event.id, location.countryId], evidence: location.evidence };
+    for (const participation of event.participants) yield { ids: [event.id, participation.entityId], evidence: participation.evidence };
+    if (event.partOf) yield { ids: [event.id, event.partOf.eventId], evidence: event.partOf.evidence };
+  }
+  for (const statement of records.statements) {
+    for (const report of reportsInForce(statement)) {
+      const spans = [report.evidence, report.attribution];
+      yield { ids: [statement.id, statement.speakerId, ...(statement.speakerGroup?.memberOfIds ?? [])], evidence: spans };
+      if (report.relayedBy) yield { ids: [report.relayedBy.entityId], evidence: [...report.relayedBy.evidence, ...spans] };
+    }
+    for (const mention of statement.mentions) yield { ids: [mention.entityId], evidence: mention.evidence };
+    if (statement.saidAt) yield { ids: [statement.saidAt.eventId], evidence: statement.saidAt.evidence };
+    for (const about of statement.aboutEvents) yield { ids: [about.eventId], evidence: about.evidence };
+    if (statement.audience) yield { ids: statement.audience.entityIds, evidence: statement.audience.evidence };
+  }
+}
+
+/** For each record, the sources with a span about it (in first-seen order); for each source, the records it covers. */
+export function coverageOf(records: RecordsByCollection): { sourceIdsByRecord: Map<string, string[]>; recordIdsBySource: Map<string, Set<string>> } {
+  const sourceIdsByRecord = new Map<string, string[]>();
+  const recordIdsBySource = new Map<string, Set<string>>();
+  for (const { ids, evidence } of factsOf(records)) {
+    for (const span of evidence) {
+      let covered = recordIdsBySource.get(span.sourceId);
+      if (!covered) recordIdsBySource.set(span.sourceId, (covered = new Set()));
+      for (const id of ids) {
+        if (!id || covered.has(id)) continue;
+        covered.add(id);
+        const sources = sourceIdsByRecord.get(id);
+        if (sources) sources.push(span.sourceId);
+        else sourceIdsByRecord.set(id, [span.sourceId]);
+      }
+    }
+  }
+  return { sourceIdsByRecord, recordIdsBySource };
+}

@@ -1,0 +1,193 @@
+/**
+ * Merging duplicates: two records that turned out to be the same person (organization, country, event
+ * or statement). Every reference to the duplicate moves to the record kept, the kept record gains the
+ * duplicate's names, evidence, roles and reports, and the duplicate stays in its file marked with
+ * `mergedInto`, so its id and slug keep resolving. Nothing is deleted.
+ */
+import type { RecordKind, RecordsByCollection, StoredRecord } from '../kb/knowledge-base.js';
+import { dataFiles, kindOfCollection, type Collection, type Evidence, type Merge } from '../kb/records.js';
+import { CurationError } from './edit-error.js';
+import type { ChangeKind } from './knowledge-store.js';
+
+export const mergeableKinds = ['Person', 'Organization', 'Country', 'Event', 'Statement'] as const satisfies readonly RecordKind[];
+
+/** Keys of link objects that name another record. */
+const referenceKeys = new Set(['speakerId', 'organizationId', 'countryId', 'eventId', 'entityId', 'continuesId']);
+/** Keys of lists of references. */
+const referenceListKeys = new Set(['entityIds', 'memberOfIds']);
+
+type Json = Record<string, unknown>;
+
+/** `value` with every reference to `from` made a reference to `to` (the record's own id and merge mark untouched). */
+function rewrite(value: unknown, from: string, to: string): unknown {
+  if (Array.isArray(value)) return value.map((item) => rewrite(item, from, to));
+  if (value === null || typeof value !== 'object') return value;
+  const result: Json = {};
+  for (const [key, item] of Object.entries(value as Json)) {
+    if (referenceKeys.has(key) && item === from) result[key] = to;
+    else if (referenceListKeys.has(key) && Array.isArray(item)) result[key] = [...new Set(item.map((id) => (id === from ? to : id)))];
+    else if (key === 'mergedInto') result[key] = item;
+    else result[key] = rewrite(item, from, to);
+  }
+  return result;
+}
+
+const spanKey = (span: Evidence) => `${span.sourceId} ${span.start} ${span.end}`;
+
+function unionSpans(a: readonly Evidence[], b: readonly Evidence[]): Evidence[] {
+  const seen = new Set(a.map(spanKey));
+  return [...a, ...b.filter((span) => !seen.has(spanKey(span)) && seen.add(spanKey(span)))];
+}
+
+/** What makes two links the same fact: every field but their provenance and retraction. */
+function linkIdentity(link: Json): string {
+  const { evidence: _evidence, inferred: _inferred, note: _note, retracted: _retracted, ...fields } = link;
+  return JSON.stringify(fields, Object.keys(fields).sort());
+}
+
+/**
+ * Links that became the same fact (a role at the duplicate and one at the kept organization) become
+ * one link with both links' spans; it is inferred only if both were.
+ */
+function combineLinks<L extends Json>(links: readonly L[]): L[] {
+  const byIdentity = new Map<string, L>();
+  const result: L[] = [];
+  for (const link of links) {
+    const key = `${link.retracted ? 'retracted' : 'in force'} ${linkIdentity(link)}`;
+    const same = byIdentity.get(key);
+    if (!same || link.retracted) {
+      const copy = { ...link };
+      byIdentity.set(key, copy);
+      result.push(copy);
+      continue;
+    }
+    (same as Json).evidence = unionSpans(same.evidence as Evidence[], link.evidence as Evidence[]);
+    if (same.inferred && !link.inferred) {
+      (same as Json).inferred = false;
+      delete (same as Json).note;
+    }
+  }
+  return result;
+}
+
+function union<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): T[] {
+  return [...new Set([...(a ?? []), ...(b ?? [])])];
+}
+
+/** The kept record with the duplicate's names, evidence and links added (references already rewritten). */
+function absorb(kind: RecordKind, kept: Json, duplicate: Json): Json {
+  const next: Json = { ...kept };
+  const names = [duplicate.name, duplicate.label, ...((duplicate.aliases as string[]) ?? [])].filter(
+    (name): name is string => typeof name === 'string' && name !== kept.name && name !== kept.label,
+  );
+  if ('aliases' in kept) next.aliases = union(kept.aliases as string[], names);
+  if (Array.isArray(kept.evidence)) next.evidence = unionSpans(kept.evidence as Evidence[], (duplicate.evidence as Evidence[]) ?? []);
+  const lists: Partial<Record<RecordKind, string[]>> = {
+    Person: ['roles'],
+    Organization: ['memberships'],
+    Event: ['locations', 'participants'],
+    Statement: ['aboutEvents', 'mentions'],
+  };
+  for (const field of lists[kind] ?? []) next[field] = combineLinks([...((kept[field] as Json[]) ?? []), ...((duplicate[field] as Json[]) ?? [])]);
+  // Single links: the kept record's own stands; the duplicate's fills a gap.
+  for (const field of ['nameProvenance', 'parent', 'country', 'statedMemberCount', 'partOf', 'saidAt', 'audience', 'date', 'start', 'end']) {
+    if (next[field] === undefined && duplicate[field] !== undefined) next[field] = duplicate[field];
+  }
+  if (kind === 'Person' && kept.name === null && typeof duplicate.name === 'string') {
+    // A named duplicate of an unnamed speaker gives the person a name.
+    next.name = duplicate.name;
+    next.aliases = (next.aliases as string[]).filter((alias) => alias !== duplicate.name);
+  }
+  if (kind === 'Statement') {
+    const seen = new Set((kept.reports as Json[]).map((report) => spanKey(report.evidence as Evidence)));
+    next.reports = [...(kept.reports as Json[]), ...(duplicate.reports as Json[]).filter((report) => !seen.has(spanKey(report.evidence as Evidence)))];
+    if (next.speakerId === null && duplicate.speakerId !== null && !next.speakerGroup) next.speakerId = duplicate.speakerId;
+  }
+  return next;
+}
+
+/** Links of a record to itself that a merge can create (an event that was part of its duplicate). */
+function withoutSelfLinks(kind: RecordKind, record: Json): Json {
+  const next = { ...record };
+  const self = record.id;
+  if (kind === 'Event' && (next.partOf as Json | undefined)?.eventId === self) delete next.partOf;
+  if (kind === 'Organization' && (next.parent as Json | undefined)?.organizationId === self) delete next.parent;
+  if (kind === 'Statement') {
+    if (next.continuesId === self) delete next.continuesId;
+    next.reports = (next.reports as Json[]).map((report) => {
+      if ((report.relayedBy as Json | undefined)?.entityId !== next.speakerId) return report;
+      const { relayedBy: _relayedBy, ...rest } = report;
+      return rest;
+    });
+  }
+  return next;
+}
+
+export interface MergePlan {
+  /** The new contents of each collection the merge changes. */
+  records: Partial<RecordsByCollection>;
+  /** Every record changed, with what happened to it. */
+  changes: { id: string; kind: RecordKind; change: ChangeKind }[];
+  /** The collection of the two records: written last, so a crash part-way leaves both records in force and valid. */
+  collection: Collection;
+}
+
+function collectionOf(kind: RecordKind): Collection {
+  return (Object.keys(kindOfCollection) as Collection[]).find((collection) => kindOfCollection[collection] === kind)!;
+}
+
+/** Plans the merge of `mergeId` into `keepId` over the records as stored. */
+export function planMerge(stored: RecordsByCollection, keepId: string, mergeId: string, merge: Omit<Merge, 'id'>): MergePlan {
+  if (keepId === mergeId) throw new CurationError('INVALID_RECORD', `A record cannot be merged into itself ("${keepId}")`, { id: keepId });
+  let keepKind: RecordKind | undefined;
+  let mergeKind: RecordKind | undefined;
+  for (const collection of Object.keys(dataFiles) as Collection[]) {
+    for (const record of stored[collection] as StoredRecord[]) {
+      if (record.id === keepId) keepKind = kindOfCollection[collection];
+      if (record.id === mergeId) mergeKind = kindOfCollection[collection];
+    }
+  }
+  for (const [id, kind] of [[keepId, keepKind], [mergeId, mergeKind]] as const) {
+    if (!kind) throw new CurationError('NOT_FOUND', `No record with id "${id}"`, { id });
+    if (!(mergeableKinds as readonly string[]).includes(kind)) throw new CurationError('INVALID_RECORD', `A ${kind} cannot be merged`, { id });
+  }
+  if (keepKind !== mergeKind) {
+    throw new CurationError('INVALID_RECORD', `"${mergeId}" is a ${mergeKind} and "${keepId}" a ${keepKind}: only records of one kind merge`, { keep: keepId, merge: mergeId });
+  }
+  const kind = keepKind!;
+  const collection = collectionOf(kind);
+  const find = (id: string) => (stored[collection] as StoredRecord[]).find((record) => record.id === id) as unknown as Json;
+  const [kept, duplicate] = [find(keepId), find(mergeId)];
+  for (const [id, record] of [[keepId, kept], [mergeId, duplicate]] as const) {
+    if (record.mergedInto) throw new CurationError('INVALID_RECORD', `"${id}" was already merged into "${(record.mergedInto as Merge).id}"`, { id });
+    if (record.retracted) throw new CurationError('INVALID_RECORD', `"${id}" is retracted; a retracted record is kept as it was`, { id });
+  }
+
+  const records: Partial<RecordsByCollection> = {};
+  const changes: MergePlan['changes'] = [];
+  for (const each of Object.keys(dataFiles) as Collection[]) {
+    let changed = false;
+    const next = (stored[each] as StoredRecord[]).map((record) => {
+      const json = record as unknown as Json;
+      if (json.mergedInto || json.id === mergeId) return record;
+      let result = rewrite(json, mergeId, keepId) as Json;
+      if (json.id === keepId) result = absorb(kind, result, rewrite(duplicate, mergeId, keepId) as Json);
+      result = withoutSelfLinks(kindOfCollection[each], result);
+      for (const field of ['roles', 'memberships', 'participants', 'locations', 'mentions', 'aboutEvents']) {
+        if (Array.isArray(result[field])) result[field] = combineLinks(result[field] as Json[]);
+      }
+      if (JSON.stringify(result) === JSON.stringify(json)) return record;
+      changed = true;
+      changes.push({ id: record.id, kind: kindOfCollection[each], change: 'UPDATED' });
+      return { ...result, revision: (json.revision as number) + 1 } as unknown as StoredRecord;
+    });
+    if (each === collection) {
+      changed = true;
+      const index = next.findIndex((record) => record.id === mergeId);
+      next[index] = { ...duplicate, revision: (duplicate.revision as number) + 1, mergedInto: { id: keepId, ...merge } } as unknown as StoredRecord;
+      changes.push({ id: mergeId, kind, change: 'MERGED' });
+    }
+    if (changed) (records as Record<string, unknown>)[each] = next;
+  }
+  return { records, changes, collection };
+}
