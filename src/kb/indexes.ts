@@ -87,7 +87,7 @@ function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-/** The span of days a partial date covers; a BEFORE date ends on, and an AFTER date starts on, its day. */
+/** The span of days a partial date's value covers, whatever its qualifier. */
 export function spanOf(date: PartialDate): DateSpan {
   const key = `${date.precision} ${date.value}`;
   let span = spans.get(key);
@@ -128,14 +128,23 @@ export function dateSortKey(date: PartialDate): string {
   return `${day}|${qualifierOrder[date.qualifier]}|${precisionOrder[date.precision]}`;
 }
 
+/** The calendar day after or before `day` (YYYY-MM-DD). */
+function shiftDay(day: string, by: 1 | -1): string {
+  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
+  const shifted = new Date(0);
+  shifted.setUTCFullYear(year, month - 1, date + by);
+  return `${String(shifted.getUTCFullYear()).padStart(4, '0')}-${pad(shifted.getUTCMonth() + 1)}-${pad(shifted.getUTCDate())}`;
+}
+
 /**
  * The days a dated thing can occupy, for range filters: from the first day its start can stand for to
- * the last day its end (or start) can stand for. A BEFORE date is open towards the past, an AFTER
- * date towards the future.
+ * the last day its end (or start) can stand for. A BEFORE date is open towards the past and an AFTER
+ * date towards the future, both strictly: "after 1 December 2015" begins on 2 December, "before
+ * December 2015" ends on 30 November.
  */
 export function occupiedDays(start: PartialDate, end: PartialDate = start): DateSpan {
-  const first = start.qualifier === 'BEFORE' ? '0000-01-01' : start.qualifier === 'AFTER' ? spanOf(start).latest : spanOf(start).earliest;
-  const last = end.qualifier === 'AFTER' ? '9999-12-31' : end.qualifier === 'BEFORE' ? spanOf(end).earliest : spanOf(end).latest;
+  const first = start.qualifier === 'BEFORE' ? '0000-01-01' : start.qualifier === 'AFTER' ? shiftDay(spanOf(start).latest, 1) : spanOf(start).earliest;
+  const last = end.qualifier === 'AFTER' ? '9999-12-31' : end.qualifier === 'BEFORE' ? shiftDay(spanOf(end).earliest, -1) : spanOf(end).latest;
   return { earliest: first, latest: last };
 }
 

@@ -72,7 +72,8 @@ export function resolveReference(value: string, kinds: readonly RecordKind[], ar
   if (!kinds.includes(kind)) {
     throw badUserInput(`"${argumentName}" must name a ${kinds.join(' or ')}, but "${shown}" is a ${kind}`, { argumentName });
   }
-  return slug;
+  // A merged record's id stands for the record it was merged into.
+  return context.kb.resolveId(slug);
 }
 
 /** Checks a free-text filter has something to match on. */

@@ -39,9 +39,9 @@ function unionSpans(a: readonly Evidence[], b: readonly Evidence[]): Evidence[] 
   return [...a, ...b.filter((span) => !seen.has(spanKey(span)) && seen.add(spanKey(span)))];
 }
 
-/** What makes two links the same fact: every field but their provenance and retraction. */
+/** What makes two links the same fact: every field but their provenance, retraction and a source's own wording of it (`statedAs`). */
 function linkIdentity(link: Json): string {
-  const { evidence: _evidence, inferred: _inferred, note: _note, retracted: _retracted, ...fields } = link;
+  const { evidence: _evidence, inferred: _inferred, note: _note, retracted: _retracted, statedAs: _statedAs, ...fields } = link;
   return JSON.stringify(fields, Object.keys(fields).sort());
 }
 
