@@ -341,6 +341,43 @@ describe('merging two persons', () => {
   });
 });
 
+describe('search over many sources', () => {
+  it('finds a statement by a variant wording and says which sources a hit comes from', async () => {
+    const { search } = await queryData(
+      server.yoga,
+      `{ search(query: "encourage direct dialogue", types: [STATEMENT]) { edges { node { sources { slug } node { ... on Statement { slug } } } } } }`,
+    );
+    const hit = search.edges.find((edge: { node: { node: { slug: string } } }) => edge.node.node.slug === 'stoltenberg-direct-dialogue');
+    expect(hit.node.sources.map((source: { slug: string }) => source.slug)).toEqual(['kerry-to-nato-ante-up', 'continental-wire-nato-chief-urges-talks']);
+  });
+});
+
+describe('merging two statements', () => {
+  it('keeps both statements\' reports on the one kept; the duplicate\'s slug resolves to it', async () => {
+    const wire = 'continental-wire-nato-chief-urges-talks';
+    await change(`mutation($input: CreateStatementInput!) { createStatement(input: $input) { statement { slug } } }`, {
+      input: {
+        slug: 'test-duplicate-kerry-meetings',
+        kind: 'PARAPHRASE',
+        words: { source: wire, quote: 'held a series of private meetings with fellow foreign ministers at NATO headquarters on Tuesday' },
+        speaker: 'john-kerry',
+        attribution: { quote: 'U.S. Secretary of State John Kerry' },
+      },
+    });
+    const before = await statementCount();
+    await change(`mutation { mergeEntities(input: { keep: "kerry-urges-allies-to-contribute", merge: "test-duplicate-kerry-meetings" }) { statement { slug sourceCount } } }`);
+    const { statement, duplicate } = await queryData(
+      server.yoga,
+      `{ statement(slug: "kerry-urges-allies-to-contribute") { sourceCount reports { source { slug } } }
+         duplicate: statement(slug: "test-duplicate-kerry-meetings") { slug } }`,
+    );
+    expect(statement.reports.map((report: { source: { slug: string } }) => report.source.slug)).toEqual(['kerry-to-nato-ante-up', wire]);
+    expect(statement.sourceCount).toBe(2);
+    expect(duplicate.slug).toBe('kerry-urges-allies-to-contribute');
+    expect(await statementCount()).toBe(before - 1);
+  });
+});
+
 describe('the fixture data stays valid after every change above', () => {
   it('reloads from disk with the loader\'s rules', async () => {
     const { loadKnowledgeBase } = await import('../src/kb/load.js');

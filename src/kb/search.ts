@@ -284,7 +284,11 @@ export class SearchIndex {
         add(event.id, 'Event', 'LOCATION', [location.city, location.countryId && countryName.get(location.countryId)].filter(Boolean).join(', '));
       }
     }
-    for (const statement of statements) add(statement.id, 'Statement', 'TEXT', statement.text);
+    for (const statement of statements) {
+      add(statement.id, 'Statement', 'TEXT', statement.text);
+      // A report's variant wording finds the statement too.
+      for (const wording of new Set(statement.reports.map((report) => report.evidence.text))) if (wording !== statement.text) add(statement.id, 'Statement', 'TEXT', wording);
+    }
 
     const options: Options<SearchDocument> = {
       fields: ['value'],

@@ -101,6 +101,10 @@ const EntityChangeRef = builder.objectRef<ChangeEvent>('EntityChange').implement
   fields: (t) => ({
     entity: t.field({ type: EntityRef, description: 'The entity as it is after the change.', resolve: (event, _args, context) => loadNode(context, event.id) as never }),
     change: t.field({ type: ChangeKindEnum, description: 'What the change did.', resolve: (event) => event.change }),
+    slug: t.string({
+      description: 'The slug of the record the change touched. For MERGED it is the duplicate\'s, while `entity` is the record it was merged into.',
+      resolve: (event) => event.id,
+    }),
     datasetVersion: t.string({ description: 'The dataset version that includes the change.', resolve: (event) => event.kb.info.version }),
   }),
 });
@@ -110,6 +114,10 @@ const ChangedRecordRef = builder.objectRef<RecordChange>('ChangedRecord').implem
   fields: (t) => ({
     node: t.field({ type: builder.nodeInterfaceRef(), description: 'The record as it is after the change.', resolve: (change, _args, context) => loadNode(context, change.id) as never }),
     change: t.field({ type: ChangeKindEnum, description: 'What the change did to it.', resolve: (change) => change.change }),
+    slug: t.string({
+      description: 'The slug of the record touched. For MERGED it is the duplicate\'s, while `node` is the record it was merged into.',
+      resolve: (change) => change.id,
+    }),
   }),
 });
 
@@ -129,9 +137,15 @@ builder.subscriptionFields((t) => ({
     subscribe: (_root, _args, context) => recordChanges(context, (change) => change.kind === 'Statement' && change.change === 'CREATED'),
     resolve: (event: ChangeEvent | FellBehind, _args, context) => eventFor(event, context).id,
   }),
+  statementReported: t.field({
+    type: StatementRef,
+    description: 'Each new report of a statement already in the knowledge base (another source printing it), as it is added; the statement has every report.',
+    subscribe: (_root, _args, context) => recordChanges(context, (change) => change.kind === 'Statement' && change.change === 'REPORTED'),
+    resolve: (event: ChangeEvent | FellBehind, _args, context) => eventFor(event, context).id,
+  }),
   entityChanged: t.field({
     type: EntityChangeRef,
-    description: 'Each person, country, organization or event created or changed from now on (new roles, memberships, participations and retractions included).',
+    description: 'Each person, country, organization or event created or changed from now on (new roles, memberships, participations, evidence, retractions and merges included).',
     args: {
       types: t.arg({ type: [EntityTypeEnum], required: false, description: 'Only entities of these types; all four when left out.' }),
     },

@@ -1,5 +1,6 @@
 /** Full-text search: the `search` root field, its hits, snippets and highlights. The index lives in `src/kb/search.ts`. */
 import { builder } from '../builder.js';
+import { SourceRef } from './source.js';
 import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 import type { EntityKind } from '../kb/knowledge-base.js';
@@ -104,6 +105,11 @@ SearchHitRef.implement({
     matchedTerms: t.stringList({
       description: 'The words of `matchedValue` that matched, lowercased and without accents ("stoltenberg" for the query "stolten"). Words with hyphens are matched by their parts ("de", "escalation").',
       resolve: (hit) => hit.terms,
+    }),
+    sources: t.field({
+      type: [SourceRef],
+      description: 'The sources the matched record comes from: those that report a statement, or have evidence about an entity.',
+      resolve: (hit, _args, context) => context.loaders.sourceIdsByRecordId.load(hit.recordId),
     }),
     snippet: t.field({ type: SnippetRef, description: 'The matched value, shortened if long, with the matched words marked.', resolve: (hit) => snippetFor(hit) }),
   }),
