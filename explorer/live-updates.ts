@@ -3,7 +3,7 @@ import { DatasetChangedDocument, GraphQLRequestError, type DatasetChangedSubscri
 import { describeError, hashClient, textClient } from './api.js';
 import { appendChildren, byId, h } from './dom.js';
 import { showGraph } from './graph.js';
-import { showRecord } from './navigation.js';
+import { showRecord, showSources } from './navigation.js';
 import { link } from './routes.js';
 import { MIN_QUERY_LENGTH, runSearch, searchInput, searchResults } from './search.js';
 import { state } from './state.js';
@@ -115,7 +115,7 @@ async function refresh(): Promise<void> {
   const query = searchInput.value.trim();
   await Promise.all([
     route ? showGraph(route, { quiet: true }) : null,
-    route ? showRecord(route, { focus: false, quiet: true }) : null,
+    route ? showRecord(route, { focus: false, quiet: true }) : showSources(),
     // Not while the reader is moving through the results: replacing them would take the focus away.
     query.length >= MIN_QUERY_LENGTH && !searchResults.contains(document.activeElement) ? runSearch(query) : null,
   ]);
@@ -130,7 +130,7 @@ const typeNames: Record<string, [one: string, many: string]> = {
   Statement: ['statement', 'statements'],
   Source: ['source', 'sources'],
 };
-const changeVerbs: Record<string, string> = { CREATED: 'created', UPDATED: 'updated', RETRACTED: 'retracted' };
+const changeVerbs: Record<string, string> = { CREATED: 'created', UPDATED: 'updated', RETRACTED: 'retracted', REPORTED: 'reported by another source', MERGED: 'merged' };
 const NAMED_IN_NOTICE = 3;
 
 /** "Updated: 1 person created (Ada Lovelace) · dataset version 0123…", with the names as links. */
@@ -145,6 +145,7 @@ function showNotice(changes: readonly DatasetChange[]): void {
       const key = `${node.__typename} ${change}`;
       tally.set(key, (tally.get(key) ?? 0) + 1);
       if ('displayName' in node) named.set(node.id, node);
+      else if (node.__typename === 'Source') named.set(node.id, { __typename: node.__typename, slug: node.slug, displayName: node.title });
     }
   }
   const parts = [...tally].map(([key, count]) => {

@@ -1,17 +1,19 @@
 /** Navigation: the URL fragment picks the record whose page and graph are shown. */
-import { GraphQLRequestError } from '../client/index.js';
-import { describeError } from './api.js';
+import { GraphQLRequestError, SourceListDocument } from '../client/index.js';
+import { describeError, request } from './api.js';
 import { byId, h } from './dom.js';
 import { clearGraph, graphDepth, showGraph } from './graph.js';
 import { empty } from './page-parts.js';
 import { pages } from './record-pages.js';
-import { parseRoute, type Route } from './routes.js';
+import { dateText, dotted, parseRoute, sourceLink, type Route } from './routes.js';
 import { hideResults } from './search.js';
 import { state } from './state.js';
 
 const entity = byId<HTMLElement>('entity');
 const errorBox = byId<HTMLParagraphElement>('error');
 const welcome = [...entity.childNodes];
+// Part of the welcome page: kept by reference, since it is out of the document while a record is shown.
+const sourceList = byId<HTMLUListElement>('source-list');
 let pageRequest = 0;
 
 function showError(message: string | null): void {
@@ -29,10 +31,35 @@ export async function navigate({ focus }: { focus: boolean }): Promise<void> {
     document.title = 'newsgraph explorer';
     ++state.graphRequest;
     clearGraph('Open a record to see what it is connected to.');
+    await showSources();
     return;
   }
   void showGraph(route);
   await showRecord(route, { focus });
+}
+
+/** Lists the sources on the welcome page, each with how many statements it reports and how many of those others report too. */
+export async function showSources(): Promise<void> {
+  try {
+    const { sources, stats } = (await request(SourceListDocument, { first: 100 })).data;
+    const counts = new Map(stats.perSource.map((count) => [count.source.slug, count]));
+    sourceList.replaceChildren(
+      ...sources.edges.map(({ node }) => {
+        const count = counts.get(node.slug);
+        return h(
+          'li',
+          null,
+          dotted(
+            sourceLink(node),
+            dateText(node.publishedOn),
+            count ? h('span', { class: 'muted' }, `${count.statements} ${count.statements === 1 ? 'statement' : 'statements'}${count.corroborated > 0 ? `, ${count.corroborated} also reported elsewhere` : ''}`) : null,
+          ),
+        );
+      }),
+    );
+  } catch (error) {
+    sourceList.replaceChildren(h('li', { class: 'muted' }, `The sources could not be listed: ${describeError(error)}`));
+  }
 }
 
 let quietUntil: ReturnType<typeof setTimeout> | undefined;

@@ -1,8 +1,17 @@
 /** Pieces shared by the pages in record-pages.ts. */
-import type { ParticipationFieldsFragment, RoleFieldsFragment, StatementCardFragment, StatementPageFragment } from '../client/index.js';
+import type {
+  MembershipFieldsFragment,
+  ParticipationFieldsFragment,
+  RoleFieldsFragment,
+  SpeakerFieldsFragment,
+  StatementCardFragment,
+  StatementLinkPageFragment,
+  StatementPageFragment,
+  StatementReportFieldsFragment,
+} from '../client/index.js';
 import { h, type Child } from './dom.js';
-import { excerpt } from './evidence.js';
-import { dateText, dotted, hrefFor, humanize, inferredFlag, kindBadge, link } from './routes.js';
+import { evidenceDetails, excerpt, provenanceExcerpts } from './evidence.js';
+import { dateText, dotted, hrefFor, humanize, inferredFlag, kindBadge, link, sourceLink, sourcesText } from './routes.js';
 
 export function section(title: string, count: number | null, ...content: Child[]): HTMLElement {
   return h('section', { class: 'block' }, h('h2', null, title, count === null ? '' : h('span', { class: 'count' }, ` ${count}`)), ...content);
@@ -12,33 +21,110 @@ export function empty(text: string): HTMLElement {
   return h('p', { class: 'muted' }, text);
 }
 
-export function statementCard(card: StatementCardFragment, texts: ReadonlyMap<string, string>, { withSpeaker = true } = {}): HTMLLIElement {
-  const words = card.kind === 'QUOTE' ? `“${card.text}”` : card.text;
+/** Whoever a statement is attributed to: a link to their page, or an unnamed group's words (it has no page). */
+export function speakerPart(speaker: SpeakerFieldsFragment): HTMLElement {
+  return speaker.__typename === 'SpeakerGroup' ? h('span', { class: 'speaker-group' }, speaker.description) : link(speaker);
+}
+
+/** The words as the reader should see them: a quote in quotation marks. */
+function wordsOf(kind: string, text: string): string {
+  return kind === 'QUOTE' ? `“${text}”` : text;
+}
+
+/**
+ * The report a card shows in its source: the one from `preferSource` when it has one (on that source's
+ * page), else the one whose words are the statement's canonical `text` (the first report's unless a
+ * curator picked another).
+ */
+export function canonicalReport<R extends { text: string; source: { slug: string } }>(card: { text: string; reports: readonly R[] }, preferSource?: string): R | undefined {
+  return (
+    (preferSource === undefined ? undefined : card.reports.find((report) => report.source.slug === preferSource)) ??
+    card.reports.find((report) => report.text === card.text) ??
+    card.reports[0]
+  );
+}
+
+/** "attributed as “…” · passed on by …": how one report attributes the words. */
+function attributionParts(report: StatementReportFieldsFragment): Child[] {
+  return [
+    h('span', { class: 'muted' }, 'attributed as '),
+    `“${report.attribution.text}”`,
+    report.hedge ? [' · ', h('span', { class: 'muted' }, 'hedged '), `“${report.hedge.text}”`] : '',
+    report.relayedBy
+      ? [' · ', h('span', { class: 'muted' }, 'passed on by '), link(report.relayedBy), report.relayedByProvenance?.inferred ? [' ', inferredFlag(true, report.relayedByProvenance.note)] : '']
+      : '',
+  ];
+}
+
+/**
+ * One source's account in a statement card: the source, its words (marked when they differ from the
+ * statement's), its attribution, relayer and hedge; and, unless the card shows it already, its words in
+ * the source.
+ */
+function reportItem(card: StatementCardFragment, report: StatementReportFieldsFragment, texts: ReadonlyMap<string, string>, shown: StatementReportFieldsFragment | undefined): HTMLLIElement {
+  const variant = report.text !== card.text;
+  return h(
+    'li',
+    { class: 'report', 'data-source': report.source.slug },
+    h('p', { class: 'report-source' }, dotted(sourceLink(report.source), dateText(report.date))),
+    h('p', { class: 'report-words' }, h('span', { class: 'muted' }, variant ? 'in its own words: ' : 'the same words: '), wordsOf(card.kind, report.text)),
+    h('p', { class: 'attribution' }, ...attributionParts(report)),
+    report === shown ? null : excerpt(report.evidence, texts),
+  );
+}
+
+/**
+ * A statement: its words, who said them, where they stand in the source, and which sources report it.
+ * Two sources printing the same words are one statement with two reports, so one card; each source's
+ * wording and attribution is one click away, in the "Reported by" details.
+ */
+export interface CardOptions {
+  /** Name the speaker (not on the speaker's own page). */
+  withSpeaker?: boolean;
+  /** List every source's account under the card (the statement's own page lists them in full instead). */
+  withReports?: boolean;
+  /** Show this source's report in the card (on the source's page). */
+  preferSource?: string;
+}
+
+export function statementCard(card: StatementCardFragment, texts: ReadonlyMap<string, string>, { withSpeaker = true, withReports = true, preferSource }: CardOptions = {}): HTMLLIElement {
   // A record mentioned twice (two phrases naming Turkey) is listed once; the speaker is named already.
   const mentioned = new Map(card.mentions.map((m) => [m.entity.slug, m.entity]));
-  mentioned.delete(card.speaker?.slug ?? '');
+  if (card.attributedTo && card.attributedTo.__typename !== 'SpeakerGroup') mentioned.delete(card.attributedTo.slug);
   const mentions = [...mentioned.values()];
+  const shown = canonicalReport(card, preferSource);
+  const sourceTitles = [...new Map(card.reports.map((report) => [report.source.slug, report.source.title])).values()];
   return h(
     'li',
     { class: `statement statement-${card.kind.toLowerCase()}`, 'data-statement': card.slug },
-    h('p', { class: 'statement-meta' }, dotted(h('span', { class: `badge badge-${card.kind.toLowerCase()}` }, humanize(card.kind)), dateText(card.date), card.event ? link({ __typename: 'Event', ...card.event }) : null)),
-    h('p', { class: 'statement-text' }, h('a', { href: hrefFor('Statement', card.slug) }, words)),
     h(
       'p',
-      { class: 'attribution' },
-      withSpeaker && card.speaker ? [link({ __typename: 'Person', ...card.speaker }), ': '] : '',
-      h('span', { class: 'muted' }, 'attributed as '),
-      `“${card.attribution}”`,
-      card.relayedBy ? [' · ', h('span', { class: 'muted' }, 'passed on by '), link(card.relayedBy)] : '',
+      { class: 'statement-meta' },
+      dotted(
+        h('span', { class: `badge badge-${card.kind.toLowerCase()}` }, humanize(card.kind)),
+        dateText(card.date),
+        card.event ? link({ __typename: 'Event', ...card.event }) : null,
+        h('span', { class: card.sourceCount > 1 ? 'source-count corroborated' : 'source-count' }, sourcesText(card.sourceCount)),
+      ),
     ),
-    excerpt(card.evidence, texts),
+    h('p', { class: 'statement-text' }, h('a', { href: hrefFor('Statement', card.slug) }, wordsOf(card.kind, card.text))),
+    h('p', { class: 'attribution' }, withSpeaker && card.attributedTo ? [speakerPart(card.attributedTo), ': '] : '', shown ? attributionParts(shown) : ''),
+    shown ? excerpt(shown.evidence, texts) : null,
     mentions.length > 0
       ? h('p', { class: 'mentions' }, h('span', { class: 'muted' }, 'Mentions '), ...mentions.flatMap((entity, i) => [i > 0 ? ', ' : '', link(entity)]))
+      : null,
+    withReports
+      ? h(
+          'details',
+          { class: 'reports' },
+          h('summary', null, `Reported by ${sourcesText(card.sourceCount)}`, h('span', { class: 'report-titles' }, `: ${sourceTitles.join(', ')}`)),
+          h('ol', { class: 'report-list' }, ...card.reports.map((report) => reportItem(card, report, texts, shown))),
+        )
       : null,
   );
 }
 
-export function statementList(page: StatementPageFragment, texts: ReadonlyMap<string, string>, options?: { withSpeaker?: boolean }): HTMLElement {
+export function statementList(page: StatementPageFragment, texts: ReadonlyMap<string, string>, options?: CardOptions): HTMLElement {
   if (page.edges.length === 0) return empty('None.');
   const list = h('ol', { class: 'statements' }, ...page.edges.map(({ node }) => statementCard(node, texts, options)));
   const more = page.totalCount > page.edges.length ? h('p', { class: 'muted' }, `Showing ${page.edges.length} of ${page.totalCount}.`) : null;
@@ -46,15 +132,23 @@ export function statementList(page: StatementPageFragment, texts: ReadonlyMap<st
 }
 
 /** Statements that mention the record, one line each. */
-export function mentionList(page: StatementPageFragment): HTMLElement {
+export function mentionList(page: StatementLinkPageFragment): HTMLElement {
   if (page.edges.length === 0) return empty('None.');
-  return h(
+  const list = h(
     'ul',
     { class: 'compact' },
     ...page.edges.map(({ node }) =>
-      h('li', null, h('a', { href: hrefFor('Statement', node.slug) }, node.kind === 'QUOTE' ? `“${node.text}”` : node.text), node.speaker ? [' — ', link({ __typename: 'Person', ...node.speaker })] : ''),
+      h(
+        'li',
+        null,
+        h('a', { href: hrefFor('Statement', node.slug) }, wordsOf(node.kind, node.text)),
+        node.attributedTo ? [' — ', speakerPart(node.attributedTo)] : '',
+        node.sourceCount > 1 ? h('span', { class: 'muted' }, ` (${sourcesText(node.sourceCount)})`) : '',
+      ),
     ),
   );
+  const more = page.totalCount > page.edges.length ? h('p', { class: 'muted' }, `Showing ${page.edges.length} of ${page.totalCount}.`) : null;
+  return h('div', null, list, more);
 }
 
 export function roleItem(role: RoleFieldsFragment, texts: ReadonlyMap<string, string>, holder: 'person' | 'place'): HTMLLIElement {
@@ -73,9 +167,10 @@ export function roleItem(role: RoleFieldsFragment, texts: ReadonlyMap<string, st
         role.statedAs && role.statedAs !== role.title ? h('span', { class: 'muted' }, `as “${role.statedAs}”`) : null,
         span.length > 0 ? h('span', null, ...span) : null,
         inferredFlag(role.inferred, role.note),
+        role.provenance.sourceCount > 1 ? h('span', { class: 'muted' }, `stated by ${sourcesText(role.provenance.sourceCount)}`) : null,
       ),
     ),
-    excerpt(role.evidence, texts),
+    provenanceExcerpts(role.provenance, texts),
   );
 }
 
@@ -93,7 +188,17 @@ export function participationItem(participation: ParticipationFieldsFragment, te
         inferredFlag(participation.inferred, participation.note),
       ),
     ),
-    h('details', null, h('summary', null, 'Evidence'), excerpt(participation.evidence, texts)),
+    evidenceDetails(participation.provenance, texts),
+  );
+}
+
+/** A membership, naming the organization (on a country's page) or the member country (on an organization's). */
+export function membershipItem(membership: MembershipFieldsFragment, texts: ReadonlyMap<string, string>, show: 'organization' | 'country'): HTMLLIElement {
+  return h(
+    'li',
+    null,
+    h('p', null, dotted(link(show === 'organization' ? membership.organization : membership.country), membership.role, inferredFlag(membership.inferred, membership.note))),
+    evidenceDetails(membership.provenance, texts),
   );
 }
 

@@ -1,11 +1,12 @@
 /**
- * Routes: #/person/jens-stoltenberg, #/organization/nato, #/country/…, #/event/…, #/statement/…; and the
- * small pieces every page, the search and the graph use to name a record and link to its route.
+ * Routes: #/person/jens-stoltenberg, #/organization/nato, #/country/…, #/event/…, #/statement/…,
+ * #/source/…; and the small pieces every page, the search and the graph use to name a record and link
+ * to its route.
  */
 import type { DateFieldsFragment } from '../client/index.js';
 import { appendChildren, h, type Child } from './dom.js';
 
-const routeKinds = ['person', 'organization', 'country', 'event', 'statement'] as const;
+const routeKinds = ['person', 'organization', 'country', 'event', 'statement', 'source'] as const;
 export type RouteKind = (typeof routeKinds)[number];
 export interface Route {
   kind: RouteKind;
@@ -34,7 +35,7 @@ export function hrefFor(typename: string, slug: string): string {
   return `#/${typename.toLowerCase()}/${encodeURIComponent(slug)}`;
 }
 
-const kindNames: Record<RouteKind, string> = { person: 'Person', organization: 'Organization', country: 'Country', event: 'Event', statement: 'Statement' };
+const kindNames: Record<RouteKind, string> = { person: 'Person', organization: 'Organization', country: 'Country', event: 'Event', statement: 'Statement', source: 'Source' };
 
 export function kindBadge(typename: string): HTMLElement {
   const kind = typename.toLowerCase();
@@ -43,6 +44,16 @@ export function kindBadge(typename: string): HTMLElement {
 
 export function link(entity: { __typename: string; slug: string; displayName: string }): HTMLAnchorElement {
   return h('a', { href: hrefFor(entity.__typename, entity.slug) }, entity.displayName);
+}
+
+/** A source's title, linking to its page. */
+export function sourceLink(source: { slug: string; title: string }): HTMLAnchorElement {
+  return h('a', { href: hrefFor('Source', source.slug), class: 'source-link' }, source.title);
+}
+
+/** "1 source", "3 sources". */
+export function sourcesText(count: number): string {
+  return `${count} ${count === 1 ? 'source' : 'sources'}`;
 }
 
 export function humanize(enumValue: string): string {

@@ -1,9 +1,10 @@
 /**
  * The explorer page (/explore) in a real browser: the server started the way `npm start` starts it,
  * Debian's headless Chromium driven by playwright-core. Search as you type, open a person, see their
- * role and their statements with the evidence marked in the source text, see the neighbourhood graph,
- * click a node and land on that record. Everything must come from the server itself, under its
- * Content-Security-Policy. Leaves test-artifacts/explorer.png.
+ * role and their statements with the evidence marked in the source text and the sources that report
+ * each, see the neighbourhood graph, click a node and land on that record; open a source's page from a
+ * statement card. Everything must come from the server itself, under its Content-Security-Policy.
+ * Leaves test-artifacts/explorer.png.
  * Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it).
  */
 import { mkdir, readFile } from 'node:fs/promises';
@@ -16,10 +17,23 @@ import { startServer, type RunningServer } from './server-process.js';
 
 const artifactsDir = path.join(projectRoot, 'test-artifacts');
 
+interface Span {
+  sourceId: string;
+  start: number;
+  end: number;
+  text: string;
+}
+
 interface StatementRecord {
   id: string;
   speakerId: string | null;
-  evidence: { start: number; end: number; text: string };
+  /** Each source's account; the fixture has one source, so one report each. */
+  reports: { evidence: Span; attribution: Span }[];
+}
+
+interface SourceRecord {
+  id: string;
+  title: string;
 }
 
 /** The number of nodes cytoscape holds, and the label of the one at the centre, through the handle the page exposes. */
@@ -116,13 +130,17 @@ describe('the explorer in a real browser', () => {
 
       expect(await page.locator('.roles .role-title').allTextContents()).toContain('Secretary General');
 
-      // Each statement shows its evidence inside the surrounding source text, the evidence in <mark>.
+      // Each statement shows its evidence inside the surrounding source text, the evidence in <mark>, and
+      // how many sources report it: in the fixture one, whose words are the ones shown.
       for (const statement of his) {
+        const [report] = statement.reports;
         const card = page.locator(`li.statement[data-statement="${statement.id}"]`);
         await card.waitFor();
-        expect(await card.locator('blockquote.excerpt mark.evidence').textContent(), statement.id).toBe(statement.evidence.text);
+        expect(await card.locator('blockquote.excerpt mark.evidence').textContent(), statement.id).toBe(report!.evidence.text);
         const excerpt = (await card.locator('blockquote.excerpt').textContent()) ?? '';
-        expect(excerpt.length, `${statement.id} is shown with context`).toBeGreaterThan(statement.evidence.text.length);
+        expect(excerpt.length, `${statement.id} is shown with context`).toBeGreaterThan(report!.evidence.text.length);
+        expect(await card.locator('.statement-meta .source-count').textContent(), statement.id).toBe('1 source');
+        expect(await card.locator('details.reports > summary').textContent(), statement.id).toMatch(/^Reported by 1 source: /);
       }
 
       // The neighbourhood, drawn by cytoscape on its canvas, centred on him.
@@ -147,6 +165,74 @@ describe('the explorer in a real browser', () => {
       await page.waitForURL(/#\/organization\/nato$/);
       await page.getByRole('heading', { level: 1, name: 'NATO' }).waitFor();
       await expect.poll(async () => (await graphState(page)).center).toBe('NATO');
+    } catch (error) {
+      await mkdir(artifactsDir, { recursive: true });
+      await page.screenshot({ path: path.join(artifactsDir, 'explorer-failure.png') }).catch(() => undefined);
+      throw error;
+    }
+
+    // Everything came from this server: the page, its bundle and stylesheet, and the GraphQL requests.
+    expect(requests.filter((url) => !url.startsWith('data:') && new URL(url).origin !== origin)).toEqual([]);
+    expect(requests.some((url) => url === `${origin}/graphql`)).toBe(true);
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  }, 60_000);
+
+  it("shows each source's wording and attribution one click from a statement card, and opens the source's page from it", async () => {
+    const statements = JSON.parse(await readFile(path.join(dataDir, 'statements.json'), 'utf8')) as StatementRecord[];
+    const [source] = JSON.parse(await readFile(path.join(dataDir, 'sources.json'), 'utf8')) as SourceRecord[];
+    const statement = statements.find((s) => s.speakerId === 'jens-stoltenberg')!;
+    const report = statement.reports[0]!;
+    const { origin } = server!;
+    try {
+      await page.goto(`${origin}/explore#/person/jens-stoltenberg`);
+      await page.getByRole('heading', { level: 1, name: 'Jens Stoltenberg' }).waitFor();
+      const card = page.locator(`li.statement[data-statement="${statement.id}"]`);
+      await card.waitFor();
+
+      // The reports are folded away; one click on the summary shows the source, its words and its attribution.
+      const reports = card.locator('details.reports');
+      expect(await reports.evaluate((details: HTMLDetailsElement) => details.open)).toBe(false);
+      await reports.locator('summary').click();
+      const item = reports.locator(`li.report[data-source="${source!.id}"]`);
+      await item.waitFor();
+      expect(await item.locator('.report-source a').textContent()).toBe(source!.title);
+      expect(await item.locator('.report-words').textContent()).toContain(report.evidence.text);
+      expect(await item.locator('.attribution').textContent()).toContain(`“${report.attribution.text}”`);
+
+      // The excerpt names its source too; following the link opens the source's page.
+      const cited = card.locator(':scope > blockquote.excerpt cite a');
+      expect(await cited.getAttribute('href')).toBe(`#/source/${source!.id}`);
+      await cited.click();
+      await page.waitForURL(new RegExp(`#/source/${source!.id}$`));
+      await page.getByRole('heading', { level: 1, name: source!.title }).waitFor();
+      expect(await page.locator('.entity-head .badge').textContent()).toBe('Source');
+
+      // What it covers, by kind, and the statements it reports, each card with its evidence and source count.
+      const covered = (kind: string) => page.locator('.coverage-kind', { has: page.getByRole('heading', { level: 3, name: new RegExp(`^${kind}`) }) });
+      expect(await covered('Persons').locator('a').allTextContents()).toContain('Jens Stoltenberg');
+      expect(await covered('Organizations').locator('a').allTextContents()).toContain('NATO');
+      expect(await covered('Countries').locator('a').allTextContents()).toContain('Turkey');
+      expect(await covered('Events').locator('a').count()).toBeGreaterThan(0);
+      const statementsHeading = page.getByRole('heading', { level: 2, name: /^Statements it reports/ });
+      expect(await statementsHeading.locator('.count').textContent()).toBe(` ${statements.length}`);
+      const cards = page.locator('li.statement');
+      expect(await cards.count()).toBe(statements.length);
+      expect(await cards.locator('.statement-meta .source-count').allTextContents()).toEqual(statements.map(() => '1 source'));
+      const first = page.locator(`li.statement[data-statement="${statement.id}"]`);
+      expect(await first.locator(':scope > blockquote.excerpt mark.evidence').textContent()).toBe(report.evidence.text);
+
+      // Its full text is one click away too.
+      const full = page.locator('details.source-full');
+      await full.locator('summary').click();
+      expect(await full.locator('.source-text').textContent()).toContain(report.evidence.text);
+
+      // The welcome page lists the sources, linking to the same page.
+      await page.goto(`${origin}/explore#/`);
+      const listed = page.locator(`#source-list a[href="#/source/${source!.id}"]`);
+      await listed.waitFor();
+      expect(await listed.textContent()).toBe(source!.title);
+      expect(await page.locator('#source-list li').first().textContent()).toContain(`${statements.length} statements`);
     } catch (error) {
       await mkdir(artifactsDir, { recursive: true });
       await page.screenshot({ path: path.join(artifactsDir, 'explorer-failure.png') }).catch(() => undefined);

@@ -46,10 +46,11 @@ describe('GraphiQL in a real browser', () => {
   });
 
   it('opens with the example query, runs it and shows the dataset, loading nothing from another host', async () => {
-    const statements = JSON.parse(await readFile(path.join(dataDir, 'statements.json'), 'utf8')) as { speakerId: string | null; evidence: { start: number } }[];
+    const statements = JSON.parse(await readFile(path.join(dataDir, 'statements.json'), 'utf8')) as { speakerId: string | null; reports: { evidence: { start: number } }[] }[];
     const persons = JSON.parse(await readFile(path.join(dataDir, 'persons.json'), 'utf8')) as { id: string; name: string | null }[];
-    // The statements connection lists in source order, so the first result is the earliest statement in the text.
-    const first = [...statements].sort((a, b) => a.evidence.start - b.evidence.start)[0]!;
+    // The statements connection lists in source order, so the first result is the earliest statement in the
+    // text (the fixture has one source, so each statement's first report is in it).
+    const first = [...statements].sort((a, b) => a.reports[0]!.evidence.start - b.reports[0]!.evidence.start)[0]!;
     const firstSpeaker = persons.find((person) => person.id === first.speakerId)!.name!;
     expect(firstSpeaker).toBe('John Kerry');
 

@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Kind, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, GraphQLRequestError, NodeLookupDocument, PersonPageDocument, StatementFeedDocument } from '../client/index.js';
+import { createClient, GraphQLRequestError, NodeLookupDocument, PersonPageDocument, SourcePageDocument, StatementFeedDocument } from '../client/index.js';
 import { ConfigError, readConfig } from '../src/config.js';
 import { loadPersistedDocuments, PersistedDocumentsError, type PersistedDocuments } from '../src/plugins/persisted-documents.js';
 import { schema } from '../src/schema/index.js';
@@ -60,9 +61,15 @@ function expectStoltenberg(answer: Answer): void {
 }
 
 describe('the persisted-documents manifest', () => {
-  it('lists every shipped operation under the hash embedded in its generated document', () => {
-    expect(documents.byHash.size).toBe(16);
-    for (const document of [PersonPageDocument, StatementFeedDocument, NodeLookupDocument]) {
+  it('lists every shipped operation under the hash embedded in its generated document', async () => {
+    const operationsDir = path.join(projectRoot, 'client/operations');
+    let shipped = 0;
+    for (const file of await readdir(operationsDir)) {
+      shipped += parse(await readFile(path.join(operationsDir, file), 'utf8')).definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length;
+    }
+    expect(shipped).toBe(23);
+    expect(documents.byHash.size).toBe(shipped);
+    for (const document of [PersonPageDocument, SourcePageDocument, StatementFeedDocument, NodeLookupDocument]) {
       expect(documents.byHash.get(hashOf(document))).toMatch(/^(fragment|query) /);
     }
   });
@@ -196,6 +203,9 @@ describe('allow-list mode (NEWSGRAPH_PERSISTED_ONLY=true)', () => {
     const { data } = await client.request(StatementFeedDocument, { filter: { speaker: 'john-kirby' }, first: 2 });
     expect(data.statements.totalCount).toBe(4);
     expect(data.statements.edges.map((edge) => edge.node.speaker?.displayName)).toEqual(['John Kirby', 'John Kirby']);
+    const source = (await client.request(SourcePageDocument, { slug: 'kerry-to-nato-ante-up', statementsFirst: 2 })).data.source;
+    expect(source?.statements.totalCount).toBe(24);
+    expect(source?.statements.edges.map((edge) => edge.node.reports.map((report) => report.source.slug))).toEqual([['kerry-to-nato-ante-up'], ['kerry-to-nato-ante-up']]);
 
     // A client that sends text to an allow-list server gets the code it can act on.
     const textClient = createClient({ url: endpoint, fetch: async (url, init) => allowList.fetch(url, init) });
