@@ -47,6 +47,14 @@ Commands:
       one at a time), each item shaped like the matching input of src/store/edits.ts; evidence is
       { "sourceId", "quote", "occurrence"?, "near"? }. Prints each new id on stdout, one per line. Stops
       at the first refused item; the items added before it stay added.
+      A statement's "words" (with "sourceId"), "attribution", "relayedById" (+ "relayedByWords") and
+      "hedge" become its first report, quoted from that one source; "speakerId" may be null, with a
+      "speakerGroup" { "description", "memberOfIds"? } for words an unnamed group said. Roles,
+      memberships, participations, locations, partOf, mentions and the audience are stored with their
+      quote as the link's evidence; a link given by id alone (an organization's "parentId" or
+      "countryId", a statement's "saidAtEventId", "aboutEventIds", a "relayedById" without words) is
+      stored as inferred, with a note, until a curator adds evidence for it (the addEvidence mutation).
+      Further sources of a statement are added with the addStatementReport mutation.
 
   anchor "<quote>" --source <id> [--occurrence <n>] [--near "<surrounding words>"]
       Prints the evidence object { sourceId, start, end, text } for the quoted words.
@@ -197,8 +205,11 @@ const statementKeys = {
   kind: true,
   words: true,
   speakerId: true,
+  speakerGroup: true,
   attribution: true,
   relayedById: true,
+  relayedByWords: true,
+  hedge: true,
   saidAtEventId: true,
   aboutEventIds: true,
   date: true,
