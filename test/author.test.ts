@@ -90,6 +90,9 @@ const updateFolks = {
   words: { sourceId, quote: 'he’ll obviously update folks on what the U.S. is doing militarily' },
   speakerId: 'state-department-official',
   attribution: { quote: 'a State Department official reportedly told some reporters' },
+  hedge: { quote: 'reportedly' },
+  // An event named by id alone: stored as an inferred link until a curator quotes words for it.
+  saidAtEventId: 'state-department-briefing',
   audience: { description: 'some reporters', entityIds: [reporters.id], evidence: { quote: 'some reporters' } },
   // "the U.S." occurs several times in the article, but once inside the statement's words.
   mentions: [{ entityId: 'united-states', quote: 'the U.S.' }],
@@ -132,12 +135,44 @@ describe.concurrent('author', () => {
     expect(kb.storedRecord(reporters.id)).toMatchObject({ name: null, label: 'some reporters', roles: [] } satisfies Partial<PersonRecord>);
     const statement = kb.storedRecord(updateFolks.id) as StatementRecord;
     expect(statement.text).toBe(updateFolks.words.quote);
-    const spans = [statement.evidence, statement.attribution, statement.audience!.evidence, statement.mentions[0]!.evidence];
-    for (const span of spans) expect(seedText.slice(span.start, span.end)).toBe(span.text);
-    expect(statement.audience!.entityIds).toEqual([reporters.id]);
-    const words = statement.evidence;
-    expect(statement.mentions[0]!.evidence.start).toBeGreaterThanOrEqual(words.start);
-    expect(statement.mentions[0]!.evidence.end).toBeLessThanOrEqual(words.end);
+    // The words, attribution and hedge are the statement's one report, from the one source quoted.
+    expect(statement.reports).toHaveLength(1);
+    const [report] = statement.reports;
+    expect(report!.relayedBy).toBeUndefined();
+    const spans = [report!.evidence, report!.attribution, report!.hedge!, ...statement.audience!.evidence, ...statement.mentions[0]!.evidence];
+    expect(spans).toHaveLength(5);
+    for (const span of spans) {
+      expect(span.sourceId).toBe(sourceId);
+      expect(seedText.slice(span.start, span.end)).toBe(span.text);
+    }
+    expect(report!.hedge!.text).toBe('reportedly');
+    expect(statement.audience).toMatchObject({ entityIds: [reporters.id], inferred: false });
+    const words = report!.evidence;
+    expect(statement.mentions[0]).toMatchObject({ entityId: 'united-states', inferred: false });
+    expect(statement.mentions[0]!.evidence[0]!.start).toBeGreaterThanOrEqual(words.start);
+    expect(statement.mentions[0]!.evidence[0]!.end).toBeLessThanOrEqual(words.end);
+    // No words were quoted for the event: the link is inferred and says so.
+    expect(statement.saidAt).toMatchObject({ eventId: 'state-department-briefing', evidence: [], inferred: true });
+    expect(statement.saidAt!.note).toBeTruthy();
+
+    // The server reads what the command wrote, through the new fields and the deprecated ones alike.
+    const served = await queryData(
+      await createTestServer(kb),
+      `query ($slug: String) { statement(slug: $slug) {
+        sourceCount evidence { text } attribution event { slug }
+        reports { evidence { text } attribution { text } hedge { text } }
+        saidAt { event { slug } provenance { evidence { text } inferred note } }
+      } }`,
+      { slug: updateFolks.id },
+    );
+    expect(served.statement).toMatchObject({
+      sourceCount: 1,
+      evidence: { text: updateFolks.words.quote },
+      attribution: updateFolks.attribution.quote,
+      event: { slug: 'state-department-briefing' },
+      saidAt: { event: { slug: 'state-department-briefing' }, provenance: { evidence: [], inferred: true, note: statement.saidAt!.note } },
+      reports: [{ evidence: { text: updateFolks.words.quote }, attribution: { text: updateFolks.attribution.quote }, hedge: { text: 'reportedly' } }],
+    });
   });
 
   const refusals = [

@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { statementSchema } from '../src/kb/records.js';
 import type { NewsgraphYoga } from '../src/server.js';
-import { createTestServer, dataDir, query, queryData, recordIds, type GraphQLResponse } from './helpers.js';
+import { createTestServer, dataDir, query, queryData, type GraphQLResponse } from './helpers.js';
 
 type StatementData = z.input<typeof statementSchema>;
 
@@ -22,25 +22,31 @@ type StatementData = z.input<typeof statementSchema>;
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-export async function readData<T>(file: string): Promise<T[]> {
-  return JSON.parse(await readFile(path.join(dataDir, file), 'utf8')) as T[];
+export async function readData<T>(file: string, dir = dataDir): Promise<T[]> {
+  return JSON.parse(await readFile(path.join(dir, file), 'utf8')) as T[];
 }
 
-/** A record that carries the evidence it was read from. */
+/** A record reported by one source or several: a statement, placed where its first report in force stands. */
 interface Sourced {
   id: string;
-  evidence: { sourceId: string; start: number };
+  reports: { evidence: { sourceId: string; start: number }; retracted?: unknown }[];
 }
 
-/** The records of `file` in source order: sources in file order, then where each record's evidence starts. */
-async function readInSourceOrder<T extends Sourced>(file: string): Promise<T[]> {
-  const sourceIds = await recordIds('sources.json');
-  const rank = (record: T) => sourceIds.indexOf(record.evidence.sourceId);
-  return (await readData<T>(file)).sort((a, b) => rank(a) - rank(b) || a.evidence.start - b.evidence.start);
+/** The words of a statement's first report that is not retracted (the first report when all are): where the statement stands. */
+export function firstReportEvidence(record: Sourced): { sourceId: string; start: number } {
+  return (record.reports.find((report) => !report.retracted) ?? record.reports[0]!).evidence;
+}
+
+/** The records of `file` in source order: sources in file order, then where each record's first report starts. */
+async function readInSourceOrder<T extends Sourced>(file: string, dir = dataDir): Promise<T[]> {
+  const sourceIds = (await readData<{ id: string }>('sources.json', dir)).map((source) => source.id);
+  const rank = (record: T) => sourceIds.indexOf(firstReportEvidence(record).sourceId);
+  return (await readData<T>(file, dir)).sort((a, b) => rank(a) - rank(b) || firstReportEvidence(a).start - firstReportEvidence(b).start);
 }
 
 /**
- * statements.json in source order: sources in file order, then where each statement's words start.
+ * statements.json in source order: sources in file order, then where each statement's words start
+ * (a statement several sources report stands where its first report stands).
  * Every statement list (Query.statements, a person's, an event's, …) is documented to read in this order.
  */
 export function readStatementsInSourceOrder(): Promise<StatementData[]> {
@@ -97,18 +103,30 @@ export interface RootCollectionSpec {
   otherRootField: string;
 }
 
+/** The root collections and the contract each keeps. */
+export const rootCollections = {
+  Person: { typename: 'Person', rootField: 'persons', lookupField: 'person', dataFile: 'persons.json', otherRootField: 'countries' },
+  Country: { typename: 'Country', rootField: 'countries', lookupField: 'country', dataFile: 'countries.json', otherRootField: 'persons' },
+  Organization: { typename: 'Organization', rootField: 'organizations', lookupField: 'organization', dataFile: 'organizations.json', otherRootField: 'events' },
+  Event: { typename: 'Event', rootField: 'events', lookupField: 'event', dataFile: 'events.json', otherRootField: 'organizations' },
+  Statement: { typename: 'Statement', rootField: 'statements', lookupField: 'statement', dataFile: 'statements.json', order: 'source', otherRootField: 'sources' },
+  Source: { typename: 'Source', rootField: 'sources', lookupField: 'source', dataFile: 'sources.json', otherRootField: 'persons' },
+} as const satisfies Record<string, RootCollectionSpec>;
+
 /**
  * Registers the shared tests of one root collection: `describe('Query.<rootField>')` for the connection
  * and `describe('Query.<lookupField>')` for the lookups. Call it at the top level of a test file; it adds
  * a `beforeAll` there that builds a server and reads the expected ids from `dataFile`.
  */
-export function describeRootCollection(spec: RootCollectionSpec): void {
+export function describeRootCollection(spec: RootCollectionSpec, dataset?: () => Promise<{ yoga: NewsgraphYoga; dir: string }>): void {
   let yoga: NewsgraphYoga;
   let ids: string[];
 
   beforeAll(async () => {
-    yoga = await createTestServer();
-    const records = spec.order === 'source' ? await readInSourceOrder<Sourced>(spec.dataFile) : await readData<{ id: string }>(spec.dataFile);
+    const opened = dataset ? await dataset() : { yoga: await createTestServer(), dir: dataDir };
+    yoga = opened.yoga;
+    const records =
+      spec.order === 'source' ? await readInSourceOrder<Sourced>(spec.dataFile, opened.dir) : await readData<{ id: string }>(spec.dataFile, opened.dir);
     ids = records.map((record) => record.id);
   });
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { countrySchema, eventSchema, organizationSchema, personSchema, statementSchema } from '../src/kb/records.js';
 import type { NewsgraphYoga } from '../src/server.js';
-import { describeRootCollection, expectFieldError, globalIds, readData, readStatementsInSourceOrder, slugsOf } from './contract.js';
+import { describeRootCollection, rootCollections, expectFieldError, globalIds, readData, readStatementsInSourceOrder, slugsOf } from './contract.js';
 import { createTestServer, query, queryData } from './helpers.js';
 
 type CountryData = z.input<typeof countrySchema>;
@@ -34,7 +34,7 @@ beforeAll(async () => {
 // Root connection and lookups: the contract every root collection keeps (test/contract.ts)
 // ---------------------------------------------------------------------------------------------
 
-describeRootCollection({ typename: 'Country', rootField: 'countries', lookupField: 'country', dataFile: 'countries.json', otherRootField: 'persons' });
+describeRootCollection(rootCollections.Country);
 
 describe('Query.country(isoCode:)', () => {
   const byIsoCode = (isoCode: string) => query(yoga, 'query ($isoCode: String) { country(isoCode: $isoCode) { slug } }', { isoCode });
@@ -95,7 +95,7 @@ describe('Country fields', () => {
 
   it('lists the memberships the organizations record for each country', async () => {
     for (const country of countries) {
-      const served = await fetchCountry(country.id, 'memberships { organization { slug } country { slug } role inferred note evidence { text } }');
+      const served = await fetchCountry(country.id, 'memberships { organization { slug } country { slug } role inferred note provenance { evidence { text } inferred note } }');
       const expected = organizations.flatMap((organization) =>
         (organization.memberships ?? [])
           .filter((m) => m.countryId === country.id)
@@ -105,7 +105,7 @@ describe('Country fields', () => {
             role: m.role ?? null,
             inferred: m.inferred ?? false,
             note: m.note ?? null,
-            evidence: { text: m.evidence.text },
+            provenance: { evidence: m.evidence.map((e) => ({ text: e.text })), inferred: m.inferred ?? false, note: m.note ?? null },
           })),
       );
       expect(served.memberships).toEqual(expected);
@@ -113,8 +113,11 @@ describe('Country fields', () => {
   });
 
   it('knows Turkey is a stated NATO member and the U.S. leads the coalition', async () => {
-    const turkey = await fetchCountry('turkey', 'memberships { organization { slug } inferred evidence { text } }');
-    expect(turkey.memberships).toEqual([{ organization: { slug: 'nato' }, inferred: false, evidence: { text: 'Turkey, a NATO member' } }]);
+    // `evidence` is deprecated but still answers old clients, with the first span of the provenance.
+    const turkey = await fetchCountry('turkey', 'memberships { organization { slug } inferred evidence { text } provenance { evidence { text } } }');
+    expect(turkey.memberships).toEqual([
+      { organization: { slug: 'nato' }, inferred: false, evidence: { text: 'Turkey, a NATO member' }, provenance: { evidence: [{ text: 'Turkey, a NATO member' }] } },
+    ]);
     const us = await fetchCountry('united-states', 'memberships { organization { slug } role inferred }');
     expect(us.memberships).toContainEqual({ organization: { slug: 'coalition-against-islamic-state' }, role: 'leader', inferred: false });
     expect(us.memberships).toContainEqual({ organization: { slug: 'nato' }, role: null, inferred: true });
@@ -143,7 +146,7 @@ describe('Country fields', () => {
     for (const country of countries) {
       const served = await fetchCountry(country.id, 'organizations { slug country { slug } }');
       expect(served.organizations).toEqual(
-        organizations.filter((o) => o.countryId === country.id).map((o) => ({ slug: o.id, country: { slug: country.id } })),
+        organizations.filter((o) => o.country?.countryId === country.id).map((o) => ({ slug: o.id, country: { slug: country.id } })),
       );
     }
     expect((await fetchCountry('united-states', 'organizations { slug }')).organizations).toEqual([{ slug: 'state-department' }]);
@@ -159,9 +162,9 @@ describe('Country fields', () => {
   });
 
   it('places the NATO meeting in Belgium and the Paris attacks in France', async () => {
-    const belgium = await fetchCountry('belgium', 'events { edges { node { slug location { city country { slug } evidence { text } } } } }');
+    const belgium = await fetchCountry('belgium', 'events { edges { node { slug location { city country { slug } provenance { evidence { text } } } } } }');
     expect(belgium.events.edges.map((e: { node: unknown }) => e.node)).toEqual([
-      { slug: 'nato-foreign-ministers-meeting', location: { city: 'Brussels', country: { slug: 'belgium' }, evidence: { text: 'Brussels, Belgium' } } },
+      { slug: 'nato-foreign-ministers-meeting', location: { city: 'Brussels', country: { slug: 'belgium' }, provenance: { evidence: [{ text: 'Brussels, Belgium' }] } } },
     ]);
     const france = await fetchCountry('france', 'events { edges { node { slug location { city inferred } } } }');
     expect(france.events.edges.map((e: { node: unknown }) => e.node)).toEqual([{ slug: 'paris-attacks', location: { city: 'Paris', inferred: true } }]);
@@ -171,7 +174,7 @@ describe('Country fields', () => {
     for (const country of countries) {
       const served = await fetchCountry(
         country.id,
-        'participations { event { slug } participant { __typename ... on Country { slug } } role inferred note evidence { text } }',
+        'participations { event { slug } participant { __typename ... on Country { slug } } role inferred note provenance { evidence { text } } }',
       );
       const expected = events.flatMap((event) =>
         (event.participants ?? [])
@@ -182,7 +185,7 @@ describe('Country fields', () => {
             role: p.role,
             inferred: p.inferred ?? false,
             note: p.note ?? null,
-            evidence: { text: p.evidence.text },
+            provenance: { evidence: p.evidence.map((e) => ({ text: e.text })) },
           })),
       );
       expect(served.participations).toEqual(expected);

@@ -49,7 +49,9 @@ afterAll(() => server.store.close());
 
 describe('curator authentication', () => {
   it('has mutations to check', () => {
-    expect(mutationDocuments.map((m) => m.name)).toEqual(expect.arrayContaining(['createPerson', 'updatePerson', 'addRole', 'retractRole']));
+    expect(mutationDocuments.map((m) => m.name)).toEqual(
+      expect.arrayContaining(['createPerson', 'updatePerson', 'addRole', 'retractRole', 'addStatementReport', 'retractStatementReport', 'addEvidence', 'mergeEntities']),
+    );
   });
 
   it.each(mutationDocuments)('refuses $name without a token: 401, UNAUTHENTICATED, no data', async ({ document }) => {

@@ -73,12 +73,19 @@ describe('adding a second article with mutations alone', () => {
       evidence: [{ source: "examplia-talks", quote: "Coastal Council said" }] }) { organization { slug } } }`);
     const person = await change(`mutation { createPerson(input: { name: "Jane Doe", aliases: ["Doe"], description: "Examplian Foreign Minister.",
       roles: [{ title: "Foreign Minister", country: "examplia", evidence: { source: "examplia-talks", quote: "Examplian Foreign Minister Jane Doe" } }] })
-      { person { slug revision roles { title position country { slug } evidence { start end text } } } } }`);
+      { person { slug revision roles { title position country { slug } provenance { evidence { start end text source { slug } } inferred note } } } } }`);
     const roleStart = articleText.indexOf('Examplian Foreign Minister Jane Doe');
     expect(person.createPerson.person).toEqual({
       slug: 'jane-doe',
       revision: 1,
-      roles: [{ title: 'Foreign Minister', position: 0, country: { slug: 'examplia' }, evidence: { start: roleStart, end: roleStart + 35, text: 'Examplian Foreign Minister Jane Doe' } }],
+      roles: [
+        {
+          title: 'Foreign Minister',
+          position: 0,
+          country: { slug: 'examplia' },
+          provenance: { evidence: [{ start: roleStart, end: roleStart + 35, text: 'Examplian Foreign Minister Jane Doe', source: { slug: 'examplia-talks' } }], inferred: false, note: null },
+        },
+      ],
     });
     await change(`mutation { createEvent(input: { slug: "valdora-talks", name: "Valdora border talks", kind: MEETING, description: "Talks in Valdora.",
       start: { value: "2016-03", precision: MONTH },
@@ -89,16 +96,29 @@ describe('adding a second article with mutations alone', () => {
       words: { source: "examplia-talks", quote: "We will keep talking, because the alternative is worse," },
       speaker: "jane-doe", attribution: { quote: "Doe told reporters" }, saidAtEvent: "valdora-talks",
       mentions: [{ entity: "valdora-talks", quote: "talking" }] })
-      { statement { slug text revision speaker { slug } event { slug } evidence { start end } mentions { entity { slug } evidence { start text } } } } }`);
-    const wordsStart = articleText.indexOf('We will keep talking');
+      { statement { slug text revision speaker { slug } event { slug } evidence { start end } sourceCount sources { slug }
+        reports { position text source { slug } evidence { start end } attribution { text } hedge { text } relayedBy { __typename } }
+        saidAt { event { slug } provenance { evidence { text } inferred note } }
+        mentions { entity { slug } provenance { evidence { start text } inferred } } } } }`);
+    const words = 'We will keep talking, because the alternative is worse,';
+    const wordsStart = articleText.indexOf(words);
+    const wordsSpan = { start: wordsStart, end: wordsStart + words.length };
     expect(statement.createStatement.statement).toMatchObject({
       slug: 'doe-keep-talking',
-      text: 'We will keep talking, because the alternative is worse,',
+      text: words,
       revision: 1,
       speaker: { slug: 'jane-doe' },
-      evidence: { start: wordsStart, end: wordsStart + 'We will keep talking, because the alternative is worse,'.length },
+      // Deprecated, for old clients: the words of the first report.
+      evidence: wordsSpan,
+      event: { slug: 'valdora-talks' },
+      // One source so far: one report, with the words, the attribution and no hedge or relayer.
+      sourceCount: 1,
+      sources: [{ slug: 'examplia-talks' }],
+      reports: [{ position: 0, text: words, source: { slug: 'examplia-talks' }, evidence: wordsSpan, attribution: { text: 'Doe told reporters' }, hedge: null, relayedBy: null }],
+      // The event was named without quoted words: the link is inferred until a curator quotes some.
+      saidAt: { event: { slug: 'valdora-talks' }, provenance: { evidence: [], inferred: true, note: expect.stringMatching(/\S/) } },
       // "talking" occurs twice in the article ("the talks", "keep talking"): the statement's own words decide.
-      mentions: [{ entity: { slug: 'valdora-talks' }, evidence: { start: articleText.indexOf('talking'), text: 'talking' } }],
+      mentions: [{ entity: { slug: 'valdora-talks' }, provenance: { evidence: [{ start: articleText.indexOf('talking'), text: 'talking' }], inferred: false } }],
     });
   });
 
@@ -129,6 +149,20 @@ describe('adding a second article with mutations alone', () => {
     expect(fromDisk.storedRecord('doe-keep-talking')).toMatchObject({ revision: 1, speakerId: 'jane-doe', text: 'We will keep talking, because the alternative is worse,' });
   });
 
+  it('quotes words for a link first stated without them: the link is no longer inferred', async () => {
+    const data = await change(`mutation { addEvidence(input: { record: "doe-keep-talking", expectedRevision: 1, link: SAID_AT, inferred: false,
+      evidence: [{ source: "examplia-talks", quote: "after the meeting in Valdora" }] })
+      { record { ... on Statement { revision saidAt { event { slug } provenance { evidence { text } inferred note sourceCount } } } } } }`);
+    expect(data.addEvidence.record).toEqual({
+      revision: 2,
+      saidAt: { event: { slug: 'valdora-talks' }, provenance: { evidence: [{ text: 'after the meeting in Valdora' }], inferred: false, note: null, sourceCount: 1 } },
+    });
+    expect((await loadKnowledgeBase(server.dir)).storedRecord('doe-keep-talking')).toMatchObject({
+      revision: 2,
+      saidAt: { eventId: 'valdora-talks', evidence: [{ sourceId: 'examplia-talks', text: 'after the meeting in Valdora' }], inferred: false },
+    });
+  });
+
   it('applies several mutations of one request in order, each seeing the ones before', async () => {
     const data = await change(`mutation {
       first: createPerson(input: { slug: "tomas-berg", name: "Tomas Berg", description: "Northland envoy." }) { person { revision } }
@@ -155,12 +189,12 @@ describe('refused changes get their own code and change nothing', () => {
 
   it('UNKNOWN_REFERENCE for a reference that names nothing, with the problem\'s file and path', async () => {
     const error = await refused(addRole('Secretary of State John Kerry', '', 'no-such-organization'), 'UNKNOWN_REFERENCE');
-    expect(error.extensions?.problems).toEqual([{ file: 'persons.json', path: '$[0].roles[1].organizationId', message: 'unknown id "no-such-organization" (expected a Organization)' }]);
+    expect(error.extensions?.problems).toEqual([{ file: 'persons.json', path: '$[0].roles[1].organizationId', message: 'unknown id "no-such-organization" (expected an Organization)' }]);
   });
 
   it('UNKNOWN_REFERENCE for a reference to a record of the wrong kind', async () => {
     const error = await refused(addRole('Secretary of State John Kerry', '', 'canada'), 'UNKNOWN_REFERENCE');
-    expect(error.message).toContain('"canada" is a Country, but this reference must be a Organization');
+    expect(error.message).toContain('"canada" is a Country, but this reference must be an Organization');
   });
 
   it('BAD_USER_INPUT for a global id of another type', async () => {
@@ -170,7 +204,7 @@ describe('refused changes get their own code and change nothing', () => {
 
   it('DUPLICATE_ID for a slug already taken, by any kind of record', async () => {
     const error = await refused('mutation { createPerson(input: { slug: "nato", name: "N", description: "d" }) { person { slug } } }', 'DUPLICATE_ID');
-    expect(error.message).toBe('The id "nato" is already taken by a Organization; give the new record another id');
+    expect(error.message).toBe('The id "nato" is already taken by an Organization; give the new record another id');
   });
 
   it('INVALID_RECORD for a change that breaks another rule, listing the problems', async () => {
@@ -206,8 +240,8 @@ describe('revisions', () => {
 describe('retraction keeps history', () => {
   it('hides a retracted statement from default queries and keeps it, with why and when, for those who ask', async () => {
     const before = (await query(server.yoga, '{ dataset { counts { statements } } statements(filter: { speaker: "jane-doe" }) { totalCount } }')).data;
-    const data = await change('mutation { retractStatement(input: { statement: "doe-keep-talking", expectedRevision: 1, reason: "Misattributed in the first edition." }) { statement { revision retraction { reason retractedBy retractedAt } } } }');
-    expect(data.retractStatement.statement).toMatchObject({ revision: 2, retraction: { reason: 'Misattributed in the first edition.', retractedBy: 'alice' } });
+    const data = await change('mutation { retractStatement(input: { statement: "doe-keep-talking", expectedRevision: 2, reason: "Misattributed in the first edition." }) { statement { revision retraction { reason retractedBy retractedAt } } } }');
+    expect(data.retractStatement.statement).toMatchObject({ revision: 3, retraction: { reason: 'Misattributed in the first edition.', retractedBy: 'alice' } });
     expect(Date.now() - Date.parse(data.retractStatement.statement.retraction.retractedAt)).toBeLessThan(60_000);
 
     const after = (
@@ -229,7 +263,7 @@ describe('retraction keeps history', () => {
     // Still in the file, marked.
     const stored = JSON.parse(await readFile(path.join(server.dir, 'statements.json'), 'utf8')) as { id: string; retracted?: { reason: string } }[];
     expect(stored.find((s) => s.id === 'doe-keep-talking')?.retracted?.reason).toBe('Misattributed in the first edition.');
-    await refused('mutation { retractStatement(input: { statement: "doe-keep-talking", expectedRevision: 2, reason: "again" }) { statement { slug } } }', 'INVALID_RECORD');
+    await refused('mutation { retractStatement(input: { statement: "doe-keep-talking", expectedRevision: 3, reason: "again" }) { statement { slug } } }', 'INVALID_RECORD');
   });
 
   it('hides retracted roles, memberships and participations, whose positions never change', async () => {

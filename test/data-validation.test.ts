@@ -191,10 +191,10 @@ const brokenCases: BrokenCase[] = [
     name: 'a schema violation deep in a record (evidence start "abc")',
     async breakData(dir) {
       await editRecords(dir, 'persons.json', (persons) => {
-        persons[0].roles[0].evidence.start = 'abc';
+        persons[0].roles[0].evidence[0].start = 'abc';
       });
     },
-    expected: [{ file: 'persons.json', path: '$[0].roles[0].evidence.start', message: says('expected number', 'string') }],
+    expected: [{ file: 'persons.json', path: '$[0].roles[0].evidence[0].start', message: says('expected number', 'string') }],
   },
   {
     name: 'an unknown key in a strict object (a typo such as "speakerID")',
@@ -209,10 +209,68 @@ const brokenCases: BrokenCase[] = [
     name: 'an unknown key inside a nested object',
     async breakData(dir) {
       await editRecords(dir, 'statements.json', (statements) => {
-        statements[0].audience.evidence.length = 14;
+        statements[0].audience.evidence[0].length = 14;
       });
     },
-    expected: [{ file: 'statements.json', path: '$[0].audience.evidence', message: says('Unrecognized key', '"length"') }],
+    expected: [{ file: 'statements.json', path: '$[0].audience.evidence[0]', message: says('Unrecognized key', '"length"') }],
+  },
+  {
+    name: 'an unknown key in a report (the old single-source "relayedById")',
+    async breakData(dir) {
+      await editRecords(dir, 'statements.json', (statements) => {
+        statements[0].reports[0].relayedById = 'john-kirby';
+      });
+    },
+    expected: [{ file: 'statements.json', path: '$[0].reports[0]', message: says('Unrecognized key', '"relayedById"') }],
+  },
+  {
+    name: 'a statement with no report',
+    async breakData(dir) {
+      await editRecords(dir, 'statements.json', (statements) => {
+        statements[0].reports = [];
+      });
+    },
+    expected: [{ file: 'statements.json', path: '$[0].reports', message: says('>=1') }],
+  },
+  {
+    name: 'a link with no evidence that is not marked inferred',
+    async breakData(dir) {
+      await editRecords(dir, 'statements.json', (statements) => {
+        expect(statements[0].aboutEvents[0].evidence.length).toBeGreaterThan(0);
+        statements[0].aboutEvents[0].evidence = [];
+      });
+    },
+    expected: [{ file: 'statements.json', path: '$[0].aboutEvents[0].evidence', message: says('no evidence must be marked inferred') }],
+  },
+  {
+    name: 'an inferred link without a note',
+    async breakData(dir) {
+      await editRecords(dir, 'statements.json', (statements) => {
+        expect(statements[0].saidAt).toMatchObject({ evidence: [], inferred: true });
+        delete statements[0].saidAt.note;
+      });
+    },
+    expected: [{ file: 'statements.json', path: '$[0].saidAt.note', message: says('inferred link needs a note') }],
+  },
+  {
+    name: 'a link that always needs words in a source (a role) given none',
+    async breakData(dir) {
+      await editRecords(dir, 'persons.json', (persons) => {
+        persons[0].roles[0].evidence = [];
+        persons[0].roles[0].inferred = true;
+        persons[0].roles[0].note = 'A test fixture note.';
+      });
+    },
+    expected: [{ file: 'persons.json', path: '$[0].roles[0].evidence', message: says('needs at least 1 evidence span') }],
+  },
+  {
+    name: 'two reports of one statement citing the same words',
+    async breakData(dir) {
+      await editRecords(dir, 'statements.json', (statements) => {
+        statements[0].reports.push(structuredClone(statements[0].reports[0]));
+      });
+    },
+    expected: [{ file: 'statements.json', path: '$[0].reports[1].evidence', message: says('another report of this statement already cites these words') }],
   },
   {
     name: 'a bad enum value (statement kind "QUOTATION")',
@@ -294,13 +352,14 @@ const brokenCases: BrokenCase[] = [
     expected: [{ file: 'statements.json', path: '$[0].speakerId', message: says('unknown id "nobody"', 'Person') }],
   },
   {
-    name: 'a reference to an id of the wrong kind (speakerId naming a country)',
+    // A person, an organization or a country can speak; an event cannot.
+    name: 'a reference to an id of the wrong kind (speakerId naming an event)',
     async breakData(dir) {
       await editRecords(dir, 'statements.json', (statements) => {
-        statements[0].speakerId = 'united-states';
+        statements[0].speakerId = 'paris-attacks';
       });
     },
-    expected: [{ file: 'statements.json', path: '$[0].speakerId', message: says('"united-states" is a Country', 'must be a Person') }],
+    expected: [{ file: 'statements.json', path: '$[0].speakerId', message: says('"paris-attacks" is an', 'Event', 'must be a Person or an Organization or a Country') }],
   },
   {
     name: 'evidence that names an unknown source',
@@ -316,14 +375,14 @@ const brokenCases: BrokenCase[] = [
     name: 'evidence whose text does not match the source at its offsets',
     async breakData(dir) {
       await editRecords(dir, 'persons.json', (persons) => {
-        expect(persons[0].roles[0].evidence).toMatchObject({ start: 48, end: 77, text: 'Secretary of State John Kerry' });
-        persons[0].roles[0].evidence.text = 'Secretary of State John Kelly';
+        expect(persons[0].roles[0].evidence[0]).toMatchObject({ start: 48, end: 77, text: 'Secretary of State John Kerry' });
+        persons[0].roles[0].evidence[0].text = 'Secretary of State John Kelly';
       });
     },
     expected: [
       {
         file: 'persons.json',
-        path: '$[0].roles[0].evidence.text',
+        path: '$[0].roles[0].evidence[0].text',
         message: says(
           `does not match source "${sourceId}" at 48..77`,
           '"Secretary of State John Kelly"',
@@ -337,7 +396,7 @@ const brokenCases: BrokenCase[] = [
     async breakData(dir) {
       const [source] = await readJson(dir, 'sources.json');
       await editRecords(dir, 'persons.json', (persons) => {
-        persons[0].roles[0].evidence.end = source.text.length + 10;
+        persons[0].roles[0].evidence[0].end = source.text.length + 10;
       });
     },
     async expected(dir) {
@@ -346,7 +405,7 @@ const brokenCases: BrokenCase[] = [
       return [
         {
           file: 'persons.json',
-          path: '$[0].roles[0].evidence',
+          path: '$[0].roles[0].evidence[0]',
           message: says(`offsets 48..${length + 10} are not a span of source "${sourceId}"`, `${length} characters`),
         },
       ];
@@ -356,21 +415,21 @@ const brokenCases: BrokenCase[] = [
     name: 'evidence whose end comes before its start',
     async breakData(dir) {
       await editRecords(dir, 'persons.json', (persons) => {
-        persons[0].roles[0].evidence.start = 77;
-        persons[0].roles[0].evidence.end = 48;
+        persons[0].roles[0].evidence[0].start = 77;
+        persons[0].roles[0].evidence[0].end = 48;
       });
     },
-    expected: [{ file: 'persons.json', path: '$[0].roles[0].evidence', message: says(`offsets 77..48 are not a span of source "${sourceId}"`) }],
+    expected: [{ file: 'persons.json', path: '$[0].roles[0].evidence[0]', message: says(`offsets 77..48 are not a span of source "${sourceId}"`) }],
   },
   {
-    name: 'a statement whose text differs from its evidence text',
+    name: 'a statement whose text is not the words of any of its reports',
     async breakData(dir) {
       await editRecords(dir, 'statements.json', (statements) => {
         statements[0].text = statements[0].text.replace('pony up', 'ante up');
-        expect(statements[0].text).not.toBe(statements[0].evidence.text);
+        expect(statements[0].reports.map((report: { evidence: { text: string } }) => report.evidence.text)).not.toContain(statements[0].text);
       });
     },
-    expected: [{ file: 'statements.json', path: '$[0].text', message: says("statement's text must be exactly its evidence text") }],
+    expected: [{ file: 'statements.json', path: '$[0].text', message: says("statement's text must be the words of one of its reports") }],
   },
   {
     name: 'an unnamed person (name null) without a label',
@@ -491,7 +550,7 @@ describe('broken data is refused with the file, JSON path and reason', () => {
     const dir = await copyOfData();
     await rm(path.join(dir, 'sources.json'));
     await editRecords(dir, 'persons.json', (persons) => {
-      persons[0].roles[0].evidence.start = 'abc';
+      persons[0].roles[0].evidence[0].start = 'abc';
       persons[4].aliases = 'Trudeau';
     });
     await writeFile(path.join(dir, 'events.json'), '[\n  {\n    "id": "x",\n  }\n]\n');
@@ -502,7 +561,7 @@ describe('broken data is refused with the file, JSON path and reason', () => {
     const error = await loadFailure(dir);
     expect(error.problems).toEqual([
       { file: 'sources.json', path: '$', message: 'file is missing' },
-      { file: 'persons.json', path: '$[0].roles[0].evidence.start', message: says('expected number') },
+      { file: 'persons.json', path: '$[0].roles[0].evidence[0].start', message: says('expected number') },
       { file: 'persons.json', path: '$[4].aliases', message: says('expected array') },
       { file: 'events.json', path: '$', message: says('not valid JSON at line 4, column 3') },
       { file: 'statements.json', path: '$[1].kind', message: says('QUOTE', 'PARAPHRASE') },
@@ -512,20 +571,20 @@ describe('broken data is refused with the file, JSON path and reason', () => {
   it('reports every problem of a load, not just the first, across files (reference and evidence errors)', async () => {
     const dir = await copyOfData();
     await editRecords(dir, 'persons.json', (persons) => {
-      persons[0].roles[0].evidence.text = 'Secretary of State John Kelly';
+      persons[0].roles[0].evidence[0].text = 'Secretary of State John Kelly';
       delete persons[3].label;
     });
     await editRecords(dir, 'statements.json', (statements) => {
       statements[0].speakerId = 'nobody';
-      statements[1].speakerId = 'united-states';
+      statements[1].speakerId = 'paris-attacks';
     });
 
     const error = await loadFailure(dir);
     expect(error.problems).toEqual([
-      { file: 'persons.json', path: '$[0].roles[0].evidence.text', message: says('does not match source') },
+      { file: 'persons.json', path: '$[0].roles[0].evidence[0].text', message: says('does not match source') },
       { file: 'persons.json', path: '$[3].label', message: says('needs a label') },
       { file: 'statements.json', path: '$[0].speakerId', message: says('unknown id "nobody"') },
-      { file: 'statements.json', path: '$[1].speakerId', message: says('"united-states" is a Country') },
+      { file: 'statements.json', path: '$[1].speakerId', message: says('"paris-attacks" is a', 'Event') },
     ]);
   });
 
@@ -533,7 +592,7 @@ describe('broken data is refused with the file, JSON path and reason', () => {
     const dir = await copyOfData();
     await editRecords(dir, 'statements.json', (statements) => {
       statements[0].speakerId = 'nobody';
-      statements[1].speakerId = 'united-states';
+      statements[1].speakerId = 'paris-attacks';
       statements[2].text = 'not the words of the source';
     });
 
@@ -545,8 +604,8 @@ describe('broken data is refused with the file, JSON path and reason', () => {
     expect(lines).toEqual(error.problems.map(line));
     expect(lines).toEqual([
       expect.stringMatching(/^ {2}statements\.json \$\[0\]\.speakerId: unknown id "nobody"/),
-      expect.stringMatching(/^ {2}statements\.json \$\[1\]\.speakerId: "united-states" is a Country/),
-      expect.stringMatching(/^ {2}statements\.json \$\[2\]\.text: a statement's text must be exactly its evidence text/),
+      expect.stringMatching(/^ {2}statements\.json \$\[1\]\.speakerId: "paris-attacks" is an? Event/),
+      expect.stringMatching(/^ {2}statements\.json \$\[2\]\.text: a statement's text must be the words of one of its reports/),
     ]);
   });
 
@@ -620,7 +679,7 @@ describe('the server (src/index.ts)', () => {
     async () => {
       const dir = await copyOfData();
       await editRecords(dir, 'persons.json', (persons) => {
-        persons[0].roles[0].evidence.start = 'abc';
+        persons[0].roles[0].evidence[0].start = 'abc';
       });
       const result = await runScript(['src/index.ts'], {
         env: cleanEnv({ DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1' }),
@@ -632,7 +691,7 @@ describe('the server (src/index.ts)', () => {
       expect(result.code, result.stderr).toBe(1);
       expect(result.stderr).toContain('newsgraph: not starting.');
       expect(result.stderr).toContain(`Invalid data in ${path.resolve(dir)} (1 problem):`);
-      expect(result.stderr).toContain('persons.json $[0].roles[0].evidence.start:');
+      expect(result.stderr).toContain('persons.json $[0].roles[0].evidence[0].start:');
     },
     childTestTimeoutMs,
   );

@@ -48,13 +48,16 @@ describe('dataset facts', () => {
 });
 
 describe('stats', () => {
-  it('counts statements per speaker, with quotes and paraphrases apart, largest first', async () => {
-    const data = await queryData(yoga, '{ stats { statementsPerSpeaker { speaker { slug } count quotes paraphrases } } }');
-    const speakers = tally(kb.records.statements.flatMap((s) => (s.speakerId ? [s.speakerId] : [])));
+  it('counts statements per speaking person, with quotes, paraphrases and interpretations apart, largest first', async () => {
+    const data = await queryData(yoga, '{ stats { statementsPerSpeaker { speaker { slug } count quotes paraphrases interpretations } } }');
+    // Persons only: statements attributed to an organization, a country or a group are left out.
+    const persons = new Set(kb.records.persons.map((p) => p.id));
+    const speakers = tally(kb.records.statements.flatMap((s) => (s.speakerId && persons.has(s.speakerId) ? [s.speakerId] : [])));
     expect(data.stats.statementsPerSpeaker).toEqual(
       speakers.map(({ key, count }) => {
         const own = kb.records.statements.filter((s) => s.speakerId === key);
-        return { speaker: { slug: key }, count, quotes: own.filter((s) => s.kind === 'QUOTE').length, paraphrases: own.filter((s) => s.kind === 'PARAPHRASE').length };
+        const ofKind = (kind: string) => own.filter((s) => s.kind === kind).length;
+        return { speaker: { slug: key }, count, quotes: ofKind('QUOTE'), paraphrases: ofKind('PARAPHRASE'), interpretations: ofKind('INTERPRETATION') };
       }),
     );
     expect(data.stats.statementsPerSpeaker[0]).toMatchObject({ speaker: { slug: 'jens-stoltenberg' } });
@@ -83,5 +86,27 @@ describe('stats', () => {
     );
     const belgium = data.stats.eventsPerCountry.find((entry: { country: { slug: string } }) => entry.country.slug === 'belgium');
     expect(belgium).toEqual({ country: { slug: 'belgium' }, count: 1 });
+  });
+
+  it('says what each source contributes, in source order', async () => {
+    const data = await queryData(yoga, '{ stats { perSource { source { slug } statements corroborated persons organizations countries events } } }');
+    const { sources, statements, persons, organizations, countries, events } = kb.records;
+    const sourcesOf = (statement: (typeof statements)[number]) => new Set(statement.reports.filter((r) => !r.retracted).map((r) => r.evidence.sourceId));
+    expect(data.stats.perSource).toEqual(
+      sources.map((source) => {
+        const reported = statements.filter((statement) => sourcesOf(statement).has(source.id));
+        return {
+          source: { slug: source.id },
+          statements: reported.length,
+          corroborated: reported.filter((statement) => sourcesOf(statement).size > 1).length,
+          // The fixture's one article is the evidence for every record.
+          persons: persons.length,
+          organizations: organizations.length,
+          countries: countries.length,
+          events: events.length,
+        };
+      }),
+    );
+    expect(data.stats.perSource).toEqual([expect.objectContaining({ source: { slug: 'kerry-to-nato-ante-up' }, statements: 24, corroborated: 0 })]);
   });
 });

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { eventSchema, partialDateSchema, sourceSchema, statementSchema } from '../src/kb/records.js';
 import type { NewsgraphYoga } from '../src/server.js';
-import { describeRootCollection, readData, readStatementsInSourceOrder, slugsOf, type Page } from './contract.js';
+import { describeRootCollection, rootCollections, readData, readStatementsInSourceOrder, slugsOf, type Page } from './contract.js';
 import { createTestServer, queryData } from './helpers.js';
 
 type EventData = z.input<typeof eventSchema>;
@@ -40,7 +40,7 @@ beforeAll(async () => {
 // Root connection and lookups: the contract every root collection keeps (test/contract.ts)
 // ---------------------------------------------------------------------------------------------
 
-describeRootCollection({ typename: 'Event', rootField: 'events', lookupField: 'event', dataFile: 'events.json', otherRootField: 'organizations' });
+describeRootCollection(rootCollections.Event);
 
 // ---------------------------------------------------------------------------------------------
 // Fields
@@ -73,6 +73,11 @@ function expectedDate(date: PartialDateData | undefined) {
     latest: iso(last),
     text: qualifier === 'ON' ? words : `${qualifier.toLowerCase()} ${words}`,
   };
+}
+
+/** Whether a statement was said at the event or is about it. */
+function atOrAbout(statement: StatementData, eventId: string): boolean {
+  return statement.saidAt?.eventId === eventId || (statement.aboutEvents ?? []).some((about) => about.eventId === eventId);
 }
 
 async function fetchEvent(slug: string, selection: string) {
@@ -143,17 +148,20 @@ describe('Event fields', () => {
   });
 
   it('serves the locations of every event, the first as `location`', async () => {
+    const locationFields = 'city country { slug } inferred note provenance { evidence { text start end source { slug } } inferred note sourceCount }';
     for (const event of events) {
-      const served = await fetchEvent(
-        event.id,
-        'location { city country { slug } inferred note evidence { text } } locations { city country { slug } inferred note evidence { text } }',
-      );
+      const served = await fetchEvent(event.id, `location { ${locationFields} } locations { ${locationFields} }`);
       const expected = (event.locations ?? []).map((l) => ({
         city: l.city ?? null,
         country: l.countryId ? { slug: l.countryId } : null,
         inferred: l.inferred ?? false,
         note: l.note ?? null,
-        evidence: { text: l.evidence.text },
+        provenance: {
+          evidence: l.evidence.map((e) => ({ text: e.text, start: e.start, end: e.end, source: { slug: e.sourceId } })),
+          inferred: l.inferred ?? false,
+          note: l.note ?? null,
+          sourceCount: new Set(l.evidence.map((e) => e.sourceId)).size,
+        },
       }));
       expect(served.locations).toEqual(expected);
       expect(served.location).toEqual(expected[0] ?? null);
@@ -161,13 +169,16 @@ describe('Event fields', () => {
   });
 
   it('places the NATO meeting in Brussels, Belgium and the Paris attacks in Paris, France (inferred)', async () => {
-    const where = async (slug: string) => (await fetchEvent(slug, 'location { city country { name } inferred note evidence { text } }')).location;
+    // `evidence` is deprecated but still answers old clients, from the first span.
+    const where = async (slug: string) =>
+      (await fetchEvent(slug, 'location { city country { name } inferred note evidence { text } provenance { evidence { text } } }')).location;
     expect(await where('nato-foreign-ministers-meeting')).toEqual({
       city: 'Brussels',
       country: { name: 'Belgium' },
       inferred: false,
       note: null,
       evidence: { text: 'Brussels, Belgium' },
+      provenance: { evidence: [{ text: 'Brussels, Belgium' }] },
     });
     expect(await where('paris-attacks')).toEqual({
       city: 'Paris',
@@ -175,6 +186,7 @@ describe('Event fields', () => {
       inferred: true,
       note: expect.stringContaining('France'),
       evidence: { text: 'in Paris on Nov. 13' },
+      provenance: { evidence: [{ text: 'in Paris on Nov. 13' }] },
     });
     expect(await where('vienna-process')).toBeNull();
   });
@@ -183,7 +195,7 @@ describe('Event fields', () => {
     for (const event of events) {
       const served = await fetchEvent(
         event.id,
-        `participants { event { slug } role inferred note evidence { text }
+        `participants { event { slug } role inferred note evidence { text } provenance { evidence { text start end } inferred note }
           participant { __typename ... on Person { slug } ... on Organization { slug } ... on Country { slug } } }`,
       );
       expect(served.participants).toEqual(
@@ -192,7 +204,8 @@ describe('Event fields', () => {
           role: p.role,
           inferred: p.inferred ?? false,
           note: p.note ?? null,
-          evidence: { text: p.evidence.text },
+          evidence: { text: p.evidence[0]!.text },
+          provenance: { evidence: p.evidence.map((e) => ({ text: e.text, start: e.start, end: e.end })), inferred: p.inferred ?? false, note: p.note ?? null },
           participant: { __typename: typenameById.get(p.entityId), slug: p.entityId },
         })),
       );
@@ -206,10 +219,13 @@ describe('Event fields', () => {
 
   it('links every event to its parent and sub-events', async () => {
     for (const event of events) {
-      const served = await fetchEvent(event.id, 'parent { slug } parentEvidence { text start end } subEvents { slug }');
+      const served = await fetchEvent(event.id, 'parent { slug } parentEvidence { text start end } parentProvenance { evidence { text start end } inferred note } subEvents { slug }');
+      const spans = (event.partOf?.evidence ?? []).map((e) => ({ text: e.text, start: e.start, end: e.end }));
       expect(served).toEqual({
         parent: event.partOf ? { slug: event.partOf.eventId } : null,
-        parentEvidence: event.partOf ? { text: event.partOf.evidence.text, start: event.partOf.evidence.start, end: event.partOf.evidence.end } : null,
+        // Deprecated: the first span of the link.
+        parentEvidence: spans[0] ?? null,
+        parentProvenance: event.partOf ? { evidence: spans, inferred: event.partOf.inferred ?? false, note: event.partOf.note ?? null } : null,
         subEvents: events.filter((e) => e.partOf?.eventId === event.id).map((e) => ({ slug: e.id })),
       });
     }
@@ -217,13 +233,13 @@ describe('Event fields', () => {
 
   it('has the three Kerry bilateral talks as sub-events of the NATO meeting', async () => {
     const talks = ['kerry-gentiloni-meeting', 'kerry-dion-discussion', 'kerry-cavusoglu-discussion'];
-    const meeting = await fetchEvent('nato-foreign-ministers-meeting', 'subEvents { slug kind parent { slug } parentEvidence { text } }');
+    const meeting = await fetchEvent('nato-foreign-ministers-meeting', 'subEvents { slug kind parent { slug } parentProvenance { evidence { text } inferred } }');
     expect(meeting.subEvents).toEqual(
       talks.map((slug) => ({
         slug,
         kind: 'BILATERAL_TALK',
         parent: { slug: 'nato-foreign-ministers-meeting' },
-        parentEvidence: { text: 'Kerry met privately with several foreign counterparts' },
+        parentProvenance: { evidence: [{ text: 'Kerry met privately with several foreign counterparts' }], inferred: false },
       })),
     );
     expect((await fetchEvent('nato-foreign-ministers-meeting', 'parent { slug }')).parent).toBeNull();
@@ -232,7 +248,7 @@ describe('Event fields', () => {
   it('lists the statements made at or about every event, each once, in the order of the statements', async () => {
     for (const event of events) {
       const served = await fetchEvent(event.id, 'statements(first: 100) { totalCount edges { node { slug } } }');
-      const expected = statements.filter((s) => s.saidAtEventId === event.id || (s.aboutEventIds ?? []).includes(event.id)).map((s) => s.id);
+      const expected = statements.filter((s) => atOrAbout(s, event.id)).map((s) => s.id);
       expect(served.statements.totalCount).toBe(expected.length);
       expect(slugsOf(served.statements)).toEqual(expected);
     }
@@ -247,7 +263,7 @@ describe('Event fields', () => {
   });
 
   it('pages through the statements about the fight against Islamic State', async () => {
-    const expected = statements.filter((s) => s.saidAtEventId === 'fight-against-islamic-state' || (s.aboutEventIds ?? []).includes('fight-against-islamic-state'));
+    const expected = statements.filter((s) => atOrAbout(s, 'fight-against-islamic-state'));
     expect(expected.length).toBeGreaterThan(4);
     const seen: string[] = [];
     let after: string | null = null;
@@ -267,7 +283,7 @@ describe('Event fields', () => {
   it('lists the statements each event relayed and those that mention it', async () => {
     for (const event of events) {
       const served = await fetchEvent(event.id, 'relayedStatements(first: 100) { edges { node { slug } } } mentionedIn(first: 100) { edges { node { slug } } }');
-      expect(slugsOf(served.relayedStatements)).toEqual(statements.filter((s) => s.relayedById === event.id).map((s) => s.id));
+      expect(slugsOf(served.relayedStatements)).toEqual(statements.filter((s) => s.reports.some((r) => r.relayedBy?.entityId === event.id)).map((s) => s.id));
       expect(slugsOf(served.mentionedIn)).toEqual(statements.filter((s) => (s.mentions ?? []).some((m) => m.entityId === event.id)).map((s) => s.id));
     }
     const release = await fetchEvent('state-department-release', 'relayedStatements { edges { node { slug speaker { slug } } } }');

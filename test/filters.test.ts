@@ -18,6 +18,7 @@ import type {
   statementSchema,
 } from '../src/kb/records.js';
 import type { NewsgraphYoga } from '../src/server.js';
+import { firstReportEvidence } from './contract.js';
 import { createTestServer, dataDir, query, queryData, type GraphQLResponse } from './helpers.js';
 
 type PersonData = z.input<typeof personSchema>;
@@ -51,8 +52,9 @@ beforeAll(async () => {
     readData<StatementData>('statements.json'),
     readData<SourceData>('sources.json'),
   ]);
-  const sourceRank = (s: StatementData) => sources.findIndex((source) => source.id === s.evidence.sourceId);
-  statements.sort((a, b) => sourceRank(a) - sourceRank(b) || a.evidence.start - b.evidence.start);
+  // A statement several sources report stands where its first report stands.
+  const sourceRank = (s: StatementData) => sources.findIndex((source) => source.id === firstReportEvidence(s).sourceId);
+  statements.sort((a, b) => sourceRank(a) - sourceRank(b) || firstReportEvidence(a).start - firstReportEvidence(b).start);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -91,14 +93,22 @@ function spanOf(date: PartialDateData): { first: string; last: string } {
 const DAWN = '0000-01-01';
 const DOOMSDAY = '9999-12-31';
 
+/** The calendar day `by` days after `day` (YYYY-MM-DD). */
+function shiftDay(day: string, by: number): string {
+  const shifted = new Date(`${day}T00:00:00Z`);
+  shifted.setUTCDate(shifted.getUTCDate() + by);
+  return shifted.toISOString().slice(0, 10);
+}
+
 /**
  * The days a dated thing can occupy: from the first day of its start's span to the last day of its
- * end's (or start's) span; BEFORE is open towards the past, AFTER towards the future.
+ * end's (or start's) span; BEFORE is open towards the past, AFTER towards the future, both strictly:
+ * "after 1 December" begins on 2 December, "before 1 December" ends on 30 November.
  */
 function occupiedDays(start: PartialDateData, end: PartialDateData = start): { first: string; last: string } {
   return {
-    first: start.qualifier === 'BEFORE' ? DAWN : spanOf(start).first,
-    last: end.qualifier === 'AFTER' ? DOOMSDAY : spanOf(end).last,
+    first: start.qualifier === 'BEFORE' ? DAWN : start.qualifier === 'AFTER' ? shiftDay(spanOf(start).last, 1) : spanOf(start).first,
+    last: end.qualifier === 'AFTER' ? DOOMSDAY : end.qualifier === 'BEFORE' ? shiftDay(spanOf(end).first, -1) : spanOf(end).last,
   };
 }
 
@@ -146,7 +156,7 @@ function sortByName<T extends { name: string | null; label?: string | undefined 
 
 /** A statement without a date of its own is dated by the start of the event it was said at. */
 function statementDate(statement: StatementData): PartialDateData | undefined {
-  return statement.date ?? events.find((e) => e.id === statement.saidAtEventId)?.start;
+  return statement.date ?? events.find((e) => e.id === statement.saidAt?.eventId)?.start;
 }
 
 function orderEvents(list: readonly EventData[], order: string | undefined): EventData[] {
@@ -191,6 +201,8 @@ interface StatementFilter {
   mentions?: string;
   event?: string;
   relayedBy?: string;
+  source?: string;
+  minSources?: number;
   kind?: string;
   from?: string;
   to?: string;
@@ -241,7 +253,22 @@ function mentioning(entityId: string): StatementData[] {
 }
 
 function saidAtOrAbout(s: StatementData, eventId: string): boolean {
-  return s.saidAtEventId === eventId || (s.aboutEventIds ?? []).includes(eventId);
+  return s.saidAt?.eventId === eventId || (s.aboutEvents ?? []).some((about) => about.eventId === eventId);
+}
+
+/** The reports of a statement that are not retracted. */
+function reportsInForce(s: StatementData) {
+  return s.reports.filter((report) => !report.retracted);
+}
+
+/** Whether any report of the statement in force was passed on by `entityId`. */
+function relayedBy(s: StatementData, entityId: string): boolean {
+  return reportsInForce(s).some((report) => report.relayedBy?.entityId === entityId);
+}
+
+/** How many distinct sources report the statement. */
+function sourceCount(s: StatementData): number {
+  return new Set(reportsInForce(s).map((report) => report.evidence.sourceId)).size;
 }
 
 function statementMatches(s: StatementData, f: StatementFilter): boolean {
@@ -249,7 +276,9 @@ function statementMatches(s: StatementData, f: StatementFilter): boolean {
     (f.speaker === undefined || s.speakerId === f.speaker) &&
     (f.mentions === undefined || (s.mentions ?? []).some((m) => m.entityId === f.mentions)) &&
     (f.event === undefined || saidAtOrAbout(s, f.event)) &&
-    (f.relayedBy === undefined || s.relayedById === f.relayedBy) &&
+    (f.relayedBy === undefined || relayedBy(s, f.relayedBy)) &&
+    (f.source === undefined || reportsInForce(s).some((report) => report.evidence.sourceId === f.source)) &&
+    (f.minSources === undefined || sourceCount(s) >= f.minSources) &&
     (f.kind === undefined || s.kind === f.kind) &&
     ((f.from === undefined && f.to === undefined) || overlaps(f, statementDate(s))) &&
     (f.textContains === undefined || fold(s.text).includes(fold(f.textContains).trim()))
@@ -627,6 +656,23 @@ describe('Query.statements(filter:)', () => {
     for (const kind of ['QUOTE', 'PARAPHRASE']) await expectList(statementsList({ kind }), selective(expectedStatements({ kind }), statements));
   });
 
+  it('finds the statements a source reports, by slug and by global id', async () => {
+    // The fixture has one source, which reports every statement: combined with another condition the filter still narrows.
+    const source = 'kerry-to-nato-ante-up';
+    expect(expectedStatements({ source })).toEqual(ids(statements));
+    await expectList(statementsList({ source }), expectedStatements({ source }));
+    await expectList(statementsList({ source: await globalId(`source(slug: "${source}")`) }), expectedStatements({ source }));
+    const filter = { source, speaker: 'jens-stoltenberg' };
+    await expectList(statementsList(filter), selective(expectedStatements(filter), statements));
+  });
+
+  it('keeps statements reported by at least `minSources` sources (every one for 1 or less; none is corroborated in the fixture)', async () => {
+    for (const minSources of [-1, 0, 1]) await expectList(statementsList({ minSources }), ids(statements));
+    expect(expectedStatements({ minSources: 2 })).toEqual([]);
+    await expectList(statementsList({ minSources: 2 }), []);
+    await expectList(statementsList({ minSources: 2, speaker: 'john-kerry' }), []);
+  });
+
   const ranges: StatementFilter[] = [
     { from: '2015-12-01', to: '2015-12-01' },
     { from: '2015-12-02' }, // said after 1 December, or at the December press conference
@@ -684,6 +730,32 @@ describe('Query.statements(filter:)', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// The source filter of persons, countries, organizations and events
+// ---------------------------------------------------------------------------------------------
+
+describe('filter.source on entities', () => {
+  const source = 'kerry-to-nato-ante-up';
+
+  it('keeps the records the source has evidence about (every one, in the one-source fixture), and narrows with other conditions', async () => {
+    const sourceId = await globalId(`source(slug: "${source}")`);
+    for (const reference of [source, sourceId]) {
+      await expectList(personsList({ source: reference } as PersonFilter), ids(persons));
+      await expectList(countriesList({ source: reference } as CountryFilter), ids(countries));
+      await expectList(organizationsList({ source: reference } as OrganizationFilter), ids(organizations));
+      await expectList(eventsList({ source: reference } as EventFilter), ids(events));
+    }
+    await expectList(personsList({ source, country: 'canada' } as PersonFilter), selective(expectedPersons({ country: 'canada' }), persons));
+    await expectList(eventsList({ source, kind: 'ATTACK' } as EventFilter), selective(expectedEvents({ kind: 'ATTACK' }), events));
+  });
+
+  it('refuses a reference to something that is not a source, and one that names nothing', async () => {
+    expectFilterError(await filterError(personsList({ source: 'john-kerry' } as PersonFilter)), 'list', 'BAD_USER_INPUT', 'filter.source');
+    expectFilterError(await filterError(eventsList({ source: 'nato' } as EventFilter)), 'list', 'BAD_USER_INPUT', 'filter.source');
+    expectFilterError(await filterError(countriesList({ source: 'no-such-article' } as CountryFilter)), 'list', 'NOT_FOUND', 'filter.source');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // Relationship connections take the same filter and order
 // ---------------------------------------------------------------------------------------------
 
@@ -714,7 +786,7 @@ describe('filters on relationship connections', () => {
     });
     await expectList(person('john-kerry', 'statements', { kind: 'PARAPHRASE' }), expectedStatements({ kind: 'PARAPHRASE' }, undefined, kerrys));
     await expectList(person('john-kerry', 'statements', { kind: 'QUOTE' }), []);
-    const kirbyRelayed = statements.filter((s) => s.relayedById === 'john-kirby');
+    const kirbyRelayed = statements.filter((s) => relayedBy(s, 'john-kirby'));
     await expectList(
       person('john-kirby', 'relayedStatements', { mentions: 'turkey' }, 'DATE_ASC'),
       expectedStatements({ mentions: 'turkey' }, 'DATE_ASC', kirbyRelayed),
@@ -763,7 +835,8 @@ describe('filters on relationship connections', () => {
   });
 
   it('rejects a bad reference inside a relationship filter', async () => {
-    const result = await filterError(mentionedIn('islamic-state', { speaker: 'nato' }));
+    // A speaker is a person, organization or country: an event cannot be one.
+    const result = await filterError(mentionedIn('islamic-state', { speaker: 'paris-attacks' }));
     expect(result.data?.parent ?? null).toBeNull();
     expect(result.errors?.map((e) => [e.extensions?.code, e.extensions?.argumentName])).toEqual([['BAD_USER_INPUT', 'filter.speaker']]);
   });
@@ -892,9 +965,11 @@ describe('cursors with a filter and an order', () => {
 describe('bad filter input', () => {
   it('gives BAD_USER_INPUT, naming the argument, for a reference to the wrong kind of record', async () => {
     const cases: [ListRequest, string][] = [
-      [statementsList({ speaker: 'canada' }), 'filter.speaker'],
+      [statementsList({ speaker: 'paris-attacks' }), 'filter.speaker'],
+      [statementsList({ speaker: 'kerry-to-nato-ante-up' }), 'filter.speaker'],
       [statementsList({ event: 'john-kerry' }), 'filter.event'],
-      [statementsList({ relayedBy: 'canada' }), 'filter.relayedBy'],
+      [statementsList({ relayedBy: 'kerry-to-nato-ante-up' }), 'filter.relayedBy'],
+      [statementsList({ source: 'canada' }), 'filter.source'],
       [personsList({ country: 'nato' }), 'filter.country'],
       [personsList({ organization: 'canada' }), 'filter.organization'],
       [countriesList({ memberOf: 'canada' }), 'filter.memberOf'],
@@ -906,13 +981,24 @@ describe('bad filter input', () => {
       const result = await filterError(request);
       expectFilterError(result, 'list', 'BAD_USER_INPUT', argumentName);
     }
-    const result = await filterError(statementsList({ speaker: 'canada' }));
-    expect(result.errors?.[0]?.message).toContain('canada');
+    const result = await filterError(statementsList({ speaker: 'paris-attacks' }));
+    expect(result.errors?.[0]?.message).toContain('paris-attacks');
+  });
+
+  it('takes an organization or a country as a speaker or a relayer, since either can be one', async () => {
+    for (const entity of ['nato', 'canada']) {
+      expect(expectedStatements({ speaker: entity })).toEqual([]);
+      await expectList(statementsList({ speaker: entity }), []);
+      expect(expectedStatements({ relayedBy: entity })).toEqual([]);
+      await expectList(statementsList({ relayedBy: entity }), []);
+    }
   });
 
   it('gives BAD_USER_INPUT for the global id of the wrong kind and for a malformed id', async () => {
+    const eventId = await globalId('event(slug: "paris-attacks")');
+    expectFilterError(await filterError(statementsList({ speaker: eventId })), 'list', 'BAD_USER_INPUT', 'filter.speaker');
     const countryId = await globalId('country(slug: "canada")');
-    expectFilterError(await filterError(statementsList({ speaker: countryId })), 'list', 'BAD_USER_INPUT', 'filter.speaker');
+    expectFilterError(await filterError(statementsList({ event: countryId })), 'list', 'BAD_USER_INPUT', 'filter.event');
     expectFilterError(await filterError(statementsList({ speaker: 'Not a valid id!' })), 'list', 'BAD_USER_INPUT');
   });
 
@@ -921,6 +1007,7 @@ describe('bad filter input', () => {
     const cases: [ListRequest, string][] = [
       [statementsList({ speaker: 'nobody-at-all' }), 'filter.speaker'],
       [statementsList({ mentions: 'atlantis' }), 'filter.mentions'],
+      [statementsList({ source: 'no-such-article' }), 'filter.source'],
       [statementsList({ speaker: unknownId }), 'filter.speaker'],
       [personsList({ country: 'atlantis' }), 'filter.country'],
       [eventsList({ participant: 'nobody-at-all' }), 'filter.participant'],

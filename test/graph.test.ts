@@ -28,13 +28,23 @@ interface ExpectedEdge {
   kind: string;
   from: string;
   to: string;
+  /** The first span of the edge's evidence: with kind and ends, what tells parallel edges apart. */
   start: number;
   end: number;
+}
+
+interface Span {
+  sourceId: string;
+  start: number;
+  end: number;
+  text: string;
 }
 
 const typenameBySlug = new Map<string, string>();
 let sourceTextById: Map<string, string>;
 let expectedEdges: ExpectedEdge[];
+/** Edge key → every span of the edge's provenance, in recorded order. */
+let expectedSpans: Map<string, Span[]>;
 /** Undirected adjacency: slug → neighbor slugs. */
 let adjacency: Map<string, Set<string>>;
 
@@ -101,9 +111,15 @@ beforeAll(async () => {
   }
 
   const edges = new Map<string, ExpectedEdge>();
-  const add = (kind: string, from: string, to: string, evidence: { start?: number; end?: number }) => {
-    const edge = { kind, from, to, start: evidence.start!, end: evidence.end! };
+  expectedSpans = new Map();
+  // Only links with words in a source are edges: a link resting on inference alone has no span to show.
+  const add = (kind: string, from: string, to: string, evidence: Span[]) => {
+    const [first] = evidence;
+    if (!first) return;
+    const edge = { kind, from, to, start: first.start, end: first.end };
+    if (edges.has(edgeKey(edge))) return;
     edges.set(edgeKey(edge), edge);
+    expectedSpans.set(edgeKey(edge), evidence);
   };
   for (const person of persons) {
     for (const role of person.roles ?? []) {
@@ -120,8 +136,16 @@ beforeAll(async () => {
     if (event.partOf) add('PART_OF', event.id, event.partOf.eventId, event.partOf.evidence);
   }
   for (const statement of statements) {
-    if (statement.speakerId) add('SAID', statement.speakerId, statement.id, statement.evidence);
-    if (statement.relayedById) add('RELAYED', statement.relayedById, statement.id, statement.attribution);
+    // One SAID edge with the words of every report; one RELAYED edge a relayer, with the words that
+    // name it, or the report's attribution when no words do.
+    if (statement.speakerId) add('SAID', statement.speakerId, statement.id, statement.reports.map((report) => report.evidence));
+    const relayed = new Map<string, Span[]>();
+    for (const report of statement.reports) {
+      if (!report.relayedBy) continue;
+      const spans = report.relayedBy.evidence.length > 0 ? report.relayedBy.evidence : [report.attribution];
+      relayed.set(report.relayedBy.entityId, [...(relayed.get(report.relayedBy.entityId) ?? []), ...spans]);
+    }
+    for (const [relayerId, spans] of relayed) add('RELAYED', relayerId, statement.id, spans);
     for (const mention of statement.mentions ?? []) add('MENTIONS', statement.id, mention.entityId, mention.evidence);
   }
   expectedEdges = [...edges.values()];
@@ -160,7 +184,10 @@ interface GraphEdgeResult {
   to: string;
   label: string;
   inferred: boolean;
+  note: string | null;
+  /** Deprecated: the first span of `provenance.evidence`. */
   evidence: EvidenceResult;
+  provenance: { evidence: EvidenceResult[]; inferred: boolean; note: string | null; sourceCount: number };
 }
 
 interface NeighborhoodResult {
@@ -177,7 +204,8 @@ interface PathResult {
 }
 
 const nodeFields = 'id kind label distance node { __typename id }';
-const edgeFields = 'id kind from to label inferred evidence { start end text source { slug } }';
+const evidenceFields = 'start end text source { slug }';
+const edgeFields = `id kind from to label inferred note evidence { ${evidenceFields} } provenance { evidence { ${evidenceFields} } inferred note sourceCount }`;
 
 async function neighborhood(id: string, depth?: number, limit?: number): Promise<NeighborhoodResult> {
   const data = await queryData<{ neighborhood: NeighborhoodResult }>(
@@ -211,13 +239,27 @@ async function shortestPath(from: string, to: string, maxLength?: number): Promi
 }
 
 function keyOf(edge: GraphEdgeResult): string {
-  return edgeKey({ kind: edge.kind, from: slugOf(edge.from), to: slugOf(edge.to), start: edge.evidence.start, end: edge.evidence.end });
+  const [first] = edge.provenance.evidence;
+  return edgeKey({ kind: edge.kind, from: slugOf(edge.from), to: slugOf(edge.to), start: first!.start, end: first!.end });
 }
 
+/**
+ * Every span of the edge is the source text at its offsets, and they are the spans of the link in the
+ * data; the deprecated `evidence` is the first of them, and the edge's inference is its provenance's.
+ */
 function expectEvidenceMatchesSource(edge: GraphEdgeResult): void {
-  const text = sourceTextById.get(edge.evidence.source.slug);
-  expect(text, `source of edge ${edge.id}`).toBeDefined();
-  expect(edge.evidence.text).toBe(text!.slice(edge.evidence.start, edge.evidence.end));
+  expect(edge.provenance.evidence.length, `spans of edge ${edge.id}`).toBeGreaterThan(0);
+  for (const span of edge.provenance.evidence) {
+    const text = sourceTextById.get(span.source.slug);
+    expect(text, `source of edge ${edge.id}`).toBeDefined();
+    expect(span.text).toBe(text!.slice(span.start, span.end));
+  }
+  const expected = expectedSpans.get(keyOf(edge));
+  expect(expected, `edge ${keyOf(edge)} in the data`).toBeDefined();
+  expect(edge.provenance.evidence).toEqual(expected!.map((span) => ({ start: span.start, end: span.end, text: span.text, source: { slug: span.sourceId } })));
+  expect(edge.provenance.sourceCount).toBe(new Set(edge.provenance.evidence.map((span) => span.source.slug)).size);
+  expect(edge.evidence).toEqual(edge.provenance.evidence[0]);
+  expect({ inferred: edge.inferred, note: edge.note }).toEqual({ inferred: edge.provenance.inferred, note: edge.provenance.note });
 }
 
 /** Each node's id, kind and loaded record agree with each other and with the data files. */
@@ -276,7 +318,7 @@ describe('Query.neighborhood', () => {
       expect(edge.label.length).toBeGreaterThan(0);
     }
     const role = result.edges.find((edge) => edge.kind === 'HOLDS_ROLE_AT' && slugOf(edge.from) === 'john-kerry' && slugOf(edge.to) === 'state-department');
-    expect(role).toMatchObject({ label: 'Secretary of State', inferred: true, evidence: { text: 'Secretary of State John Kerry' } });
+    expect(role).toMatchObject({ label: 'Secretary of State', inferred: true, provenance: { evidence: [{ text: 'Secretary of State John Kerry' }], inferred: true } });
     const perpetrator = result.edges.find((edge) => edge.kind === 'PARTICIPATED_IN' && slugOf(edge.to) === 'paris-attacks' && slugOf(edge.from) === 'islamic-state');
     expect(perpetrator?.label).toBe('perpetrator');
   });
@@ -284,8 +326,8 @@ describe('Query.neighborhood', () => {
   it('keeps two mentions of the same entity in one statement, at different words, as two edges', async () => {
     const result = await neighborhood('trudeau-canada-strong-member');
     const canada = result.edges.filter((edge) => edge.kind === 'MENTIONS' && slugOf(edge.to) === 'canada');
-    expect(canada.map((edge) => edge.evidence.text)).toEqual(['Canada', 'Canada']);
-    expect(new Set(canada.map((edge) => edge.evidence.start)).size).toBe(2);
+    expect(canada.map((edge) => edge.provenance.evidence.map((span) => span.text))).toEqual([['Canada'], ['Canada']]);
+    expect(new Set(canada.map((edge) => edge.provenance.evidence[0]!.start)).size).toBe(2);
     expect(new Set(canada.map((edge) => edge.id)).size).toBe(2);
   });
 

@@ -272,18 +272,19 @@ describe('one rule set for the data, whoever writes it', () => {
   });
   afterAll(() => store.close());
 
-  const organizations = async (folder: string) => JSON.parse(await readFile(path.join(folder, 'organizations.json'), 'utf8')) as { id: string; parentId?: string; revision?: number }[];
+  const organizations = async (folder: string) => JSON.parse(await readFile(path.join(folder, 'organizations.json'), 'utf8')) as { id: string; parent?: { organizationId: string; evidence: unknown[]; inferred: boolean; note?: string }; revision?: number }[];
 
   it('refuses an organization parent cycle of any length, in the files and through the API', async () => {
     // Files: nato -> coalition -> nato.
     const copy = await copyOfData('hostile-cycle');
     const records = await organizations(copy);
     const [first, second] = [records[0]!, records[1]!];
-    first.parentId = second.id;
-    second.parentId = first.id;
+    const parentLink = (organizationId: string) => ({ organizationId, evidence: [], inferred: true, note: 'A test fixture link, to make a cycle.' });
+    first.parent = parentLink(second.id);
+    second.parent = parentLink(first.id);
     await writeFile(path.join(copy, 'organizations.json'), JSON.stringify(records, null, 2));
     await expect(loadKnowledgeBase(copy)).rejects.toMatchObject({
-      problems: expect.arrayContaining([expect.objectContaining({ file: 'organizations.json', path: '$[0].parentId', message: `parent links form a cycle through "${first.id}"` })]),
+      problems: expect.arrayContaining([expect.objectContaining({ file: 'organizations.json', path: '$[0].parent.organizationId', message: `parent links form a cycle through "${first.id}"` })]),
     });
     // API: give the second the first as parent, then the first the second.
     const current = await organizations(dir);

@@ -140,7 +140,10 @@ describe('subscriptions over server-sent events', () => {
   });
 
   it('announces an added statement to statementAdded, and not its later retraction', async () => {
-    const added = await subscribe(server.yoga, 'subscription { statementAdded { slug text revision speaker { slug } evidence { text } } }');
+    const added = await subscribe(
+      server.yoga,
+      'subscription { statementAdded { slug text revision speaker { slug } evidence { text } reports { evidence { text } source { slug } } sourceCount } }',
+    );
     const created = await mutate(
       server.yoga,
       `mutation { createStatement(input: { slug: "live-statement", kind: PARAPHRASE, speaker: "john-kerry",
@@ -149,7 +152,18 @@ describe('subscriptions over server-sent events', () => {
     expect(created.errors).toBeUndefined();
     const [event] = await added.next();
     expect(event).toEqual({
-      data: { statementAdded: { slug: 'live-statement', text: 'pony up more resources', revision: 1, speaker: { slug: 'john-kerry' }, evidence: { text: 'pony up more resources' } } },
+      data: {
+        statementAdded: {
+          slug: 'live-statement',
+          text: 'pony up more resources',
+          revision: 1,
+          speaker: { slug: 'john-kerry' },
+          // The deprecated single span, for old clients, and the report it comes from.
+          evidence: { text: 'pony up more resources' },
+          reports: [{ evidence: { text: 'pony up more resources' }, source: { slug: 'kerry-to-nato-ante-up' } }],
+          sourceCount: 1,
+        },
+      },
     });
     const retracted = await mutate(server.yoga, 'mutation { retractStatement(input: { statement: "live-statement", expectedRevision: 1, reason: "test" }) { statement { revision } } }');
     expect(retracted.errors).toBeUndefined();
@@ -186,8 +200,8 @@ describe('edits of the data files on disk', () => {
     const file = path.join(server.dir, 'persons.json');
     const good = await readFile(file, 'utf8');
     const versionBefore = (await query(server.yoga, '{ dataset { version } }')).data.dataset.version;
-    const persons = JSON.parse(good) as { id: string; description: string; roles: { evidence: { start: number } }[] }[];
-    persons.find((person) => person.id === 'john-kerry')!.roles[0]!.evidence.start += 1;
+    const persons = JSON.parse(good) as { id: string; description: string; roles: { evidence: { start: number }[] }[] }[];
+    persons.find((person) => person.id === 'john-kerry')!.roles[0]!.evidence[0]!.start += 1;
     await writeFile(file, `${JSON.stringify(persons, null, 2)}\n`);
 
     const logged = await waitFor(
@@ -197,7 +211,7 @@ describe('edits of the data files on disk', () => {
     );
     const entry = JSON.parse(logged!) as { level: number; problems: { file: string; path: string }[] };
     expect(entry.level).toBe(50);
-    expect(entry.problems[0]).toMatchObject({ file: 'persons.json', path: '$[0].roles[0].evidence.text' });
+    expect(entry.problems[0]).toMatchObject({ file: 'persons.json', path: '$[0].roles[0].evidence[0].text' });
     expect((await query(server.yoga, '{ dataset { version } }')).data.dataset.version).toBe(versionBefore);
     expect(await kerryDescription()).toBe('Edited by hand while the server ran.');
 

@@ -40,6 +40,9 @@ const statementFeed = /* GraphQL */ `
           event { name location { city country { name } } }
           mentions { entity { __typename displayName } }
           relayedBy { displayName }
+          reports { relayedBy { displayName } source { title } }
+          sources { title }
+          saidAt { event { name } provenance { sources { title } } }
           continuedBy { text }
         }
       }

@@ -337,7 +337,7 @@ describe('merging two persons', () => {
   it('refuses to merge records of different kinds', async () => {
     const result = await mutate(server.yoga, `mutation { mergeEntities(input: { keep: "jens-stoltenberg", merge: "nato" }) { datasetVersion } }`);
     expect(result.errors?.[0]?.extensions?.code).toBe('INVALID_RECORD');
-    expect(result.errors?.[0]?.message).toBe('"nato" is a Organization and "jens-stoltenberg" a Person: only records of one kind merge');
+    expect(result.errors?.[0]?.message).toBe('"nato" is an Organization and "jens-stoltenberg" a Person: only records of one kind merge');
   });
 });
 

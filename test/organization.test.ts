@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { eventSchema, evidenceSchema, organizationSchema, personSchema, sourceSchema, statementSchema } from '../src/kb/records.js';
 import type { NewsgraphYoga } from '../src/server.js';
-import { describeRootCollection, readData, readStatementsInSourceOrder, slugsOf } from './contract.js';
+import { describeRootCollection, rootCollections, readData, readStatementsInSourceOrder, slugsOf } from './contract.js';
 import { createTestServer, queryData } from './helpers.js';
 
 type OrganizationData = z.input<typeof organizationSchema>;
@@ -43,17 +43,28 @@ function servedEvidence(evidence: EvidenceData) {
   return { text: evidence.text, start: evidence.start, end: evidence.end, source: { slug: evidence.sourceId } };
 }
 
+/** A link's provenance as the server serves it for `provenanceFields`. */
+function servedProvenance(link: { evidence: EvidenceData[]; inferred?: boolean; note?: string }) {
+  return {
+    evidence: link.evidence.map(servedEvidence),
+    inferred: link.inferred ?? false,
+    note: link.note ?? null,
+    sourceCount: new Set(link.evidence.map((e) => e.sourceId)).size,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Root connection and lookups: the contract every root collection keeps (test/contract.ts)
 // ---------------------------------------------------------------------------------------------
 
-describeRootCollection({ typename: 'Organization', rootField: 'organizations', lookupField: 'organization', dataFile: 'organizations.json', otherRootField: 'events' });
+describeRootCollection(rootCollections.Organization);
 
 // ---------------------------------------------------------------------------------------------
 // Fields
 // ---------------------------------------------------------------------------------------------
 
 const evidenceFields = 'evidence { text start end source { slug } }';
+const provenanceFields = `provenance { ${evidenceFields} inferred note sourceCount }`;
 
 async function fetchOrganization(slug: string, selection: string) {
   const data = await queryData(yoga, `query ($slug: String) { organization(slug: $slug) { ${selection} } }`, { slug });
@@ -65,7 +76,8 @@ describe('Organization fields', () => {
     for (const organization of organizations) {
       const served = await fetchOrganization(
         organization.id,
-        `slug name displayName kind aliases description parent { slug } country { slug } children { slug } ${evidenceFields}`,
+        `slug name displayName kind aliases description parent { slug } country { slug } children { slug } ${evidenceFields}
+        parentProvenance { ${evidenceFields} inferred note sourceCount } countryProvenance { ${evidenceFields} inferred note sourceCount }`,
       );
       expect(served).toEqual({
         slug: organization.id,
@@ -74,10 +86,12 @@ describe('Organization fields', () => {
         kind: organization.kind,
         aliases: organization.aliases ?? [],
         description: organization.description,
-        parent: organization.parentId ? { slug: organization.parentId } : null,
-        country: organization.countryId ? { slug: organization.countryId } : null,
-        children: organizations.filter((o) => o.parentId === organization.id).map((o) => ({ slug: o.id })),
+        parent: organization.parent ? { slug: organization.parent.organizationId } : null,
+        country: organization.country ? { slug: organization.country.countryId } : null,
+        children: organizations.filter((o) => o.parent?.organizationId === organization.id).map((o) => ({ slug: o.id })),
         evidence: (organization.evidence ?? []).map(servedEvidence),
+        parentProvenance: organization.parent ? servedProvenance(organization.parent) : null,
+        countryProvenance: organization.country ? servedProvenance(organization.country) : null,
       });
       for (const evidence of served.evidence) expect(sourceText.slice(evidence.start, evidence.end)).toBe(evidence.text);
     }
@@ -103,11 +117,22 @@ describe('Organization fields', () => {
     expect(sourceText).toContain('against ISIL');
   });
 
+  it('knows the State Department is the United States\' only by inference, and says so', async () => {
+    const served = await fetchOrganization('state-department', 'country { slug } countryProvenance { evidence { text } inferred note sourceCount sources { slug } }');
+    expect(served).toEqual({
+      country: { slug: 'united-states' },
+      countryProvenance: { evidence: [], inferred: true, note: expect.stringMatching(/\S/), sourceCount: 0, sources: [] },
+    });
+  });
+
   it('states 28 members for NATO and 65 for the coalition, with the words that say so', async () => {
-    const stated = async (slug: string) => (await fetchOrganization(slug, `statedMemberCount { count ${evidenceFields} }`)).statedMemberCount;
+    // `evidence` is deprecated but still answers old clients, with the first span of the provenance.
+    const stated = async (slug: string) => (await fetchOrganization(slug, `statedMemberCount { count ${evidenceFields} ${provenanceFields} }`)).statedMemberCount;
     for (const [slug, count] of [['nato', 28], ['coalition-against-islamic-state', 65]] as const) {
       const served = await stated(slug);
-      expect(served).toEqual({ count, evidence: servedEvidence(organizationData(slug).statedMemberCount!.evidence) });
+      const link = organizationData(slug).statedMemberCount!;
+      expect(served).toEqual({ count, evidence: servedEvidence(link.evidence[0]!), provenance: servedProvenance(link) });
+      expect(served.provenance.evidence).toHaveLength(1);
       expect(served.evidence.text).toContain(`${count}-nation`);
       expect(sourceText.slice(served.evidence.start, served.evidence.end)).toBe(served.evidence.text);
     }
@@ -120,7 +145,7 @@ describe('Organization fields', () => {
     for (const organization of organizations) {
       const served = await fetchOrganization(
         organization.id,
-        `members { organization { slug } country { slug } role inferred note start { value } end { value } ${evidenceFields} }`,
+        `members { organization { slug } country { slug } role inferred note start { value } end { value } ${provenanceFields} }`,
       );
       expect(served.members).toEqual(
         (organization.memberships ?? []).map((m) => ({
@@ -131,7 +156,7 @@ describe('Organization fields', () => {
           note: m.note ?? null,
           start: m.start ? { value: m.start.value } : null,
           end: m.end ? { value: m.end.value } : null,
-          evidence: servedEvidence(m.evidence),
+          provenance: servedProvenance(m),
         })),
       );
     }
@@ -181,7 +206,7 @@ describe('Organization fields', () => {
     for (const organization of organizations) {
       const served = await fetchOrganization(
         organization.id,
-        'participations { event { slug } participant { __typename ... on Organization { slug } } role inferred note evidence { text } }',
+        'participations { event { slug } participant { __typename ... on Organization { slug } } role inferred note provenance { evidence { text } } }',
       );
       const expected = events.flatMap((event) =>
         (event.participants ?? [])
@@ -192,7 +217,7 @@ describe('Organization fields', () => {
             role: p.role,
             inferred: p.inferred ?? false,
             note: p.note ?? null,
-            evidence: { text: p.evidence.text },
+            provenance: { evidence: p.evidence.map((e) => ({ text: e.text })) },
           })),
       );
       expect(served.participations).toEqual(expected);
@@ -206,7 +231,7 @@ describe('Organization fields', () => {
         'mentionedIn(first: 100) { totalCount edges { node { slug } } } relayedStatements(first: 100) { totalCount edges { node { slug } } }',
       );
       const mentioning = statements.filter((s) => (s.mentions ?? []).some((m) => m.entityId === organization.id)).map((s) => s.id);
-      const relayed = statements.filter((s) => s.relayedById === organization.id).map((s) => s.id);
+      const relayed = statements.filter((s) => s.reports.some((r) => r.relayedBy?.entityId === organization.id)).map((s) => s.id);
       expect(served.mentionedIn.totalCount).toBe(mentioning.length);
       expect(slugsOf(served.mentionedIn)).toEqual(mentioning);
       expect(served.relayedStatements.totalCount).toBe(relayed.length);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { countrySchema, eventSchema, organizationSchema, personSchema, sourceSchema, statementSchema } from '../src/kb/records.js';
 import type { NewsgraphYoga } from '../src/server.js';
-import { describeRootCollection, expectFieldError, globalIds, readData, readStatementsInSourceOrder, slugsOf, type Page } from './contract.js';
+import { describeRootCollection, rootCollections, expectFieldError, globalIds, readData, readStatementsInSourceOrder, slugsOf, type Page } from './contract.js';
 import { createTestServer, query, queryData } from './helpers.js';
 
 type PersonData = z.input<typeof personSchema>;
@@ -44,7 +44,7 @@ function personData(id: string): PersonData {
 // Root connection and lookups: the contract every root collection keeps (test/contract.ts)
 // ---------------------------------------------------------------------------------------------
 
-describeRootCollection({ typename: 'Person', rootField: 'persons', lookupField: 'person', dataFile: 'persons.json', otherRootField: 'countries' });
+describeRootCollection(rootCollections.Person);
 
 describe('Query.node', () => {
   it('gives BAD_USER_INPUT for a malformed id', async () => {
@@ -69,17 +69,40 @@ describe('Query.node', () => {
 // Fields
 // ---------------------------------------------------------------------------------------------
 
+const evidenceFields = 'text start end source { slug }';
+const provenanceFields = `evidence { ${evidenceFields} } inferred note sourceCount sources { slug }`;
+
 const personFields = `
   slug name displayName isNamed aliases description
+  nameProvenance { ${provenanceFields} }
   roles {
     title statedAs inferred note
     person { slug }
     organization { slug name }
     country { slug name }
     start { value } end { value }
-    evidence { text start end source { slug } }
+    evidence { ${evidenceFields} }
+    provenance { ${provenanceFields} }
   }
 `;
+
+type EvidenceData = { sourceId: string; start: number; end: number; text: string };
+
+function servedEvidence(evidence: EvidenceData) {
+  return { text: evidence.text, start: evidence.start, end: evidence.end, source: { slug: evidence.sourceId } };
+}
+
+/** A link's provenance as the server should serve it for `provenanceFields`. */
+function servedProvenance(link: { evidence: EvidenceData[]; inferred?: boolean; note?: string }) {
+  const sourceIds = [...new Set(link.evidence.map((evidence) => evidence.sourceId))];
+  return {
+    evidence: link.evidence.map(servedEvidence),
+    inferred: link.inferred ?? false,
+    note: link.note ?? null,
+    sourceCount: sourceIds.length,
+    sources: sourceIds.map((slug) => ({ slug })),
+  };
+}
 
 async function fetchPerson(slug: string) {
   const data = await queryData(yoga, `query ($slug: String) { person(slug: $slug) { ${personFields} } }`, { slug });
@@ -100,6 +123,7 @@ describe('Person fields', () => {
         isNamed: person.name !== null,
         aliases: person.aliases ?? [],
         description: person.description,
+        nameProvenance: person.nameProvenance ? servedProvenance(person.nameProvenance) : null,
       });
     }
   });
@@ -119,11 +143,14 @@ describe('Person fields', () => {
           country: named(countries, role.countryId),
           start: role.start ? { value: role.start.value } : null,
           end: role.end ? { value: role.end.value } : null,
-          evidence: { text: role.evidence.text, start: role.evidence.start, end: role.evidence.end, source: { slug: role.evidence.sourceId } },
+          // The deprecated single span answers from the first span, for old clients.
+          evidence: servedEvidence(role.evidence[0]!),
+          provenance: servedProvenance(role),
         })),
       );
       for (const role of served.roles) {
-        expect(sourceText.slice(role.evidence.start, role.evidence.end)).toBe(role.evidence.text);
+        expect(role.provenance.evidence.length).toBeGreaterThan(0);
+        for (const evidence of role.provenance.evidence) expect(sourceText.slice(evidence.start, evidence.end)).toBe(evidence.text);
       }
     }
   });
@@ -136,6 +163,7 @@ describe('Person fields', () => {
       organization: { slug: 'state-department', name: 'State Department' },
       country: { slug: 'united-states', name: 'United States' },
       evidence: { text: 'Secretary of State John Kerry' },
+      provenance: { evidence: [expect.objectContaining({ text: 'Secretary of State John Kerry' })], sourceCount: 1, sources: [{ slug: 'kerry-to-nato-ante-up' }] },
     });
     expect(sourceText).toContain('Secretary of State John Kerry');
   });
@@ -223,7 +251,7 @@ describe('Person fields', () => {
       const data = await queryData(yoga, 'query ($slug: String) { person(slug: $slug) { relayedStatements(first: 100) { edges { node { slug } } } } }', {
         slug: person.id,
       });
-      const expected = statements.filter((s) => s.relayedById === person.id).map((s) => s.id);
+      const expected = statements.filter((s) => s.reports.some((report) => !report.retracted && report.relayedBy?.entityId === person.id)).map((s) => s.id);
       expect(slugsOf(data.person.relayedStatements)).toEqual(expected);
     }
   });
@@ -234,6 +262,7 @@ describe('Person fields', () => {
         yoga,
         `query ($slug: String) { person(slug: $slug) { participations {
           role inferred note event { slug } participant { __typename ... on Person { slug } } evidence { text }
+          provenance { evidence { text } inferred note }
         } } }`,
         { slug: person.id },
       );
@@ -246,7 +275,8 @@ describe('Person fields', () => {
             note: p.note ?? null,
             event: { slug: event.id },
             participant: { __typename: 'Person', slug: person.id },
-            evidence: { text: p.evidence.text },
+            evidence: { text: p.evidence[0]!.text },
+            provenance: { evidence: p.evidence.map((e) => ({ text: e.text })), inferred: p.inferred ?? false, note: p.note ?? null },
           })),
       );
       expect(data.person.participations).toEqual(expected);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { sourceSchema, statementSchema } from '../src/kb/records.js';
 import type { NewsgraphYoga } from '../src/server.js';
-import { describeRootCollection, readData, readStatementsInSourceOrder, slugsOf } from './contract.js';
+import { describeRootCollection, rootCollections, readData, readStatementsInSourceOrder, slugsOf } from './contract.js';
 import { createTestServer, queryData } from './helpers.js';
 
 type SourceData = z.input<typeof sourceSchema>;
@@ -30,7 +30,7 @@ beforeAll(async () => {
 // Root connection and lookups: the contract every root collection keeps (test/contract.ts)
 // ---------------------------------------------------------------------------------------------
 
-describeRootCollection({ typename: 'Source', rootField: 'sources', lookupField: 'source', dataFile: 'sources.json', otherRootField: 'persons' });
+describeRootCollection(rootCollections.Source);
 
 // ---------------------------------------------------------------------------------------------
 // The article
@@ -91,11 +91,15 @@ describe('Source fields', () => {
   });
 
   it('lists every statement of the source once, in the same order as Query.statements', async () => {
-    const article = await fetchArticle('statements(first: 100) { totalCount edges { node { slug source { slug } } } }');
-    const expected = statements.filter((s) => s.evidence.sourceId === articleSlug).map((s) => s.id);
+    const article = await fetchArticle('statements(first: 100) { totalCount edges { node { slug source { slug } sources { slug } } } }');
+    const expected = statements.filter((s) => s.reports.some((report) => !report.retracted && report.evidence.sourceId === articleSlug)).map((s) => s.id);
     expect(article.statements.totalCount).toBe(expected.length);
     expect(slugsOf(article.statements)).toEqual(expected);
-    for (const { node } of article.statements.edges) expect(node.source).toEqual({ slug: articleSlug });
+    for (const { node } of article.statements.edges) {
+      expect(node.sources).toContainEqual({ slug: articleSlug });
+      // The deprecated single source, for old clients: the fixture's statements have one report each.
+      expect(node.source).toEqual({ slug: articleSlug });
+    }
 
     const all = await queryData(yoga, '{ statements(first: 100) { edges { node { slug } } } }');
     expect(slugsOf(article.statements)).toEqual(slugsOf(all.statements));
@@ -110,6 +114,26 @@ describe('Source fields', () => {
     });
     expect([...slugsOf(first.statements), ...slugsOf(rest.source.statements)]).toEqual(statements.map((s) => s.id));
     expect(rest.source.statements.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('lists the persons, organizations, countries and events the source has evidence about, in file order', async () => {
+    // The fixture has one source, and every record of it rests on words of that article.
+    for (const [field, file] of [
+      ['persons', 'persons.json'],
+      ['organizations', 'organizations.json'],
+      ['countries', 'countries.json'],
+      ['events', 'events.json'],
+    ] as const) {
+      const article = await fetchArticle(`${field}(first: 100) { totalCount edges { node { slug } } pageInfo { hasNextPage } }`);
+      const expected = (await readData<{ id: string }>(file)).map((record) => record.id);
+      expect(article[field].totalCount, field).toBe(expected.length);
+      expect(slugsOf(article[field]), field).toEqual(expected);
+      expect(article[field].pageInfo.hasNextPage).toBe(false);
+    }
+    // They page like any connection.
+    const firstTwo = await fetchArticle('persons(first: 2) { edges { node { slug } } pageInfo { hasNextPage } }');
+    expect(slugsOf(firstTwo.persons)).toEqual((await readData<{ id: string }>('persons.json')).slice(0, 2).map((record) => record.id));
+    expect(firstTwo.persons.pageInfo.hasNextPage).toBe(true);
   });
 
   // statements.json is not in source order (trudeau-pull-jets, at offset 1443, follows
@@ -138,19 +162,29 @@ interface ServedEvidence {
 
 const contextFields = 'start end text source { slug } before: textBefore after: textAfter before20: textBefore(length: 20) after20: textAfter(length: 20)';
 
-/** Every evidence span of every statement (its words, its attribution, its mentions), with context. */
+interface StatementSpans {
+  reports: { evidence: ServedEvidence; attribution: ServedEvidence }[];
+  mentions: { provenance: { evidence: ServedEvidence[] } }[];
+}
+
+/** Every evidence span of every statement (each report's words and attribution, its mentions), with context; a few statements a page, for the cost limit. */
 async function statementEvidence(): Promise<ServedEvidence[]> {
-  const data = await queryData(
-    yoga,
-    `{ statements(first: 100) { edges { node {
-      evidence { ${contextFields} } attributionEvidence { ${contextFields} } mentions { evidence { ${contextFields} } }
-    } } } }`,
-  );
-  return data.statements.edges.flatMap(({ node }: { node: { evidence: ServedEvidence; attributionEvidence: ServedEvidence; mentions: { evidence: ServedEvidence }[] } }) => [
-    node.evidence,
-    node.attributionEvidence,
-    ...node.mentions.map((m) => m.evidence),
-  ]);
+  const spans: ServedEvidence[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const data: { statements: { edges: { node: StatementSpans }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } } = await queryData(
+      yoga,
+      `query ($after: String) { statements(first: 10, after: $after) { edges { node {
+        reports { evidence { ${contextFields} } attribution { ${contextFields} } } mentions { provenance { evidence { ${contextFields} } } }
+      } } pageInfo { hasNextPage endCursor } } }`,
+      { after },
+    );
+    for (const { node } of data.statements.edges) {
+      spans.push(...node.reports.flatMap((report) => [report.evidence, report.attribution]), ...node.mentions.flatMap((mention) => mention.provenance.evidence));
+    }
+    if (!data.statements.pageInfo.hasNextPage) return spans;
+    after = data.statements.pageInfo.endCursor;
+  }
 }
 
 /** `before` is source text ending where the evidence starts, at most `length` long, cut at a word boundary. */

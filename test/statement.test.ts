@@ -4,13 +4,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { evidenceSchema, partialDateSchema, personSchema, statementSchema } from '../src/kb/records.js';
 import type { NewsgraphYoga } from '../src/server.js';
-import { describeRootCollection, readData, readStatementsInSourceOrder } from './contract.js';
+import { describeRootCollection, rootCollections, readData, readStatementsInSourceOrder } from './contract.js';
 import { createTestServer, queryData } from './helpers.js';
 
 type StatementData = z.input<typeof statementSchema>;
 type PersonData = z.input<typeof personSchema>;
 type EvidenceData = z.input<typeof evidenceSchema>;
 type PartialDateData = z.input<typeof partialDateSchema>;
+/** A link's provenance as the data files hold it. */
+interface ProvenanceData {
+  evidence: EvidenceData[];
+  inferred?: boolean;
+  note?: string;
+}
 
 /** The article the knowledge base models (data/sources.json holds a copy of its text). */
 const seedFile = '/work/shared/seeds/000_f4761b6637344e7b.txt';
@@ -49,11 +55,28 @@ function servedEvidence(evidence: EvidenceData) {
   return { text: evidence.text, start: evidence.start, end: evidence.end, source: { slug: evidence.sourceId } };
 }
 
+/** A link's provenance as the server should serve it for `provenanceFields`. */
+function servedProvenance(link: ProvenanceData) {
+  const sourceIds = [...new Set(link.evidence.map((evidence) => evidence.sourceId))];
+  return {
+    evidence: link.evidence.map(servedEvidence),
+    inferred: link.inferred ?? false,
+    note: link.note ?? null,
+    sourceCount: sourceIds.length,
+    sources: sourceIds.map((slug) => ({ slug })),
+  };
+}
+
+/** The statement's first report in force: the one the deprecated single-source fields answer from. */
+function firstReport(statement: StatementData) {
+  return statement.reports.find((report) => !report.retracted) ?? statement.reports[0]!;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Root connection and lookups: the contract every root collection keeps (test/contract.ts)
 // ---------------------------------------------------------------------------------------------
 
-describeRootCollection({ typename: 'Statement', rootField: 'statements', lookupField: 'statement', dataFile: 'statements.json', order: 'source', otherRootField: 'sources' });
+describeRootCollection(rootCollections.Statement);
 
 // ---------------------------------------------------------------------------------------------
 // Fields
@@ -61,21 +84,43 @@ describeRootCollection({ typename: 'Statement', rootField: 'statements', lookupF
 
 const evidenceFields = 'text start end source { slug }';
 const dateFields = 'value precision qualifier inferred note';
+const provenanceFields = `evidence { ${evidenceFields} } inferred note sourceCount sources { slug }`;
 
 const statementFields = `
-  slug kind text attribution
+  slug kind text
+  reports {
+    position text
+    evidence { ${evidenceFields} }
+    attribution { ${evidenceFields} }
+    source { slug }
+    relayedBy { __typename slug }
+    relayedByProvenance { ${provenanceFields} }
+    hedge { ${evidenceFields} }
+    date { ${dateFields} }
+    retraction { reason }
+  }
+  sources { slug }
+  sourceCount
+  speaker { slug name }
+  attributedTo { __typename ... on Person { slug } ... on Organization { slug } ... on Country { slug } ... on SpeakerGroup { description } }
+  event { slug }
+  saidAt { event { slug } provenance { ${provenanceFields} } }
+  aboutEvents { slug }
+  aboutEventLinks { event { slug } provenance { ${provenanceFields} } }
+  date { ${dateFields} }
+  audience { description members { __typename slug } evidence { ${evidenceFields} } provenance { ${provenanceFields} } }
+  mentions { entity { __typename slug } evidence { ${evidenceFields} } provenance { ${provenanceFields} } }
+  continues { slug }
+  continuedBy { slug }
+`;
+
+/** The deprecated single-source fields old clients still ask for: they answer from the first report in force. */
+const deprecatedStatementFields = `
+  slug attribution
   attributionEvidence { ${evidenceFields} }
   evidence { ${evidenceFields} }
   source { slug }
-  speaker { slug name }
   relayedBy { __typename slug }
-  event { slug }
-  aboutEvents { slug }
-  date { ${dateFields} }
-  audience { description members { __typename slug } evidence { ${evidenceFields} } }
-  mentions { entity { __typename slug } evidence { ${evidenceFields} } }
-  continues { slug }
-  continuedBy { slug }
 `;
 
 function expectedDate(date: PartialDateData | undefined) {
@@ -84,30 +129,82 @@ function expectedDate(date: PartialDateData | undefined) {
 
 /** A statement record as the server should serve it for `statementFields`. */
 function expectedStatement(statement: StatementData) {
+  const reportsInForce = statement.reports.map((report, position) => ({ report, position })).filter(({ report }) => !report.retracted);
+  const sourceIds = [...new Set(reportsInForce.map(({ report }) => report.evidence.sourceId))];
+  const speakerType = statement.speakerId ? typenameById.get(statement.speakerId) : undefined;
   return {
     slug: statement.id,
     kind: statement.kind,
     text: statement.text,
-    attribution: statement.attribution.text,
-    attributionEvidence: servedEvidence(statement.attribution),
-    evidence: servedEvidence(statement.evidence),
-    source: { slug: statement.evidence.sourceId },
-    speaker: statement.speakerId ? { slug: statement.speakerId, name: personData(statement.speakerId).name } : null,
-    relayedBy: entityRef(statement.relayedById),
-    event: statement.saidAtEventId ? { slug: statement.saidAtEventId } : null,
-    aboutEvents: (statement.aboutEventIds ?? []).map((slug) => ({ slug })),
+    reports: reportsInForce.map(({ report, position }) => ({
+      position,
+      text: report.evidence.text,
+      evidence: servedEvidence(report.evidence),
+      attribution: servedEvidence(report.attribution),
+      source: { slug: report.evidence.sourceId },
+      relayedBy: entityRef(report.relayedBy?.entityId),
+      relayedByProvenance: report.relayedBy ? servedProvenance(report.relayedBy) : null,
+      hedge: report.hedge ? servedEvidence(report.hedge) : null,
+      date: expectedDate(report.date),
+      retraction: null,
+    })),
+    sources: sourceIds.map((slug) => ({ slug })),
+    sourceCount: sourceIds.length,
+    speaker: speakerType === 'Person' ? { slug: statement.speakerId, name: personData(statement.speakerId!).name } : null,
+    attributedTo: statement.speakerId
+      ? { __typename: speakerType, slug: statement.speakerId }
+      : statement.speakerGroup
+        ? { __typename: 'SpeakerGroup', description: statement.speakerGroup.description }
+        : null,
+    event: statement.saidAt ? { slug: statement.saidAt.eventId } : null,
+    saidAt: statement.saidAt ? { event: { slug: statement.saidAt.eventId }, provenance: servedProvenance(statement.saidAt) } : null,
+    aboutEvents: (statement.aboutEvents ?? []).map((link) => ({ slug: link.eventId })),
+    aboutEventLinks: (statement.aboutEvents ?? []).map((link) => ({ event: { slug: link.eventId }, provenance: servedProvenance(link) })),
     date: expectedDate(statement.date),
     audience: statement.audience
       ? {
           description: statement.audience.description,
           members: (statement.audience.entityIds ?? []).map(entityRef),
-          evidence: servedEvidence(statement.audience.evidence),
+          evidence: servedEvidence(statement.audience.evidence[0]!),
+          provenance: servedProvenance(statement.audience),
         }
       : null,
-    mentions: (statement.mentions ?? []).map((m) => ({ entity: entityRef(m.entityId), evidence: servedEvidence(m.evidence) })),
+    mentions: (statement.mentions ?? []).map((m) => ({ entity: entityRef(m.entityId), evidence: servedEvidence(m.evidence[0]!), provenance: servedProvenance(m) })),
     continues: statement.continuesId ? { slug: statement.continuesId } : null,
     continuedBy: statements.filter((s) => s.continuesId === statement.id).map((s) => ({ slug: s.id })),
   };
+}
+
+/** The deprecated fields, as the server should serve them for `deprecatedStatementFields`: from the first report in force. */
+function expectedDeprecatedFields(statement: StatementData) {
+  const report = firstReport(statement);
+  return {
+    slug: statement.id,
+    attribution: report.attribution.text,
+    attributionEvidence: servedEvidence(report.attribution),
+    evidence: servedEvidence(report.evidence),
+    source: { slug: report.evidence.sourceId },
+    relayedBy: entityRef(report.relayedBy?.entityId),
+  };
+}
+
+/**
+ * Every statement with `selection`, in list order, read a few at a time: a selection with the reports,
+ * every provenance and their sources costs too much for one page of 100 (the cost limit).
+ */
+async function fetchAllStatements(selection: string, pageSize = 5): Promise<any[]> {
+  const nodes: any[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const data: any = await queryData(
+      yoga,
+      `query ($first: Int!, $after: String) { statements(first: $first, after: $after) { edges { node { ${selection} } } pageInfo { hasNextPage endCursor } } }`,
+      { first: pageSize, after },
+    );
+    nodes.push(...data.statements.edges.map((edge: { node: unknown }) => edge.node));
+    if (!data.statements.pageInfo.hasNextPage) return nodes;
+    after = data.statements.pageInfo.endCursor;
+  }
 }
 
 async function fetchStatement(slug: string, selection: string) {
@@ -117,27 +214,52 @@ async function fetchStatement(slug: string, selection: string) {
 
 describe('Statement fields', () => {
   it('serves every statement as the data records it', async () => {
-    const data = await queryData(yoga, `{ statements(first: 100) { edges { node { ${statementFields} } } } }`);
-    expect(data.statements.edges.map((e: { node: unknown }) => e.node)).toEqual(statements.map(expectedStatement));
+    expect(await fetchAllStatements(statementFields)).toEqual(statements.map(expectedStatement));
+  });
+
+  it('still serves the deprecated single-source fields old clients ask for, from the first report', async () => {
+    const data = await queryData(yoga, `{ statements(first: 100) { edges { node { ${deprecatedStatementFields} } } } }`);
+    expect(data.statements.edges.map((e: { node: unknown }) => e.node)).toEqual(statements.map(expectedDeprecatedFields));
   });
 
   it('serves text that is exactly the source text between the evidence offsets', async () => {
-    const data = await queryData(
-      yoga,
-      `{ statements(first: 100) { edges { node { slug text source { text }
-        evidence { start end text } attributionEvidence { start end text } mentions { evidence { start end text } } } } } }`,
+    interface Span {
+      start: number;
+      end: number;
+      text: string;
+      source: { slug: string; text: string };
+    }
+    const span = 'start end text source { slug text }';
+    const nodes = await fetchAllStatements(
+      `slug text reports { text evidence { ${span} } attribution { ${span} } } mentions { provenance { evidence { ${span} } } }`,
+      2,
     );
-    expect(data.statements.edges).toHaveLength(statements.length);
-    for (const { node } of data.statements.edges) {
-      const sourceText: string = node.source.text;
-      expect(node.text, node.slug).toBe(sourceText.slice(node.evidence.start, node.evidence.end));
-      expect(node.evidence.text).toBe(node.text);
-      expect(node.attributionEvidence.text).toBe(sourceText.slice(node.attributionEvidence.start, node.attributionEvidence.end));
-      for (const mention of node.mentions) {
-        expect(mention.evidence.text).toBe(sourceText.slice(mention.evidence.start, mention.evidence.end));
-        // A mention's words stand inside the statement's words.
-        expect(mention.evidence.start).toBeGreaterThanOrEqual(node.evidence.start);
-        expect(mention.evidence.end).toBeLessThanOrEqual(node.evidence.end);
+    expect(nodes).toHaveLength(statements.length);
+    const expectSourceWords = (evidence: Span, label: string) => expect(evidence.text, label).toBe(evidence.source.text.slice(evidence.start, evidence.end));
+    for (const node of nodes) {
+      const reports: { text: string; evidence: Span; attribution: Span }[] = node.reports;
+      expect(reports.length, node.slug).toBeGreaterThan(0);
+      // The canonical wording is one report's words.
+      expect(reports.map((report) => report.text)).toContain(node.text);
+      for (const report of reports) {
+        expectSourceWords(report.evidence, node.slug);
+        expect(report.evidence.text).toBe(report.text);
+        expectSourceWords(report.attribution, node.slug);
+        // A report's attribution is in the same source as its words.
+        expect(report.attribution.source.slug).toBe(report.evidence.source.slug);
+      }
+      for (const mention of node.mentions as { provenance: { evidence: Span[] } }[]) {
+        expect(mention.provenance.evidence.length).toBeGreaterThan(0);
+        for (const evidence of mention.provenance.evidence) {
+          expectSourceWords(evidence, node.slug);
+          // A mention's words stand inside the statement's words, in one of its reports.
+          expect(
+            reports.some(
+              (report) => report.evidence.source.slug === evidence.source.slug && evidence.start >= report.evidence.start && evidence.end <= report.evidence.end,
+            ),
+            `${node.slug}: "${evidence.text}"`,
+          ).toBe(true);
+        }
       }
     }
   });
@@ -154,17 +276,21 @@ describe('Statement fields', () => {
     const quotes = statements.filter((s) => s.kind === 'QUOTE');
     expect(quotes.length).toBeGreaterThan(0);
     for (const quote of quotes) {
-      const served = await fetchStatement(quote.id, 'kind text attribution speaker { slug name displayName }');
+      const served = await fetchStatement(quote.id, 'kind text reports { attribution { text } } speaker { slug name displayName }');
       const speaker = personData(quote.speakerId!);
       expect(served).toEqual({
         kind: 'QUOTE',
         text: quote.text,
-        attribution: quote.attribution.text,
+        reports: quote.reports.map((report) => ({ attribution: { text: report.attribution.text } })),
         speaker: { slug: speaker.id, name: speaker.name, displayName: speaker.name ?? speaker.label },
       });
     }
-    const kirby = await fetchStatement('kirby-coalition-efforts-italy', 'attribution speaker { name }');
-    expect(kirby).toEqual({ attribution: 'State Department spokesman John Kirby stated', speaker: { name: 'John Kirby' } });
+    const kirby = await fetchStatement('kirby-coalition-efforts-italy', 'attribution reports { attribution { text } } speaker { name }');
+    expect(kirby).toEqual({
+      attribution: 'State Department spokesman John Kirby stated',
+      reports: [{ attribution: { text: 'State Department spokesman John Kirby stated' } }],
+      speaker: { name: 'John Kirby' },
+    });
   });
 
   it('names who relayed the words: Kirby, the Washington Post, the State Department release', async () => {

@@ -46,7 +46,7 @@ function placedItems(): Expected[] {
   const events = kb.records.events.map((e, i) => ({ id: e.id, kind: 'Event' as const, date: e.start, fromEvent: false, order: i }));
   const eventStart = new Map(kb.records.events.map((e) => [e.id, e.start]));
   const statements = kb.records.statements.map((s, i) => {
-    const eventDate = s.saidAtEventId ? eventStart.get(s.saidAtEventId) : undefined;
+    const eventDate = s.saidAt ? eventStart.get(s.saidAt.eventId) : undefined;
     return { id: s.id, kind: 'Statement' as const, date: s.date ?? eventDate, fromEvent: !s.date && eventDate !== undefined, order: events.length + i };
   });
   return [...events, ...statements];
@@ -103,22 +103,39 @@ describe('timeline', () => {
   });
 
   it('keeps items whose dates can overlap [from, to], partial dates included', async () => {
-    const [from, to] = ['2015-11-13', '2015-11-19'];
-    // The days an item can occupy: from its start to its end (events may have one); BEFORE/AFTER are open-ended.
-    const firstDay = (date: PartialDate) => (date.qualifier === 'BEFORE' ? '0000-01-01' : date.qualifier === 'AFTER' ? days(date).last : days(date).first);
-    const lastDay = (date: PartialDate) => (date.qualifier === 'AFTER' ? '9999-12-31' : date.qualifier === 'BEFORE' ? days(date).first : days(date).last);
+    // The days an item can occupy: from its start to its end (events may have one); BEFORE/AFTER are open-ended,
+    // and strict: "after 1 December" begins on the 2nd, "before 1 December" ends on 30 November.
+    const shift = (day: string, by: number) => {
+      const shifted = new Date(`${day}T00:00:00Z`);
+      shifted.setUTCDate(shifted.getUTCDate() + by);
+      return shifted.toISOString().slice(0, 10);
+    };
+    const firstDay = (date: PartialDate) => (date.qualifier === 'BEFORE' ? '0000-01-01' : date.qualifier === 'AFTER' ? shift(days(date).last, 1) : days(date).first);
+    const lastDay = (date: PartialDate) => (date.qualifier === 'AFTER' ? '9999-12-31' : date.qualifier === 'BEFORE' ? shift(days(date).first, -1) : days(date).last);
     const eventEnd = new Map(kb.records.events.map((e) => [e.id, e.end]));
-    const expected = inTimeOrder(
-      placedItems().filter((item) => {
-        if (!item.date) return false;
-        const end = (item.kind === 'Event' ? eventEnd.get(item.id) : undefined) ?? item.date;
-        return lastDay(end) >= from && firstDay(item.date) <= to;
-      }),
-    );
-    const items = await timeline({ from, to });
-    expect(items.map((item) => item.slug)).toEqual(expected.map((item) => item.id));
-    expect(items.map((item) => item.slug)).toEqual(expect.arrayContaining(['paris-attacks', 'trudeau-canada-strong-member', 'apec-meeting']));
-    expect(items.map((item) => item.slug)).not.toContain('nato-foreign-ministers-meeting');
+    const expectedIn = (from: string, to: string) =>
+      inTimeOrder(
+        placedItems().filter((item) => {
+          if (!item.date) return false;
+          const end = (item.kind === 'Event' ? eventEnd.get(item.id) : undefined) ?? item.date;
+          return lastDay(end) >= from && firstDay(item.date) <= to;
+        }),
+      ).map((item) => item.id);
+    const slugsIn = async (from: string, to: string) => (await timeline({ from, to })).map((item) => item.slug);
+
+    const november = await slugsIn('2015-11-13', '2015-11-19');
+    expect(november).toEqual(expectedIn('2015-11-13', '2015-11-19'));
+    expect(november).toEqual(expect.arrayContaining(['paris-attacks', 'trudeau-canada-strong-member', 'apec-meeting']));
+    expect(november).not.toContain('nato-foreign-ministers-meeting');
+
+    // On 1 December itself: neither the briefing "before 1 December" nor the release "after 1 December".
+    const firstOfDecember = await slugsIn('2015-12-01', '2015-12-01');
+    expect(firstOfDecember).toEqual(expectedIn('2015-12-01', '2015-12-01'));
+    expect(firstOfDecember).toContain('nato-foreign-ministers-meeting');
+    expect(firstOfDecember).not.toContain('state-department-briefing');
+    expect(firstOfDecember).not.toContain('state-department-release');
+    expect(await slugsIn('2015-11-30', '2015-11-30')).toContain('state-department-briefing');
+    expect(await slugsIn('2015-12-02', '2015-12-02')).toContain('state-department-release');
   });
 
   it('adds undated items after the dated ones when asked', async () => {

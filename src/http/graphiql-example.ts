@@ -1,13 +1,13 @@
-/** The operation GraphiQL opens with: every quote, who said it, and the words that prove it. */
-export const exampleQuery = /* GraphQL */ `# Welcome to newsgraph: the knowledge in a news article as a graph.
+/** The operation GraphiQL opens with: every statement, who said it, which sources report it and their words. */
+export const exampleQuery = /* GraphQL */ `# Welcome to newsgraph: what news reports say, as one graph.
 # Press the run button (or Ctrl-Enter) to list every statement with its speaker,
-# their roles, where it was said and the exact words in the source.
+# their roles, where it was said, and each source's report with its exact words.
 # Open the Docs pane (top left) to read about every type and field.
 
 query StatementsWithSpeakers {
   dataset {
     version
-    counts { persons statements events }
+    counts { sources persons statements events }
   }
   statements(first: 30) {
     totalCount
@@ -15,20 +15,29 @@ query StatementsWithSpeakers {
       node {
         kind
         text
-        attribution
-        speaker {
-          displayName
-          isNamed
-          roles { title organization { name } country { name } }
+        sourceCount
+        attributedTo {
+          __typename
+          ... on Person { displayName isNamed roles { title organization { name } country { name } } }
+          ... on Organization { name }
+          ... on Country { name }
+          ... on SpeakerGroup { description }
         }
-        relayedBy { displayName }
-        event { name start { text inferred } }
+        saidAt { event { name start { text inferred } } provenance { inferred note } }
         date { text inferred }
-        mentions { entity { __typename displayName } evidence { text } }
-        evidence { start end }
+        mentions { entity { __typename displayName } provenance { evidence { text } } }
+        reports {
+          source { title }
+          text
+          attribution { text }
+          relayedBy { displayName }
+          hedge { text }
+          evidence { start end }
+        }
       }
     }
   }
+  corroborated: statements(filter: { minSources: 2 }) { totalCount }
   islamicState: organization(slug: "islamic-state") {
     name
     aliases

@@ -5,6 +5,7 @@
  */
 import { dataFiles, kindOfCollection, type Collection, type CountryRecord, type EventRecord, type Evidence, type OrganizationRecord, type PartialDate, type PersonRecord, type Provenance, type SourceRecord, type StatementRecord } from './records.js';
 import type { EntityKind, RecordsByCollection } from './knowledge-base.js';
+import { aKind, anyOfKinds } from './text.js';
 
 /** Which kind of rule a problem breaks, for callers (the mutations) that answer each kind with its own error code. */
 export type ProblemRule = 'file' | 'schema' | 'duplicate-id' | 'unknown-reference' | 'wrong-kind' | 'evidence' | 'consistency';
@@ -77,12 +78,12 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
     if (id === undefined || id === null) return;
     const found = kindById.get(id);
     if (!found) {
-      problems.push({ file, path: formatJsonPath(at), message: `unknown id "${id}" (expected a ${allowed.join(' or ')})`, rule: 'unknown-reference' });
+      problems.push({ file, path: formatJsonPath(at), message: `unknown id "${id}" (expected ${anyOfKinds(allowed)})`, rule: 'unknown-reference' });
     } else if (!allowed.includes(found.kind)) {
       problems.push({
         file,
         path: formatJsonPath(at),
-        message: `"${id}" is a ${found.kind}, but this reference must be a ${allowed.join(' or ')}`,
+        message: `"${id}" is ${aKind(found.kind)}, but this reference must be ${anyOfKinds(allowed)}`,
         rule: 'wrong-kind',
       });
     }
@@ -132,7 +133,7 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
       if (merge.id === record.id) problems.push({ file, path: formatJsonPath([index, 'mergedInto', 'id']), message: 'a record cannot be merged into itself' });
       else if (!kept) problems.push({ file, path: formatJsonPath([index, 'mergedInto', 'id']), message: `unknown id "${merge.id}"`, rule: 'unknown-reference' });
       else if (kept.kind !== kindOfCollection[collection]) {
-        problems.push({ file, path: formatJsonPath([index, 'mergedInto', 'id']), message: `"${merge.id}" is a ${kept.kind}: a ${kindOfCollection[collection]} merges only into another`, rule: 'wrong-kind' });
+        problems.push({ file, path: formatJsonPath([index, 'mergedInto', 'id']), message: `"${merge.id}" is ${aKind(kept.kind)}: ${aKind(kindOfCollection[collection])} merges only into another`, rule: 'wrong-kind' });
       }
     });
   }

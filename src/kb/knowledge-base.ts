@@ -132,6 +132,8 @@ function visibleRecordsOf(all: RecordsByCollection): RecordsByCollection {
   return { ...stored, persons, organizations, events, statements: withoutRetracted(stored.statements) };
 }
 
+const collectionKinds = { persons: 'Person', countries: 'Country', organizations: 'Organization', events: 'Event' } as const;
+
 export class KnowledgeBase {
   readonly info: DatasetInfo;
   /**
@@ -168,6 +170,8 @@ export class KnowledgeBase {
   private readonly sourceIdsByRecord: Map<string, string[]>;
   private readonly recordIdsBySource: Map<string, Set<string>>;
   private readonly coveredIdsBySourceAndKind = new Map<string, string[]>();
+  /** Each record's place in its collection's file order (merged records left out). */
+  private readonly fileRank = new Map<string, number>();
   private readonly continuationIdsByStatement = new Map<string, string[]>();
   private readonly participationsByEntity = new Map<string, EventParticipation[]>();
   private readonly subEventIdsByEvent = new Map<string, string[]>();
@@ -209,6 +213,7 @@ export class KnowledgeBase {
       events: records.events.map((r) => r.id),
       statements: records.statements.map((r) => r.id),
     });
+    for (const ids of Object.values(this.orderedIds)) ids.forEach((id, index) => this.fileRank.set(id, index));
     this.register(records.sources, this.sources, 'Source');
     this.register(records.persons, this.persons, 'Person');
     this.register(records.countries, this.countries, 'Country');
@@ -355,8 +360,10 @@ export class KnowledgeBase {
       const key = `${kind} ${sourceId}`;
       let ids = this.coveredIdsBySourceAndKind.get(key);
       if (!ids) {
-        const covered = this.recordIdsBySource.get(sourceId);
-        ids = covered ? this.orderedIds[kind].filter((id) => covered.has(id)) : (noIds as string[]);
+        // From the source's own records, not a pass over every record of the kind for each source.
+        const kindName = collectionKinds[kind];
+        const covered = [...(this.recordIdsBySource.get(sourceId) ?? [])].filter((id) => this.kindById.get(id) === kindName && this.fileRank.has(id));
+        ids = covered.length === 0 ? (noIds as string[]) : covered.sort((a, b) => this.fileRank.get(a)! - this.fileRank.get(b)!);
         this.coveredIdsBySourceAndKind.set(key, ids);
       }
       return ids;

@@ -30,3 +30,13 @@ export function foldedWords(text: string): string[] {
   const folded = foldText(text);
   return folded.match(nonAscii.test(folded) ? word : asciiWord) ?? [];
 }
+
+/** A kind of record with its indefinite article: "a Person", "an Event", "an Organization". */
+export function aKind(kind: string): string {
+  return `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}`;
+}
+
+/** Kinds joined for a message, each with its article: "a Person or an Organization". */
+export function anyOfKinds(kinds: readonly string[]): string {
+  return kinds.map(aKind).join(' or ');
+}

@@ -186,7 +186,7 @@ GraphEdgeRef.implement({
     to: t.id({ description: 'The global id of the node the edge enters (a `GraphNode.id`).', resolve: (edge, _args, context) => globalIdOf(context, edge.to) }),
     label: t.exposeString('label', { description: 'A short label for drawing: the role title, the part played, the city; see `GraphEdgeKind` for each kind.' }),
     inferred: t.exposeBoolean('inferred', {
-      description: 'True when the source implies rather than states the relation (a role\'s country, a membership); `note` says how. Always false for SAID, RELAYED, MENTIONS and PART_OF.',
+      description: 'True when the source implies rather than states the relation (a role\'s country, a membership, a relayer named only by context); `note` says how. Always false for SAID.',
     }),
     note: t.string({ nullable: true, description: 'How an inferred relation was worked out, or other caveats; null when there are none.', resolve: (edge) => edge.note ?? null }),
     evidence: t.field({ type: EvidenceRef, description: 'The first words that prove the edge.', deprecationReason: 'Use `provenance.evidence`: a link can be stated by several sources; this field gives the first span only.', resolve: (edge) => edge.evidence[0]! }),

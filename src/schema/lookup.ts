@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { badUserInput, clipped, notFound } from '../errors.js';
 import type { RecordKind } from '../kb/knowledge-base.js';
 import { SLUG_PATTERN } from '../kb/records.js';
+import { aKind, anyOfKinds } from '../kb/text.js';
 
 export interface LookupArgs {
   id?: string | null;
@@ -70,7 +71,7 @@ export function resolveReference(value: string, kinds: readonly RecordKind[], ar
   const shown = clipped(value);
   if (kind === undefined) throw notFound(`"${argumentName}": nothing has the id or slug "${shown}"`, { argumentName });
   if (!kinds.includes(kind)) {
-    throw badUserInput(`"${argumentName}" must name a ${kinds.join(' or ')}, but "${shown}" is a ${kind}`, { argumentName });
+    throw badUserInput(`"${argumentName}" must name ${anyOfKinds(kinds)}, but "${shown}" is ${aKind(kind)}`, { argumentName });
   }
   // A merged record's id stands for the record it was merged into.
   return context.kb.resolveId(slug);

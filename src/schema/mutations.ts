@@ -15,6 +15,7 @@ import type { Curator, DateInput, QuoteInput } from '../store/edits.js';
 import type { Edit } from '../store/knowledge-store.js';
 import { DatePrecisionEnum, DateQualifierEnum } from './dates.js';
 import { parseReference } from './lookup.js';
+import { aKind, anyOfKinds } from '../kb/text.js';
 
 builder.mutationType({
   description:
@@ -91,7 +92,7 @@ export function orUndefined<T>(value: T | null | undefined): T | undefined {
 export function referenceId(value: string, kinds: readonly RecordKind[], field: string): string {
   const { id, typename } = parseReference(value);
   if (typename !== undefined && !(kinds as readonly string[]).includes(typename)) {
-    throw badUserInput(`"${field}" must name a ${kinds.join(' or ')}, but "${clipped(value)}" is the id of a ${typename}`, { field });
+    throw badUserInput(`"${field}" must name ${anyOfKinds(kinds)}, but "${clipped(value)}" is the id of ${aKind(typename)}`, { field });
   }
   return id;
 }

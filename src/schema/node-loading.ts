@@ -6,6 +6,7 @@ import { brandWithType } from '@pothos/core';
 import type DataLoader from 'dataloader';
 import type { Context } from '../context.js';
 import type { RecordKind } from '../kb/knowledge-base.js';
+import { anyOfKinds } from '../kb/text.js';
 
 interface LoaderSource {
   getDataloader(context: Context): DataLoader<string, unknown>;
@@ -25,7 +26,7 @@ export function registerNodeLoader(kind: RecordKind, source: LoaderSource): void
 export async function loadNode(context: Context, id: string, kinds?: readonly RecordKind[]): Promise<object> {
   const kind = context.kb.kindOf(id);
   const source = kind && (!kinds || kinds.includes(kind)) ? loaderSourceByKind.get(kind) : undefined;
-  if (!kind || !source) throw new Error(`"${id}" is not the id of a ${kinds?.join(' or ') ?? 'record'}`);
+  if (!kind || !source) throw new Error(`"${id}" is not the id of ${kinds ? anyOfKinds(kinds) : 'a record'}`);
   const record = (await source.getDataloader(context).load(id)) as object;
   brandWithType(record, kind as never); // the type name; brandWithType's signature wants a ref
   return record;

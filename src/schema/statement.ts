@@ -63,7 +63,7 @@ export const StatementFilterInput = builder.inputType('StatementFilter', {
     speaker: t.id({ required: false, description: 'Only statements said by this person, organization or country (global id or slug).' }),
     mentions: t.id({ required: false, description: 'Only statements that mention this person, country, organization or event (global id or slug).' }),
     event: t.id({ required: false, description: 'Only statements made at or about this event (global id or slug).' }),
-    relayedBy: t.id({ required: false, description: 'Only statements passed on by this person, organization or event (global id or slug).' }),
+    relayedBy: t.id({ required: false, description: 'Only statements passed on by this person, organization, country or event (global id or slug).' }),
     source: t.id({ required: false, description: 'Only statements this source reports (global id or slug).' }),
     minSources: t.int({
       required: false,

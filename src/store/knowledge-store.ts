@@ -17,6 +17,7 @@ import { KnowledgeBase, type RecordKind, type RecordsByCollection, type StoredRe
 import { findConsistencyProblems } from '../kb/consistency.js';
 import { DataValidationError, buildKnowledgeBase, checkChange, datasetVersionOf, digestOf, loadKnowledgeBase, rebuildAfterWrite } from '../kb/load.js';
 import { planMerge } from './merge.js';
+import { aKind } from '../kb/text.js';
 import { dataFiles, kindOfCollection, type Collection } from '../kb/records.js';
 import { CurationError, curationErrorForProblems } from './edit-error.js';
 import { acquireDataLock } from './data-lock.js';
@@ -392,7 +393,7 @@ export class KnowledgeStore {
         const { record, change } = job.edit(draft);
         const existingIndex = indexById.get(record.id);
         if (change === 'CREATED' && draft.kindOf(record.id) !== undefined) {
-          throw new CurationError('DUPLICATE_ID', `The id "${record.id}" is already taken by a ${draft.kindOf(record.id)}; give the new record another id`, { id: record.id });
+          throw new CurationError('DUPLICATE_ID', `The id "${record.id}" is already taken by ${aKind(draft.kindOf(record.id)!)}; give the new record another id`, { id: record.id });
         }
         if (change !== 'CREATED' && existingIndex === undefined) throw new CurationError('NOT_FOUND', `No ${kindOfCollection[collection]} with id "${record.id}"`, { id: record.id });
         const index = existingIndex ?? working.length;

@@ -8,6 +8,7 @@ import type { RecordKind, RecordsByCollection, StoredRecord } from '../kb/knowle
 import { dataFiles, kindOfCollection, type Collection, type Evidence, type Merge } from '../kb/records.js';
 import { CurationError } from './edit-error.js';
 import type { ChangeKind } from './knowledge-store.js';
+import { aKind } from '../kb/text.js';
 
 export const mergeableKinds = ['Person', 'Organization', 'Country', 'Event', 'Statement'] as const satisfies readonly RecordKind[];
 
@@ -149,10 +150,10 @@ export function planMerge(stored: RecordsByCollection, keepId: string, mergeId: 
   }
   for (const [id, kind] of [[keepId, keepKind], [mergeId, mergeKind]] as const) {
     if (!kind) throw new CurationError('NOT_FOUND', `No record with id "${id}"`, { id });
-    if (!(mergeableKinds as readonly string[]).includes(kind)) throw new CurationError('INVALID_RECORD', `A ${kind} cannot be merged`, { id });
+    if (!(mergeableKinds as readonly string[]).includes(kind)) throw new CurationError('INVALID_RECORD', `${aKind(kind)} cannot be merged`, { id });
   }
   if (keepKind !== mergeKind) {
-    throw new CurationError('INVALID_RECORD', `"${mergeId}" is a ${mergeKind} and "${keepId}" a ${keepKind}: only records of one kind merge`, { keep: keepId, merge: mergeId });
+    throw new CurationError('INVALID_RECORD', `"${mergeId}" is ${aKind(mergeKind!)} and "${keepId}" ${aKind(keepKind!)}: only records of one kind merge`, { keep: keepId, merge: mergeId });
   }
   const kind = keepKind!;
   const collection = collectionOf(kind);
