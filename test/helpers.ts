@@ -1,6 +1,7 @@
 /** Shared test helpers: the real knowledge base, a server built the way production builds it, and a typed way to query it. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
@@ -164,4 +165,65 @@ export function leaksIn(value: unknown, requestText: string): string[] {
   };
   visit(value, 'response');
   return found;
+}
+
+/** An open subscription: the events received so far, and a way to wait for the next ones. */
+export interface Subscription {
+  events: any[];
+  next(count?: number): Promise<any[]>;
+  close(): void;
+}
+
+/** Subscribes with `document` over SSE through `yoga.fetch`, collecting each `next` event's payload. */
+export async function subscribe(yoga: NewsgraphYoga, document: string): Promise<Subscription> {
+  const abort = new AbortController();
+  const response = await yoga.fetch('http://newsgraph.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({ query: document }),
+    signal: abort.signal,
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/event-stream');
+  const events: any[] = [];
+  let waiting: (() => void) | undefined;
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) !== -1) {
+          const message = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = message.split('\n').find((line) => line.startsWith('data: '));
+          if (message.includes('event: next') && data) {
+            events.push(JSON.parse(data.slice('data: '.length)));
+            waiting?.();
+          }
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+  })();
+  let taken = 0;
+  return {
+    events,
+    async next(count = 1) {
+      const deadline = Date.now() + 10_000;
+      while (events.length < taken + count) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} event(s); got ${JSON.stringify(events.slice(taken))}`);
+        await new Promise<void>((resolve) => {
+          waiting = resolve;
+          setTimeout(resolve, 100);
+        });
+      }
+      const taking = events.slice(taken, taken + count);
+      taken += count;
+      return taking;
+    },
+    close: () => abort.abort(),
+  };
 }

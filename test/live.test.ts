@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging.js';
 import type { NewsgraphYoga } from '../src/server.js';
-import { createWritableTestServer, mutate, query, type WritableTestServer } from './helpers.js';
+import { createWritableTestServer, mutate, query, subscribe, type WritableTestServer } from './helpers.js';
 
 const logLines: string[] = [];
 const capturingLogger = createLogger(
@@ -21,66 +21,6 @@ const capturingLogger = createLogger(
     },
   }),
 );
-
-/** An open subscription: the events received so far, and a way to wait for the next ones. */
-interface Subscription {
-  events: any[];
-  next(count?: number): Promise<any[]>;
-  close(): void;
-}
-
-async function subscribe(yoga: NewsgraphYoga, document: string): Promise<Subscription> {
-  const abort = new AbortController();
-  const response = await yoga.fetch('http://newsgraph.test/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({ query: document }),
-    signal: abort.signal,
-  });
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toContain('text/event-stream');
-  const events: any[] = [];
-  let waiting: (() => void) | undefined;
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const message = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = message.split('\n').find((line) => line.startsWith('data: '));
-          if (message.includes('event: next') && data) {
-            events.push(JSON.parse(data.slice('data: '.length)));
-            waiting?.();
-          }
-        }
-      }
-    } catch {
-      // aborted by close()
-    }
-  })();
-  let taken = 0;
-  return {
-    events,
-    async next(count = 1) {
-      const deadline = Date.now() + 10_000;
-      while (events.length < taken + count) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} event(s); got ${JSON.stringify(events.slice(taken))}`);
-        await new Promise<void>((resolve) => {
-          waiting = resolve;
-          setTimeout(resolve, 100);
-        });
-      }
-      const taking = events.slice(taken, taken + count);
-      taken += count;
-      return taking;
-    },
-    close: () => abort.abort(),
-  };
-}
 
 async function waitFor<T>(read: () => Promise<T>, accept: (value: T) => boolean, what: string): Promise<T> {
   const deadline = Date.now() + 10_000;

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slugsOf } from './contract.js';
-import { createWritableTestServer, mutate, projectRoot, query, queryData, type WritableTestServer } from './helpers.js';
+import { createWritableTestServer, mutate, projectRoot, query, queryData, subscribe, type WritableTestServer } from './helpers.js';
 
 let server: WritableTestServer;
 
@@ -375,6 +375,34 @@ describe('merging two statements', () => {
     expect(statement.sourceCount).toBe(2);
     expect(duplicate.slug).toBe('kerry-urges-allies-to-contribute');
     expect(await statementCount()).toBe(before - 1);
+  });
+});
+
+describe('live updates', () => {
+  it('announce a new report to statementReported, and a merge to entityChanged with the duplicate\'s slug', async () => {
+    const reported = await subscribe(server.yoga, 'subscription { statementReported { slug sourceCount } }');
+    const changed = await subscribe(server.yoga, 'subscription { entityChanged(types: [COUNTRY]) { change slug entity { slug } } }');
+    try {
+      await addReport('official-nato-could-do-more', {
+        words: { source: 'brussels-ledger-allies-share-the-load', quote: 'every ally should put more money' },
+        attribution: { quote: 'America’s top diplomat, John Kerry, reportedly told fellow ministers that' },
+      });
+      expect(await reported.next()).toEqual([{ data: { statementReported: { slug: 'official-nato-could-do-more', sourceCount: 2 } } }]);
+
+      await change(`mutation($input: CreateCountryInput!) { createCountry(input: $input) { country { slug } } }`, {
+        input: { slug: 'test-duplicate-belgium', name: 'Kingdom of Belgium', description: 'Test duplicate of Belgium, with codes from the range ISO 3166 leaves to private use.', isoCode: 'XB', isoAlpha3: 'XBE' },
+      });
+      await changed.next();
+      await change(`mutation { mergeEntities(input: { keep: "belgium", merge: "test-duplicate-belgium" }) { entity { slug } } }`);
+      const events = await changed.next(2);
+      expect(events).toContainEqual({ data: { entityChanged: { change: 'MERGED', slug: 'test-duplicate-belgium', entity: { slug: 'belgium' } } } });
+      expect(events).toContainEqual({ data: { entityChanged: { change: 'UPDATED', slug: 'belgium', entity: { slug: 'belgium' } } } });
+      const { country } = await queryData(server.yoga, `{ country(slug: "belgium") { aliases } }`);
+      expect(country.aliases).toContain('Kingdom of Belgium');
+    } finally {
+      reported.close();
+      changed.close();
+    }
   });
 });
 
