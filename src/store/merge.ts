@@ -47,27 +47,28 @@ function linkIdentity(link: Json): string {
 }
 
 /**
- * Links that became the same fact (a role at the duplicate and one at the kept organization) become
- * one link with both links' spans; it is inferred only if both were.
+ * Links that became the same fact through the merge (a role at the duplicate and one at the kept
+ * organization) become one link with both links' spans; it is inferred only if both were. Only a link
+ * the merge touched (`touched`) is folded into another: two links the record already had stay apart.
  */
-function combineLinks<L extends Json>(links: readonly L[]): L[] {
+function combineLinks<L extends Json>(links: readonly L[], touched: (link: L, index: number) => boolean): L[] {
   const byIdentity = new Map<string, L>();
   const result: L[] = [];
-  for (const link of links) {
+  links.forEach((link, index) => {
     const key = `${link.retracted ? 'retracted' : 'in force'} ${linkIdentity(link)}`;
     const same = byIdentity.get(key);
-    if (!same || link.retracted) {
+    if (!same || link.retracted || !touched(link, index)) {
       const copy = { ...link };
-      byIdentity.set(key, copy);
+      if (!same) byIdentity.set(key, copy);
       result.push(copy);
-      continue;
+      return;
     }
     (same as Json).evidence = unionSpans(same.evidence as Evidence[], link.evidence as Evidence[]);
     if (same.inferred && !link.inferred) {
       (same as Json).inferred = false;
       delete (same as Json).note;
     }
-  }
+  });
   return result;
 }
 
@@ -89,7 +90,11 @@ function absorb(kind: RecordKind, kept: Json, duplicate: Json): Json {
     Event: ['locations', 'participants'],
     Statement: ['aboutEvents', 'mentions'],
   };
-  for (const field of lists[kind] ?? []) next[field] = combineLinks([...((kept[field] as Json[]) ?? []), ...((duplicate[field] as Json[]) ?? [])]);
+  for (const field of lists[kind] ?? []) {
+    const own = (kept[field] as Json[]) ?? [];
+    // The duplicate's links are the ones this merge brings: each may fold into an identical link of the kept record.
+    next[field] = combineLinks([...own, ...((duplicate[field] as Json[]) ?? [])], (_link, index) => index >= own.length);
+  }
   // Single links: the kept record's own stands; the duplicate's fills a gap.
   for (const field of ['nameProvenance', 'parent', 'country', 'statedMemberCount', 'partOf', 'saidAt', 'audience', 'date', 'start', 'end']) {
     if (next[field] === undefined && duplicate[field] !== undefined) next[field] = duplicate[field];
@@ -174,8 +179,11 @@ export function planMerge(stored: RecordsByCollection, keepId: string, mergeId: 
       let result = rewrite(json, mergeId, keepId) as Json;
       if (json.id === keepId) result = absorb(kind, result, rewrite(duplicate, mergeId, keepId) as Json);
       result = withoutSelfLinks(kindOfCollection[each], result);
+      // A link that named the duplicate may now be the same as one the record had (two mentions, of A and of B).
       for (const field of ['roles', 'memberships', 'participants', 'locations', 'mentions', 'aboutEvents']) {
-        if (Array.isArray(result[field])) result[field] = combineLinks(result[field] as Json[]);
+        const before = json[field];
+        if (!Array.isArray(result[field]) || !Array.isArray(before) || json.id === keepId) continue;
+        result[field] = combineLinks(result[field] as Json[], (_link, index) => JSON.stringify(before[index]) !== JSON.stringify((result[field] as Json[])[index]));
       }
       if (JSON.stringify(result) === JSON.stringify(json)) return record;
       changed = true;
