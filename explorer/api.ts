@@ -2,7 +2,7 @@
  * Talking to the server, through the SDK. Which of the two clients to use is in state.ts, because the
  * subscription in live-updates.ts can learn first that the server wants hashes.
  */
-import { createClient, GraphQLRequestError, type Client } from '../client/index.js';
+import { createClient, GraphQLRequestError, type Client } from '@newsgraph/client';
 import { state } from './state.js';
 
 const endpoint = new URL('/graphql', window.location.href);

@@ -2,7 +2,7 @@
  * Evidence in its source: the evidence's words shown inside the sentence or two around them, with the
  * source they are quoted from; and a link's provenance, which can be the words of several sources.
  */
-import { SourceTextDocument, type EvidenceFieldsFragment, type ProvenanceFieldsFragment } from '../client/index.js';
+import { SourceTextDocument, type EvidenceFieldsFragment, type ProvenanceFieldsFragment } from '@newsgraph/client';
 import { request } from './api.js';
 import { h } from './dom.js';
 import { sourceLink, sourcesText } from './routes.js';

@@ -3,7 +3,7 @@
  * keyboard and screen-reader users.
  */
 import cytoscape from 'cytoscape';
-import { GraphQLRequestError, NeighborhoodDocument, type NeighborhoodQuery } from '../client/index.js';
+import { GraphQLRequestError, NeighborhoodDocument, type NeighborhoodQuery } from '@newsgraph/client';
 import { describeError, request } from './api.js';
 import { byId, h } from './dom.js';
 import { hrefFor, humanize, kindBadge, type Route } from './routes.js';

@@ -1,5 +1,5 @@
 /** Live updates: the datasetChanged subscription, over server-sent events, through the SDK's client.subscribe(). */
-import { DatasetChangedDocument, GraphQLRequestError, type DatasetChangedSubscription } from '../client/index.js';
+import { DatasetChangedDocument, GraphQLRequestError, type DatasetChangedSubscription } from '@newsgraph/client';
 import { describeError, hashClient, textClient } from './api.js';
 import { appendChildren, byId, h } from './dom.js';
 import { showGraph } from './graph.js';

@@ -2,8 +2,8 @@
  * The explorer page: a search box with as-you-type results, a page per record, and the record's
  * neighbourhood drawn with cytoscape that can be clicked through. It listens for changes to the
  * knowledge base and shows them without a reload. It talks to the server only through the SDK
- * (client/), the subscription included (client.subscribe()), and puts data into the DOM only as text
- * (text nodes and textContent, never HTML).
+ * (@newsgraph/client, imported through its public entry as any app would), the subscription included
+ * (client.subscribe()), and puts data into the DOM only as text (text nodes and textContent, never HTML).
  * src/http/explorer.ts bundles this file and the modules it imports with esbuild and serves it at /explore.
  */
 import type cytoscape from 'cytoscape';

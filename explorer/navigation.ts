@@ -1,5 +1,5 @@
 /** Navigation: the URL fragment picks the record whose page and graph are shown. */
-import { GraphQLRequestError, SourceListDocument } from '../client/index.js';
+import { GraphQLRequestError, SourceListDocument } from '@newsgraph/client';
 import { describeError, request } from './api.js';
 import { byId, h } from './dom.js';
 import { clearGraph, graphDepth, showGraph } from './graph.js';

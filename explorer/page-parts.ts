@@ -8,7 +8,7 @@ import type {
   StatementLinkPageFragment,
   StatementPageFragment,
   StatementReportFieldsFragment,
-} from '../client/index.js';
+} from '@newsgraph/client';
 import { h, type Child } from './dom.js';
 import { evidenceDetails, excerpt, provenanceExcerpts } from './evidence.js';
 import { dateText, dotted, hrefFor, humanize, inferredFlag, kindBadge, link, sourceLink, sourcesText } from './routes.js';

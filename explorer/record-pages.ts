@@ -7,7 +7,7 @@ import {
   SourcePageDocument,
   StatementDetailDocument,
   type StatementDetailQuery,
-} from '../client/index.js';
+} from '@newsgraph/client';
 import { request } from './api.js';
 import { h, type Child } from './dom.js';
 import { evidenceDetails, excerpt, loadSourcesFor, provenanceExcerpts, sourceText } from './evidence.js';

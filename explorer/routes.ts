@@ -3,7 +3,7 @@
  * #/source/…; and the small pieces every page, the search and the graph use to name a record and link
  * to its route.
  */
-import type { DateFieldsFragment } from '../client/index.js';
+import type { DateFieldsFragment } from '@newsgraph/client';
 import { appendChildren, h, type Child } from './dom.js';
 
 const routeKinds = ['person', 'organization', 'country', 'event', 'statement', 'source'] as const;

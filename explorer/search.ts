@@ -1,5 +1,5 @@
 /** Search as you type, with the results reachable from the keyboard. */
-import { GraphQLRequestError, SearchDocument, type SearchQuery } from '../client/index.js';
+import { GraphQLRequestError, SearchDocument, type SearchQuery } from '@newsgraph/client';
 import { describeError, request } from './api.js';
 import { byId, h, highlighted } from './dom.js';
 import { hrefFor, kindBadge } from './routes.js';

@@ -70,7 +70,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection: env.NEWSGRAPH_INTROSPECTION === undefined || env.NEWSGRAPH_INTROSPECTION === '' ? true : parseBoolean('NEWSGRAPH_INTROSPECTION', env.NEWSGRAPH_INTROSPECTION),
     corsOrigins: parseOrigins(env.NEWSGRAPH_CORS_ORIGINS),
     logLevel: parseLogLevel(env.LOG_LEVEL),
-    persistedDocumentsFile: path.resolve(env.NEWSGRAPH_PERSISTED_DOCUMENTS || path.join(projectRoot, 'client/generated/persisted-documents.json')),
+    persistedDocumentsFile: path.resolve(env.NEWSGRAPH_PERSISTED_DOCUMENTS || path.join(projectRoot, 'packages/client/src/generated/persisted-documents.json')),
     persistedOnly: parseBoolean('NEWSGRAPH_PERSISTED_ONLY', env.NEWSGRAPH_PERSISTED_ONLY),
     curatorTokens: parseCuratorTokens(env.NEWSGRAPH_CURATOR_TOKENS),
     watchData: env.NEWSGRAPH_WATCH === undefined || env.NEWSGRAPH_WATCH === '' ? true : parseBoolean('NEWSGRAPH_WATCH', env.NEWSGRAPH_WATCH),

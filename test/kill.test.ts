@@ -245,7 +245,7 @@ function variantFor(label: string, entry: string, bundleName: string, env: Recor
   return {
     label,
     nodeArgs: useTsx ? ['--import', 'tsx', entry] : [path.join(bundleDir!, `${bundleName}.js`)],
-    env: { NEWSGRAPH_PERSISTED_DOCUMENTS: path.join(projectRoot, 'client/generated/persisted-documents.json'), ...env },
+    env: { NEWSGRAPH_PERSISTED_DOCUMENTS: path.join(projectRoot, 'packages/client/src/generated/persisted-documents.json'), ...env },
   };
 }
 

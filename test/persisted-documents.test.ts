@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kind, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, GraphQLRequestError, NodeLookupDocument, PersonPageDocument, SourcePageDocument, StatementFeedDocument } from '../client/index.js';
+import { createClient, GraphQLRequestError, NodeLookupDocument, PersonPageDocument, SourcePageDocument, StatementFeedDocument } from '@newsgraph/client';
 import { ConfigError, readConfig } from '../src/config.js';
 import { loadPersistedDocuments, PersistedDocumentsError, type PersistedDocuments } from '../src/plugins/persisted-documents.js';
 import { schema } from '../src/schema/index.js';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { dataDir, loadDataset, projectRoot, silentLogger, spawnScript } from './helpers.js';
 
-const manifestPath = path.join(projectRoot, 'client/generated/persisted-documents.json');
+const manifestPath = path.join(projectRoot, 'packages/client/src/generated/persisted-documents.json');
 const endpoint = 'http://newsgraph.test/graphql';
 /** The bare hex hash the client preset embedded in a generated document. */
 const hashOf = (document: unknown) => ((document as { __meta__: { hash: string } }).__meta__.hash).replace(/^sha256:/, '');
@@ -62,7 +62,7 @@ function expectStoltenberg(answer: Answer): void {
 
 describe('the persisted-documents manifest', () => {
   it('lists every shipped operation under the hash embedded in its generated document', async () => {
-    const operationsDir = path.join(projectRoot, 'client/operations');
+    const operationsDir = path.join(projectRoot, 'packages/client/operations');
     let shipped = 0;
     for (const file of await readdir(operationsDir)) {
       shipped += parse(await readFile(path.join(operationsDir, file), 'utf8')).definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length;

@@ -40,7 +40,7 @@ import {
   type RoleFieldsFragment,
   type StatementCardFragment,
   type StatementLinkFragment,
-} from 'newsgraph/client';
+} from '@newsgraph/client';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { copyOfData, dataDir, projectRoot } from './helpers.js';
 import { startServer, type RunningServer } from './server-process.js';
@@ -827,8 +827,8 @@ describe('the SDK over HTTP', () => {
     ).toEqual(expectedAnnouncements);
   });
 
-  it('ran every operation that ships in client/operations', async () => {
-    const dir = path.join(projectRoot, 'client/operations');
+  it('ran every operation that ships in packages/client/operations', async () => {
+    const dir = path.join(projectRoot, 'packages/client/operations');
     const shipped = new Set<string>();
     for (const file of await readdir(dir)) {
       for (const definition of parse(await readFile(path.join(dir, file), 'utf8')).definitions) {

@@ -92,7 +92,7 @@ describe('the bundle `npm start` runs', () => {
     const build = scripts.build!.replace('--outdir=dist', `--outdir=${outdir}`).split(' ');
     expect(build).toContain(`--outdir=${outdir}`);
     execFileSync(path.join(projectRoot, 'node_modules/.bin/esbuild'), build.slice(1), { cwd: projectRoot, stdio: 'pipe' });
-    // Where the bundle looks for the project (explorer/, client/generated/) is found from package.json upwards.
+    // Where the bundle looks for the project (explorer/, packages/client/src/generated/) is found from package.json upwards.
     const bundled = await startServer({ NODE_ENV: '' }, { nodeArgs: ['--import', path.join(outdir, 'node-env.mjs'), path.join(outdir, 'index.mjs')] });
     try {
       const response = await fetch(bundled.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ person(slug: "john-kerry") { name } }' }) });

@@ -1,6 +1,6 @@
 /**
  * Persisted documents: clients send the sha256 hash of a document listed in a manifest
- * (client/generated/persisted-documents.json, written by `npm run codegen`) instead of its text. In
+ * (packages/client/src/generated/persisted-documents.json, written by `npm run codegen`) instead of its text. In
  * allow-list mode (NEWSGRAPH_PERSISTED_ONLY=true) nothing else runs, so a production frontend's
  * server answers only the queries that frontend ships.
  */
