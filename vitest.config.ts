@@ -19,6 +19,7 @@ const slowTests = [
   'test/author.test.ts',
   'test/server.test.ts',
   'test/sdk.test.ts',
+  'test/sdk-package.test.ts',
   'test/data-validation.test.ts',
   'test/persisted-documents.test.ts',
   'test/node-env.test.ts',

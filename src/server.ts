@@ -92,21 +92,29 @@ export interface Newsgraph {
   corsHeaders(header: (name: string) => string | undefined): Record<string, string>;
 }
 
+/** `result` with `extensions.dataset`: the version and load time of the snapshot that answered. */
+function withDataset(result: ExecutionResult, kb: KnowledgeBase): ExecutionResult {
+  return { ...result, extensions: { ...result.extensions, dataset: { version: kb.info.version, loadedAt: kb.info.loadedAt.toISOString() } } };
+}
+
 /**
- * Adds `extensions.dataset` (version and load time) to every response, errors included, so clients
- * and caches can tell when the knowledge changed.
+ * Adds `extensions.dataset` (version and load time) to every response, errors included, and to every
+ * subscription event, so clients and caches can tell when the knowledge changed.
  */
 function useDatasetExtension(snapshotFor: (request: Request) => KnowledgeBase): Plugin {
   return {
     onResultProcess({ request, result, setResult }) {
       const kb = snapshotFor(request);
-      const withDataset = (result: ExecutionResult): ExecutionResult => ({
-        ...result,
-        extensions: { ...result.extensions, dataset: { version: kb.info.version, loadedAt: kb.info.loadedAt.toISOString() } },
-      });
-      if (Array.isArray(result)) setResult(result.map(withDataset));
-      else if (!isAsyncIterable(result)) setResult(withDataset(result));
+      if (Array.isArray(result)) setResult(result.map((each) => withDataset(each, kb)));
+      else if (!isAsyncIterable(result)) setResult(withDataset(result, kb));
     },
+    // Each event is resolved against the snapshot that holds its change (src/schema/live.ts moves the
+    // context there), so it carries that snapshot's version, not the one the subscription began with.
+    onSubscribe: () => ({
+      onSubscribeResult: () => ({
+        onNext: ({ args, result, setResult }) => setResult(withDataset(result, (args.contextValue as unknown as Context).kb)),
+      }),
+    }),
   };
 }
 

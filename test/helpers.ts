@@ -169,7 +169,9 @@ export function leaksIn(value: unknown, requestText: string): string[] {
 
 /** An open subscription: the events received so far, and a way to wait for the next ones. */
 export interface Subscription {
+  /** Each event's payload without its `extensions`, which are in `extensions` at the same index. */
   events: any[];
+  extensions: any[];
   next(count?: number): Promise<any[]>;
   close(): void;
 }
@@ -186,6 +188,7 @@ export async function subscribe(yoga: NewsgraphYoga, document: string): Promise<
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toContain('text/event-stream');
   const events: any[] = [];
+  const extensions: any[] = [];
   let waiting: (() => void) | undefined;
   void (async () => {
     const decoder = new TextDecoder();
@@ -199,7 +202,9 @@ export async function subscribe(yoga: NewsgraphYoga, document: string): Promise<
           buffer = buffer.slice(end + 2);
           const data = message.split('\n').find((line) => line.startsWith('data: '));
           if (message.includes('event: next') && data) {
-            events.push(JSON.parse(data.slice('data: '.length)));
+            const { extensions: eventExtensions, ...payload } = JSON.parse(data.slice('data: '.length));
+            extensions.push(eventExtensions);
+            events.push(payload);
             waiting?.();
           }
         }
@@ -211,6 +216,7 @@ export async function subscribe(yoga: NewsgraphYoga, document: string): Promise<
   let taken = 0;
   return {
     events,
+    extensions,
     async next(count = 1) {
       const deadline = Date.now() + 10_000;
       while (events.length < taken + count) {

@@ -64,6 +64,8 @@ describe('subscriptions over server-sent events', () => {
         },
       },
     });
+    // Every event carries the version of the snapshot that holds its change, as every answer does.
+    expect(dataset.extensions[0].dataset.version).toBe(version);
     const [entityEvent] = await entities.next();
     expect(entityEvent).toEqual({
       data: { entityChanged: { change: 'CREATED', datasetVersion: version, entity: { __typename: 'Person', slug: 'live-person', displayName: 'Live Person', revision: 1 } } },
@@ -73,6 +75,7 @@ describe('subscriptions over server-sent events', () => {
     expect(updated.errors).toBeUndefined();
     const [updateEvent] = await entities.next();
     expect(updateEvent.data.entityChanged).toMatchObject({ change: 'UPDATED', entity: { slug: 'live-person', revision: 2 } });
+    expect(entities.extensions[1].dataset.version).not.toBe(version);
     await dataset.next();
     // The EVENT-only subscription heard of none of it.
     expect(onlyEvents.events).toEqual([]);

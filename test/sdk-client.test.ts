@@ -94,19 +94,23 @@ describe('the SDK client', () => {
     let open!: () => void;
     const reopened = new Promise<void>((resolve) => (open = resolve));
     const received = (async () => {
-      for await (const { data } of client.subscribe(DatasetChangedDocument, {}, {
+      for await (const { data, datasetVersion } of client.subscribe(DatasetChangedDocument, {}, {
         signal: stop.signal,
         onOpen: () => opened > 1 && open(),
         reconnect: { attempts: 3, delayMs: 10, onReconnect: (attempt) => reconnections.push(attempt) },
       })) {
-        return data.datasetChanged.changes.map((change) => change.change);
+        return { changes: data.datasetChanged.changes.map((change) => change.change), version: data.datasetChanged.dataset.version, datasetVersion };
       }
-      return [];
+      return undefined;
     })();
     await reopened;
     const created = await mutate(yoga, `mutation { createSource(input: { slug: "sdk-reconnect-test", title: "Test", text: "A test text.", language: "en" }) { datasetVersion } }`);
     expect(created.errors).toBeUndefined();
-    expect(await received).toEqual(['CREATED']);
+    // The event carries the version of the knowledge base that holds its change, as every answer does.
+    const event = await received;
+    expect(event?.changes).toEqual(['CREATED']);
+    expect(event?.datasetVersion).toBe(event?.version);
+    expect(event?.datasetVersion).toBe(created.data.createSource.datasetVersion);
     expect(reconnections).toEqual([1]);
     stop.abort();
   });

@@ -67,9 +67,9 @@ export interface GraphQLResult<TResult> {
   data: TResult;
   extensions: ResponseExtensions;
   /**
-   * The version of the knowledge base that answered (`extensions.dataset.version`): it changes exactly
-   * when the knowledge does, so a cache keyed by it never serves stale records. Undefined only from a
-   * server that does not send it.
+   * The version of the knowledge base that answered (`extensions.dataset.version`; for a subscription
+   * event, the version that holds the change it announces): it changes exactly when the knowledge does,
+   * so a cache keyed by it never serves stale records. Undefined only from a server that does not send it.
    */
   datasetVersion: string | undefined;
 }
