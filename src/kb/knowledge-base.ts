@@ -167,8 +167,8 @@ export class KnowledgeBase {
   private readonly statementIdsByEvent = new Map<string, string[]>();
   private readonly statementIdsByRelayer = new Map<string, string[]>();
   private readonly statementIdsBySource = new Map<string, string[]>();
-  private readonly sourceIdsByRecord: Map<string, string[]>;
-  private readonly recordIdsBySource: Map<string, Set<string>>;
+  /** Which sources have evidence about which records: built on first use, since only source filters and pages read it. */
+  private coverage: ReturnType<typeof coverageOf> | undefined;
   private readonly coveredIdsBySourceAndKind = new Map<string, string[]>();
   /** Each record's place in its collection's file order (merged records left out). */
   private readonly fileRank = new Map<string, number>();
@@ -280,7 +280,7 @@ export class KnowledgeBase {
       for (const mention of statement.mentions) pushUnique(this.statementIdsByMentioned, mention.entityId, statement.id);
       for (const sourceId of sourceIdsOfStatement(statement)) push(this.statementIdsBySource, sourceId, statement.id);
     }
-    ({ sourceIdsByRecord: this.sourceIdsByRecord, recordIdsBySource: this.recordIdsBySource } = coverageOf(records));
+
     // Last: the finder reads the relation indexes built above.
     this.find = new Finder(records, this);
   }
@@ -352,7 +352,8 @@ export class KnowledgeBase {
 
   /** Sources with evidence about each record (a statement's reports, an entity's names, roles, mentions …), in first-seen order. */
   sourceIdsByRecordIds(ids: readonly string[]): readonly string[][] {
-    return ids.map((id) => this.sourceIdsByRecord.get(this.resolveId(id)) ?? (noIds as string[]));
+    const { sourceIdsByRecord } = (this.coverage ??= coverageOf(this.records));
+    return ids.map((id) => sourceIdsByRecord.get(this.resolveId(id)) ?? (noIds as string[]));
   }
   /** Records of one kind that each source has evidence about, in the kind's file order. */
   coveredIdsBySourceIds(kind: 'persons' | 'countries' | 'organizations' | 'events', sourceIds: readonly string[]): readonly string[][] {
@@ -362,7 +363,8 @@ export class KnowledgeBase {
       if (!ids) {
         // From the source's own records, not a pass over every record of the kind for each source.
         const kindName = collectionKinds[kind];
-        const covered = [...(this.recordIdsBySource.get(sourceId) ?? [])].filter((id) => this.kindById.get(id) === kindName && this.fileRank.has(id));
+        const { recordIdsBySource } = (this.coverage ??= coverageOf(this.records));
+        const covered = [...(recordIdsBySource.get(sourceId) ?? [])].filter((id) => this.kindById.get(id) === kindName && this.fileRank.has(id));
         ids = covered.length === 0 ? (noIds as string[]) : covered.sort((a, b) => this.fileRank.get(a)! - this.fileRank.get(b)!);
         this.coveredIdsBySourceAndKind.set(key, ids);
       }

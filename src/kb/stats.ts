@@ -62,20 +62,24 @@ export function statisticsFor(kb: KnowledgeBase): Statistics {
     else entry.interpretations += 1;
     bySpeaker.set(statement.speakerId, entry);
   }
-  const sourceCountOf = new Map(statements.map((statement) => [statement.id, sourceIdsOfStatement(statement).length]));
-  const perSource = kb.orderedIds.sources.map((sourceId) => {
-    const reported = kb.statementIdsBySourceIds([sourceId])[0]!;
-    const covered = (kind: 'persons' | 'organizations' | 'countries' | 'events') => kb.coveredIdsBySourceIds(kind, [sourceId])[0]!.length;
-    return {
-      sourceId,
-      statements: reported.length,
-      corroborated: reported.filter((id) => (sourceCountOf.get(id) ?? 0) > 1).length,
-      persons: covered('persons'),
-      organizations: covered('organizations'),
-      countries: covered('countries'),
-      events: covered('events'),
-    };
-  });
+  // Per source: only the stats page asks, and it needs the coverage index, so it is counted on first read.
+  let perSource: SourceCount[] | undefined;
+  const countPerSource = (): SourceCount[] => {
+    const sourceCountOf = new Map(statements.map((statement) => [statement.id, sourceIdsOfStatement(statement).length]));
+    return kb.orderedIds.sources.map((sourceId) => {
+      const reported = kb.statementIdsBySourceIds([sourceId])[0]!;
+      const covered = (kind: 'persons' | 'organizations' | 'countries' | 'events') => kb.coveredIdsBySourceIds(kind, [sourceId])[0]!.length;
+      return {
+        sourceId,
+        statements: reported.length,
+        corroborated: reported.filter((id) => (sourceCountOf.get(id) ?? 0) > 1).length,
+        persons: covered('persons'),
+        organizations: covered('organizations'),
+        countries: covered('countries'),
+        events: covered('events'),
+      };
+    });
+  };
   statistics = {
     statementsPerSpeaker: [...bySpeaker.values()].sort((a, b) => b.count - a.count),
     statementsPerKind: tally(statements.map((s) => s.kind)),
@@ -83,7 +87,9 @@ export function statisticsFor(kb: KnowledgeBase): Statistics {
     eventsPerKind: tally(events.map((e) => e.kind)),
     organizationsPerKind: tally(organizations.map((o) => o.kind)),
     mentionsPerEntity: tally(statements.flatMap((s) => [...new Set(s.mentions.map((m) => m.entityId))])),
-    perSource,
+    get perSource() {
+      return (perSource ??= countPerSource());
+    },
   };
   statisticsCache.set(kb, statistics);
   return statistics;
