@@ -109,7 +109,7 @@ describe('subscriptions are held to the limits queries are held to', () => {
     const created = await mutate(yoga, 'mutation { createPerson(input: { name: "Cap Tester", description: "A test fixture person." }) { person { id } } }');
     expect(created.errors).toBeUndefined();
     await again.readUntil(() => again.events().length > 0);
-    expect(again.events()[0]).toEqual({ data: { datasetChanged: { cause: 'MUTATION' } } });
+    expect(again.events()[0].data).toEqual({ datasetChanged: { cause: 'MUTATION' } });
     await again.close();
     await open[1]!.close();
   });
@@ -123,7 +123,7 @@ describe('subscriptions are held to the limits queries are held to', () => {
     const created = await mutate(yoga, 'mutation { createPerson(input: { name: "Place Taker", description: "A test fixture person." }) { person { id } } }');
     expect(created.errors).toBeUndefined();
     await third.readUntil(() => third.events().length > 0);
-    expect(third.events()[0]).toEqual({ data: { entityChanged: { change: 'CREATED' } } });
+    expect(third.events()[0].data).toEqual({ entityChanged: { change: 'CREATED' } });
     await third.close();
     await second.close();
   });
