@@ -329,6 +329,25 @@ describe('merging two persons', () => {
     expect(resolved).toEqual({ node: { slug: 'jens-stoltenberg' }, person: { slug: 'jens-stoltenberg' }, persons: { totalCount: 1 } });
     expect(await statementCount({ speaker: 'nato-secretary-general-duplicate' })).toBe(before.person.statements.totalCount + 1);
 
+    // Changes that name the duplicate reach the record kept: a new statement's speaker, an update.
+    await change(`mutation($input: CreateStatementInput!) { createStatement(input: $input) { statement { slug } } }`, {
+      input: {
+        slug: 'test-said-by-the-merged-id',
+        kind: 'QUOTE',
+        words: { source: wire, quote: 'I encourage direct dialogue between Moscow and Ankara' },
+        speaker: 'nato-secretary-general-duplicate',
+        attribution: { quote: 'NATO Secretary General Jens Stoltenberg said at a news conference after the talks' },
+      },
+    });
+    const said = await queryData(server.yoga, `{ statement(slug: "test-said-by-the-merged-id") { speaker { slug } } }`);
+    expect(said.statement.speaker).toEqual({ slug: 'jens-stoltenberg' });
+    const kept = await queryData(server.yoga, `{ person(slug: "nato-secretary-general-duplicate") { revision } }`);
+    const updated = await change(
+      `mutation($input: UpdatePersonInput!) { updatePerson(input: $input) { person { slug description revision } } }`,
+      { input: { person: 'nato-secretary-general-duplicate', expectedRevision: kept.person.revision, description: 'NATO Secretary General (test update through a merged id).' } },
+    );
+    expect(updated.updatePerson.person).toEqual({ slug: 'jens-stoltenberg', description: 'NATO Secretary General (test update through a merged id).', revision: kept.person.revision + 1 });
+
     // Nothing is deleted: the duplicate stays in the file, marked with the merge.
     const stored = JSON.parse(await readFile(path.join(server.dir, 'persons.json'), 'utf8')) as { id: string; mergedInto?: { id: string; by: string } }[];
     expect(stored.find((person) => person.id === 'nato-secretary-general-duplicate')?.mergedInto).toMatchObject({ id: 'jens-stoltenberg', by: 'alice' });

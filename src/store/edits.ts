@@ -167,7 +167,9 @@ function patched<T extends object>(record: T, patch: Patch<Partial<T>>): T {
 }
 
 function existing<R extends { id: string; revision: number }>(draft: Draft, id: string, kind: string, expectedRevision: number): R {
-  const record = draft.get(id);
+  let record = draft.get(id);
+  // A merged record answers as the record it was merged into, for changes as for reads.
+  for (let hops = 0; record && 'mergedInto' in record && record.mergedInto && hops < 100; hops += 1) record = draft.get(record.mergedInto.id);
   if (!record || draft.kindOf(id) !== kind) throw new CurationError('NOT_FOUND', `No ${kind} with id "${id}"`, { id });
   const current = (record as unknown as R).revision;
   if (current !== expectedRevision) {

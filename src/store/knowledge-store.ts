@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { KnowledgeBase, type RecordKind, type RecordsByCollection, type StoredRecord } from '../kb/knowledge-base.js';
 import { findConsistencyProblems } from '../kb/consistency.js';
 import { DataValidationError, buildKnowledgeBase, checkChange, datasetVersionOf, digestOf, loadKnowledgeBase, rebuildAfterWrite } from '../kb/load.js';
-import { planMerge } from './merge.js';
+import { planMerge, withMergesFollowed } from './merge.js';
 import { aKind } from '../kb/text.js';
 import { dataFiles, kindOfCollection, type Collection } from '../kb/records.js';
 import { CurationError, curationErrorForProblems } from './edit-error.js';
@@ -390,7 +390,10 @@ export class KnowledgeStore {
         kindOf: (id) => (indexById.has(id) ? kindOfCollection[collection] : base.kindOf(id)),
       };
       try {
-        const { record, change } = job.edit(draft);
+        const edited = job.edit(draft);
+        const { change } = edited;
+        // A merged record's id names the record it was merged into, here as in every lookup.
+        const record = withMergesFollowed(edited.record, base.mergedInto);
         const existingIndex = indexById.get(record.id);
         if (change === 'CREATED' && draft.kindOf(record.id) !== undefined) {
           throw new CurationError('DUPLICATE_ID', `The id "${record.id}" is already taken by ${aKind(draft.kindOf(record.id)!)}; give the new record another id`, { id: record.id });

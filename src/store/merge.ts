@@ -21,16 +21,30 @@ type Json = Record<string, unknown>;
 
 /** `value` with every reference to `from` made a reference to `to` (the record's own id and merge mark untouched). */
 function rewrite(value: unknown, from: string, to: string): unknown {
-  if (Array.isArray(value)) return value.map((item) => rewrite(item, from, to));
+  return redirect(value, (id) => (id === from ? to : id));
+}
+
+/** `value` with each reference replaced by `target(reference)`. */
+function redirect(value: unknown, target: (id: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((item) => redirect(item, target));
   if (value === null || typeof value !== 'object') return value;
   const result: Json = {};
   for (const [key, item] of Object.entries(value as Json)) {
-    if (referenceKeys.has(key) && item === from) result[key] = to;
-    else if (referenceListKeys.has(key) && Array.isArray(item)) result[key] = [...new Set(item.map((id) => (id === from ? to : id)))];
+    if (referenceKeys.has(key) && typeof item === 'string') result[key] = target(item);
+    else if (referenceListKeys.has(key) && Array.isArray(item)) result[key] = [...new Set(item.map((id: string) => target(id)))];
     else if (key === 'mergedInto') result[key] = item;
-    else result[key] = rewrite(item, from, to);
+    else result[key] = redirect(item, target);
   }
   return result;
+}
+
+/**
+ * A record written after a merge, with references to merged records made references to the records
+ * they were merged into: a curator (or an SDK cache) naming the old id reaches the record kept.
+ */
+export function withMergesFollowed<R>(record: R, mergedInto: ReadonlyMap<string, string>): R {
+  if (mergedInto.size === 0) return record;
+  return redirect(record, (id) => mergedInto.get(id) ?? id) as R;
 }
 
 const spanKey = (span: Evidence) => `${span.sourceId} ${span.start} ${span.end}`;
