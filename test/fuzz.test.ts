@@ -349,15 +349,19 @@ async function send(yoga: NewsgraphYoga, spec: RequestSpec): Promise<Outcome> {
   return { ...result, body, codes, ms, timedOut: false };
 }
 
-function requestText(spec: RequestSpec): string {
-  let url = spec.url;
+/** `text` percent-decoded (form bodies also turn `+` into spaces), or as it is when it is not valid percent-encoding. */
+function percentDecoded(text: string, form = false): string {
   try {
-    url = decodeURIComponent(spec.url);
+    return decodeURIComponent(form ? text.replace(/\+/g, ' ') : text);
   } catch {
-    // keep the raw URL
+    return text;
   }
+}
+
+function requestText(spec: RequestSpec): string {
   const body = spec.body instanceof Uint8Array ? Buffer.from(spec.body).toString('utf8') : (spec.body ?? '');
-  return `${url}\n${JSON.stringify(spec.headers)}\n${body}\n${body.replace(/\\\\/g, '\\')}`;
+  // A form-encoded body's values reach the server decoded, so an echoed "file://" stands there as "file%3A%2F%2F".
+  return `${percentDecoded(spec.url)}\n${JSON.stringify(spec.headers)}\n${body}\n${body.replace(/\\\\/g, '\\')}\n${percentDecoded(body, true)}`;
 }
 
 /** Everything wrong with one response. Empty when it is a JSON response with data or coded errors. */
