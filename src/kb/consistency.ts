@@ -72,6 +72,24 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
     });
   }
 
+  // A merged record keeps its old fields as history; only its merge mark must hold. References to it
+  // from records in force are errors: a merge moves them to the kept record.
+  const mergedIds = new Set<string>();
+  for (const collection of Object.keys(dataFiles) as Collection[]) {
+    records[collection].forEach((record, index) => {
+      const merge = 'mergedInto' in record ? record.mergedInto : undefined;
+      if (!merge) return;
+      mergedIds.add(record.id);
+      const file = dataFiles[collection].file;
+      const kept = kindById.get(merge.id);
+      if (merge.id === record.id) problems.push({ file, path: formatJsonPath([index, 'mergedInto', 'id']), message: 'a record cannot be merged into itself' });
+      else if (!kept) problems.push({ file, path: formatJsonPath([index, 'mergedInto', 'id']), message: `unknown id "${merge.id}"`, rule: 'unknown-reference' });
+      else if (kept.kind !== kindOfCollection[collection]) {
+        problems.push({ file, path: formatJsonPath([index, 'mergedInto', 'id']), message: `"${merge.id}" is ${aKind(kept.kind)}: ${aKind(kindOfCollection[collection])} merges only into another`, rule: 'wrong-kind' });
+      }
+    });
+  }
+  const inForce = <R extends { id: string }>(list: readonly R[]) => list.map((record, index) => [record, index] as const).filter(([record]) => !mergedIds.has(record.id));
   const sourceTextById = new Map(records.sources.map((source: SourceRecord) => [source.id, source.text]));
 
   const reference = (file: string, at: PropertyKey[], id: string | undefined | null, allowed: (EntityKind | 'Source')[]) => {
@@ -86,6 +104,8 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
         message: `"${id}" is ${aKind(found.kind)}, but this reference must be ${anyOfKinds(allowed)}`,
         rule: 'wrong-kind',
       });
+    } else if (mergedIds.has(id)) {
+      problems.push({ file, path: formatJsonPath(at), message: `"${id}" was merged into another record; refer to the record it was merged into`, rule: 'unknown-reference' });
     }
   };
 
@@ -120,32 +140,6 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
     link?.evidence.forEach((span, e) => evidence(file, [...at, 'evidence', e], span));
   };
 
-  // A merged record keeps its old fields as history; only its merge mark must hold. References to it
-  // from records in force are errors: a merge moves them to the kept record.
-  const mergedIds = new Set<string>();
-  for (const collection of Object.keys(dataFiles) as Collection[]) {
-    records[collection].forEach((record, index) => {
-      const merge = 'mergedInto' in record ? record.mergedInto : undefined;
-      if (!merge) return;
-      mergedIds.add(record.id);
-      const file = dataFiles[collection].file;
-      const kept = kindById.get(merge.id);
-      if (merge.id === record.id) problems.push({ file, path: formatJsonPath([index, 'mergedInto', 'id']), message: 'a record cannot be merged into itself' });
-      else if (!kept) problems.push({ file, path: formatJsonPath([index, 'mergedInto', 'id']), message: `unknown id "${merge.id}"`, rule: 'unknown-reference' });
-      else if (kept.kind !== kindOfCollection[collection]) {
-        problems.push({ file, path: formatJsonPath([index, 'mergedInto', 'id']), message: `"${merge.id}" is ${aKind(kept.kind)}: ${aKind(kindOfCollection[collection])} merges only into another`, rule: 'wrong-kind' });
-      }
-    });
-  }
-  const inForce = <R extends { id: string }>(list: readonly R[]) => list.map((record, index) => [record, index] as const).filter(([record]) => !mergedIds.has(record.id));
-  const baseReference = reference;
-  const referenceInForce = (file: string, at: PropertyKey[], id: string | undefined | null, allowed: (EntityKind | 'Source')[]) => {
-    baseReference(file, at, id, allowed);
-    if (id != null && mergedIds.has(id)) {
-      problems.push({ file, path: formatJsonPath(at), message: `"${id}" was merged into another record; refer to the record it was merged into`, rule: 'unknown-reference' });
-    }
-  };
-
   const dateRange = (file: string, at: PropertyKey[], start?: PartialDate, end?: PartialDate) => {
     // A partial date covers a range ("2015-11" is the whole month), so one that is a prefix of the other overlaps it.
     const overlaps = start && end && (start.value.startsWith(end.value) || end.value.startsWith(start.value));
@@ -169,8 +163,8 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
       if (!role.organizationId && !role.countryId) {
         problems.push({ file, path: formatJsonPath([i, 'roles', r]), message: 'a role needs an organizationId, a countryId or both' });
       }
-      referenceInForce(file, [i, 'roles', r, 'organizationId'], role.organizationId, ['Organization']);
-      referenceInForce(file, [i, 'roles', r, 'countryId'], role.countryId, ['Country']);
+      reference(file, [i, 'roles', r, 'organizationId'], role.organizationId, ['Organization']);
+      reference(file, [i, 'roles', r, 'countryId'], role.countryId, ['Country']);
       dateRange(file, [i, 'roles', r], role.start, role.end);
       provenance(file, [i, 'roles', r], role);
     });
@@ -182,16 +176,16 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
 
   for (const [organization, i] of inForce(records.organizations as OrganizationRecord[])) {
     const file = dataFiles.organizations.file;
-    referenceInForce(file, [i, 'parent', 'organizationId'], organization.parent?.organizationId, ['Organization']);
+    reference(file, [i, 'parent', 'organizationId'], organization.parent?.organizationId, ['Organization']);
     if (organization.parent?.organizationId === organization.id) {
       problems.push({ file, path: formatJsonPath([i, 'parent', 'organizationId']), message: 'an organization cannot be its own parent' });
     }
     provenance(file, [i, 'parent'], organization.parent);
-    referenceInForce(file, [i, 'country', 'countryId'], organization.country?.countryId, ['Country']);
+    reference(file, [i, 'country', 'countryId'], organization.country?.countryId, ['Country']);
     provenance(file, [i, 'country'], organization.country);
     provenance(file, [i, 'statedMemberCount'], organization.statedMemberCount);
     organization.memberships.forEach((membership, m) => {
-      referenceInForce(file, [i, 'memberships', m, 'countryId'], membership.countryId, ['Country']);
+      reference(file, [i, 'memberships', m, 'countryId'], membership.countryId, ['Country']);
       dateRange(file, [i, 'memberships', m], membership.start, membership.end);
       provenance(file, [i, 'memberships', m], membership);
     });
@@ -213,15 +207,15 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
       if (!location.city && !location.countryId) {
         problems.push({ file, path: formatJsonPath([i, 'locations', l]), message: 'a location needs a city, a countryId or both' });
       }
-      referenceInForce(file, [i, 'locations', l, 'countryId'], location.countryId, ['Country']);
+      reference(file, [i, 'locations', l, 'countryId'], location.countryId, ['Country']);
       provenance(file, [i, 'locations', l], location);
     });
     event.participants.forEach((participant, p) => {
-      referenceInForce(file, [i, 'participants', p, 'entityId'], participant.entityId, participantKinds);
+      reference(file, [i, 'participants', p, 'entityId'], participant.entityId, participantKinds);
       provenance(file, [i, 'participants', p], participant);
     });
     if (event.partOf) {
-      referenceInForce(file, [i, 'partOf', 'eventId'], event.partOf.eventId, ['Event']);
+      reference(file, [i, 'partOf', 'eventId'], event.partOf.eventId, ['Event']);
       provenance(file, [i, 'partOf'], event.partOf);
       parentOf.set(event.id, event.partOf.eventId);
     }
@@ -234,25 +228,25 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
   const continues = new Map<string, string>();
   for (const [statement, i] of inForce(records.statements as StatementRecord[])) {
     const file = dataFiles.statements.file;
-    referenceInForce(file, [i, 'speakerId'], statement.speakerId, speakerKinds);
-    statement.speakerGroup?.memberOfIds.forEach((id, g) => referenceInForce(file, [i, 'speakerGroup', 'memberOfIds', g], id, ['Organization', 'Country']));
+    reference(file, [i, 'speakerId'], statement.speakerId, speakerKinds);
+    statement.speakerGroup?.memberOfIds.forEach((id, g) => reference(file, [i, 'speakerGroup', 'memberOfIds', g], id, ['Organization', 'Country']));
     if (statement.saidAt) {
-      referenceInForce(file, [i, 'saidAt', 'eventId'], statement.saidAt.eventId, ['Event']);
+      reference(file, [i, 'saidAt', 'eventId'], statement.saidAt.eventId, ['Event']);
       provenance(file, [i, 'saidAt'], statement.saidAt);
     }
     statement.aboutEvents.forEach((about, a) => {
-      referenceInForce(file, [i, 'aboutEvents', a, 'eventId'], about.eventId, ['Event']);
+      reference(file, [i, 'aboutEvents', a, 'eventId'], about.eventId, ['Event']);
       provenance(file, [i, 'aboutEvents', a], about);
     });
     statement.mentions.forEach((mention, m) => {
-      referenceInForce(file, [i, 'mentions', m, 'entityId'], mention.entityId, entityKinds);
+      reference(file, [i, 'mentions', m, 'entityId'], mention.entityId, entityKinds);
       provenance(file, [i, 'mentions', m], mention);
     });
     if (statement.audience) {
-      statement.audience.entityIds.forEach((id, a) => referenceInForce(file, [i, 'audience', 'entityIds', a], id, participantKinds));
+      statement.audience.entityIds.forEach((id, a) => reference(file, [i, 'audience', 'entityIds', a], id, participantKinds));
       provenance(file, [i, 'audience'], statement.audience);
     }
-    referenceInForce(file, [i, 'continuesId'], statement.continuesId, ['Statement']);
+    reference(file, [i, 'continuesId'], statement.continuesId, ['Statement']);
     if (statement.continuesId !== undefined) continues.set(statement.id, statement.continuesId);
     const reportedSpans = new Set<string>();
     statement.reports.forEach((report, r) => {
@@ -270,7 +264,7 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
         }
       }
       if (report.relayedBy) {
-        referenceInForce(file, [...at, 'relayedBy', 'entityId'], report.relayedBy.entityId, relayerKinds);
+        reference(file, [...at, 'relayedBy', 'entityId'], report.relayedBy.entityId, relayerKinds);
         provenance(file, [...at, 'relayedBy'], report.relayedBy);
         if (report.relayedBy.entityId === statement.speakerId) {
           problems.push({ file, path: formatJsonPath([...at, 'relayedBy', 'entityId']), message: 'relayedBy names the speaker; leave it out when the speaker is quoted directly' });
