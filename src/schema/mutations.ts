@@ -8,11 +8,11 @@ import type { InputFieldBuilder, InputObjectRef } from '@pothos/core';
 import { builder } from '../builder.js';
 import { moveToSnapshot, type Context } from '../context.js';
 import { badUserInput, clipped, ErrorCode } from '../errors.js';
-import type { RecordKind, RecordsByCollection } from '../kb/knowledge-base.js';
+import type { KnowledgeBase, RecordKind, RecordsByCollection } from '../kb/knowledge-base.js';
 import { MAX_SLUG_LENGTH, SLUG_PATTERN, type Collection, type Retraction } from '../kb/records.js';
 import { CurationError } from '../store/edit-error.js';
 import type { Curator, DateInput, QuoteInput } from '../store/edits.js';
-import type { Edit } from '../store/knowledge-store.js';
+import type { Edit, KnowledgeStore } from '../store/knowledge-store.js';
 import { DatePrecisionEnum, DateQualifierEnum } from './dates.js';
 import { parseReference } from './lookup.js';
 import { aKind, anyOfKinds } from '../kb/text.js';
@@ -137,12 +137,21 @@ export function curatorOf(context: Context): Curator {
  * so the payload (and later mutations of the same request) read the change. Returns the record's id.
  */
 export async function applyEdit<C extends Collection>(context: Context, collection: C, edit: Edit<C>): Promise<RecordsByCollection[C][number]> {
-  curatorOf(context);
+  return changeStore(context, (store) => store.edit(collection, edit));
+}
+
+/**
+ * Runs one change through the store for a curator (an edit, a merge): refuses without a token or on a
+ * read-only server, moves the request to the snapshot that holds the change, and turns the store's
+ * refusals into coded GraphQL errors. Returns the record as stored.
+ */
+export async function changeStore<R>(context: Context, change: (store: KnowledgeStore, curator: Curator) => Promise<{ record: R; kb: KnowledgeBase }>): Promise<R> {
+  const curator = curatorOf(context);
   if (!context.store) {
     throw new GraphQLError('This server was started read-only and cannot change the knowledge base', { extensions: { code: ErrorCode.READ_ONLY } });
   }
   try {
-    const { record, kb } = await context.store.edit(collection, edit);
+    const { record, kb } = await change(context.store, curator);
     moveToSnapshot(context, kb);
     return record;
   } catch (error) {

@@ -3,16 +3,12 @@
  * an existing link (a second article stating Kerry's role adds a span, not a role), and merging two
  * records that turned out to be one.
  */
-import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
-import { moveToSnapshot } from '../context.js';
-import { ErrorCode } from '../errors.js';
 import type { Collection } from '../kb/records.js';
-import { CurationError } from '../store/edit-error.js';
 import { addLinkEvidence, holderOfLink, type LinkKind } from '../store/edits.js';
 import { mergeableKinds } from '../store/merge.js';
 import { EntityRef, loadEntity } from './entity.js';
-import { QuoteInputRef, applyEdit, curatorOf, orUndefined, referenceId, toQuote } from './mutations.js';
+import { QuoteInputRef, applyEdit, changeResult, changeStore, orUndefined, referenceId, toQuote, type ChangeResult } from './mutations.js';
 import { loadNode } from './node-loading.js';
 import { StatementRef } from './statement.js';
 
@@ -54,7 +50,7 @@ const AddEvidenceInputRef = builder.inputType('AddEvidenceInput', {
   }),
 });
 
-const AddEvidencePayloadRef = builder.objectRef<{ id: string; datasetVersion: string }>('AddEvidencePayload').implement({
+const AddEvidencePayloadRef = builder.objectRef<ChangeResult>('AddEvidencePayload').implement({
   description: 'The result of `addEvidence`: the record that holds the link, as stored.',
   fields: (t) => ({
     record: t.field({
@@ -74,7 +70,7 @@ const MergeEntitiesInputRef = builder.inputType('MergeEntitiesInput', {
   }),
 });
 
-const MergeEntitiesPayloadRef = builder.objectRef<{ id: string; datasetVersion: string }>('MergeEntitiesPayload').implement({
+const MergeEntitiesPayloadRef = builder.objectRef<ChangeResult>('MergeEntitiesPayload').implement({
   description: 'The result of `mergeEntities`: the record kept, with the duplicate\'s names, evidence, links and reports.',
   fields: (t) => ({
     entity: t.field({
@@ -112,8 +108,7 @@ builder.mutationFields((t) => ({
         inferred: orUndefined(input.inferred),
         note: input.note,
       });
-      const record = await applyEdit(context, collectionOfHolder[holder], edit as never);
-      return { id: record.id, datasetVersion: context.kb.info.version };
+      return changeResult(context, await applyEdit(context, collectionOfHolder[holder], edit as never));
     },
   }),
   mergeEntities: t.field({
@@ -125,20 +120,9 @@ builder.mutationFields((t) => ({
       'different kinds, a record merged already, or a retracted one.',
     args: { input: t.arg({ type: MergeEntitiesInputRef, required: true, description: 'The record kept and the duplicate.' }) },
     resolve: async (_root, { input }, context) => {
-      const curator = curatorOf(context);
-      if (!context.store) {
-        throw new GraphQLError('This server was started read-only and cannot change the knowledge base', { extensions: { code: ErrorCode.READ_ONLY } });
-      }
-      const keep = referenceId(input.keep, mergeableKinds, 'input.keep');
-      const merge = referenceId(input.merge, mergeableKinds, 'input.merge');
-      try {
-        const { record, kb } = await context.store.merge(context.kb.resolveId(keep), context.kb.resolveId(merge), curator);
-        moveToSnapshot(context, kb);
-        return { id: record.id, datasetVersion: kb.info.version };
-      } catch (error) {
-        if (error instanceof CurationError) throw new GraphQLError(error.message, { extensions: { ...error.details, code: error.code } });
-        throw error;
-      }
+      const keep = context.kb.resolveId(referenceId(input.keep, mergeableKinds, 'input.keep'));
+      const merge = context.kb.resolveId(referenceId(input.merge, mergeableKinds, 'input.merge'));
+      return changeResult(context, await changeStore(context, (store, curator) => store.merge(keep, merge, curator)));
     },
   }),
 }));
