@@ -192,49 +192,56 @@ export class KnowledgeStore {
    */
   merge(keepId: string, mergeId: string, curator: { name: string }, now = new Date()): Promise<{ record: StoredRecord; kb: KnowledgeBase }> {
     return new Promise((resolve, reject) => {
-      const exclusive = async () => {
-        let lock;
-        try {
-          lock = await acquireDataLock(this.dataDir, this.lockTimeoutMs);
-        } catch (error) {
-          reject(new CurationError('STORAGE_FAILED', `Nothing was changed: ${(error as Error).message}`));
-          return;
-        }
-        try {
-          await this.catchUpWithDisk();
-          const base = this.snapshot;
-          const plan = planMerge(base.stored, keepId, mergeId, { at: now.toISOString(), by: curator.name });
-          const records = { ...base.stored, ...plan.records } as RecordsByCollection;
-          const problems = findConsistencyProblems(records);
-          if (problems.length > 0) throw curationErrorForProblems(problems);
-          const order = (Object.keys(plan.records) as Collection[]).sort((a, b) => Number(a === plan.collection) - Number(b === plan.collection));
-          const fileDigests = { ...base.info.fileDigests };
-          for (const collection of order) {
-            const bytes = serializeRecords(plan.records[collection]!);
-            const filePath = path.join(this.dataDir, dataFiles[collection].file);
-            try {
-              await writeFileDurably(filePath, bytes, this.fileSystem);
-            } catch (error) {
-              // Files written before this one hold a valid part of the merge: serve what is on disk.
-              this.signatures.set(dataFiles[collection].file, 'unknown');
-              await this.catchUpWithDisk().catch(() => {});
-              throw new CurationError('STORAGE_FAILED', `The merge was not completed: ${(error as Error).message}. Run it again.`, { written: false });
-            }
-            this.signatures.set(dataFiles[collection].file, await signatureOf(filePath));
-            fileDigests[dataFiles[collection].file] = digestOf(bytes);
-          }
-          const kb = buildKnowledgeBase(records, { version: datasetVersionOf(fileDigests), fileDigests, loadedAt: new Date(), dataDir: base.info.dataDir });
-          this.replaceSnapshot(kb, plan.changes, 'mutation');
-          resolve({ record: kb.storedRecord(keepId)!, kb });
-        } catch (error) {
-          reject(error);
-        } finally {
-          await lock.release();
-        }
-      };
+      const exclusive = () => this.withLockedData(() => this.applyMerge(keepId, mergeId, curator, now)).then(resolve, reject);
       this.queue.push({ exclusive });
       void this.drain();
     });
+  }
+
+  private async applyMerge(keepId: string, mergeId: string, curator: { name: string }, now: Date): Promise<{ record: StoredRecord; kb: KnowledgeBase }> {
+    const base = this.snapshot;
+    const plan = planMerge(base.stored, keepId, mergeId, { at: now.toISOString(), by: curator.name });
+    const records = { ...base.stored, ...plan.records } as RecordsByCollection;
+    const problems = findConsistencyProblems(records);
+    if (problems.length > 0) throw curationErrorForProblems(problems);
+    const order = (Object.keys(plan.records) as Collection[]).sort((a, b) => Number(a === plan.collection) - Number(b === plan.collection));
+    const fileDigests = { ...base.info.fileDigests };
+    for (const collection of order) {
+      const bytes = serializeRecords(plan.records[collection]!);
+      const filePath = path.join(this.dataDir, dataFiles[collection].file);
+      try {
+        await writeFileDurably(filePath, bytes, this.fileSystem);
+      } catch (error) {
+        // Files written before this one hold a valid part of the merge: serve what is on disk.
+        this.signatures.set(dataFiles[collection].file, 'unknown');
+        await this.catchUpWithDisk().catch(() => {});
+        throw new CurationError('STORAGE_FAILED', `The merge was not completed: ${(error as Error).message}. Run it again.`, { written: false });
+      }
+      this.signatures.set(dataFiles[collection].file, await signatureOf(filePath));
+      fileDigests[dataFiles[collection].file] = digestOf(bytes);
+    }
+    const kb = buildKnowledgeBase(records, { version: datasetVersionOf(fileDigests), fileDigests, loadedAt: new Date(), dataDir: base.info.dataDir });
+    this.replaceSnapshot(kb, plan.changes, 'mutation');
+    return { record: kb.storedRecord(keepId)!, kb };
+  }
+
+  /**
+   * Runs `work` holding the data folder's lock, after loading whatever another process wrote: every
+   * change starts from the files as they are. Without the lock nothing runs (STORAGE_FAILED).
+   */
+  private async withLockedData<T>(work: () => Promise<T>): Promise<T> {
+    let lock;
+    try {
+      lock = await acquireDataLock(this.dataDir, this.lockTimeoutMs);
+    } catch (error) {
+      throw new CurationError('STORAGE_FAILED', `Nothing was changed: ${(error as Error).message}`);
+    }
+    try {
+      await this.catchUpWithDisk();
+      return await work();
+    } finally {
+      await lock.release();
+    }
   }
 
   /** Loads files edited by someone else, if they changed; an invalid edit is logged and the current data kept. */
@@ -350,24 +357,11 @@ export class KnowledgeStore {
   }
 
   private async runBatch(collection: Collection, batch: Job[]): Promise<void> {
-    let lock;
     try {
-      lock = await acquireDataLock(this.dataDir, this.lockTimeoutMs);
+      await this.withLockedData(() => this.applyAndWrite(collection, batch));
     } catch (error) {
-      const failure = new CurationError('STORAGE_FAILED', `Nothing was changed: ${(error as Error).message}`);
-      for (const job of batch) job.reject(failure);
-      return;
-    }
-    try {
-      try {
-        await this.catchUpWithDisk();
-      } catch (error) {
-        for (const job of batch) job.reject(error);
-        return;
-      }
-      await this.applyAndWrite(collection, batch);
-    } finally {
-      await lock.release();
+      // Only the lock or catching up with the disk fail here; applyAndWrite answers each job itself.
+      for (const job of batch) job.reject(error);
     }
   }
 
