@@ -168,10 +168,8 @@ export class KnowledgeBase {
   private readonly statementIdsByRelayer = new Map<string, string[]>();
   private readonly statementIdsBySource = new Map<string, string[]>();
   /** Which sources have evidence about which records: built on first use, since only source filters and pages read it. */
-  private coverage: ReturnType<typeof coverageOf> | undefined;
+  private coverage: (ReturnType<typeof coverageOf> & { fileRank: Map<string, number> }) | undefined;
   private readonly coveredIdsBySourceAndKind = new Map<string, string[]>();
-  /** Each record's place in its collection's file order (merged records left out). */
-  private readonly fileRank = new Map<string, number>();
   private readonly continuationIdsByStatement = new Map<string, string[]>();
   private readonly participationsByEntity = new Map<string, EventParticipation[]>();
   private readonly subEventIdsByEvent = new Map<string, string[]>();
@@ -213,7 +211,6 @@ export class KnowledgeBase {
       events: records.events.map((r) => r.id),
       statements: records.statements.map((r) => r.id),
     });
-    for (const ids of Object.values(this.orderedIds)) ids.forEach((id, index) => this.fileRank.set(id, index));
     this.register(records.sources, this.sources, 'Source');
     this.register(records.persons, this.persons, 'Person');
     this.register(records.countries, this.countries, 'Country');
@@ -350,9 +347,19 @@ export class KnowledgeBase {
     return keys.map((key) => index.get(key) ?? (noIds as V[]));
   }
 
+  /** Which sources cover which records, and each record's place in its collection's file order (merged records left out). */
+  private coverageIndex() {
+    if (!this.coverage) {
+      const fileRank = new Map<string, number>();
+      for (const ids of Object.values(this.orderedIds)) ids.forEach((id, index) => fileRank.set(id, index));
+      this.coverage = { ...coverageOf(this.records), fileRank };
+    }
+    return this.coverage;
+  }
+
   /** Sources with evidence about each record (a statement's reports, an entity's names, roles, mentions …), in first-seen order. */
   sourceIdsByRecordIds(ids: readonly string[]): readonly string[][] {
-    const { sourceIdsByRecord } = (this.coverage ??= coverageOf(this.records));
+    const { sourceIdsByRecord } = this.coverageIndex();
     return ids.map((id) => sourceIdsByRecord.get(this.resolveId(id)) ?? (noIds as string[]));
   }
   /** Records of one kind that each source has evidence about, in the kind's file order. */
@@ -363,9 +370,9 @@ export class KnowledgeBase {
       if (!ids) {
         // From the source's own records, not a pass over every record of the kind for each source.
         const kindName = collectionKinds[kind];
-        const { recordIdsBySource } = (this.coverage ??= coverageOf(this.records));
-        const covered = [...(recordIdsBySource.get(sourceId) ?? [])].filter((id) => this.kindById.get(id) === kindName && this.fileRank.has(id));
-        ids = covered.length === 0 ? (noIds as string[]) : covered.sort((a, b) => this.fileRank.get(a)! - this.fileRank.get(b)!);
+        const { recordIdsBySource, fileRank } = this.coverageIndex();
+        const covered = [...(recordIdsBySource.get(sourceId) ?? [])].filter((id) => this.kindById.get(id) === kindName && fileRank.has(id));
+        ids = covered.length === 0 ? (noIds as string[]) : covered.sort((a, b) => fileRank.get(a)! - fileRank.get(b)!);
         this.coveredIdsBySourceAndKind.set(key, ids);
       }
       return ids;
