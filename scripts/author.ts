@@ -7,9 +7,15 @@
  * Exit codes: 0 done, 1 refused or failed (`author: <CODE>: <message>` on stderr), 2 misuse.
  * Run with --help for the usage.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { applyArticles, previewArticles } from '../src/authoring/apply-articles.js';
+import { articleFileSchemaPath } from '../src/authoring/draft-file.js';
+import { findRecords } from '../src/authoring/find-records.js';
+import { parseArticleJson, type ArticleInput, type ArticlePlan, type ArticleProblem } from '../src/authoring/plan-article.js';
 import { readConfig } from '../src/config.js';
 import { DataValidationError, decodeTextFile } from '../src/kb/load.js';
 import { datePrecisionSchema, dateQualifierSchema, valueShapeByPrecision, type Collection, type PartialDate } from '../src/kb/records.js';
@@ -34,34 +40,69 @@ import { KnowledgeStore, type Draft, type Edit } from '../src/store/knowledge-st
 
 const usage = `Usage: npm run author -- <command> [options]   (or: tsx scripts/author.ts <command> [options])
 
+Adding an article is four steps: draft it, review the draft, preview, apply.
+
+  npm run author -- draft article.txt --published 2015-12-02 --url https://example.com/a --out draft.json
+  (edit draft.json: check speakers, drop what is wrong, add what the draft missed)
+  npm run author -- apply draft.json --dry-run
+  npm run author -- apply draft.json
+
 Commands:
+  draft <article.txt|.html> [--title <headline>] [--published YYYY-MM-DD] [--url <address>] [--out <file>]
+      Reads an article (plain text, or simple HTML) and writes an article file to review: its quotes
+      and paraphrases with speakers, relayers, hedges and dates, the persons, countries,
+      organizations and events it names (matched to records already in the knowledge base where it
+      can), and new reports of statements the knowledge base already holds. Each statement says how
+      sure the draft is and why. Changes nothing. Without --out the file goes to stdout.
+
+  apply <file.json>... [--dry-run]
+      Applies article files in one durable change: every file or nothing. --dry-run prints what
+      would change, record by record, and every problem with its place in the file, and writes
+      nothing. A file applied twice changes nothing the second time.
+
+  find <words>
+      Finds records by name, alias, slug or words, and prints their ids (for an article file).
+
   add-source --file <text file> --title <title> --language <bcp47>
              [--date <YYYY|YYYY-MM|YYYY-MM-DD>] [--date-qualifier ON|BEFORE|AFTER]
              [--date-inferred --date-note <how it was inferred>] [--origin <origin>] [--slug <id>]
-      Adds a news article. The file is read as UTF-8 and kept exactly (a leading byte-order mark is
-      dropped); the date's precision follows from its shape. Prints only the new source's id on stdout.
+      Adds a news article on its own. Prints only the new source's id on stdout.
 
   add <records.json>
-      Adds records whose evidence is given as quoted words. The file holds a JSON object with any of
-      the arrays "persons", "countries", "organizations", "events", "statements" (added in that order,
-      one at a time), each item shaped like the matching input of src/store/edits.ts; evidence is
-      { "sourceId", "quote", "occurrence"?, "near"? }. Prints each new id on stdout, one per line. Stops
-      at the first refused item; the items added before it stay added.
-      A statement's "words" (with "sourceId"), "attribution", "relayedById" (+ "relayedByWords") and
-      "hedge" become its first report, quoted from that one source; "speakerId" may be null, with a
-      "speakerGroup" { "description", "memberOfIds"? } for words an unnamed group said. Roles,
-      memberships, participations, locations, partOf, mentions and the audience are stored with their
-      quote as the link's evidence; a link given by id alone (an organization's "parentId" or
-      "countryId", a statement's "saidAtEventId", "aboutEventIds", a "relayedById" without words) is
-      stored as inferred, with a note, until a curator adds evidence for it (the addEvidence mutation).
-      Further sources of a statement are added with the addStatementReport mutation.
+      The older records file: "persons", "countries", "organizations", "events", "statements",
+      each item shaped like the matching input of src/store/edits.ts, added one at a time (an item
+      refused stops the run; the items before it stay added). Prefer an article file and apply.
 
   anchor "<quote>" --source <id> [--occurrence <n>] [--near "<surrounding words>"]
       Prints the evidence object { sourceId, start, end, text } for the quoted words.
 
+The article file (JSON Schema: schema/article-file.schema.json; README "Adding an article"):
+  {
+    "source":        { "id"?, "title", "text", "language"?, "publishedOn"?: date, "origin"? },
+    "persons":       [{ "id", "existing"?, "name" (null if unnamed), "label"?, "aliases"?,
+                        "description"?, "roles"?: [{ "title", "organization"?, "country"?, "evidence" }] }],
+    "countries":     [{ "id", "existing"?, "name", "isoAlpha2"?, "isoAlpha3"?, "description"?, "evidence" }],
+    "organizations": [{ "id", "existing"?, "name", "kind"?, "description"?, "parent"?, "country"?,
+                        "memberships"?, "evidence" }],
+    "events":        [{ "id", "existing"?, "name", "kind"?, "description"?, "start"?, "end"?,
+                        "locations"?, "participants"?, "partOf"?, "evidence" }],
+    "statements":    [{ "kind", "text", "speaker" (id or null), "attribution", "existing"? (id of the
+                        statement this reports again), "id"?, "relayedBy"?, "hedge"?, "date"?,
+                        "saidAt"?, "about"?, "mentions"?, "continues"? }],
+    "merges":        [{ "keep", "merge" }]
+  }
+  Records are named by id: one already in the knowledge base ("existing": true for entities) or one
+  the file creates, in any section and any order. Evidence is the source's words: "the words" or
+  { "text": "the words", "start": 812 }; apply finds them in the text (nobody types an offset). A link
+  is { "id", "evidence"?, "inferred"?, "note"? }; a link without words must be inferred, with a note.
+  A date is { "value": "2015-12-01", "inferred"?, "note"? }. "review", "matchedBy", "candidates"
+  and "skipped" are what draft says to the curator; apply ignores them.
+
 Every command takes --data <dir>: the data folder (default: $DATA_DIR, else the project's data/).
 Exit codes: 0 done; 1 refused or failed ("author: <CODE>: <message>" on stderr); 2 misuse.
 `;
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -320,7 +361,101 @@ async function anchor(args: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(evidence, null, 2)}\n`);
 }
 
-const commands: Record<string, (args: string[]) => Promise<number | void>> = { 'add-source': addSource, add, anchor };
+/** Reads an article file (or several) as JSON; a file that cannot be read or parsed is refused with its name. */
+async function readArticleFiles(files: string[]): Promise<ArticleInput[]> {
+  const inputs: ArticleInput[] = [];
+  for (const file of files) {
+    const parsed = parseArticleJson(file, await readTextFile(file));
+    if ('problem' in parsed) throw new AuthorError(parsed.problem.code, `${file}: ${parsed.problem.message}`);
+    inputs.push({ name: file, content: parsed.content });
+  }
+  return inputs;
+}
+
+const changeMarks: Record<string, string> = { CREATED: '+', UPDATED: '~', REPORTED: '~', MERGED: '>', RETRACTED: '-' };
+
+/** The plan, record by record, for a person to read. */
+function describePlan(plan: ArticlePlan, verb: 'would' | 'did'): string {
+  const lines = plan.changes.map((change) => `  ${changeMarks[change.change] ?? '~'} ${change.kind.padEnd(12)} ${change.id.padEnd(44)} ${change.summary.join('; ')}`);
+  const byChange = new Map<string, number>();
+  for (const change of plan.changes) byChange.set(change.change.toLowerCase(), (byChange.get(change.change.toLowerCase()) ?? 0) + 1);
+  const counts = [...byChange].map(([change, count]) => `${count} ${change}`);
+  const total = plan.changes.length === 0 ? `Nothing ${verb === 'would' ? 'would change' : 'changed'}: everything in the file is already in the knowledge base.` : `${plan.changes.length} record(s) ${verb === 'would' ? 'would change' : 'changed'} (${counts.join(', ')}).`;
+  return [...lines, total].join('\n');
+}
+
+function reportProblems(problems: readonly ArticleProblem[]): void {
+  for (const problem of problems) note(`${problem.code}: ${problem.file} ${problem.path}: ${problem.message}`);
+}
+
+async function apply(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { 'dry-run': { type: 'boolean' } });
+  if (positionals.length === 0) throw new UsageError('apply takes one or more article files');
+  const files = await readArticleFiles(positionals);
+  const dataDir = dataDirOf(values.data);
+  const store = await openStore(dataDir);
+  if (values['dry-run']) {
+    const plan = previewArticles(store.current, files);
+    if (plan.problems.length > 0) {
+      reportProblems(plan.problems);
+      note(`${plan.problems.length} problem(s); nothing would be applied`);
+      return 1;
+    }
+    process.stdout.write(`Dry run against ${dataDir}: nothing was written.\n${describePlan(plan, 'would')}\n`);
+    return 0;
+  }
+  try {
+    const { plan, kb } = await applyArticles(store, files, { name: os.userInfo().username || 'author command' });
+    process.stdout.write(`${describePlan(plan, 'did')}\n`);
+    note(`applied ${files.length} article file(s) to ${dataDir} (dataset version ${kb.info.version})`);
+    return 0;
+  } catch (error) {
+    if (error instanceof CurationError && Array.isArray(error.details.problems) && error.code !== 'STORAGE_FAILED') {
+      reportProblems(error.details.problems as ArticleProblem[]);
+      note(`${(error.details.problems as unknown[]).length} problem(s); nothing was applied`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function find(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (positionals.length === 0) throw new UsageError('find takes the words to look for');
+  const kb = (await openStore(dataDirOf(values.data))).current;
+  const matches = findRecords(kb, positionals.join(' '));
+  if (matches.length === 0) {
+    note(`nothing matches "${positionals.join(' ')}"`);
+    return 1;
+  }
+  for (const match of matches) process.stdout.write(`${match.id.padEnd(44)} ${match.kind.padEnd(12)} ${match.label}\n`);
+  return 0;
+}
+
+async function draft(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { title: { type: 'string' }, published: { type: 'string' }, url: { type: 'string' }, out: { type: 'string' }, slug: { type: 'string' } });
+  if (positionals.length !== 1) throw new UsageError('draft takes one article file');
+  if (values.published !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.published)) throw new UsageError(`--published must be YYYY-MM-DD, got "${values.published}"`);
+  const text = await readTextFile(positionals[0]!);
+  const kb = (await openStore(dataDirOf(values.data))).current;
+  // Loaded here, not at the top: the NLP library takes a moment to load and only draft needs it.
+  const { draftArticle } = await import('../src/authoring/draft/index.js');
+  const drafted = draftArticle({ text, title: values.title, publishedOn: values.published, url: values.url, sourceId: values.slug }, kb);
+  const schemaPath = path.join(projectRoot, articleFileSchemaPath);
+  const schemaReference = values.out ? path.relative(path.dirname(path.resolve(values.out)), schemaPath) : schemaPath;
+  const json = `${JSON.stringify({ $schema: schemaReference, ...drafted }, null, 2)}\n`;
+  if (!values.out) {
+    process.stdout.write(json);
+  } else {
+    await writeFile(values.out, json);
+  }
+  const statements = drafted.statements ?? [];
+  const known = statements.filter((statement: { existing?: string }) => statement.existing).length;
+  note(`drafted ${statements.length} statement(s) (${known} already in the knowledge base), ${(drafted.persons ?? []).length} person(s), ${(drafted.countries ?? []).length} country(ies), ${(drafted.organizations ?? []).length} organization(s), ${(drafted.events ?? []).length} event(s)${values.out ? ` to ${values.out}` : ''}; review it, then: npm run author -- apply ${values.out ?? '<file>'} --dry-run`);
+  return 0;
+}
+
+const commands: Record<string, (args: string[]) => Promise<number | void>> = { draft, apply, find, 'add-source': addSource, add, anchor };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,19 +1,31 @@
 /**
- * Prints the SDL to schema/schema.graphql (or checks it with --check, exiting 1 when it is stale).
+ * Prints the SDL to schema/schema.graphql and the article file's JSON Schema to
+ * schema/article-file.schema.json (or checks both with --check, exiting 1 when either is stale).
  * Usage: tsx scripts/print-schema.ts [--check]
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { articleSchemaFilePath, printArticleSchemaFile } from '../src/authoring/article-schema-file.js';
 import { printSchemaFile, schemaFilePath } from '../src/schema/print.js';
 
-const printed = printSchemaFile();
+const outputs = [
+  { file: schemaFilePath, printed: printSchemaFile() },
+  { file: articleSchemaFilePath, printed: printArticleSchemaFile() },
+];
 if (process.argv.includes('--check')) {
-  const committed = await readFile(schemaFilePath, 'utf8').catch(() => '');
-  if (committed !== printed) {
-    console.error(`${schemaFilePath} is stale: run \`npm run schema\` and commit the result.`);
-    process.exit(1);
+  let stale = false;
+  for (const { file, printed } of outputs) {
+    const committed = await readFile(file, 'utf8').catch(() => '');
+    if (committed !== printed) {
+      console.error(`${file} is stale: run \`npm run schema\` and commit the result.`);
+      stale = true;
+    } else {
+      console.log(`${file} is current.`);
+    }
   }
-  console.log(`${schemaFilePath} is current.`);
+  if (stale) process.exit(1);
 } else {
-  await writeFile(schemaFilePath, printed);
-  console.log(`Wrote ${schemaFilePath}.`);
+  for (const { file, printed } of outputs) {
+    await writeFile(file, printed);
+    console.log(`Wrote ${file}.`);
+  }
 }

@@ -5,7 +5,7 @@
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
-import { GraphQLError, Kind } from 'graphql';
+import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import type { Context } from './context.js';
 import { badUserInput, clipped } from './errors.js';
 import { SLUG_PATTERN } from './kb/records.js';
@@ -59,6 +59,7 @@ export const builder = new SchemaBuilder<{
     Date: { Input: string; Output: string };
     DateTime: { Input: Date; Output: Date };
     ID: { Input: string; Output: string };
+    ArticleFile: { Input: unknown; Output: object };
   };
 }>({
   plugins: [RelayPlugin, DataloaderPlugin],
@@ -118,6 +119,35 @@ builder.scalarType('DateTime', {
     const parsed = typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
     if (Number.isNaN(parsed.getTime())) throw badUserInput(`DateTime must be an ISO 8601 timestamp, got ${JSON.stringify(value)}`);
     return parsed;
+  },
+});
+
+builder.scalarType('ArticleFile', {
+  description:
+    'An article file as a JSON object: one source and what it says, in the format of `npm run author -- apply` (JSON Schema: schema/article-file.schema.json in the project). Checked when applied; problems come back with their JSON path in the file.',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast) => {
+    // An inline object literal in a document: rare (files are sent as variables), but read the same way.
+    const toValue = (node: ValueNode): unknown => {
+      switch (node.kind) {
+        case Kind.OBJECT:
+          return Object.fromEntries(node.fields.map((field) => [field.name.value, toValue(field.value)]));
+        case Kind.LIST:
+          return node.values.map(toValue);
+        case Kind.STRING:
+        case Kind.ENUM:
+          return node.value;
+        case Kind.INT:
+        case Kind.FLOAT:
+          return Number(node.value);
+        case Kind.BOOLEAN:
+          return node.value;
+        default:
+          return null;
+      }
+    };
+    return toValue(ast);
   },
 });
 

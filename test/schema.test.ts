@@ -11,6 +11,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { schema } from '../src/schema/index.js';
 import { printSchemaFile, schemaFilePath } from '../src/schema/print.js';
+import { articleSchemaFilePath, printArticleSchemaFile } from '../src/authoring/article-schema-file.js';
 
 /** Every place in our schema that lacks a description, as "Type.field(arg)" coordinates. */
 function undocumented(): string[] {
@@ -38,6 +39,11 @@ describe('schema', () => {
   it('matches the committed schema/schema.graphql (run `npm run schema` after changing src/schema)', async () => {
     const committed = await readFile(schemaFilePath, 'utf8');
     expect(committed).toBe(printSchemaFile());
+  });
+
+  it('matches the committed schema/article-file.schema.json (generated from the article file\'s zod schemas by `npm run schema`)', async () => {
+    const committed = await readFile(articleSchemaFilePath, 'utf8');
+    expect(committed).toBe(printArticleSchemaFile());
   });
 
   it('describes every type, field, argument and enum value', () => {

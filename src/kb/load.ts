@@ -188,6 +188,30 @@ export function checkChange<C extends Collection>(
 }
 
 /**
+ * Checks a change over several collections with the loader's rules: each record of `changed` that is not
+ * one of `stored`'s own objects is checked against its schema, then the whole against the cross-record
+ * rules. Returns the collections as the schemas parse them (defaults filled in), or every problem.
+ */
+export function checkRecordsChange(stored: RecordsByCollection, changed: Partial<RecordsByCollection>): { records: Partial<RecordsByCollection> } | { problems: DataProblem[] } {
+  const problems: DataProblem[] = [];
+  const parsed: Partial<Record<Collection, unknown[]>> = {};
+  for (const [collection, records] of Object.entries(changed) as [Collection, unknown[]][]) {
+    const unchanged = new Set<unknown>(stored[collection]);
+    const { file } = dataFiles[collection];
+    parsed[collection] = records.map((record, index) => {
+      if (unchanged.has(record)) return record;
+      const result = parseRecord(collection, record);
+      if ('record' in result) return result.record;
+      for (const issue of result.issues) problems.push({ file, path: formatJsonPath([index, ...issue.path]), message: issue.message, rule: 'schema' });
+      return record;
+    });
+  }
+  if (problems.length > 0) return { problems };
+  const consistency = findConsistencyProblems({ ...stored, ...parsed } as RecordsByCollection);
+  return consistency.length > 0 ? { problems: consistency } : { records: parsed as Partial<RecordsByCollection> };
+}
+
+/**
  * The knowledge base after one file was written: `base` with `collection` replaced by `records`
  * (already checked), whose file now holds `bytes`. Its version follows from the files' digests.
  */

@@ -14,5 +14,6 @@ import './graph.js';
 import './provenance.js';
 import './source-coverage.js';
 import './live.js';
+import './article-file.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

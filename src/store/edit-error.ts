@@ -6,6 +6,8 @@
 import type { DataProblem } from '../kb/consistency.js';
 
 export type CurationErrorCode =
+  /** The input is not in the expected shape (an article file that breaks its schema). */
+  | 'BAD_USER_INPUT'
   /** The record to change does not exist. */
   | 'NOT_FOUND'
   /** A reference (speaker, organization, source, …) names nothing, or a record of the wrong kind. */

@@ -15,7 +15,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { KnowledgeBase, type RecordKind, type RecordsByCollection, type StoredRecord } from '../kb/knowledge-base.js';
 import { findConsistencyProblems } from '../kb/consistency.js';
-import { DataValidationError, buildKnowledgeBase, checkChange, datasetVersionOf, digestOf, loadKnowledgeBase, rebuildAfterWrite } from '../kb/load.js';
+import { DataValidationError, buildKnowledgeBase, checkChange, checkRecordsChange, datasetVersionOf, digestOf, loadKnowledgeBase, rebuildAfterWrite } from '../kb/load.js';
+import { completeInterruptedChange, writeFilesDurably } from './change-journal.js';
 import { planMerge, withMergesFollowed } from './merge.js';
 import { aKind } from '../kb/text.js';
 import { dataFiles, kindOfCollection, type Collection } from '../kb/records.js';
@@ -153,6 +154,8 @@ export class KnowledgeStore {
     try {
       const orphans = await removeOrphanedTemporaryFiles(resolved);
       if (orphans.length > 0) options.logger?.warn({ dataDir: resolved, removed: orphans }, `removed ${orphans.length} temporary file(s) left by an interrupted write`);
+      const completed = await completeInterruptedChange(resolved);
+      if (completed.length > 0) options.logger?.warn({ dataDir: resolved, files: completed }, 'completed a change a writer recorded but did not finish');
       const signatures = await signaturesOf(resolved);
       const kb = await loadKnowledgeBase(resolved);
       return new KnowledgeStore(resolved, kb, signatures, options);
@@ -196,6 +199,53 @@ export class KnowledgeStore {
       this.queue.push({ exclusive });
       void this.drain();
     });
+  }
+
+  /**
+   * Applies a change over any number of records and files as one durable change, all or nothing:
+   * `plan` computes it from the current snapshot (after catching up with the disk, holding the lock),
+   * the loader's rules check the whole result, and the changed files are replaced together
+   * (`writeFilesDurably`). A plan that changes nothing writes nothing. Resolves with the plan's result
+   * and the snapshot that holds the change.
+   */
+  change<T>(plan: (kb: KnowledgeBase) => { records: Partial<RecordsByCollection>; changes: RecordChange[]; result: T }): Promise<{ result: T; kb: KnowledgeBase }> {
+    return new Promise((resolve, reject) => {
+      const exclusive = () => this.withLockedData(() => this.applyChange(plan)).then(resolve, reject);
+      this.queue.push({ exclusive });
+      void this.drain();
+    });
+  }
+
+  private async applyChange<T>(plan: (kb: KnowledgeBase) => { records: Partial<RecordsByCollection>; changes: RecordChange[]; result: T }): Promise<{ result: T; kb: KnowledgeBase }> {
+    const base = this.snapshot;
+    const { records, changes, result } = plan(base);
+    if (changes.length === 0) return { result, kb: base };
+    const checked = checkRecordsChange(base.stored, records);
+    if ('problems' in checked) throw curationErrorForProblems(checked.problems);
+    const collections = Object.keys(checked.records) as Collection[];
+    const files = collections.map((collection) => ({ file: dataFiles[collection].file, bytes: serializeRecords(checked.records[collection]!) }));
+    try {
+      await writeFilesDurably(this.dataDir, files, this.fileSystem);
+    } catch (error) {
+      const written = error instanceof DurableWriteError && error.replaced;
+      this.logger?.error({ err: error, dataDir: this.dataDir }, written ? 'a change was recorded but not completed; the next change completes it' : 'a change could not be written; nothing was changed');
+      if (written) {
+        for (const { file } of files) this.signatures.set(file, 'unknown');
+        await this.catchUpWithDisk().catch(() => {});
+      }
+      throw new CurationError('STORAGE_FAILED', written ? `The change was recorded but not completed (${(error as Error).message}); it is completed before the next change. Read the records before retrying.` : `Nothing was changed: ${(error as Error).message}`, {
+        reason: error instanceof DurableWriteError ? error.code ?? null : null,
+        written,
+      });
+    }
+    const fileDigests = { ...base.info.fileDigests };
+    for (const { file, bytes } of files) {
+      this.signatures.set(file, await signatureOf(path.join(this.dataDir, file)));
+      fileDigests[file] = digestOf(bytes);
+    }
+    const kb = buildKnowledgeBase({ ...base.stored, ...checked.records } as RecordsByCollection, { version: datasetVersionOf(fileDigests), fileDigests, loadedAt: new Date(), dataDir: base.info.dataDir });
+    this.replaceSnapshot(kb, changes, 'mutation');
+    return { result, kb };
   }
 
   private async applyMerge(keepId: string, mergeId: string, curator: { name: string }, now: Date): Promise<{ record: StoredRecord; kb: KnowledgeBase }> {
@@ -316,6 +366,12 @@ export class KnowledgeStore {
    * a CurationError (DATA_FILES_INVALID) when the edited files are invalid.
    */
   private async catchUpWithDisk(): Promise<void> {
+    try {
+      const completed = await completeInterruptedChange(this.dataDir, this.fileSystem);
+      if (completed.length > 0) this.logger?.warn({ dataDir: this.dataDir, files: completed }, 'completed a change a writer recorded but did not finish');
+    } catch (error) {
+      throw new CurationError('STORAGE_FAILED', `Nothing was changed: a change recorded earlier could not be completed (${(error as Error).message})`);
+    }
     const signatures = await signaturesOf(this.dataDir);
     if (sameSignatures(signatures, this.signatures)) return;
     let kb: KnowledgeBase;
