@@ -17,6 +17,7 @@ const slowTests = [
   'test/concurrency.test.ts',
   'test/durability.test.ts',
   'test/author.test.ts',
+  'test/author-apply.test.ts',
   'test/server.test.ts',
   'test/sdk.test.ts',
   'test/sdk-package.test.ts',
