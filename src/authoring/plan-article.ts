@@ -43,7 +43,7 @@ import {
   type StatementEntry,
   type Words,
 } from './draft-file.js';
-import { sourceSlug, statementSlug } from './record-ids.js';
+import { sourceSlug, statementSlug } from '../kb/slugs.js';
 
 /** Why an article file cannot be applied, at a place in the file. */
 export interface ArticleProblem {

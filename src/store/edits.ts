@@ -25,6 +25,7 @@ import type {
   StatementRecord,
 } from '../kb/records.js';
 import { CurationError } from './edit-error.js';
+import { eventSlug, slugify, sourceSlug, statementSlug } from '../kb/slugs.js';
 import type { StoredRecord } from '../kb/knowledge-base.js';
 import type { Draft, EditResult } from './knowledge-store.js';
 
@@ -93,18 +94,7 @@ export interface LocationInput {
 /** Fields left undefined are kept; `null` clears an optional field. */
 type Patch<T> = { [K in keyof T]?: T[K] | null };
 
-/** A slug made from a name: "Ahmet Davutoğlu" becomes "ahmet-davutoglu". */
-export function slugify(text: string): string {
-  const slug = text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  if (slug.length <= 60) return slug;
-  const cut = slug.slice(0, 60);
-  return cut.includes('-') ? cut.slice(0, cut.lastIndexOf('-')) : cut;
-}
+export { slugify } from '../kb/slugs.js';
 
 /**
  * A link a curator states through the API without quoting words for it: marked inferred, with a note
@@ -114,8 +104,9 @@ function statedLink<T extends object>(fields: T): T & { evidence: Evidence[]; in
   return { ...fields, evidence: [], inferred: true, note: 'Stated by a curator without quoted evidence.' };
 }
 
-function idFor(given: string | undefined, from: string | null | undefined, what: string): string {
-  const id = given ?? (from ? slugify(from) : '');
+/** The id given, else one made from the record's name (`made` turns it into a short, readable slug). */
+function idFor(given: string | undefined, from: string | null | undefined, what: string, made: (from: string) => string = slugify): string {
+  const id = given ?? (from ? made(from) : '');
   if (id === '') throw new CurationError('INVALID_RECORD', `Give an id for the new ${what}: none can be made from its name`);
   return id;
 }
@@ -215,7 +206,7 @@ export const createSource =
   (): EditResult<SourceRecord> => ({
     change: 'CREATED',
     record: compact({
-      id: idFor(input.id, input.title, 'source'),
+      id: idFor(input.id, input.title, 'source', (title) => sourceSlug(title, input.publishedOn?.value)),
       revision: 1,
       kind: 'NEWS_ARTICLE' as const,
       title: input.title,
@@ -470,7 +461,7 @@ export const createEvent =
   (draft: Draft): EditResult<EventRecord> => ({
     change: 'CREATED',
     record: compact({
-      id: idFor(input.id, input.name, 'event'),
+      id: idFor(input.id, input.name, 'event', (name) => eventSlug(name, input.start?.value)),
       revision: 1,
       name: input.name,
       aliases: input.aliases ?? [],
@@ -599,7 +590,7 @@ export const createStatement =
     return {
       change: 'CREATED',
       record: compact({
-        id: idFor(input.id, `${speakerName} ${evidence.text.split(/\s+/).slice(0, 6).join(' ')}`, 'statement'),
+        id: idFor(input.id, evidence.text, 'statement', (text) => statementSlug(speakerName, text)),
         revision: 1,
         kind: input.kind,
         text: evidence.text,

@@ -1,8 +1,21 @@
 /**
- * Ids made for records an article file creates without naming one: short and readable
- * (`kerry-nato-ante-up-2015-12-01`, `stoltenberg-calm-de-escalation`), never a title cut off part-way.
+ * Ids made from names and words, wherever a record is created without one (the API, the authoring
+ * command, an article file): short and readable (`kerry-nato-ante-up-2015-12-01`,
+ * `stoltenberg-calm-de-escalation`), never a title cut off part-way.
  */
-import { slugify } from '../store/edits.js';
+
+/** A slug made from a name: "Ahmet Davutoğlu" becomes "ahmet-davutoglu"; a long one is cut at a word. */
+export function slugify(text: string): string {
+  const slug = text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (slug.length <= 60) return slug;
+  const cut = slug.slice(0, 60);
+  return cut.includes('-') ? cut.slice(0, cut.lastIndexOf('-')) : cut;
+}
 
 /** Words that say nothing of what a title or a quote is about. */
 const fillerWords = new Set(
