@@ -18,6 +18,7 @@ const slowTests = [
   'test/durability.test.ts',
   'test/author.test.ts',
   'test/author-apply.test.ts',
+  'test/author-draft.test.ts',
   'test/server.test.ts',
   'test/sdk.test.ts',
   'test/sdk-package.test.ts',

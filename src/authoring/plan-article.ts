@@ -632,7 +632,8 @@ class ArticlePlanner {
       aboutEvents: [],
       date: toPartialDate(entry.date),
       mentions: [],
-      reports: [report],
+      // The date is the statement's own; a report carries one only where a later source differs.
+      reports: [{ ...report, date: undefined }].map(withoutUndefined),
     });
     this.working.create('statements', record, this.entryName(path));
   }
