@@ -13,6 +13,7 @@ import type { StatementRecord } from '../src/kb/records.js';
 import { completeInterruptedChange } from '../src/store/change-journal.js';
 import { nodeFileSystem, type DurableFileSystem } from '../src/store/durable-file.js';
 import { KnowledgeStore } from '../src/store/knowledge-store.js';
+import type { ArticleFileInput } from '../src/authoring/draft-file.js';
 import { filesIn, secondReport, sourceId, tempDirs, workspace } from './article-files.js';
 import { CURATOR_TOKEN, createWritableTestServer, mutate } from './helpers.js';
 
@@ -84,6 +85,38 @@ describe('one durable change over several files', () => {
       }
       expect((await readdir(data)).filter((name) => name.startsWith('.')), `step ${step}`).toEqual([]);
     }
+  });
+});
+
+describe('drafts applied together', () => {
+  /** A small invented article (a test fixture) that names a new person and quotes her. */
+  function brief(text: string, quote: string): ArticleFileInput {
+    return {
+      // Same headline start and date: the same made source id.
+      source: { title: 'Minister visits the harbour (test fixture)', text, publishedOn: { value: '2024-05-02' } },
+      persons: [{ id: 'mara-lind', name: 'Mara Lind', description: 'A minister in an invented test article.' }],
+      statements: [{ id: 'lind-harbour', kind: 'QUOTE', text: quote, speaker: 'mara-lind', attribution: 'Lind said' }],
+    };
+  }
+
+  it('treat a record an earlier file of the batch created as the same record, step aside for its ids, and apply once', async () => {
+    const { data } = await workspace();
+    const files = [
+      { name: 'first.json', content: brief('Test fixture. “The harbour is ready,” Lind said.', 'The harbour is ready') },
+      { name: 'second.json', content: brief('Test fixture, later. “The ships can come,” Lind said.', 'The ships can come') },
+    ];
+    const store = await KnowledgeStore.open(data);
+    const { plan } = await applyArticles(store, files, { name: 'alice' });
+    expect(plan.problems).toEqual([]);
+    expect(plan.sourceIds).toEqual(['minister-visits-harbour-test-fixture-2024-05-02', 'minister-visits-harbour-test-fixture-2024-05-02-2']);
+    const kb = store.current;
+    expect(kb.stored.persons.filter((person) => person.name === 'Mara Lind')).toHaveLength(1);
+    expect((kb.storedRecord('lind-harbour') as StatementRecord).text).toBe('The harbour is ready');
+    expect((kb.storedRecord('lind-harbour-2') as StatementRecord).text).toBe('The ships can come');
+
+    const again = await applyArticles(store, files, { name: 'alice' });
+    expect(again.plan.changes).toEqual([]);
+    expect(again.kb.info.version).toBe(kb.info.version);
   });
 });
 

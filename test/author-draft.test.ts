@@ -71,7 +71,9 @@ describe.concurrent('author draft', () => {
     expect(drafted.code).toBe(0);
     const file = JSON.parse(await readFile(out, 'utf8'));
     const key = JSON.parse(await readFile(path.join(fixtures, 'nato-brussels-rereport.key.json'), 'utf8')) as { quotes: { text: string; existingStatementId?: string }[] };
-    const verbatim = key.quotes.filter((quote) => quote.existingStatementId && (file.statements as DraftedStatement[]).some((statement) => statement.text === quote.text));
+    // The quotes the key says repeat a stored statement word for word (the others are variants, offered as candidates).
+    const stored = (await loadKnowledgeBase(data)).stored.statements;
+    const verbatim = key.quotes.filter((quote) => quote.existingStatementId && stored.find((statement) => statement.id === quote.existingStatementId)!.text === quote.text);
     expect(verbatim.length).toBeGreaterThanOrEqual(5);
     for (const quote of verbatim) {
       const statement = (file.statements as DraftedStatement[]).find((each) => each.text === quote.text)!;

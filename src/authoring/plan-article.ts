@@ -144,6 +144,8 @@ class WorkingRecords {
   private readonly where = new Map<string, { collection: Collection; index: number }>();
   readonly changes = new Map<string, PlannedChange>();
   private readonly revised = new Set<string>();
+  /** The file that created each record this plan creates. */
+  private readonly creators = new Map<string, string>();
 
   constructor(
     readonly stored: RecordsByCollection,
@@ -194,7 +196,13 @@ class WorkingRecords {
     if (changePrecedence[change] > changePrecedence[known.change]) known.change = change;
   }
 
-  create(collection: Collection, record: StoredRecord, entry: string): void {
+  /** The file (of those planned together) that created `id`, or undefined for a record stored before. */
+  creatorOf(id: string): string | undefined {
+    return this.creators.get(id);
+  }
+
+  create(collection: Collection, record: StoredRecord, entry: string, file: string): void {
+    this.creators.set(record.id, file);
     const list = this.writable(collection);
     this.where.set(record.id, { collection, index: list.length });
     list.push(record);
@@ -243,6 +251,8 @@ class ArticlePlanner {
   private sourceText = '';
   /** True when the file's source was already stored: the file is being applied again. */
   private reapplied = false;
+  /** Ids of this file's new statements that an earlier file of the batch had taken, and the ids they got instead. */
+  private readonly renamed = new Map<string, string>();
   /** The ids made for statements without one, by entry. */
   private readonly generatedIds: string[] = [];
 
@@ -296,7 +306,14 @@ class ArticlePlanner {
 
   private planSource(): boolean {
     const { source } = this.file;
-    const id = source.id ?? sourceSlug(source.title, source.publishedOn?.value);
+    let id = source.id ?? sourceSlug(source.title, source.publishedOn?.value);
+    if (source.id === undefined) {
+      // A made id steps past sources with other texts (two headlines that start alike, on one date); the
+      // source with this very text is this file's, applied before.
+      for (let suffix = 2; this.working.get(id) && (this.working.kindOf(id) !== 'Source' || (this.working.get(id) as SourceRecord).text !== source.text); suffix++) {
+        id = `${sourceSlug(source.title, source.publishedOn?.value)}-${suffix}`;
+      }
+    }
     this.sourceId = id;
     this.sourceText = source.text;
     const known = this.working.get(id);
@@ -327,7 +344,7 @@ class ArticlePlanner {
       publishedOn: toPartialDate(source.publishedOn),
       origin: source.origin,
     });
-    this.working.create('sources', record, this.entryName(['source']));
+    this.working.create('sources', record, this.entryName(['source']), this.fileName);
     return true;
   }
 
@@ -352,7 +369,7 @@ class ArticlePlanner {
 
   /** A reference of the file, to a record stored or created by the file, of one of `kinds`. */
   private reference(id: string, kinds: readonly RecordKind[], path: (string | number)[]): string {
-    const resolved = this.working.resolve(id);
+    const resolved = this.working.resolve(this.renamed.get(id) ?? id);
     const kind = this.working.kindOf(resolved);
     if (!kind) throw new EntryProblem(path, `No record with id "${id}" in the knowledge base or in this file`, 'UNKNOWN_REFERENCE');
     if (!kinds.includes(kind)) throw new EntryProblem(path, `"${id}" is ${aKind(kind)}; expected ${kinds.map(aKind).join(' or ')}`, 'UNKNOWN_REFERENCE');
@@ -380,19 +397,22 @@ class ArticlePlanner {
       return;
     }
     if (found) {
-      const createdHere = this.working.changes.get(id)?.change === 'CREATED';
-      if (found !== kind || createdHere || !this.reapplied) {
+      const creator = this.working.creatorOf(id);
+      // Drafts applied together each propose the records they name: a record an earlier file of the batch
+      // created ("spain", "jane-doe") is the same record, and this entry adds to it.
+      const fromEarlierFile = creator !== undefined && creator !== this.fileName;
+      if (found !== kind || creator === this.fileName || (!this.reapplied && !fromEarlierFile)) {
         throw new EntryProblem(
           [...path, 'id'],
-          `The id "${entry.id}" is already taken by ${aKind(found)}${createdHere ? ' created earlier in this file' : ''}; set "existing": true to add to that record, or give the new one another id`,
+          `The id "${entry.id}" is already taken by ${aKind(found)}${creator === this.fileName ? ' created earlier in this file' : ''}; set "existing": true to add to that record, or give the new one another id`,
           'DUPLICATE_ID',
         );
       }
-      // Applied again: the record this file created the first time.
+      // Applied again (the record this file created the first time), or created by an earlier file of the batch.
       this.addAliases(id, (entry as { aliases?: string[] }).aliases ?? [], path);
       return;
     }
-    this.working.create(collection, create(), this.entryName(path));
+    this.working.create(collection, create(), this.entryName(path), this.fileName);
   }
 
   private addAliases(id: string, aliases: readonly string[], path: (string | number)[]): void {
@@ -568,7 +588,23 @@ class ArticlePlanner {
 
   private statementIdOf(entry: StatementEntry, index: number): string {
     if (entry.existing) return this.working.resolve(entry.existing);
-    if (entry.id) return entry.id;
+    if (entry.id) {
+      if (!this.working.get(entry.id) || this.reportsHere(entry.id, entry.text)) return entry.id;
+      // An id an earlier file of the batch gave its own new statement: this one steps aside (to the id it
+      // got when the batch was applied before, if it was), and the file's references follow it.
+      for (let suffix = 2; this.working.get(`${entry.id}-${suffix}`); suffix++) {
+        if (this.reportsHere(`${entry.id}-${suffix}`, entry.text)) {
+          this.renamed.set(entry.id, `${entry.id}-${suffix}`);
+          return `${entry.id}-${suffix}`;
+        }
+      }
+      const creator = this.working.creatorOf(entry.id);
+      if (creator === undefined || creator === this.fileName) return entry.id; // taken for good: reported as DUPLICATE_ID
+      let suffix = 2;
+      while (this.working.get(`${entry.id}-${suffix}`) || this.file.statements.some((other) => other.id === `${entry.id}-${suffix}`)) suffix++;
+      this.renamed.set(entry.id, `${entry.id}-${suffix}`);
+      return `${entry.id}-${suffix}`;
+    }
     const speaker = entry.speaker ? (this.working.get(this.working.resolve(entry.speaker)) as { name?: string | null; label?: string } | undefined) : undefined;
     const base = statementSlug(speaker?.name ?? speaker?.label ?? entry.speakerGroup?.description ?? null, entry.text);
     const takenInFile = new Set(this.file.statements.slice(0, index).map((other, earlier) => (other.existing ? '' : (other.id ?? this.generatedIds[earlier]!))));
@@ -576,13 +612,17 @@ class ArticlePlanner {
     for (let suffix = 1; ; suffix++) {
       const id = suffix === 1 ? base : `${base}-${suffix}`;
       if (takenInFile.has(id)) continue;
-      const taken = this.working.get(id);
-      const mine = taken && this.working.kindOf(id) === 'Statement' && (taken as StatementRecord).reports.some((report) => report.evidence.sourceId === this.sourceId && report.evidence.text === entry.text);
-      if (!taken || mine) {
+      if (!this.working.get(id) || this.reportsHere(id, entry.text)) {
         this.generatedIds[index] = id;
         return id;
       }
     }
+  }
+
+  /** Whether `id` is a statement this file's source already reports with these words (the file applied before). */
+  private reportsHere(id: string, text: string): boolean {
+    const statement = this.working.get(id);
+    return this.working.kindOf(id) === 'Statement' && (statement as StatementRecord).reports.some((report) => report.evidence.sourceId === this.sourceId && report.evidence.text === text);
   }
 
   /** The entry's report: its words, attribution, relayer and hedge, found in the file's source. */
@@ -635,7 +675,7 @@ class ArticlePlanner {
       // The date is the statement's own; a report carries one only where a later source differs.
       reports: [{ ...report, date: undefined }].map(withoutUndefined),
     });
-    this.working.create('statements', record, this.entryName(path));
+    this.working.create('statements', record, this.entryName(path), this.fileName);
   }
 
   private addStatementLinks(entry: StatementEntry, path: (string | number)[], id: string): void {
