@@ -10,7 +10,7 @@ const STOP_WORDS = new Set(
     'a an the and or but nor of to in on at by for with from into onto over under about as is are was were be been being ' +
     'it its this that these those there their they them he she his her him we our us i you your me my not no so than then ' +
     'will would can could should shall may might must do does did has have had also just even only very more most such ' +
-    'which who whom whose what when where why how all any each both some other same own up out off again further once ' +
+    'which who whom whose what when where why how all any each both some other same own again further once ' +
     'said says say told stated added dont doesnt didnt isnt wasnt cant wont'
   ).split(' '),
 );

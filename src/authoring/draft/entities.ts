@@ -9,7 +9,7 @@ import { foldName, type KbIndex } from './kb-index.js';
 import {
   ALLIANCE_HEADS, DEPARTMENT_HEADS, FEMALE_WORDS, MALE_WORDS, MILITANT_HEADS, NEWS_OUTLET_HEADS, ORGANIZATION_HEADS, ROLE_HEADS,
 } from './lexicon.js';
-import { nameChunks, normaliseTitle, parseTitle, type NameChunk } from './names.js';
+import { isOfficeOnly, nameChunks, normaliseTitle, parseTitle, type NameChunk } from './names.js';
 import type { Span } from './plain-text.js';
 import type { Analysis, Token } from './tokens.js';
 
@@ -54,6 +54,8 @@ export interface PersonDraft {
 export interface CountryDraft {
   key: string;
   name: string;
+  /** Names the text uses that differ from `name` ("Turkey" for Türkiye); demonyms and capitals are not names. */
+  aliases: Set<string>;
   isoAlpha2?: string;
   isoAlpha3?: string;
   existingId?: string;
@@ -115,11 +117,14 @@ export class Entities {
         name: existing?.name ?? match.country.name,
         isoAlpha2: match.country.isoAlpha2,
         isoAlpha3: match.country.isoAlpha3,
+        aliases: new Set(),
         mentions: [],
         ...(existing ? { existingId: existing.id, matchedBy: `${match.by} "${words}" (ISO ${match.country.isoAlpha2})` } : {}),
       };
       this.countries.set(key, draft);
     }
+    const form = words.replace(/[’']s$/, '');
+    if ((match.by === 'name' || match.by === 'alias') && foldName(form) !== foldName(draft.name) && !/^[A-Z.]{2,5}$/.test(form)) draft.aliases.add(form);
     this.addMention(draft.mentions, span, { type: 'country', key });
     return draft;
   }
@@ -261,13 +266,13 @@ export class Entities {
         if (skip.some((s) => span.start < s.end && s.start < span.end) || this.isCovered(span)) continue;
         const matchedBy = `${hit.by} "${hit.form}"`;
         if (hit.kind === 'person') {
-          const record = this.kb.persons.get(hit.id)!;
-          const draft = this.person(record.name ?? hit.form, span);
+          // Found by the words the article prints, so matchedBy says which name or alias it was.
+          const draft = this.person(this.text.slice(span.start, span.end), span);
           draft.matchedBy ??= matchedBy;
         } else if (hit.kind === 'organization') this.organization(this.text.slice(span.start, span.end), span, hit.id, matchedBy);
         else if (hit.kind === 'country') {
           const record = this.kb.countries.get(hit.id)!;
-          const draft = this.countries.get(record.id) ?? { key: record.id, name: record.name, isoAlpha2: record.isoAlpha2, isoAlpha3: record.isoAlpha3, existingId: record.id, matchedBy, mentions: [] };
+          const draft = this.countries.get(record.id) ?? { key: record.id, name: record.name, isoAlpha2: record.isoAlpha2, isoAlpha3: record.isoAlpha3, existingId: record.id, matchedBy, mentions: [], aliases: new Set<string>() };
           this.countries.set(record.id, draft);
           this.addMention(draft.mentions, span, { type: 'country', key: record.id });
         }
@@ -292,6 +297,16 @@ export class Entities {
       // Already found as a knowledge-base name: only an office before it is new ("Secretary of State John Kerry").
       const mention = this.mentions.find((m) => m.ref.type === 'person' && m.start < chunk.end && chunk.start < m.end);
       if (mention) this.roleFromChunk(chunk, allTokens, this.persons.get(mention.ref.key)!);
+      return;
+    }
+    // "the Secretary of State": an office alone names its one holder in the knowledge base, or nobody.
+    if (isOfficeOnly(chunk.tokens)) {
+      const holder = this.holderOf(chunk.text);
+      if (holder?.name) {
+        const known = [...this.persons.values()].some((p) => p.existingId === holder.id);
+        const person = this.person(holder.name, { start: chunk.start, end: chunk.end });
+        if (!known) person.matchedBy = `role "${chunk.text}" (its only holder in the knowledge base on the publication date)`;
+      }
       return;
     }
     const title = parseTitle(chunk, allTokens, (tokens) => this.affiliationOf(tokens) !== undefined);

@@ -20,7 +20,7 @@ import { findQuotations, type Quotation } from './quotations.js';
 import { Speakers, type Confidence, type ResolvedSpeaker } from './speakers.js';
 import { analyse } from './tokens.js';
 import { lookUpCountry } from './countries.js';
-import { UNNAMED_HEADS } from './lexicon.js';
+import { TERM_BEFORE, UNNAMED_HEADS } from './lexicon.js';
 
 export interface DraftInput {
   text: string;
@@ -50,9 +50,6 @@ const CONFIDENCE_RANK: Record<Confidence, number> = { HIGH: 2, MEDIUM: 1, LOW: 0
 function lowest(...levels: Confidence[]): Confidence {
   return levels.reduce((a, b) => (CONFIDENCE_RANK[b] < CONFIDENCE_RANK[a] ? b : a), 'HIGH');
 }
-
-/** Words a scare quote follows: the quoted words are a term the writer uses, not someone's speech. */
-const TERM_BEFORE = /(?:\b(?:so-called|dubbed|called|termed|labelled|labeled|known as|a|an|the|its|their|his|her|our|this|that|these|those|what (?:\w+ )?(?:calls?|called|describes? as|described as)|as a|as an)\s*)$/i;
 
 export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileInput {
   const prepared = prepareText(input.text, input.title);
@@ -330,7 +327,10 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
       ...(input.url ? { origin: input.url } : {}),
     },
     persons: [...entities.persons.values()].map((person) => {
-      const roles = person.roles.map((role) => ({
+      // A role needs a country or an organization (a rule of the data); an office stated without either is left to the curator.
+      const placed = person.roles.filter((role) => (role.organizationKey && idOf.has(role.organizationKey)) || (role.countryKey && idOf.has(role.countryKey)));
+      const unplaced = person.roles.filter((role) => !placed.includes(role));
+      const roles = placed.map((role) => ({
         title: role.title,
         ...(role.statedAs ? { statedAs: role.statedAs } : {}),
         ...(role.organizationKey && idOf.has(role.organizationKey) ? { organization: idOf.get(role.organizationKey)! } : {}),
@@ -341,6 +341,7 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
       const firstRole = person.roles[0];
       const how = quotedKeys.has(person.key) ? 'Person quoted' : 'Person named';
       const reasons = [...person.reasons];
+      for (const role of unplaced) reasons.push(`office "${text.slice(role.evidence.start, role.evidence.end)}" stated without a country or organization: not drafted as a role (add one if you know it)`);
       if (person.matchedBy) reasons.push(`matched to ${person.existingId} by ${person.matchedBy}`);
       else reasons.push(person.name === null ? `an unnamed speaker the article calls "${person.label}"` : 'not in the knowledge base: a new person');
       return {
@@ -357,6 +358,7 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
       id: idOf.get(country.key)!,
       ...(country.existingId ? { existing: true, matchedBy: country.matchedBy ?? 'name' } : { description: describeIn('Country named') }),
       name: country.name,
+      aliases: [...country.aliases].filter((a) => !country.existingId || !index.countries.get(country.existingId)?.aliases.some((k) => foldName(k) === foldName(a))),
       ...(country.isoAlpha2 ? { isoAlpha2: country.isoAlpha2 } : {}),
       ...(country.isoAlpha3 ? { isoAlpha3: country.isoAlpha3 } : {}),
       evidence: country.mentions.map(words),

@@ -68,11 +68,11 @@ export const ORGANIZATION_HEADS = new Set([
   'army', 'navy', 'forces', 'group', 'company', 'corporation', 'inc', 'ltd', 'news', 'press', 'service', 'office', 'alliance',
   'coalition', 'federation', 'league', 'front', 'movement', 'journal', 'herald', 'tribune', 'courier', 'guardian', 'telegraph',
   'reuters', 'broadcasting', 'foundation', 'authority', 'board', 'bureau', 'assembly', 'cabinet', 'government', 'secretariat',
-  'brigade', 'brigades', 'corps', 'cooperation', 'community', 'forum', 'partnership', 'guard', 'police', 'taliban', 'hamas', 'hezbollah', 'state', 'rapide', 'gazette', 'monitor',
+  'brigade', 'brigades', 'corps', 'cooperation', 'community', 'forum', 'partnership', 'guard', 'police', 'taliban', 'hamas', 'hezbollah', 'state', 'rapide', 'gazette', 'monitor', 'review', 'dispatch',
 ]);
 
 /** Organization heads that name a news outlet (a relayer of others' words). */
-export const NEWS_OUTLET_HEADS = new Set(['post', 'times', 'news', 'press', 'journal', 'herald', 'tribune', 'courier', 'guardian', 'telegraph', 'reuters', 'broadcasting', 'gazette', 'monitor']);
+export const NEWS_OUTLET_HEADS = new Set(['review', 'dispatch', 'post', 'times', 'news', 'press', 'journal', 'herald', 'tribune', 'courier', 'guardian', 'telegraph', 'reuters', 'broadcasting', 'gazette', 'monitor']);
 export const DEPARTMENT_HEADS = new Set(['department', 'ministry', 'office', 'agency', 'bureau', 'secretariat', 'cabinet', 'government', 'police', 'army', 'navy', 'forces']);
 export const ALLIANCE_HEADS = new Set(['alliance', 'union', 'league', 'federation', 'council', 'network', 'association', 'commission', 'organization', 'organisation', 'assembly', 'coalition']);
 export const MILITANT_HEADS = new Set(['front', 'brigade', 'brigades', 'taliban', 'hamas', 'hezbollah', 'state', 'movement']);
@@ -84,3 +84,6 @@ export const MALE_PRONOUNS = new Set(['he', 'him', 'his', 'himself']);
 export const FEMALE_PRONOUNS = new Set(['she', 'her', 'hers', 'herself']);
 export const MALE_WORDS = /\b(?:mr|sir|king|prince|father|brother|son|husband|spokesman|chairman|himself)\b/i;
 export const FEMALE_WORDS = /\b(?:mrs|ms|miss|madam|queen|princess|mother|sister|daughter|wife|spokeswoman|chairwoman|herself)\b/i;
+
+/** Words a scare quote follows: the quoted words are a term the writer uses ("a “caliphate”", "so-called “reset”"), not someone's speech. */
+export const TERM_BEFORE = /(?:\b(?:so-called|dubbed|called|termed|labelled|labeled|known as|a|an|the|its|their|his|her|our|this|that|these|those|what (?:\w+ )?(?:calls?|called|describes? as|described as)|as a|as an)\s*)$/i;

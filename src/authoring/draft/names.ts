@@ -95,6 +95,11 @@ function lower(token: Token): string {
   return token.text.toLowerCase().replace(/['’]s$/, '');
 }
 
+/** Whether the phrase is an office and nothing else ("Secretary of State", "Foreign Minister"). */
+export function isOfficeOnly(tokens: readonly Token[]): boolean {
+  return officeEnd(tokens, 0) === tokens.length;
+}
+
 /** Where an office ends in `tokens` from `from`: the index after its last head word, or -1. */
 function officeEnd(tokens: readonly Token[], from: number): number {
   let lastHead = -1;

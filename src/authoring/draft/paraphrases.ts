@@ -5,7 +5,7 @@
  * the verb for "called on", "urged", "pledged"; up to the clause's end.
  */
 import { clauseStartBefore, endsSentence, wordsIn, type Word } from './attribution.js';
-import { ACTION_VERBS, CLAUSE_VERBS, HEDGES, ROLE_HEADS, SAYING_VERBS } from './lexicon.js';
+import { ACTION_VERBS, CLAUSE_VERBS, HEDGES, ROLE_HEADS, SAYING_VERBS, TERM_BEFORE } from './lexicon.js';
 import type { Span } from './plain-text.js';
 import type { Quotation } from './quotations.js';
 import type { Sentence } from './tokens.js';
@@ -38,7 +38,7 @@ function contentEnd(text: string, from: number, sentenceEnd: number, stops: read
     if (c === '“' || (c === '"' && i > from)) {
       // A quoted term ("a “reset” of the rules") belongs to the content; a quotation ends it.
       const close = text.indexOf(c === '“' ? '”' : '"', i + 1);
-      if (close !== -1 && close < end && wordsIn(text, i + 1, close).length <= 3) {
+      if (close !== -1 && close < end && wordsIn(text, i + 1, close).length <= 3 && TERM_BEFORE.test(text.slice(Math.max(0, i - 40), i))) {
         i = close;
         continue;
       }
@@ -99,7 +99,7 @@ export function findParaphrases(text: string, sentences: readonly Sentence[], qu
     if (inside(quotes, sentence.start + 1) && inside(quotes, sentence.end - 2)) continue;
     const end = sentenceEndOf(text, sentence);
     // compromise may start a sentence right after a closing mark (“…,” Stoltenberg said, according to …): that sentence has a quote too.
-    const hasQuote = quotes.some((q) => q.close >= sentence.start - 3 && q.open < sentence.end);
+    const hasQuote = quotes.some((q) => q.paragraph === sentence.paragraph && q.close >= sentence.start - 3 && q.open < sentence.end);
     const contents: ParaphraseCandidate[] = [];
     const endAttr = hasQuote ? undefined : endAttribution(text, sentence);
     const stops = endAttr ? [endAttr.comma] : [];
@@ -141,7 +141,9 @@ export function findParaphrases(text: string, sentences: readonly Sentence[], qu
       // "is said to have argued": a hedge, whose verb is the next one; "confirmed outbreaks": an adjective.
       if (/^\s+to\b/.test(text.slice(verb.end, verb.end + 4)) && /\b(?:is|are|was|were)\s+$/.test(text.slice(verb.start - 6, verb.start))) continue;
       const token = sentence.tokens.find((t) => t.start === verb.start);
-      if (token && !token.tags.has('Verb')) continue;
+      // compromise reads ", warning that …" as a noun; after a comma an -ing form is the participle of saying.
+      const participle = /ing$/.test(lower) && /,\s*$/.test(text.slice(verb.start - 3, verb.start));
+      if (token && !token.tags.has('Verb') && !participle) continue;
       if (endAttr && verb.start >= endAttr.comma) continue;
       // The verb of a quote's attribution (“…,” Kirby wrote in a statement) reports that quote, nothing more.
       const quoteBefore = quotes.filter((q) => q.close < verb.start && q.paragraph === sentence.paragraph).pop();
@@ -238,7 +240,8 @@ function verbCandidate(text: string, sentence: Sentence, end: number, words: rea
   if (next && /^[“"]/.test(text.slice(next.start - 1, next.start))) return undefined;
   const contentStop = contentEnd(text, from, end, stops);
   // A quotation inside the reported content is drafted as a quote of the same speaker instead (a quoted term is not).
-  if (quotes.some((q) => q.open >= from && q.open < contentStop + 2 && wordsIn(text, q.start, q.end).length > 3)) return undefined;
+  const isTerm = (q: Quotation) => wordsIn(text, q.start, q.end).length <= 3 && TERM_BEFORE.test(text.slice(Math.max(0, q.open - 40), q.open));
+  if (quotes.some((q) => q.open >= from && q.open < contentStop + 2 && !isTerm(q))) return undefined;
   if (contentStop - from < 8) return undefined;
   const attribution = { start: Math.max(subject.start, Math.min(subject.end, verb.start)), end: from > verb.end ? trimEnd(text, verb.end, from) : verb.start };
   if (attribution.end <= attribution.start) attribution.end = verb.end;

@@ -49,16 +49,18 @@ export function htmlToText(html: string): string {
 const markerLine = /^\s*(?:\[[^\]\n]*\b(?:fixture|invented|fictional|synthetic|test)\b[^\]\n]*\]|\((?:[^)\n]*\b(?:fixture|invented|fictional)\b[^)\n]*)\)|#+\s*(?:fixture|invented)\b.*|(?:fixture|invented (?:article|text|fixture))\b.*)\s*$/i;
 
 export function prepareText(raw: string, title?: string): PreparedText {
-  let text = raw.replace(/\r\n?/g, '\n').replace(/^\uFEFF/, '');
-  if (looksLikeHtml.test(text)) text = htmlToText(text);
-  text = text.replace(/^\s+/, '').replace(/\s+$/, '');
+  // Plain text is kept exactly as given (only a byte-order mark, which belongs to the file, goes): evidence offsets
+  // and the "same source" check compare against it. HTML has no such text to keep, so it is rebuilt and trimmed.
+  let text = raw.replace(/^\uFEFF/, '');
+  if (looksLikeHtml.test(text)) text = htmlToText(text.replace(/\r\n?/g, '\n')).replace(/^\s+/, '').replace(/\s+$/, '');
 
   const markerLines: Span[] = [];
   let headline: Span | null = null;
   let offset = 0;
-  for (const line of text.split('\n')) {
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.replace(/\r$/, '');
     const span = { start: offset, end: offset + line.length };
-    offset = span.end + 1;
+    offset = span.start + rawLine.length + 1;
     if (markerLine.test(line)) markerLines.push(span);
     else if (!headline && line.trim().length > 0) headline = span;
   }

@@ -154,8 +154,9 @@ export class Speakers {
   /** "the minister", "the secretary", "the official": the nearest person before whose office or label has that word. */
   private description(description: string, words: Span, at: number, exclude?: Span): ResolvedSpeaker | undefined {
     const descriptionWords = foldName(description).split(/[\s-]+/);
-    const head = descriptionWords[descriptionWords.length - 1]!;
-    if (!ROLE_HEADS.has(head) && !UNNAMED_HEADS.has(head)) return undefined;
+    // The office's head word ("secretary" in "secretary of state", "minister" in "former Norwegian prime minister").
+    const head = [...descriptionWords].reverse().find((w) => ROLE_HEADS.has(w) || UNNAMED_HEADS.has(w));
+    if (!head) return undefined;
     const fits = (person: PersonDraft): boolean => {
       if (person.name === null) return !!person.label && foldName(person.label).split(/\s+/).includes(head);
       const titles = person.roles.map((r) => r.title);

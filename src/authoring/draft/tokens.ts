@@ -60,9 +60,11 @@ export function analyse(text: string): Analysis {
   const sentences: Sentence[] = [];
   const tokens: Token[] = [];
   let offset = 0;
-  for (const line of text.split('\n')) {
+  for (const rawLine of text.split('\n')) {
+    // A Windows line end stays in the text (offsets point into it as given) but not in the paragraph.
+    const line = rawLine.replace(/\r$/, '');
     const paragraph = { index: paragraphs.length, start: offset, end: offset + line.length };
-    offset = paragraph.end + 1;
+    offset += rawLine.length + 1;
     if (line.trim().length === 0) continue;
     paragraphs.push(paragraph);
     const parsed = nlp(line).json({ offset: true }) as CompromiseSentence[];
