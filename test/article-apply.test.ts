@@ -108,7 +108,7 @@ describe('drafts applied together', () => {
     const store = await KnowledgeStore.open(data);
     const { plan } = await applyArticles(store, files, { name: 'alice' });
     expect(plan.problems).toEqual([]);
-    expect(plan.sourceIds).toEqual(['minister-visits-harbour-test-fixture-2024-05-02', 'minister-visits-harbour-test-fixture-2024-05-02-2']);
+    expect(plan.sourceIds).toEqual(['minister-visits-harbour-test-2024-05-02', 'minister-visits-harbour-test-2024-05-02-2']);
     const kb = store.current;
     expect(kb.stored.persons.filter((person) => person.name === 'Mara Lind')).toHaveLength(1);
     expect((kb.storedRecord('lind-harbour') as StatementRecord).text).toBe('The harbour is ready');

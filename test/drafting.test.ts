@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { articleFileSchema, type ArticleFileInput, type StatementEntry } from '../src/authoring/draft-file.js';
 import { draftArticle, type DraftInput } from '../src/authoring/draft/index.js';
-import { SlugAllocator, shortSlug } from '../src/authoring/short-slug.js';
+import { SlugAllocator, shortSlug } from '../src/kb/slugs.js';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { foldedWords } from '../src/kb/text.js';

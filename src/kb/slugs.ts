@@ -17,33 +17,78 @@ export function slugify(text: string): string {
   return cut.includes('-') ? cut.slice(0, cut.lastIndexOf('-')) : cut;
 }
 
-/** Words that say nothing of what a title or a quote is about. */
+/** Words that carry no meaning in an id. */
 const fillerWords = new Set(
-  'a an and are as at be been but by for from had has have he her his i in is it its of on or our she that the their them they this to was we were what when which who will with would you your said says say also about after before over into than then there these those not no do does did can could should may might must just very more most such only so out up'.split(
-    ' ',
-  ),
+  (
+    'a an the and or but nor of to in on at by for with from into onto over under about as is are was were be been being ' +
+    'it its this that these those there their they them he she his her him we our us i you your me my not no so than then ' +
+    'will would can could should shall may might must do does did has have had also just even only very more most such ' +
+    'which who whom whose what when where why how all any each both some other same own again further once ' +
+    'said says say told stated added'
+  ).split(' '),
 );
 
-/** The first `count` words of `text` that carry meaning, as slug parts. */
-function significantWords(text: string, count: number): string[] {
+/** The words of a text that carry meaning, slugified one by one, in order (all of them when none does). */
+export function significantWords(text: string): string[] {
   const words = slugify(text).split('-').filter(Boolean);
   const meaningful = words.filter((word) => !fillerWords.has(word));
-  return (meaningful.length > 0 ? meaningful : words).slice(0, count);
+  return meaningful.length > 0 ? meaningful : words;
+}
+
+/** Up to `count` meaningful words of `text` joined by hyphens (empty when it has no words). */
+export function shortSlug(text: string, count = 3): string {
+  return significantWords(text).slice(0, count).join('-');
+}
+
+/** Joins slug parts, leaving out empty ones. */
+export function joinSlug(...parts: (string | undefined)[]): string {
+  return parts.filter((part): part is string => !!part && part.length > 0).join('-');
 }
 
 /** A source's id: a few words of the title and the publication date ("kerry-nato-ante-up-2015-12-01"). */
 export function sourceSlug(title: string, publishedOn?: string): string {
-  const words = significantWords(title, 5);
-  return [...(words.length > 0 ? words : ['article']), ...(publishedOn ? [publishedOn] : [])].join('-');
+  return joinSlug(shortSlug(title, 4) || 'article', publishedOn);
 }
 
-/** A statement's id: the speaker's last name and the first words that carry meaning ("stoltenberg-calm-de-escalation"). */
+/**
+ * A statement's id: one word for the speaker (the last of a name: "stoltenberg") and the first words
+ * of the statement that carry meaning ("stoltenberg-calm-de-escalation").
+ */
 export function statementSlug(speaker: string | null, text: string): string {
-  const speakerPart = speaker ? (slugify(speaker).split('-').filter((word) => !fillerWords.has(word)).at(-1) ?? 'unnamed') : 'unattributed';
-  return [speakerPart, ...significantWords(text, 4)].join('-');
+  const speakerWord = speaker ? (significantWords(speaker).at(-1) ?? 'unnamed') : 'unattributed';
+  return joinSlug(speakerWord, significantWords(text).filter((word) => word !== speakerWord).slice(0, 3).join('-'));
 }
 
-/** An event's id: a few words of its name and its date when known ("nato-ministers-meeting-2015-12-01"). */
+/** An event's id: a few words of its name and its date when known ("nato-ministers-meeting-brussels-2015-12-01"). */
 export function eventSlug(name: string, date?: string): string {
-  return [...significantWords(name, 5), ...(date ? [date] : [])].join('-') || 'event';
+  return joinSlug(shortSlug(name, 4) || 'event', date);
+}
+
+/**
+ * Hands out ids that are unique among `taken` (the knowledge base's ids and the ones already given):
+ * a clash gets "-2", "-3", … rather than more words, so ids stay short.
+ */
+export class SlugAllocator {
+  private readonly taken: Set<string>;
+  constructor(taken: Iterable<string> = []) {
+    this.taken = new Set(taken);
+  }
+
+  has(id: string): boolean {
+    return this.taken.has(id);
+  }
+
+  /** Reserves an id that must stay as it is (an existing record's). */
+  reserve(id: string): void {
+    this.taken.add(id);
+  }
+
+  /** The first free id from `base` ("item" when `base` is empty). */
+  allocate(base: string): string {
+    const root = base.length > 0 ? base.slice(0, 90).replace(/-+$/, '') : 'item';
+    let id = root;
+    for (let n = 2; this.taken.has(id); n++) id = `${root}-${n}`;
+    this.taken.add(id);
+    return id;
+  }
 }

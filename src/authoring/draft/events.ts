@@ -8,7 +8,7 @@ import { foldName, type KbIndex } from './kb-index.js';
 import type { Span } from './plain-text.js';
 import type { DateMention } from './dates.js';
 import type { Quotation } from './quotations.js';
-import { significantWords } from '../short-slug.js';
+import { significantWords } from '../../kb/slugs.js';
 
 export interface EventDraft extends Span {
   name: string;

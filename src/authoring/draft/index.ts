@@ -6,8 +6,7 @@
  */
 import type { KnowledgeBase } from '../../kb/knowledge-base.js';
 import type { ArticleFileInput, DateEntry, StatementEntry, Words } from '../draft-file.js';
-import { slugify } from '../../store/edits.js';
-import { joinSlug, shortSlug, SlugAllocator } from '../short-slug.js';
+import { eventSlug, slugify, SlugAllocator, sourceSlug, statementSlug } from '../../kb/slugs.js';
 import { attributionAfter, attributionBefore, sentenceStartBefore, wordsIn, type SayingClause } from './attribution.js';
 import { findDates, type DateMention } from './dates.js';
 import { Entities, type Ref } from './entities.js';
@@ -238,10 +237,10 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
   for (const country of entities.countries.values()) assign(country.key, country.existingId, slugify(country.name));
   for (const organization of entities.organizations.values()) assign(organization.key, organization.existingId, slugify(organization.name));
   const eventIds = new Map<EventDraft, string>();
-  for (const event of events) eventIds.set(event, event.existingId ?? ids.allocate(joinSlug(shortSlug(event.name, 4), event.date?.date.value)));
+  for (const event of events) eventIds.set(event, event.existingId ?? ids.allocate(eventSlug(event.name, event.date?.date.value)));
 
   const sameSource = kb.stored.sources.find((s) => s.text === text);
-  const sourceId = input.sourceId ?? sameSource?.id ?? ids.allocate(joinSlug(shortSlug(prepared.title, 4), publishedOn));
+  const sourceId = input.sourceId ?? sameSource?.id ?? ids.allocate(sourceSlug(prepared.title, publishedOn));
   const words = (span: Span): Words => ({ text: text.slice(span.start, span.end), start: span.start });
   const refId = (ref: Ref) => idOf.get(ref.key)!;
   const title = prepared.title;
@@ -264,8 +263,7 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
       // An unnamed speaker's id word is the noun that makes them a speaker ("official" in "a senior official at the network").
       const labelWords = speakerEntity && 'roles' in speakerEntity && speakerEntity.name === null ? slugify(speakerEntity.label ?? '').split('-') : [];
       const speakerWord = labelWords.length > 0 ? (labelWords.find((w) => UNNAMED_HEADS.has(w)) ?? labelWords[0]) : slugify(surname).split('-').pop();
-      const topic = shortSlug(textOf, 4).split('-').filter((w) => w !== speakerWord).slice(0, 3).join('-');
-      statementIdOf.set(d, ids.allocate(joinSlug(speakerWord || 'unattributed', topic)));
+      statementIdOf.set(d, ids.allocate(statementSlug(speakerWord || null, textOf)));
       if (known.candidates.length > 0) {
         const best = known.candidates[0]!;
         confidence = lowest(confidence, best.sameSpeaker ? 'MEDIUM' : 'LOW');
