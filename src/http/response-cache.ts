@@ -40,6 +40,8 @@ export interface Entry {
   contentType: string;
   etag: string;
   expiresAt: number;
+  /** The name of the query this answers (undefined for an anonymous one): the metrics' label for a hit. */
+  operationName?: string;
 }
 
 /** Request headers that change the response: the key must include them. */
@@ -104,6 +106,10 @@ export interface ResponseCache {
   lookup(search: string, header: (name: string) => string | undefined, body: Uint8Array): Lookup | undefined;
   /** Hands the plugin what `lookup` said of the request built from those bytes, so it is not worked out again. */
   handOn(request: Request, lookup: Lookup): void;
+  /** The entry the plugin answered `request` from, if it did (hits the listener sends itself never reach the plugin). */
+  entryAnswering(request: Request): Entry | undefined;
+  /** Requests looked up so far: each counts once, as a hit (answered from an entry, 304s included) or a miss. */
+  readonly stats: { readonly hits: number; readonly misses: number };
 }
 
 export function createResponseCache({ snapshotFor, current, store }: ResponseCacheData, options: ResponseCacheOptions = defaultResponseCacheOptions): ResponseCache {
@@ -115,8 +121,11 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
     entries.delete(key);
     totalBytes -= entry.body.byteLength;
   };
-  const keyByRequest = new WeakMap<Request, string>();
+  /** The key of each request that missed, and the name of its query once it runs (for the entry it may become). */
+  const missed = new WeakMap<Request, { key: string; operationName?: string }>();
   const handedOn = new WeakMap<Request, Lookup>();
+  const answeredFrom = new WeakMap<Request, Entry>();
+  const stats = { hits: 0, misses: 0 };
   /** How many times each request not kept yet has been answered; bounded like the entries, by count. */
   const answered = new LRUCache<string, number>({ max: options.maxEntries * 4 });
   store?.onChange(() => {
@@ -125,13 +134,17 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
     totalBytes = 0;
   });
 
+  /** Hit or miss: the one place it is decided, and counted, for a request (the listener's or the plugin's). */
   const lookup = (key: string): Entry | undefined => {
     const entry = entries.get(key);
-    if (!entry) return undefined;
-    remove(key);
-    if (entry.expiresAt <= Date.now()) return undefined;
+    if (entry) remove(key);
+    if (!entry || entry.expiresAt <= Date.now()) {
+      stats.misses += 1;
+      return undefined;
+    }
     entries.set(key, entry); // most recently used last
     totalBytes += entry.body.byteLength;
+    stats.hits += 1;
     return entry;
   };
 
@@ -159,12 +172,15 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
         if (!Number.isSafeInteger(length) || length > options.maxEntryBytes) return;
         const body = request.method === 'POST' ? await request.clone().text() : '';
         key = keyOf(version, request.method, url.search, (name) => request.headers.get(name), body);
+        // The listener's decision was for data that has changed since: the one made here replaces it.
+        if (given) stats[given.entry ? 'hits' : 'misses'] -= 1;
         entry = lookup(key);
       }
       if (!entry) {
-        keyByRequest.set(request, key);
+        missed.set(request, { key });
         return;
       }
+      answeredFrom.set(request, entry);
       const headers = { 'content-type': entry.contentType, etag: entry.etag, 'x-cache': 'hit' };
       if (ifNoneMatchMatches(request.headers.get('if-none-match'), entry.etag)) {
         endResponse(new fetchAPI.Response(null, { status: 304, headers }));
@@ -173,12 +189,18 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       }
     },
     onExecute({ args }) {
+      const { request } = args.contextValue as { request: Request };
+      const miss = missed.get(request);
+      if (!miss) return;
+      const operation = getOperationAST(args.document, args.operationName);
       // Only queries are stored: a mutation's answer must never stand in for running it again.
-      if (getOperationAST(args.document, args.operationName)?.operation !== 'query') keyByRequest.delete((args.contextValue as { request: Request }).request);
+      if (operation?.operation !== 'query') missed.delete(request);
+      else miss.operationName = operation.name?.value;
     },
     async onResponse({ request, response, setResponse, fetchAPI }) {
-      const key = keyByRequest.get(request);
-      if (key === undefined || response.status !== 200) return;
+      const miss = missed.get(request);
+      if (miss === undefined || response.status !== 200) return;
+      const { key, operationName } = miss;
       const contentType = response.headers.get('content-type') ?? '';
       if (!contentType.includes('json')) return;
       if (!request.headers.has('if-none-match')) {
@@ -205,7 +227,7 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       const notModified = ifNoneMatchMatches(request.headers.get('if-none-match'), etag);
       setResponse(new fetchAPI.Response(notModified ? null : body, { status: notModified ? 304 : response.status, statusText: notModified ? '' : response.statusText, headers: response.headers }));
       remove(key);
-      entries.set(key, { body, contentType, etag, expiresAt: Date.now() + options.ttlMs });
+      entries.set(key, { body, contentType, etag, expiresAt: Date.now() + options.ttlMs, operationName });
       totalBytes += body.byteLength;
       while (entries.size > options.maxEntries || totalBytes > options.maxTotalBytes) remove(entries.keys().next().value!);
     },
@@ -220,5 +242,7 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       return { key, version, entry: lookup(key) };
     },
     handOn: (request, found) => void handedOn.set(request, found),
+    entryAnswering: (request) => answeredFrom.get(request),
+    stats,
   };
 }
