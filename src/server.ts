@@ -1,6 +1,7 @@
 /**
  * Builds the GraphQL server: schema, per-request context, GraphiQL from our own dependencies, limits,
- * CSRF prevention, CORS, the introspection policy, error masking, structured logs and health endpoints.
+ * CSRF prevention, CORS, the introspection policy, error masking, structured logs, health endpoints and
+ * Prometheus metrics.
  * Tests import this and call `yoga.fetch`; `src/index.ts` only listens.
  */
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
@@ -25,6 +26,7 @@ import { codeForHttpStatus, ErrorCode } from './errors.js';
 import { useExplorer } from './http/explorer.js';
 import { exampleQuery } from './http/graphiql-example.js';
 import { defaultJitOptions, useJit, type JitOptions } from './plugins/jit.js';
+import { createMetrics, defaultMetricsOptions, type Metrics, type MetricsOptions } from './http/metrics.js';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { defaultQueryLimits, useQueryLimits, type QueryLimits } from './plugins/limits.js';
 import { createLogger, createRequestLog, yogaLoggerFor, type Logger, type RequestIdContext, type RequestLog } from './logging.js';
@@ -71,6 +73,8 @@ export interface ServerOptions {
   subscriptions?: SubscriptionLimits;
   /** Bounds on the parsed documents kept by query text. */
   documentCache?: DocumentCacheOptions;
+  /** Prometheus metrics at /metrics (src/http/metrics.ts), on by default; false turns them and the endpoint off. */
+  metrics?: MetricsOptions | false;
 }
 
 export type NewsgraphYoga = YogaServerInstance<object, Context>;
@@ -85,6 +89,8 @@ export interface Newsgraph {
   /** Undefined when the response cache is off. */
   responseCache?: ResponseCache;
   requestLog: RequestLog;
+  /** Undefined when metrics are off; the listener counts the answers and refusals it sends itself. */
+  metrics?: Metrics;
   /**
    * The CORS headers yoga would add for a request with these headers, for answers the listener sends
    * itself: a browser shows a cross-origin refusal (413, 405, …) only when it carries them.
@@ -187,6 +193,7 @@ export function createNewsgraph({
   jit = defaultJitOptions,
   subscriptions = defaultSubscriptionLimits,
   documentCache = defaultDocumentCacheOptions,
+  metrics: metricsOptions = defaultMetricsOptions,
 }: ServerOptions): Newsgraph {
   if ((kb === undefined) === (store === undefined)) throw new Error('createNewsgraph needs either `kb` or `store`');
   const currentKb = () => store?.current ?? kb!;
@@ -216,6 +223,8 @@ export function createNewsgraph({
   const cache = responseCache
     ? createResponseCache({ snapshotFor, current: currentKb, store }, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })
     : undefined;
+  const graphqlEndpoint = '/graphql';
+  const metrics = metricsOptions ? createMetrics({ graphqlEndpoint, current: currentKb, responseCache: cache, changes }, metricsOptions) : undefined;
   const yoga = createYoga<object, Context>({
     schema,
     context: (initialContext: { request: Request }) => {
@@ -229,7 +238,7 @@ export function createNewsgraph({
         onSnapshot: (next) => snapshots.set(request, next),
       });
     },
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint,
     healthCheckEndpoint: '/health',
     parserAndValidationCache: parsed,
     landingPage: false,
@@ -245,7 +254,9 @@ export function createNewsgraph({
     maskedErrors: { isDev: exposeErrorDetails, maskError: maskAndCode(exposeErrorDetails) },
     plugins: [
       requestLog.plugin,
-      useRequestHygiene('/graphql', CSRF_HEADER),
+      // Before anything that reads a GraphQL request: /metrics is answered here, and is not one.
+      ...(metrics ? [metrics.plugin] : []),
+      useRequestHygiene(graphqlEndpoint, CSRF_HEADER),
       useExplorer({ logger }),
       useCuratorAuth(authenticationOf),
       ...(cache ? [cache.plugin] : []),
@@ -275,5 +286,5 @@ export function createNewsgraph({
   });
   const corsHeaders = (header: (name: string) => string | undefined) =>
     getCORSHeadersByRequestAndOptions({ headers: { get: (name: string) => header(name) ?? null } } as Request, cors) ?? {};
-  return { yoga, responseCache: cache, requestLog, corsHeaders };
+  return { yoga, responseCache: cache, requestLog, metrics, corsHeaders };
 }

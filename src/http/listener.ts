@@ -168,7 +168,7 @@ async function streamBody(body: ReadableStream<Uint8Array>, response: ServerResp
  * A node:http listener for `yoga`. Pair it with `useRequestBodyLimit(limits.maxBodyBytes)` in yoga's
  * plugins, which applies the same limit to requests that arrive by `yoga.fetch`.
  */
-export function createNodeListener({ yoga, responseCache, requestLog: log, corsHeaders }: Newsgraph, limits: Pick<HttpLimits, 'maxBodyBytes' | 'streamStallTimeoutMs'> = defaultHttpLimits): NodeListener {
+export function createNodeListener({ yoga, responseCache, requestLog: log, metrics, corsHeaders }: Newsgraph, limits: Pick<HttpLimits, 'maxBodyBytes' | 'streamStallTimeoutMs'> = defaultHttpLimits): NodeListener {
   const stats = { answeredFromCache: 0 };
   const { Request } = yoga.fetchAPI;
 
@@ -191,6 +191,7 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, corsH
     nodeResponse.writeHead(refusal.status, headers);
     nodeResponse.end(body);
     log.finish(state, nodeRequest.method ?? '', pathOf(nodeRequest.url ?? ''), refusal.status);
+    metrics?.countError(refusal.code);
   };
 
   /**
@@ -214,6 +215,7 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, corsH
       nodeResponse.end(entry.body);
       log.finish(state, 'POST', yoga.graphqlEndpoint, 200);
     }
+    metrics?.observeCachedAnswer(entry, Number(process.hrtime.bigint() - state.startedAt) / 1e9);
   };
 
   /** What the response cache says of a POST to the endpoint: asked once here, and handed on to yoga's side of the cache. */
@@ -375,11 +377,14 @@ export function createHttpServer(newsgraph: Newsgraph, limits: HttpLimits = defa
       socket.destroy();
       return;
     }
-    answerOnSocket(socket, clientErrorAnswer(error));
+    const refusal = clientErrorAnswer(error);
+    answerOnSocket(socket, refusal);
+    newsgraph.metrics?.countError(refusal.code);
   });
   // CONNECT never reaches the request listener: Node hands it over as a raw socket, and would drop it unanswered.
   server.on('connect', (_request: IncomingMessage, socket: Socket) => {
     answerOnSocket(socket, new HttpRefusal(405, ErrorCode.BAD_REQUEST, 'The method CONNECT is not served; use GET or POST', { allow: ALLOW }));
+    newsgraph.metrics?.countError(ErrorCode.BAD_REQUEST);
   });
   return Object.assign(server, { listener });
 }
