@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CuratorToken } from './plugins/auth.js';
 import { defaultHttpLimits, type HttpLimits } from './http/listener.js';
+import { defaultMetricsOptions, type MetricsOptions } from './http/metrics.js';
 import { defaultSubscriptionLimits, type SubscriptionLimits } from './subscriptions.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -31,6 +32,8 @@ export interface Config {
   http: HttpLimits;
   /** Caps on live subscriptions. */
   subscriptions: SubscriptionLimits;
+  /** Prometheus metrics at /metrics: on unless NEWSGRAPH_METRICS=off (then false), with the bearer token a scrape must send, if any. */
+  metrics: MetricsOptions | false;
 }
 
 export class ConfigError extends Error {
@@ -80,7 +83,23 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSubscriptionsPerClient: parseCount(env, 'NEWSGRAPH_MAX_SUBSCRIPTIONS_PER_CLIENT', defaultSubscriptionLimits.maxSubscriptionsPerClient),
       maxPendingEvents: parseCount(env, 'NEWSGRAPH_SUBSCRIPTION_MAX_PENDING', defaultSubscriptionLimits.maxPendingEvents),
     },
+    metrics: parseMetrics(env.NEWSGRAPH_METRICS, env.NEWSGRAPH_METRICS_TOKEN),
   };
+}
+
+/** NEWSGRAPH_METRICS (on or off; true and false too) and NEWSGRAPH_METRICS_TOKEN. */
+function parseMetrics(value: string | undefined, token: string | undefined): MetricsOptions | false {
+  const setting = value?.trim().toLowerCase() ?? '';
+  if (!['', 'on', 'off', 'true', 'false'].includes(setting)) throw new ConfigError(`NEWSGRAPH_METRICS must be on or off, got "${value!.slice(0, 40)}"`);
+  const enabled = setting !== 'off' && setting !== 'false';
+  if (token === undefined || token === '') return enabled && defaultMetricsOptions;
+  // A token that would not be used is more likely a mistake than a wish.
+  if (!enabled) throw new ConfigError('NEWSGRAPH_METRICS_TOKEN is set but NEWSGRAPH_METRICS is off: unset one of them');
+  // The token is not echoed: it must not end up in a log.
+  if (!/^[A-Za-z0-9._~+/=-]{16,200}$/.test(token)) {
+    throw new ConfigError('NEWSGRAPH_METRICS_TOKEN must be 16 to 200 characters of letters, digits and ._~+/=- (a bearer token), such as `openssl rand -base64 32` prints');
+  }
+  return { ...defaultMetricsOptions, token };
 }
 
 function readHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {

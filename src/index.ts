@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     persistedDocuments: { documents: persistedDocuments, only: config.persistedOnly },
     maxBodyBytes: config.http.maxBodyBytes,
     subscriptions: config.subscriptions,
+    metrics: config.metrics,
   });
   const server = createHttpServer(newsgraph, config.http);
 
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
     const counts = Object.entries(kb.counts).map(([kind, count]) => `${count} ${kind}`).join(', ');
     logger.info({ dataDir: kb.info.dataDir, version: kb.info.version, counts: kb.counts }, `loaded ${counts}`);
     logger.info({ host: config.host, port }, `GraphiQL at http://${config.host}:${port}${newsgraph.yoga.graphqlEndpoint}`);
+    const { metrics } = config;
+    logger.info({ metrics: metrics !== false, metricsTokenRequired: metrics !== false && metrics.token !== undefined }, metrics ? `Prometheus metrics at http://${config.host}:${port}/metrics` : 'metrics are off');
     logger.info({ curators: config.curatorTokens.map(({ name }) => name) }, config.curatorTokens.length === 0 ? 'no curator tokens configured: mutations are refused' : `${config.curatorTokens.length} curator token(s) configured`);
   });
 
