@@ -249,6 +249,61 @@ describe('entities', () => {
     expect((file.countries ?? []).map((c) => c.name)).toContain('United Kingdom');
   });
 
+  it('never drafts a month or a weekday as a person or an organization', () => {
+    // Invented snippet: compromise reads "April" before a closing quote as a name, "June" and "January" after "in" and "since".
+    const file = draft({
+      text: 'Patrols extended\n\n“The vessels will stay until the review in April,” Venros said. In June, Venros met Ilse Marquand. “We have waited since January,” said Marquand. “Nothing moves before Monday,” said Tuesday.',
+      publishedOn: '2016-05-05',
+    }, empty);
+    const names = [...(file.persons ?? []).map((p) => p.name), ...(file.organizations ?? []).map((o) => o.name)];
+    for (const calendar of ['April', 'June', 'January', 'Monday', 'Tuesday']) expect(names).not.toContain(calendar);
+    expect(names).toEqual(expect.arrayContaining(['Venros', 'Ilse Marquand']));
+    expect(speakerName(file, statementWith(file, 'We have waited since January'))).toBe('Ilse Marquand');
+    // A calendar word that is a name in full stays a name, and its surname refers back to it.
+    const may = draft({ text: 'Brexit talks\n\nPrime Minister Theresa May met European leaders. “We will leave,” May said in May.', publishedOn: '2017-06-01' }, empty);
+    expect((may.persons ?? []).map((p) => p.name)).toEqual(['Theresa May']);
+    expect(speakerName(may, statementWith(may, 'We will leave'))).toBe('Theresa May');
+  });
+
+  it('never drafts a city as an organization: a city an event is drafted in is its location, otherwise it is left out', () => {
+    // Invented snippet: a dateline in capitals (read as an acronym before), a city that is no capital, and one that is.
+    const file = draft({
+      text: 'Talks in Milan\n\nMILAN, July 16 — Ana Ruiz met Olga Berg in Milan on Tuesday. The NATO meeting in Milan ran late. Both will go on to Lyon and to Rome.\n\n“We made progress,” Ruiz said.',
+      publishedOn: '2016-07-16',
+    }, empty);
+    const organizations = (file.organizations ?? []).map((o) => o.name);
+    expect(organizations).toEqual(['NATO']);
+    expect((file.persons ?? []).map((p) => p.name)).toEqual(['Ana Ruiz', 'Olga Berg']);
+    const meeting = (file.events ?? []).find((e) => e.name === 'NATO meeting in Milan')!;
+    expect(meeting.locations?.[0]).toMatchObject({ city: 'Milan' });
+    // Rome is a capital (world-countries): named for its country, never an organization.
+    expect((file.countries ?? []).map((c) => c.name)).toContain('Italy');
+  });
+
+  it('links an office to the organization or country it is "for" or "of", and to the demonym before it', () => {
+    // Invented snippet.
+    const file = draft({
+      text:
+        'Farm and fleet talks\n\nBritish Farming Minister Owen Harrow said the quota was fair. The Portuguese fisheries minister, Rita Sal, said it was late.\n\n' +
+        '“We agree,” said Ana Lima, the spokeswoman for the government of Portugal. “We agree too,” said Dana Rill, a spokeswoman for NATO. ' +
+        '“Fine,” said Ola Berg, the mayor of Milan.',
+      publishedOn: '2024-05-02',
+    }, empty);
+    const roleOf = (name: string) => (file.persons ?? []).find((p) => p.name === name)!;
+    expect(roleOf('Owen Harrow').roles?.[0]).toMatchObject({ title: 'Farming Minister', statedAs: 'British Farming Minister', country: 'united-kingdom' });
+    expect(roleOf('Rita Sal').roles?.[0]).toMatchObject({ title: 'Fisheries Minister', country: 'portugal' });
+    expect(roleOf('Ana Lima').roles?.[0]).toMatchObject({ title: 'Spokeswoman', statedAs: 'spokeswoman for the government of Portugal', country: 'portugal' });
+    expect(roleOf('Dana Rill').roles?.[0]).toMatchObject({ title: 'Spokeswoman', statedAs: 'spokeswoman for NATO', organization: 'nato' });
+    // A city is neither: the role is left out, and the review says so.
+    expect(roleOf('Ola Berg').roles).toEqual([]);
+    expect(roleOf('Ola Berg').review?.reasons?.join(' ')).toMatch(/office "mayor of Milan" stated without a country or organization/);
+    expect((file.organizations ?? []).map((o) => o.name)).toEqual(['NATO']);
+    // On the test dataset, the organization is the stored one.
+    const known = draft({ text: 'Talks\n\n“We agree,” said Dana Rill, a spokeswoman for NATO.', publishedOn: '2016-01-10' });
+    expect(personOf(known, 'dana-rill')?.roles?.[0]).toMatchObject({ organization: 'nato' });
+    expect((known.organizations ?? []).find((o) => o.id === 'nato')?.existing).toBe(true);
+  });
+
   it('finds events: meetings, press conferences, processes and attacks with their dates', () => {
     const seed = seedDraft(empty);
     const names = (seed.events ?? []).map((e) => e.name);

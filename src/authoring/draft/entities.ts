@@ -7,7 +7,7 @@ import { foldText } from '../../kb/text.js';
 import { lookUpCountry, type CountryMatch } from './countries.js';
 import { foldName, type KbIndex } from './kb-index.js';
 import {
-  ALLIANCE_HEADS, DEPARTMENT_HEADS, FEMALE_WORDS, MALE_WORDS, MILITANT_HEADS, NEWS_OUTLET_HEADS, ORGANIZATION_HEADS, ROLE_HEADS,
+  ALLIANCE_HEADS, DEPARTMENT_HEADS, FEMALE_WORDS, isCalendarPhrase, MALE_WORDS, MILITANT_HEADS, NEWS_OUTLET_HEADS, ORGANIZATION_HEADS, ROLE_HEADS,
 } from './lexicon.js';
 import { isOfficeOnly, nameChunks, normaliseTitle, parseTitle, type NameChunk } from './names.js';
 import type { Span } from './plain-text.js';
@@ -90,6 +90,7 @@ function isAcronym(text: string): boolean {
 }
 
 const PERSON_TAGS = ['Person', 'FirstName', 'LastName', 'MaleName', 'FemaleName', 'Honorific'];
+const PLACE_TAGS = ['Place', 'City', 'Region', 'Country'];
 
 export class Entities {
   readonly persons = new Map<string, PersonDraft>();
@@ -97,6 +98,10 @@ export class Entities {
   readonly organizations = new Map<string, OrganizationDraft>();
   readonly mentions: Mention[] = [];
   private readonly covered: Span[] = [];
+  /** Words compromise tags as a place (and never as an organization) somewhere in the article, folded. */
+  private readonly placeWords = new Set<string>();
+  /** Person mentions whose appositions ("…, the spokeswoman for NATO,") have been read. */
+  private readonly appositionsRead = new Set<string>();
 
   constructor(
     private readonly kb: KbIndex,
@@ -163,6 +168,15 @@ export class Entities {
       const bySurname = [...this.persons.values()].filter((p) => p.name && foldName(p.name).split(' ').pop() === folded);
       if (bySurname.length === 1) draft = bySurname[0];
     }
+    if (!draft && words.length > 1) {
+      // "Ivathornaaek" drafted alone (from a later "Ivathornaaek said") before the full name was read: the same new person.
+      const surnameOnly = [...this.persons.values()].filter((p) => p.name && !p.existingId && foldName(p.name) === words[words.length - 1]);
+      if (surnameOnly.length === 1 && !this.kb.lookUp(name, ['person'])[0]) {
+        draft = surnameOnly[0]!;
+        draft.aliases.add(draft.name!);
+        draft.name = name;
+      }
+    }
     if (!draft) {
       const hit = this.kb.lookUp(name, ['person'])[0];
       const record = hit ? this.kb.persons.get(hit.id) : words.length === 1 ? this.kb.personBySurname(name) : undefined;
@@ -221,6 +235,22 @@ export class Entities {
     this.covered.push(span);
   }
 
+  /**
+   * Whether `words` name a place and nothing else: a capital (world-countries) or words compromise tags as a
+   * place in this article ("Milan", "LYON" in a dateline). A place is never an organization or a person.
+   */
+  isPlace(words: string): boolean {
+    const folded = foldName(words);
+    if (folded.length === 0) return false;
+    if (lookUpCountry(words)?.by === 'capital') return true;
+    return folded.split(' ').every((w) => this.placeWords.has(w));
+  }
+
+  /** Whether a calendar word still names a person: the surname of someone the article names in full ("May" after "Theresa May"). */
+  calendarWordOfNamedPerson(words: string): boolean {
+    return !/\s/.test(words.trim()) && this.knownSurname(words);
+  }
+
   isCovered(span: Span): boolean {
     return this.covered.some((c) => c.start < span.end && span.start < c.end);
   }
@@ -242,6 +272,11 @@ export class Entities {
 
   /** Finds every person, country and organization the text names (outside `skip`). */
   recognise(analysis: Analysis, skip: readonly Span[]): void {
+    for (const token of analysis.tokens) {
+      if (PLACE_TAGS.some((tag) => token.tags.has(tag)) && !token.tags.has('Organization') && !PERSON_TAGS.some((tag) => token.tags.has(tag))) this.placeWords.add(foldName(token.text));
+    }
+    // A word compromise reads as a person or organization elsewhere in the article is not only a place.
+    for (const token of analysis.tokens) if (token.tags.has('Organization') || PERSON_TAGS.some((tag) => token.tags.has(tag))) this.placeWords.delete(foldName(token.text));
     this.scanKnowledgeBase(skip);
     const chunks = nameChunks(analysis, this.text).filter((c) => !skip.some((s) => c.start < s.end && s.start < c.end));
     // Full names first, so that "Kerry" in the headline finds "John Kerry" drafted from the body.
@@ -270,12 +305,7 @@ export class Entities {
           const draft = this.person(this.text.slice(span.start, span.end), span);
           draft.matchedBy ??= matchedBy;
         } else if (hit.kind === 'organization') this.organization(this.text.slice(span.start, span.end), span, hit.id, matchedBy);
-        else if (hit.kind === 'country') {
-          const record = this.kb.countries.get(hit.id)!;
-          const draft = this.countries.get(record.id) ?? { key: record.id, name: record.name, isoAlpha2: record.isoAlpha2, isoAlpha3: record.isoAlpha3, existingId: record.id, matchedBy, mentions: [], aliases: new Set<string>() };
-          this.countries.set(record.id, draft);
-          this.addMention(draft.mentions, span, { type: 'country', key: record.id });
-        }
+        else if (hit.kind === 'country') this.knownCountry(hit.id, span, matchedBy);
       }
     }
   }
@@ -287,12 +317,16 @@ export class Entities {
     if (kbHit?.kind === 'organization') return { organization: this.organization(words, span, kbHit.id, `${kbHit.by} "${kbHit.form}"`) };
     const country = lookUpCountry(words);
     if (country && country.by !== 'capital') return { country: this.country(country, span, words) };
+    if (kbHit?.kind === 'country') return { country: this.knownCountry(kbHit.id, span, `${kbHit.by} "${kbHit.form}"`) };
     const last = tokens[tokens.length - 1]!.text.toLowerCase();
+    if (!ORGANIZATION_HEADS.has(last) && (this.isPlace(words) || isCalendarPhrase(words))) return undefined;
     if (ORGANIZATION_HEADS.has(last) || (tokens.length === 1 && isAcronym(words)) || kbHit) return { organization: this.organization(words, span) };
     return undefined;
   }
 
   private classify(chunk: NameChunk, allTokens: readonly Token[]): void {
+    // "in June", "since January", "until the review in April": a calendar word names nobody (compromise may tag it a name).
+    if (isCalendarPhrase(chunk.text) && !this.calendarWordOfNamedPerson(chunk.text)) return;
     if (this.isCovered(chunk)) {
       // Already found as a knowledge-base name: only an office before it is new ("Secretary of State John Kerry").
       const mention = this.mentions.find((m) => m.ref.type === 'person' && m.start < chunk.end && chunk.start < m.end);
@@ -340,7 +374,10 @@ export class Entities {
       return;
     }
     const last = chunk.tokens[chunk.tokens.length - 1]!;
-    if (ORGANIZATION_HEADS.has(last.text.toLowerCase().replace(/['’]s?$/, '')) || (chunk.tokens.length === 1 && isAcronym(words) && !this.knownSurname(words))) {
+    const hasOrganizationHead = ORGANIZATION_HEADS.has(last.text.toLowerCase().replace(/['’]s?$/, ''));
+    // "Milan", "LYON" in a dateline: a city is not an organization (nor, alone, a person); an event held there takes it as its city.
+    if (!hasOrganizationHead && this.isPlace(words)) return;
+    if (hasOrganizationHead || (chunk.tokens.length === 1 && isAcronym(words) && !this.knownSurname(words))) {
       this.organization(words, span);
       return;
     }
@@ -387,8 +424,18 @@ export class Entities {
 
   /** ", 58," (an age) and ", the EAHN's director," (an office) right after a person's name. */
   private appositives(): void {
-    for (const mention of this.sortedMentions()) {
-      if (mention.ref.type !== 'person') continue;
+    for (const mention of this.sortedMentions()) if (mention.ref.type === 'person') this.appositionsOf(mention);
+  }
+
+  /**
+   * The age and office beside one mention of a person. Run for every person the names found, and again for
+   * a person first drafted as the subject of a verb of saying ("…,” said Mirela Ivathornaaek, the spokeswoman for EUUD.).
+   */
+  appositionsOf(mention: Mention): void {
+    const key = `${mention.ref.key}@${mention.start}`;
+    if (mention.ref.type !== 'person' || this.appositionsRead.has(key)) return;
+    this.appositionsRead.add(key);
+    {
       const person = this.persons.get(mention.ref.key)!;
       const after = this.text.slice(mention.end, mention.end + 120);
       const age = /^,\s+(\d{1,3}),/.exec(after);
@@ -406,6 +453,13 @@ export class Entities {
         const start = mention.start - (Math.min(80, mention.start) - before.index);
         this.appositiveRole(person, start, this.text.slice(start, mention.start).replace(/,\s+$/, ''));
       }
+      // "the British farming minister, Jane Moor,": an office with whose it is, before the name.
+      const described = /\b(?:[Tt]he|[Aa]n?)\s+(\p{Lu}[\p{L}-]+\s+(?:[\p{Ll}-]+\s+){0,3}[\p{Ll}-]+),\s+$/u.exec(this.text.slice(Math.max(0, mention.start - 80), mention.start));
+      const describedWords = described ? described[1]!.split(/\s+/).slice(1).map((w) => w.toLowerCase()) : [];
+      if (described && ROLE_HEADS.has(describedWords[describedWords.length - 1]!) && !describedWords.includes('former') && !/^(?:and|or|but|of|for|to|in|on)$/.test(describedWords[0]!)) {
+        const start = mention.start - (Math.min(80, mention.start) - described.index) + described[0].indexOf(described[1]!);
+        this.appositiveRole(person, start, described[1]!);
+      }
       const heads = /^,\s+who (heads|leads|chairs|runs) (the [^,.;]{2,70}?)[,.;]/.exec(after);
       if (heads) {
         const orgWords = heads[2]!.replace(/^the\s+/, '');
@@ -419,6 +473,7 @@ export class Entities {
 
   private appositiveRole(person: PersonDraft, start: number, phrase: string): void {
     const words = phrase.split(/\s+/);
+    const wordStarts = [...phrase.matchAll(/\S+/g)].map((m) => start + m.index);
     let k = 0;
     let countryKey: string | undefined;
     let organizationKey: string | undefined;
@@ -428,22 +483,29 @@ export class Entities {
       const word = words[k]!.replace(/['’]s$/, '');
       const wordSpan = { start: at, end: at + word.length };
       const country = lookUpCountry(word);
+      const kbCountry = this.kb.lookUp(word, ['country'])[0];
       const kbOrg = this.kb.lookUp(word, ['organization'])[0];
       const draftOrg = [...this.organizations.values()].find((o) => foldName(o.name) === foldName(word) || o.aliases.has(word) || o.aliases.has(foldName(word)));
       if (country && country.by !== 'capital') countryKey = this.country(country, wordSpan, word).key;
+      else if (kbCountry) countryKey = this.knownCountry(kbCountry.id, wordSpan, `${kbCountry.by} "${kbCountry.form}"`).key;
       else if (kbOrg || draftOrg || isAcronym(word)) organizationKey = this.organization(word, wordSpan, kbOrg?.id).key;
       else break;
       at += words[k]!.length + 1;
       k++;
     }
     let titleWords = words.slice(k);
-    // "spokesman for the Transport Ministry", "secretary-general of the Arctic Shipowners’ Council": office, then organization.
-    const ofAt = titleWords.findIndex((w, i) => (w === 'for' || w === 'of' || w === 'at') && titleWords[i + 1] === 'the' && /^\p{Lu}/u.test(titleWords[i + 2] ?? ''));
-    if (ofAt > 0 && !organizationKey) {
-      const orgWords = titleWords.slice(ofAt + 2).join(' ');
-      const orgStart = start + phrase.lastIndexOf(orgWords);
-      organizationKey = this.organization(orgWords, { start: orgStart, end: orgStart + orgWords.length }).key;
-      titleWords = titleWords.slice(0, ofAt);
+    // "spokesman for the Transport Ministry", "spokeswoman for NATO", "spokesman for the government of Italy",
+    // "secretary-general of the Arctic Shipowners’ Council": the office, then whose it is.
+    if (!organizationKey && !countryKey) {
+      for (let i = 1; i < titleWords.length - 1; i++) {
+        if (!/^(?:for|of|at|to)$/.test(titleWords[i]!)) continue;
+        const whose = this.whoseOffice(titleWords.slice(i + 1), wordStarts.slice(k + i + 1));
+        if (!whose) continue;
+        if (whose.country) countryKey = whose.country.key;
+        if (whose.organization) organizationKey = whose.organization.key;
+        titleWords = titleWords.slice(0, i);
+        break;
+      }
     }
     const title = normaliseTitle(titleWords.join(' ').split(/(?<=-)|\s+/).join(' ').replace(/- /g, '-').split(' ')).replace(/-(\p{Ll})/gu, (_, c: string) => `-${c.toUpperCase()}`);
     if (person.roles.some((r) => foldName(r.title) === foldName(title))) return;
@@ -454,6 +516,53 @@ export class Entities {
       ...(organizationKey ? { organizationKey } : {}),
       evidence: { start, end: start + phrase.length },
     });
+  }
+
+  /**
+   * Whose an office is, from the words after "for", "of", "at" or "to": a country ("the government of Italy",
+   * "the Italian government", "Portugal"), an organization the knowledge base or the article knows ("NATO",
+   * "EUUD"), or a new one named as such ("the Transport Ministry", an acronym). Nothing for a city, a
+   * lowercase field ("for agriculture") or a name that could be anything ("of Agriculture").
+   */
+  private whoseOffice(words: readonly string[], starts: readonly number[]): { country?: CountryDraft; organization?: OrganizationDraft } | undefined {
+    let from = 0;
+    const the = words[0] === 'the';
+    if (the) from = 1;
+    let to = words.length;
+    // "the government of Italy": the country; "the Italian government": the same, by its adjective.
+    let government = false;
+    if (words[from] === 'government' && words[from + 1] === 'of') {
+      government = true;
+      from += words[from + 2] === 'the' ? 3 : 2;
+    } else if (to - from >= 2 && words[to - 1] === 'government') {
+      government = true;
+      to -= 1;
+    }
+    if (from >= to || !/^\p{Lu}/u.test(words[from]!)) return undefined;
+    const phrase = words.slice(from, to).join(' ').replace(/['’]s$/, '');
+    const span = { start: starts[from]!, end: starts[from]! + phrase.length };
+    if (this.text.slice(span.start, span.end) !== phrase) return undefined;
+    const kbHit = this.kb.lookUp(phrase, ['country', 'organization'])[0];
+    if (kbHit?.kind === 'country') return { country: this.knownCountry(kbHit.id, span, `${kbHit.by} "${kbHit.form}"`) };
+    const country = lookUpCountry(phrase);
+    if (country && country.by !== 'capital' && (country.by !== 'demonym' || government)) return { country: this.country(country, span, phrase) };
+    if (government) return undefined;
+    if (kbHit?.kind === 'organization') return { organization: this.organization(phrase, span, kbHit.id, `${kbHit.by} "${kbHit.form}"`) };
+    const drafted = [...this.organizations.values()].find((o) => foldName(o.name) === foldName(phrase) || o.aliases.has(phrase) || o.aliases.has(foldName(phrase)));
+    if (drafted) return { organization: this.organization(phrase, span, drafted.existingId) };
+    if (this.isPlace(phrase) || isCalendarPhrase(phrase)) return undefined;
+    const last = words[to - 1]!.toLowerCase().replace(/['’]s?$/, '');
+    if (the || ORGANIZATION_HEADS.has(last) || (to - from === 1 && isAcronym(phrase))) return { organization: this.organization(phrase, span) };
+    return undefined;
+  }
+
+  /** A country of the knowledge base, found by its name or alias (the generated data's countries are not in world-countries). */
+  knownCountry(id: string, span: Span, matchedBy: string): CountryDraft {
+    const record = this.kb.countries.get(id)!;
+    const draft = this.countries.get(record.id) ?? { key: record.id, name: record.name, isoAlpha2: record.isoAlpha2, isoAlpha3: record.isoAlpha3, existingId: record.id, matchedBy, mentions: [], aliases: new Set<string>() };
+    this.countries.set(record.id, draft);
+    this.addMention(draft.mentions, span, { type: 'country', key: record.id });
+    return draft;
   }
 
   /** Parenthesised acronyms after an organization ("European Animal Health Network (EAHN)") become its aliases. */

@@ -52,7 +52,8 @@ export function findEvents(text: string, quotes: readonly Quotation[], skip: rea
   };
   for (const m of text.matchAll(NAMED)) {
     if (blocked(m.index)) continue;
-    const qualifier = m[1]!.trim().replace(/^(?:The|A|An)\b\s*/, '');
+    // "mayor of Milan. The NATO meeting": the qualifier starts after the last sentence end in it ("U.S." is no end).
+    const qualifier = m[1]!.trim().split(/(?<=\p{Ll}{2}[.!?])\s+/u).pop()!.replace(/^(?:The|A|An)\b\s*/, '');
     const head = m[2]!;
     const tail = (m[3] ?? '').trim();
     // A bare "the meeting" or "the talks" refers back to an event already drafted; it names nothing new.

@@ -19,7 +19,7 @@ import { findQuotations, type Quotation } from './quotations.js';
 import { Speakers, type Confidence, type ResolvedSpeaker } from './speakers.js';
 import { analyse } from './tokens.js';
 import { lookUpCountry } from './countries.js';
-import { TERM_BEFORE, UNNAMED_HEADS } from './lexicon.js';
+import { isCalendarPhrase, TERM_BEFORE, UNNAMED_HEADS } from './lexicon.js';
 
 export interface DraftInput {
   text: string;
@@ -208,7 +208,7 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
     const resolved = speakers.resolve(words, at);
     if (resolved) return { ref: resolved.ref, words };
     const phrase = text.slice(words.start, words.end).replace(/^the\s+/i, '');
-    if (/^\p{Lu}/u.test(phrase)) {
+    if (/^\p{Lu}/u.test(phrase) && !isCalendarPhrase(phrase) && !entities.isPlace(phrase)) {
       const start = words.end - phrase.length;
       return { ref: { type: 'organization', key: entities.organization(phrase, { start, end: words.end }).key }, words };
     }

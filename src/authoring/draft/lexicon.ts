@@ -49,6 +49,8 @@ export const ROLE_MODIFIERS = new Set([
   'agriculture', 'farming', 'health', 'trade', 'economy', 'economic', 'justice', 'education', 'environment', 'energy', 'culture',
   'home', 'labour', 'labor', 'transport', 'treasury', 'attorney', 'executive', 'managing', 'chief', 'general', 'secretary', 'first',
   'military', 'national', 'security', 'communications', 'assistant', 'associate', 'special', 'junior',
+  'fisheries', 'fishing', 'industry', 'housing', 'migration', 'immigration', 'development', 'science', 'technology', 'tourism',
+  'infrastructure', 'climate', 'commerce', 'budget', 'social', 'sports', 'veterans', 'water',
 ]);
 
 /** Words before an office that say when it was held, kept in `statedAs` but not in the title. */
@@ -87,3 +89,20 @@ export const FEMALE_WORDS = /\b(?:mrs|ms|miss|madam|queen|princess|mother|sister
 
 /** Words a scare quote follows: the quoted words are a term the writer uses ("a “caliphate”", "so-called “reset”"), not someone's speech. */
 export const TERM_BEFORE = /(?:\b(?:so-called|dubbed|called|termed|labelled|labeled|known as|a|an|the|its|their|his|her|our|this|that|these|those|what (?:\w+ )?(?:calls?|called|describes? as|described as)|as a|as an)\s*)$/i;
+
+/**
+ * Calendar words: months (with the abbreviations news prints) and weekdays. compromise now and then tags
+ * one as a name ("until the review in April,” Venros said"); on its own such a word never names a person
+ * or an organization ("Theresa May" is a name; "May" alone refers to her only once the article has named her).
+ */
+export const CALENDAR_WORDS = new Set([
+  'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december',
+  'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec',
+  'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday',
+]);
+
+/** Whether every word of `phrase` is a calendar word ("June", "Sept.", "Monday"). */
+export function isCalendarPhrase(phrase: string): boolean {
+  const words = phrase.toLowerCase().replace(/['’]s$/, '').split(/[\s.,]+/).filter(Boolean);
+  return words.length > 0 && words.every((w) => CALENDAR_WORDS.has(w));
+}

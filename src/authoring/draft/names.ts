@@ -140,11 +140,14 @@ export function parseTitle(chunk: NameChunk, allTokens: readonly Token[], isAffi
     if (end === -1 || end >= tokens.length) continue;
     const titleTokens = tokens.slice(a, end);
     const tense = lowercaseBefore(allTokens, tokens[0]!).filter((t) => ROLE_TENSE_WORDS.has(t.text.toLowerCase()));
+    // "British Farming Minister Owen Pritchard" at a sentence's start: compromise leaves the adjective out of the name.
+    const run = a === 0 && tense.length === 0 ? capitalisedRunBefore(allTokens, tokens[0]!) : [];
+    const outside = run.length > 0 && isAffiliation(run) ? run : [];
     return {
       titleTokens,
-      statedStart: (tense[0] ?? tokens[0]!).start,
+      statedStart: (tense[0] ?? outside[0] ?? tokens[0]!).start,
       statedEnd: titleTokens[titleTokens.length - 1]!.end,
-      affiliationTokens: affiliation,
+      affiliationTokens: outside.length > 0 ? outside : affiliation,
       nameTokens: tokens.slice(end),
     };
   }

@@ -5,7 +5,7 @@
  */
 import { foldName } from './kb-index.js';
 import type { Entities, Gender, PersonDraft, Ref } from './entities.js';
-import { FEMALE_PRONOUNS, MALE_PRONOUNS, ROLE_HEADS, UNNAMED_HEADS } from './lexicon.js';
+import { FEMALE_PRONOUNS, isCalendarPhrase, MALE_PRONOUNS, ROLE_HEADS, UNNAMED_HEADS } from './lexicon.js';
 import type { Span } from './plain-text.js';
 import { sentenceAt, type Sentence } from './tokens.js';
 
@@ -83,8 +83,12 @@ export class Speakers {
     }
     // A capitalised name nothing else recognised: a new person, to be checked.
     if (/^\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+){0,3}$/u.test(words) && !/^(?:The|It|They|We|I|You|This|That)$/.test(words)) {
+      // A month, a weekday or a place is nobody's name.
+      if ((isCalendarPhrase(words) && !this.entities.calendarWordOfNamedPerson(words)) || this.entities.isPlace(words)) return undefined;
       const known = this.entities.persons.size;
       const draft = this.entities.person(words, span);
+      // "…,” said Mirela Ivathornaaek, the spokeswoman for EUUD.": a person first found here has her office beside her name.
+      this.entities.appositionsOf({ ...span, ref: { type: 'person', key: draft.key } });
       if (this.entities.persons.size === known || draft.existingId) {
         return { ref: { type: 'person', key: draft.key }, confidence: 'HIGH', reason: `speaker "${words}" is ${draft.name ?? draft.label}${draft.matchedBy ? ` (${draft.existingId} by ${draft.matchedBy})` : ', named before'}`, words: span };
       }
