@@ -198,7 +198,6 @@ describe('paraphrases', () => {
       ['Kerry sent Canada the same message', 'John Kerry'],
       ['pledged to help the coalition in other ways now that Canada would not be participating directly in the bombing campaign', 'Justin Trudeau'],
       ['the organization is acting along three lines', 'Jens Stoltenberg'],
-      ['urging all allies to increase their contributions', 'John Kerry'],
     ];
     for (const [text, speaker] of expected) {
       const paraphrase = statementWith(seed, text);
@@ -206,6 +205,26 @@ describe('paraphrases', () => {
       expect(speakerName(seed, paraphrase)).toBe(speaker);
     }
     expect(personOf(seed, statementWith(seed, 'Kerry sent Canada the same message').relayedBy?.id)?.name).toBe('John Kirby');
+  });
+
+  it('drafts no new paraphrase inside quotation marks (the quote is the statement), and reports a stored one again', () => {
+    // The seed's Kirby quote holds Kerry's "urging all allies …": on an empty knowledge base only the quote is drafted.
+    const seed = seedDraft(empty);
+    expect((seed.statements ?? []).filter((s) => s.kind === 'PARAPHRASE' && s.text === 'urging all allies to increase their contributions')).toHaveLength(0);
+    expect((seed.skipped ?? []).find((s) => s.text === 'urging all allies to increase their contributions')?.why).toMatch(/inside the quotation .*the quote itself is the statement/);
+    expect(statementWith(seed, 'The secretary made clear he was urging all allies to increase their contributions.').kind).toBe('QUOTE');
+    // Where the curator has already stored those words as Kerry's paraphrase, the draft reports that statement again.
+    const known = statementWith(seedDraft(), 'urging all allies to increase their contributions');
+    expect(known).toMatchObject({ kind: 'PARAPHRASE', existing: 'kerry-urges-allies-to-contribute', speaker: 'john-kerry' });
+    // Invented snippet: reported speech inside a quote, on a knowledge base that does not hold it, is skipped, saying why.
+    const file = draft({
+      text: 'Fleet plans\n\nAdmiral Rhea Voss met the fleet on Monday.\n\n“The admiral made clear she was urging all captains to double their patrols,” spokesman Ivo Brandt said.',
+      publishedOn: '2024-05-02',
+    }, empty);
+    expect((file.statements ?? []).map((s) => s.kind)).toEqual(['QUOTE']);
+    expect((file.skipped ?? []).find((s) => s.text === 'urging all captains to double their patrols')?.why).toMatch(/the quote itself is the statement/);
+    const inside = file.source.text.indexOf('urging all captains');
+    for (const s of file.statements ?? []) if (s.kind === 'PARAPHRASE') expect(s.start! < inside - 1 || s.start! > inside + 40).toBe(true);
   });
 
   it('reads "said that", "added that" and "according to X,"', () => {

@@ -41,6 +41,8 @@ interface Drafted {
   reasons: string[];
   confidence: Confidence;
   quote?: Quotation;
+  /** For reported speech found inside quotation marks: the quotation (the quote is the statement; see below). */
+  insideQuote?: Quotation;
   id?: string;
   existing?: string;
 }
@@ -192,7 +194,9 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
     if (relayer && relayer.ref.key === speaker.ref.key) relayer = undefined;
     if (relayer) reasons.push(`relayed by ${describeRef(relayer.ref)}`);
     if (candidate.hedge) reasons.push(`hedged: "${text.slice(candidate.hedge.start, candidate.hedge.end)}"`);
+    const insideQuote = quotes.find((q) => q.open < candidate.content.start && candidate.content.end <= q.close);
     return {
+      ...(insideQuote ? { insideQuote } : {}),
       kind: 'PARAPHRASE',
       span: candidate.content,
       attribution: candidate.attribution.end > candidate.attribution.start ? candidate.attribution : speaker.words,
@@ -252,6 +256,12 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
     const speakerId = d.speaker ? refId(d.speaker.ref) : null;
     const textOf = text.slice(d.span.start, d.span.end);
     const known = findKnown(textOf, d.kind, speakerId, index.statements);
+    // Reported speech inside quotation marks is the quote's own words: the quote is the statement. Only a
+    // statement the knowledge base already holds in these words, by this speaker, is reported again.
+    if (d.insideQuote && !known.existing) {
+      skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${shorten(d.insideQuote.text)}": the quote itself is the statement` });
+      continue;
+    }
     const reasons = [...d.reasons];
     let confidence = d.confidence;
     if (known.existing) {
@@ -388,6 +398,10 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
     skipped: skipped.sort((a, b) => a.start - b.start),
   };
   return file;
+}
+
+function shorten(words: string): string {
+  return words.length <= 60 ? words : `${words.slice(0, 57).replace(/\s+\S*$/, '')}…`;
 }
 
 function dedupeMentions<M extends { id: string; words: Words }>(mentions: M[]): M[] {
