@@ -12,6 +12,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { articleFileSchema, type ArticleFileInput, type StatementEntry } from '../src/authoring/draft-file.js';
 import { draftArticle, type DraftInput } from '../src/authoring/draft/index.js';
+import { KbIndex } from '../src/authoring/draft/kb-index.js';
+import { findKnown } from '../src/authoring/draft/known-statements.js';
 import { SlugAllocator, shortSlug } from '../src/kb/slugs.js';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
@@ -352,6 +354,33 @@ describe('known statements', () => {
     expect(['LOW', 'MEDIUM']).toContain(variant.review?.confidence);
     expect(variant.review?.reasons?.join(' ')).toMatch(/nearly the same words as statement stoltenberg-readiness/);
     expect(statementWith(file, 'And I encourage direct dialogue between Moscow and Ankara.').existing).toBe('stoltenberg-direct-dialogue');
+  });
+});
+
+describe('the statement index', () => {
+  it('finds what comparing with every stored statement finds: reports, near wordings and partial quotes', () => {
+    const index = KbIndex.of(dataset);
+    const live = index.statements;
+    const probes: [string, string, string | null][] = [];
+    for (const file of [seedDraft(), seedDraft(empty), ...['bird-flu-pact', 'arctic-shipping-talks', 'nato-brussels-rereport'].map(fixtureDraft)]) {
+      for (const s of file.statements ?? []) probes.push([s.text, s.kind, s.speaker ?? null]);
+    }
+    for (const s of live) {
+      probes.push([s.text, s.kind, s.speakerId ?? null], [s.text, s.kind, null], [s.text.split(' ').slice(1).join(' '), s.kind, s.speakerId ?? null], [`${s.text} again`, s.kind, 'somebody-else']);
+    }
+    let matched = 0;
+    for (const [text, kind, speaker] of probes) {
+      const fast = index.statementIndex.findKnown(text, kind, speaker);
+      expect(fast).toEqual(findKnown(text, kind, speaker, live));
+      if (fast.existing || fast.candidates.length > 0) matched++;
+    }
+    expect(matched).toBeGreaterThan(probes.length / 2);
+  });
+
+  it('is built once per knowledge base and reused by every draft against it', () => {
+    expect(KbIndex.of(dataset)).toBe(KbIndex.of(dataset));
+    expect(KbIndex.of(empty)).not.toBe(KbIndex.of(dataset));
+    expect(KbIndex.of(dataset).statementIndex.size).toBe(dataset.stored.statements.filter((s) => !s.retracted && !s.mergedInto).length);
   });
 });
 

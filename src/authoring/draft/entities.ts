@@ -291,10 +291,8 @@ export class Entities {
     const folded = foldText(this.text);
     // foldText keeps length for the text's characters in practice (accents are dropped after NFD, then NFC recomposes);
     // a match is only used when the original slice folds to the same words.
-    const forms = [...this.kb.scanForms].sort((a, b) => b.form.length - a.form.length);
-    for (const hit of forms) {
+    for (const { hit, needle } of this.kb.scanNeedles()) {
       if (hit.kind === 'event') continue;
-      const needle = foldText(hit.form);
       for (let at = folded.indexOf(needle); at !== -1; at = folded.indexOf(needle, at + 1)) {
         const span = { start: at, end: at + hit.form.length };
         if (!isWordBoundary(this.text, span) || foldText(this.text.slice(span.start, span.end)) !== needle) continue;

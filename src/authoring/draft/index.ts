@@ -12,7 +12,6 @@ import { findDates, type DateMention } from './dates.js';
 import { Entities, type Ref } from './entities.js';
 import { findEvents, type EventDraft } from './events.js';
 import { foldName, KbIndex } from './kb-index.js';
-import { findKnown } from './known-statements.js';
 import { findParaphrases, type ParaphraseCandidate } from './paraphrases.js';
 import { prepareText, type Span } from './plain-text.js';
 import { findQuotations, type Quotation } from './quotations.js';
@@ -56,7 +55,7 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
   const prepared = prepareText(input.text, input.title);
   const { text } = prepared;
   const publishedOn = input.publishedOn && /^\d{4}-\d{2}(?:-\d{2})?$/.test(input.publishedOn) ? input.publishedOn : undefined;
-  const index = new KbIndex(kb);
+  const index = KbIndex.of(kb);
   const analysis = analyse(text);
   const notArticle: Span[] = [...prepared.markerLines, ...(prepared.headline ? [prepared.headline] : [])];
   const skipped: { text: string; start: number; why: string }[] = [];
@@ -255,7 +254,7 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
   for (const d of drafted) {
     const speakerId = d.speaker ? refId(d.speaker.ref) : null;
     const textOf = text.slice(d.span.start, d.span.end);
-    const known = findKnown(textOf, d.kind, speakerId, index.statements);
+    const known = index.statementIndex.findKnown(textOf, d.kind, speakerId);
     // Reported speech inside quotation marks is the quote's own words: the quote is the statement. Only a
     // statement the knowledge base already holds in these words, by this speaker, is reported again.
     if (d.insideQuote && !known.existing) {

@@ -1,10 +1,13 @@
 /**
  * What the draft looks up in the knowledge base: records by folded name and alias, persons by surname
- * and by role title, and every id already taken. Merged records are left out (their ids stay taken).
+ * and by role title, the stored statements folded and indexed (known-statements.ts), and every id
+ * already taken. Merged records are left out (their ids stay taken). A knowledge base is an immutable
+ * snapshot, so its index is built once (`KbIndex.of`) and shared by every draft made against it.
  */
 import type { KnowledgeBase } from '../../kb/knowledge-base.js';
 import type { CountryRecord, EventRecord, OrganizationRecord, PersonRecord, RoleRecord, StatementRecord } from '../../kb/records.js';
 import { foldText } from '../../kb/text.js';
+import { StatementIndex } from './known-statements.js';
 
 export type KbKind = 'person' | 'country' | 'organization' | 'event';
 
@@ -25,12 +28,26 @@ export function foldName(name: string): string {
     .trim();
 }
 
+const built = new WeakMap<KnowledgeBase, KbIndex>();
+
 export class KbIndex {
+  /** The index of `kb`, built on first use and kept as long as the knowledge base is. */
+  static of(kb: KnowledgeBase): KbIndex {
+    let index = built.get(kb);
+    if (!index) {
+      index = new KbIndex(kb);
+      built.set(kb, index);
+    }
+    return index;
+  }
+
   readonly persons = new Map<string, PersonRecord>();
   readonly countries = new Map<string, CountryRecord>();
   readonly organizations = new Map<string, OrganizationRecord>();
   readonly events = new Map<string, EventRecord>();
   readonly statements: StatementRecord[] = [];
+  /** The live statements folded once, for finding a drafted statement's known forms. */
+  readonly statementIndex: StatementIndex;
   /** Every id in the knowledge base, merged ones included: new ids must not reuse them. */
   readonly takenIds = new Set<string>();
   private readonly byName = new Map<string, KbHit[]>();
@@ -39,8 +56,11 @@ export class KbIndex {
   private readonly byIso2 = new Map<string, CountryRecord>();
   /** Names and aliases with a capital letter, for finding the knowledge base's entities in a text. */
   readonly scanForms: KbHit[] = [];
+  /** The same, longest first, each with its folded form: what a draft scans its text for. */
+  private sortedScanForms: { hit: KbHit; needle: string }[] | undefined;
 
   constructor(kb: KnowledgeBase | undefined) {
+    this.statementIndex = new StatementIndex([]);
     if (!kb) return;
     const stored = kb.stored;
     for (const list of [stored.sources, stored.persons, stored.countries, stored.organizations, stored.events, stored.statements]) {
@@ -74,6 +94,13 @@ export class KbIndex {
       for (const alias of event.aliases) this.addName('event', event.id, alias, 'alias');
     }
     for (const statement of live(stored.statements)) if (!statement.retracted) this.statements.push(statement);
+    this.statementIndex = new StatementIndex(this.statements);
+  }
+
+  /** The scan forms longest first (a longer name wins over a name inside it), folded once. */
+  scanNeedles(): readonly { hit: KbHit; needle: string }[] {
+    this.sortedScanForms ??= [...this.scanForms].sort((a, b) => b.form.length - a.form.length).map((hit) => ({ hit, needle: foldText(hit.form) }));
+    return this.sortedScanForms;
   }
 
   private addName(kind: KbKind, id: string, form: string, by: 'name' | 'alias'): void {
