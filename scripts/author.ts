@@ -48,12 +48,14 @@ Adding an article is four steps: draft it, review the draft, preview, apply.
   npm run author -- apply draft.json
 
 Commands:
-  draft <article.txt|.html> [--title <headline>] [--published YYYY-MM-DD] [--url <address>] [--out <file>]
+  draft <article.txt|.html> [--title <headline>] [--published YYYY-MM-DD] [--url <address>] [--slug <source id>]
+        [--out <file> [--force]]
       Reads an article (plain text, or simple HTML) and writes an article file to review: its quotes
       and paraphrases with speakers, relayers, hedges and dates, the persons, countries,
       organizations and events it names (matched to records already in the knowledge base where it
       can), and new reports of statements the knowledge base already holds. Each statement says how
-      sure the draft is and why. Changes nothing. Without --out the file goes to stdout.
+      sure the draft is and why. Changes nothing. Without --out the file goes to stdout; --out does
+      not overwrite a file (a draft under review) unless --force is given.
 
   apply <file.json>... [--dry-run]
       Applies article files in one durable change: every file or nothing. --dry-run prints what
@@ -384,8 +386,8 @@ function describePlan(plan: ArticlePlan, verb: 'would' | 'did'): string {
   return [...lines, total].join('\n');
 }
 
-function reportProblems(problems: readonly ArticleProblem[]): void {
-  for (const problem of problems) note(`${problem.code}: ${problem.file} ${problem.path}: ${problem.message}`);
+function reportProblems(problems: readonly Partial<ArticleProblem>[], code: string): void {
+  for (const problem of problems) note(`${problem.code ?? code}: ${problem.file} ${problem.path}: ${problem.message}`);
 }
 
 async function apply(args: string[]): Promise<number> {
@@ -397,7 +399,7 @@ async function apply(args: string[]): Promise<number> {
   if (values['dry-run']) {
     const plan = previewArticles(store.current, files);
     if (plan.problems.length > 0) {
-      reportProblems(plan.problems);
+      reportProblems(plan.problems, 'INVALID_RECORD');
       note(`${plan.problems.length} problem(s); nothing would be applied`);
       return 1;
     }
@@ -411,7 +413,7 @@ async function apply(args: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CurationError && Array.isArray(error.details.problems) && error.code !== 'STORAGE_FAILED') {
-      reportProblems(error.details.problems as ArticleProblem[]);
+      reportProblems(error.details.problems as ArticleProblem[], error.code);
       note(`${(error.details.problems as unknown[]).length} problem(s); nothing was applied`);
       return 1;
     }
@@ -433,7 +435,15 @@ async function find(args: string[]): Promise<number> {
 }
 
 async function draft(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { title: { type: 'string' }, published: { type: 'string' }, url: { type: 'string' }, out: { type: 'string' }, slug: { type: 'string' } });
+  const { values, positionals } = parse(args, {
+    title: { type: 'string' },
+    published: { type: 'string' },
+    url: { type: 'string' },
+    out: { type: 'string' },
+    force: { type: 'boolean' },
+    slug: { type: 'string' },
+  });
+  if (values.force && !values.out) throw new UsageError('--force only applies with --out');
   if (positionals.length !== 1) throw new UsageError('draft takes one article file');
   if (values.published !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.published)) throw new UsageError(`--published must be YYYY-MM-DD, got "${values.published}"`);
   const text = await readTextFile(positionals[0]!);
@@ -447,7 +457,13 @@ async function draft(args: string[]): Promise<number> {
   if (!values.out) {
     process.stdout.write(json);
   } else {
-    await writeFile(values.out, json);
+    try {
+      // Never over a draft a curator may be reviewing, unless told to.
+      await writeFile(values.out, json, { flag: values.force ? 'w' : 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new AuthorError('INVALID_INPUT', `${values.out} already exists; give another --out, or --force to replace it`);
+      throw new AuthorError('INVALID_INPUT', `cannot write ${values.out}: ${(error as Error).message}`);
+    }
   }
   const statements = drafted.statements ?? [];
   const known = statements.filter((statement: { existing?: string }) => statement.existing).length;

@@ -5,7 +5,7 @@
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
-import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { GraphQLError, Kind, valueFromASTUntyped } from 'graphql';
 import type { Context } from './context.js';
 import { badUserInput, clipped } from './errors.js';
 import { SLUG_PATTERN } from './kb/records.js';
@@ -127,28 +127,8 @@ builder.scalarType('ArticleFile', {
     'An article file as a JSON object: one source and what it says, in the format of `npm run author -- apply` (JSON Schema: schema/article-file.schema.json in the project). Checked when applied; problems come back with their JSON path in the file.',
   serialize: (value) => value,
   parseValue: (value) => value,
-  parseLiteral: (ast) => {
-    // An inline object literal in a document: rare (files are sent as variables), but read the same way.
-    const toValue = (node: ValueNode): unknown => {
-      switch (node.kind) {
-        case Kind.OBJECT:
-          return Object.fromEntries(node.fields.map((field) => [field.name.value, toValue(field.value)]));
-        case Kind.LIST:
-          return node.values.map(toValue);
-        case Kind.STRING:
-        case Kind.ENUM:
-          return node.value;
-        case Kind.INT:
-        case Kind.FLOAT:
-          return Number(node.value);
-        case Kind.BOOLEAN:
-          return node.value;
-        default:
-          return null;
-      }
-    };
-    return toValue(ast);
-  },
+  // An inline object literal in a document (files are usually variables), with any variables inside it.
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
 });
 
 builder.queryType({ description: 'The entry points for reading the knowledge base.' });

@@ -3,13 +3,15 @@
  * several files, all or nothing at every step a writer can die at, and the JSON Schema editors use.
  * The authoring command's `apply` is tested in author-apply.test.ts.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { applyArticles } from '../src/authoring/apply-articles.js';
+import { applyArticles, previewArticles } from '../src/authoring/apply-articles.js';
+import { retractRole, retractStatement } from '../src/store/edits.js';
 import { articleSchemaFilePath } from '../src/authoring/article-schema-file.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
-import type { StatementRecord } from '../src/kb/records.js';
+import type { PersonRecord, StatementRecord } from '../src/kb/records.js';
 import { completeInterruptedChange } from '../src/store/change-journal.js';
 import { nodeFileSystem, type DurableFileSystem } from '../src/store/durable-file.js';
 import { KnowledgeStore } from '../src/store/knowledge-store.js';
@@ -120,6 +122,145 @@ describe('drafts applied together', () => {
   });
 });
 
+describe('what a curator gets wrong in an article file', () => {
+  const alice = { name: 'alice' };
+
+  async function planOf(content: unknown, name = 'file') {
+    const { data } = await workspace();
+    const store = await KnowledgeStore.open(data);
+    return { store, plan: previewArticles(store.current, [{ name, content }]) };
+  }
+
+  it('names each missing field of a new record at its path, whatever else the entry holds', async () => {
+    const content = secondReport();
+    delete content.persons![0]!.description;
+    delete content.organizations![0]!.kind;
+    delete content.countries![0]!.isoAlpha2;
+    content.events = [{ id: 'nato-talks', name: 'The talks', kind: 'MEETING', description: 'Talks (test fixture).', participants: [{ id: 'belgium', role: 'host', evidence: ['Belgian'] }] }];
+    const { plan } = await planOf(content);
+    expect(plan.problems).toEqual([
+      { file: 'file', path: '$.persons[0].description', code: 'BAD_USER_INPUT', message: 'A new person needs "description"' },
+      { file: 'file', path: '$.countries[0].isoAlpha2', code: 'BAD_USER_INPUT', message: 'A new country needs "isoAlpha2"' },
+      { file: 'file', path: '$.organizations[0].kind', code: 'BAD_USER_INPUT', message: 'A new organization needs "kind"' },
+      { file: 'file', path: '$.events[0].evidence', code: 'BAD_USER_INPUT', message: 'A new event needs at least one span of the source that mentions it' },
+      // What names the person not created is reported too, so that nothing is left for a second round.
+      { file: 'file', path: '$.statements[0].speaker', code: 'UNKNOWN_REFERENCE', message: 'No record with id "anna-verbeke" in the knowledge base or in this file' },
+    ]);
+  });
+
+  it('checks links, offices, dates and unnamed persons against the data\'s rules at their place in the file', async () => {
+    const content = secondReport() as Record<string, any>;
+    content.persons[0].roles[0] = { title: 'Spokeswoman', evidence: ['spokeswoman for the Belgian Foreign Ministry'] };
+    content.persons.push({ id: 'an-aide', name: null, description: 'An aide (test fixture).' });
+    content.organizations[0].parent = { id: 'nato' };
+    content.statements[0].date = { value: '2015-02-30', inferred: true };
+    const { plan } = await planOf(content);
+    expect(plan.problems.map(({ path, code, message }) => ({ path, code, message }))).toEqual([
+      { path: '$.persons[0].roles[0].organization', code: 'BAD_USER_INPUT', message: 'an office needs the organization or the country it is in' },
+      { path: '$.persons[3].label', code: 'BAD_USER_INPUT', message: 'an unnamed person needs the words the source calls them by ("a State Department official")' },
+      { path: '$.organizations[0].parent.evidence', code: 'BAD_USER_INPUT', message: 'a link with no words must be marked inferred, with a note saying how it was inferred' },
+      { path: '$.statements[0].date.value', code: 'BAD_USER_INPUT', message: '"2015-02-30" is not a calendar date' },
+      { path: '$.statements[0].date.note', code: 'BAD_USER_INPUT', message: 'an inferred date needs a note saying how it was worked out' },
+    ]);
+  });
+
+  it('refuses to change by applying again what a file stated before, instead of duplicating or ignoring it', async () => {
+    const { data } = await workspace();
+    const store = await KnowledgeStore.open(data);
+    const content = secondReport();
+    delete content.statements![0]!.id; // a made id, as for a hand-written entry
+    await applyArticles(store, [{ name: 'file', content }], alice);
+    const edited = secondReport();
+    delete edited.statements![0]!.id;
+    edited.statements![0]!.speaker = 'john-kirby';
+    edited.persons![0]!.description = 'Another description.';
+    const plan = previewArticles(store.current, [{ name: 'file', content: edited }]);
+    expect(plan.problems.map(({ path, code }) => ({ path, code }))).toEqual([
+      { path: '$.persons[0].id', code: 'DUPLICATE_ID' },
+      { path: '$.statements[0].speaker', code: 'INVALID_RECORD' },
+    ]);
+    expect(plan.problems[0]!.message).toContain('has another description');
+    expect(plan.problems[1]!.message).toMatch(/^These words were applied before as the statement "verbeke-brussels-proud-host" by anna-verbeke/);
+  });
+
+  it('does not bring back an office a curator retracted, nor let a new entry take over an unrelated record', async () => {
+    const { data } = await workspace();
+    const store = await KnowledgeStore.open(data);
+    await applyArticles(store, [{ name: 'file', content: secondReport() }], alice);
+    const person = store.current.storedRecord('anna-verbeke') as PersonRecord;
+    await store.edit('persons', retractRole('anna-verbeke', person.revision, 0, 'Not her office (test).', alice));
+    const again = await applyArticles(store, [{ name: 'file', content: secondReport() }], alice);
+    expect(again.plan.changes).toEqual([]);
+    expect((store.current.storedRecord('anna-verbeke') as PersonRecord).roles).toHaveLength(1);
+
+    const takeover = secondReport();
+    takeover.persons![0] = { id: 'john-kirby', name: 'Anna Verbeke', description: 'Spokeswoman for the Belgian Foreign Ministry (test fixture).' };
+    const plan = previewArticles(store.current, [{ name: 'file', content: takeover }]);
+    expect(plan.problems).toEqual([expect.objectContaining({ path: '$.persons[0].id', code: 'DUPLICATE_ID' })]);
+    expect(plan.problems[0]!.message).toContain('already stored has another name, description');
+  });
+
+  it('reports a retracted or differently kinded statement instead of adding a report to it', async () => {
+    const { data } = await workspace();
+    const store = await KnowledgeStore.open(data);
+    const calm = store.current.storedRecord('stoltenberg-calm-de-escalation') as StatementRecord;
+    await store.edit('statements', retractStatement('stoltenberg-calm-de-escalation', calm.revision, 'Withdrawn (test).', alice));
+    const content = secondReport();
+    content.statements![2]!.kind = 'QUOTE';
+    const plan = previewArticles(store.current, [{ name: 'file', content }]);
+    expect(plan.problems).toEqual([
+      expect.objectContaining({ path: '$.statements[1].existing', code: 'INVALID_RECORD', message: 'The statement "stoltenberg-calm-de-escalation" is retracted (Withdrawn (test).); a retracted statement takes no new reports' }),
+      expect.objectContaining({ path: '$.statements[2].kind', code: 'INVALID_RECORD', message: expect.stringMatching(/^The statement "kerry-calls-on-nato-to-pony-up" is a PARAPHRASE, not a QUOTE/) }),
+    ]);
+  });
+
+  it('keeps file names whole in problems, and takes one file named twice as one', async () => {
+    const content = secondReport();
+    content.statements![0]!.mentions = [{ id: 'belgium', words: 'Brussels' }, { id: 'belgium', words: 'Brussels' }];
+    const { store } = await planOf(content);
+    const named = previewArticles(store.current, [{ name: 'my drafts/second report.json', content: { ...content, persons: [{ ...content.persons![0]!, id: 'x', roles: [] }] } }]);
+    expect(named.problems.every((problem) => problem.file === 'my drafts/second report.json')).toBe(true);
+    const twice = await applyArticles(store, [{ name: 'a.json', content: secondReport() }, { name: 'a.json', content: secondReport() }], alice);
+    expect(twice.plan.problems).toEqual([]);
+    expect(twice.plan.changes).toHaveLength(9);
+  });
+
+  it('refuses two files of a batch that propose one new record differently', async () => {
+    const { store } = await planOf(secondReport());
+    const other = secondReport();
+    other.source!.text = `${other.source!.text}\nA second edition (test fixture).`;
+    other.source!.id = 'brussels-ledger-second-edition';
+    other.organizations![0]!.description = 'Belgium\'s diplomatic service (test fixture).';
+    const plan = previewArticles(store.current, [{ name: 'first.json', content: secondReport() }, { name: 'second.json', content: other }]);
+    expect(plan.problems).toEqual([
+      expect.objectContaining({ file: 'second.json', path: '$.organizations[0].id', code: 'DUPLICATE_ID', message: expect.stringContaining('that an earlier file of this batch creates has another description') }),
+    ]);
+  });
+
+  it('will not complete a recorded change whose staged file is gone and whose target lacks it; nobody reads the folder meanwhile', async () => {
+    const { data } = await workspace();
+    const dying: DurableFileSystem = {
+      ...nodeFileSystem,
+      // The writer dies just after recording the change (the seventh rename is the first file put in place).
+      rename: async (from, to) => {
+        if (++renames >= 7) throw Object.assign(new Error('the writer died here'), { code: 'EIO' });
+        return nodeFileSystem.rename(from, to);
+      },
+      unlink: async () => {},
+    };
+    let renames = 0;
+    const store = await KnowledgeStore.open(data, { fileSystem: dying, lockTimeoutMs: 1 });
+    await applyArticles(store, [{ name: 'file', content: secondReport() }], alice).catch(() => {});
+    // While the change is pending, a reader that does not take the lock is refused rather than shown half of it.
+    await expect(loadKnowledgeBase(data)).rejects.toMatchObject({ problems: [{ file: '.newsgraph-change.json', path: '$' }] });
+    const staged = (await readdir(data)).filter((name) => name.startsWith('.newsgraph-staged-') && name.endsWith('sources.json'));
+    expect(staged).toHaveLength(1);
+    await rm(path.join(data, staged[0]!));
+    await expect(completeInterruptedChange(data)).rejects.toThrow(/the staged file for sources\.json is missing and sources\.json does not hold the change/);
+    await expect(KnowledgeStore.open(data)).rejects.toMatchObject({ problems: [{ file: '.newsgraph-change.json' }] });
+  });
+});
+
 describe('applyArticle (the API route)', () => {
   const document = `mutation ($file: ArticleFile!, $dryRun: Boolean) {
     applyArticle(file: $file, dryRun: $dryRun) {
@@ -151,7 +292,7 @@ describe('applyArticle (the API route)', () => {
     expect(again.data.applyArticle).toMatchObject({ applied: false, changes: [] });
   });
 
-  it('refuses a bad file with the same code and problems as the command, and without a token', async () => {
+  it('refuses a bad file with the same problems as its dry run, an inline file with variables inside, and anyone without a token', async () => {
     const server = await createWritableTestServer();
     tempDirs.push(server.dir);
     const content = secondReport();
@@ -166,6 +307,13 @@ describe('applyArticle (the API route)', () => {
 
     const preview = await mutate(server.yoga, document, { file: content, dryRun: true });
     expect(preview.data.applyArticle.problems).toEqual(refused.errors![0]!.extensions!.problems);
+
+    // A file written inline in the document, with a variable inside it, reads as the same file.
+    const inline = await mutate(server.yoga, 'mutation ($source: ArticleFile) { applyArticle(file: { source: $source }, dryRun: true) { changes { slug } problems { path } } }', {
+      source: secondReport().source,
+    });
+    expect(inline.errors).toBeUndefined();
+    expect(inline.data.applyArticle).toEqual({ changes: [{ slug: sourceId }], problems: [] });
 
     const anonymous = await mutate(server.yoga, document, { file: secondReport(), dryRun: true }, null);
     expect(anonymous.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');

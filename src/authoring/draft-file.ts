@@ -48,9 +48,25 @@ const provenanceFields = {
   note: z.string().min(1).optional().describe('How an inferred link was inferred, or anything the curator should know.'),
 };
 
+/**
+ * The data's rule for a link's provenance, checked here so that a mistake is reported at its place in the
+ * file: a link needs words (`minimumEvidence` 1: roles, memberships, places, participants, part-of) or,
+ * where inference may stand alone, to be marked inferred; an inferred link says how in `note`.
+ */
+function provenanceRule(minimumEvidence: 0 | 1) {
+  return (link: { evidence: unknown[]; inferred: boolean; note?: string }, ctx: z.RefinementCtx) => {
+    if (link.evidence.length < minimumEvidence) ctx.addIssue({ code: 'custom', path: ['evidence'], message: 'needs the words of the source that state it' });
+    else if (link.evidence.length === 0 && !link.inferred) ctx.addIssue({ code: 'custom', path: ['evidence'], message: 'a link with no words must be marked inferred, with a note saying how it was inferred' });
+    if (link.inferred && !link.note) ctx.addIssue({ code: 'custom', path: ['note'], message: 'an inferred link needs a note saying how it was inferred' });
+  };
+}
+
 /** A link to another record with its provenance. */
-function linkTo(description: string) {
-  return z.strictObject({ id: id.describe(description), ...provenanceFields }).describe(`${description} With the words that state it, or marked inferred with a note.`);
+function linkTo(description: string, minimumEvidence: 0 | 1 = 0) {
+  return z
+    .strictObject({ id: id.describe(description), ...provenanceFields })
+    .superRefine(provenanceRule(minimumEvidence))
+    .describe(`${description} With the words that state it, or marked inferred with a note.`);
 }
 
 export const dateSchema = z
@@ -61,6 +77,15 @@ export const dateSchema = z
     inferred: z.boolean().default(false).describe('True when the date was worked out ("Tuesday" before the publication date) rather than read.'),
     note: z.string().min(1).optional().describe('How an inferred date was worked out.'),
     text: wordsSchema.optional().describe('The words the date was read from ("Tuesday", "Nov. 13"), when the text gives them. For the curator; apply does not store them.'),
+  })
+  .superRefine((date, ctx) => {
+    const [year, month = 1, day = 1] = date.value.split('-').map(Number);
+    const asDate = new Date(0);
+    asDate.setUTCFullYear(year!, month - 1, day);
+    if (asDate.getUTCMonth() !== month - 1 || asDate.getUTCDate() !== day) ctx.addIssue({ code: 'custom', path: ['value'], message: `"${date.value}" is not a calendar date` });
+    const shape = date.value.length === 4 ? 'YEAR' : date.value.length === 7 ? 'MONTH' : 'DAY';
+    if (date.precision && date.precision !== shape) ctx.addIssue({ code: 'custom', path: ['precision'], message: `"${date.value}" is a date of precision ${shape}, not ${date.precision}` });
+    if (date.inferred && !date.note) ctx.addIssue({ code: 'custom', path: ['note'], message: 'an inferred date needs a note saying how it was worked out' });
   })
   .describe('A date as precisely as the source allows.')
   .meta({ id: 'Date' });
@@ -95,6 +120,10 @@ export const roleEntrySchema = z
     end: dateSchema.optional(),
     ...provenanceFields,
   })
+  .superRefine(provenanceRule(1))
+  .superRefine((role, ctx) => {
+    if (role.organization === undefined && role.country === undefined) ctx.addIssue({ code: 'custom', path: ['organization'], message: 'an office needs the organization or the country it is in' });
+  })
   .describe('An office a person holds, as the source states it; added to an existing person\'s role with the same title, organization and country when there is one.');
 
 export const personEntrySchema = z
@@ -103,6 +132,9 @@ export const personEntrySchema = z
     name: z.string().min(1).nullable().describe('The full name; null for a speaker the source does not name ("a State Department official").'),
     label: z.string().min(1).optional().describe('How the source refers to an unnamed person; required when `name` is null.'),
     roles: z.array(roleEntrySchema).default([]).describe('Offices the source states.'),
+  })
+  .superRefine((person, ctx) => {
+    if (person.name === null && !person.label && !person.existing) ctx.addIssue({ code: 'custom', path: ['label'], message: 'an unnamed person needs the words the source calls them by ("a State Department official")' });
   })
   .describe('A person the source names or quotes.');
 
@@ -122,6 +154,7 @@ export const membershipEntrySchema = z
     role: z.string().min(1).optional().describe('The member\'s part, where the source gives one.'),
     ...provenanceFields,
   })
+  .superRefine(provenanceRule(1))
   .describe('A country\'s membership of the organization.');
 
 export const organizationEntrySchema = z
@@ -144,14 +177,24 @@ export const eventEntrySchema = z
     start: dateSchema.optional(),
     end: dateSchema.optional(),
     locations: z
-      .array(z.strictObject({ city: z.string().min(1).optional().describe('The city.'), country: id.optional().describe('The country.'), ...provenanceFields }).describe('Where the event took place.'))
+      .array(
+        z
+          .strictObject({ city: z.string().min(1).optional().describe('The city.'), country: id.optional().describe('The country.'), ...provenanceFields })
+          .superRefine(provenanceRule(1))
+          .describe('Where the event took place.'),
+      )
       .default([])
       .describe('Where the event took place.'),
     participants: z
-      .array(z.strictObject({ id: id.describe('A person, organization or country taking part.'), role: z.string().min(1).describe('Its part, in a few words ("host").'), ...provenanceFields }).describe('Who took part.'))
+      .array(
+        z
+          .strictObject({ id: id.describe('A person, organization or country taking part.'), role: z.string().min(1).describe('Its part, in a few words ("host").'), ...provenanceFields })
+          .superRefine(provenanceRule(1))
+          .describe('Who took part.'),
+      )
       .default([])
       .describe('Who took part, as the source says.'),
-    partOf: linkTo('The larger event this one is part of.').optional(),
+    partOf: linkTo('The larger event this one is part of.', 1).optional(),
     evidence: z.array(wordsSchema).default([]).describe('Where the source mentions the event; a new event needs at least one.'),
   })
   .describe('Something that happened: a meeting, a talk, an attack, a campaign.');

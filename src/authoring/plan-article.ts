@@ -96,6 +96,12 @@ const problemCodeByRule: Record<NonNullable<DataProblem['rule']>, ArticleProblem
 
 const changePrecedence: Record<ChangeKind, number> = { UPDATED: 0, RETRACTED: 1, REPORTED: 2, CREATED: 3, MERGED: 4 };
 
+/** An entry of an article file: the file as named to `planArticles`, and the JSONPath in it. */
+interface Entry {
+  file: string;
+  path: string;
+}
+
 /** Thrown inside an entry's planning to report one problem and move on to the next entry. */
 class EntryProblem extends Error {
   constructor(
@@ -144,8 +150,10 @@ class WorkingRecords {
   private readonly where = new Map<string, { collection: Collection; index: number }>();
   readonly changes = new Map<string, PlannedChange>();
   private readonly revised = new Set<string>();
-  /** The file that created each record this plan creates. */
-  private readonly creators = new Map<string, string>();
+  /** The file (by its place in the batch) that created each record this plan creates. */
+  private readonly creators = new Map<string, number>();
+  /** The first entry that changed each record, for naming it in a problem. */
+  readonly firstEntry = new Map<string, Entry>();
 
   constructor(
     readonly stored: RecordsByCollection,
@@ -184,24 +192,26 @@ class WorkingRecords {
     return list;
   }
 
-  private note(id: string, kind: RecordKind, change: ChangeKind, summary: string, entry: string): void {
+  private note(id: string, kind: RecordKind, change: ChangeKind, summary: string, entry: Entry): void {
     const known = this.changes.get(id);
+    const named = `${entry.file} ${entry.path}`;
     if (!known) {
-      this.changes.set(id, { id, kind, change, summary: [summary], entries: [entry] });
+      this.changes.set(id, { id, kind, change, summary: [summary], entries: [named] });
+      this.firstEntry.set(id, entry);
       return;
     }
     if (!known.summary.includes(summary)) known.summary.push(summary);
-    if (!known.entries.includes(entry)) known.entries.push(entry);
+    if (!known.entries.includes(named)) known.entries.push(named);
     // What a reader most needs to know wins: merged, then created, then reported, then updated.
     if (changePrecedence[change] > changePrecedence[known.change]) known.change = change;
   }
 
-  /** The file (of those planned together) that created `id`, or undefined for a record stored before. */
-  creatorOf(id: string): string | undefined {
+  /** The place in the batch of the file that created `id`, or undefined for a record stored before. */
+  creatorOf(id: string): number | undefined {
     return this.creators.get(id);
   }
 
-  create(collection: Collection, record: StoredRecord, entry: string, file: string): void {
+  create(collection: Collection, record: StoredRecord, entry: Entry, file: number): void {
     this.creators.set(record.id, file);
     const list = this.writable(collection);
     this.where.set(record.id, { collection, index: list.length });
@@ -210,11 +220,12 @@ class WorkingRecords {
   }
 
   /** Replaces a record with `next` if it differs; a record stored before the plan gets one more revision, once. */
-  update(next: StoredRecord, change: ChangeKind, summary: string, entry: string): boolean {
+  update(next: StoredRecord, change: ChangeKind, summary: string, entry: Entry): boolean {
     const place = this.where.get(next.id)!;
-    const list = this.writable(place.collection);
-    const before = list[place.index]!;
+    const before = this.list(place.collection)[place.index]!;
+    // Compared before the collection is copied: a file that changes nothing in it leaves its data file unwritten.
     if (sameJson(before, next)) return false;
+    const list = this.writable(place.collection);
     const storedBefore = !this.changes.get(next.id) || this.changes.get(next.id)!.change !== 'CREATED';
     if (storedBefore && !this.revised.has(next.id)) {
       this.revised.add(next.id);
@@ -226,7 +237,7 @@ class WorkingRecords {
   }
 
   /** Takes the collections a merge plan rewrote. */
-  adopt(records: Partial<RecordsByCollection>, changes: { id: string; kind: RecordKind; change: ChangeKind }[], entry: string): void {
+  adopt(records: Partial<RecordsByCollection>, changes: { id: string; kind: RecordKind; change: ChangeKind }[], entry: Entry): void {
     for (const [collection, list] of Object.entries(records) as [Collection, StoredRecord[]][]) {
       this.collections.set(collection, list.slice());
       list.forEach((record, index) => this.where.set(record.id, { collection, index }));
@@ -259,6 +270,8 @@ class ArticlePlanner {
   constructor(
     private readonly working: WorkingRecords,
     private readonly fileName: string,
+    /** The file's place in the batch: what tells two files apart, even two of one name. */
+    private readonly fileIndex: number,
     private readonly file: ArticleFile,
     private readonly merge: { at: string; by?: string },
   ) {}
@@ -298,8 +311,8 @@ class ArticlePlanner {
     });
   }
 
-  private entryName(path: (string | number)[]): string {
-    return `${this.fileName} ${formatJsonPath(path)}`;
+  private entryName(path: (string | number)[]): Entry {
+    return { file: this.fileName, path: formatJsonPath(path) };
   }
 
   // The source
@@ -344,7 +357,7 @@ class ArticlePlanner {
       publishedOn: toPartialDate(source.publishedOn),
       origin: source.origin,
     });
-    this.working.create('sources', record, this.entryName(['source']), this.fileName);
+    this.working.create('sources', record, this.entryName(['source']), this.fileIndex);
     return true;
   }
 
@@ -396,23 +409,39 @@ class ArticlePlanner {
       this.addAliases(id, (entry as { aliases?: string[] }).aliases ?? [], path);
       return;
     }
-    if (found) {
-      const creator = this.working.creatorOf(id);
-      // Drafts applied together each propose the records they name: a record an earlier file of the batch
-      // created ("spain", "jane-doe") is the same record, and this entry adds to it.
-      const fromEarlierFile = creator !== undefined && creator !== this.fileName;
-      if (found !== kind || creator === this.fileName || (!this.reapplied && !fromEarlierFile)) {
+    if (!found) {
+      this.working.create(collection, create(), this.entryName(path), this.fileIndex);
+      return;
+    }
+    // Applied before, and the record it made was merged since (by this file's merges or a curator): nothing to add.
+    if (id !== entry.id && this.reapplied) return;
+    const creator = this.working.creatorOf(id);
+    const taken = (why: string) =>
+      new EntryProblem([...path, 'id'], `The id "${entry.id}" is already taken by ${aKind(found)}${why}; set "existing": true to add to that record, or give the new one another id`, 'DUPLICATE_ID');
+    if (found !== kind) throw taken('');
+    if (creator === this.fileIndex) throw taken(' created earlier in this file');
+    // The record this file created when it was applied before, or that an earlier file of the batch created
+    // (drafts applied together each propose the records they name): the same record if it is the same
+    // thing, which its own fields say; anything else is another record that happens to have this id.
+    if (this.reapplied || creator !== undefined) {
+      const differences = this.differencesFrom(this.working.get(id)!, create());
+      if (differences.length > 0) {
         throw new EntryProblem(
           [...path, 'id'],
-          `The id "${entry.id}" is already taken by ${aKind(found)}${creator === this.fileName ? ' created earlier in this file' : ''}; set "existing": true to add to that record, or give the new one another id`,
+          `The ${kind.toLowerCase()} "${entry.id}" ${creator !== undefined ? 'that an earlier file of this batch creates' : 'already stored'} has another ${differences.join(', ')}; set "existing": true to add to it as it is, give this entry another id, or change the record through the API`,
           'DUPLICATE_ID',
         );
       }
-      // Applied again (the record this file created the first time), or created by an earlier file of the batch.
       this.addAliases(id, (entry as { aliases?: string[] }).aliases ?? [], path);
       return;
     }
-    this.working.create(collection, create(), this.entryName(path), this.fileName);
+    throw taken('');
+  }
+
+  /** The record's own fields (not its links or evidence) in which `proposed` differs from `stored`. */
+  private differencesFrom(stored: StoredRecord, proposed: StoredRecord): string[] {
+    const fields = ['name', 'label', 'description', 'kind', 'isoAlpha2', 'isoAlpha3'] as const;
+    return fields.filter((field) => field in proposed && (proposed as Record<string, unknown>)[field] !== (stored as Record<string, unknown>)[field]);
   }
 
   private addAliases(id: string, aliases: readonly string[], path: (string | number)[]): void {
@@ -484,8 +513,15 @@ class ArticlePlanner {
     });
   }
 
-  private addPersonLinks(entry: PersonEntry, path: (string | number)[]): void {
+  /** The id an entity entry names, when its record is there to link (its own problem, if any, is already reported). */
+  private plannedRecord(entry: { id: string }, kind: RecordKind): string | undefined {
     const id = this.working.resolve(entry.id);
+    return this.working.kindOf(id) === kind ? id : undefined;
+  }
+
+  private addPersonLinks(entry: PersonEntry, path: (string | number)[]): void {
+    const id = this.plannedRecord(entry, 'Person');
+    if (!id) return;
     let person = this.working.get(id) as PersonRecord;
     entry.roles.forEach((role: RoleEntry, index) => {
       const rolePath = [...path, 'roles', index];
@@ -495,11 +531,12 @@ class ArticlePlanner {
       // The same office: what the entry leaves out (the country of "spokesman for the State Department") does not tell roles apart.
       const same = person.roles.findIndex(
         (held) =>
-          !held.retracted &&
           foldText(held.title) === foldText(role.title) &&
           (organizationId === undefined || held.organizationId === organizationId) &&
           (countryId === undefined || held.countryId === countryId),
       );
+      // A curator retracted this office: applying the file again does not bring it back.
+      if (same >= 0 && person.roles[same]!.retracted) return;
       const roles = person.roles.slice();
       if (same >= 0) {
         roles[same] = { ...roles[same]!, evidence: withSpans(roles[same]!.evidence, evidence) };
@@ -512,7 +549,8 @@ class ArticlePlanner {
   }
 
   private addCountryEvidence(entry: CountryEntry, path: (string | number)[]): void {
-    const id = this.working.resolve(entry.id);
+    const id = this.plannedRecord(entry, 'Country');
+    if (!id) return;
     const country = this.working.get(id) as CountryRecord;
     const evidence = withSpans(country.evidence, this.spans(entry.evidence, [...path, 'evidence']));
     this.working.update({ ...country, evidence }, 'UPDATED', 'adds evidence', this.entryName(path));
@@ -537,7 +575,8 @@ class ArticlePlanner {
   }
 
   private addOrganizationLinks(entry: OrganizationEntry, path: (string | number)[]): void {
-    const id = this.working.resolve(entry.id);
+    const id = this.plannedRecord(entry, 'Organization');
+    if (!id) return;
     const organization = this.working.get(id) as OrganizationRecord;
     const next: OrganizationRecord = { ...organization, evidence: withSpans(organization.evidence, this.spans(entry.evidence, [...path, 'evidence'])) };
     if (entry.parent) next.parent = this.singleLink(organization.parent, 'organizationId', this.reference(entry.parent.id, ['Organization'], [...path, 'parent', 'id']), entry.parent, [...path, 'parent']);
@@ -547,7 +586,8 @@ class ArticlePlanner {
       const membershipPath = [...path, 'memberships', index];
       const countryId = this.reference(membership.country, ['Country'], [...membershipPath, 'country']);
       const evidence = this.spans(membership.evidence, [...membershipPath, 'evidence']);
-      const same = memberships.findIndex((held) => !held.retracted && held.countryId === countryId);
+      const same = memberships.findIndex((held) => held.countryId === countryId);
+      if (same >= 0 && memberships[same]!.retracted) return;
       if (same >= 0) memberships[same] = { ...memberships[same]!, evidence: withSpans(memberships[same]!.evidence, evidence) };
       else memberships.push(withoutUndefined({ countryId, role: membership.role, evidence, inferred: membership.inferred, note: membership.note }));
     });
@@ -556,7 +596,8 @@ class ArticlePlanner {
   }
 
   private addEventLinks(entry: EventEntry, path: (string | number)[]): void {
-    const id = this.working.resolve(entry.id);
+    const id = this.plannedRecord(entry, 'Event');
+    if (!id) return;
     const event = this.working.get(id) as EventRecord;
     const next: EventRecord = { ...event, evidence: withSpans(event.evidence, this.spans(entry.evidence, [...path, 'evidence'])) };
     // A date the record lacks is filled in; a record's own date is kept (a curator changes it through the API).
@@ -577,7 +618,8 @@ class ArticlePlanner {
       const participantPath = [...path, 'participants', index];
       const entityId = this.reference(participant.id, ['Person', 'Organization', 'Country'], [...participantPath, 'id']);
       const evidence = this.spans(participant.evidence, [...participantPath, 'evidence']);
-      const same = participants.findIndex((held) => !held.retracted && held.entityId === entityId && foldText(held.role) === foldText(participant.role));
+      const same = participants.findIndex((held) => held.entityId === entityId && foldText(held.role) === foldText(participant.role));
+      if (same >= 0 && participants[same]!.retracted) return;
       if (same >= 0) participants[same] = { ...participants[same]!, evidence: withSpans(participants[same]!.evidence, evidence) };
       else participants.push(withoutUndefined({ entityId, role: participant.role, evidence, inferred: participant.inferred, note: participant.note }));
     });
@@ -588,18 +630,14 @@ class ArticlePlanner {
 
   private statementIdOf(entry: StatementEntry, index: number): string {
     if (entry.existing) return this.working.resolve(entry.existing);
+    // A statement this source already reports at these very words, as this kind, is this entry applied before, whatever its id.
+    const span = this.spanOf(entry);
+    const reported = span && this.reportedAt().get(`${span.start}:${span.end}:${entry.kind}`);
+    if (reported) return reported;
     if (entry.id) {
-      if (!this.working.get(entry.id) || this.reportsHere(entry.id, entry.text)) return entry.id;
-      // An id an earlier file of the batch gave its own new statement: this one steps aside (to the id it
-      // got when the batch was applied before, if it was), and the file's references follow it.
-      for (let suffix = 2; this.working.get(`${entry.id}-${suffix}`); suffix++) {
-        if (this.reportsHere(`${entry.id}-${suffix}`, entry.text)) {
-          this.renamed.set(entry.id, `${entry.id}-${suffix}`);
-          return `${entry.id}-${suffix}`;
-        }
-      }
       const creator = this.working.creatorOf(entry.id);
-      if (creator === undefined || creator === this.fileName) return entry.id; // taken for good: reported as DUPLICATE_ID
+      if (!this.working.get(entry.id) || creator === undefined || creator === this.fileIndex) return entry.id; // a taken one is reported as DUPLICATE_ID
+      // An id an earlier file of the batch gave its own new statement: this one steps aside, and the file's references follow it.
       let suffix = 2;
       while (this.working.get(`${entry.id}-${suffix}`) || this.file.statements.some((other) => other.id === `${entry.id}-${suffix}`)) suffix++;
       this.renamed.set(entry.id, `${entry.id}-${suffix}`);
@@ -607,22 +645,40 @@ class ArticlePlanner {
     }
     const speaker = entry.speaker ? (this.working.get(this.working.resolve(entry.speaker)) as { name?: string | null; label?: string } | undefined) : undefined;
     const base = statementSlug(speaker?.name ?? speaker?.label ?? entry.speakerGroup?.description ?? null, entry.text);
-    const takenInFile = new Set(this.file.statements.slice(0, index).map((other, earlier) => (other.existing ? '' : (other.id ?? this.generatedIds[earlier]!))));
-    // A made id steps past one taken by another statement; one that this source already reports with these words is this entry's, applied before.
+    const takenInFile = new Set(this.file.statements.map((other, each) => (other.existing ? '' : each < index ? (other.id ?? this.generatedIds[each]!) : (other.id ?? ''))));
     for (let suffix = 1; ; suffix++) {
       const id = suffix === 1 ? base : `${base}-${suffix}`;
-      if (takenInFile.has(id)) continue;
-      if (!this.working.get(id) || this.reportsHere(id, entry.text)) {
-        this.generatedIds[index] = id;
-        return id;
-      }
+      if (takenInFile.has(id) || this.working.get(id)) continue;
+      this.generatedIds[index] = id;
+      return id;
     }
   }
 
-  /** Whether `id` is a statement this file's source already reports with these words (the file applied before). */
-  private reportsHere(id: string, text: string): boolean {
-    const statement = this.working.get(id);
-    return this.working.kindOf(id) === 'Statement' && (statement as StatementRecord).reports.some((report) => report.evidence.sourceId === this.sourceId && report.evidence.text === text);
+  /** Where the entry's words are in the source, or undefined when they cannot be found (reported with the entry). */
+  private spanOf(entry: StatementEntry): Evidence | undefined {
+    try {
+      return this.evidence(entry.start === undefined ? entry.text : { text: entry.text, start: entry.start }, [], undefined, true);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private reportedAtCache: Map<string, string> | undefined;
+
+  /** The statements this source already reports, by the span and kind of their words in it (empty for a new source). */
+  private reportedAt(): Map<string, string> {
+    if (!this.reportedAtCache) {
+      this.reportedAtCache = new Map();
+      if (this.reapplied) {
+        for (const statement of this.working.list('statements') as StatementRecord[]) {
+          if (statement.mergedInto) continue;
+          for (const report of statement.reports) {
+            if (report.evidence.sourceId === this.sourceId) this.reportedAtCache.set(`${report.evidence.start}:${report.evidence.end}:${statement.kind}`, statement.id);
+          }
+        }
+      }
+    }
+    return this.reportedAtCache;
   }
 
   /** The entry's report: its words, attribution, relayer and hedge, found in the file's source. */
@@ -635,7 +691,7 @@ class ArticlePlanner {
     return withoutUndefined({
       evidence: words,
       attribution: this.evidence(entry.attribution, [...path, 'attribution'], near),
-      relayedBy: relayedBy && relayedBy.evidence.length === 0 && !relayedBy.inferred ? { ...relayedBy, inferred: true, note: relayedBy.note ?? 'Named as the relayer by the curator, without quoted words.' } : relayedBy,
+      relayedBy,
       hedge: entry.hedge === undefined ? undefined : this.evidence(entry.hedge, [...path, 'hedge'], near),
       date: toPartialDate(entry.date),
     });
@@ -645,21 +701,37 @@ class ArticlePlanner {
     const report = this.reportOf(entry, path);
     const speakerId = entry.speaker === null ? null : this.reference(entry.speaker, ['Person', 'Organization', 'Country'], [...path, 'speaker']);
     const found = this.working.kindOf(id);
-    if (entry.existing || found) {
-      if (!found) throw new EntryProblem([...path, 'existing'], `No statement with id "${entry.existing}" in the knowledge base`, 'UNKNOWN_REFERENCE');
-      if (found !== 'Statement') throw new EntryProblem([...path, entry.existing ? 'existing' : 'id'], `"${id}" is ${aKind(found)}, not a Statement`, entry.existing ? 'UNKNOWN_REFERENCE' : 'DUPLICATE_ID');
+    if (found === 'Statement') {
       const statement = this.working.get(id) as StatementRecord;
-      const alreadyReported = statement.reports.some((each) => sameSpan(each.evidence, report.evidence));
-      if (!entry.existing && !alreadyReported) {
+      const differs = (field: 'kind' | 'speaker', message: string) => new EntryProblem([...path, field], message, 'INVALID_RECORD');
+      if (statement.reports.some((each) => sameSpan(each.evidence, report.evidence))) {
+        // Applied before: the file may not change what it stated then.
+        if (statement.speakerId !== speakerId) throw differs('speaker', `These words were applied before as the statement "${id}" by ${statement.speakerId ?? 'nobody'}; change its speaker through the API (updateStatement), not by applying the file again`);
+        if (statement.kind !== entry.kind) throw differs('kind', `These words were applied before as the ${statement.kind} "${id}"; change its kind through the API, not by applying the file again`);
+        return;
+      }
+      if (!entry.existing) {
         throw new EntryProblem([...path, 'id'], `The id "${id}" is already taken by another statement; set "existing": "${id}" if this is a new report of it, or give this one another id`, 'DUPLICATE_ID');
       }
-      if (statement.speakerId !== speakerId && entry.existing) {
-        throw new EntryProblem([...path, 'speaker'], `The statement "${id}" is attributed to ${statement.speakerId ?? 'nobody'}, not ${speakerId ?? 'nobody'}: a report of it must keep its speaker (merge the speakers if they are one)`, 'INVALID_RECORD');
+      if (statement.retracted) throw new EntryProblem([...path, 'existing'], `The statement "${id}" is retracted (${statement.retracted.reason}); a retracted statement takes no new reports`, 'INVALID_RECORD');
+      if (statement.kind !== entry.kind) throw differs('kind', `The statement "${id}" is a ${statement.kind}, not a ${entry.kind}: report it with its own kind, or draft a new statement`);
+      if (statement.speakerId !== speakerId) {
+        throw differs('speaker', `The statement "${id}" is attributed to ${statement.speakerId ?? 'nobody'}, not ${speakerId ?? 'nobody'}: a report of it must keep its speaker (merge the speakers if they are one)`);
       }
-      if (alreadyReported) return;
+      // What belongs to the statement may be repeated by a report of it, not changed.
+      if (entry.continues !== undefined && this.working.resolve(entry.continues) !== statement.continuesId) {
+        throw new EntryProblem([...path, 'continues'], `The statement "${id}" ${statement.continuesId ? `continues "${statement.continuesId}"` : 'continues no statement'}; a report of it cannot change that (change it through the API)`, 'INVALID_RECORD');
+      }
+      if (entry.speakerGroup !== undefined && entry.speakerGroup.description !== statement.speakerGroup?.description) {
+        throw new EntryProblem([...path, 'speakerGroup'], `The statement "${id}" has ${statement.speakerGroup ? `the speaker group "${statement.speakerGroup.description}"` : 'no speaker group'}; a report of it cannot change that (change it through the API)`, 'INVALID_RECORD');
+      }
       this.working.update({ ...statement, reports: [...statement.reports, report] }, 'REPORTED', `adds a report from "${this.sourceId}"`, this.entryName(path));
       return;
     }
+    if (entry.existing) {
+      throw new EntryProblem([...path, 'existing'], found ? `"${entry.existing}" is ${aKind(found)}, not a Statement` : `No statement with id "${entry.existing}" in the knowledge base`, 'UNKNOWN_REFERENCE');
+    }
+    if (found) throw new EntryProblem([...path, 'id'], `The id "${id}" is already taken by ${aKind(found)}; give this statement another id`, 'DUPLICATE_ID');
     const record: StatementRecord = withoutUndefined({
       id,
       revision: 1,
@@ -675,7 +747,7 @@ class ArticlePlanner {
       // The date is the statement's own; a report carries one only where a later source differs.
       reports: [{ ...report, date: undefined }].map(withoutUndefined),
     });
-    this.working.create('statements', record, this.entryName(path), this.fileName);
+    this.working.create('statements', record, this.entryName(path), this.fileIndex);
   }
 
   private addStatementLinks(entry: StatementEntry, path: (string | number)[], id: string): void {
@@ -693,7 +765,9 @@ class ArticlePlanner {
       else aboutEvents.push(link);
     });
     next.aboutEvents = aboutEvents;
-    const words = this.evidence(entry.start === undefined ? entry.text : { text: entry.text, start: entry.start }, [...path, 'text'], undefined, true);
+    // The words as this source reports them (found once, by ensureStatement); none when that failed and was reported.
+    const words = statement.reports.find((report) => report.evidence.sourceId === this.sourceId && report.evidence.text === entry.text)?.evidence;
+    if (!words) return;
     const mentions = statement.mentions.slice();
     entry.mentions.forEach((mention, index) => {
       const mentionPath = [...path, 'mentions', index];
@@ -707,6 +781,10 @@ class ArticlePlanner {
     next.mentions = mentions;
     if (entry.continues !== undefined && !entry.existing) {
       const continuesId = this.reference(entry.continues, ['Statement'], [...path, 'continues']);
+      const continued = this.working.get(continuesId) as StatementRecord;
+      if (continued.speakerId !== statement.speakerId || !continued.reports.some((report) => report.evidence.sourceId === this.sourceId)) {
+        throw new EntryProblem([...path, 'continues'], `"${entry.continues}" is not a statement of the same speaker in this source: only the earlier part of a quote split by its attribution can be continued`, 'INVALID_RECORD');
+      }
       if (statement.continuesId && statement.continuesId !== continuesId) throw new EntryProblem([...path, 'continues'], `The statement already continues "${statement.continuesId}"`, 'INVALID_RECORD');
       next.continuesId = continuesId;
     }
@@ -736,13 +814,13 @@ export function planArticles(stored: RecordsByCollection, mergedInto: ReadonlyMa
   const working = new WorkingRecords(stored, mergedInto);
   const problems: ArticleProblem[] = [];
   const sourceIds: string[] = [];
-  for (const { name, content } of files) {
+  for (const [index, { name, content }] of files.entries()) {
     const parsed = articleFileSchema.safeParse(content);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) problems.push({ file: name, path: formatJsonPath(issue.path), message: issue.message, code: 'BAD_USER_INPUT' });
       continue;
     }
-    const result = new ArticlePlanner(working, name, parsed.data, withoutUndefined({ at: now.toISOString(), by: curator?.name })).plan();
+    const result = new ArticlePlanner(working, name, index, parsed.data, withoutUndefined({ at: now.toISOString(), by: curator?.name })).plan();
     problems.push(...result.problems);
     sourceIds.push(result.sourceId);
   }
@@ -760,11 +838,10 @@ function dataRuleProblems(working: WorkingRecords): ArticleProblem[] {
     const collection = fileByName.get(problem.file);
     const index = /^\$\[(\d+)\]/.exec(problem.path);
     const record = collection && index ? (all[collection][Number(index[1])] as StoredRecord | undefined) : undefined;
-    const entry = record ? working.changes.get(record.id)?.entries[0] : undefined;
-    const [file, ...at] = (entry ?? '').split(' ');
+    const entry = record ? working.firstEntry.get(record.id) : undefined;
     return {
-      file: entry ? file! : problem.file,
-      path: entry ? at.join(' ') : problem.path,
+      file: entry ? entry.file : problem.file,
+      path: entry ? entry.path : problem.path,
       message: `${record ? `the ${kindOfCollection[collection!].toLowerCase()} "${record.id}" ` : ''}breaks a rule of the data at ${problem.file} ${problem.path}: ${problem.message}`,
       code: problemCodeByRule[problem.rule ?? 'consistency'],
     };

@@ -5,7 +5,7 @@
  * DataValidationError listing every problem found, each with its file and JSON path.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import { dataFiles, type Collection } from './records.js';
@@ -14,6 +14,13 @@ import { entityGraphFor } from './graph.js';
 import { KnowledgeBase, type DatasetInfo, type RecordsByCollection } from './knowledge-base.js';
 import { searchIndexFor } from './search.js';
 import { statisticsFor } from './stats.js';
+
+/**
+ * The journal of a change over several files that a writer recorded and has not finished (see
+ * store/change-journal.ts). While it is there the files are half way through the change: they are read
+ * only by whoever holds the data folder's lock and completes it first (the server, the authoring command).
+ */
+export const pendingChangeFile = '.newsgraph-change.json';
 
 export class DataValidationError extends Error {
   override name = 'DataValidationError';
@@ -245,6 +252,16 @@ export function buildKnowledgeBase(records: RecordsByCollection, info: DatasetIn
  */
 export async function loadKnowledgeBase(dataDir: string, { onProgress = () => {} }: LoadOptions = {}): Promise<KnowledgeBase> {
   const resolvedDir = path.resolve(dataDir);
+  if (await access(path.join(resolvedDir, pendingChangeFile)).then(() => true, () => false)) {
+    throw new DataValidationError(resolvedDir, [
+      {
+        file: pendingChangeFile,
+        path: '$',
+        message: 'a change over several files is half way through (its writer stopped); open the folder with the server or `npm run author` to complete it before reading it',
+        rule: 'file',
+      },
+    ]);
+  }
   const { records, problems, fileDigests } = await readAndParse(resolvedDir, onProgress);
   if (problems.length > 0) throw new DataValidationError(resolvedDir, problems);
   const complete = records as RecordsByCollection;

@@ -4,10 +4,7 @@
  * rules, one durable change, the same codes); `dryRun` previews it. `draftArticle` drafts one from an
  * article's text, as `npm run author -- draft` does.
  */
-import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
-import type { Context } from '../context.js';
-import { ErrorCode } from '../errors.js';
 import type { RecordKind } from '../kb/knowledge-base.js';
 import { applyArticles, previewArticles } from '../authoring/apply-articles.js';
 import type { ArticlePlan, ArticleProblem, PlannedChange } from '../authoring/plan-article.js';
@@ -79,11 +76,6 @@ const ApplyArticlePayloadRef = builder.objectRef<ApplyArticleResult>('ApplyArtic
   }),
 });
 
-function needsStore(context: Context): void {
-  curatorOf(context);
-  if (!context.store) throw new GraphQLError('This server was started read-only and cannot change the knowledge base', { extensions: { code: ErrorCode.READ_ONLY } });
-}
-
 builder.mutationFields((t) => ({
   applyArticle: t.field({
     type: ApplyArticlePayloadRef,
@@ -96,7 +88,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, context) => {
       const files = [{ name: 'file', content: args.file }];
       if (args.dryRun) {
-        needsStore(context);
+        // A preview only reads: a read-only server answers it too, for a curator.
+        curatorOf(context);
         return { plan: previewArticles(context.kb, files, curatorOf(context)), dryRun: true, datasetVersion: context.kb.info.version };
       }
       const plan = await changeStore(context, async (store, curator) => {

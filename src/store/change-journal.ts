@@ -12,31 +12,38 @@
  * (`completeInterruptedChange`), and removes staged files a dead writer left before it. Readers take the
  * lock too, so nobody reads a folder with half a change in it.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DurableWriteError, nodeFileSystem, writeFileDurably, type DurableFileSystem } from './durable-file.js';
+import { pendingChangeFile as journalName } from '../kb/load.js';
+import { dataFiles } from '../kb/records.js';
 
-const journalName = '.newsgraph-change.json';
+const dataFileNames = new Set<string>(Object.values(dataFiles).map(({ file }) => file));
+const isDataFileName = (name: string) => dataFileNames.has(name);
+
 const stagedPrefix = '.newsgraph-staged-';
 
 interface Journal {
-  files: { staged: string; target: string }[];
+  /** Each staged file, the data file it replaces, and the SHA-256 of its bytes. */
+  files: { staged: string; target: string; sha256: string }[];
 }
 
-/** Names of files in the folder that belong to a change in progress (for tests and tidy listings). */
-export function isChangeFile(name: string): boolean {
-  return name === journalName || name.startsWith(stagedPrefix);
-}
+const sha256Of = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 async function renameAll(dataDir: string, journal: Journal, fileSystem: DurableFileSystem, done: (target: string) => void): Promise<void> {
-  for (const { staged, target } of journal.files) {
+  for (const { staged, target, sha256 } of journal.files) {
+    if (!isDataFileName(target) || !staged.startsWith(stagedPrefix) || staged.includes('/')) throw new Error(`the change journal names "${staged}" → "${target}", which is not a staged data file`);
     try {
       await fileSystem.rename(path.join(dataDir, staged), path.join(dataDir, target));
     } catch (error) {
-      // Renamed already, by a run that stopped before removing the journal.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // Gone: renamed already by a run that stopped before removing the journal, which the target's bytes must show.
+      const current = await readFile(path.join(dataDir, target)).catch(() => undefined);
+      if (!current || sha256Of(current) !== sha256) {
+        throw new Error(`the staged file for ${target} is missing and ${target} does not hold the change; the change cannot be completed (the journal ${journalName} is kept)`);
+      }
+      continue;
     }
     done(target);
   }
@@ -52,7 +59,7 @@ async function renameAll(dataDir: string, journal: Journal, fileSystem: DurableF
  */
 export async function writeFilesDurably(dataDir: string, files: { file: string; bytes: Uint8Array }[], fileSystem: DurableFileSystem = nodeFileSystem): Promise<void> {
   const change = `${process.pid}-${randomBytes(6).toString('hex')}`;
-  const journal: Journal = { files: files.map(({ file }) => ({ staged: `${stagedPrefix}${change}-${file}`, target: file })) };
+  const journal: Journal = { files: files.map(({ file, bytes }) => ({ staged: `${stagedPrefix}${change}-${file}`, target: file, sha256: sha256Of(bytes) })) };
   const removeStaged = () => Promise.all(journal.files.map(({ staged }) => fileSystem.unlink(path.join(dataDir, staged)).catch(() => {})));
   try {
     for (const [index, { bytes }] of files.entries()) await writeFileDurably(path.join(dataDir, journal.files[index]!.staged), bytes, fileSystem);
@@ -82,10 +89,19 @@ export async function writeFilesDurably(dataDir: string, files: { file: string; 
  */
 export async function completeInterruptedChange(dataDir: string, fileSystem: DurableFileSystem = nodeFileSystem): Promise<string[]> {
   let journal: Journal | undefined;
+  let text: string | undefined;
   try {
-    journal = JSON.parse(await readFile(path.join(dataDir, journalName), 'utf8')) as Journal;
+    text = await readFile(path.join(dataDir, journalName), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (text !== undefined) {
+    try {
+      journal = JSON.parse(text) as Journal;
+    } catch {
+      // Written by a temporary file and a rename, a journal is whole or absent: this one was edited by hand.
+      throw new Error(`the change journal ${journalName} is not valid JSON; it was not written by newsgraph`);
+    }
   }
   const completed: string[] = [];
   if (journal) await renameAll(dataDir, journal, fileSystem, (target) => completed.push(target));

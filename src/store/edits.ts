@@ -111,6 +111,19 @@ function idFor(given: string | undefined, from: string | null | undefined, what:
   return id;
 }
 
+/**
+ * The id given, else one made from the record's words that steps aside ("-2", "-3") from ids already
+ * taken: two statements that start alike, or two events of one day, are different records. (A person,
+ * country or organization keeps the id of its name, so that a second record of one name is refused.)
+ */
+function freeIdFor(draft: Draft, given: string | undefined, from: string, what: string, made: (from: string) => string): string {
+  if (given !== undefined) return given;
+  const base = idFor(undefined, from, what, made);
+  let id = base;
+  for (let suffix = 2; draft.kindOf(id) !== undefined; suffix++) id = `${base}-${suffix}`;
+  return id;
+}
+
 /** Anchors quoted words in their source; `scope`, when given, is where the words are looked for first. */
 export function anchorEvidence(draft: Draft, input: QuoteInput, field: string, scope?: Span): Evidence {
   const source = draft.get(input.sourceId);
@@ -203,10 +216,10 @@ export interface CreateSourceInput {
 
 export const createSource =
   (input: CreateSourceInput) =>
-  (): EditResult<SourceRecord> => ({
+  (draft: Draft): EditResult<SourceRecord> => ({
     change: 'CREATED',
     record: compact({
-      id: idFor(input.id, input.title, 'source', (title) => sourceSlug(title, input.publishedOn?.value)),
+      id: freeIdFor(draft, input.id, input.title, 'source', (title) => sourceSlug(title, input.publishedOn?.value)),
       revision: 1,
       kind: 'NEWS_ARTICLE' as const,
       title: input.title,
@@ -461,7 +474,7 @@ export const createEvent =
   (draft: Draft): EditResult<EventRecord> => ({
     change: 'CREATED',
     record: compact({
-      id: idFor(input.id, input.name, 'event', (name) => eventSlug(name, input.start?.value)),
+      id: freeIdFor(draft, input.id, input.name, 'event', (name) => eventSlug(name, input.start?.value)),
       revision: 1,
       name: input.name,
       aliases: input.aliases ?? [],
@@ -590,7 +603,7 @@ export const createStatement =
     return {
       change: 'CREATED',
       record: compact({
-        id: idFor(input.id, evidence.text, 'statement', (text) => statementSlug(speakerName, text)),
+        id: freeIdFor(draft, input.id, evidence.text, 'statement', (text) => statementSlug(speakerName, text)),
         revision: 1,
         kind: input.kind,
         text: evidence.text,

@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { KnowledgeBase, type RecordKind, type RecordsByCollection, type StoredRecord } from '../kb/knowledge-base.js';
 import { findConsistencyProblems } from '../kb/consistency.js';
-import { DataValidationError, buildKnowledgeBase, checkChange, checkRecordsChange, datasetVersionOf, digestOf, loadKnowledgeBase, rebuildAfterWrite } from '../kb/load.js';
+import { DataValidationError, buildKnowledgeBase, checkChange, checkRecordsChange, datasetVersionOf, digestOf, loadKnowledgeBase, pendingChangeFile, rebuildAfterWrite } from '../kb/load.js';
 import { completeInterruptedChange, writeFilesDurably } from './change-journal.js';
 import { planMerge, withMergesFollowed } from './merge.js';
 import { aKind } from '../kb/text.js';
@@ -154,7 +154,9 @@ export class KnowledgeStore {
     try {
       const orphans = await removeOrphanedTemporaryFiles(resolved);
       if (orphans.length > 0) options.logger?.warn({ dataDir: resolved, removed: orphans }, `removed ${orphans.length} temporary file(s) left by an interrupted write`);
-      const completed = await completeInterruptedChange(resolved);
+      const completed = await completeInterruptedChange(resolved).catch((error: Error) => {
+        throw new DataValidationError(resolved, [{ file: pendingChangeFile, path: '$', message: error.message, rule: 'file' }]);
+      });
       if (completed.length > 0) options.logger?.warn({ dataDir: resolved, files: completed }, 'completed a change a writer recorded but did not finish');
       const signatures = await signaturesOf(resolved);
       const kb = await loadKnowledgeBase(resolved);
