@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { previewArticles } from '../src/authoring/apply-articles.js';
 import { articleFileSchema, type ArticleFileInput, type StatementEntry } from '../src/authoring/draft-file.js';
 import { draftArticle, type DraftInput } from '../src/authoring/draft/index.js';
 import { KbIndex } from '../src/authoring/draft/kb-index.js';
@@ -323,6 +324,23 @@ describe('entities', () => {
     const known = draft({ text: 'Talks\n\n“We agree,” said Dana Rill, a spokeswoman for NATO.', publishedOn: '2016-01-10' });
     expect(personOf(known, 'dana-rill')?.roles?.[0]).toMatchObject({ organization: 'nato' });
     expect((known.organizations ?? []).find((o) => o.id === 'nato')?.existing).toBe(true);
+  });
+
+  it('drafts a new country or organization the same way in every article, so drafts of one batch propose the same record', () => {
+    // Invented snippets: two articles that name Latvia and the Baltic Grain Council, drafted independently.
+    const first = draft({ text: 'Grain talks\n\nLatvia joined the Baltic Grain Council on Monday. “We are ready,” Ilse Varna said.', publishedOn: '2024-05-02' }, empty);
+    const second = draft({ text: 'Ports reopen\n\nShips from Latvia docked early, the Baltic Grain Council said. “It is a start,” said Ola Berg.', publishedOn: '2024-05-03' }, empty);
+    const own = (file: ArticleFileInput) => ({
+      country: (file.countries ?? []).filter((c) => c.name === 'Latvia').map(({ id, name, description, isoAlpha2, isoAlpha3 }) => ({ id, name, description, isoAlpha2, isoAlpha3 })),
+      organization: (file.organizations ?? []).filter((o) => o.name === 'Baltic Grain Council').map(({ id, name, description, kind }) => ({ id, name, description, kind })),
+    });
+    expect(own(first).country).toHaveLength(1);
+    expect(own(first).organization).toHaveLength(1);
+    expect(own(second)).toEqual(own(first));
+    // Where the article named it stays in the review.
+    expect((first.countries ?? [])[0]?.review?.reasons?.join(' ')).toMatch(/Country named in "Grain talks"/);
+    const plan = previewArticles(empty, [{ name: 'first.json', content: JSON.parse(JSON.stringify(first)) }, { name: 'second.json', content: JSON.parse(JSON.stringify(second)) }]);
+    expect(plan.problems).toEqual([]);
   });
 
   it('finds events: meetings, press conferences, processes and attacks with their dates', () => {

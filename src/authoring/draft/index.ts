@@ -363,21 +363,23 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
     }),
     countries: [...entities.countries.values()].map((country) => ({
       id: idOf.get(country.key)!,
-      ...(country.existingId ? { existing: true, matchedBy: country.matchedBy ?? 'name' } : { description: describeIn('Country named') }),
+      // A new record's own fields say what it is, not which article named it (the review and the evidence say that):
+      // drafts of one batch that name the same new country or organization then propose the same record.
+      ...(country.existingId ? { existing: true, matchedBy: country.matchedBy ?? 'name' } : { description: `The country ${country.name}${country.isoAlpha3 ? ` (ISO ${country.isoAlpha2} / ${country.isoAlpha3})` : ''}.` }),
       name: country.name,
       aliases: [...country.aliases].filter((a) => !country.existingId || !index.countries.get(country.existingId)?.aliases.some((k) => foldName(k) === foldName(a))),
       ...(country.isoAlpha2 ? { isoAlpha2: country.isoAlpha2 } : {}),
       ...(country.isoAlpha3 ? { isoAlpha3: country.isoAlpha3 } : {}),
       evidence: country.mentions.map(words),
-      review: { confidence: 'HIGH', reasons: [`named as ${[...new Set(country.mentions.map((m) => `"${text.slice(m.start, m.end)}"`))].join(', ')}; ISO codes from world-countries`] },
+      review: { confidence: 'HIGH', reasons: [...(country.existingId ? [] : [describeIn('Country named')]), `named as ${[...new Set(country.mentions.map((m) => `"${text.slice(m.start, m.end)}"`))].join(', ')}; ISO codes from world-countries`] },
     })),
     organizations: [...entities.organizations.values()].map((organization) => ({
       id: idOf.get(organization.key)!,
-      ...(organization.existingId ? { existing: true, matchedBy: organization.matchedBy ?? 'name' } : { description: describeIn('Organization named'), kind: organization.kind ?? 'INTERGOVERNMENTAL_FORUM' }),
+      ...(organization.existingId ? { existing: true, matchedBy: organization.matchedBy ?? 'name' } : { description: `An organization the news names as "${organization.name}".`, kind: organization.kind ?? 'INTERGOVERNMENTAL_FORUM' }),
       name: organization.name,
       aliases: [...organization.aliases].filter((a) => foldName(a) !== foldName(organization.name) && (!organization.existingId || !index.organizations.get(organization.existingId)?.aliases.some((k) => foldName(k) === foldName(a)))),
       evidence: organization.mentions.map(words),
-      review: organization.existingId ? { confidence: 'HIGH', reasons: [`matched by ${organization.matchedBy}`] } : { confidence: 'LOW', reasons: [`kind ${organization.kind} guessed from the name's last word; check it`] },
+      review: organization.existingId ? { confidence: 'HIGH', reasons: [`matched by ${organization.matchedBy}`] } : { confidence: 'LOW', reasons: [describeIn('Organization named'), `kind ${organization.kind} guessed from the name's last word; check it`] },
     })),
     events: events.map((event) => {
       const countryMatch = event.city ? lookUpCountry(event.city) : undefined;
