@@ -30,7 +30,7 @@ import {
 import { aKind, foldText } from '../kb/text.js';
 import type { ChangeKind } from '../store/knowledge-store.js';
 import { planMerge } from '../store/merge.js';
-import { CurationError } from '../store/edit-error.js';
+import { CurationError, codeForRule } from '../store/edit-error.js';
 import {
   articleFileSchema,
   type ArticleFile,
@@ -84,15 +84,6 @@ export interface ArticleInput {
   content: unknown;
 }
 
-const problemCodeByRule: Record<NonNullable<DataProblem['rule']>, ArticleProblem['code']> = {
-  file: 'INVALID_RECORD',
-  schema: 'INVALID_RECORD',
-  'duplicate-id': 'DUPLICATE_ID',
-  'unknown-reference': 'UNKNOWN_REFERENCE',
-  'wrong-kind': 'UNKNOWN_REFERENCE',
-  evidence: 'EVIDENCE_NOT_FOUND',
-  consistency: 'INVALID_RECORD',
-};
 
 const changePrecedence: Record<ChangeKind, number> = { UPDATED: 0, RETRACTED: 1, REPORTED: 2, CREATED: 3, MERGED: 4 };
 
@@ -843,7 +834,7 @@ function dataRuleProblems(working: WorkingRecords): ArticleProblem[] {
       file: entry ? entry.file : problem.file,
       path: entry ? entry.path : problem.path,
       message: `${record ? `the ${kindOfCollection[collection!].toLowerCase()} "${record.id}" ` : ''}breaks a rule of the data at ${problem.file} ${problem.path}: ${problem.message}`,
-      code: problemCodeByRule[problem.rule ?? 'consistency'],
+      code: codeForRule(problem.rule) as ArticleProblem['code'],
     };
   });
 }

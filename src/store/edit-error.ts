@@ -49,6 +49,11 @@ const codeByRule: Record<NonNullable<DataProblem['rule']>, CurationErrorCode> = 
   consistency: 'INVALID_RECORD',
 };
 
+/** The code a change that breaks a rule of the data is refused with. */
+export function codeForRule(rule: DataProblem['rule']): CurationErrorCode {
+  return codeByRule[rule ?? 'consistency'];
+}
+
 /** The error for a change the data rules refuse: coded after the first problem, listing them all. */
 export function curationErrorForProblems(problems: DataProblem[]): CurationError {
   const first = problems[0]!;
