@@ -13,10 +13,13 @@ import { draftArticle } from '../src/authoring/draft/index.js';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { foldedWords } from '../src/kb/text.js';
+import { generateDataset } from '../scripts/generate-dataset.js';
 import { median, projectRoot } from './lib.js';
 
 const SEED_PUBLISHED = '2015-12-02';
 const TIMING_RUNS = 9;
+/** The generated sizes the 1,000-word article is also drafted against (`scripts/generate-dataset.ts --seed 42`). */
+const SCALES = [10, 100] as const;
 
 interface KeyQuote { text: string; speaker: string | null; speakerLabel?: string; relayedBy?: string | null; hedge?: string | null; continuesPrevious?: boolean; existingStatementId?: string; cases?: string[] }
 interface Key {
@@ -67,6 +70,8 @@ interface Scores {
   paraphrasesFound: number;
   paraphrasesExact: number;
   paraphrasesDrafted: number;
+  /** Key paraphrases whose words stand inside quotation marks (never drafted as new statements). */
+  paraphrasesInQuotes: number;
   persons: [number, number];
   countries: [number, number];
   organizations: [number, number];
@@ -140,14 +145,36 @@ function score(label: string, file: ArticleFileInput, key: Key, kb?: KnowledgeBa
     wronglyDraftedWhat: wrong.map((s) => s.text),
     ...(key.dates.length > 0 ? { dates: [datesRight.length, key.dates.length] as [number, number] } : {}),
     missedQuotes: key.quotes.filter((k, i) => !found[i] || !speakerMatches(file, found[i]!, k)).map((k) => `${k.text.slice(0, 50)}… (${k.speaker ?? k.speakerLabel}; drafted: ${found[key.quotes.indexOf(k)] ? (personName(file, found[key.quotes.indexOf(k)]!.speaker)?.name ?? 'no speaker') : 'not found'})`),
-    missedParaphrases: key.paraphrases.filter((_, i) => !paraphraseFound[i]).map((k) => `${k.text.slice(0, 60)}… (${k.speaker ?? k.speakerLabel})`),
+    missedParaphrases: key.paraphrases
+      .filter((_, i) => !paraphraseFound[i])
+      .map((k) => `${k.text.slice(0, 60)}… (${k.speaker ?? k.speakerLabel})${insideQuotationMarks(file.source.text, k.text) ? ' — by rule: inside quotation marks, where the quote is the statement; reported again when the knowledge base holds it' : ''}`),
+    paraphrasesInQuotes: key.paraphrases.filter((k) => insideQuotationMarks(file.source.text, k.text)).length,
     missedEntities: [
-      ...key.persons.filter((k) => !personsFound.includes(k)).map((k) => `person ${k.name ?? k.label}`),
+      ...key.persons.filter((k) => !personsFound.includes(k)).map((k) => `person ${k.name ?? k.label}${byDesign(file, k.name)}`),
       ...key.countries.filter((k) => !countriesFound.includes(k)).map((k) => `country ${k.name}`),
       ...key.organizations.filter((k) => !organizationsFound.includes(k)).map((k) => `organization ${k.name}`),
     ],
     valid: articleFileSchema.safeParse(file).success,
   };
+}
+
+/**
+ * A person the text names only in part ("Obama", never "Barack Obama") is drafted by the words the text
+ * gives, matched to the knowledge base's record when there is one: the drafter does not invent the rest.
+ */
+function byDesign(file: ArticleFileInput, name: string | null): string {
+  if (!name || file.source.text.includes(name)) return '';
+  const drafted = (file.persons ?? []).find((p) => p.name && name.endsWith(` ${p.name}`));
+  if (!drafted) return '';
+  return ` — by design: the text only ever says "${drafted.name}", so the person is drafted as "${drafted.name}"${drafted.existing ? ` (matched to ${drafted.id})` : ' (matched to the knowledge base\'s record when it has one)'}; the drafter does not add a name the text does not give`;
+}
+
+/** Whether `words` stand inside quotation marks in `text` (an opening mark before them in their paragraph not yet closed). */
+function insideQuotationMarks(text: string, words: string): boolean {
+  const at = text.indexOf(words);
+  if (at < 0) return false;
+  const before = text.slice(text.lastIndexOf('\n', at) + 1, at);
+  return (before.match(/“/g)?.length ?? 0) > (before.match(/”/g)?.length ?? 0);
 }
 
 /** The seed's answer key, from the curated data (`data/`). */
@@ -242,6 +269,30 @@ async function main(): Promise<void> {
   }
   const timing = median(times);
 
+  // The same article against the generated 10× and 100× data: the first draft builds the knowledge base's
+  // index (statements folded, names sorted), later drafts against the same snapshot reuse it.
+  const scaled: { scale: number; statements: number; firstMs: number; times: number[] }[] = [];
+  const scaleRoot = mkdtempSync(path.join(os.tmpdir(), 'newsgraph-drafting-scale-'));
+  try {
+    for (const scale of SCALES) {
+      const dir = path.join(scaleRoot, `x${scale}`);
+      await generateDataset({ scale, outDir: dir, seed: 42 });
+      const kb = await loadKnowledgeBase(dir);
+      const t0 = performance.now();
+      draftArticle({ text: article, publishedOn: '2024-03-14' }, kb);
+      const firstMs = performance.now() - t0;
+      const runs: number[] = [];
+      for (let i = 0; i < TIMING_RUNS; i++) {
+        const t1 = performance.now();
+        draftArticle({ text: article, publishedOn: '2024-03-14' }, kb);
+        runs.push(performance.now() - t1);
+      }
+      scaled.push({ scale, statements: kb.stored.statements.length, firstMs, times: runs });
+    }
+  } finally {
+    rmSync(scaleRoot, { recursive: true, force: true });
+  }
+
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: projectRoot, encoding: 'utf8' }).trim();
   const lines: string[] = [];
   lines.push('# Drafting benchmark: what the article drafter reads right', '');
@@ -255,10 +306,15 @@ async function main(): Promise<void> {
     [`≥ 11 of 12 seed quotes with the right speaker (empty KB)`, seedE.speakersRight >= 11 && seedE.quotesKey === 12, `${seedE.speakersRight}/${seedE.quotesKey}`],
     [`≥ 11 of 12 seed quotes with the right speaker (shipped KB)`, shippedScores.speakersRight >= 11, `${shippedScores.speakersRight}/${shippedScores.quotesKey}`],
     ['no scare quote or headline drafted (all runs)', rows.every((r) => r.wronglyDrafted === 0), `${rows.reduce((n, r) => n + r.wronglyDrafted, 0)}`],
-    ['≥ 80% of seed paraphrases (empty KB)', seedE.paraphrasesFound / seedE.paraphrasesKey >= 0.8, pct(seedE.paraphrasesFound, seedE.paraphrasesKey)],
+    [
+      '≥ 80% of seed paraphrases (empty KB)',
+      seedE.paraphrasesFound / seedE.paraphrasesKey >= 0.8,
+      `${pct(seedE.paraphrasesFound, seedE.paraphrasesKey)}; ${seedE.paraphrasesInQuotes} of the key's stand inside quotation marks, which the drafter no longer drafts as new statements (the quote is the statement): ${pct(seedE.paraphrasesFound, seedE.paraphrasesKey - seedE.paraphrasesInQuotes)} of the others`,
+    ],
     ['every named person, country and organization of the seed found (empty KB)', seedE.missedEntities.filter((e) => !e.startsWith('person null')).length === 0, `${seedE.persons[0] + seedE.countries[0] + seedE.organizations[0]}/${seedE.persons[1] + seedE.countries[1] + seedE.organizations[1]}`],
     ['on the shipped KB every existing seed quote matched as a report', reported === quoteKeys.length, `${reported}/${quoteKeys.length}`],
     ['a 1,000-word article drafted in under a second', timing < 1000, `${timing.toFixed(0)} ms`],
+    ...scaled.map((s) => [`a 1,000-word article drafted in under a second at ${s.scale}× (${s.statements} statements)`, median(s.times) < 1000 && s.firstMs < 1000, `${median(s.times).toFixed(0)} ms (first draft, index built: ${s.firstMs.toFixed(0)} ms)`] as const),
   ] as const;
   lines.push('## Targets', '');
   for (const [what, ok, figure] of targets) lines.push(`- ${ok ? 'PASS' : 'FAIL'} ${what}: ${figure}`);
@@ -276,6 +332,14 @@ async function main(): Promise<void> {
   lines.push(`Paraphrases drafted in all: ${rows.map((r) => `${r.label}: ${r.paraphrasesDrafted}`).join('; ')}.`, '');
   lines.push('## Speed', '');
   lines.push(`A ${wordCount}-word article (the fixture articles' paragraphs run together) against the shipped KB: median ${timing.toFixed(0)} ms over ${TIMING_RUNS} runs after a warm-up (each: ${times.map((t) => t.toFixed(0)).join(' / ')} ms). No network, no model.`, '');
+  lines.push('| knowledge base | statements | first draft (builds the index) | median of the next ' + TIMING_RUNS + ' | each |', '|---|--:|--:|--:|---|');
+  lines.push(`| 1× (shipped \`data/\`) | ${shipped.stored.statements.length} | (warm-up) | ${timing.toFixed(0)} ms | ${times.map((t) => t.toFixed(0)).join(' / ')} |`);
+  for (const s of scaled) lines.push(`| ${s.scale}× (\`generate-dataset --scale ${s.scale} --seed 42\`) | ${s.statements} | ${s.firstMs.toFixed(0)} ms | ${median(s.times).toFixed(0)} ms | ${s.times.map((t) => t.toFixed(0)).join(' / ')} |`);
+  lines.push(
+    '',
+    'Known statements are looked up through an index of the stored statements (by exact words, speaker and rare word) built once per knowledge base and reused by every draft against it, so the time no longer grows with the statements stored; before it, the same kind of article took about 0.2 s at 1×, 0.25 s at 10× and 0.7–1.2 s at 100× (bench/results/apply.md).',
+    '',
+  );
   lines.push('## What was missed', '');
   for (const r of rows) {
     const missed = [...r.missedQuotes.map((m) => `quote: ${m}`), ...r.missedParaphrases.map((m) => `paraphrase: ${m}`), ...r.missedEntities, ...r.wronglyDraftedWhat.map((w) => `drafted by mistake: ${w}`)];
