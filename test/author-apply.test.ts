@@ -112,7 +112,7 @@ describe.concurrent('author apply', () => {
     const run = await author(['apply', await articleFile(work, content), '--dry-run', '--data', data]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('DUPLICATE_ID');
-    expect(run.stderr).toContain('$.persons[3].id: The id "jens-stoltenberg" is already taken by a Person; set "existing": true to add to that record, or give the new one another id');
+    expect(run.stderr).toContain('$.persons[3].id: The person "jens-stoltenberg" already stored has another description; set "existing": true to add to it as it is, give this entry another id, or change the record through the API');
     expect(run.stderr).toContain('UNKNOWN_REFERENCE');
     expect(run.stderr).toContain('$.persons[4].id: No Person with id "jane-nobody" in the knowledge base; set "existing": false to create it');
 

@@ -310,8 +310,10 @@ class ArticlePlanner {
 
   private planSource(): boolean {
     const { source } = this.file;
-    let id = source.id ?? sourceSlug(source.title, source.publishedOn?.value);
-    if (source.id === undefined) {
+    const made = sourceSlug(source.title, source.publishedOn?.value);
+    let id = source.id ?? made;
+    // An id left out, or the one that would have been made (as `draft` writes it), may step aside.
+    if (source.id === undefined || source.id === made) {
       // A made id steps past sources with other texts (two headlines that start alike, on one date); the
       // source with this very text is this file's, applied before.
       for (let suffix = 2; this.working.get(id) && (this.working.kindOf(id) !== 'Source' || (this.working.get(id) as SourceRecord).text !== source.text); suffix++) {
@@ -411,22 +413,19 @@ class ArticlePlanner {
       new EntryProblem([...path, 'id'], `The id "${entry.id}" is already taken by ${aKind(found)}${why}; set "existing": true to add to that record, or give the new one another id`, 'DUPLICATE_ID');
     if (found !== kind) throw taken('');
     if (creator === this.fileIndex) throw taken(' created earlier in this file');
-    // The record this file created when it was applied before, or that an earlier file of the batch created
-    // (drafts applied together each propose the records they name): the same record if it is the same
-    // thing, which its own fields say; anything else is another record that happens to have this id.
-    if (this.reapplied || creator !== undefined) {
-      const differences = this.differencesFrom(this.working.get(id)!, create());
-      if (differences.length > 0) {
-        throw new EntryProblem(
-          [...path, 'id'],
-          `The ${kind.toLowerCase()} "${entry.id}" ${creator !== undefined ? 'that an earlier file of this batch creates' : 'already stored'} has another ${differences.join(', ')}; set "existing": true to add to it as it is, give this entry another id, or change the record through the API`,
-          'DUPLICATE_ID',
-        );
-      }
-      this.addAliases(id, (entry as { aliases?: string[] }).aliases ?? [], path);
-      return;
+    // A record with this id already: the one this file created when it was applied before, one an earlier
+    // file of the batch created, or one an article applied since created (drafts made side by side each
+    // propose the records they name). It is the same record if it is the same thing, which its own fields
+    // say; anything else is another record that happens to have this id.
+    const differences = this.differencesFrom(this.working.get(id)!, create());
+    if (differences.length > 0) {
+      throw new EntryProblem(
+        [...path, 'id'],
+        `The ${kind.toLowerCase()} "${entry.id}" ${creator !== undefined ? 'that an earlier file of this batch creates' : 'already stored'} has another ${differences.join(', ')}; set "existing": true to add to it as it is, give this entry another id, or change the record through the API`,
+        'DUPLICATE_ID',
+      );
     }
-    throw taken('');
+    this.addAliases(id, (entry as { aliases?: string[] }).aliases ?? [], path);
   }
 
   /** The record's own fields (not its links or evidence) in which `proposed` differs from `stored`. */
