@@ -210,24 +210,58 @@ describe('paraphrases', () => {
     expect(personOf(seed, statementWith(seed, 'Kerry sent Canada the same message').relayedBy?.id)?.name).toBe('John Kirby');
   });
 
-  it('drafts no new paraphrase inside quotation marks (the quote is the statement), and reports a stored one again', () => {
-    // The seed's Kirby quote holds Kerry's "urging all allies …": on an empty knowledge base only the quote is drafted.
+  it('inside a quotation, drafts a paraphrase only of another person\'s speech act the quoted words report, as that person\'s and at most MEDIUM', () => {
+    // The seed's curated reading: Kirby's quotes hold Kerry's "urging …" and "…, which the secretary encouraged", and Cavusoglu's briefing.
     const seed = seedDraft(empty);
-    expect((seed.statements ?? []).filter((s) => s.kind === 'PARAPHRASE' && s.text === 'urging all allies to increase their contributions')).toHaveLength(0);
-    expect((seed.skipped ?? []).find((s) => s.text === 'urging all allies to increase their contributions')?.why).toMatch(/inside the quotation .*the quote itself is the statement/);
+    const inKirbysQuotes: [string, string][] = [
+      ['urging all allies to increase their contributions', 'John Kerry'],
+      ['Turkish outreach to Russia, which the secretary encouraged', 'John Kerry'],
+      ['Turkish outreach to Russia', 'Mevlut Cavusoglu'],
+    ];
+    for (const [text, speaker] of inKirbysQuotes) {
+      // "Turkish outreach to Russia, which the secretary encouraged" is also Kirby's quote, word for word.
+      const paraphrase = (seed.statements ?? []).find((s) => s.kind === 'PARAPHRASE' && s.text === text)!;
+      expect(paraphrase, text).toBeDefined();
+      expect(speakerName(seed, paraphrase)).toBe(speaker);
+      expect(personOf(seed, paraphrase.relayedBy?.id)?.name).toBe('John Kirby');
+      expect(paraphrase.review?.confidence).not.toBe('HIGH');
+      expect(paraphrase.review?.reasons?.some((r) => /reported inside John Kirby's quote/.test(r))).toBe(true);
+    }
     expect(statementWith(seed, 'The secretary made clear he was urging all allies to increase their contributions.').kind).toBe('QUOTE');
     // Where the curator has already stored those words as Kerry's paraphrase, the draft reports that statement again.
     const known = statementWith(seedDraft(), 'urging all allies to increase their contributions');
     expect(known).toMatchObject({ kind: 'PARAPHRASE', existing: 'kerry-urges-allies-to-contribute', speaker: 'john-kerry' });
-    // Invented snippet: reported speech inside a quote, on a knowledge base that does not hold it, is skipped, saying why.
-    const file = draft({
-      text: 'Fleet plans\n\nAdmiral Rhea Voss met the fleet on Monday.\n\n“The admiral made clear she was urging all captains to double their patrols,” spokesman Ivo Brandt said.',
+
+    // Invented snippet: the spokesman's quote reports what the minister (another, named person) urged: her paraphrase, relayed by him.
+    const reported = draft({
+      text: 'Fleet plans\n\nDefence Minister Rhea Voss met the fleet on Monday.\n\n“The minister made clear she was urging all captains to double their patrols,” spokesman Ivo Brandt said.',
       publishedOn: '2024-05-02',
     }, empty);
-    expect((file.statements ?? []).map((s) => s.kind)).toEqual(['QUOTE']);
-    expect((file.skipped ?? []).find((s) => s.text === 'urging all captains to double their patrols')?.why).toMatch(/the quote itself is the statement/);
-    const inside = file.source.text.indexOf('urging all captains');
-    for (const s of file.statements ?? []) if (s.kind === 'PARAPHRASE') expect(s.start! < inside - 1 || s.start! > inside + 40).toBe(true);
+    const urging = statementWith(reported, 'urging all captains to double their patrols');
+    expect(urging.kind).toBe('PARAPHRASE');
+    expect(speakerName(reported, urging)).toBe('Rhea Voss');
+    expect(personOf(reported, urging.relayedBy?.id)?.name).toBe('Ivo Brandt');
+    expect(['MEDIUM', 'LOW']).toContain(urging.review?.confidence);
+    expect(urging.review?.reasons?.some((r) => /reported inside Ivo Brandt's quote/.test(r))).toBe(true);
+    expect((reported.statements ?? []).map((s) => s.kind)).toEqual(['QUOTE', 'PARAPHRASE']);
+
+    // Invented snippets: a quote that reports nobody else's speech act gets no paraphrase, only the quote.
+    for (const text of [
+      // The spokesman urges in his own words ("we"): the quote is his statement.
+      'Fleet plans\n\nDefence Minister Rhea Voss met the fleet on Monday.\n\n“We are urging all captains to double their patrols,” spokesman Ivo Brandt said.',
+      // The minister is named, but what she did ("called the meeting") is no speech act.
+      'Fleet plans\n\nDefence Minister Rhea Voss met the fleet on Monday.\n\n“The minister called the meeting to review all patrols in the north,” spokesman Ivo Brandt said.',
+      // The quote's own speaker speaks of herself as "the minister", nobody introduced before: no one else is identified.
+      'Fleet plans\n\n“The minister made clear she was urging all captains to double their patrols,” Defence Minister Rhea Voss said.',
+      // An organization ("it"), no person, does the urging.
+      'Fleet plans\n\n“The ministry made clear it was urging all captains to double their patrols,” spokesman Ivo Brandt said.',
+    ]) {
+      const file = draft({ text, publishedOn: '2024-05-02' }, empty);
+      expect((file.statements ?? []).map((s) => s.kind)).toEqual(['QUOTE']);
+    }
+    // Reported speech found inside a quote but not drafted is listed as skipped, saying why.
+    const herself = draft({ text: 'Fleet plans\n\n“The minister made clear she was urging all captains to double their patrols,” Defence Minister Rhea Voss said.', publishedOn: '2024-05-02' }, empty);
+    expect((herself.skipped ?? []).find((s) => s.text === 'urging all captains to double their patrols')?.why).toMatch(/no speech act of an identifiable person other than the quote's speaker: the quote itself is the statement/);
   });
 
   it('reads "said that", "added that" and "according to X,"', () => {

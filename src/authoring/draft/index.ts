@@ -42,6 +42,8 @@ interface Drafted {
   quote?: Quotation;
   /** For reported speech found inside quotation marks: the quotation (the quote is the statement; see below). */
   insideQuote?: Quotation;
+  /** The quotation's words report a speech act of someone other than its speaker: a statement of that person's own. */
+  reportsAnother?: boolean;
   id?: string;
   existing?: string;
 }
@@ -194,8 +196,19 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
     if (relayer) reasons.push(`relayed by ${describeRef(relayer.ref)}`);
     if (candidate.hedge) reasons.push(`hedged: "${text.slice(candidate.hedge.start, candidate.hedge.end)}"`);
     const insideQuote = quotes.find((q) => q.open < candidate.content.start && candidate.content.end <= q.close);
+    // Inside a quotation only a speech act of another identifiable person that the quoted words report
+    // ("The secretary made clear he was urging …", "…, which the secretary encouraged", "X briefed Y on “…”")
+    // is a statement of its own, that person's; it stands in the quote speaker's words, so it is never HIGH.
+    // Identifiable: a person resolved with some confidence (named, or an office or pronoun fitting someone
+    // named before); "the minister" nobody introduced may be the quote's speaker speaking of herself.
+    const reportsAnother = !!(insideQuote && candidate.relayedByQuote === insideQuote && candidate.speechAct && speaker.ref.type === 'person' && speaker.confidence !== 'LOW' && quoteOf?.speaker && quoteOf.speaker.ref.key !== speaker.ref.key);
+    if (reportsAnother) {
+      const verb = text.slice(candidate.speechAct!.start, candidate.speechAct!.end);
+      reasons.push(`reported inside ${describeRef(quoteOf!.speaker!.ref)}'s quote "${shorten(insideQuote!.text)}": the quoted words report what ${describeRef(speaker.ref)} did or said ("${verb}"), not the quote's own claim; check that the quote speaker's report is fair`);
+    }
     return {
       ...(insideQuote ? { insideQuote } : {}),
+      ...(reportsAnother ? { reportsAnother } : {}),
       kind: 'PARAPHRASE',
       span: candidate.content,
       attribution: candidate.attribution.end > candidate.attribution.start ? candidate.attribution : speaker.words,
@@ -255,10 +268,11 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
     const speakerId = d.speaker ? refId(d.speaker.ref) : null;
     const textOf = text.slice(d.span.start, d.span.end);
     const known = index.statementIndex.findKnown(textOf, d.kind, speakerId);
-    // Reported speech inside quotation marks is the quote's own words: the quote is the statement. Only a
+    // Reported speech inside quotation marks is the quote's own words: the quote is the statement, unless
+    // the quoted words report a speech act of another person (drafted as theirs, see draftParaphrase). A
     // statement the knowledge base already holds in these words, by this speaker, is reported again.
-    if (d.insideQuote && !known.existing) {
-      skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${shorten(d.insideQuote.text)}": the quote itself is the statement` });
+    if (d.insideQuote && !d.reportsAnother && !known.existing) {
+      skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${shorten(d.insideQuote.text)}" that reports no speech act of an identifiable person other than the quote's speaker: the quote itself is the statement` });
       continue;
     }
     const reasons = [...d.reasons];

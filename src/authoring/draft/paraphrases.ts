@@ -22,6 +22,8 @@ export interface ParaphraseCandidate {
   relayer?: Span;
   /** A quote whose speaker relayed this claim (a paraphrase inside or about a quote). */
   relayedByQuote?: Quotation;
+  /** For a claim reported by a quote's words: the verb of the reported speech act ("urging", "encouraged", "briefed"). */
+  speechAct?: Word;
   rule: string;
 }
 
@@ -255,7 +257,10 @@ function withinQuotes(text: string, quotes: readonly Quotation[]): ParaphraseCan
     const words = wordsIn(text, quote.start, quote.end);
     for (let w = 1; w < words.length; w++) {
       const verb = words[w]!;
-      if (!ACTION_VERBS.has(verb.word.toLowerCase())) continue;
+      const lower = verb.word.toLowerCase();
+      if (!ACTION_VERBS.has(lower)) continue;
+      // A speech act only: "called on allies to …", "called for talks"; not "called the meeting", "pressed the button".
+      if (/^call/.test(lower) && !/^\s+(?:on|for|upon)\b/.test(text.slice(verb.end, verb.end + 6))) continue;
       const head = text.slice(quote.start, verb.start);
       const subjectMatch = /\b(he|she|the\s+[a-z]+)\s+(?:(?:was|is|has been|had been|were|kept)\s+)?$/i.exec(head);
       if (!subjectMatch) continue;
@@ -277,7 +282,7 @@ function withinQuotes(text: string, quotes: readonly Quotation[]): ParaphraseCan
         if (!/,\s*which\s+\S+(?:\s+\S+)?\s*$/.test(head)) continue;
         content = { start: quote.start, end: quote.end };
       }
-      found.push({ at: verb.start, content, subject: { start: subjectStart, end: subjectEnd }, attribution: { start: quote.start, end: verb.start }, relayedByQuote: quote, rule: 'a quote reports the words of another' });
+      found.push({ at: verb.start, content, subject: { start: subjectStart, end: subjectEnd }, attribution: { start: quote.start, end: verb.start }, relayedByQuote: quote, speechAct: verb, rule: 'a quote reports the words of another' });
     }
     // "Cavusoglu briefed Kerry on “Turkish outreach to Russia, which …”": the briefing's subject, relayed by the quote's speaker.
     const briefed = /(\p{Lu}[\p{L}-]+)\s+briefed\s+(?:[\p{L}-]+\s+){1,3}on\s*$/u.exec(text.slice(Math.max(0, quote.open - 80), quote.open));
@@ -285,7 +290,9 @@ function withinQuotes(text: string, quotes: readonly Quotation[]): ParaphraseCan
       const subjectStart = quote.open - (Math.min(80, quote.open) - briefed.index);
       const cut = /,\s*(?:which|who)\b/.exec(quote.text);
       const content = { start: quote.start, end: cut ? quote.start + cut.index : quote.end };
-      found.push({ at: subjectStart, content, subject: { start: subjectStart, end: subjectStart + briefed[1]!.length }, attribution: { start: subjectStart, end: quote.open - 1 }, relayedByQuote: quote, rule: 'X briefed Y on “…”' });
+      const verbStart = subjectStart + briefed[0].indexOf('briefed');
+      const speechAct = { start: verbStart, end: verbStart + 'briefed'.length, word: 'briefed' };
+      found.push({ at: subjectStart, content, subject: { start: subjectStart, end: subjectStart + briefed[1]!.length }, attribution: { start: subjectStart, end: quote.open - 1 }, relayedByQuote: quote, speechAct, rule: 'X briefed Y on “…”' });
     }
   }
   return found;
