@@ -804,6 +804,7 @@ async function main(options: Options): Promise<number> {
     }
     const separateMs = performance.now() - separateStarted;
     console.log(`separately: ${kept.length} changes in ${secText(separateMs)} (median ${msText(median(perArticleMs))} ms each)${separateFailures.length ? `; ${separateFailures.length} failed` : ''}`);
+    for (const failure of separateFailures.slice(0, 10)) console.log(`  refused: ${failure}`);
 
     // 4c. The baseline: the old per-record path.
     const baselineStore = await KnowledgeStore.open(baselineDir);
@@ -1053,6 +1054,11 @@ function report(r: Results): { lines: string[]; passes: string[]; failures: stri
       (r.baselineFailures.length ? ` ${r.baselineFailures.length} edits were refused (${r.baselineFailures.slice(0, 3).join('; ')}).` : ''),
     '',
   );
+  if (r.separateFailures.length > 0) {
+    lines.push(`Refused one change per article (${r.separateFailures.length} of ${r.kept}; the first 10):`, '');
+    for (const failure of r.separateFailures.slice(0, 10)) lines.push(`- ${failure.replace(/\s+/g, ' ')}`);
+    lines.push('');
+  }
   if (r.dropped.length > 0) {
     // The problems grouped by code, place and message with the names taken out, each with examples.
     const groups = new Map<string, { count: number; files: Set<string>; names: Set<string> }>();

@@ -3,7 +3,7 @@
  * the three invented fixture articles against their answer keys. Knowledge bases: the test dataset
  * (`test/fixtures/dataset`) and an empty one; never `data/`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -19,7 +19,7 @@ import { SlugAllocator, shortSlug } from '../src/kb/slugs.js';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { foldedWords } from '../src/kb/text.js';
-import { loadDataset, projectRoot } from './helpers.js';
+import { dataDir, loadDataset, projectRoot } from './helpers.js';
 
 const fixtureDir = path.join(projectRoot, 'test/fixtures/drafting');
 let dataset: KnowledgeBase;
@@ -262,6 +262,23 @@ describe('paraphrases', () => {
     // Reported speech found inside a quote but not drafted is listed as skipped, saying why.
     const herself = draft({ text: 'Fleet plans\n\n“The minister made clear she was urging all captains to double their patrols,” Defence Minister Rhea Voss said.', publishedOn: '2024-05-02' }, empty);
     expect((herself.skipped ?? []).find((s) => s.text === 'urging all captains to double their patrols')?.why).toMatch(/no speech act of an identifiable person other than the quote's speaker: the quote itself is the statement/);
+  });
+
+  it('drafts no new paraphrase inside a quotation the knowledge base already holds: its stored reading says whom it reports', async () => {
+    // The test dataset holds Kirby's quote; without Kerry's "urging …" paraphrase, the curated reading of that quote has none.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'newsgraph-drafting-no-paraphrase-'));
+    try {
+      cpSync(dataDir, dir, { recursive: true });
+      const statementsFile = path.join(dir, 'statements.json');
+      const statements = JSON.parse(readFileSync(statementsFile, 'utf8')) as { id: string }[];
+      writeFileSync(statementsFile, `${JSON.stringify(statements.filter((s) => s.id !== 'kerry-urges-allies-to-contribute'), null, 2)}\n`);
+      const seed = seedDraft(await loadKnowledgeBase(dir));
+      expect(statementWith(seed, 'The secretary made clear he was urging all allies to increase their contributions.').existing).toBeDefined();
+      expect((seed.statements ?? []).filter((s) => s.text === 'urging all allies to increase their contributions')).toHaveLength(0);
+      expect((seed.skipped ?? []).find((s) => s.text === 'urging all allies to increase their contributions')?.why).toMatch(/inside the quotation .*, which is already statement .*: not drafted as a new statement/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads "said that", "added that" and "according to X,"', () => {

@@ -275,6 +275,19 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
       skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${shorten(d.insideQuote.text)}" that reports no speech act of an identifiable person other than the quote's speaker: the quote itself is the statement` });
       continue;
     }
+    // A quotation the knowledge base already holds was read when it was stored: whom its words report is
+    // that reading's (a statement of those words it holds, reported again above), not whoever the new
+    // article names before it ("the secretary" resolved to another secretary).
+    if (d.insideQuote && !known.existing) {
+      const quoteDrafted = byQuote.get(d.insideQuote);
+      const quoteSpeaker = quoteDrafted?.speaker ? refId(quoteDrafted.speaker.ref) : null;
+      const storedQuote = index.statementIndex.findKnown(d.insideQuote.text, 'QUOTE', quoteSpeaker).existing;
+      if (storedQuote) {
+        const held = known.candidates[0];
+        skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${shorten(d.insideQuote.text)}", which is already statement ${storedQuote.id}: not drafted as a new statement of ${d.speaker ? describeRef(d.speaker.ref) : 'its speaker'}${held ? `; the knowledge base holds these words as ${held.id}: report it if it is the same` : ''}` });
+        continue;
+      }
+    }
     const reasons = [...d.reasons];
     let confidence = d.confidence;
     if (known.existing) {
