@@ -8,11 +8,13 @@ import { hashToken } from '../src/plugins/auth.js';
 import { Kind, parse } from 'graphql';
 import {
   AddEvidenceDocument,
+  ApplyArticleDocument,
   AddStatementReportDocument,
   CountryPageDocument,
   CreatePersonDocument,
   CreateSourceDocument,
   CreateStatementDocument,
+  DraftArticleDocument,
   createClient,
   DatasetChangedDocument,
   EventPageDocument,
@@ -825,6 +827,32 @@ describe('the SDK over HTTP', () => {
     expect(
       announcements.map((event) => [event.cause, event.changes.map(({ change, node }) => `${change} ${node.__typename} ${node.slug}`)]),
     ).toEqual(expectedAnnouncements);
+  });
+
+  it('lets a curator draft an article and apply the draft, previewed first', async () => {
+    const curator = createClient({ url: server.url, headers: { authorization: `Bearer ${CURATOR_TOKEN}` } });
+    const curate: Client['request'] = (document, ...args) => {
+      const definition = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+      if (definition?.kind === Kind.OPERATION_DEFINITION && definition.name) ran.add(definition.name.value);
+      return curator.request(document, ...args);
+    };
+    // An invented test article (test/fixtures/drafting/README.md).
+    const text = await readFile(path.join(projectRoot, 'test/fixtures/drafting/bird-flu-pact.txt'), 'utf8');
+    const drafted = await curate(DraftArticleDocument, { text, publishedOn: '2024-03-14' });
+    const file = drafted.data.draftArticle as { statements: unknown[]; source: { text: string } };
+    expect(file.source.text).toBe(text);
+
+    const preview = await curate(ApplyArticleDocument, { file, dryRun: true });
+    expect(preview.data.applyArticle).toMatchObject({ dryRun: true, applied: false, problems: [] });
+    const applied = await curate(ApplyArticleDocument, { file });
+    expect(applied.data.applyArticle).toMatchObject({ dryRun: false, applied: true, problems: [] });
+    expect(applied.data.applyArticle.changes.map((change) => `${change.change} ${change.type} ${change.slug}`)).toEqual(
+      preview.data.applyArticle.changes.map((change) => `${change.change} ${change.type} ${change.slug}`),
+    );
+    const [sourceSlug] = applied.data.applyArticle.sourceSlugs;
+    const { source } = (await run(SourcePageDocument, { slug: sourceSlug! })).data;
+    expect(source!.statements.totalCount).toBe(file.statements.length);
+    expect(applied.extensions.dataset?.version).toBe(applied.data.applyArticle.datasetVersion);
   });
 
   it('ran every operation that ships in packages/client/operations', async () => {
