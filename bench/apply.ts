@@ -54,7 +54,8 @@ import {
   type QuoteInput,
 } from '../src/store/edits.js';
 import { KnowledgeStore, type Edit } from '../src/store/knowledge-store.js';
-import { generateDataset } from '../scripts/generate-dataset.js';
+// The dataset generator's deterministic PRNG (mulberry32), so every run drafts the same texts.
+import { generateDataset, prng } from '../scripts/generate-dataset.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const seedDir = path.join(projectRoot, 'data');
@@ -115,17 +116,6 @@ function parseOptions(argv: string[]): Options {
 // and the names of the generated 10× data; none of it is real reporting. Each text says so in its first
 // line. The quotes copied from stored statements are the generated data's own words.
 
-/** A deterministic PRNG (mulberry32), so every run drafts the same texts. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Speaker {
   id: string;

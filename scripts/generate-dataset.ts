@@ -99,7 +99,7 @@ const CROSS_LINKABLE = new Set([
 // Deterministic randomness
 
 /** mulberry32: a small, fast, seedable PRNG; returns floats in [0, 1). */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
