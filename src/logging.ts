@@ -23,6 +23,8 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: pino
 /** Yoga's own log calls (startup notices, its debug output) go to the same pino logger. */
 export function yogaLoggerFor(logger: Logger): YogaLogger {
   const write = (level: 'debug' | 'info' | 'warn' | 'error') => (...args: unknown[]) => {
+    // Yoga logs several debug lines per request; at the usual levels, building them was wasted.
+    if (!logger.isLevelEnabled(level)) return;
     const [first, ...rest] = args;
     logger[level]({ source: 'yoga', details: rest.length > 0 ? rest.map(String) : undefined }, String(first));
   };

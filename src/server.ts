@@ -15,7 +15,7 @@ import {
   createYoga,
   isAsyncIterable,
   maskError as yogaMaskError,
-  useReadinessCheck,
+  type FetchAPI,
   type Plugin,
   type YogaServerInstance,
 } from 'graphql-yoga';
@@ -169,6 +169,26 @@ function maskAndCode(exposeErrorDetails: boolean) {
   };
 }
 
+/**
+ * Answers `endpoint` with what `check` returns, as yoga's useReadinessCheck does (a request whose URL
+ * ends with the endpoint, or whose path is it; 503 with the message when the check throws), without
+ * its URLPattern: the pattern matches exactly the requests whose path is the endpoint, and testing it
+ * with the polyfill cost about 10 us on every request that is not a readiness check.
+ */
+function useReadiness(endpoint: string, check: (fetchAPI: FetchAPI) => Response): Plugin {
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (!request.url.endsWith(endpoint) && url.pathname !== endpoint) return;
+      try {
+        endResponse(check(fetchAPI));
+      } catch (error) {
+        const isError = error instanceof Error;
+        endResponse(new fetchAPI.Response(isError ? error.message : null, { status: 503, headers: isError ? { 'content-type': 'text/plain; charset=utf-8' } : {} }));
+      }
+    },
+  };
+}
+
 /** Without a token list every token is refused. */
 const noCurators = new CuratorTokens([]);
 
@@ -270,15 +290,12 @@ export function createNewsgraph({
       ...(jit ? [useJit(jit, (context) => withFreshLoaders(context as Context))] : []),
       useUnexpectedErrorLog(logger),
       useDatasetExtension(snapshotFor),
-      useReadinessCheck({
-        endpoint: '/ready',
-        check: ({ fetchAPI }) => {
-          const current = currentKb();
-          return fetchAPI.Response.json({
-            status: 'ready',
-            dataset: { version: current.info.version, loadedAt: current.info.loadedAt.toISOString(), counts: current.counts },
-          });
-        },
+      useReadiness('/ready', (fetchAPI) => {
+        const current = currentKb();
+        return fetchAPI.Response.json({
+          status: 'ready',
+          dataset: { version: current.info.version, loadedAt: current.info.loadedAt.toISOString(), counts: current.counts },
+        });
       }),
       // Last, as yoga's own limit is: after every plugin that could register a request parser.
       useRequestBodyLimit(maxBodyBytes),
