@@ -21,7 +21,7 @@ import {
 } from 'graphql-yoga';
 import { authenticate, CuratorTokens, useCuratorAuth, type Authentication } from './plugins/auth.js';
 import { createContext, withFreshLoaders, type Context } from './context.js';
-import { createDocumentCache, defaultDocumentCacheOptions, type DocumentCacheOptions } from './plugins/document-cache.js';
+import { createDocumentCache, defaultDocumentCacheOptions, useValidationCache, type DocumentCacheOptions } from './plugins/document-cache.js';
 import { codeForHttpStatus, ErrorCode } from './errors.js';
 import { useExplorer } from './http/explorer.js';
 import { exampleQuery } from './http/graphiql-example.js';
@@ -98,9 +98,18 @@ export interface Newsgraph {
   corsHeaders(header: (name: string) => string | undefined): Record<string, string>;
 }
 
+/** The `extensions.dataset` of each snapshot, made once: formatting its date on every response was measurable. */
+const datasetExtensions = new WeakMap<KnowledgeBase['info'], { version: string; loadedAt: Date; value: { version: string; loadedAt: string } }>();
+
 /** `result` with `extensions.dataset`: the version and load time of the snapshot that answered. */
 function withDataset(result: ExecutionResult, kb: KnowledgeBase): ExecutionResult {
-  return { ...result, extensions: { ...result.extensions, dataset: { version: kb.info.version, loadedAt: kb.info.loadedAt.toISOString() } } };
+  const { info } = kb;
+  let known = datasetExtensions.get(info);
+  if (!known || known.version !== info.version || known.loadedAt !== info.loadedAt) {
+    known = { version: info.version, loadedAt: info.loadedAt, value: { version: info.version, loadedAt: info.loadedAt.toISOString() } };
+    datasetExtensions.set(info, known);
+  }
+  return { ...result, extensions: { ...result.extensions, dataset: known.value } };
 }
 
 /**
@@ -299,6 +308,8 @@ export function createNewsgraph({
       }),
       // Last, as yoga's own limit is: after every plugin that could register a request parser.
       useRequestBodyLimit(maxBodyBytes),
+      // Where yoga's own validation cache would be: after every plugin that adds a rule.
+      useValidationCache(),
     ],
   });
   const corsHeaders = (header: (name: string) => string | undefined) =>
