@@ -249,6 +249,9 @@ export function createNewsgraph({
   // (the default) a credentialed answer would let every site read with a visitor's cookies.
   const cors = { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', CSRF_HEADER, 'x-request-id'], maxAge: 600, credentials: false };
   const parsed = createDocumentCache(documentCache);
+  // The text of every persisted document: a request by hash runs exactly this text, and so does a
+  // client sending the same text in full.
+  const persistedTexts = new Set<string>(persistedDocuments?.documents.byHash.values() ?? []);
   const cache = responseCache
     ? createResponseCache({ snapshotFor, current: currentKb, store }, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })
     : undefined;
@@ -296,7 +299,8 @@ export function createNewsgraph({
       usePersistedDocuments(persistedDocuments),
       ...(introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
       // The executor's fallback runs with fresh loaders over the same snapshot, as if graphql-jit had not run.
-      ...(jit ? [useJit(jit, (context) => withFreshLoaders(context as Context))] : []),
+      // Documents of the persisted-documents manifest are compiled on their first execution.
+      ...(jit ? [useJit(jit, (context) => withFreshLoaders(context as Context), (document) => persistedTexts.has(document.loc?.source.body ?? ''))] : []),
       useUnexpectedErrorLog(logger),
       useDatasetExtension(snapshotFor),
       useReadiness('/ready', (fetchAPI) => {
