@@ -174,11 +174,9 @@ async function streamBody(body: ReadableStream<Uint8Array>, response: ServerResp
  * A node:http listener for `yoga`. Pair it with `useRequestBodyLimit(limits.maxBodyBytes)` in yoga's
  * plugins, which applies the same limit to requests that arrive by `yoga.fetch`.
  */
-export function createNodeListener({ yoga, responseCache, requestLog: log, metrics, corsHeaders }: Newsgraph, limits: Pick<HttpLimits, 'maxBodyBytes' | 'streamStallTimeoutMs'> = defaultHttpLimits): NodeListener {
+export function createNodeListener({ yoga, responseCache, requestLog: log, metrics, corsHeaders, handle: handleWithYoga }: Newsgraph, limits: Pick<HttpLimits, 'maxBodyBytes' | 'streamStallTimeoutMs'> = defaultHttpLimits): NodeListener {
   const stats = { answeredFromCache: 0 };
   const { Request, URL: URLImpl } = yoga.fetchAPI;
-  // Read once: the yoga instance is a Proxy that binds the method anew on every read.
-  const handleRequest = yoga.handleRequest;
   /**
    * A Request for `url`, holding the URL parsed already: yoga's adapter reads `request.parsedUrl`
    * on every request, which parses the text again unless the Request was given its parsed form
@@ -248,9 +246,7 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
   };
 
   const respond = async (nodeRequest: IncomingMessage, nodeResponse: ServerResponse, request: Request) => {
-    // What yoga's own node adapter passes: the context reads `req` for the client's address.
-    const serverContext: object = { req: nodeRequest, res: nodeResponse };
-    const response = await handleRequest(request, serverContext);
+    const response = await handleWithYoga(request, nodeRequest.socket.remoteAddress);
     const type = response.headers.get('content-type') ?? '';
     if (response.body && (type.startsWith('text/event-stream') || type.startsWith('multipart/mixed'))) {
       nodeResponse.writeHead(response.status, Object.fromEntries(response.headers));
