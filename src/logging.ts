@@ -17,12 +17,29 @@ export type { Logger };
  */
 export function createLogger(level: LevelWithSilent = 'info', destination?: pino.DestinationStream): Logger {
   const target = destination ?? pino.destination({ dest: 1, sync: false });
-  return pino({ level, base: { service: 'newsgraph' }, timestamp: pino.stdTimeFunctions.isoTime }, target);
+  return pino({ level, base: { service: 'newsgraph' }, timestamp: isoTime }, target);
+}
+
+let lastMs = Number.NaN;
+let lastTime = '';
+/**
+ * pino's `stdTimeFunctions.isoTime`, the same text, formatted once per millisecond: under load a
+ * server logs several lines a millisecond, and formatting the date was a few us of each request.
+ */
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
 }
 
 /** Yoga's own log calls (startup notices, its debug output) go to the same pino logger. */
 export function yogaLoggerFor(logger: Logger): YogaLogger {
   const write = (level: 'debug' | 'info' | 'warn' | 'error') => (...args: unknown[]) => {
+    // Yoga logs several debug lines per request; at the usual levels, building them was wasted.
+    if (!logger.isLevelEnabled(level)) return;
     const [first, ...rest] = args;
     logger[level]({ source: 'yoga', details: rest.length > 0 ? rest.map(String) : undefined }, String(first));
   };

@@ -8,20 +8,19 @@ import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-fi
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import type { IncomingMessage } from 'node:http';
 import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import {
   createYoga,
   isAsyncIterable,
   maskError as yogaMaskError,
-  useReadinessCheck,
+  type FetchAPI,
   type Plugin,
   type YogaServerInstance,
 } from 'graphql-yoga';
 import { authenticate, CuratorTokens, useCuratorAuth, type Authentication } from './plugins/auth.js';
 import { createContext, withFreshLoaders, type Context } from './context.js';
-import { createDocumentCache, defaultDocumentCacheOptions, type DocumentCacheOptions } from './plugins/document-cache.js';
+import { createDocumentCache, defaultDocumentCacheOptions, useValidationCache, type DocumentCacheOptions } from './plugins/document-cache.js';
 import { codeForHttpStatus, ErrorCode } from './errors.js';
 import { useExplorer } from './http/explorer.js';
 import { exampleQuery } from './http/graphiql-example.js';
@@ -96,11 +95,25 @@ export interface Newsgraph {
    * itself: a browser shows a cross-origin refusal (413, 405, …) only when it carries them.
    */
   corsHeaders(header: (name: string) => string | undefined): Record<string, string>;
+  /**
+   * Runs a request the listener has read through yoga, with the address of the client that sent it
+   * (subscriptions are capped per client). Requests made with `yoga.fetch` count as one client, 'local'.
+   */
+  handle(request: Request, clientAddress: string | undefined): Promise<Response> | Response;
 }
+
+/** The `extensions.dataset` of each snapshot, made once: formatting its date on every response was measurable. */
+const datasetExtensions = new WeakMap<KnowledgeBase['info'], { version: string; loadedAt: Date; value: { version: string; loadedAt: string } }>();
 
 /** `result` with `extensions.dataset`: the version and load time of the snapshot that answered. */
 function withDataset(result: ExecutionResult, kb: KnowledgeBase): ExecutionResult {
-  return { ...result, extensions: { ...result.extensions, dataset: { version: kb.info.version, loadedAt: kb.info.loadedAt.toISOString() } } };
+  const { info } = kb;
+  let known = datasetExtensions.get(info);
+  if (!known || known.version !== info.version || known.loadedAt !== info.loadedAt) {
+    known = { version: info.version, loadedAt: info.loadedAt, value: { version: info.version, loadedAt: info.loadedAt.toISOString() } };
+    datasetExtensions.set(info, known);
+  }
+  return { ...result, extensions: { ...result.extensions, dataset: known.value } };
 }
 
 /**
@@ -169,13 +182,29 @@ function maskAndCode(exposeErrorDetails: boolean) {
   };
 }
 
+/**
+ * Answers `endpoint` with what `check` returns, as yoga's useReadinessCheck does (a request whose URL
+ * ends with the endpoint, or whose path is it; 503 with the message when the check throws), without
+ * its URLPattern: the pattern matches exactly the requests whose path is the endpoint, and testing it
+ * with the polyfill cost about 10 us on every request that is not a readiness check.
+ */
+function useReadiness(endpoint: string, check: (fetchAPI: FetchAPI) => Response): Plugin {
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (!request.url.endsWith(endpoint) && url.pathname !== endpoint) return;
+      try {
+        endResponse(check(fetchAPI));
+      } catch (error) {
+        const isError = error instanceof Error;
+        endResponse(new fetchAPI.Response(isError ? error.message : null, { status: 503, headers: isError ? { 'content-type': 'text/plain; charset=utf-8' } : {} }));
+      }
+    },
+  };
+}
+
 /** Without a token list every token is refused. */
 const noCurators = new CuratorTokens([]);
 
-/** The address a request came from, for the per-client subscription cap; requests made with `yoga.fetch` share one. */
-function clientAddressOf(initialContext: object): string {
-  return (initialContext as { req?: IncomingMessage }).req?.socket.remoteAddress ?? 'local';
-}
 
 /** Builds the server: schema, context, plugins, and the caches and logs the listener shares. */
 export function createNewsgraph({
@@ -214,12 +243,19 @@ export function createNewsgraph({
     }
     return authentication;
   };
+  // The address each request the listener hands over came from, for the per-client subscription cap.
+  // Not passed to yoga as a server context: yoga copies a given server context property by property
+  // for every request (~9 us of a small query), and only a subscription ever reads the address.
+  const clientAddresses = new WeakMap<Request, string>();
   const changes = store ? createChangeFeed(store, subscriptions) : undefined;
   const requestLog = createRequestLog(logger);
   // No credentials: curators send a bearer token, which needs none, and with any origin allowed
   // (the default) a credentialed answer would let every site read with a visitor's cookies.
   const cors = { origin: corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', CSRF_HEADER, 'x-request-id'], maxAge: 600, credentials: false };
   const parsed = createDocumentCache(documentCache);
+  // The text of every persisted document: a request by hash runs exactly this text, and so does a
+  // client sending the same text in full.
+  const persistedTexts = new Set<string>(persistedDocuments?.documents.byHash.values() ?? []);
   const cache = responseCache
     ? createResponseCache({ snapshotFor, current: currentKb, store }, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })
     : undefined;
@@ -233,7 +269,8 @@ export function createNewsgraph({
       return createContext(snapshotFor(request), {
         store,
         changes,
-        client: clientAddressOf(initialContext),
+        // Requests made with `yoga.fetch` share one address.
+        client: clientAddresses.get(request) ?? 'local',
         curator: 'curator' in authentication ? authentication.curator : undefined,
         onSnapshot: (next) => snapshots.set(request, next),
       });
@@ -267,24 +304,31 @@ export function createNewsgraph({
       usePersistedDocuments(persistedDocuments),
       ...(introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
       // The executor's fallback runs with fresh loaders over the same snapshot, as if graphql-jit had not run.
-      ...(jit ? [useJit(jit, (context) => withFreshLoaders(context as Context))] : []),
+      // Documents of the persisted-documents manifest are compiled on their first execution.
+      ...(jit ? [useJit(jit, (context) => withFreshLoaders(context as Context), (document) => persistedTexts.has(document.loc?.source.body ?? ''))] : []),
       useUnexpectedErrorLog(logger),
       useDatasetExtension(snapshotFor),
-      useReadinessCheck({
-        endpoint: '/ready',
-        check: ({ fetchAPI }) => {
-          const current = currentKb();
-          return fetchAPI.Response.json({
-            status: 'ready',
-            dataset: { version: current.info.version, loadedAt: current.info.loadedAt.toISOString(), counts: current.counts },
-          });
-        },
+      useReadiness('/ready', (fetchAPI) => {
+        const current = currentKb();
+        return fetchAPI.Response.json({
+          status: 'ready',
+          dataset: { version: current.info.version, loadedAt: current.info.loadedAt.toISOString(), counts: current.counts },
+        });
       }),
       // Last, as yoga's own limit is: after every plugin that could register a request parser.
       useRequestBodyLimit(maxBodyBytes),
+      // Where yoga's own validation cache would be: after every plugin that adds a rule.
+      useValidationCache(),
     ],
   });
   const corsHeaders = (header: (name: string) => string | undefined) =>
     getCORSHeadersByRequestAndOptions({ headers: { get: (name: string) => header(name) ?? null } } as Request, cors) ?? {};
-  return { yoga, responseCache: cache, requestLog, metrics, corsHeaders };
+  // Read once: the yoga instance is a Proxy that binds the method anew on every read.
+  const handleRequest = yoga.handleRequest;
+  const handle = (request: Request, clientAddress: string | undefined) => {
+    if (clientAddress !== undefined) clientAddresses.set(request, clientAddress);
+    // No server context at all: yoga then makes a bare one instead of copying ours.
+    return handleRequest(request, undefined as unknown as object);
+  };
+  return { yoga, responseCache: cache, requestLog, metrics, corsHeaders, handle };
 }

@@ -15,6 +15,7 @@ import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { createLogger } from '../src/logging.js';
 import { defaultJitOptions } from '../src/plugins/jit.js';
+import { loadPersistedDocuments } from '../src/plugins/persisted-documents.js';
 import { schema } from '../src/schema/index.js';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { generateOperation, loadCorpus, mutateDocument, mutateVariables, Rng, toJsonText, type Corpus } from './fuzz/generate.js';
@@ -205,6 +206,27 @@ describe('graphql-jit', () => {
     await ask('A');
     expect(compiledNames).toEqual(['A', 'B', 'C', 'A']);
     expect((await ask('A')).status).toBe(200);
+  });
+
+  it('compiles a document of the persisted-documents manifest on its first execution, by hash or by text', async () => {
+    const documents = await loadPersistedDocuments(path.join(projectRoot, 'packages/client/src/generated/persisted-documents.json'), schema);
+    const compiledNames: string[] = [];
+    const server = createNewsgraph({
+      kb,
+      logger: silentLogger,
+      responseCache: false,
+      persistedDocuments: { documents, only: false },
+      jit: { ...defaultJitOptions, maxDocuments: 10, compileAfter: 2, onCompile: (name) => compiledNames.push(name) },
+    }).yoga;
+    const [hash, text] = [...documents.byHash].find(([, document]) => /^query NodeLookup\b/m.test(document))!;
+    const variables = { id: 'U3RhdGVtZW50OnN0b2x0ZW5iZXJnLWRpcmVjdC1kaWFsb2d1ZQ' };
+    const byHash = await send(server, JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } }, variables }));
+    expect(compiledNames).toEqual(['NodeLookup']);
+    // The same answer as the executor gives for the same text.
+    expect(byHash).toEqual(await send(executor, JSON.stringify({ query: text, variables })));
+    // Any other document still waits for its second execution.
+    await send(server, JSON.stringify({ query: 'query Other { dataset { version } }' }));
+    expect(compiledNames).toEqual(['NodeLookup']);
   });
 
   it('leaves mutations and subscriptions to the executor', async () => {

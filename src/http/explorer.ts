@@ -139,21 +139,27 @@ export function useExplorer({ dir = defaultDir, logger }: ExplorerOptions = {}):
   };
 
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    // Not an async function: every request passes here, and a promise returned by any onRequest hook
+    // makes the whole hook chain (and the rest of the request) asynchronous.
+    onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== EXPLORER_PATH && !url.pathname.startsWith(`${EXPLORER_PATH}/`)) return;
-      const text = (status: number, message: string, extra: Record<string, string> = {}) =>
-        endResponse(new fetchAPI.Response(message, { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...extra } }));
-      if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'Method not allowed', { allow: 'GET, HEAD' });
-
-      let built: Assets;
-      try {
-        built = await load();
-      } catch {
-        return text(500, 'The explorer page could not be built; the server log says why.');
-      }
-      const found = built.get(url.pathname);
-      if (!found) return text(404, 'Not found');
-      endResponse(respond(request, url, found, fetchAPI.Response));
+      return serve(request, url, endResponse, fetchAPI.Response);
     },
   };
+
+  async function serve(request: Request, url: URL, endResponse: (response: Response) => void, ResponseImpl: typeof Response): Promise<void> {
+    const text = (status: number, message: string, extra: Record<string, string> = {}) =>
+      endResponse(new ResponseImpl(message, { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...extra } }));
+    if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'Method not allowed', { allow: 'GET, HEAD' });
+
+    let built: Assets;
+    try {
+      built = await load();
+    } catch {
+      return text(500, 'The explorer page could not be built; the server log says why.');
+    }
+    const found = built.get(url.pathname);
+    if (!found) return text(404, 'Not found');
+    endResponse(respond(request, url, found, ResponseImpl));
+  }
 }

@@ -85,8 +85,11 @@ class HttpRefusal {
   ) {}
 }
 
-/** The origin and path of a request, from its Host header and request target; throws HttpRefusal when they are not valid. */
-function urlOf(request: IncomingMessage): string {
+/**
+ * The origin and path of a request, from its Host header and request target, as text and parsed;
+ * throws HttpRefusal when they are not valid.
+ */
+function urlOf(request: IncomingMessage, URLImpl: typeof URL): { url: string; parsed: URL } {
   const target = request.url ?? '';
   let hosts = 0;
   for (let i = 0; i < request.rawHeaders.length; i += 2) if (request.rawHeaders[i]!.toLowerCase() === 'host') hosts += 1;
@@ -113,8 +116,11 @@ function urlOf(request: IncomingMessage): string {
   }
   // The host only names the origin yoga sees; the route comes from `path` alone, whatever the host says.
   const url = `http://${host || 'localhost'}${path}`;
-  if (!URL.canParse(url)) throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The Host header and request target do not form a valid URL');
-  return url;
+  try {
+    return { url, parsed: new URLImpl(url) };
+  } catch {
+    throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The Host header and request target do not form a valid URL');
+  }
 }
 
 function refusalBody(refusal: HttpRefusal): string {
@@ -168,9 +174,21 @@ async function streamBody(body: ReadableStream<Uint8Array>, response: ServerResp
  * A node:http listener for `yoga`. Pair it with `useRequestBodyLimit(limits.maxBodyBytes)` in yoga's
  * plugins, which applies the same limit to requests that arrive by `yoga.fetch`.
  */
-export function createNodeListener({ yoga, responseCache, requestLog: log, metrics, corsHeaders }: Newsgraph, limits: Pick<HttpLimits, 'maxBodyBytes' | 'streamStallTimeoutMs'> = defaultHttpLimits): NodeListener {
+export function createNodeListener({ yoga, responseCache, requestLog: log, metrics, corsHeaders, handle: handleWithYoga }: Newsgraph, limits: Pick<HttpLimits, 'maxBodyBytes' | 'streamStallTimeoutMs'> = defaultHttpLimits): NodeListener {
   const stats = { answeredFromCache: 0 };
-  const { Request } = yoga.fetchAPI;
+  const { Request, URL: URLImpl } = yoga.fetchAPI;
+  /**
+   * A Request for `url`, holding the URL parsed already: yoga's adapter reads `request.parsedUrl`
+   * on every request, which parses the text again unless the Request was given its parsed form
+   * (`_parsedUrl`, what @whatwg-node/node-fetch sets when a Request is made from a URL object; the
+   * text is kept as the Request's `url`, exactly as the client sent it).
+   */
+  const requestFor = ({ url, parsed }: { url: string; parsed: URL }, init: RequestInit): Request => {
+    const request = new Request(url, init);
+    const holder = request as unknown as { _parsedUrl?: URL };
+    if ('_parsedUrl' in holder && holder._parsedUrl == null) holder._parsedUrl = parsed;
+    return request;
+  };
 
   /** Answers a refusal with a coded JSON body, logged like any other request. */
   const refuse = (nodeRequest: IncomingMessage, nodeResponse: ServerResponse, refusal: HttpRefusal) => {
@@ -228,9 +246,7 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
   };
 
   const respond = async (nodeRequest: IncomingMessage, nodeResponse: ServerResponse, request: Request) => {
-    // What yoga's own node adapter passes: the context reads `req` for the client's address.
-    const serverContext: object = { req: nodeRequest, res: nodeResponse };
-    const response = await yoga.handleRequest(request, serverContext);
+    const response = await handleWithYoga(request, nodeRequest.socket.remoteAddress);
     const type = response.headers.get('content-type') ?? '';
     if (response.body && (type.startsWith('text/event-stream') || type.startsWith('multipart/mixed'))) {
       nodeResponse.writeHead(response.status, Object.fromEntries(response.headers));
@@ -277,7 +293,7 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
       nodeResponse.end();
       return;
     }
-    const url = urlOf(nodeRequest);
+    const url = urlOf(nodeRequest, URLImpl);
     const declared = headers['content-length'];
     if (declared !== undefined && !CONTENT_LENGTH.test(declared)) throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'Content-Length header is invalid.', { connection: 'close' });
     if (declared !== undefined && Number(declared) > limits.maxBodyBytes) throw tooLarge(limits.maxBodyBytes);
@@ -286,7 +302,7 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
     if (body instanceof HttpRefusal) throw body;
     if (method !== 'POST') {
       // A body on GET, HEAD or OPTIONS means nothing here (and a Request cannot carry one); it was read to keep the connection usable.
-      await respond(nodeRequest, nodeResponse, new Request(url, { method: method === 'HEAD' ? 'GET' : method, headers }));
+      await respond(nodeRequest, nodeResponse, requestFor(url, { method: method === 'HEAD' ? 'GET' : method, headers }));
       return;
     }
     const found = lookUp(nodeRequest.url ?? '', headers, body);
@@ -294,7 +310,7 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
       answerFromCache(nodeResponse, headers, found.entry);
       return;
     }
-    const request = new Request(url, body ? { method, headers, body: body as Uint8Array<ArrayBuffer> } : { method, headers });
+    const request = requestFor(url, body ? { method, headers, body: body as Uint8Array<ArrayBuffer> } : { method, headers });
     bodiesRead.add(request);
     if (found) responseCache!.handOn(request, found);
     await respond(nodeRequest, nodeResponse, request);

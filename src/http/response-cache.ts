@@ -7,7 +7,7 @@
  * serialised again, and its default time-to-live is infinite. Here the dataset version is part of
  * every key (a reload with new data never serves old answers) and entries expire after `ttlMs`.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
@@ -48,7 +48,7 @@ export interface Entry {
 const varyingHeaders = ['accept', 'content-type', 'x-graphql-yoga-csrf'] as const;
 
 function etagOf(body: Uint8Array): string {
-  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  return `"${hash('sha256', body, 'base64url').slice(0, 27)}"`;
 }
 
 /**
@@ -148,45 +148,56 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
     return entry;
   };
 
-  /** The key of a request: everything the response depends on (the body as UTF-8 bytes or text). */
+  /**
+   * The key of a request: everything the response depends on (the body as UTF-8 bytes or text),
+   * hashed in one call: a Hash object fed a dozen pieces cost several times the hashing itself.
+   */
   const keyOf = (version: string, method: string, search: string, header: (name: string) => string | null | undefined, body: string | Uint8Array): string => {
-    const hash = createHash('sha256').update(version).update('\0').update(method).update('\0').update(search);
-    for (const name of varyingHeaders) hash.update('\0').update(header(name) ?? '');
-    return hash.update('\0').update(body).digest('base64url');
+    let head = `${version}\0${method}\0${search}`;
+    for (const name of varyingHeaders) head += `\0${header(name) ?? ''}`;
+    head += '\0';
+    return hash('sha256', typeof body === 'string' ? head + body : Buffer.concat([Buffer.from(head), body]), 'base64url');
   };
 
+  /** Answers a request from `entry`, or notes that it missed; hit or miss was decided already. */
+  const answer = (request: Request, key: string, entry: Entry | undefined, endResponse: (response: Response) => void, ResponseImpl: typeof Response) => {
+    if (!entry) {
+      missed.set(request, { key });
+      return;
+    }
+    answeredFrom.set(request, entry);
+    const headers = { 'content-type': entry.contentType, etag: entry.etag, 'x-cache': 'hit' };
+    if (ifNoneMatchMatches(request.headers.get('if-none-match'), entry.etag)) {
+      endResponse(new ResponseImpl(null, { status: 304, headers }));
+    } else {
+      endResponse(new ResponseImpl(entry.body, { status: 200, headers }));
+    }
+  };
+
+  // The hooks return a promise only when they must wait (reading a body, storing an answer): a promise
+  // from any hook makes yoga's whole chain asynchronous, and these run on every request.
   const plugin: Plugin = {
-    async onRequestParse({ request, url, endResponse, fetchAPI }) {
+    onRequestParse({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'GET' && request.method !== 'POST') return;
       if (isCurators(request.headers.get('authorization'))) return;
       const version = snapshotFor(request).info.version;
-      let key: string;
-      let entry: Entry | undefined;
       const given = handedOn.get(request);
       // The listener looked this request up a moment ago; if the data changed since, the key differs.
       if (given && given.version === version) {
-        ({ key, entry } = given);
-      } else {
-        // Only bodies of a known, modest size are read here; anything else goes to yoga untouched.
-        const length = Number(request.headers.get('content-length') ?? (request.method === 'GET' ? 0 : Number.NaN));
-        if (!Number.isSafeInteger(length) || length > options.maxEntryBytes) return;
-        const body = request.method === 'POST' ? await request.clone().text() : '';
-        key = keyOf(version, request.method, url.search, (name) => request.headers.get(name), body);
-        // The listener's decision was for data that has changed since: the one made here replaces it.
-        if (given) stats[given.entry ? 'hits' : 'misses'] -= 1;
-        entry = lookup(key);
-      }
-      if (!entry) {
-        missed.set(request, { key });
+        answer(request, given.key, given.entry, endResponse, fetchAPI.Response);
         return;
       }
-      answeredFrom.set(request, entry);
-      const headers = { 'content-type': entry.contentType, etag: entry.etag, 'x-cache': 'hit' };
-      if (ifNoneMatchMatches(request.headers.get('if-none-match'), entry.etag)) {
-        endResponse(new fetchAPI.Response(null, { status: 304, headers }));
-      } else {
-        endResponse(new fetchAPI.Response(entry.body, { status: 200, headers }));
-      }
+      // Only bodies of a known, modest size are read here; anything else goes to yoga untouched.
+      const length = Number(request.headers.get('content-length') ?? (request.method === 'GET' ? 0 : Number.NaN));
+      if (!Number.isSafeInteger(length) || length > options.maxEntryBytes) return;
+      const decide = (body: string) => {
+        const key = keyOf(version, request.method, url.search, (name) => request.headers.get(name), body);
+        // The listener's decision was for data that has changed since: the one made here replaces it.
+        if (given) stats[given.entry ? 'hits' : 'misses'] -= 1;
+        answer(request, key, lookup(key), endResponse, fetchAPI.Response);
+      };
+      if (request.method !== 'POST') return decide('');
+      return request.clone().text().then(decide);
     },
     onExecute({ args }) {
       const { request } = args.contextValue as { request: Request };
@@ -197,7 +208,7 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       if (operation?.operation !== 'query') missed.delete(request);
       else miss.operationName = operation.name?.value;
     },
-    async onResponse({ request, response, setResponse, fetchAPI }) {
+    onResponse({ request, response, setResponse, fetchAPI }) {
       const miss = missed.get(request);
       if (miss === undefined || response.status !== 200) return;
       const { key, operationName } = miss;
@@ -212,24 +223,25 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
         }
         answered.delete(key);
       }
-      const text = await response.clone().text();
-      // Unexpected failures may be passing; everything else is a pure function of the request and the data.
-      // A UTF-8 encoding is never shorter than the string's length, so a long string need not be encoded to know.
-      if (text.length > options.maxEntryBytes || text.includes('"INTERNAL_SERVER_ERROR"')) return;
-      const body = textEncoder.encode(text);
-      if (body.byteLength > options.maxEntryBytes) return;
-      const etag = etagOf(body);
-      response.headers.set('etag', etag);
-      response.headers.set('x-cache', 'miss');
-      // The bytes kept are the bytes sent: yoga's body is a string, which the socket would encode again
-      // (the data's typographic quotes make every answer a two-byte string, slow to encode). A client
-      // that already holds these bytes (the entry was evicted, or another server made them) gets 304.
-      const notModified = ifNoneMatchMatches(request.headers.get('if-none-match'), etag);
-      setResponse(new fetchAPI.Response(notModified ? null : body, { status: notModified ? 304 : response.status, statusText: notModified ? '' : response.statusText, headers: response.headers }));
-      remove(key);
-      entries.set(key, { body, contentType, etag, expiresAt: Date.now() + options.ttlMs, operationName });
-      totalBytes += body.byteLength;
-      while (entries.size > options.maxEntries || totalBytes > options.maxTotalBytes) remove(entries.keys().next().value!);
+      return response.clone().text().then((text) => {
+        // Unexpected failures may be passing; everything else is a pure function of the request and the data.
+        // A UTF-8 encoding is never shorter than the string's length, so a long string need not be encoded to know.
+        if (text.length > options.maxEntryBytes || text.includes('"INTERNAL_SERVER_ERROR"')) return;
+        const body = textEncoder.encode(text);
+        if (body.byteLength > options.maxEntryBytes) return;
+        const etag = etagOf(body);
+        response.headers.set('etag', etag);
+        response.headers.set('x-cache', 'miss');
+        // The bytes kept are the bytes sent: yoga's body is a string, which the socket would encode again
+        // (the data's typographic quotes make every answer a two-byte string, slow to encode). A client
+        // that already holds these bytes (the entry was evicted, or another server made them) gets 304.
+        const notModified = ifNoneMatchMatches(request.headers.get('if-none-match'), etag);
+        setResponse(new fetchAPI.Response(notModified ? null : body, { status: notModified ? 304 : response.status, statusText: notModified ? '' : response.statusText, headers: response.headers }));
+        remove(key);
+        entries.set(key, { body, contentType, etag, expiresAt: Date.now() + options.ttlMs, operationName });
+        totalBytes += body.byteLength;
+        while (entries.size > options.maxEntries || totalBytes > options.maxTotalBytes) remove(entries.keys().next().value!);
+      });
     },
   };
 

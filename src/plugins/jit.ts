@@ -3,7 +3,9 @@
  * this schema: on the big answers of this API it needs about half the CPU of the interpreting executor.
  *
  * Only known, bounded documents are compiled: a document is compiled on its `compileAfter`-th
- * execution (so one-off and hostile documents never pay for a compile or hold generated code), only
+ * execution (so one-off and hostile documents never pay for a compile or hold generated code), or on
+ * its first when it is one of the persisted-documents manifest (the shipped clients' own operations:
+ * known, bounded and sure to recur, so their first request need not run on the executor), only
  * query operations are compiled (mutations keep the executor's serial semantics untouched), and at
  * most `maxDocuments` documents, of at most `maxBytes` (estimated) in all, keep their compiled
  * functions, the least recently used going first. Documents are keyed by object: yoga's parse cache
@@ -118,11 +120,12 @@ function withGraphQLErrors(result: ExecutionResult, document: DocumentNode): Exe
 
 /**
  * The yoga plugin: compiles known query documents with graphql-jit and runs them compiled.
+ * `isPersisted` says whether a document is one of the persisted-documents manifest (compiled at once).
  * `freshContext` gives a context like the request's but with new loaders: a request the executor must
  * answer after graphql-jit ran it starts cold, so which of several failing list items it reports first
  * is what it would have been without graphql-jit.
  */
-export function useJit(options: JitOptions, freshContext: (context: object) => object): Plugin {
+export function useJit(options: JitOptions, freshContext: (context: object) => object, isPersisted: (document: DocumentNode) => boolean = () => false): Plugin {
   // Documents not compiled yet: their slots live as long as the document does (in yoga's parse cache).
   const seenByDocument = new WeakMap<DocumentNode, Map<string, Slot>>();
   // Documents with a compiled operation: held here, within the limits, whatever the parse cache does.
@@ -157,7 +160,7 @@ export function useJit(options: JitOptions, freshContext: (context: object) => o
       const slot = slotFor(document, args.operationName ?? '');
       if (slot.compiled === undefined) {
         slot.seen += 1;
-        if (slot.seen < options.compileAfter) return;
+        if (slot.seen < options.compileAfter && !isPersisted(document)) return;
         const operation = getOperationAST(document, args.operationName);
         if (operation?.operation !== 'query') {
           slot.compiled = null;
