@@ -214,6 +214,22 @@ describe('what a curator gets wrong in an article file', () => {
     ]);
   });
 
+  it('names a break of the data\'s own rules by the entry that made the record, in the preview and in the refusal alike', async () => {
+    const { store } = await planOf(secondReport());
+    const content = secondReport();
+    // Two new events each part of the other: only the rules over the whole knowledge base see the cycle.
+    content.events = [
+      { id: 'first-session', name: 'First session', kind: 'MEETING', description: 'A session (test fixture).', evidence: ['first session'], partOf: { id: 'second-day', evidence: ['first session'] } },
+      { id: 'second-day', name: 'Second day', kind: 'MEETING', description: 'A day of talks (test fixture).', evidence: ['second day of talks'], partOf: { id: 'first-session', evidence: ['second day of talks'] } },
+    ];
+    const preview = previewArticles(store.current, [{ name: 'file', content }]);
+    expect(preview.problems.length).toBeGreaterThan(0);
+    expect(preview.problems.map(({ path, code }) => ({ path, code }))).toContainEqual({ path: '$.events[0]', code: 'INVALID_RECORD' });
+    const refused = await applyArticles(store, [{ name: 'file', content }], alice).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'INVALID_RECORD', details: { problems: preview.problems } });
+    expect(store.current.storedRecord('first-session')).toBeUndefined();
+  });
+
   it('keeps file names whole in problems, and takes one file named twice as one', async () => {
     const content = secondReport();
     content.statements![0]!.mentions = [{ id: 'belgium', words: 'Brussels' }, { id: 'belgium', words: 'Brussels' }];

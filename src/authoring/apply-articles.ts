@@ -28,9 +28,15 @@ export function previewArticles(kb: KnowledgeBase, files: readonly ArticleInput[
  */
 export async function applyArticles(store: KnowledgeStore, files: readonly ArticleInput[], curator: { name: string }): Promise<{ plan: ArticlePlan; kb: KnowledgeBase }> {
   const { result, kb } = await store.change((current) => {
-    const plan = planArticles(current.stored, current.mergedInto, files, curator);
+    // The store checks the data's rules over the result; its findings come back as problems of the files.
+    const plan = planArticles(current.stored, current.mergedInto, files, curator, { checkDataRules: false });
     if (plan.problems.length > 0) throw articleProblemsError(plan.problems);
-    return { records: plan.records, changes: plan.changes.map(({ id, kind, change }) => ({ id, kind, change })), result: plan };
+    return {
+      records: plan.records,
+      changes: plan.changes.map(({ id, kind, change }) => ({ id, kind, change })),
+      result: plan,
+      refusal: (problems) => articleProblemsError(plan.explain(problems)),
+    };
   });
   return { plan: result, kb };
 }

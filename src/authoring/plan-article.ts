@@ -75,6 +75,8 @@ export interface ArticlePlan {
   problems: ArticleProblem[];
   /** The source each file adds (or found already added), in file order. */
   sourceIds: string[];
+  /** The data's rule breaks among these records as problems of the file: named by the entry that made each record. */
+  explain(problems: readonly DataProblem[]): ArticleProblem[];
 }
 
 export interface ArticleInput {
@@ -800,7 +802,20 @@ function cut(text: string): string {
  * every problem (schema, references, evidence, then the data's own rules over the result), each at its
  * file and JSON path. A plan with problems must not be written.
  */
-export function planArticles(stored: RecordsByCollection, mergedInto: ReadonlyMap<string, string>, files: readonly ArticleInput[], curator: { name: string } | undefined, now = new Date()): ArticlePlan {
+export function planArticles(
+  stored: RecordsByCollection,
+  mergedInto: ReadonlyMap<string, string>,
+  files: readonly ArticleInput[],
+  curator: { name: string } | undefined,
+  {
+    now = new Date(),
+    checkDataRules = true,
+  }: {
+    now?: Date;
+    /** False when whoever writes the plan checks the data's rules itself (the store does, under its lock): they run once. */
+    checkDataRules?: boolean;
+  } = {},
+): ArticlePlan {
   const working = new WorkingRecords(stored, mergedInto);
   const problems: ArticleProblem[] = [];
   const sourceIds: string[] = [];
@@ -814,17 +829,19 @@ export function planArticles(stored: RecordsByCollection, mergedInto: ReadonlyMa
     problems.push(...result.problems);
     sourceIds.push(result.sourceId);
   }
-  if (problems.length === 0) problems.push(...dataRuleProblems(working));
-  return { records: working.changedCollections(), changes: [...working.changes.values()], problems, sourceIds };
+  const explain = (dataProblems: readonly DataProblem[]) => asArticleProblems(working, dataProblems);
+  if (problems.length === 0 && checkDataRules) {
+    const checked = checkRecordsChange(working.stored, working.changedCollections());
+    if ('problems' in checked) problems.push(...explain(checked.problems));
+  }
+  return { records: working.changedCollections(), changes: [...working.changes.values()], problems, sourceIds, explain };
 }
 
-/** The data's own rules over the planned records, each problem named by the entry that made the record. */
-function dataRuleProblems(working: WorkingRecords): ArticleProblem[] {
+/** The data's rule breaks among the planned records, each named by the entry that made the record. */
+function asArticleProblems(working: WorkingRecords, problems: readonly DataProblem[]): ArticleProblem[] {
   const all = working.all();
   const fileByName = new Map<string, Collection>(Object.entries(dataFiles).map(([collection, { file }]) => [file, collection as Collection]));
-  const checked = checkRecordsChange(working.stored, working.changedCollections());
-  if (!('problems' in checked)) return [];
-  return checked.problems.map((problem) => {
+  return problems.map((problem) => {
     const collection = fileByName.get(problem.file);
     const index = /^\$\[(\d+)\]/.exec(problem.path);
     const record = collection && index ? (all[collection][Number(index[1])] as StoredRecord | undefined) : undefined;

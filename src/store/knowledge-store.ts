@@ -14,7 +14,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { KnowledgeBase, type RecordKind, type RecordsByCollection, type StoredRecord } from '../kb/knowledge-base.js';
-import { findConsistencyProblems } from '../kb/consistency.js';
+import { findConsistencyProblems, type DataProblem } from '../kb/consistency.js';
 import { DataValidationError, buildKnowledgeBase, checkChange, checkRecordsChange, datasetVersionOf, digestOf, loadKnowledgeBase, pendingChangeFile, rebuildAfterWrite } from '../kb/load.js';
 import { completeInterruptedChange, writeFilesDurably } from './change-journal.js';
 import { planMerge, withMergesFollowed } from './merge.js';
@@ -55,6 +55,17 @@ export interface Draft {
 export interface EditResult<R extends StoredRecord = StoredRecord> {
   record: R;
   change: ChangeKind;
+}
+
+/** A change over several records and files, as `KnowledgeStore.change` writes it. */
+export interface PlannedChange<T> {
+  /** The new contents of each collection that changes. */
+  records: Partial<RecordsByCollection>;
+  changes: RecordChange[];
+  /** What the caller gets back with the new snapshot. */
+  result: T;
+  /** The error a change that breaks the data's rules is refused with (by default, the problems at their data-file paths). */
+  refusal?: (problems: DataProblem[]) => Error;
 }
 
 export type Edit<C extends Collection> = (draft: Draft) => EditResult<RecordsByCollection[C][number]>;
@@ -210,7 +221,7 @@ export class KnowledgeStore {
    * (`writeFilesDurably`). A plan that changes nothing writes nothing. Resolves with the plan's result
    * and the snapshot that holds the change.
    */
-  change<T>(plan: (kb: KnowledgeBase) => { records: Partial<RecordsByCollection>; changes: RecordChange[]; result: T }): Promise<{ result: T; kb: KnowledgeBase }> {
+  change<T>(plan: (kb: KnowledgeBase) => PlannedChange<T>): Promise<{ result: T; kb: KnowledgeBase }> {
     return new Promise((resolve, reject) => {
       const exclusive = () => this.withLockedData(() => this.applyChange(plan)).then(resolve, reject);
       this.queue.push({ exclusive });
@@ -218,12 +229,12 @@ export class KnowledgeStore {
     });
   }
 
-  private async applyChange<T>(plan: (kb: KnowledgeBase) => { records: Partial<RecordsByCollection>; changes: RecordChange[]; result: T }): Promise<{ result: T; kb: KnowledgeBase }> {
+  private async applyChange<T>(plan: (kb: KnowledgeBase) => PlannedChange<T>): Promise<{ result: T; kb: KnowledgeBase }> {
     const base = this.snapshot;
-    const { records, changes, result } = plan(base);
+    const { records, changes, result, refusal = curationErrorForProblems } = plan(base);
     if (changes.length === 0) return { result, kb: base };
     const checked = checkRecordsChange(base.stored, records);
-    if ('problems' in checked) throw curationErrorForProblems(checked.problems);
+    if ('problems' in checked) throw refusal(checked.problems);
     const collections = Object.keys(checked.records) as Collection[];
     const files = collections.map((collection) => ({ file: dataFiles[collection].file, bytes: serializeRecords(checked.records[collection]!) }));
     try {
