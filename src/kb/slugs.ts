@@ -74,15 +74,6 @@ export class SlugAllocator {
     this.taken = new Set(taken);
   }
 
-  has(id: string): boolean {
-    return this.taken.has(id);
-  }
-
-  /** Reserves an id that must stay as it is (an existing record's). */
-  reserve(id: string): void {
-    this.taken.add(id);
-  }
-
   /** The first free id from `base` ("item" when `base` is empty). */
   allocate(base: string): string {
     const root = base.length > 0 ? base.slice(0, 90).replace(/-+$/, '') : 'item';
