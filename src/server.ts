@@ -20,17 +20,18 @@ import {
 } from 'graphql-yoga';
 import { authenticate, CuratorTokens, useCuratorAuth, type Authentication } from './plugins/auth.js';
 import { createContext, withFreshLoaders, type Context } from './context.js';
-import { createDocumentCache, defaultDocumentCacheOptions, useValidationCache, type DocumentCacheOptions } from './plugins/document-cache.js';
+import { createDocumentCache, createValidationCache, defaultDocumentCacheOptions, type DocumentCacheOptions } from './plugins/document-cache.js';
 import { codeForHttpStatus, ErrorCode } from './errors.js';
 import { useExplorer } from './http/explorer.js';
 import { exampleQuery } from './http/graphiql-example.js';
-import { defaultJitOptions, useJit, type JitOptions } from './plugins/jit.js';
+import { createJit, defaultJitOptions, type JitOptions } from './plugins/jit.js';
 import { createMetrics, defaultMetricsOptions, type Metrics, type MetricsOptions } from './http/metrics.js';
-import type { KnowledgeBase } from './kb/knowledge-base.js';
-import { defaultQueryLimits, useQueryLimits, type QueryLimits } from './plugins/limits.js';
+import { datasetStampOf, type KnowledgeBase } from './kb/knowledge-base.js';
+import { createQueryLimits, defaultQueryLimits, type QueryLimits } from './plugins/limits.js';
 import { createLogger, createRequestLog, yogaLoggerFor, type Logger, type RequestIdContext, type RequestLog } from './logging.js';
 import { defaultHttpLimits, useRequestBodyLimit } from './http/listener.js';
 import { usePersistedDocuments, type PersistedDocumentsOptions } from './plugins/persisted-documents.js';
+import { createPlainQueryRunner, type PlainQueryRunner } from './http/plain-query.js';
 import { useRequestHygiene } from './http/request-hygiene.js';
 import { createResponseCache, defaultResponseCacheOptions, type ResponseCache, type ResponseCacheOptions } from './http/response-cache.js';
 import { schema } from './schema/index.js';
@@ -100,20 +101,13 @@ export interface Newsgraph {
    * (subscriptions are capped per client). Requests made with `yoga.fetch` count as one client, 'local'.
    */
   handle(request: Request, clientAddress: string | undefined): Promise<Response> | Response;
+  /** Answers the common request, a plain JSON query, without yoga (src/http/plain-query.ts); it hands everything else back. */
+  plainQueries: PlainQueryRunner;
 }
-
-/** The `extensions.dataset` of each snapshot, made once: formatting its date on every response was measurable. */
-const datasetExtensions = new WeakMap<KnowledgeBase['info'], { version: string; loadedAt: Date; value: { version: string; loadedAt: string } }>();
 
 /** `result` with `extensions.dataset`: the version and load time of the snapshot that answered. */
 function withDataset(result: ExecutionResult, kb: KnowledgeBase): ExecutionResult {
-  const { info } = kb;
-  let known = datasetExtensions.get(info);
-  if (!known || known.version !== info.version || known.loadedAt !== info.loadedAt) {
-    known = { version: info.version, loadedAt: info.loadedAt, value: { version: info.version, loadedAt: info.loadedAt.toISOString() } };
-    datasetExtensions.set(info, known);
-  }
-  return { ...result, extensions: { ...result.extensions, dataset: known.value } };
+  return { ...result, extensions: { ...result.extensions, dataset: datasetStampOf(kb.info) } };
 }
 
 /**
@@ -261,6 +255,11 @@ export function createNewsgraph({
     : undefined;
   const graphqlEndpoint = '/graphql';
   const metrics = metricsOptions ? createMetrics({ graphqlEndpoint, current: currentKb, responseCache: cache, changes }, metricsOptions) : undefined;
+  const queryLimits = createQueryLimits(limits, parsed.hasDocument);
+  const validation = createValidationCache();
+  // The executor's fallback runs with fresh loaders over the same snapshot, as if graphql-jit had not run.
+  // Documents of the persisted-documents manifest are compiled on their first execution.
+  const compiler = jit ? createJit(jit, (context) => withFreshLoaders(context as Context), (document) => persistedTexts.has(document.loc?.source.body ?? '')) : undefined;
   const yoga = createYoga<object, Context>({
     schema,
     context: (initialContext: { request: Request }) => {
@@ -300,12 +299,10 @@ export function createNewsgraph({
       // A GET (or form POST) needs the x-graphql-yoga-csrf header, so a page on another site cannot make a
       // visitor's browser send a query without a CORS preflight. JSON POSTs are preflighted anyway.
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
-      useQueryLimits(limits, parsed.hasDocument),
+      queryLimits.plugin,
       usePersistedDocuments(persistedDocuments),
       ...(introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
-      // The executor's fallback runs with fresh loaders over the same snapshot, as if graphql-jit had not run.
-      // Documents of the persisted-documents manifest are compiled on their first execution.
-      ...(jit ? [useJit(jit, (context) => withFreshLoaders(context as Context), (document) => persistedTexts.has(document.loc?.source.body ?? ''))] : []),
+      ...(compiler ? [compiler.plugin] : []),
       useUnexpectedErrorLog(logger),
       useDatasetExtension(snapshotFor),
       useReadiness('/ready', (fetchAPI) => {
@@ -318,7 +315,7 @@ export function createNewsgraph({
       // Last, as yoga's own limit is: after every plugin that could register a request parser.
       useRequestBodyLimit(maxBodyBytes),
       // Where yoga's own validation cache would be: after every plugin that adds a rule.
-      useValidationCache(),
+      validation.plugin,
     ],
   });
   const corsHeaders = (header: (name: string) => string | undefined) =>
@@ -330,5 +327,20 @@ export function createNewsgraph({
     // No server context at all: yoga then makes a bare one instead of copying ours.
     return handleRequest(request, undefined as unknown as object);
   };
-  return { yoga, responseCache: cache, requestLog, metrics, corsHeaders, handle };
+  const plainQueries = createPlainQueryRunner({
+    schema,
+    parsedDocument: parsed.documentCache.get,
+    validation,
+    limits: queryLimits,
+    jit: compiler,
+    current: currentKb,
+    // The context yoga's factory above makes, for a query (which never moves to another snapshot).
+    contextFor: (snapshot, curator, clientAddress) => createContext(snapshot, { store, changes, client: clientAddress ?? 'local', curator }),
+    authenticate: (header) => authenticate(header ?? null, curatorTokens ?? noCurators),
+    responseCache: cache,
+    requestLog,
+    corsHeaders,
+    persistedOnly: persistedDocuments?.only ?? false,
+  });
+  return { yoga, responseCache: cache, requestLog, metrics, corsHeaders, handle, plainQueries };
 }

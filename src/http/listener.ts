@@ -34,6 +34,7 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { ErrorCode } from '../errors.js';
 import { pathOf } from '../logging.js';
 import type { Newsgraph } from '../server.js';
+import type { PlainAnswer } from './plain-query.js';
 import { ifNoneMatchMatches, type Entry, type Lookup } from './response-cache.js';
 
 /** Limits on what one client can hold of the HTTP server; every one is configurable (src/config.ts). */
@@ -62,8 +63,8 @@ export const defaultHttpLimits: HttpLimits = {
   streamStallTimeoutMs: 30_000,
 };
 
-/** A node:http request listener, with a count of the responses it sent from the response cache itself. */
-export type NodeListener = ((request: IncomingMessage, response: ServerResponse) => void) & { readonly stats: { readonly answeredFromCache: number } };
+/** A node:http request listener, with counts of the responses it sent itself: from the response cache, and plain queries run without yoga. */
+export type NodeListener = ((request: IncomingMessage, response: ServerResponse) => void) & { readonly stats: { readonly answeredFromCache: number; readonly answeredPlainly: number } };
 
 /** Requests whose whole body was read here, within the limit. */
 const bodiesRead = new WeakSet<Request>();
@@ -174,8 +175,8 @@ async function streamBody(body: ReadableStream<Uint8Array>, response: ServerResp
  * A node:http listener for `yoga`. Pair it with `useRequestBodyLimit(limits.maxBodyBytes)` in yoga's
  * plugins, which applies the same limit to requests that arrive by `yoga.fetch`.
  */
-export function createNodeListener({ yoga, responseCache, requestLog: log, metrics, corsHeaders, handle: handleWithYoga }: Newsgraph, limits: Pick<HttpLimits, 'maxBodyBytes' | 'streamStallTimeoutMs'> = defaultHttpLimits): NodeListener {
-  const stats = { answeredFromCache: 0 };
+export function createNodeListener({ yoga, responseCache, requestLog: log, metrics, corsHeaders, handle: handleWithYoga, plainQueries }: Newsgraph, limits: Pick<HttpLimits, 'maxBodyBytes' | 'streamStallTimeoutMs'> = defaultHttpLimits): NodeListener {
+  const stats = { answeredFromCache: 0, answeredPlainly: 0 };
   const { Request, URL: URLImpl } = yoga.fetchAPI;
   /**
    * A Request for `url`, holding the URL parsed already: yoga's adapter reads `request.parsedUrl`
@@ -233,7 +234,16 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
       nodeResponse.end(entry.body);
       log.finish(state, 'POST', yoga.graphqlEndpoint, 200);
     }
-    metrics?.observeCachedAnswer(entry, Number(process.hrtime.bigint() - state.startedAt) / 1e9);
+    metrics?.observeQueryAnswer(entry.operationName, Number(process.hrtime.bigint() - state.startedAt) / 1e9);
+  };
+
+  /** Sends the answer to a plain query the runner made without yoga (src/http/plain-query.ts). */
+  const sendPlainAnswer = (nodeResponse: ServerResponse, answer: PlainAnswer) => {
+    stats.answeredPlainly += 1;
+    nodeResponse.writeHead(answer.status, answer.headers);
+    nodeResponse.end(answer.body);
+    log.finish(answer.log, 'POST', yoga.graphqlEndpoint, answer.status);
+    metrics?.observeQueryAnswer(answer.operationName, Number(process.hrtime.bigint() - answer.log.startedAt) / 1e9);
   };
 
   /** What the response cache says of a POST to the endpoint: asked once here, and handed on to yoga's side of the cache. */
@@ -310,6 +320,14 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
       answerFromCache(nodeResponse, headers, found.entry);
       return;
     }
+    // A hit with an Origin header is yoga's to answer (from the entry, with the CORS headers).
+    if (body && !found?.entry && isPlainQueryTarget(nodeRequest.url ?? '', yoga.graphqlEndpoint)) {
+      const answer = await plainQueries.run(headers, body, found, nodeRequest.socket.remoteAddress);
+      if (answer) {
+        sendPlainAnswer(nodeResponse, answer);
+        return;
+      }
+    }
     const request = requestFor(url, body ? { method, headers, body: body as Uint8Array<ArrayBuffer> } : { method, headers });
     bodiesRead.add(request);
     if (found) responseCache!.handOn(request, found);
@@ -337,6 +355,15 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
     });
   };
   return Object.assign(listener, { stats: stats as Readonly<typeof stats> });
+}
+
+/**
+ * Whether a POST to this target may be a plain query (src/http/plain-query.ts): one to the endpoint,
+ * whatever its query string (a POST's parameters are in its body; clients add one to bust caches),
+ * except a target that ends like the health or readiness route, which yoga answers as that route.
+ */
+function isPlainQueryTarget(target: string, graphqlEndpoint: string): boolean {
+  return pathOf(target) === graphqlEndpoint && !target.endsWith('/health') && !target.endsWith('/ready');
 }
 
 function tooLarge(limit: number): HttpRefusal {

@@ -23,7 +23,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { codeForHttpStatus, ErrorCode } from '../errors.js';
 import type { KnowledgeBase } from '../kb/knowledge-base.js';
 import type { ChangeFeed } from '../subscriptions.js';
-import type { Entry, ResponseCache } from './response-cache.js';
+import type { ResponseCache } from './response-cache.js';
 
 export const METRICS_PATH = '/metrics';
 
@@ -54,8 +54,11 @@ export interface Metrics {
   registry: Registry;
   /** Serves /metrics and counts the GraphQL requests yoga answers. */
   plugin: Plugin;
-  /** Counts a GraphQL request the listener answered from the response cache itself, `seconds` after it arrived. */
-  observeCachedAnswer(entry: Entry, seconds: number): void;
+  /**
+   * Counts a successful query the listener answered itself (from the response cache, or run without
+   * yoga), `seconds` after it arrived; `operationName` is undefined for an anonymous query.
+   */
+  observeQueryAnswer(operationName: string | undefined, seconds: number): void;
   /** Counts the error of a refusal the listener sent itself (413, 405, a bad Host, …). */
   countError(code: string): void;
   /** The exposition text: this server's metrics, then the process's. */
@@ -248,7 +251,7 @@ export function createMetrics({ graphqlEndpoint, current, responseCache, changes
   return {
     registry,
     plugin,
-    observeCachedAnswer: (entry, seconds) => durations.observe({ operation_name: nameLabel(entry.operationName), operation_type: 'query' }, seconds),
+    observeQueryAnswer: (operationName, seconds) => durations.observe({ operation_name: nameLabel(operationName), operation_type: 'query' }, seconds),
     countError: countCode,
     text,
   };

@@ -106,6 +106,12 @@ export interface ResponseCache {
   lookup(search: string, header: (name: string) => string | undefined, body: Uint8Array): Lookup | undefined;
   /** Hands the plugin what `lookup` said of the request built from those bytes, so it is not worked out again. */
   handOn(request: Request, lookup: Lookup): void;
+  /**
+   * For a request the listener looked up, missed and answered itself: counts the answer and keeps it
+   * once it is asked for again (or at once when its client is revalidating). The entry kept, or undefined.
+   * Only for successful answers to queries, which are a pure function of the request and the data.
+   */
+  keepAnswer(found: Lookup, body: Uint8Array<ArrayBuffer>, contentType: string, operationName: string | undefined, revalidating: boolean): Entry | undefined;
   /** The entry the plugin answered `request` from, if it did (hits the listener sends itself never reach the plugin). */
   entryAnswering(request: Request): Entry | undefined;
   /** Requests looked up so far: each counts once, as a hit (answered from an entry, 304s included) or a miss. */
@@ -157,6 +163,32 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
     for (const name of varyingHeaders) head += `\0${header(name) ?? ''}`;
     head += '\0';
     return hash('sha256', typeof body === 'string' ? head + body : Buffer.concat([Buffer.from(head), body]), 'base64url');
+  };
+
+  /**
+   * Counts one more answer to the request with this key, and says whether it is now asked often enough
+   * to keep (`admitAfter`); a client revalidating with If-None-Match has its answer kept at once.
+   */
+  const isAskedAgain = (key: string, revalidating: boolean): boolean => {
+    if (revalidating) return true;
+    const times = (answered.get(key) ?? 0) + 1;
+    if (times < options.admitAfter) {
+      answered.set(key, times);
+      return false;
+    }
+    answered.delete(key);
+    return true;
+  };
+
+  /** Keeps an answer's bytes under its key (undefined when they are over the entry size limit), the least recently used going first beyond the limits. */
+  const keep = (key: string, body: Uint8Array<ArrayBuffer>, contentType: string, operationName: string | undefined): Entry | undefined => {
+    if (body.byteLength > options.maxEntryBytes) return undefined;
+    const entry: Entry = { body, contentType, etag: etagOf(body), expiresAt: Date.now() + options.ttlMs, operationName };
+    remove(key);
+    entries.set(key, entry);
+    totalBytes += body.byteLength;
+    while (entries.size > options.maxEntries || totalBytes > options.maxTotalBytes) remove(entries.keys().next().value!);
+    return entry;
   };
 
   /** Answers a request from `entry`, or notes that it missed; hit or miss was decided already. */
@@ -214,33 +246,23 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       const { key, operationName } = miss;
       const contentType = response.headers.get('content-type') ?? '';
       if (!contentType.includes('json')) return;
-      if (!request.headers.has('if-none-match')) {
-        const times = (answered.get(key) ?? 0) + 1;
-        if (times < options.admitAfter) {
-          answered.set(key, times);
-          response.headers.set('x-cache', 'miss');
-          return;
-        }
-        answered.delete(key);
+      if (!isAskedAgain(key, request.headers.has('if-none-match'))) {
+        response.headers.set('x-cache', 'miss');
+        return;
       }
       return response.clone().text().then((text) => {
         // Unexpected failures may be passing; everything else is a pure function of the request and the data.
         // A UTF-8 encoding is never shorter than the string's length, so a long string need not be encoded to know.
         if (text.length > options.maxEntryBytes || text.includes('"INTERNAL_SERVER_ERROR"')) return;
-        const body = textEncoder.encode(text);
-        if (body.byteLength > options.maxEntryBytes) return;
-        const etag = etagOf(body);
-        response.headers.set('etag', etag);
+        const entry = keep(key, textEncoder.encode(text), contentType, operationName);
+        if (!entry) return;
+        response.headers.set('etag', entry.etag);
         response.headers.set('x-cache', 'miss');
         // The bytes kept are the bytes sent: yoga's body is a string, which the socket would encode again
         // (the data's typographic quotes make every answer a two-byte string, slow to encode). A client
         // that already holds these bytes (the entry was evicted, or another server made them) gets 304.
-        const notModified = ifNoneMatchMatches(request.headers.get('if-none-match'), etag);
-        setResponse(new fetchAPI.Response(notModified ? null : body, { status: notModified ? 304 : response.status, statusText: notModified ? '' : response.statusText, headers: response.headers }));
-        remove(key);
-        entries.set(key, { body, contentType, etag, expiresAt: Date.now() + options.ttlMs, operationName });
-        totalBytes += body.byteLength;
-        while (entries.size > options.maxEntries || totalBytes > options.maxTotalBytes) remove(entries.keys().next().value!);
+        const notModified = ifNoneMatchMatches(request.headers.get('if-none-match'), entry.etag);
+        setResponse(new fetchAPI.Response(notModified ? null : entry.body, { status: notModified ? 304 : response.status, statusText: notModified ? '' : response.statusText, headers: response.headers }));
       });
     },
   };
@@ -254,6 +276,7 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       return { key, version, entry: lookup(key) };
     },
     handOn: (request, found) => void handedOn.set(request, found),
+    keepAnswer: (found, body, contentType, operationName, revalidating) => (isAskedAgain(found.key, revalidating) ? keep(found.key, body, contentType, operationName) : undefined),
     entryAnswering: (request) => answeredFrom.get(request),
     stats,
   };

@@ -40,6 +40,24 @@ export interface DatasetInfo {
   dataDir: string;
 }
 
+/** A snapshot's version and load time as every answer reports them (the load time as ISO 8601 text). */
+export interface DatasetStamp {
+  version: string;
+  loadedAt: string;
+}
+
+const stamps = new WeakMap<DatasetInfo, { version: string; loadedAt: Date; stamp: DatasetStamp }>();
+
+/** The stamp of a snapshot, made once: formatting its date on every answer was measurable. */
+export function datasetStampOf(info: DatasetInfo): DatasetStamp {
+  let known = stamps.get(info);
+  if (!known || known.version !== info.version || known.loadedAt !== info.loadedAt) {
+    known = { version: info.version, loadedAt: info.loadedAt, stamp: { version: info.version, loadedAt: info.loadedAt.toISOString() } };
+    stamps.set(info, known);
+  }
+  return known.stamp;
+}
+
 /** A role together with the person who holds it. */
 export interface RoleHolding {
   personId: string;

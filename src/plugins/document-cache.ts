@@ -68,15 +68,22 @@ export function createDocumentCache(options: DocumentCacheOptions = defaultDocum
   };
 }
 
+/** Validation results by document: the yoga plugin that keeps them, and what it kept. */
+export interface ValidationCache {
+  plugin: Plugin;
+  /** The errors validation found in a document (none: valid), or undefined when it was not validated yet. */
+  resultFor(document: DocumentNode): readonly Error[] | undefined;
+}
+
 /**
  * Validation results kept per parsed document, in the place yoga's own validation cache has among the
  * plugins (last of the server's). The schema and the rules are the same for every request of a server
  * (graphql's specified rules and the limits' rules, and without introspection its rule too), so the
  * document alone decides the result; results live as long as their document does.
  */
-export function useValidationCache(): Plugin {
+export function createValidationCache(): ValidationCache {
   const results = new WeakMap<DocumentNode, readonly Error[]>();
-  return {
+  const plugin: Plugin = {
     onValidate({ params: { documentAST }, setResult }) {
       const known = results.get(documentAST);
       if (known) {
@@ -88,4 +95,5 @@ export function useValidationCache(): Plugin {
       };
     },
   };
+  return { plugin, resultFor: (document) => results.get(document) };
 }

@@ -30,7 +30,7 @@
  *   loaders. Both fallbacks are rejected or failing requests, never the answers the cache serves.
  * test/jit.test.ts holds both paths to byte-for-byte equal answers on generated requests.
  */
-import { getOperationAST, getVariableValues, GraphQLError, type DocumentNode, type ExecutionResult, type VariableDefinitionNode } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type VariableDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
@@ -118,14 +118,27 @@ function withGraphQLErrors(result: ExecutionResult, document: DocumentNode): Exe
   return { errors, data: result.data };
 }
 
+/** Runs one operation: compiled when graphql-jit has it, else with `execute` (graphql-js's executor). */
+export type PreparedExecution = (args: ExecutionArgs, execute: (args: ExecutionArgs) => MaybePromise<ExecutionResult>) => MaybePromise<ExecutionResult>;
+
+/** graphql-jit for this server: the yoga plugin, and the same compiled queries for plain queries the listener runs itself. */
+export interface Jit {
+  plugin: Plugin;
+  /**
+   * Counts an execution of an operation and returns how to run it compiled, or undefined while it is
+   * not compiled (not seen often enough, not a query, or refused by the compiler).
+   */
+  prepare(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): PreparedExecution | undefined;
+}
+
 /**
- * The yoga plugin: compiles known query documents with graphql-jit and runs them compiled.
+ * Compiles known query documents with graphql-jit and runs them compiled.
  * `isPersisted` says whether a document is one of the persisted-documents manifest (compiled at once).
  * `freshContext` gives a context like the request's but with new loaders: a request the executor must
  * answer after graphql-jit ran it starts cold, so which of several failing list items it reports first
  * is what it would have been without graphql-jit.
  */
-export function useJit(options: JitOptions, freshContext: (context: object) => object, isPersisted: (document: DocumentNode) => boolean = () => false): Plugin {
+export function createJit(options: JitOptions, freshContext: (context: object) => object, isPersisted: (document: DocumentNode) => boolean = () => false): Jit {
   // Documents not compiled yet: their slots live as long as the document does (in yoga's parse cache).
   const seenByDocument = new WeakMap<DocumentNode, Map<string, Slot>>();
   // Documents with a compiled operation: held here, within the limits, whatever the parse cache does.
@@ -154,46 +167,51 @@ export function useJit(options: JitOptions, freshContext: (context: object) => o
     return slot;
   };
 
-  return {
-    onExecute({ args, executeFn, setExecuteFn }) {
-      const document = args.document as DocumentNode;
-      const slot = slotFor(document, args.operationName ?? '');
-      if (slot.compiled === undefined) {
-        slot.seen += 1;
-        if (slot.seen < options.compileAfter && !isPersisted(document)) return;
-        const operation = getOperationAST(document, args.operationName);
-        if (operation?.operation !== 'query') {
-          slot.compiled = null;
-        } else {
-          const compiled = compileQuery(args.schema, document, args.operationName ?? undefined, { disablingCapturingStackErrors: true });
-          slot.compiled = isCompiledQuery(compiled) ? compiled : null;
-          if (operation.variableDefinitions?.length) slot.variableDefinitions = operation.variableDefinitions;
-          if (slot.compiled) {
-            options.onCompile?.(operation.name?.value ?? '');
-            const slots = seenByDocument.get(document);
-            if (slots) compiledByDocument.set(document, slots);
-          }
+  const prepare = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): PreparedExecution | undefined => {
+    const slot = slotFor(document, operationName ?? '');
+    if (slot.compiled === undefined) {
+      slot.seen += 1;
+      if (slot.seen < options.compileAfter && !isPersisted(document)) return undefined;
+      const operation = getOperationAST(document, operationName);
+      if (operation?.operation !== 'query') {
+        slot.compiled = null;
+      } else {
+        const compiled = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
+        slot.compiled = isCompiledQuery(compiled) ? compiled : null;
+        if (operation.variableDefinitions?.length) slot.variableDefinitions = operation.variableDefinitions;
+        if (slot.compiled) {
+          options.onCompile?.(operation.name?.value ?? '');
+          const slots = seenByDocument.get(document);
+          if (slots) compiledByDocument.set(document, slots);
         }
       }
-      const compiled = slot.compiled;
-      if (!compiled) return;
-      const { variableDefinitions } = slot;
-      setExecuteFn((executeArgs) => {
-        // graphql-jit coerces variables more leniently than graphql-js (it takes [] for an input
-        // object): graphql-js decides whether they are valid, and answers itself when they are not.
-        if (variableDefinitions && 'errors' in getVariableValues(executeArgs.schema, variableDefinitions, executeArgs.variableValues ?? {})) {
-          return executeFn(executeArgs) as MaybePromise<ExecutionResult>;
-        }
-        const result = compiled.query(executeArgs.rootValue, executeArgs.contextValue, executeArgs.variableValues) as MaybePromise<ExecutionResult>;
-        const finish = (done: ExecutionResult): MaybePromise<ExecutionResult> =>
-          // No `data`: the variables did not coerce, and the executor words those errors as clients know
-          // them. A null that bubbled up: the executor stops at the first such error, graphql-jit reports
-          // every error it met, so the executor answers (these are rejected requests, not the hot path).
-          'data' in done && !nullBubbled(done)
-            ? withGraphQLErrors(done, executeArgs.document)
-            : (executeFn({ ...executeArgs, contextValue: freshContext(executeArgs.contextValue as object) }) as MaybePromise<ExecutionResult>);
-        return result instanceof Promise ? result.then(finish) : finish(result);
-      });
+    }
+    const compiled = slot.compiled;
+    if (!compiled) return undefined;
+    const { variableDefinitions } = slot;
+    return (executeArgs, execute) => {
+      // graphql-jit coerces variables more leniently than graphql-js (it takes [] for an input
+      // object): graphql-js decides whether they are valid, and answers itself when they are not.
+      if (variableDefinitions && 'errors' in getVariableValues(executeArgs.schema, variableDefinitions, executeArgs.variableValues ?? {})) {
+        return execute(executeArgs);
+      }
+      const result = compiled.query(executeArgs.rootValue, executeArgs.contextValue, executeArgs.variableValues) as MaybePromise<ExecutionResult>;
+      const finish = (done: ExecutionResult): MaybePromise<ExecutionResult> =>
+        // No `data`: the variables did not coerce, and the executor words those errors as clients know
+        // them. A null that bubbled up: the executor stops at the first such error, graphql-jit reports
+        // every error it met, so the executor answers (these are rejected requests, not the hot path).
+        'data' in done && !nullBubbled(done)
+          ? withGraphQLErrors(done, executeArgs.document)
+          : execute({ ...executeArgs, contextValue: freshContext(executeArgs.contextValue as object) });
+      return result instanceof Promise ? result.then(finish) : finish(result);
+    };
+  };
+
+  const plugin: Plugin = {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const prepared = prepare(args.schema, args.document as DocumentNode, args.operationName);
+      if (prepared) setExecuteFn((executeArgs) => prepared(executeArgs, executeFn as (args: ExecutionArgs) => MaybePromise<ExecutionResult>));
     },
   };
+  return { plugin, prepare };
 }

@@ -21,6 +21,7 @@ import {
   TokenKind,
   visit,
   type DocumentNode,
+  type ExecutionResult,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
@@ -301,11 +302,26 @@ interface DocumentCosts {
   byKey: Map<string, number>;
 }
 
+/** The arguments of an execution, as far as its cost needs them. */
+export interface CostedExecution {
+  schema: GraphQLSchema;
+  document: unknown;
+  operationName?: string | null;
+  variableValues?: unknown;
+}
+
+/** Every limit: the yoga plugin, and the cost check for plain queries the listener runs itself. */
+export interface QueryLimitsCheck {
+  plugin: Plugin;
+  /** The refusal of an operation over the cost limit (a result with one QUERY_TOO_COMPLEX error), or undefined when it is within it. */
+  overCost(args: CostedExecution): ExecutionResult | undefined;
+}
+
 /**
- * Yoga plugin enforcing every limit: tokens at parse, depth/aliases/directives at validation, cost
- * per execution and per subscription. `isParsed` says whether the parse cache holds a query text.
+ * Enforces every limit: tokens at parse, depth/aliases/directives at validation, cost per execution
+ * and per subscription. `isParsed` says whether the parse cache holds a query text.
  */
-export function useQueryLimits(limits: QueryLimits, isParsed: (query: string) => boolean = () => false): Plugin {
+export function createQueryLimits(limits: QueryLimits, isParsed: (query: string) => boolean = () => false): QueryLimitsCheck {
   // The cost is a function of the document, the operation and the size arguments, and a large
   // document's estimate took ~50 us per request; yoga's parse cache hands out the same DocumentNode
   // for the same text. Only the variables inside size arguments are part of the key: keying on all of
@@ -325,7 +341,7 @@ export function useQueryLimits(limits: QueryLimits, isParsed: (query: string) =>
     return cost;
   };
   /** The refusal for an operation over the cost limit, or undefined when it is within it. */
-  const overCost = (args: { schema: GraphQLSchema; document: unknown; operationName?: string | null; variableValues?: unknown }) => {
+  const overCost = (args: CostedExecution): ExecutionResult | undefined => {
     const document = args.document as DocumentNode;
     const operation = document.definitions.find(
       (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName),
@@ -345,7 +361,7 @@ export function useQueryLimits(limits: QueryLimits, isParsed: (query: string) =>
       ],
     };
   };
-  return {
+  const plugin: Plugin = {
     onParams({ params }) {
       // Here rather than at parse, where yoga would turn the refusal into a 200 for application/json.
       // A text the parse cache holds passed this check when it was parsed: lexing it again on every
@@ -371,4 +387,5 @@ export function useQueryLimits(limits: QueryLimits, isParsed: (query: string) =>
       if (refusal) setResultAndStopExecution(refusal);
     },
   };
+  return { plugin, overCost };
 }

@@ -1,0 +1,202 @@
+/**
+ * The common request, answered without yoga's pipeline: a JSON POST to the GraphQL endpoint of a
+ * query whose document yoga has already parsed and validated, that runs without an error. Most of a
+ * small query's time was yoga's own (building a Request and a Response, running every hook, choosing
+ * a result processor): for a node lookup about 190 of its 270 us. Here the same steps are one straight
+ * line of calls into the same parts yoga's plugins use:
+ *
+ *   body → params → parsed document (yoga's parse cache) → validation result (kept per document) →
+ *   operation is a query → cost within the limit → context → graphql-jit or the executor →
+ *   `extensions.dataset` → response cache → bytes
+ *
+ * Whatever does not fit that line is handed to yoga, which answers every request; only slower:
+ * - a body that is not a JSON object with `query` and at most `variables` and `operationName`
+ *   (persisted-document hashes, `extensions`, `documentId`), or a server in allow-list mode;
+ * - a Content-Type other than `application/json`, or an Accept header under which yoga would not
+ *   answer with JSON (see `answerTypeFor`);
+ * - a document yoga has not parsed and validated yet (every document's first request), or one that
+ *   failed either; an operation that is not a query; a cost over the limit;
+ * - an Authorization header that does not name a curator;
+ * - any result with an error: yoga runs the query again and answers as it always has (masked,
+ *   coded, logged), so no error is ever shaped here. Queries change nothing, so running one twice
+ *   costs time, not correctness, and only on requests that fail.
+ * test/plain-query.test.ts holds both paths to the same status, headers and bytes.
+ */
+import { execute, getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import type { Context } from '../context.js';
+import { datasetStampOf, type KnowledgeBase } from '../kb/knowledge-base.js';
+import type { RequestLog, RequestState } from '../logging.js';
+import type { Authentication } from '../plugins/auth.js';
+import type { ValidationCache } from '../plugins/document-cache.js';
+import type { Jit } from '../plugins/jit.js';
+import type { QueryLimitsCheck } from '../plugins/limits.js';
+import type { Curator } from '../store/edits.js';
+import { ifNoneMatchMatches, type Lookup, type ResponseCache } from './response-cache.js';
+
+/** What the plain path needs of the server: the same parts yoga's plugins use, as values. */
+export interface PlainQueryParts {
+  schema: GraphQLSchema;
+  /** Yoga's parse cache: the document parsed from a query text, if it holds one. */
+  parsedDocument(text: string): DocumentNode | undefined;
+  validation: ValidationCache;
+  limits: QueryLimitsCheck;
+  /** Undefined when graphql-jit is off. */
+  jit?: Jit;
+  /** The knowledge base served now. */
+  current(): KnowledgeBase;
+  /** The context of a request, as yoga's context factory makes it. */
+  contextFor(kb: KnowledgeBase, curator: Curator | undefined, clientAddress: string | undefined): Context;
+  authenticate(header: string | undefined): Authentication;
+  responseCache?: ResponseCache;
+  requestLog: RequestLog;
+  /** The CORS headers of an answer to a request with these headers. */
+  corsHeaders(header: (name: string) => string | undefined): Record<string, string>;
+  /** Allow-list mode: only persisted documents run, and those are yoga's to look up. */
+  persistedOnly: boolean;
+}
+
+/** An answer the listener sends as it is. */
+export interface PlainAnswer {
+  status: 200 | 304;
+  /** Header names and values, alternating (what `writeHead` takes). */
+  headers: string[];
+  /** Undefined for a 304. */
+  body?: Uint8Array;
+  /** The query's own name, for the metrics (undefined when anonymous). */
+  operationName?: string;
+  /** For the request's log line. */
+  log: RequestState;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+type AnswerType = 'application/json' | 'application/graphql-response+json';
+
+const regularTypes: readonly AnswerType[] = ['application/graphql-response+json', 'application/json'];
+/** Yoga's result processors in the order it tries them, with the media types each answers with. */
+const processorTypes: readonly (readonly string[])[] = [['text/event-stream'], ['multipart/mixed'], regularTypes];
+
+/**
+ * The media type yoga answers a query's result with under this Accept header, or undefined when it
+ * would not answer with JSON. The same walk as yoga's result-processor plugin (graphql-yoga 5,
+ * plugins/use-result-processor.js with result-processor/accept.js): the header's types, last first,
+ * those with a charset other than UTF-8 dropped, against each processor's types; the last match wins.
+ */
+export function answerTypeFor(accept: string | undefined): AnswerType | undefined {
+  const asked: string[] = [];
+  for (const part of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',')) {
+    const [type, ...params] = part.split(';');
+    const charset = params.find((param) => param.includes('charset=')) ?? 'charset=utf-8';
+    if (charset === 'charset=utf-8') asked.push(type!);
+  }
+  asked.reverse();
+  let chosen: string | undefined;
+  for (const types of processorTypes) {
+    for (const askedType of asked) {
+      const [askedMain, askedSub] = askedType.split('/');
+      for (const type of types) {
+        const [main, sub] = type.split('/');
+        // Wildcards count on the asked side only ("*/*", "application/*").
+        if ((askedMain === '*' || askedMain === main) && (askedSub === '*' || askedSub === sub)) chosen = type;
+      }
+    }
+  }
+  return chosen === 'application/json' || chosen === 'application/graphql-response+json' ? chosen : undefined;
+}
+
+/** The parameters of a plain query, or undefined for a body yoga should read. */
+function plainParams(body: Uint8Array): { query: string; variables?: Record<string, unknown>; operationName?: string } | undefined {
+  let params: unknown;
+  try {
+    params = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return undefined;
+  let keys = 0;
+  const { query, variables, operationName } = params as Record<string, unknown>;
+  for (const _key in params) keys += 1;
+  if (typeof query !== 'string') return undefined;
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
+  // Anything else (extensions, documentId) is for yoga's plugins to read.
+  const known = 1 + (variables !== undefined ? 1 : 0) + (operationName !== undefined ? 1 : 0);
+  if (keys !== known) return undefined;
+  return { query, variables: (variables ?? undefined) as Record<string, unknown> | undefined, operationName: (operationName ?? undefined) as string | undefined };
+}
+
+/** Answer types by Accept header: a server sees a handful of distinct headers, worked out once each. */
+const MAX_ACCEPT_HEADERS = 64;
+
+/** Runs plain queries without yoga; `run` returns undefined for every request it leaves to yoga. */
+export function createPlainQueryRunner(parts: PlainQueryParts) {
+  const { schema, validation, limits, jit, responseCache, requestLog } = parts;
+  const answerTypes = new Map<string, AnswerType | undefined>();
+  const answerTypeOf = (accept: string | undefined): AnswerType | undefined => {
+    const key = accept ?? '';
+    if (answerTypes.has(key)) return answerTypes.get(key);
+    const type = answerTypeFor(accept);
+    if (answerTypes.size >= MAX_ACCEPT_HEADERS) answerTypes.clear();
+    answerTypes.set(key, type);
+    return type;
+  };
+
+  /**
+   * The answer to a POST to the endpoint with these headers and body, or undefined to hand the request
+   * to yoga. `found` is what the response cache said of it (a miss), `clientAddress` who sent it.
+   */
+  const run = (headers: Record<string, string | undefined>, body: Uint8Array, found: Lookup | undefined, clientAddress: string | undefined): MaybePromise<PlainAnswer | undefined> => {
+    if (parts.persistedOnly) return undefined;
+    const contentType = headers['content-type'];
+    if (contentType !== 'application/json' && contentType !== 'application/json; charset=utf-8') return undefined;
+    const answerType = answerTypeOf(headers.accept);
+    if (!answerType) return undefined;
+    const authentication = parts.authenticate(headers.authorization);
+    if ('error' in authentication) return undefined;
+    const params = plainParams(body);
+    if (!params) return undefined;
+    const document = parts.parsedDocument(params.query);
+    if (!document || validation.resultFor(document)?.length !== 0) return undefined;
+    const operation = getOperationAST(document, params.operationName);
+    if (operation?.operation !== 'query') return undefined;
+    const args: ExecutionArgs = { schema, document, operationName: params.operationName, variableValues: params.variables };
+    if (limits.overCost(args)) return undefined;
+
+    const log = requestLog.start(headers['x-request-id']);
+    if (params.operationName !== undefined) log.operationName = params.operationName.slice(0, 100);
+    const kb = parts.current();
+    args.contextValue = parts.contextFor(kb, authentication.curator, clientAddress);
+    const prepared = jit?.prepare(schema, document, params.operationName);
+    const result = prepared ? prepared(args, execute) : execute(args);
+    const answer = (done: ExecutionResult): PlainAnswer | undefined => {
+      if (done.errors?.length || done.data == null || done.extensions) return undefined;
+      const text = JSON.stringify({ data: done.data, extensions: { dataset: datasetStampOf(kb.info) } });
+      const bytes = Buffer.from(text, 'utf8') as Uint8Array<ArrayBuffer>;
+      const type = `${answerType}; charset=utf-8`;
+      const cors = parts.corsHeaders((name) => headers[name]);
+      const answerHeaders: string[] = ['content-type', type];
+      let vary = 'Accept';
+      for (const name in cors) {
+        if (name.toLowerCase() === 'vary') vary = `${cors[name]}, Accept`;
+        else answerHeaders.push(name, cors[name]!);
+      }
+      answerHeaders.push('vary', vary, 'x-request-id', log.id);
+      const operationName = operation.name?.value;
+      if (responseCache && found) {
+        answerHeaders.push('x-cache', 'miss');
+        const revalidation = headers['if-none-match'];
+        const entry = responseCache.keepAnswer(found, bytes, type, operationName, revalidation !== undefined);
+        if (entry) {
+          answerHeaders.push('etag', entry.etag);
+          if (ifNoneMatchMatches(revalidation, entry.etag)) return { status: 304, headers: answerHeaders, operationName, log };
+        }
+      }
+      answerHeaders.push('content-length', String(bytes.byteLength));
+      return { status: 200, headers: answerHeaders, body: bytes, operationName, log };
+    };
+    return result instanceof Promise ? result.then(answer) : answer(result);
+  };
+  return { run };
+}
+
+export type PlainQueryRunner = ReturnType<typeof createPlainQueryRunner>;

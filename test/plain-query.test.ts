@@ -1,0 +1,296 @@
+/**
+ * Plain queries run without yoga (src/http/plain-query.ts): over a real socket, the listener's own
+ * answer to a query yoga has seen before must be the answer yoga gives (status, headers, bytes), and
+ * everything the plain path does not take must still reach yoga and be answered as before.
+ */
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpServer } from '../src/http/listener.js';
+import { answerTypeFor } from '../src/http/plain-query.js';
+import { createLogger } from '../src/logging.js';
+import { createNewsgraph, type Newsgraph, type ServerOptions } from '../src/server.js';
+import { CURATOR_TOKEN, curatorTokens, loadDataset, silentLogger } from './helpers.js';
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Headers that differ between two answers for reasons of transport or time, not content. */
+const transportHeaders = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+async function answerOf(response: Response): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (!transportHeaders.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+  });
+  return { status: response.status, headers, body: await response.text() };
+}
+
+interface Served {
+  newsgraph: Newsgraph;
+  server: ReturnType<typeof createHttpServer>;
+  url: string;
+  /** Requests the listener answered without yoga so far. */
+  plain(): number;
+  close(): void;
+}
+
+async function serve(options: Omit<ServerOptions, 'kb' | 'store'>): Promise<Served> {
+  const newsgraph = createNewsgraph({ kb: await loadDataset(), logger: silentLogger, curatorTokens, ...options });
+  const server = createHttpServer(newsgraph);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    newsgraph,
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    plain: () => server.listener.stats.answeredPlainly,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+interface Case {
+  body: unknown;
+  headers?: Record<string, string>;
+  /** A query string for the endpoint's URL. */
+  path?: string;
+}
+
+const json = { 'content-type': 'application/json' };
+const statementFeed = `query Feed($first: Int, $after: String) {
+  statements(first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id slug kind text date { value precision } speaker { displayName } mentions { entity { __typename displayName } } } }
+  }
+}`;
+const twoOperations = `query People { persons(first: 2) { edges { node { displayName } } } }
+query Countries { countries(first: 2) { edges { node { displayName } } } }`;
+const withFragments = `query Page($first: Int!) {
+  organizations(first: $first) { edges { node { ...Named members: id } } }
+  dataset { counts { organizations } }
+}
+fragment Named on Organization { displayName slug }`;
+
+/** Requests the plain path answers once yoga has seen their document. */
+const plainCases: Record<string, Case> = {
+  'a named query with variables': { body: { query: statementFeed, variables: { first: 3 }, operationName: 'Feed' } },
+  'the next page': { body: { query: statementFeed, variables: { first: 2, after: Buffer.from('offset:1').toString('base64url') } } },
+  'variables given as null': { body: { query: '{ dataset { counts { statements } } }', variables: null } },
+  'an anonymous query': { body: { query: '{ dataset { version counts { persons statements } } }' } },
+  'one of two operations': { body: { query: twoOperations, operationName: 'Countries' } },
+  'fragments and aliases': { body: { query: withFragments, variables: { first: 3 } } },
+  'accept: graphql-response+json': { body: { query: '{ dataset { counts { statements } } }' }, headers: { accept: 'application/graphql-response+json' } },
+  'accept: both, json first': { body: { query: '{ dataset { counts { statements } } }' }, headers: { accept: 'application/json, application/graphql-response+json' } },
+  'accept: a browser’s fetch': { body: { query: '{ dataset { counts { statements } } }' }, headers: { accept: '*/*' } },
+  'accept: axios': { body: { query: '{ dataset { counts { statements } } }' }, headers: { accept: 'application/json, text/plain, */*' } },
+  'accept: a client that streams too': {
+    body: { query: '{ dataset { counts { statements } } }' },
+    headers: { accept: 'application/graphql-response+json, application/json, text/event-stream, multipart/mixed' },
+  },
+  'content-type with charset': { body: { query: '{ dataset { counts { statements } } }' }, headers: { 'content-type': 'application/json; charset=utf-8' } },
+  'from another origin': { body: { query: statementFeed, variables: { first: 1 } }, headers: { origin: 'https://frontend.example' } },
+  'to a url with a query string': { body: { query: '{ dataset { counts { statements } } }' }, path: '?n=42' },
+  'with a request id': { body: { query: '{ dataset { counts { statements } } }' }, headers: { 'x-request-id': 'client-chosen-id-1' } },
+  'from a curator': { body: { query: '{ dataset { counts { statements } } }' }, headers: { authorization: `Bearer ${CURATOR_TOKEN}` } },
+};
+
+/** Requests the plain path leaves to yoga, even when yoga has seen their document. */
+const yogaCases: Record<string, Case> = {
+  'variables of the wrong type': { body: { query: statementFeed, variables: { first: 'three' } } },
+  'an error in a resolver (a malformed global id)': { body: { query: '{ node(id: "not-a-global-id") { id } }' } },
+  'a page over the cost limit': { body: { query: '{ statements(first: 100) { edges { node { mentions { entity { ... on Person { statements(first: 100) { edges { node { text } } } } } } } } } }' } },
+  'a document that does not validate': { body: { query: '{ stats { nope } }' } },
+  'a mutation without a token': { body: { query: 'mutation { retractRecord(id: "x", reason: "y") { __typename } }' } },
+  'extensions in the body': { body: { query: '{ dataset { counts { statements } } }', extensions: { something: true } } },
+  'a persisted-document hash': { body: { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } } },
+  'a bad token': { body: { query: '{ dataset { counts { statements } } }' }, headers: { authorization: 'Bearer not-a-token' } },
+  'accept: server-sent events only': { body: { query: '{ dataset { counts { statements } } }' }, headers: { accept: 'text/event-stream' } },
+  'content-type application/graphql+json': { body: { query: '{ dataset { counts { statements } } }' }, headers: { 'content-type': 'application/graphql+json' } },
+  'an operation name that names nothing': { body: { query: twoOperations, operationName: 'Nobody' } },
+  'a batch': { body: [{ query: '{ dataset { counts { statements } } }' }] },
+  'to a url that ends like the health route': { body: { query: '{ dataset { counts { statements } } }' }, path: '?x=/health' },
+  'to a url that ends like the readiness route': { body: { query: '{ dataset { counts { statements } } }' }, path: '?x=/ready' },
+};
+
+function post(url: string, { body, headers, path = '' }: Case, requestId: string): Promise<Response> {
+  return fetch(url + path, { method: 'POST', headers: { ...json, 'x-request-id': requestId, ...headers }, body: JSON.stringify(body) });
+}
+
+/** Yoga's answer to the same request (`yoga.fetch`: its own pipeline, no listener). */
+function yogaAnswer(newsgraph: Newsgraph, { body, headers, path = '' }: Case, requestId: string): Promise<Answer> {
+  return Promise.resolve(
+    newsgraph.yoga.fetch(`http://127.0.0.1/graphql${path}`, { method: 'POST', headers: { ...json, 'x-request-id': requestId, ...headers }, body: JSON.stringify(body) }),
+  ).then(answerOf);
+}
+
+for (const [label, jit] of [
+  ['compiled by graphql-jit at once', { maxDocuments: 200, maxBytes: 32 * 1024 * 1024, compileAfter: 1 }],
+  ['on the executor', false],
+] as const) {
+  describe(`plain queries, ${label}`, () => {
+    let ours: Served;
+    let reference: Newsgraph;
+
+    beforeAll(async () => {
+      ours = await serve({ responseCache: false, jit });
+      reference = createNewsgraph({ kb: await loadDataset(), logger: silentLogger, curatorTokens, responseCache: false, jit });
+    });
+    afterAll(() => ours.close());
+
+    for (const [name, spec] of Object.entries(plainCases)) {
+      it(`answers without yoga, as yoga does: ${name}`, async () => {
+        const requestId = `plain-${name.replace(/[^a-z]+/g, '-')}`;
+        // The first request of a document is yoga's: it parses and validates it.
+        const expected = await yogaAnswer(reference, spec, requestId);
+        expect(expected.status).toBe(200);
+        expect(JSON.parse(expected.body).errors).toBeUndefined();
+        const first = await answerOf(await post(ours.url, spec, requestId));
+        const before = ours.plain();
+        const second = await answerOf(await post(ours.url, spec, requestId));
+        expect(ours.plain() - before, 'answered without yoga').toBe(1);
+        expect(second).toEqual(expected);
+        expect(first).toEqual(expected);
+      });
+    }
+
+    for (const [name, spec] of Object.entries(yogaCases)) {
+      it(`leaves to yoga, which answers as before: ${name}`, async () => {
+        const requestId = `yoga-${name.replace(/[^a-z]+/g, '-')}`;
+        await post(ours.url, spec, requestId);
+        const before = ours.plain();
+        const second = await answerOf(await post(ours.url, spec, requestId));
+        expect(ours.plain() - before, 'answered by yoga').toBe(0);
+        expect(second).toEqual(await yogaAnswer(reference, spec, requestId));
+      });
+    }
+  });
+}
+
+describe('plain queries and the response cache', () => {
+  let ours: Served;
+  let other: Served;
+  beforeAll(async () => {
+    ours = await serve({});
+    other = await serve({});
+  });
+  afterAll(() => {
+    ours.close();
+    other.close();
+  });
+
+  it('keeps a plain answer on its first repeat, with an ETag, and answers the next from the cache', async () => {
+    const spec: Case = { body: { query: statementFeed, variables: { first: 4 } } };
+    const first = await post(ours.url, spec, 'c1');
+    expect(first.headers.get('x-cache')).toBe('miss');
+    expect(first.headers.get('etag')).toBeNull();
+    const plainBefore = ours.plain();
+    const second = await post(ours.url, spec, 'c2');
+    expect(ours.plain() - plainBefore).toBe(1);
+    expect(second.headers.get('x-cache')).toBe('miss');
+    const etag = second.headers.get('etag');
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    const third = await post(ours.url, spec, 'c3');
+    expect(third.headers.get('x-cache')).toBe('hit');
+    expect(third.headers.get('etag')).toBe(etag);
+    expect(await third.text()).toBe(await second.text());
+    expect(ours.server.listener.stats.answeredFromCache).toBeGreaterThan(0);
+  });
+
+  it('answers a revalidating client with 304 when the answer it holds is the answer, keeping it at once', async () => {
+    // Another server makes the answer and its ETag; this one has seen the document, not these variables.
+    const spec: Case = { body: { query: statementFeed, variables: { first: 5 } } };
+    await post(other.url, spec, 'o1');
+    const etag = (await post(other.url, spec, 'o2')).headers.get('etag')!;
+    expect(etag).toBeTruthy();
+    await post(ours.url, { body: { query: statementFeed, variables: { first: 6 } } }, 'warm');
+    const plainBefore = ours.plain();
+    const revalidated = await post(ours.url, { ...spec, headers: { 'if-none-match': etag } }, 'r1');
+    expect(ours.plain() - plainBefore).toBe(1);
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.headers.get('etag')).toBe(etag);
+    expect(revalidated.headers.get('x-cache')).toBe('miss');
+    expect(await revalidated.text()).toBe('');
+    // Kept: the next request is a hit.
+    const next = await post(ours.url, spec, 'r2');
+    expect(next.headers.get('x-cache')).toBe('hit');
+  });
+});
+
+describe('plain queries are logged and measured like any other', () => {
+  it('writes one request line with the id, operation name and status, and counts the query in the metrics', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line));
+          done();
+        },
+      }),
+    );
+    const ours = await serve({ logger, responseCache: false });
+    try {
+      const spec: Case = { body: { query: statementFeed, variables: { first: 2 }, operationName: 'Feed' } };
+      await post(ours.url, spec, 'log-1');
+      const before = ours.plain();
+      const answer = await post(ours.url, spec, 'log-2');
+      expect(answer.status).toBe(200);
+      expect(ours.plain() - before).toBe(1);
+      const line = lines.find((each) => each.requestId === 'log-2');
+      expect(line).toMatchObject({ msg: 'request', method: 'POST', path: '/graphql', operationName: 'Feed', status: 200, outcome: 'ok' });
+      expect(typeof line!.durationMs).toBe('number');
+      const metrics = await ours.newsgraph.metrics!.text();
+      const count = /newsgraph_graphql_request_duration_seconds_count\{operation_name="Feed",operation_type="query"\} (\d+)/.exec(metrics);
+      expect(Number(count?.[1])).toBe(2);
+    } finally {
+      ours.close();
+    }
+  });
+});
+
+describe('answerTypeFor', () => {
+  it('chooses the media type yoga answers a query with, for the Accept headers clients send', async () => {
+    const { yoga } = createNewsgraph({ kb: await loadDataset(), logger: silentLogger, responseCache: false });
+    const accepts = [
+      undefined,
+      '',
+      '*/*',
+      'application/*',
+      'application/json',
+      'APPLICATION/JSON',
+      'application/json;charset=utf-8',
+      'application/json; charset=iso-8859-1',
+      'application/graphql-response+json',
+      'application/graphql-response+json, application/json',
+      'application/json, application/graphql-response+json',
+      'application/json; q=0.9, application/graphql-response+json',
+      'application/json, text/plain, */*',
+      'text/html, */*',
+      'text/event-stream',
+      'multipart/mixed',
+      'text/*',
+      'text/event-stream, application/json',
+    ];
+    for (const accept of accepts) {
+      const response = await yoga.fetch('http://127.0.0.1/graphql', {
+        method: 'POST',
+        headers: { ...json, ...(accept === undefined ? {} : { accept }) },
+        body: JSON.stringify({ query: '{ dataset { counts { statements } } }' }),
+      });
+      const type = (response.headers.get('content-type') ?? '').split(';')[0];
+      // A 406 (no media type acceptable) carries a JSON refusal: not an answer the plain path could give.
+      const jsonType = response.status === 200 && (type === 'application/json' || type === 'application/graphql-response+json') ? type : undefined;
+      expect(answerTypeFor(accept), String(accept)).toBe(jsonType);
+      await response.text();
+    }
+  });
+});
