@@ -20,8 +20,12 @@
  *   `maxConnections` sockets (see `HttpLimits`). Malformed HTTP that Node's parser refuses gets a coded
  *   400 (or 408/413/431) before the socket closes.
  *
- * A POST whose answer is in the response cache (src/http/response-cache.ts) is answered here, without
- * yoga: the same headers, bytes and log line, at a fraction of the cost (see `answerFromCache`).
+ * A POST to the endpoint goes one of three ways, decided here in this order:
+ * 1. its answer is in the response cache (src/http/response-cache.ts): sent from here, without yoga,
+ *    with the same headers, bytes and log line (see `answerFromCache`);
+ * 2. it is a plain query yoga has seen before: run without yoga's pipeline (src/http/plain-query.ts);
+ * 3. anything else: handed to yoga as a Request (`respond`), with what the cache said of it.
+ * Every other request goes to yoga.
  *
  * The Request carries no AbortSignal tied to the connection: no plugin of this server reads
  * `request.signal` (yoga's execution cancellation is off), so a request whose client went away runs

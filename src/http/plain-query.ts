@@ -173,12 +173,15 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
       const text = JSON.stringify({ data: done.data, extensions: { dataset: datasetStampOf(kb.info) } });
       const bytes = Buffer.from(text, 'utf8') as Uint8Array<ArrayBuffer>;
       const type = `${answerType}; charset=utf-8`;
-      const cors = parts.corsHeaders((name) => headers[name]);
       const answerHeaders: string[] = ['content-type', type];
       let vary = 'Accept';
-      for (const name in cors) {
-        if (name.toLowerCase() === 'vary') vary = `${cors[name]}, Accept`;
-        else answerHeaders.push(name, cors[name]!);
+      // Without an Origin there are no CORS headers to send (yoga sends none either).
+      if (headers.origin !== undefined) {
+        const cors = parts.corsHeaders((name) => headers[name]);
+        for (const name in cors) {
+          if (name.toLowerCase() === 'vary') vary = `${cors[name]}, Accept`;
+          else answerHeaders.push(name, cors[name]!);
+        }
       }
       answerHeaders.push('vary', vary, 'x-request-id', log.id);
       const operationName = operation.name?.value;

@@ -29,6 +29,9 @@
  *   while graphql-jit reports every error it met; the executor answers those requests too, with fresh
  *   loaders. Both fallbacks are rejected or failing requests, never the answers the cache serves.
  * test/jit.test.ts holds both paths to byte-for-byte equal answers on generated requests.
+ *
+ * The plugin and the listener's plain path (src/http/plain-query.ts) share one `createJit`: a
+ * document counts its executions and keeps its compiled query whichever path runs it.
  */
 import { getOperationAST, getVariableValues, GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type VariableDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
