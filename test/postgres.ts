@@ -75,6 +75,33 @@ async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
   }
 }
 
+/**
+ * The server's folder, reachable by the user the server runs as whatever the temporary folder's own mode:
+ * the folder is opened to traversal and its data and socket folders given to that user. When a parent is
+ * closed to it (TMPDIR under /root, say), /tmp and /var/tmp are tried before giving up.
+ */
+async function createServerFolder(user: { uid: number; gid: number } | undefined): Promise<{ root: string; dataDir: string; socketDir: string }> {
+  const parents = [...new Set([os.tmpdir(), '/tmp', '/var/tmp'])];
+  for (const parent of parents) {
+    let root: string;
+    try {
+      root = await mkdtemp(path.join(parent, 'newsgraph-pg-'));
+    } catch {
+      continue;
+    }
+    await chmod(root, 0o755);
+    const dataDir = path.join(root, 'data');
+    const socketDir = path.join(root, 'socket');
+    await mkdir(dataDir, { mode: 0o700 });
+    await mkdir(socketDir, { mode: 0o700 });
+    if (!user) return { root, dataDir, socketDir };
+    for (const dir of [root, dataDir, socketDir]) await chown(dir, user.uid, user.gid);
+    if (spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-w', dataDir]).status === 0) return { root, dataDir, socketDir };
+    await rm(root, { recursive: true, force: true });
+  }
+  throw new Error(`The postgres user can reach no temporary folder (tried ${parents.join(', ')}): set TMPDIR to a folder it can traverse.`);
+}
+
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = findPostgresBinaries();
   const user = await serverUser();
@@ -90,23 +117,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     }
   };
 
-  // The folder must be reachable by the postgres user whatever the temporary folder's own mode (some
-  // machines make it 0700): the folder is opened to traversal, its data and socket folders given to the user.
-  const root = await mkdtemp(path.join(os.tmpdir(), 'newsgraph-pg-'));
-  await chmod(root, 0o755);
-  const dataDir = path.join(root, 'data');
-  const socketDir = path.join(root, 'socket');
-  await mkdir(dataDir, { mode: 0o700 });
-  await mkdir(socketDir, { mode: 0o700 });
-  if (user) for (const dir of [root, dataDir, socketDir]) await chown(dir, user.uid, user.gid);
-  if (user) {
-    const reachable = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-w', dataDir]);
-    if (reachable.status !== 0) {
-      await rm(root, { recursive: true, force: true });
-      throw new Error(`The postgres user cannot reach ${dataDir}: a parent folder is closed to it. Set TMPDIR to a folder it can traverse.`);
-    }
-  }
-
+  const { root, dataDir, socketDir } = await createServerFolder(user);
   let stopped = false;
   const stopSync = () => {
     if (stopped) return;
