@@ -36,7 +36,7 @@ const installHint =
   'PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them, e.g. `apt-get install -y postgresql` on Debian or Ubuntu ' +
   '(.ci/run does this when run as root), or set NEWSGRAPH_PG_BIN to the folder that holds initdb.';
 
-/** The folder of initdb and pg_ctl: NEWSGRAPH_PG_BIN, else the newest of Debian's /usr/lib/postgresql/<version>/bin, else pg_config's. */
+/** The folder of initdb and pg_ctl: NEWSGRAPH_PG_BIN, else the newest of Debian's /usr/lib/postgresql/<version>/bin, else pg_config's, else one on PATH. */
 export function findPostgresBinaries(): string {
   const candidates: string[] = [];
   if (process.env.NEWSGRAPH_PG_BIN) candidates.push(process.env.NEWSGRAPH_PG_BIN);
@@ -47,6 +47,7 @@ export function findPostgresBinaries(): string {
   }
   const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
   if (pgConfig.status === 0) candidates.push(pgConfig.stdout.trim());
+  candidates.push(...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean));
   const found = candidates.find((dir) => existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl')));
   if (!found) throw new Error(installHint);
   return found;
