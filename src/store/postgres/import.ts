@@ -127,7 +127,7 @@ function occupied(start: PartialDate | undefined, end: PartialDate | undefined):
 }
 
 /** The rows of every table for a validated data folder, in insertion order (a link after what it references). */
-export function rowsOf(records: RecordsByCollection, originals: Record<Collection, unknown[]>): TableRows[] {
+function rowsOf(records: RecordsByCollection, originals: Record<Collection, unknown[]>): TableRows[] {
   const tables: TableRows[] = [];
   const base = (record: { id: string; revision: number }, index: number): Row => [record.id, index, record.revision];
   const copies = (collection: Collection, index: number): Row => [records[collection][index], originals[collection][index]];
