@@ -103,6 +103,7 @@ async function createServerFolder(user: { uid: number; gid: number } | undefined
   throw new Error(`The postgres user can reach no temporary folder (tried ${parents.join(', ')}): set TMPDIR to a folder it can traverse.`);
 }
 
+/** Starts a new server in a new folder; `stop()` it when done (the process's exit stops it too, without deleting the folder). */
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = findPostgresBinaries();
   const user = await serverUser();
