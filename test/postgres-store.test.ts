@@ -200,7 +200,7 @@ describe('db:import and db:export', () => {
     // The generated data really is multi-source: some statements have reports from several sources.
     expect(await count(client, 'statements', 'source_count >= 2')).toBeGreaterThan(0);
     expect(await count(client, 'statement_reports', 'relayed_by_id IS NOT NULL')).toBeGreaterThan(0);
-  });
+  }, 60_000); // 25× takes about 8 s on a loaded 2-CPU machine
 
   it('gives back retracted and merged records as written, and flags them in the tables', async () => {
     const dir = await copyOfFixture('retracted');
