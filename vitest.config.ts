@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 const require = createRequire(import.meta.url);
 
 /**
- * The slower tier: tests that start server processes or a browser, kill processes, or run long
+ * The slower tier: tests that start server processes (ours or PostgreSQL) or a browser, kill processes, or run long
  * generated streams. `npm test` runs both tiers (as CI does); `npm run test:fast` only the fast one,
  * for the edit-test loop.
  */
@@ -25,6 +25,7 @@ const slowTests = [
   'test/data-validation.test.ts',
   'test/persisted-documents.test.ts',
   'test/node-env.test.ts',
+  'test/postgres-store.test.ts',
 ];
 
 export default defineConfig({

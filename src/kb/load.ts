@@ -73,6 +73,8 @@ interface ParsedFiles {
   problems: DataProblem[];
   /** SHA-256 (hex) of each file's bytes, by file name. */
   fileDigests: Record<string, string>;
+  /** Each record as its file holds it (before defaults are filled in), when asked for. */
+  originals: Partial<Record<Collection, unknown[]>>;
 }
 
 /**
@@ -135,10 +137,11 @@ async function readJson(dataDir: string, file: string, digests: Record<string, s
   }
 }
 
-async function readAndParse(dataDir: string, onProgress: (progress: LoadProgress) => void): Promise<ParsedFiles> {
+async function readAndParse(dataDir: string, onProgress: (progress: LoadProgress) => void, keepOriginals = false): Promise<ParsedFiles> {
   const problems: DataProblem[] = [];
   const records: Partial<RecordsByCollection> = {};
   const fileDigests: Record<string, string> = {};
+  const originals: Partial<Record<Collection, unknown[]>> = {};
   for (const [collection, { file, schema }] of Object.entries(dataFiles) as [Collection, (typeof dataFiles)[Collection]][]) {
     onProgress({ stage: 'read', done: 0, total: 1, detail: file });
     const read = await readJson(dataDir, file, fileDigests);
@@ -152,6 +155,7 @@ async function readAndParse(dataDir: string, onProgress: (progress: LoadProgress
       continue;
     }
     const items: unknown[] = json;
+    if (keepOriginals) originals[collection] = items.slice();
     const parsed: unknown[] = [];
     for (let index = 0; index < items.length; index++) {
       if (index % 1000 === 0) onProgress({ stage: 'validate', done: index, total: items.length, detail: file });
@@ -168,7 +172,7 @@ async function readAndParse(dataDir: string, onProgress: (progress: LoadProgress
     }
     (records as Record<Collection, unknown[]>)[collection] = parsed;
   }
-  return { records, problems, fileDigests };
+  return { records, problems, fileDigests, originals };
 }
 
 /**
@@ -251,6 +255,29 @@ export function buildKnowledgeBase(records: RecordsByCollection, info: DatasetIn
  * `onProgress` hears of each stage as it starts (for a progress bar, or timings).
  */
 export async function loadKnowledgeBase(dataDir: string, { onProgress = () => {} }: LoadOptions = {}): Promise<KnowledgeBase> {
+  const { records, fileDigests, dataDir: resolvedDir } = await readDataFolder(dataDir, { onProgress });
+  return buildKnowledgeBase(records, { version: datasetVersionOf(fileDigests), fileDigests, loadedAt: new Date(), dataDir: resolvedDir }, onProgress);
+}
+
+/** A data folder that passed every rule, read by `readDataFolder`. */
+export interface DataFolder {
+  /** The folder, resolved. */
+  dataDir: string;
+  /** The validated records (defaults filled in), in file order. */
+  records: RecordsByCollection;
+  /** SHA-256 (hex) of each file's bytes, by file name; `datasetVersionOf` makes the version from them. */
+  fileDigests: Record<string, string>;
+  /** With `keepOriginals`, each record as its file holds it (key order, no defaults), parallel to `records`. */
+  originals?: Record<Collection, unknown[]>;
+}
+
+/**
+ * Reads and validates a data folder with exactly the loader's rules (every file against its schema, then
+ * the cross-record rules), without building the in-memory indexes: for whoever copies the data elsewhere
+ * (`db:import`). Throws DataValidationError listing every problem, each with file and JSON path.
+ * `keepOriginals` keeps each record as written too, which costs the memory of a second copy.
+ */
+export async function readDataFolder(dataDir: string, { onProgress = () => {}, keepOriginals = false }: LoadOptions & { keepOriginals?: boolean } = {}): Promise<DataFolder> {
   const resolvedDir = path.resolve(dataDir);
   if (await access(path.join(resolvedDir, pendingChangeFile)).then(() => true, () => false)) {
     throw new DataValidationError(resolvedDir, [
@@ -262,11 +289,11 @@ export async function loadKnowledgeBase(dataDir: string, { onProgress = () => {}
       },
     ]);
   }
-  const { records, problems, fileDigests } = await readAndParse(resolvedDir, onProgress);
+  const { records, problems, fileDigests, originals } = await readAndParse(resolvedDir, onProgress, keepOriginals);
   if (problems.length > 0) throw new DataValidationError(resolvedDir, problems);
   const complete = records as RecordsByCollection;
   onProgress({ stage: 'validate', done: 0, total: 1, detail: 'references and evidence' });
   const consistencyProblems = findConsistencyProblems(complete);
   if (consistencyProblems.length > 0) throw new DataValidationError(resolvedDir, consistencyProblems);
-  return buildKnowledgeBase(complete, { version: datasetVersionOf(fileDigests), fileDigests, loadedAt: new Date(), dataDir: resolvedDir }, onProgress);
+  return { dataDir: resolvedDir, records: complete, fileDigests, ...(keepOriginals ? { originals: originals as Record<Collection, unknown[]> } : {}) };
 }

@@ -1,0 +1,451 @@
+/**
+ * The PostgreSQL store's foundation against a real PostgreSQL server (test/postgres.ts starts one for
+ * this file): migrations apply once; db:import refuses what the server refuses, with the same words, and
+ * replaces the knowledge base atomically; import then export gives back every fixture dataset byte for
+ * byte; the link tables hold the fixture's relationships; the search columns find names without accents
+ * and with typos. The commands are run as processes where their output and exit code are the contract.
+ */
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataFiles, type Collection } from '../src/kb/records.js';
+import { PostgresStoreError } from '../src/store/postgres/errors.js';
+import { exportKnowledgeBase } from '../src/store/postgres/export.js';
+import { importKnowledgeBase } from '../src/store/postgres/import.js';
+import { migrate, migrationsDir } from '../src/store/postgres/migrate.js';
+import { serializeRecords } from '../src/store/knowledge-store.js';
+import { dataDir as fixtureDir, spawnScript } from './helpers.js';
+import { startPostgres, type PostgresServer } from './postgres.js';
+
+let server: PostgresServer;
+const clients: pg.Client[] = [];
+const tempDirs: string[] = [];
+/** The fixture data with each generator's follow-up articles: multi-source (2 to 5 sources a statement), relayed and hedged reports. */
+let generatedSmall: string;
+/** 25× the fixture: a larger generated dataset, with cross-links between copies. */
+let generatedLarger: string;
+
+async function tempDir(label: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `newsgraph-pg-test-${label}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a script of ours to its end (as `npm run` would, without npm's own output). */
+function runScript(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawnScript(args, env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const db = (url: string, ...args: string[]) => runScript(['scripts/db.ts', ...args], { ...process.env, DATABASE_URL: url });
+
+async function clientOf(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  clients.push(client);
+  return client;
+}
+
+/** A new database with the migrations applied, and a client on it. */
+async function migratedDatabase(): Promise<{ url: string; client: pg.Client; where: string }> {
+  const url = await server.createDatabase();
+  const client = await clientOf(url);
+  await migrate(client, url);
+  return { url, client, where: url };
+}
+
+async function count(client: pg.Client, table: string, where = 'true'): Promise<number> {
+  return (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`)).rows[0]!.n;
+}
+
+async function datasetVersion(client: pg.Client): Promise<string | undefined> {
+  return (await client.query<{ version: string }>('SELECT version FROM dataset')).rows[0]?.version;
+}
+
+/** The six files of a folder, by name. */
+async function filesOf(dir: string): Promise<Record<string, Buffer>> {
+  const files: Record<string, Buffer> = {};
+  for (const { file } of Object.values(dataFiles)) files[file] = await readFile(path.join(dir, file));
+  return files;
+}
+
+async function copyOfFixture(label: string): Promise<string> {
+  const dir = await tempDir(label);
+  await cp(fixtureDir, dir, { recursive: true, filter: (source) => source === fixtureDir || source.endsWith('.json') });
+  return dir;
+}
+
+/** Rewrites one file of a folder through `change`, in the store's layout. */
+async function editFile(dir: string, collection: Collection, change: (records: any[]) => void): Promise<void> {
+  const file = path.join(dir, dataFiles[collection].file);
+  const records = JSON.parse(await readFile(file, 'utf8'));
+  change(records);
+  await writeFile(file, serializeRecords(records));
+}
+
+async function generate(scale: number): Promise<string> {
+  const out = path.join(await tempDir(`generated-${scale}`), 'data');
+  const run = await runScript(['scripts/generate-dataset.ts', '--scale', String(scale), '--out', out, '--from', fixtureDir]);
+  if (run.code !== 0) throw new Error(`generate-dataset failed: ${run.stderr}`);
+  return out;
+}
+
+beforeAll(async () => {
+  [server, generatedSmall, generatedLarger] = await Promise.all([startPostgres(), generate(1), generate(25)]);
+}, 120_000);
+
+/** Harness folders there before this file started (another run's): the check below is about this run's. */
+const preexisting = new Set((await readdir(os.tmpdir())).filter((name) => name.startsWith('newsgraph-pg-')));
+
+afterAll(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.end().catch(() => {})));
+  await server?.stop();
+  await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  // The harness must not outlive the tests it served: its folder is gone with the server.
+  expect((await readdir(os.tmpdir())).filter((name) => name.startsWith('newsgraph-pg-') && !preexisting.has(name))).toEqual([]);
+});
+
+describe('db:migrate', () => {
+  it('applies the migrations once: a second run changes nothing', async () => {
+    const url = await server.createDatabase();
+    const first = await db(url, 'migrate');
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^Applied 0001_knowledge_base\.sql to 127\.0\.0\.1:\d+\/newsgraph_\d+\.\n$/);
+    const client = await clientOf(url);
+    const before = (await client.query('SELECT version, name, checksum, applied_at FROM schema_migrations')).rows;
+    expect(before.map((row) => row.name)).toEqual(['0001_knowledge_base.sql']);
+
+    const second = await db(url, 'migrate');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/is up to date \(1 migration applied earlier\)\.\n$/);
+    expect((await client.query('SELECT version, name, checksum, applied_at FROM schema_migrations')).rows).toEqual(before);
+  });
+
+  it('lets concurrent runs take turns: each migration is applied by exactly one of them', async () => {
+    const url = await server.createDatabase();
+    const [a, b] = await Promise.all([clientOf(url), clientOf(url)]);
+    const results = await Promise.all([migrate(a, url), migrate(b, url)]);
+    expect(results.map((result) => result.applied.length).sort()).toEqual([0, 1]);
+    expect(await count(a, 'schema_migrations')).toBe(1);
+  });
+
+  it('rolls back a failing migration whole, and refuses an applied migration that was edited', async () => {
+    const dir = await tempDir('migrations');
+    await cp(path.join(migrationsDir, '0001_knowledge_base.sql'), path.join(dir, '0001_knowledge_base.sql'));
+    await writeFile(path.join(dir, '0002_broken.sql'), 'CREATE TABLE half_done (id int);\nSELECT no_such_function();\n');
+    const url = await server.createDatabase();
+    const client = await clientOf(url);
+    const failed = await migrate(client, url, dir).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(PostgresStoreError);
+    expect((failed as PostgresStoreError).code).toBe('MIGRATION_FAILED');
+    expect((failed as PostgresStoreError).message).toMatch(/^migration 0002_broken\.sql failed and was rolled back: function no_such_function\(\) does not exist/);
+    expect((await client.query(`SELECT to_regclass('half_done') AS t`)).rows[0].t).toBeNull();
+    expect((await client.query('SELECT name FROM schema_migrations')).rows).toEqual([{ name: '0001_knowledge_base.sql' }]);
+
+    await writeFile(path.join(dir, '0002_broken.sql'), 'CREATE TABLE now_fine (id int);\n');
+    expect((await migrate(client, url, dir)).applied).toEqual(['0002_broken.sql']);
+    await writeFile(path.join(dir, '0002_broken.sql'), 'CREATE TABLE now_fine (id int, edited text);\n');
+    await expect(migrate(client, url, dir)).rejects.toMatchObject({ code: 'MIGRATION_CHANGED' });
+  });
+});
+
+describe('db:import and db:export', () => {
+  it('gives back the fixture dataset byte for byte, through the commands', async () => {
+    const { url, client } = await migratedDatabase();
+    const imported = await db(url, 'import', fixtureDir);
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain('1 sources, 10 persons, 11 countries, 6 organizations, 16 events, 24 statements;');
+    const validated = await runScript(['scripts/validate-data.ts', fixtureDir]);
+    const version = /version ([0-9a-f]{16})/.exec(validated.stdout)![1];
+    expect(await datasetVersion(client)).toBe(version);
+
+    const out = path.join(await tempDir('export'), 'nested', 'data');
+    const exported = await db(url, 'export', out);
+    expect(exported.stderr).toBe('');
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toContain(`(version ${version})`);
+    expect(await filesOf(out)).toEqual(await filesOf(fixtureDir));
+    expect((await readdir(out)).sort()).toEqual(Object.values(dataFiles).map(({ file }) => file).sort());
+  });
+
+  it.each([
+    ['generated multi-source data (1×, with follow-up articles)', () => generatedSmall],
+    ['generated data at 25×', () => generatedLarger],
+  ])('gives back %s byte for byte', async (_label, dir) => {
+    const { client, where } = await migratedDatabase();
+    const imported = await importKnowledgeBase(client, where, dir());
+    expect(imported.relaidFiles).toEqual([]);
+    const out = await tempDir('export');
+    const exported = await exportKnowledgeBase(client, where, out);
+    expect(exported.version).toBe(imported.version);
+    expect(await filesOf(out)).toEqual(await filesOf(dir()));
+    // The generated data really is multi-source: some statements have reports from several sources.
+    expect(await count(client, 'statements', 'source_count >= 2')).toBeGreaterThan(0);
+    expect(await count(client, 'statement_reports', 'relayed_by_id IS NOT NULL')).toBeGreaterThan(0);
+  }, 60_000); // 25× takes about 8 s on a loaded 2-CPU machine
+
+  it('gives back retracted and merged records as written, and flags them in the tables', async () => {
+    const dir = await copyOfFixture('retracted');
+    const retraction = { at: '2026-01-02T03:04:05Z', reason: 'test fixture: withdrawn', by: 'alice' };
+    await editFile(dir, 'statements', (statements) => {
+      statements.find((s) => s.id === 'stoltenberg-direct-dialogue').retracted = retraction;
+    });
+    await editFile(dir, 'persons', (persons) => {
+      persons.find((p) => p.id === 'justin-trudeau').roles[0].retracted = retraction;
+    });
+    await editFile(dir, 'events', (events) => {
+      events.find((e) => e.id === 'nato-foreign-ministers-meeting').participants[0].retracted = retraction;
+    });
+    await editFile(dir, 'persons', (persons) => {
+      persons.push({ id: 'secretary-kerry', name: 'John F. Kerry', description: 'A duplicate of John Kerry (test fixture).', mergedInto: { id: 'john-kerry', at: retraction.at, by: 'alice' } });
+    });
+    const { client, where } = await migratedDatabase();
+    await importKnowledgeBase(client, where, dir);
+    expect((await client.query(`SELECT retracted FROM statements WHERE id = 'stoltenberg-direct-dialogue'`)).rows).toEqual([{ retracted: true }]);
+    expect(await count(client, 'statements', 'retracted')).toBe(1);
+    expect((await client.query(`SELECT id, merged_into FROM persons WHERE merged_into IS NOT NULL`)).rows).toEqual([{ id: 'secretary-kerry', merged_into: 'john-kerry' }]);
+    expect((await client.query(`SELECT retracted FROM role_holdings WHERE person_id = 'justin-trudeau'`)).rows).toEqual([{ retracted: true }]);
+    expect((await client.query(`SELECT entity_id, retracted FROM event_participants WHERE event_id = 'nato-foreign-ministers-meeting' AND retracted`)).rows).toEqual([
+      { entity_id: 'nato', retracted: true },
+    ]);
+    const out = await tempDir('export');
+    await exportKnowledgeBase(client, where, out);
+    expect(await filesOf(out)).toEqual(await filesOf(dir));
+  });
+
+  it('says when a file is not in the store\'s layout, and exports the same records in that layout', async () => {
+    const dir = await copyOfFixture('layout');
+    const persons = JSON.parse(await readFile(path.join(dir, 'persons.json'), 'utf8'));
+    await writeFile(path.join(dir, 'persons.json'), JSON.stringify(persons, null, 4));
+    const { client, where } = await migratedDatabase();
+    expect((await importKnowledgeBase(client, where, dir)).relaidFiles).toEqual(['persons.json']);
+    const out = await tempDir('export');
+    await exportKnowledgeBase(client, where, out);
+    const [exported, original] = [await filesOf(out), await filesOf(dir)];
+    expect(exported['persons.json']).toEqual(Buffer.from(serializeRecords(persons)));
+    expect(exported['statements.json']).toEqual(original['statements.json']);
+  });
+
+  it('refuses an invalid folder with each problem\'s file and JSON path, as npm run validate words them, and keeps what the database held', async () => {
+    const { url, client } = await migratedDatabase();
+    expect((await db(url, 'import', fixtureDir)).code).toBe(0);
+    const version = await datasetVersion(client);
+
+    const unknownSpeaker = await copyOfFixture('unknown-speaker');
+    await editFile(unknownSpeaker, 'statements', (statements) => {
+      statements[3].speakerId = 'nobody-known';
+    });
+    const malformed = await copyOfFixture('malformed');
+    await writeFile(path.join(malformed, 'persons.json'), '[\n  { "id": "john-kerry",\n');
+
+    for (const [dir, expected] of [
+      [unknownSpeaker, /^ {2}statements\.json \$\[3\]\.speakerId: unknown id "nobody-known" \(expected a Person or an Organization or a Country\)$/m],
+      [malformed, /^ {2}persons\.json \$: not valid JSON at line \d+, column \d+: /m],
+    ] as const) {
+      const [refused, validated] = await Promise.all([db(url, 'import', dir), runScript(['scripts/validate-data.ts', dir])]);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toMatch(expected);
+      expect(refused.stderr).toBe(validated.stderr);
+      expect(validated.code).toBe(1);
+      expect(await datasetVersion(client)).toBe(version);
+      expect(await count(client, 'statements')).toBe(24);
+      expect(await count(client, 'persons')).toBe(10);
+    }
+  });
+
+  it('replaces the previous knowledge base whole, and keeps it whole when the database refuses the new one midway', async () => {
+    const { client, where } = await migratedDatabase();
+    const larger = await importKnowledgeBase(client, where, generatedLarger);
+    expect(await count(client, 'statements')).toBe(larger.rows.statements);
+    expect(larger.rows.statements).toBeGreaterThan(24 * 25 - 1);
+
+    const seed = await importKnowledgeBase(client, where, fixtureDir);
+    for (const table of ['records', 'statements', 'persons', 'statement_reports', 'statement_mentions', 'role_holdings', 'event_participants'] as const) {
+      expect(await count(client, table), table).toBe(seed.rows[table]);
+    }
+    expect(await count(client, 'records', `id LIKE '%-x1'`)).toBe(0);
+    expect((await client.query('SELECT generation FROM dataset')).rows).toEqual([{ generation: '2' }]);
+
+    // Valid data that PostgreSQL refuses (a NUL character, which its text cannot hold) fails the import in
+    // the middle of the writing, after the tables were emptied and others filled.
+    const refusedByDatabase = await copyOfFixture('nul');
+    await editFile(refusedByDatabase, 'events', (events) => {
+      events[5].description = 'a description with a \u0000 in it';
+    });
+    const error = await importKnowledgeBase(client, where, refusedByDatabase).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PostgresStoreError);
+    expect((error as PostgresStoreError).code).toBe('DATABASE_ERROR');
+    expect(await datasetVersion(client)).toBe(seed.version);
+    expect(await count(client, 'records')).toBe(seed.rows.records);
+    expect(await count(client, 'statement_mentions')).toBe(seed.rows.statement_mentions);
+    // The indexes and foreign keys dropped for the load are back as they were.
+    expect(await count(client, 'pg_indexes', `schemaname = current_schema() AND indexname = 'persons_search_names_trgm'`)).toBe(1);
+    expect(await count(client, 'pg_constraint', `contype = 'f' AND conname = 'statement_mentions_entity_id_fkey'`)).toBe(1);
+  });
+});
+
+describe('the tables of the fixture dataset', () => {
+  let client: pg.Client;
+  const fixture = {} as Record<Collection, any[]>;
+
+  beforeAll(async () => {
+    ({ client } = await migratedDatabase());
+    await importKnowledgeBase(client, 'test', fixtureDir);
+    for (const [collection, { file }] of Object.entries(dataFiles)) fixture[collection as Collection] = JSON.parse(await readFile(path.join(fixtureDir, file), 'utf8'));
+  });
+
+  it('holds every record and every link of the files', async () => {
+    const sum = (items: any[], countOf: (item: any) => number) => items.reduce((total, item) => total + countOf(item), 0);
+    const expected: Record<string, number> = {
+      records: sum(Object.values(fixture), (records) => records.length),
+      ...Object.fromEntries(Object.entries(fixture).map(([collection, records]) => [collection, records.length])),
+      statement_reports: sum(fixture.statements, (s) => s.reports.length),
+      statement_mentions: sum(fixture.statements, (s) => s.mentions?.length ?? 0),
+      statement_events: sum(fixture.statements, (s) => (s.saidAt ? 1 : 0) + (s.aboutEvents?.length ?? 0)),
+      statement_audience: sum(fixture.statements, (s) => s.audience?.entityIds?.length ?? 0),
+      role_holdings: sum(fixture.persons, (p) => p.roles?.length ?? 0),
+      memberships: sum(fixture.organizations, (o) => o.memberships?.length ?? 0),
+      event_participants: sum(fixture.events, (e) => e.participants?.length ?? 0),
+      event_locations: sum(fixture.events, (e) => e.locations?.length ?? 0),
+    };
+    for (const [table, rows] of Object.entries(expected)) {
+      expect(rows, table).toBeGreaterThan(0);
+      expect(await count(client, table), table).toBe(rows);
+    }
+  });
+
+  it('links a statement to its speaker, source, events, continuation and mentions', async () => {
+    const id = 'stoltenberg-direct-dialogue';
+    expect((await client.query('SELECT speaker_id, said_at_event_id, continues_id, kind, source_count, retracted FROM statements WHERE id = $1', [id])).rows).toEqual([
+      { speaker_id: 'jens-stoltenberg', said_at_event_id: 'stoltenberg-press-conference', continues_id: 'stoltenberg-calm-de-escalation', kind: 'QUOTE', source_count: 1, retracted: false },
+    ]);
+    expect((await client.query('SELECT ordinal, source_id, evidence_start, evidence_end, relayed_by_id FROM statement_reports WHERE statement_id = $1', [id])).rows).toEqual([
+      { ordinal: 0, source_id: 'kerry-to-nato-ante-up', evidence_start: 3089, evidence_end: 3147, relayed_by_id: null },
+    ]);
+    expect((await client.query('SELECT entity_id FROM statement_mentions WHERE statement_id = $1 ORDER BY ordinal', [id])).rows.map((r) => r.entity_id)).toEqual([
+      'jens-stoltenberg',
+      'russia',
+      'turkey',
+    ]);
+    expect((await client.query('SELECT link, event_id FROM statement_events WHERE statement_id = $1 ORDER BY link DESC, ordinal', [id])).rows).toEqual([
+      { link: 'SAID_AT', event_id: 'stoltenberg-press-conference' },
+      { link: 'ABOUT', event_id: 'russian-jet-downing' },
+    ]);
+    // The reverse lookups the dataloaders will batch: statements by source, by relayer, by mentioned entity.
+    expect(await count(client, 'statement_reports', `source_id = 'kerry-to-nato-ante-up'`)).toBe(24);
+    expect((await client.query(`SELECT statement_id FROM statement_reports WHERE relayed_by_id = 'washington-post'`)).rows).toEqual([{ statement_id: 'stoltenberg-east-and-south' }]);
+    const mentionsOfIslamicState = fixture.statements.flatMap((s) => s.mentions.filter((m: any) => m.entityId === 'islamic-state').map(() => s.id));
+    expect(mentionsOfIslamicState.length).toBeGreaterThan(new Set(mentionsOfIslamicState).size); // a statement that names it twice has two rows
+    expect((await client.query(`SELECT statement_id FROM statement_mentions WHERE entity_id = 'islamic-state' ORDER BY statement_id`)).rows.map((r) => r.statement_id)).toEqual(
+      mentionsOfIslamicState.sort(),
+    );
+    // The record keeps the validated form (defaults filled in), the original the file's.
+    const { rows } = await client.query(`SELECT record, original::text AS original FROM statements WHERE id = $1`, [id]);
+    expect(rows[0].record.revision).toBe(1);
+    expect(JSON.parse(rows[0].original)).toEqual(fixture.statements.find((s) => s.id === id));
+  });
+
+  it('holds roles, memberships, participations and places', async () => {
+    expect((await client.query(`SELECT title, organization_id, country_id, starts_on FROM role_holdings WHERE person_id = 'justin-trudeau'`)).rows).toEqual([
+      { title: 'Prime Minister', organization_id: null, country_id: 'canada', starts_on: null },
+    ]);
+    expect((await client.query(`SELECT country_id FROM memberships WHERE organization_id = 'nato' ORDER BY ordinal`)).rows.map((r) => r.country_id)).toEqual([
+      'turkey',
+      'united-states',
+      'italy',
+      'canada',
+    ]);
+    expect((await client.query(`SELECT organization_id FROM memberships WHERE country_id = 'turkey'`)).rows).toEqual([{ organization_id: 'nato' }]);
+    expect((await client.query(`SELECT entity_id, role FROM event_participants WHERE event_id = 'nato-foreign-ministers-meeting' ORDER BY ordinal LIMIT 2`)).rows).toEqual([
+      { entity_id: 'nato', role: 'convener' },
+      { entity_id: 'john-kerry', role: 'attendee' },
+    ]);
+    expect((await client.query(`SELECT city, city_key, country_id FROM event_locations WHERE event_id = 'nato-foreign-ministers-meeting'`)).rows).toEqual([
+      { city: 'Brussels', city_key: 'brussels', country_id: 'belgium' },
+    ]);
+    expect((await client.query(`SELECT date_sort_key, occupies_from, occupies_to FROM events WHERE id = 'nato-foreign-ministers-meeting'`)).rows).toEqual([
+      { date_sort_key: '2015-12-01|1|2', occupies_from: '2015-12-01', occupies_to: '2015-12-02' },
+    ]);
+  });
+
+  it('finds names without their accents and in any case', async () => {
+    const byWords = (table: string, words: string) =>
+      client.query(`SELECT id FROM ${table} WHERE search_vector @@ plainto_tsquery('simple', newsgraph_fold($1)) ORDER BY position`, [words]).then((r) => r.rows.map((row) => row.id));
+    expect(await byWords('persons', 'stephane dion')).toEqual(['stephane-dion']);
+    expect(await byWords('persons', 'STÉPHANE')).toEqual(['stephane-dion']);
+    expect(await byWords('organizations', 'daesh')).toEqual(['islamic-state']);
+    expect(await byWords('countries', 'belg')).toEqual([]);
+    const byPrefix = await client.query(`SELECT id FROM countries WHERE search_vector @@ to_tsquery('simple', newsgraph_fold($1) || ':*')`, ['belg']);
+    expect(byPrefix.rows).toEqual([{ id: 'belgium' }]);
+    expect(await byWords('countries', 'tur')).toEqual(['turkey']); // its ISO alpha-3 code
+    expect(await byWords('statements', 'de-escalation')).toEqual(['stoltenberg-calm-de-escalation']);
+  });
+
+  it('finds a name with a typo by trigram similarity, through the trigram index', async () => {
+    const typo = 'Stoltenbreg';
+    expect((await client.query(`SELECT id FROM persons WHERE search_vector @@ plainto_tsquery('simple', newsgraph_fold($1))`, [typo])).rows).toEqual([]);
+    const similar = await client.query(
+      `SELECT id FROM persons WHERE newsgraph_fold($1) <% search_names ORDER BY word_similarity(newsgraph_fold($1), search_names) DESC, position`,
+      [typo],
+    );
+    expect(similar.rows).toEqual([{ id: 'jens-stoltenberg' }]);
+    await client.query('BEGIN');
+    try {
+      await client.query('SET LOCAL enable_seqscan = off');
+      const plan = (await client.query(`EXPLAIN SELECT id FROM persons WHERE newsgraph_fold('stoltenbreg') <% search_names`)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(plan).toContain('persons_search_names_trgm');
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  });
+});
+
+describe('errors', () => {
+  it('gives one coded line for a missing, malformed or unreachable database, never the password', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = spawn(process.execPath, ['-e', 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})']);
+      probe.stdout.on('data', (chunk: Buffer) => resolve(Number(chunk.toString())));
+    });
+    const cases = [
+      ['', /^db:migrate: DATABASE_URL_MISSING: DATABASE_URL is not set; /],
+      ['localhost:5432/newsgraph', /^db:migrate: DATABASE_URL_INVALID: DATABASE_URL must start with postgresql:\/\/ or postgres:\/\/, not localhost:\/\/$/],
+      [`postgresql://someone:sup3rsecret@127.0.0.1:${closedPort}/newsgraph`, new RegExp(`^db:migrate: DATABASE_UNREACHABLE: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closedPort}/newsgraph: connect ECONNREFUSED`)],
+      [server.url('no_such_database'), /^db:migrate: DATABASE_NOT_FOUND: PostgreSQL at 127\.0\.0\.1:\d+\/no_such_database: database "no_such_database" does not exist$/],
+    ] as const;
+    const runs = await Promise.all(cases.map(([url]) => db(url, 'migrate')));
+    runs.forEach((run, index) => {
+      expect(run.code).toBe(1);
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(run.stderr.trimEnd()).toMatch(cases[index]![1]);
+      expect(run.stderr).not.toContain('sup3rsecret');
+    });
+  });
+
+  it('refuses to import into an unmigrated database and to export an empty one', async () => {
+    const bare = await clientOf(await server.createDatabase());
+    await expect(importKnowledgeBase(bare, 'bare', fixtureDir)).rejects.toMatchObject({ code: 'SCHEMA_NOT_MIGRATED' });
+    const { client, where } = await migratedDatabase();
+    const out = await tempDir('export');
+    await expect(exportKnowledgeBase(client, where, out)).rejects.toMatchObject({ code: 'DATASET_EMPTY' });
+    expect(await readdir(out)).toEqual([]);
+  });
+});
