@@ -5,11 +5,12 @@
  */
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../src/http/listener.js';
 import { answerTypeFor } from '../src/http/plain-query.js';
+import { defaultResponseCacheOptions } from '../src/http/response-cache.js';
 import { createLogger } from '../src/logging.js';
 import { createNewsgraph, type Newsgraph, type ServerOptions } from '../src/server.js';
 import { CURATOR_TOKEN, curatorTokens, loadDataset, silentLogger } from './helpers.js';
@@ -117,6 +118,7 @@ const yogaCases: Record<string, Case> = {
   'content-type application/graphql+json': { body: { query: '{ dataset { counts { statements } } }' }, headers: { 'content-type': 'application/graphql+json' } },
   'an operation name that names nothing': { body: { query: twoOperations, operationName: 'Nobody' } },
   'a batch': { body: [{ query: '{ dataset { counts { statements } } }' }] },
+  'accept: a space inside the media type (request hygiene refuses it)': { body: { query: '{ dataset { counts { statements } } }' }, headers: { accept: '*/ *' } },
   'to a url that ends like the health route': { body: { query: '{ dataset { counts { statements } } }' }, path: '?x=/health' },
   'to a url that ends like the readiness route': { body: { query: '{ dataset { counts { statements } } }' }, path: '?x=/ready' },
 };
@@ -222,6 +224,102 @@ describe('plain queries and the response cache', () => {
     // Kept: the next request is a hit.
     const next = await post(ours.url, spec, 'r2');
     expect(next.headers.get('x-cache')).toBe('hit');
+  });
+});
+
+describe('plain queries and the response cache, request by request as yoga', () => {
+  let ours: Served;
+  let reference: Newsgraph;
+  const options = { responseCache: { ...defaultResponseCacheOptions, maxEntryBytes: 400 } };
+  beforeAll(async () => {
+    ours = await serve(options);
+    reference = createNewsgraph({ kb: await loadDataset(), logger: silentLogger, curatorTokens, ...options });
+  });
+  afterAll(() => ours.close());
+
+  /** Sends each request to both servers in turn and expects the same answers, x-cache and etag headers included. */
+  const expectSameSequence = async (name: string, specs: Case[]) => {
+    for (const [index, spec] of specs.entries()) {
+      const requestId = `${name}-${index}`;
+      const bodyText = JSON.stringify(spec.body);
+      const actual = await answerOf(await post(ours.url, spec, requestId));
+      // yoga.fetch sends no Content-Length of its own; the cache reads only bodies that declare one.
+      const expected = await yogaAnswer(reference, { ...spec, headers: { ...spec.headers, 'content-length': String(Buffer.byteLength(bodyText)) } }, requestId);
+      expect(actual, `${name}, request ${index + 1}`).toEqual(expected);
+    }
+  };
+
+  it('never keeps an answer that carries the text of an unexpected failure', async () => {
+    const spec: Case = { body: { query: '{ INTERNAL_SERVER_ERROR: __typename }' } };
+    const before = ours.plain();
+    await expectSameSequence('failure-text', [spec, spec, spec, spec]);
+    expect(ours.plain() - before).toBeGreaterThan(0);
+  });
+
+  it('marks an answer too large to keep as yoga does', async () => {
+    const spec: Case = { body: { query: statementFeed, variables: { first: 3 } } };
+    const before = ours.plain();
+    await expectSameSequence('too-large', [spec, spec, spec, { ...spec, headers: { 'if-none-match': '"x"' } }]);
+    expect(ours.plain() - before).toBeGreaterThan(0);
+  });
+
+  it('answers a revalidation of any answer (If-None-Match: *) on a new key with 304 and the length left out', async () => {
+    const spec: Case = { body: { query: '{ dataset { counts { persons } } }' } };
+    await expectSameSequence('star', [spec, { ...spec, path: '?fresh=1', headers: { 'if-none-match': '*' } }]);
+  });
+});
+
+describe('requests the plain path leaves to yoga, over a raw socket', () => {
+  let ours: Served;
+  beforeAll(async () => {
+    ours = await serve({});
+  });
+  afterAll(() => ours.close());
+
+  /** Sends raw HTTP/1.1 and returns the response head and body as text. */
+  const raw = (text: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(Number(new URL(ours.url).port), '127.0.0.1', () => socket.end(text));
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      socket.on('error', reject);
+    });
+  const body = JSON.stringify({ query: '{ dataset { counts { events } } }' });
+
+  it('leaves an absolute-form target to yoga, which looks it up in the response cache', async () => {
+    const before = ours.plain();
+    const answers: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      answers.push(await raw(`POST http://newsgraph.test/graphql HTTP/1.1\r\nHost: newsgraph.test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`));
+    }
+    expect(ours.plain() - before).toBe(0);
+    expect(answers[1]).toMatch(/\r\netag: "/i);
+    expect(answers[2]).toMatch(/\r\nx-cache: hit/i);
+  });
+
+  it('leaves an Origin beyond ASCII to yoga', async () => {
+    // Each to its own URL: an answer kept by the response cache would be a hit, which is yoga's with an Origin.
+    let n = 0;
+    const request = (origin: string) =>
+      raw(`POST /graphql?origin=${(n += 1)} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nOrigin: ${origin}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    await request('https://example.org');
+    const before = ours.plain();
+    await request('https://example.org');
+    expect(ours.plain() - before, 'the same request with an ASCII origin').toBe(1);
+    const answer = await request('https://\u00e9.example');
+    expect(answer).toMatch(/^HTTP\/1.1 200/);
+    expect(ours.plain() - before).toBe(1);
+  });
+
+  it('leaves a chunked body to yoga’s side of the cache, which never keeps it', async () => {
+    const chunked = () =>
+      raw(`POST /graphql?chunked=1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+    const answers = [await chunked(), await chunked(), await chunked()];
+    for (const answer of answers) {
+      expect(answer).toMatch(/^HTTP\/1.1 200/);
+      expect(answer).not.toMatch(/\r\n(?:x-cache|etag):/i);
+    }
   });
 });
 

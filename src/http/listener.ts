@@ -362,12 +362,13 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
 }
 
 /**
- * Whether a POST to this target may be a plain query (src/http/plain-query.ts): one to the endpoint,
- * whatever its query string (a POST's parameters are in its body; clients add one to bust caches),
+ * Whether a POST to this target may be a plain query (src/http/plain-query.ts): one to the endpoint
+ * in origin form, whatever its query string (a POST's parameters are in its body; clients add one to bust caches),
  * except a target that ends like the health or readiness route, which yoga answers as that route.
  */
 function isPlainQueryTarget(target: string, graphqlEndpoint: string): boolean {
-  return pathOf(target) === graphqlEndpoint && !target.endsWith('/health') && !target.endsWith('/ready');
+  // Origin-form only ("/graphql?…"), as the response cache looks requests up.
+  return target.startsWith('/') && pathOf(target) === graphqlEndpoint && !target.endsWith('/health') && !target.endsWith('/ready');
 }
 
 function tooLarge(limit: number): HttpRefusal {

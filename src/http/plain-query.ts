@@ -13,7 +13,7 @@
  * - a body that is not a JSON object with `query` and at most `variables` and `operationName`
  *   (persisted-document hashes, `extensions`, `documentId`), or a server in allow-list mode;
  * - a Content-Type other than `application/json`, or an Accept header under which yoga would not
- *   answer with JSON (see `answerTypeFor`);
+ *   answer with JSON (see `answerTypeFor`) or that request hygiene refuses (406); an Origin beyond ASCII;
  * - a document yoga has not parsed and validated yet (every document's first request), or one that
  *   failed either; an operation that is not a query; a cost over the limit;
  * - an Authorization header that does not name a curator;
@@ -31,6 +31,7 @@ import type { ValidationCache } from '../plugins/document-cache.js';
 import type { Jit } from '../plugins/jit.js';
 import type { QueryLimitsCheck } from '../plugins/limits.js';
 import type { Curator } from '../store/edits.js';
+import { acceptsSomething } from './request-hygiene.js';
 import { ifNoneMatchMatches, type Lookup, type ResponseCache } from './response-cache.js';
 
 /** What the plain path needs of the server: the same parts yoga's plugins use, as values. */
@@ -125,6 +126,8 @@ function plainParams(body: Uint8Array): { query: string; variables?: Record<stri
   return { query, variables: (variables ?? undefined) as Record<string, unknown> | undefined, operationName: (operationName ?? undefined) as string | undefined };
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Answer types by Accept header: a server sees a handful of distinct headers, worked out once each. */
 const MAX_ACCEPT_HEADERS = 64;
 
@@ -135,7 +138,8 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
   const answerTypeOf = (accept: string | undefined): AnswerType | undefined => {
     const key = accept ?? '';
     if (answerTypes.has(key)) return answerTypes.get(key);
-    const type = answerTypeFor(accept);
+    // The 406 of request hygiene comes first: yoga never reaches its result processors for those.
+    const type = accept === undefined || acceptsSomething(accept) ? answerTypeFor(accept) : undefined;
     if (answerTypes.size >= MAX_ACCEPT_HEADERS) answerTypes.clear();
     answerTypes.set(key, type);
     return type;
@@ -151,6 +155,8 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
     if (contentType !== 'application/json' && contentType !== 'application/json; charset=utf-8') return undefined;
     const answerType = answerTypeOf(headers.accept);
     if (!answerType) return undefined;
+    // A header value with bytes beyond ASCII reaches yoga as UTF-8 and would be echoed here as Latin-1.
+    if (headers.origin !== undefined && !PRINTABLE_ASCII.test(headers.origin)) return undefined;
     const authentication = parts.authenticate(headers.authorization);
     if ('error' in authentication) return undefined;
     const params = plainParams(body);
@@ -186,12 +192,13 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
       answerHeaders.push('vary', vary, 'x-request-id', log.id);
       const operationName = operation.name?.value;
       if (responseCache && found) {
-        answerHeaders.push('x-cache', 'miss');
         const revalidation = headers['if-none-match'];
-        const entry = responseCache.keepAnswer(found, bytes, type, operationName, revalidation !== undefined);
-        if (entry) {
-          answerHeaders.push('etag', entry.etag);
-          if (ifNoneMatchMatches(revalidation, entry.etag)) return { status: 304, headers: answerHeaders, operationName, log };
+        const kept = responseCache.keepAnswer(found, text, bytes, type, operationName, revalidation !== undefined);
+        if (kept === 'counted') answerHeaders.push('x-cache', 'miss');
+        else if (kept !== 'refused') {
+          answerHeaders.push('x-cache', 'miss', 'etag', kept.etag);
+          // The length of the body left out, as yoga's 304 for a fresh entry says.
+          if (ifNoneMatchMatches(revalidation, kept.etag)) return { status: 304, headers: [...answerHeaders, 'content-length', String(bytes.byteLength)], operationName, log };
         }
       }
       answerHeaders.push('content-length', String(bytes.byteLength));

@@ -21,7 +21,7 @@ function mediaType(header: string | null): string {
 }
 
 /** Whether an Accept header allows anything we produce (wildcards included); an empty one allows anything. */
-function acceptsSomething(accept: string): boolean {
+export function acceptsSomething(accept: string): boolean {
   if (accept.trim() === '') return true;
   return accept.split(',').some((part) => {
     const type = mediaType(part);

@@ -100,18 +100,20 @@ export interface ResponseCache {
   plugin: Plugin;
   /**
    * For a POST to the GraphQL endpoint: its key and, on a hit, the live entry; undefined for a request
-   * the cache never answers (one carrying a token). `search` is the query string ('' or '?…'),
+   * the cache never answers (one carrying a token, a chunked body, a body over `maxEntryBytes`). `search` is the query string ('' or '?…'),
    * `header` reads a request header, `body` is the request body as received.
    */
   lookup(search: string, header: (name: string) => string | undefined, body: Uint8Array): Lookup | undefined;
   /** Hands the plugin what `lookup` said of the request built from those bytes, so it is not worked out again. */
   handOn(request: Request, lookup: Lookup): void;
   /**
-   * For a request the listener looked up, missed and answered itself: counts the answer and keeps it
-   * once it is asked for again (or at once when its client is revalidating). The entry kept, or undefined.
-   * Only for successful answers to queries, which are a pure function of the request and the data.
+   * For a request the listener looked up, missed and answered itself, as the plugin does for yoga's
+   * answers: counts the answer and keeps it once it is asked for again (or at once when its client is
+   * revalidating). The entry kept; 'counted' when it is not asked for often enough yet (the answer says
+   * `x-cache: miss`); 'refused' when it was due but cannot be kept (too large, or a failure), which the
+   * plugin's answers do not mark at all. `text` and `body` are the answer as text and as its UTF-8 bytes.
    */
-  keepAnswer(found: Lookup, body: Uint8Array<ArrayBuffer>, contentType: string, operationName: string | undefined, revalidating: boolean): Entry | undefined;
+  keepAnswer(found: Lookup, text: string, body: Uint8Array<ArrayBuffer>, contentType: string, operationName: string | undefined, revalidating: boolean): Entry | 'counted' | 'refused';
   /** The entry the plugin answered `request` from, if it did (hits the listener sends itself never reach the plugin). */
   entryAnswering(request: Request): Entry | undefined;
   /** Requests looked up so far: each counts once, as a hit (answered from an entry, 304s included) or a miss. */
@@ -179,6 +181,13 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
     answered.delete(key);
     return true;
   };
+
+  /**
+   * Whether an answer's text is never kept: unexpected failures may be passing, while everything else
+   * is a pure function of the request and the data. A UTF-8 encoding is never shorter than the string's
+   * length, so a long string need not be encoded to know.
+   */
+  const isUnkeepable = (text: string): boolean => text.length > options.maxEntryBytes || text.includes('"INTERNAL_SERVER_ERROR"');
 
   /** Keeps an answer's bytes under its key (undefined when they are over the entry size limit), the least recently used going first beyond the limits. */
   const keep = (key: string, body: Uint8Array<ArrayBuffer>, contentType: string, operationName: string | undefined): Entry | undefined => {
@@ -251,9 +260,7 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
         return;
       }
       return response.clone().text().then((text) => {
-        // Unexpected failures may be passing; everything else is a pure function of the request and the data.
-        // A UTF-8 encoding is never shorter than the string's length, so a long string need not be encoded to know.
-        if (text.length > options.maxEntryBytes || text.includes('"INTERNAL_SERVER_ERROR"')) return;
+        if (isUnkeepable(text)) return;
         const entry = keep(key, textEncoder.encode(text), contentType, operationName);
         if (!entry) return;
         response.headers.set('etag', entry.etag);
@@ -271,12 +278,19 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
     plugin,
     lookup: (search, header, body) => {
       if (isCurators(header('authorization'))) return undefined;
+      // As the plugin: only bodies of a declared, modest size are looked up (a chunked one, or one larger
+      // than any answer kept, goes uncached).
+      if (header('content-length') === undefined || body.byteLength > options.maxEntryBytes) return undefined;
       const version = current().info.version;
       const key = keyOf(version, 'POST', search, header, body);
       return { key, version, entry: lookup(key) };
     },
     handOn: (request, found) => void handedOn.set(request, found),
-    keepAnswer: (found, body, contentType, operationName, revalidating) => (isAskedAgain(found.key, revalidating) ? keep(found.key, body, contentType, operationName) : undefined),
+    keepAnswer: (found, text, body, contentType, operationName, revalidating) => {
+      if (!isAskedAgain(found.key, revalidating)) return 'counted';
+      if (isUnkeepable(text)) return 'refused';
+      return keep(found.key, body, contentType, operationName) ?? 'refused';
+    },
     entryAnswering: (request) => answeredFrom.get(request),
     stats,
   };
