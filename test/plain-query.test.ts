@@ -269,6 +269,37 @@ describe('plain queries and the response cache, request by request as yoga', () 
   });
 });
 
+describe('answers to browsers (an Origin on every POST) from the listener, as yoga gives them', () => {
+  let ours: Served;
+  let reference: Newsgraph;
+  const options = { corsOrigins: ['https://frontend.example'] };
+  beforeAll(async () => {
+    ours = await serve(options);
+    reference = createNewsgraph({ kb: await loadDataset(), logger: silentLogger, curatorTokens, ...options });
+  });
+  afterAll(() => ours.close());
+
+  for (const [index, origin] of ['https://frontend.example', 'https://elsewhere.example'].entries()) {
+    it(`runs, keeps and answers from the cache a query from ${origin}`, async () => {
+      // A document of its own (its text differs by a comment): each test counts its own plain answers and hits.
+      const spec: Case = { body: { query: `# asked from ${origin}\n${statementFeed}`, variables: { first: 2 + index } }, path: '?with-origin', headers: { origin } };
+      const bodyText = JSON.stringify(spec.body);
+      const plainBefore = ours.plain();
+      const hitsBefore = ours.server.listener.stats.answeredFromCache;
+      for (const [index, each] of [spec, spec, spec, { ...spec, path: '', headers: { origin } }, { ...spec, path: '', headers: { origin } }, { ...spec, path: '', headers: { origin } }].entries()) {
+        const requestId = `browser-${index}`;
+        const actual = await answerOf(await post(ours.url, each, requestId));
+        const expected = await yogaAnswer(reference, { ...each, headers: { ...each.headers, 'content-length': String(Buffer.byteLength(bodyText)) } }, requestId);
+        expect(actual, `request ${index + 1}`).toEqual(expected);
+      }
+      // The first of each URL is yoga's; the second runs without yoga and is kept; the third is a hit
+      // (the listener answers hits only without a query string).
+      expect(ours.plain() - plainBefore).toBe(3);
+      expect(ours.server.listener.stats.answeredFromCache - hitsBefore).toBe(1);
+    });
+  }
+});
+
 describe('requests the plain path leaves to yoga, over a raw socket', () => {
   let ours: Served;
   beforeAll(async () => {

@@ -39,6 +39,7 @@ import { ErrorCode } from '../errors.js';
 import { pathOf } from '../logging.js';
 import type { Newsgraph } from '../server.js';
 import type { PlainAnswer } from './plain-query.js';
+import { corsAndVaryHeaders } from './request-hygiene.js';
 import { ifNoneMatchMatches, type Entry, type Lookup } from './response-cache.js';
 
 /** Limits on what one client can hold of the HTTP server; every one is configurable (src/config.ts). */
@@ -221,20 +222,21 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
    * A response-cache hit, sent as yoga would send it (the same headers, bytes and log line) without
    * building a Request, running the plugin hooks or a Response: for a small answer that pipeline cost
    * three to four times what sending the bytes does. Only for POSTs to the endpoint itself with no
-   * query string and no Origin header: for those the hooks that run before the cache in yoga (request
-   * hygiene, CSRF prevention, CORS, the explorer, health and readiness routes) either do nothing or
-   * depend only on what the cache key holds (method, Accept, Content-Type, the CSRF header), so a
-   * request that finds an entry is one they let through before.
+   * query string: for those the hooks that run before the cache in yoga (request hygiene, CSRF
+   * prevention, the explorer, health and readiness routes) either do nothing or depend only on what the
+   * cache key holds (method, Accept, Content-Type, the CSRF header), so a request that finds an entry is
+   * one they let through before. CORS refuses nothing on a POST; it only adds headers, which
+   * `corsAndVary` holds (a browser frontend sends an Origin with every POST).
    */
-  const answerFromCache = (nodeResponse: ServerResponse, headers: Record<string, string>, entry: Entry) => {
+  const answerFromCache = (nodeResponse: ServerResponse, headers: Record<string, string>, entry: Entry, corsAndVary: string[]) => {
     const state = log.start(headers['x-request-id']);
     stats.answeredFromCache += 1;
     if (ifNoneMatchMatches(headers['if-none-match'], entry.etag)) {
-      nodeResponse.writeHead(304, ['content-type', entry.contentType, 'etag', entry.etag, 'vary', 'Accept', 'x-cache', 'hit', 'x-request-id', state.id]);
+      nodeResponse.writeHead(304, ['content-type', entry.contentType, 'etag', entry.etag, ...corsAndVary, 'x-cache', 'hit', 'x-request-id', state.id]);
       nodeResponse.end();
       log.finish(state, 'POST', yoga.graphqlEndpoint, 304);
     } else {
-      nodeResponse.writeHead(200, ['content-type', entry.contentType, 'etag', entry.etag, 'vary', 'Accept', 'x-cache', 'hit', 'content-length', String(entry.body.byteLength), 'x-request-id', state.id]);
+      nodeResponse.writeHead(200, ['content-type', entry.contentType, 'etag', entry.etag, ...corsAndVary, 'x-cache', 'hit', 'content-length', String(entry.body.byteLength), 'x-request-id', state.id]);
       nodeResponse.end(entry.body);
       log.finish(state, 'POST', yoga.graphqlEndpoint, 200);
     }
@@ -320,11 +322,14 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
       return;
     }
     const found = lookUp(nodeRequest.url ?? '', headers, body);
-    if (found?.entry && nodeRequest.url === yoga.graphqlEndpoint && headers.origin === undefined) {
-      answerFromCache(nodeResponse, headers, found.entry);
-      return;
+    if (found?.entry && nodeRequest.url === yoga.graphqlEndpoint) {
+      const corsAndVary = corsAndVaryHeaders(corsHeaders, headers);
+      if (corsAndVary) {
+        answerFromCache(nodeResponse, headers, found.entry, corsAndVary);
+        return;
+      }
     }
-    // A hit with an Origin header is yoga's to answer (from the entry, with the CORS headers).
+    // A hit the listener does not send (an Origin beyond ASCII, a query string) is yoga's, from the entry.
     if (body && !found?.entry && isPlainQueryTarget(nodeRequest.url ?? '', yoga.graphqlEndpoint)) {
       const answer = await plainQueries.run(headers, body, found, nodeRequest.socket.remoteAddress);
       if (answer) {

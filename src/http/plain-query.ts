@@ -31,7 +31,7 @@ import type { ValidationCache } from '../plugins/document-cache.js';
 import type { Jit } from '../plugins/jit.js';
 import type { QueryLimitsCheck } from '../plugins/limits.js';
 import type { Curator } from '../store/edits.js';
-import { acceptsSomething } from './request-hygiene.js';
+import { acceptsSomething, corsAndVaryHeaders } from './request-hygiene.js';
 import { ifNoneMatchMatches, type Lookup, type ResponseCache } from './response-cache.js';
 
 /** What the plain path needs of the server: the same parts yoga's plugins use, as values. */
@@ -126,8 +126,6 @@ function plainParams(body: Uint8Array): { query: string; variables?: Record<stri
   return { query, variables: (variables ?? undefined) as Record<string, unknown> | undefined, operationName: (operationName ?? undefined) as string | undefined };
 }
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-
 /** Answer types by Accept header: a server sees a handful of distinct headers, worked out once each. */
 const MAX_ACCEPT_HEADERS = 64;
 
@@ -155,8 +153,8 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
     if (contentType !== 'application/json' && contentType !== 'application/json; charset=utf-8') return undefined;
     const answerType = answerTypeOf(headers.accept);
     if (!answerType) return undefined;
-    // A header value with bytes beyond ASCII reaches yoga as UTF-8 and would be echoed here as Latin-1.
-    if (headers.origin !== undefined && !PRINTABLE_ASCII.test(headers.origin)) return undefined;
+    const corsAndVary = corsAndVaryHeaders(parts.corsHeaders, headers);
+    if (!corsAndVary) return undefined;
     const authentication = parts.authenticate(headers.authorization);
     if ('error' in authentication) return undefined;
     const params = plainParams(body);
@@ -179,17 +177,7 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
       const text = JSON.stringify({ data: done.data, extensions: { dataset: datasetStampOf(kb.info) } });
       const bytes = Buffer.from(text, 'utf8') as Uint8Array<ArrayBuffer>;
       const type = `${answerType}; charset=utf-8`;
-      const answerHeaders: string[] = ['content-type', type];
-      let vary = 'Accept';
-      // Without an Origin there are no CORS headers to send (yoga sends none either).
-      if (headers.origin !== undefined) {
-        const cors = parts.corsHeaders((name) => headers[name]);
-        for (const name in cors) {
-          if (name.toLowerCase() === 'vary') vary = `${cors[name]}, Accept`;
-          else answerHeaders.push(name, cors[name]!);
-        }
-      }
-      answerHeaders.push('vary', vary, 'x-request-id', log.id);
+      const answerHeaders: string[] = ['content-type', type, ...corsAndVary, 'x-request-id', log.id];
       const operationName = operation.name?.value;
       if (responseCache && found) {
         const revalidation = headers['if-none-match'];

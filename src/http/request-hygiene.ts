@@ -37,6 +37,32 @@ function messageForStatus(status: number): string {
   return `The request was refused (HTTP ${status})`;
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * The CORS and Vary headers of an answer the listener sends itself (a cache hit, a plain query) to a
+ * request to the endpoint, as names and values in turn: what yoga's CORS handling and this plugin's
+ * Vary add to its answers. Undefined for an Origin with bytes beyond ASCII, which reaches yoga as
+ * UTF-8 and would be echoed here as Latin-1: such a request is yoga's to answer.
+ */
+export function corsAndVaryHeaders(
+  corsHeaders: (header: (name: string) => string | undefined) => Record<string, string>,
+  headers: Record<string, string | undefined>,
+): string[] | undefined {
+  // Without an Origin there are no CORS headers to send (yoga sends none either).
+  if (headers.origin === undefined) return ['vary', 'Accept'];
+  if (!PRINTABLE_ASCII.test(headers.origin)) return undefined;
+  const cors = corsHeaders((name) => headers[name]);
+  const answer: string[] = [];
+  let vary = 'Accept';
+  for (const name in cors) {
+    if (name.toLowerCase() === 'vary') vary = `${cors[name]}, Accept`;
+    else answer.push(name, cors[name]!);
+  }
+  answer.push('vary', vary);
+  return answer;
+}
+
 export function useRequestHygiene(graphqlEndpoint: string, csrfHeader: string): Plugin {
   return {
     onResponse({ request, response, setResponse, fetchAPI }) {
