@@ -170,8 +170,14 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
     if (params.operationName !== undefined) log.operationName = params.operationName.slice(0, 100);
     const kb = parts.current();
     args.contextValue = parts.contextFor(kb, authentication.curator, clientAddress);
-    const prepared = jit?.prepare(schema, document, params.operationName);
-    const result = prepared ? prepared(args, execute) : execute(args);
+    let result: MaybePromise<ExecutionResult>;
+    try {
+      const prepared = jit?.prepare(schema, document, params.operationName);
+      result = prepared ? prepared(args, execute) : execute(args);
+    } catch {
+      // Whatever went wrong (a compile that threw, a bug), yoga runs the request and answers it as it does every failure.
+      return undefined;
+    }
     const answer = (done: ExecutionResult): PlainAnswer | undefined => {
       if (done.errors?.length || done.data == null || done.extensions) return undefined;
       const text = JSON.stringify({ data: done.data, extensions: { dataset: datasetStampOf(kb.info) } });
@@ -192,7 +198,7 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
       answerHeaders.push('content-length', String(bytes.byteLength));
       return { status: 200, headers: answerHeaders, body: bytes, operationName, log };
     };
-    return result instanceof Promise ? result.then(answer) : answer(result);
+    return result instanceof Promise ? result.then(answer, () => undefined) : answer(result);
   };
   return { run };
 }
