@@ -221,6 +221,14 @@ describe('refused changes get their own code and change nothing', () => {
     );
   });
 
+  it('refuses text no store can hold (a NUL character) at its path, and keeps nothing', async () => {
+    const error = await refused('mutation { createPerson(input: { slug: "nul-in-text", name: "Nul Text", description: "A\\u0000B" }) { person { slug } } }', 'INVALID_RECORD');
+    expect(error.extensions?.problems).toEqual([
+      { file: 'persons.json', path: expect.stringMatching(/^\$\[\d+\]\.description$/), message: 'contains a NUL character (U+0000), which text cannot hold' },
+    ]);
+    await refused('mutation { updatePerson(input: { person: "nul-in-text", expectedRevision: 1, description: "x" }) { person { slug } } }', 'NOT_FOUND');
+  });
+
   it('NOT_FOUND for a record to change that does not exist', async () => {
     await refused('mutation { updatePerson(input: { person: "nobody-at-all", expectedRevision: 1, description: "x" }) { person { slug } } }', 'NOT_FOUND');
     await refused('mutation { retractRole(input: { person: "john-kerry", expectedRevision: 1, position: 7, reason: "x" }) { person { slug } } }', 'NOT_FOUND');

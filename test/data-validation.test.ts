@@ -136,6 +136,24 @@ const says = (...words: string[]) => expect.stringMatching(new RegExp(words.map(
 
 const brokenCases: BrokenCase[] = [
   {
+    name: 'a NUL character in any text is refused at its path (no store can hold it)',
+    async breakData(dir) {
+      await editRecords(dir, 'persons.json', (records) => {
+        records[0].description = 'Secretary\u0000of State';
+      });
+    },
+    expected: [{ file: 'persons.json', path: '$[0].description', message: 'contains a NUL character (U+0000), which text cannot hold' }],
+  },
+  {
+    name: 'a lone UTF-16 surrogate (spelled "\\ud800" in the file) is refused at its path; a pair (an emoji) is text',
+    async breakData(dir) {
+      await editRecords(dir, 'persons.json', (records) => {
+        records[0].aliases = ['Kerry \u{1F600}', 'the secretary \ud800'];
+      });
+    },
+    expected: [{ file: 'persons.json', path: '$[0].aliases[1]', message: 'contains a lone UTF-16 surrogate, which is not a character' }],
+  },
+  {
     name: 'a file that is not valid JSON is reported with its line and column',
     async breakData(dir) {
       // The trailing comma makes the "}" at line 4, column 3 the offending character.

@@ -12,6 +12,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataFiles, type Collection } from '../src/kb/records.js';
+import { DataValidationError } from '../src/kb/load.js';
 import { PostgresStoreError } from '../src/store/postgres/errors.js';
 import { exportKnowledgeBase } from '../src/store/postgres/export.js';
 import { importKnowledgeBase } from '../src/store/postgres/import.js';
@@ -285,13 +286,30 @@ describe('db:import and db:export', () => {
     expect(await count(client, 'records', `id LIKE '%-x1'`)).toBe(0);
     expect((await client.query('SELECT generation FROM dataset')).rows).toEqual([{ generation: '2' }]);
 
-    // Valid data that PostgreSQL refuses (a NUL character, which its text cannot hold) fails the import in
-    // the middle of the writing, after the tables were emptied and others filled.
-    const refusedByDatabase = await copyOfFixture('nul');
-    await editFile(refusedByDatabase, 'events', (events) => {
+    // Text no store can hold (a NUL character) is refused by the loader's rules, at its path, before
+    // anything is written.
+    const withNul = await copyOfFixture('nul');
+    await editFile(withNul, 'events', (events) => {
       events[5].description = 'a description with a \u0000 in it';
     });
+    const invalid = await importKnowledgeBase(client, where, withNul).catch((caught: unknown) => caught);
+    expect(invalid).toBeInstanceOf(DataValidationError);
+    expect((invalid as DataValidationError).problems).toEqual([
+      { file: 'events.json', path: '$[5].description', message: 'contains a NUL character (U+0000), which text cannot hold', rule: 'schema' },
+    ]);
+    expect(await datasetVersion(client)).toBe(seed.version);
+
+    // Valid data the database refuses in the middle of the writing, after the tables were emptied and
+    // others filled: a trigger of this test's own stands for any refusal (a full disk, a lost connection).
+    await client.query(`CREATE FUNCTION refuse_marked_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.record->>'description' = 'refused by the database' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`);
+    await client.query('CREATE TRIGGER refuse_marked_event BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_marked_event()');
+    const refusedByDatabase = await copyOfFixture('refused');
+    await editFile(refusedByDatabase, 'events', (events) => {
+      events[5].description = 'refused by the database';
+    });
     const error = await importKnowledgeBase(client, where, refusedByDatabase).catch((caught: unknown) => caught);
+    await client.query('DROP TRIGGER refuse_marked_event ON events; DROP FUNCTION refuse_marked_event()');
     expect(error).toBeInstanceOf(PostgresStoreError);
     expect((error as PostgresStoreError).code).toBe('DATABASE_ERROR');
     expect(await datasetVersion(client)).toBe(seed.version);

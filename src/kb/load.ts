@@ -97,8 +97,37 @@ export function parseRecord<C extends Collection>(
   item: unknown,
 ): { record: RecordsByCollection[C][number] } | { issues: { path: PropertyKey[]; message: string }[] } {
   const result = (dataFiles[collection].schema as z.ZodType).safeParse(item);
-  if (result.success) return { record: result.data as RecordsByCollection[C][number] };
-  return { issues: result.error.issues.map((issue) => ({ path: issue.path, message: issue.message })) };
+  if (!result.success) return { issues: result.error.issues.map((issue) => ({ path: issue.path, message: issue.message })) };
+  const textIssues = unholdableTextIn(result.data);
+  if (textIssues.length > 0) return { issues: textIssues };
+  return { record: result.data as RecordsByCollection[C][number] };
+}
+
+/** Characters to look at more closely: NUL, and the UTF-16 surrogates (paired ones are fine). */
+const SUSPECT_TEXT = /[\u0000\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Text no store can hold, anywhere in a record: a NUL character (U+0000), which PostgreSQL's text
+ * refuses, and a lone UTF-16 surrogate, which is not a character and has no UTF-8 form (JSON lets a
+ * file spell one as "\\ud800"). Refused at its JSON path, so a curator hears of it from the loader or
+ * the API rather than from a failed database import.
+ */
+function unholdableTextIn(value: unknown, path: PropertyKey[] = []): { path: PropertyKey[]; message: string }[] {
+  if (typeof value === 'string') {
+    if (!SUSPECT_TEXT.test(value)) return [];
+    if (value.includes('\u0000')) return [{ path, message: 'contains a NUL character (U+0000), which text cannot hold' }];
+    if (LONE_SURROGATE.test(value)) return [{ path, message: 'contains a lone UTF-16 surrogate, which is not a character' }];
+    return [];
+  }
+  if (typeof value !== 'object' || value === null) return [];
+  const issues: { path: PropertyKey[]; message: string }[] = [];
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) issues.push(...unholdableTextIn(value[index], [...path, index]));
+  } else {
+    for (const key in value) issues.push(...unholdableTextIn((value as Record<string, unknown>)[key], [...path, key]));
+  }
+  return issues;
 }
 
 /**
@@ -159,14 +188,14 @@ async function readAndParse(dataDir: string, onProgress: (progress: LoadProgress
     const parsed: unknown[] = [];
     for (let index = 0; index < items.length; index++) {
       if (index % 1000 === 0) onProgress({ stage: 'validate', done: index, total: items.length, detail: file });
-      const result = (schema as z.ZodType).safeParse(items[index]);
+      const result = parseRecord(collection, items[index]);
       // The schema's output is a new object: the raw item can go now, which keeps the peak memory of a large file down.
       items[index] = undefined;
-      if (result.success) {
-        parsed.push(result.data);
+      if ('record' in result) {
+        parsed.push(result.record);
         continue;
       }
-      for (const issue of result.error.issues) {
+      for (const issue of result.issues) {
         problems.push({ file, path: formatJsonPath([index, ...issue.path]), message: issue.message, rule: 'schema' });
       }
     }
