@@ -113,19 +113,27 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * file spell one as "\\ud800"). Refused at its JSON path, so a curator hears of it from the loader or
  * the API rather than from a failed database import.
  */
-function unholdableTextIn(value: unknown, path: PropertyKey[] = []): { path: PropertyKey[]; message: string }[] {
+function unholdableTextIn(value: unknown, path: PropertyKey[] = [], issues: { path: PropertyKey[]; message: string }[] = []): { path: PropertyKey[]; message: string }[] {
+  // One path array, pushed and popped, copied only for a problem: this runs on every value of every record at load.
   if (typeof value === 'string') {
-    if (!SUSPECT_TEXT.test(value)) return [];
-    if (value.includes('\u0000')) return [{ path, message: 'contains a NUL character (U+0000), which text cannot hold' }];
-    if (LONE_SURROGATE.test(value)) return [{ path, message: 'contains a lone UTF-16 surrogate, which is not a character' }];
-    return [];
+    if (!SUSPECT_TEXT.test(value)) return issues;
+    if (value.includes('\u0000')) issues.push({ path: path.slice(), message: 'contains a NUL character (U+0000), which text cannot hold' });
+    else if (LONE_SURROGATE.test(value)) issues.push({ path: path.slice(), message: 'contains a lone UTF-16 surrogate, which is not a character' });
+    return issues;
   }
-  if (typeof value !== 'object' || value === null) return [];
-  const issues: { path: PropertyKey[]; message: string }[] = [];
+  if (typeof value !== 'object' || value === null) return issues;
   if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index++) issues.push(...unholdableTextIn(value[index], [...path, index]));
+    for (let index = 0; index < value.length; index++) {
+      path.push(index);
+      unholdableTextIn(value[index], path, issues);
+      path.pop();
+    }
   } else {
-    for (const key in value) issues.push(...unholdableTextIn((value as Record<string, unknown>)[key], [...path, key]));
+    for (const key in value) {
+      path.push(key);
+      unholdableTextIn((value as Record<string, unknown>)[key], path, issues);
+      path.pop();
+    }
   }
   return issues;
 }
