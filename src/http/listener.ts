@@ -228,7 +228,7 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
    * one they let through before. CORS refuses nothing on a POST; it only adds headers, which
    * `corsAndVary` holds (a browser frontend sends an Origin with every POST).
    */
-  const answerFromCache = (nodeResponse: ServerResponse, headers: Record<string, string>, entry: Entry, corsAndVary: string[]) => {
+  const answerFromCache = (nodeResponse: ServerResponse, headers: Record<string, string>, entry: Entry, corsAndVary: readonly string[]) => {
     const state = log.start(headers['x-request-id']);
     stats.answeredFromCache += 1;
     if (ifNoneMatchMatches(headers['if-none-match'], entry.etag)) {

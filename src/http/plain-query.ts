@@ -28,7 +28,7 @@ import { datasetStampOf, type KnowledgeBase } from '../kb/knowledge-base.js';
 import type { RequestLog, RequestState } from '../logging.js';
 import type { Authentication } from '../plugins/auth.js';
 import type { ValidationCache } from '../plugins/document-cache.js';
-import type { Jit } from '../plugins/jit.js';
+import type { Jit, MaybePromise } from '../plugins/jit.js';
 import type { QueryLimitsCheck } from '../plugins/limits.js';
 import type { Curator } from '../store/edits.js';
 import { acceptsSomething, corsAndVaryHeaders } from './request-hygiene.js';
@@ -69,8 +69,6 @@ export interface PlainAnswer {
   log: RequestState;
 }
 
-type MaybePromise<T> = T | Promise<T>;
-
 type AnswerType = 'application/json' | 'application/graphql-response+json';
 
 const regularTypes: readonly AnswerType[] = ['application/graphql-response+json', 'application/json'];
@@ -106,10 +104,10 @@ export function answerTypeFor(accept: string | undefined): AnswerType | undefine
 }
 
 /** The parameters of a plain query, or undefined for a body yoga should read. */
-function plainParams(body: Uint8Array): { query: string; variables?: Record<string, unknown>; operationName?: string } | undefined {
+function plainParams(body: Buffer): { query: string; variables?: Record<string, unknown>; operationName?: string } | undefined {
   let params: unknown;
   try {
-    params = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    params = JSON.parse(body.toString('utf8'));
   } catch {
     return undefined;
   }
@@ -147,7 +145,7 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
    * The answer to a POST to the endpoint with these headers and body, or undefined to hand the request
    * to yoga. `found` is what the response cache said of it (a miss), `clientAddress` who sent it.
    */
-  const run = (headers: Record<string, string | undefined>, body: Uint8Array, found: Lookup | undefined, clientAddress: string | undefined): MaybePromise<PlainAnswer | undefined> => {
+  const run = (headers: Record<string, string | undefined>, body: Buffer, found: Lookup | undefined, clientAddress: string | undefined): MaybePromise<PlainAnswer | undefined> => {
     if (parts.persistedOnly) return undefined;
     const contentType = headers['content-type'];
     if (contentType !== 'application/json' && contentType !== 'application/json; charset=utf-8') return undefined;

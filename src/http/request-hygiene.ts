@@ -38,6 +38,8 @@ function messageForStatus(status: number): string {
 }
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** What an answer to a request without an Origin carries: no CORS headers (yoga sends none either), Vary: Accept. */
+const VARY_ACCEPT: readonly string[] = ['vary', 'Accept'];
 
 /**
  * The CORS and Vary headers of an answer the listener sends itself (a cache hit, a plain query) to a
@@ -48,9 +50,8 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 export function corsAndVaryHeaders(
   corsHeaders: (header: (name: string) => string | undefined) => Record<string, string>,
   headers: Record<string, string | undefined>,
-): string[] | undefined {
-  // Without an Origin there are no CORS headers to send (yoga sends none either).
-  if (headers.origin === undefined) return ['vary', 'Accept'];
+): readonly string[] | undefined {
+  if (headers.origin === undefined) return VARY_ACCEPT;
   if (!PRINTABLE_ASCII.test(headers.origin)) return undefined;
   const cors = corsHeaders((name) => headers[name]);
   const answer: string[] = [];

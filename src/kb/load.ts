@@ -179,7 +179,7 @@ async function readAndParse(dataDir: string, onProgress: (progress: LoadProgress
   const records: Partial<RecordsByCollection> = {};
   const fileDigests: Record<string, string> = {};
   const originals: Partial<Record<Collection, unknown[]>> = {};
-  for (const [collection, { file, schema }] of Object.entries(dataFiles) as [Collection, (typeof dataFiles)[Collection]][]) {
+  for (const [collection, { file }] of Object.entries(dataFiles) as [Collection, (typeof dataFiles)[Collection]][]) {
     onProgress({ stage: 'read', done: 0, total: 1, detail: file });
     const read = await readJson(dataDir, file, fileDigests);
     if ('problem' in read) {

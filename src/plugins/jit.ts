@@ -67,7 +67,7 @@ interface Slot {
   variableDefinitions?: readonly VariableDefinitionNode[];
 }
 
-type MaybePromise<T> = T | Promise<T>;
+export type MaybePromise<T> = T | Promise<T>;
 
 
 /** Offsets in `body` where each line starts, lines ending as graphql's lexer ends them. */
