@@ -62,18 +62,24 @@ export function datasetStampOf(info: DatasetInfo): DatasetStamp {
 export interface RoleHolding {
   personId: string;
   role: RoleRecord;
+  /** The role's index in the person's stored list of roles, retracted ones counted. */
+  position: number;
 }
 
 /** A membership together with the organization it is in. */
 export interface MembershipHolding {
   organizationId: string;
   membership: MembershipRecord;
+  /** The membership's index in the organization's stored list, retracted ones counted. */
+  position: number;
 }
 
 /** A participation together with the event it is in. */
 export interface EventParticipation {
   eventId: string;
   participation: ParticipationRecord;
+  /** The participation's index in the event's stored list of participants, retracted ones counted. */
+  position: number;
 }
 
 export class RecordNotFoundError extends Error {
@@ -263,8 +269,9 @@ export class KnowledgeBase {
     for (const country of records.countries) this.countryIdByIsoCode.set(country.isoAlpha2, country.id).set(country.isoAlpha3, country.id);
 
     for (const person of records.persons) {
+      const storedRoles = (this.storedById.get(person.id) as PersonRecord).roles;
       for (const role of person.roles) {
-        const holding = { personId: person.id, role };
+        const holding = { personId: person.id, role, position: storedRoles.indexOf(role) };
         if (role.organizationId) push(this.roleHoldingsByOrganization, role.organizationId, holding);
         if (role.countryId) push(this.roleHoldingsByCountry, role.countryId, holding);
       }
@@ -272,8 +279,9 @@ export class KnowledgeBase {
     for (const organization of records.organizations) {
       if (organization.country) push(this.organizationIdsByCountry, organization.country.countryId, organization.id);
       if (organization.parent) push(this.childOrganizationIdsByOrganization, organization.parent.organizationId, organization.id);
+      const storedMemberships = (this.storedById.get(organization.id) as OrganizationRecord).memberships;
       for (const membership of organization.memberships) {
-        push(this.membershipsByCountry, membership.countryId, { organizationId: organization.id, membership });
+        push(this.membershipsByCountry, membership.countryId, { organizationId: organization.id, membership, position: storedMemberships.indexOf(membership) });
       }
     }
     for (const event of records.events) {
@@ -281,8 +289,9 @@ export class KnowledgeBase {
       for (const location of event.locations) {
         if (location.countryId) pushUnique(this.eventIdsByCountry, location.countryId, event.id);
       }
+      const storedParticipants = (this.storedById.get(event.id) as EventRecord).participants;
       for (const participation of event.participants) {
-        push(this.participationsByEntity, participation.entityId, { eventId: event.id, participation });
+        push(this.participationsByEntity, participation.entityId, { eventId: event.id, participation, position: storedParticipants.indexOf(participation) });
       }
     }
     for (const statement of records.statements) {
