@@ -2,6 +2,7 @@ import { initContextCache } from '@pothos/core';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { createLoaders, type Loaders } from './kb/loaders.js';
+import { readerOf, type KnowledgeReader } from './kb/reader.js';
 import type { Curator } from './store/edits.js';
 import type { KnowledgeStore } from './store/knowledge-store.js';
 import type { ChangeFeed } from './subscriptions.js';
@@ -10,6 +11,8 @@ import type { ChangeFeed } from './subscriptions.js';
 export interface Context {
   /** The snapshot this request reads: one for the whole request, so it never sees half a change. */
   kb: KnowledgeBase;
+  /** The snapshot's lookups behind the loaders, as any store answers them. */
+  reader: KnowledgeReader;
   loaders: Loaders;
   /** The writable store, when the server has one (mutations need it). */
   store?: KnowledgeStore;
@@ -29,6 +32,7 @@ export type ContextExtras = Partial<Pick<Context, 'store' | 'curator' | 'changes
 const pothosContextCache = Object.getOwnPropertySymbols(initContextCache())[0]!;
 
 export function createContext(kb: KnowledgeBase, extras: ContextExtras = {}): Context {
+  const reader = readerOf(kb);
   // One object literal of a fixed shape: spreading `initContextCache()` (a symbol key) and the extras
   // took about 3 us per request, and made an object every later copy and lookup was slow on.
   return {
@@ -39,13 +43,14 @@ export function createContext(kb: KnowledgeBase, extras: ContextExtras = {}): Co
     curator: extras.curator,
     onSnapshot: extras.onSnapshot,
     kb,
-    loaders: createLoaders(kb),
+    reader,
+    loaders: createLoaders(reader),
   } as Context;
 }
 
 /** A copy of a request's context with fresh loaders over the same snapshot, as if nothing had been loaded yet. */
 export function withFreshLoaders(context: Context): Context {
-  return { ...context, ...initContextCache(), loaders: createLoaders(context.kb) };
+  return { ...context, ...initContextCache(), loaders: createLoaders(context.reader) };
 }
 
 /**
@@ -55,7 +60,8 @@ export function withFreshLoaders(context: Context): Context {
  */
 export function moveToSnapshot(context: Context, kb: KnowledgeBase): void {
   // A new Pothos context cache drops the loadable nodes' loaders, which cached the old snapshot's records.
-  Object.assign(context, initContextCache(), { kb, loaders: createLoaders(kb) });
+  const reader = readerOf(kb);
+  Object.assign(context, initContextCache(), { kb, reader, loaders: createLoaders(reader) });
   context.onSnapshot?.(kb);
 }
 

@@ -10,6 +10,7 @@
  */
 import {
   RecordNotFoundError,
+  type EntityKind,
   type EventParticipation,
   type KnowledgeBase,
   type MembershipHolding,
@@ -18,6 +19,24 @@ import {
   type StoredRecord,
 } from './knowledge-base.js';
 import type { CountryRecord, EventRecord, OrganizationRecord, PersonRecord, SourceRecord, StatementRecord } from './records.js';
+import {
+  Ordering,
+  type CountryFilter,
+  type EventFilter,
+  type EventOrder,
+  type NameOrder,
+  type OrganizationFilter,
+  type PersonFilter,
+  type StatementFilter,
+  type StatementOrder,
+  type TimelineEntry,
+  type TimelineQuery,
+} from './filters.js';
+import { entityGraphFor, type GraphPath, type GraphVertex, type Neighborhood, type PathStep, type VertexKind } from './graph.js';
+import { pageOfList, type ListPage, type PageWindow } from './pages.js';
+import { searchIndexFor, type SearchHit } from './search.js';
+import { statisticsFor, type Statistics } from './stats.js';
+import type { RecordsByCollection } from './knowledge-base.js';
 
 /** The record type of each kind, as default queries see it (retracted roles, memberships, participations and reports left out). */
 export interface RecordOfKind {
@@ -79,6 +98,59 @@ export interface RelationValues {
 
 export type Relation = keyof RelationValues;
 
+/** The lists connections page through: a root collection with its filter and order, or a fixed list. */
+export type ListQuery =
+  | { list: 'persons'; filter: PersonFilter; order: NameOrder }
+  | { list: 'countries'; filter: CountryFilter; order: NameOrder }
+  | { list: 'organizations'; filter: OrganizationFilter; order: NameOrder }
+  | { list: 'events'; filter: EventFilter; order: EventOrder }
+  | { list: 'statements'; filter: StatementFilter; order: StatementOrder }
+  /** Every source, in the order they were added. */
+  | { list: 'sources' }
+  /** Retracted statements, in source order. */
+  | { list: 'retractedStatements' };
+
+/**
+ * The relations a list can be narrowed to, each naming records of the list's kind: a person's
+ * statements are the statements list within `statementIdsBySpeakerId` of the person.
+ */
+export type ListRelation =
+  | 'statementIdsBySpeakerId'
+  | 'statementIdsByMentionedId'
+  | 'statementIdsByEventId'
+  | 'statementIdsByRelayerId'
+  | 'statementIdsBySourceId'
+  | 'eventIdsByCountryId'
+  | 'personIdsBySourceId'
+  | 'organizationIdsBySourceId'
+  | 'countryIdsBySourceId'
+  | 'eventIdsBySourceId';
+
+/** A list narrowed to the records one relation gives each of several parents (one page or count per parent). */
+export interface Within {
+  relation: ListRelation;
+  ids: readonly string[];
+}
+
+/** A vertex with its kind, as walks return them. */
+export interface KindedVertex extends GraphVertex {
+  kind: VertexKind;
+}
+
+/** A neighborhood whose vertices carry their kinds. */
+export interface KindedNeighborhood extends Omit<Neighborhood, 'vertices'> {
+  vertices: readonly KindedVertex[];
+}
+
+/** A path whose vertices carry their kinds. */
+export interface KindedPath {
+  vertices: readonly KindedVertex[];
+  steps: readonly PathStep[];
+}
+
+/** How many records of each kind the knowledge base holds (merged ones aside; retracted statements aside). */
+export type RecordCounts = Record<keyof RecordsByCollection, number>;
+
 export interface KnowledgeReader {
   /** Records of one kind by id, as default queries see them; a RecordNotFoundError for an id that names no such record. A merged record's id gives the record it was merged into. */
   recordsByIds<K extends RecordKind>(kind: K, ids: readonly string[]): Promise<(RecordOfKind[K] | RecordNotFoundError)[]>;
@@ -90,6 +162,35 @@ export interface KnowledgeReader {
   countryIdsByIsoCodes(codes: readonly string[]): Promise<(string | undefined)[]>;
   /** The records related to each key by `relation`. */
   related<R extends Relation>(relation: R, ids: readonly string[]): Promise<readonly (readonly RelationValues[R][])[]>;
+
+  /** One page of a list's ids. An UnknownCursorError when a cursor names no record the list's order places. */
+  page(query: ListQuery, window: PageWindow): Promise<ListPage<string> & { total?: number }>;
+  /** One page per parent of the list narrowed to `within.relation` of that parent, in parent order. */
+  pagesWithin(query: ListQuery, window: PageWindow, within: Within): Promise<(ListPage<string> & { total?: number })[]>;
+  /** How many items a list holds. */
+  count(query: ListQuery): Promise<number>;
+  /** How many items the list narrowed to each parent holds. */
+  countsWithin(query: ListQuery, within: Within): Promise<number[]>;
+
+  /** One page of the timeline. */
+  timelinePage(query: TimelineQuery, window: PageWindow): Promise<ListPage<TimelineEntry> & { total?: number }>;
+  timelineCount(query: TimelineQuery): Promise<number>;
+
+  /** One page of search hits, best first (a cursor is the id of a record found). Empty for a query without words. */
+  searchPage(text: string, kinds: readonly EntityKind[] | undefined, window: PageWindow): Promise<ListPage<SearchHit> & { total?: number }>;
+  searchCount(text: string, kinds: readonly EntityKind[] | undefined): Promise<number>;
+
+  /** The kind of each id as a vertex of the entity graph (persons, organizations, countries, events, statements); undefined for anything else. */
+  vertexKindsByIds(ids: readonly string[]): Promise<(VertexKind | undefined)[]>;
+  /** The vertices within `depth` steps of `center` (at most `limit`), and the edges between them. */
+  neighborhood(center: string, depth: number, limit: number): Promise<KindedNeighborhood>;
+  /** A shortest path of at most `maxLength` steps, or null. */
+  shortestPath(from: string, to: string, maxLength: number): Promise<KindedPath | null>;
+
+  /** Counts a frontend needs without fetching everything. */
+  statistics(): Promise<Statistics>;
+  /** How many records of each kind there are. */
+  recordCounts(): Promise<RecordCounts>;
 }
 
 /** The in-memory snapshot's answers, already in hand: each call costs what the snapshot's index lookup costs. */
@@ -151,6 +252,118 @@ class SnapshotReader implements KnowledgeReader {
     countryIdsBySourceId: (ids) => this.kb.coveredIdsBySourceIds('countries', ids),
     eventIdsBySourceId: (ids) => this.kb.coveredIdsBySourceIds('events', ids),
   };
+
+  /** The orders of the fixed lists, made on first use. */
+  private fixedOrders: { sources: Ordering; retractedStatements: Ordering } | undefined;
+
+  /** The whole list a query names, in its order, with the order's ranks for placing cursors. */
+  private listOf(query: ListQuery, within?: readonly string[]): { ids: readonly string[]; order: Ordering } {
+    const find = this.kb.find;
+    switch (query.list) {
+      case 'persons':
+        return { ids: find.persons(query.filter, query.order, within), order: find.personOrders[query.order] };
+      case 'countries':
+        return { ids: find.countries(query.filter, query.order, within), order: find.countryOrders[query.order] };
+      case 'organizations':
+        return { ids: find.organizations(query.filter, query.order, within), order: find.organizationOrders[query.order] };
+      case 'events':
+        return { ids: find.events(query.filter, query.order, within), order: find.eventOrders[query.order] };
+      case 'statements': {
+        const order = find.statementOrders[query.order];
+        // A relation's statements are in source order already: unfiltered, the list is the relation's own.
+        const unfiltered = within !== undefined && query.order === 'SOURCE_ORDER' && Object.values(query.filter).every((value) => value === undefined);
+        return { ids: unfiltered ? within : find.statements(query.filter, query.order, within), order };
+      }
+      default: {
+        this.fixedOrders ??= { sources: new Ordering(this.kb.orderedIds.sources), retractedStatements: new Ordering(this.kb.retractedStatementIds) };
+        const order = this.fixedOrders[query.list];
+        return { ids: within ? order.sort(within) : order.ids, order };
+      }
+    }
+  }
+
+  private pageOf(query: ListQuery, window: PageWindow, within?: readonly string[]): ListPage<string> & { total: number } {
+    const { ids, order } = this.listOf(query, within);
+    const rankOf = (id: string) => order.rankOf(id);
+    return { ...pageOfList(ids, window, (id) => rankOf(id)!, rankOf), total: ids.length };
+  }
+
+  page(query: ListQuery, window: PageWindow): Promise<ListPage<string> & { total: number }> {
+    return new Promise((resolve) => resolve(this.pageOf(query, window)));
+  }
+
+  pagesWithin(query: ListQuery, window: PageWindow, within: Within): Promise<(ListPage<string> & { total: number })[]> {
+    return new Promise((resolve) => {
+      const lists = this.relations[within.relation](within.ids) as readonly (readonly string[])[];
+      resolve(lists.map((list) => this.pageOf(query, window, list)));
+    });
+  }
+
+  count(query: ListQuery): Promise<number> {
+    return Promise.resolve(this.listOf(query).ids.length);
+  }
+
+  countsWithin(query: ListQuery, within: Within): Promise<number[]> {
+    const lists = this.relations[within.relation](within.ids) as readonly (readonly string[])[];
+    return Promise.resolve(lists.map((list) => this.listOf(query, list).ids.length));
+  }
+
+  timelinePage(query: TimelineQuery, window: PageWindow): Promise<ListPage<TimelineEntry> & { total: number }> {
+    return new Promise((resolve) => {
+      const entries = this.kb.find.timeline(query);
+      const rankOf = (id: string) => this.kb.find.timelineRankOf(id);
+      resolve({ ...pageOfList(entries, window, (entry) => rankOf(entry.id)!, rankOf), total: entries.length });
+    });
+  }
+
+  timelineCount(query: TimelineQuery): Promise<number> {
+    return Promise.resolve(this.kb.find.timeline(query).length);
+  }
+
+  searchPage(text: string, kinds: readonly EntityKind[] | undefined, window: PageWindow): Promise<ListPage<SearchHit> & { total: number }> {
+    return new Promise((resolve) => {
+      const hits = searchIndexFor(this.kb).search(text, kinds);
+      // Hits are in rank order; a cursor names a hit of the same search.
+      const rank = new Map(hits.map((hit, index) => [hit.recordId, index]));
+      resolve({ ...pageOfList(hits, window, (hit) => rank.get(hit.recordId)!, (id) => rank.get(id)), total: hits.length });
+    });
+  }
+
+  searchCount(text: string, kinds: readonly EntityKind[] | undefined): Promise<number> {
+    return Promise.resolve(searchIndexFor(this.kb).search(text, kinds).length);
+  }
+
+  vertexKindsByIds(ids: readonly string[]): Promise<(VertexKind | undefined)[]> {
+    const graph = entityGraphFor(this.kb);
+    return Promise.resolve(ids.map((id) => graph.kindOf(id)));
+  }
+
+  private withKinds(vertices: readonly GraphVertex[]): KindedVertex[] {
+    const graph = entityGraphFor(this.kb);
+    return vertices.map((vertex) => ({ ...vertex, kind: graph.kindOf(vertex.id)! }));
+  }
+
+  neighborhood(center: string, depth: number, limit: number): Promise<KindedNeighborhood> {
+    return new Promise((resolve) => {
+      const result = entityGraphFor(this.kb).neighborhood(center, depth, limit);
+      resolve({ ...result, vertices: this.withKinds(result.vertices) });
+    });
+  }
+
+  shortestPath(from: string, to: string, maxLength: number): Promise<KindedPath | null> {
+    return new Promise((resolve) => {
+      const path: GraphPath | null = entityGraphFor(this.kb).shortestPath(from, to, maxLength);
+      resolve(path && { vertices: this.withKinds(path.vertices), steps: path.steps });
+    });
+  }
+
+  statistics(): Promise<Statistics> {
+    return Promise.resolve(statisticsFor(this.kb));
+  }
+
+  recordCounts(): Promise<RecordCounts> {
+    return Promise.resolve(this.kb.counts);
+  }
 }
 
 const readers = new WeakMap<KnowledgeBase, KnowledgeReader>();

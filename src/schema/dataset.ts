@@ -23,7 +23,7 @@ DatasetRef.implement({
       resolve: (kb) => kb.info.version,
     }),
     loadedAt: t.field({ type: 'DateTime', description: 'When this server loaded and validated the data.', resolve: (kb) => kb.info.loadedAt }),
-    counts: t.field({ type: DatasetCountsRef, description: 'How many records of each kind it holds.', resolve: (kb) => kb.counts }),
+    counts: t.field({ type: DatasetCountsRef, description: 'How many records of each kind it holds.', resolve: (_kb, _args, context) => context.reader.recordCounts() }),
   }),
 });
 
