@@ -1,8 +1,8 @@
 import { initContextCache } from '@pothos/core';
 import type { YogaInitialContext } from 'graphql-yoga';
-import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { createLoaders, type Loaders } from './kb/loaders.js';
-import { readerOf, type KnowledgeReader } from './kb/reader.js';
+import type { KnowledgeReader } from './kb/reader.js';
+import type { Snapshot } from './kb/snapshot.js';
 import type { Curator } from './store/edits.js';
 import type { KnowledgeStore } from './store/knowledge-store.js';
 import type { ChangeFeed } from './subscriptions.js';
@@ -10,8 +10,8 @@ import type { ChangeFeed } from './subscriptions.js';
 /** What every resolver sees. Built anew for each request, so no loader cache outlives its request. */
 export interface Context {
   /** The snapshot this request reads: one for the whole request, so it never sees half a change. */
-  kb: KnowledgeBase;
-  /** The snapshot's lookups behind the loaders, as any store answers them. */
+  snapshot: Snapshot;
+  /** The snapshot's reader: every lookup behind the loaders and every page. */
   reader: KnowledgeReader;
   loaders: Loaders;
   /** The writable store, when the server has one (mutations need it). */
@@ -22,7 +22,7 @@ export interface Context {
   /** The address of the client that sent the request (its subscriptions count against a per-client cap). */
   client?: string;
   /** Hears of every snapshot the request moves to (see `moveToSnapshot`). */
-  onSnapshot?: (kb: KnowledgeBase) => void;
+  onSnapshot?: (snapshot: Snapshot) => void;
 }
 
 /** What a context holds beside its snapshot and loaders: the same fields as `Context`, each optional. */
@@ -31,8 +31,8 @@ export type ContextExtras = Partial<Pick<Context, 'store' | 'curator' | 'changes
 /** The key under which Pothos keeps its per-request caches (what `initContextCache()` returns it under). */
 const pothosContextCache = Object.getOwnPropertySymbols(initContextCache())[0]!;
 
-export function createContext(kb: KnowledgeBase, extras: ContextExtras = {}): Context {
-  const reader = readerOf(kb);
+export function createContext(snapshot: Snapshot, extras: ContextExtras = {}): Context {
+  const { reader } = snapshot;
   // One object literal of a fixed shape: spreading `initContextCache()` (a symbol key) and the extras
   // took about 3 us per request, and made an object every later copy and lookup was slow on.
   return {
@@ -42,7 +42,7 @@ export function createContext(kb: KnowledgeBase, extras: ContextExtras = {}): Co
     client: extras.client,
     curator: extras.curator,
     onSnapshot: extras.onSnapshot,
-    kb,
+    snapshot,
     reader,
     loaders: createLoaders(reader),
   } as Context;
@@ -58,11 +58,11 @@ export function withFreshLoaders(context: Context): Context {
  * shows the change) and for each subscription event. Takes the context object the resolvers see
  * (yoga copies the one `createContext` returns).
  */
-export function moveToSnapshot(context: Context, kb: KnowledgeBase): void {
+export function moveToSnapshot(context: Context, snapshot: Snapshot): void {
   // A new Pothos context cache drops the loadable nodes' loaders, which cached the old snapshot's records.
-  const reader = readerOf(kb);
-  Object.assign(context, initContextCache(), { kb, reader, loaders: createLoaders(reader) });
-  context.onSnapshot?.(kb);
+  const { reader } = snapshot;
+  Object.assign(context, initContextCache(), { snapshot, reader, loaders: createLoaders(reader) });
+  context.onSnapshot?.(snapshot);
 }
 
 export type ServerContext = Context & YogaInitialContext;

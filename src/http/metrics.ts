@@ -21,7 +21,7 @@ import { getOperationAST, type ExecutionResult, type GraphQLError } from 'graphq
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { codeForHttpStatus, ErrorCode } from '../errors.js';
-import type { KnowledgeBase } from '../kb/knowledge-base.js';
+import type { Snapshot } from '../kb/snapshot.js';
 import type { ChangeFeed } from '../subscriptions.js';
 import type { ResponseCache } from './response-cache.js';
 
@@ -42,8 +42,8 @@ export const defaultMetricsOptions: MetricsOptions = { maxOperationNames: 100 };
 /** Where the scrape-time figures come from. */
 export interface MetricsSources {
   graphqlEndpoint: string;
-  /** The knowledge base served now. */
-  current: () => KnowledgeBase;
+  /** The snapshot served now. */
+  current: () => Snapshot;
   responseCache?: ResponseCache;
   /** Undefined on a read-only server, which has no subscriptions. */
   changes?: ChangeFeed;
@@ -155,9 +155,10 @@ export function createMetrics({ graphqlEndpoint, current, responseCache, changes
     help: 'Records in the dataset served now, by kind.',
     labelNames: ['kind'] as const,
     registers: [registry],
-    collect() {
+    async collect() {
+      const counts = await current().reader.recordCounts();
       this.reset();
-      for (const [kind, count] of Object.entries(current().counts)) this.set({ kind }, count);
+      for (const [kind, count] of Object.entries(counts)) this.set({ kind }, count);
     },
   });
 

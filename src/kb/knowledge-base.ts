@@ -46,10 +46,10 @@ export interface DatasetStamp {
   loadedAt: string;
 }
 
-const stamps = new WeakMap<DatasetInfo, { version: string; loadedAt: Date; stamp: DatasetStamp }>();
+const stamps = new WeakMap<object, { version: string; loadedAt: Date; stamp: DatasetStamp }>();
 
 /** The stamp of a snapshot, made once: formatting its date on every answer was measurable. */
-export function datasetStampOf(info: DatasetInfo): DatasetStamp {
+export function datasetStampOf(info: { readonly version: string; readonly loadedAt: Date }): DatasetStamp {
   let known = stamps.get(info);
   if (!known || known.version !== info.version || known.loadedAt !== info.loadedAt) {
     known = { version: info.version, loadedAt: info.loadedAt, stamp: { version: info.version, loadedAt: info.loadedAt.toISOString() } };

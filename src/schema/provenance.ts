@@ -120,8 +120,10 @@ builder.mutationFields((t) => ({
       'different kinds, a record merged already, or a retracted one.',
     args: { input: t.arg({ type: MergeEntitiesInputRef, required: true, description: 'The record kept and the duplicate.' }) },
     resolve: async (_root, { input }, context) => {
-      const keep = context.kb.resolveId(referenceId(input.keep, mergeableKinds, 'input.keep'));
-      const merge = context.kb.resolveId(referenceId(input.merge, mergeableKinds, 'input.merge'));
+      // A merged record's id stands for the record it was merged into; an unknown one is the store's to refuse.
+      const resolve = async (id: string) => (await context.loaders.referentById.load(id))?.id ?? id;
+      const keep = await resolve(referenceId(input.keep, mergeableKinds, 'input.keep'));
+      const merge = await resolve(referenceId(input.merge, mergeableKinds, 'input.merge'));
       return changeResult(context, await changeStore(context, (store, curator) => store.merge(keep, merge, curator)));
     },
   }),
