@@ -28,6 +28,7 @@ import { createJit, defaultJitOptions, type JitOptions } from './plugins/jit.js'
 import { createMetrics, defaultMetricsOptions, type Metrics, type MetricsOptions } from './http/metrics.js';
 import { datasetStampOf, type KnowledgeBase } from './kb/knowledge-base.js';
 import { snapshotOf, type Snapshot, type SnapshotSource } from './kb/snapshot.js';
+import { StoreUnavailableError } from './kb/reader.js';
 import { createQueryLimits, defaultQueryLimits, type QueryLimits } from './plugins/limits.js';
 import { createLogger, createRequestLog, yogaLoggerFor, type Logger, type RequestIdContext, type RequestLog } from './logging.js';
 import { defaultHttpLimits, useRequestBodyLimit } from './http/listener.js';
@@ -51,7 +52,7 @@ export interface ServerOptions {
   /** A writable store: mutations change it, and each request reads its snapshot of the moment. */
   store?: KnowledgeStore;
   /** A knowledge base in a database (PostgreSQL): each request reads the snapshot current when it arrives. */
-  database?: SnapshotSource;
+  database?: SnapshotSource & { poolUse?(): { total: number; idle: number; waiting: number } };
   /** The curators allowed to mutate; none by default (then every mutation is refused with 401). */
   curatorTokens?: CuratorTokens;
   /** Include original messages of unexpected errors in responses. Off unless asked for; NODE_ENV never turns it on. */
@@ -160,6 +161,14 @@ function useUnexpectedErrorLog(logger: Logger): Plugin {
 /** Gives every error a code: unexpected ones are masked, coded ones pass, the rest get the code their kind implies. */
 function maskAndCode(exposeErrorDetails: boolean) {
   return (error: unknown, message: string): Error => {
+    // The database is down: a coded, retryable error instead of a masked one (the cause is logged).
+    if (error instanceof GraphQLError && error.originalError instanceof StoreUnavailableError) {
+      return new GraphQLError('The database cannot be reached at the moment; try again shortly', {
+        nodes: error.nodes,
+        path: error.path,
+        extensions: { code: ErrorCode.DATABASE_UNAVAILABLE },
+      });
+    }
     const masked = yogaMaskError(error, message, exposeErrorDetails);
     if (masked !== error || !(error instanceof GraphQLError)) return masked;
     // Yoga attaches the JSON parser's own message (which echoes the body) as originalError. Only the
@@ -258,7 +267,7 @@ export function createNewsgraph({
     ? createResponseCache({ snapshotFor, current: currentSnapshot, store }, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })
     : undefined;
   const graphqlEndpoint = '/graphql';
-  const metrics = metricsOptions ? createMetrics({ graphqlEndpoint, current: currentSnapshot, responseCache: cache, changes }, metricsOptions) : undefined;
+  const metrics = metricsOptions ? createMetrics({ graphqlEndpoint, current: currentSnapshot, responseCache: cache, changes, databasePool: database?.poolUse?.bind(database) }, metricsOptions) : undefined;
   const queryLimits = createQueryLimits(limits, parsed.hasDocument);
   const validation = createValidationCache();
   // The executor's fallback runs with fresh loaders over the same snapshot, as if graphql-jit had not run.

@@ -47,6 +47,8 @@ export interface MetricsSources {
   responseCache?: ResponseCache;
   /** Undefined on a read-only server, which has no subscriptions. */
   changes?: ChangeFeed;
+  /** The database's connection pool, when the server reads PostgreSQL. */
+  databasePool?: () => { total: number; idle: number; waiting: number };
 }
 
 export interface Metrics {
@@ -96,7 +98,7 @@ interface RequestMetrics {
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
-export function createMetrics({ graphqlEndpoint, current, responseCache, changes }: MetricsSources, options: MetricsOptions = defaultMetricsOptions): Metrics {
+export function createMetrics({ graphqlEndpoint, current, responseCache, changes, databasePool }: MetricsSources, options: MetricsOptions = defaultMetricsOptions): Metrics {
   const registry = new Registry();
   const processRegistry = processMetrics();
 
@@ -124,6 +126,20 @@ export function createMetrics({ graphqlEndpoint, current, responseCache, changes
       this.inc({ result: 'miss' }, responseCache?.stats.misses ?? 0);
     },
   });
+  if (databasePool) {
+    new Gauge({
+      name: 'newsgraph_database_connections',
+      help: 'Connections of the PostgreSQL pool, by state: idle, busy (running a query); and requests waiting for one.',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        const { total, idle, waiting } = databasePool();
+        this.set({ state: 'idle' }, idle);
+        this.set({ state: 'busy' }, total - idle);
+        this.set({ state: 'waiting' }, waiting);
+      },
+    });
+  }
   new Gauge({
     name: 'newsgraph_subscriptions_open',
     help: 'Subscriptions open now.',

@@ -193,6 +193,14 @@ export interface KnowledgeReader {
   recordCounts(): Promise<RecordCounts>;
 }
 
+/**
+ * A store that cannot be read at the moment (its database is unreachable). Requests fail with
+ * DATABASE_UNAVAILABLE meanwhile; the store reconnects by itself.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
+
 /** The in-memory snapshot's answers, already in hand: each call costs what the snapshot's index lookup costs. */
 class SnapshotReader implements KnowledgeReader {
   constructor(private readonly kb: KnowledgeBase) {}

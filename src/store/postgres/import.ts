@@ -21,6 +21,9 @@ import { serializeRecords } from '../knowledge-store.js';
 import { storeErrorOf } from './errors.js';
 import { checkSchema } from './migrate.js';
 
+/** The channel a change of the dataset is announced on (LISTEN newsgraph_dataset). */
+export const DATASET_CHANNEL = 'newsgraph_dataset';
+
 /** An arbitrary constant for the import's transaction-level advisory lock: two imports take turns. */
 const IMPORT_LOCK_KEY = 0x6e67_696d_706f_7274n;
 
@@ -442,6 +445,8 @@ export async function importKnowledgeBase(client: pg.Client, where: string, data
          generation = dataset.generation + 1, changed_at = EXCLUDED.changed_at, imported_from = EXCLUDED.imported_from`,
       [version, JSON.stringify(folder.fileDigests), folder.dataDir],
     );
+    // Delivered at COMMIT, to every server reading this database: they move to the new dataset at once.
+    await client.query(`SELECT pg_notify('${DATASET_CHANNEL}', generation::text) FROM dataset`);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
