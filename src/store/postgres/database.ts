@@ -2,6 +2,10 @@
  * Serving a knowledge base held in PostgreSQL: a connection pool for the reader, the dataset row as
  * the snapshot's identity, and a listening connection that hears when the dataset changes (an import,
  * another replica's write), so every server reading the database moves to the new version at once.
+ *
+ * With a read URL (a streaming replica), reads and the dataset row come from the replica and the
+ * listening connection stays on the primary (a standby delivers no notifications); a change announced
+ * by the primary is taken up once the replica has replayed it.
  */
 import pg from 'pg';
 import type { Logger } from '../../logging.js';
@@ -14,12 +18,16 @@ import { checkSchema } from './migrate.js';
 
 /** How long to wait for a connection, and for a readiness probe, before calling the database unreachable. */
 const CONNECT_TIMEOUT_MS = 5_000;
+/** How long a replica may take to replay an announced change before the server stops waiting for it (the next change retries). */
+const REPLICA_CATCH_UP_MS = 30_000;
 /** The longest wait between attempts to listen again after the listening connection was lost. */
 const MAX_RELISTEN_DELAY_MS = 5_000;
 
 export interface DatabaseOptions {
   /** Where the server logs connection losses and dataset changes. */
   logger: Logger;
+  /** A read-only connection string (a streaming replica) for every read; the primary's is used when not given. */
+  readUrl?: string;
   /** The most connections the pool opens. */
   maxConnections?: number;
   /** Makes the reader of a pool (the PostgreSQL reader; tests may wrap it). */
@@ -47,6 +55,7 @@ export class PostgresKnowledge implements SnapshotSource {
   private relistenDelay = 100;
 
   private constructor(
+    /** The pool every read goes through: the replica's, with a read URL. */
     readonly pool: pg.Pool,
     readonly where: string,
     private readonly reader: KnowledgeReader,
@@ -64,9 +73,10 @@ export class PostgresKnowledge implements SnapshotSource {
    */
   static async open(databaseUrl: string | undefined, options: DatabaseOptions): Promise<PostgresKnowledge> {
     const url = parseDatabaseUrl(databaseUrl);
-    const where = describeDatabaseUrl(url);
+    const readUrl = options.readUrl === undefined ? url : parseDatabaseUrl(options.readUrl);
+    const where = describeDatabaseUrl(readUrl);
     const pool = new pg.Pool({
-      connectionString: url.href,
+      connectionString: readUrl.href,
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'newsgraph',
@@ -142,12 +152,22 @@ export class PostgresKnowledge implements SnapshotSource {
     });
     listener.on('notification', (message) => {
       if (message.channel !== DATASET_CHANNEL) return;
-      this.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'could not read the changed dataset'));
+      this.catchUp(BigInt(message.payload ?? '0')).catch((error: unknown) => this.logger.warn({ err: error }, 'could not read the changed dataset'));
     });
     await listener.connect();
     await listener.query(`LISTEN ${DATASET_CHANNEL}`);
     this.listener = listener;
     this.relistenDelay = 100;
+  }
+
+  /** Re-reads the dataset row until the read pool has the announced generation (a replica may lag behind the primary). */
+  private async catchUp(generation: bigint): Promise<void> {
+    const deadline = Date.now() + REPLICA_CATCH_UP_MS;
+    for (let delay = 10; ; delay = Math.min(delay * 2, 1_000)) {
+      await this.refresh();
+      if (BigInt(this.generation) >= generation || Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 
   private relistenSoon(): void {
