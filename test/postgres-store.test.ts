@@ -141,6 +141,33 @@ describe('db:migrate', () => {
     expect((await client.query('SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version')).rows).toEqual(before);
   });
 
+  it('0002 gives statements imported before it the source-order columns db:import gives them', async () => {
+    // Multi-source data with a statement's first report withdrawn: its place is its second report's.
+    const dir = await tempDir('before-0002');
+    await cp(generatedSmall, dir, { recursive: true });
+    let moved = '';
+    await editFile(dir, 'statements', (statements) => {
+      const statement = statements.find((s) => s.reports.length >= 2 && s.reports[0].evidence.sourceId !== s.reports[1].evidence.sourceId);
+      statement.reports[0].retracted = { at: '2026-01-02T03:04:05Z', reason: 'test fixture: withdrawn' };
+      moved = statement.id;
+    });
+    const { client, where } = await migratedDatabase();
+    await importKnowledgeBase(client, where, dir);
+    const orderOf = async () =>
+      (await client.query('SELECT id, first_source_position, first_evidence_start FROM statements ORDER BY id')).rows.map((row) => [row.id, row.first_source_position, row.first_evidence_start]);
+    const imported = await orderOf();
+    expect(imported.filter(([, source]) => source > 0).length).toBeGreaterThan(0);
+    const [firstReport] = (await client.query(`SELECT source_id FROM statement_reports WHERE statement_id = $1 AND ordinal = 0`, [moved])).rows;
+    const placed = imported.find(([id]) => id === moved)!;
+    expect((await client.query('SELECT position FROM sources WHERE id = $1', [firstReport.source_id])).rows[0].position).not.toBe(placed[1]);
+
+    // The database as 0001 left it, with the knowledge base imported.
+    await client.query('ALTER TABLE statements DROP COLUMN first_source_position, DROP COLUMN first_evidence_start; DROP TABLE record_sources');
+    await client.query('DELETE FROM schema_migrations WHERE version = 2');
+    expect((await migrate(client, where)).applied).toEqual(['0002_reader_order_and_coverage.sql']);
+    expect(await orderOf()).toEqual(imported);
+  });
+
   it('lets concurrent runs take turns: each migration is applied by exactly one of them', async () => {
     const url = await server.createDatabase();
     const [a, b] = await Promise.all([clientOf(url), clientOf(url)]);
