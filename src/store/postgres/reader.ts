@@ -217,6 +217,7 @@ const visible: { [K in RecordKind]: (record: RecordOfKind[K]) => RecordOfKind[K]
   },
 };
 
+/** The read seam over PostgreSQL: one SQL statement per call (none for no keys), results in key order. Share one per pool. */
 export class PostgresReader implements KnowledgeReader {
   private readonly onQuery: (sql: string, values: readonly unknown[]) => void;
   private readonly where: string;
