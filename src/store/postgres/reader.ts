@@ -40,12 +40,15 @@ const tableOf: Record<RecordKind, string> = {
 /** The tables whose records can be merged into another (a source cannot). */
 const mergeableTables = ['persons', 'countries', 'organizations', 'events', 'statements'] as const;
 
-/** No chain of merges in valid data is this long; the bound only keeps a corrupt (cyclic) one finite. */
+/**
+ * No chain of merges in valid data is this long. Records merged into each other (no rule refuses it)
+ * would loop: the walk stops here and, as in the snapshot, such an id resolves to nothing.
+ */
 const MAX_MERGE_HOPS = 64;
 
 /**
  * `resolved(key, id)`: each key with the id it answers to now, following merged_into through `tables`
- * (the snapshot's `resolveId`). Merges stay within a kind (the data's rules), so one table is enough when
+ * (the snapshot's `resolveId`); a key in a cycle of merges has no row. Merges stay within a kind (the data's rules), so one table is enough when
  * the kind is known. Each step is a primary-key lookup per key.
  */
 function resolvedCte(tables: readonly string[]): string {
@@ -57,7 +60,8 @@ function resolvedCte(tables: readonly string[]): string {
         FROM chain CROSS JOIN LATERAL (${next}) AS merge
        WHERE merge.merged_into IS NOT NULL AND chain.hops < ${MAX_MERGE_HOPS}
     ),
-    resolved (key, id) AS (SELECT DISTINCT ON (key) key, id FROM chain ORDER BY key, hops DESC)`;
+    last (key, id, hops) AS (SELECT DISTINCT ON (key) key, id, hops FROM chain ORDER BY key, hops DESC),
+    resolved (key, id) AS (SELECT key, id FROM last WHERE hops < ${MAX_MERGE_HOPS})`;
 }
 
 /** The keys, numbered from 1 in the order given: `key.id`, `key.ord`. */
