@@ -48,8 +48,8 @@ const MAX_MERGE_HOPS = 64;
 
 /**
  * `resolved(key, id)`: each key with the id it answers to now, following merged_into through `tables`
- * (the snapshot's `resolveId`); a key in a cycle of merges has no row. Merges stay within a kind (the data's rules), so one table is enough when
- * the kind is known. Each step is a primary-key lookup per key.
+ * (the snapshot's `resolveId`); a key in a cycle of merges has no row. Merges stay within a kind (the
+ * data's rules), so one table is enough when the kind is known. Each step is a primary-key lookup per key.
  */
 function resolvedCte(tables: readonly string[]): string {
   const next = tables.map((table) => `SELECT merged_into FROM ${table} WHERE id = chain.id`).join(' UNION ALL ');
