@@ -125,35 +125,42 @@ function withoutMerged<R extends { mergedInto?: unknown }>(items: R[]): R[] {
 }
 
 /**
- * The records as default queries see them: merged and retracted statements left out, merged records
- * left out, and retracted roles, memberships, participations and reports left out of their records (a
- * record is copied only when it has one). Statements stay in the order given.
+ * One record as default queries see it: retracted roles, memberships, participations and reports left
+ * out (the record copied only when it has one). A retracted statement itself is the caller's to keep or
+ * leave out. For any store that holds records as stored.
  */
-export function visibleRecordsOf(all: RecordsByCollection): RecordsByCollection {
-  const stored: RecordsByCollection = {
-    sources: all.sources,
-    persons: withoutMerged(all.persons),
-    countries: withoutMerged(all.countries),
-    organizations: withoutMerged(all.organizations),
-    events: withoutMerged(all.events),
-    statements: withoutMerged(all.statements).map((statement) => {
-      const reports = reportsInForce(statement);
-      return reports === statement.reports ? statement : { ...statement, reports };
-    }),
-  };
-  const persons = stored.persons.map((person) => {
+export const inForceFormOf = {
+  persons: (person: PersonRecord): PersonRecord => {
     const roles = withoutRetracted(person.roles);
     return roles === person.roles ? person : { ...person, roles };
-  });
-  const organizations = stored.organizations.map((organization) => {
+  },
+  organizations: (organization: OrganizationRecord): OrganizationRecord => {
     const memberships = withoutRetracted(organization.memberships);
     return memberships === organization.memberships ? organization : { ...organization, memberships };
-  });
-  const events = stored.events.map((event) => {
+  },
+  events: (event: EventRecord): EventRecord => {
     const participants = withoutRetracted(event.participants);
     return participants === event.participants ? event : { ...event, participants };
-  });
-  return { ...stored, persons, organizations, events, statements: withoutRetracted(stored.statements) };
+  },
+  statements: (statement: StatementRecord): StatementRecord => {
+    const reports = reportsInForce(statement);
+    return reports === statement.reports ? statement : { ...statement, reports };
+  },
+};
+
+/**
+ * The records as default queries see them: merged and retracted statements left out, merged records
+ * left out, and the others in their in-force form (inForceFormOf). Statements stay in the order given.
+ */
+export function visibleRecordsOf(all: RecordsByCollection): RecordsByCollection {
+  return {
+    sources: all.sources,
+    persons: withoutMerged(all.persons).map(inForceFormOf.persons),
+    countries: withoutMerged(all.countries),
+    organizations: withoutMerged(all.organizations).map(inForceFormOf.organizations),
+    events: withoutMerged(all.events).map(inForceFormOf.events),
+    statements: withoutRetracted(withoutMerged(all.statements).map(inForceFormOf.statements)),
+  };
 }
 
 /**

@@ -10,9 +10,9 @@
  * keys may come back in another order than the snapshot's, with the same keys and values.
  */
 import type pg from 'pg';
-import { RecordNotFoundError, type EventParticipation, type MembershipHolding, type RecordKind, type RoleHolding, type StoredRecord } from '../../kb/knowledge-base.js';
+import { inForceFormOf, RecordNotFoundError, type EventParticipation, type MembershipHolding, type RecordKind, type RoleHolding, type StoredRecord } from '../../kb/knowledge-base.js';
 import type { KnowledgeReader, RecordOfKind, Referent, Relation, RelationValues } from '../../kb/reader.js';
-import type { EventRecord, MembershipRecord, OrganizationRecord, ParticipationRecord, PersonRecord, RoleRecord, StatementRecord } from '../../kb/records.js';
+import type { MembershipRecord, ParticipationRecord, RoleRecord } from '../../kb/records.js';
 import { storeErrorOf } from './errors.js';
 
 /** What the reader needs of a connection: a pg.Pool, or one client. */
@@ -192,33 +192,14 @@ const relationQueries: { [R in Relation]: RelationQuery<RelationValues[R]> } = {
   eventIdsBySourceId: coveredBy('events'),
 };
 
-/** `items` without the retracted ones: the same array when none is (as the snapshot, which copies a record only when it must). */
-function withoutRetracted<T extends { retracted?: unknown }>(items: T[]): T[] {
-  return items.some((item) => item.retracted) ? items.filter((item) => !item.retracted) : items;
-}
-
-/** A stored record as default queries see it: retracted roles, memberships, participations and reports left out; a retracted statement as stored. */
+/** A stored record as default queries see it (the snapshot's rule); a retracted statement as stored, all its reports included, as the snapshot finds it by id. */
 const visible: { [K in RecordKind]: (record: RecordOfKind[K]) => RecordOfKind[K] } = {
   Source: (source) => source,
   Country: (country) => country,
-  Person: (person: PersonRecord) => {
-    const roles = withoutRetracted(person.roles);
-    return roles === person.roles ? person : { ...person, roles };
-  },
-  Organization: (organization: OrganizationRecord) => {
-    const memberships = withoutRetracted(organization.memberships);
-    return memberships === organization.memberships ? organization : { ...organization, memberships };
-  },
-  Event: (event: EventRecord) => {
-    const participants = withoutRetracted(event.participants);
-    return participants === event.participants ? event : { ...event, participants };
-  },
-  // A retracted statement is found by id as stored, all its reports included (the snapshot registers it so).
-  Statement: (statement: StatementRecord) => {
-    if (statement.retracted) return statement;
-    const reports = withoutRetracted(statement.reports);
-    return reports === statement.reports ? statement : { ...statement, reports };
-  },
+  Person: inForceFormOf.persons,
+  Organization: inForceFormOf.organizations,
+  Event: inForceFormOf.events,
+  Statement: (statement) => (statement.retracted ? statement : inForceFormOf.statements(statement)),
 };
 
 /** The read seam over PostgreSQL: one SQL statement per call (none for no keys), results in key order. Share one per pool. */
