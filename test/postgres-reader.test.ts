@@ -5,6 +5,7 @@
  * same answer from both readers, deep and as JSON, in one SQL statement per call; and each of those
  * statements must have a plan that reads no table whole.
  */
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,7 @@ const pools: pg.Pool[] = [];
 const tempDirs: string[] = [];
 
 async function tempDir(label: string): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), `newsgraph-pg-reader-${label}-`));
+  const dir = await mkdtemp(path.join(os.tmpdir(), `newsgraph-reader-test-${label}-`));
   tempDirs.push(dir);
   return dir;
 }
@@ -183,6 +184,7 @@ afterAll(async () => {
   await Promise.all(pools.splice(0).map((pool) => pool.end().catch(() => {})));
   await server?.stop();
   await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  if (server) expect(existsSync(server.dir)).toBe(false);
 });
 
 /** A migrated database holding `dir`, and a pool on it. */
