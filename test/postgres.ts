@@ -24,6 +24,8 @@ import pg from 'pg';
 const run = promisify(execFile);
 
 export interface PostgresServer {
+  /** The server's folder (data, socket, log), deleted by `stop()`. */
+  readonly dir: string;
   /** The connection string of a database on this server (`postgres` when not given). */
   url(database?: string): string;
   /** Creates a new empty database with pg_trgm and unaccent; returns its connection string. */
@@ -163,6 +165,7 @@ export async function startPostgres(): Promise<PostgresServer> {
 
   let databases = 0;
   return {
+    dir: root,
     url,
     async createDatabase(name = `newsgraph_${++databases}`) {
       await admin('postgres', (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE newsgraph_template`));
