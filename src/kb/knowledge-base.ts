@@ -127,9 +127,9 @@ function withoutMerged<R extends { mergedInto?: unknown }>(items: R[]): R[] {
 /**
  * The records as default queries see them: merged and retracted statements left out, merged records
  * left out, and retracted roles, memberships, participations and reports left out of their records (a
- * record is copied only when it has one).
+ * record is copied only when it has one). Statements stay in the order given.
  */
-function visibleRecordsOf(all: RecordsByCollection): RecordsByCollection {
+export function visibleRecordsOf(all: RecordsByCollection): RecordsByCollection {
   const stored: RecordsByCollection = {
     sources: all.sources,
     persons: withoutMerged(all.persons),
@@ -154,6 +154,26 @@ function visibleRecordsOf(all: RecordsByCollection): RecordsByCollection {
     return participants === event.participants ? event : { ...event, participants };
   });
   return { ...stored, persons, organizations, events, statements: withoutRetracted(stored.statements) };
+}
+
+/**
+ * The statements in the order their words appear in the sources (sources in file order), so every
+ * statement list, from `statements` to a person's, reads in source order whatever the file order. A
+ * statement several sources report stands where its first report stands; ties keep file order.
+ */
+export function inSourceOrder(stored: Pick<RecordsByCollection, 'sources' | 'statements'>): StatementRecord[] {
+  const sourceRank = new Map(stored.sources.map((source, index) => [source.id, index]));
+  const placeOf = new Map(
+    stored.statements.map((statement) => {
+      const { evidence } = firstReport(statement);
+      return [statement.id, [sourceRank.get(evidence.sourceId)!, evidence.start] as const];
+    }),
+  );
+  return [...stored.statements].sort((a, b) => {
+    const [rankA, startA] = placeOf.get(a.id)!;
+    const [rankB, startB] = placeOf.get(b.id)!;
+    return rankA - rankB || startA - startB;
+  });
 }
 
 const collectionKinds = { persons: 'Person', countries: 'Country', organizations: 'Organization', events: 'Event' } as const;
@@ -208,21 +228,7 @@ export class KnowledgeBase {
     this.info = info;
     this.stored = stored;
     for (const collection of Object.values(stored)) for (const record of collection as StoredRecord[]) this.storedById.set(record.id, record);
-    // Statements are kept in the order their words appear in the sources (sources in file order), so
-    // every statement list, from `statements` to a person's, reads in source order whatever the file order.
-    const sourceRank = new Map(stored.sources.map((source, index) => [source.id, index]));
-    // A statement several sources report stands where its first report stands.
-    const placeOf = new Map(
-      stored.statements.map((statement) => {
-        const { evidence } = firstReport(statement);
-        return [statement.id, [sourceRank.get(evidence.sourceId)!, evidence.start] as const];
-      }),
-    );
-    const statementsInSourceOrder = [...stored.statements].sort((a, b) => {
-      const [rankA, startA] = placeOf.get(a.id)!;
-      const [rankB, startB] = placeOf.get(b.id)!;
-      return rankA - rankB || startA - startB;
-    });
+    const statementsInSourceOrder = inSourceOrder(stored);
     const records = visibleRecordsOf({ ...stored, statements: statementsInSourceOrder });
     this.records = records;
     const retractedStatements = statementsInSourceOrder.filter((statement) => statement.retracted && !statement.mergedInto);
