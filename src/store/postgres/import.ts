@@ -12,10 +12,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { reportsInForce } from '../../kb/coverage.js';
+import { coverageOf, firstReport, reportsInForce } from '../../kb/coverage.js';
 import { dateSortKey, occupiedDays } from '../../kb/indexes.js';
 import { datasetVersionOf, digestOf, readDataFolder } from '../../kb/load.js';
-import type { RecordsByCollection } from '../../kb/knowledge-base.js';
+import { inSourceOrder, visibleRecordsOf, type RecordsByCollection } from '../../kb/knowledge-base.js';
 import { dataFiles, kindOfCollection, type Collection, type EventRecord, type PartialDate } from '../../kb/records.js';
 import { serializeRecords } from '../knowledge-store.js';
 import { storeErrorOf } from './errors.js';
@@ -42,6 +42,7 @@ export const knowledgeBaseTables = [
   'memberships',
   'event_participants',
   'event_locations',
+  'record_sources',
 ] as const;
 
 export type KnowledgeBaseTable = (typeof knowledgeBaseTables)[number];
@@ -236,6 +237,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
     }),
   });
   const eventById = new Map<string, EventRecord>(records.events.map((event) => [event.id, event]));
+  const sourcePosition = new Map(records.sources.map((source, index) => [source.id, index]));
   tables.push({
     table: 'statements',
     columns: [
@@ -253,6 +255,8 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       { name: 'retracted', type: 'bool' },
       { name: 'merged_into', type: 'text' },
       { name: 'search_text', type: 'text' },
+      { name: 'first_source_position', type: 'int' },
+      { name: 'first_evidence_start', type: 'int' },
       ...storedCopies,
     ],
     rows: records.statements.map((statement, index) => {
@@ -261,6 +265,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       const placed = statement.date ?? eventStart;
       const days = occupied(placed, placed);
       const inForce = reportsInForce(statement);
+      const first = firstReport(statement).evidence;
       return [
         ...base(statement, index),
         statement.kind,
@@ -276,6 +281,8 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
         statement.retracted !== undefined,
         statement.mergedInto?.id,
         [...new Set([statement.text, ...inForce.map((report) => report.evidence.text)])].join('\n'),
+        sourcePosition.get(first.sourceId),
+        first.start,
         ...copies('statements', index),
       ];
     }),
@@ -367,6 +374,14 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
     'event_locations',
     [text('event_id'), int('ordinal'), text('city'), text('country_id')],
     records.events.flatMap((event) => event.locations.map((location, ordinal) => [event.id, ordinal, location.city, location.countryId])),
+  );
+  // Coverage is read from the records in force with statements in source order, as the snapshot reads
+  // it: first-seen order depends on the order the facts are walked in.
+  const { sourceIdsByRecord } = coverageOf(visibleRecordsOf({ ...records, statements: inSourceOrder(records) }));
+  links(
+    'record_sources',
+    [text('record_id'), int('ordinal'), text('source_id')],
+    [...sourceIdsByRecord].flatMap(([recordId, sourceIds]) => sourceIds.map((sourceId, ordinal) => [recordId, ordinal, sourceId])),
   );
   return tables;
 }
