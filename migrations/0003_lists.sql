@@ -24,12 +24,14 @@ CREATE INDEX organizations_name_order_desc ON organizations (name_order DESC, po
 CREATE INDEX events_name_order ON events (name_order, position);
 CREATE INDEX events_name_order_desc ON events (name_order DESC, position);
 
--- Date orders put undated records last in both directions: '~' sorts after every date key ascending, ''
--- after every one descending. Events tie in file order, statements in source order.
+-- Date orders put undated records last in both directions ('~' sorts after every date key); events tie in
+-- file order, statements in source order, in both directions. Every date key has the same form
+-- (YYYY-MM-DD|q|p), so the key with each digit d swapped for 9 - d sorts latest first: DATE_DESC is then
+-- ascending on every column, one row comparison over one index, however many records share a date.
 CREATE INDEX events_date_asc ON events ((coalesce(date_sort_key COLLATE "C", '~')), position);
-CREATE INDEX events_date_desc ON events ((coalesce(date_sort_key COLLATE "C", '')) DESC, position);
+CREATE INDEX events_date_desc ON events ((coalesce(translate(date_sort_key COLLATE "C", '0123456789', '9876543210'), '~')), position);
 CREATE INDEX statements_date_asc ON statements ((coalesce(date_sort_key COLLATE "C", '~')), first_source_position, first_evidence_start, position);
-CREATE INDEX statements_date_desc ON statements ((coalesce(date_sort_key COLLATE "C", '')) DESC, first_source_position, first_evidence_start, position);
+CREATE INDEX statements_date_desc ON statements ((coalesce(translate(date_sort_key COLLATE "C", '0123456789', '9876543210'), '~')), first_source_position, first_evidence_start, position);
 -- A speaker's statements in source order: the most common statement page after the root list.
 CREATE INDEX statements_speaker_source_order ON statements (speaker_id, first_source_position, first_evidence_start, position) WHERE speaker_id IS NOT NULL;
 
