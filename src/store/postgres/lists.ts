@@ -67,9 +67,14 @@ interface ListPlan {
 
 const position: OrderColumn = { sql: 't.position' };
 const sourceOrder: OrderColumn[] = [{ sql: 't.first_source_position' }, { sql: 't.first_evidence_start' }, position];
-/** Undated records last in both directions: '~' sorts after every date key, '' before every one. */
+/**
+ * Date orders, both ascending so the whole key is one row comparison an index answers as a range (dates
+ * tie often: every statement of a day). Undated records come last either way: '~' sorts after every key.
+ * Every date key has the same form (`YYYY-MM-DD|q|p`, dateSortKey), so swapping each digit d for 9 - d
+ * reverses their order: latest first, with ties still in file or source order.
+ */
 const dateAscending: OrderColumn = { sql: `coalesce(t.date_sort_key COLLATE "C", '~')` };
-const dateDescending: OrderColumn = { sql: `coalesce(t.date_sort_key COLLATE "C", '')`, desc: true };
+const dateDescending: OrderColumn = { sql: `coalesce(translate(t.date_sort_key COLLATE "C", '0123456789', '9876543210'), '~')` };
 
 function nameOrder(order: NameOrder | EventOrder): OrderColumn[] {
   switch (order) {
@@ -325,9 +330,14 @@ function pagesStatement(query: ListQuery, window: PageWindow, within: Within | u
   const backwards = window.first === undefined;
   const size = (backwards ? window.last! : window.first!) + 1;
   const page = `SELECT t.id, ${keys} FROM ${table} t WHERE ${region.join(' AND ')} ORDER BY ${orderBy(order, backwards)} LIMIT ${params.add(size)}`;
-  const farLeft = afterValues ? `EXISTS (SELECT 1 FROM ${table} t WHERE ${[...list, beyondKey(order, afterValues, 'before', true)].join(' AND ')})` : 'false';
+  // Whether one item lies beyond a cursor: the first in the order walking away from it, so the planner
+  // reads the order's index from the cursor and stops at that item. (A scalar subquery, since PostgreSQL
+  // drops ORDER BY and LIMIT inside EXISTS and may then look for a row with a scan of the table.)
+  const any = (conditions: string[], reversed: boolean) =>
+    `coalesce((SELECT true FROM ${table} t WHERE ${conditions.join(' AND ')} ORDER BY ${orderBy(order, reversed)} LIMIT 1), false)`;
+  const farLeft = afterValues ? any([...list, beyondKey(order, afterValues, 'before', true)], true) : 'false';
   const farRight = beforeValues
-    ? `EXISTS (SELECT 1 FROM ${table} t WHERE ${[...list, beyondKey(order, beforeValues, 'after', true), ...(afterValues ? [beyondKey(order, afterValues, 'after', false)] : [])].join(' AND ')})`
+    ? any([...list, beyondKey(order, beforeValues, 'after', true), ...(afterValues ? [beyondKey(order, afterValues, 'after', false)] : [])], false)
     : 'false';
   const from = parents ? `unnest(${parents}::text[]) WITH ORDINALITY AS p (parent, ordinal)` : `(VALUES (NULL::text, 1)) AS p (parent, ordinal)`;
   const text = `${ctes.length ? `WITH ${ctes.join(', ')} ` : ''}SELECT
