@@ -27,6 +27,7 @@ const slowTests = [
   'test/node-env.test.ts',
   'test/postgres-store.test.ts',
   'test/postgres-reader.test.ts',
+  'test/postgres-lists.test.ts',
 ];
 
 export default defineConfig({

@@ -17,6 +17,7 @@ import { dateSortKey, occupiedDays } from '../../kb/indexes.js';
 import { datasetVersionOf, digestOf, readDataFolder } from '../../kb/load.js';
 import { inSourceOrder, visibleRecordsOf, type RecordsByCollection } from '../../kb/knowledge-base.js';
 import { dataFiles, kindOfCollection, type Collection, type EventRecord, type PartialDate } from '../../kb/records.js';
+import { foldText, foldedWords } from '../../kb/text.js';
 import { serializeRecords } from '../knowledge-store.js';
 import { storeErrorOf } from './errors.js';
 import { checkSchema } from './migrate.js';
@@ -46,6 +47,7 @@ export const knowledgeBaseTables = [
   'event_participants',
   'event_locations',
   'record_sources',
+  'list_words',
 ] as const;
 
 export type KnowledgeBaseTable = (typeof knowledgeBaseTables)[number];
@@ -154,6 +156,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       { name: 'label', type: 'text' },
       { name: 'aliases', type: 'text[]' },
       { name: 'merged_into', type: 'text' },
+      { name: 'name_order', type: 'text' },
       ...storedCopies,
     ],
     rows: records.persons.map((person, index) => [
@@ -162,6 +165,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       person.label,
       person.aliases,
       person.mergedInto?.id,
+      foldText(person.name ?? person.label ?? person.id),
       ...copies('persons', index),
     ]),
   });
@@ -174,6 +178,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       { name: 'iso_alpha2', type: 'text' },
       { name: 'iso_alpha3', type: 'text' },
       { name: 'merged_into', type: 'text' },
+      { name: 'name_order', type: 'text' },
       ...storedCopies,
     ],
     rows: records.countries.map((country, index) => [
@@ -183,6 +188,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       country.isoAlpha2,
       country.isoAlpha3,
       country.mergedInto?.id,
+      foldText(country.name),
       ...copies('countries', index),
     ]),
   });
@@ -196,6 +202,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       { name: 'parent_id', type: 'text' },
       { name: 'country_id', type: 'text' },
       { name: 'merged_into', type: 'text' },
+      { name: 'name_order', type: 'text' },
       ...storedCopies,
     ],
     rows: records.organizations.map((organization, index) => [
@@ -206,6 +213,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       organization.parent?.organizationId,
       organization.country?.countryId,
       organization.mergedInto?.id,
+      foldText(organization.name),
       ...copies('organizations', index),
     ]),
   });
@@ -221,6 +229,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       { name: 'occupies_to', type: 'text' },
       { name: 'part_of_id', type: 'text' },
       { name: 'merged_into', type: 'text' },
+      { name: 'name_order', type: 'text' },
       ...storedCopies,
     ],
     rows: records.events.map((event, index) => {
@@ -235,6 +244,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
         days.to,
         event.partOf?.eventId,
         event.mergedInto?.id,
+        foldText(event.name),
         ...copies('events', index),
       ];
     }),
@@ -260,6 +270,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       { name: 'search_text', type: 'text' },
       { name: 'first_source_position', type: 'int' },
       { name: 'first_evidence_start', type: 'int' },
+      { name: 'wordings_folded', type: 'text' },
       ...storedCopies,
     ],
     rows: records.statements.map((statement, index) => {
@@ -269,6 +280,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       const days = occupied(placed, placed);
       const inForce = reportsInForce(statement);
       const first = firstReport(statement).evidence;
+      const wordings = [...new Set([statement.text, ...inForce.map((report) => report.evidence.text)])].join('\n');
       return [
         ...base(statement, index),
         statement.kind,
@@ -283,9 +295,10 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
         new Set(inForce.map((report) => report.evidence.sourceId)).size,
         statement.retracted !== undefined,
         statement.mergedInto?.id,
-        [...new Set([statement.text, ...inForce.map((report) => report.evidence.text)])].join('\n'),
+        wordings,
         sourcePosition.get(first.sourceId),
         first.start,
+        foldText(wordings),
         ...copies('statements', index),
       ];
     }),
@@ -380,13 +393,48 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
   );
   // Coverage is read from the records in force with statements in source order, as the snapshot reads
   // it: first-seen order depends on the order the facts are walked in.
-  const { sourceIdsByRecord } = coverageOf(visibleRecordsOf({ ...records, statements: inSourceOrder(records) }));
+  const visible = visibleRecordsOf({ ...records, statements: inSourceOrder(records) });
+  const { sourceIdsByRecord } = coverageOf(visible);
   links(
     'record_sources',
     [text('record_id'), int('ordinal'), text('source_id')],
     [...sourceIdsByRecord].flatMap(([recordId, sourceIds]) => sourceIds.map((sourceId, ordinal) => [recordId, ordinal, sourceId])),
   );
+  links('list_words', [text('field'), text('word'), text('record_id')], listWordsOf(visible));
   return tables;
+}
+
+/**
+ * The words of the Finder's word indexes (src/kb/filters.ts, WordIndex.add), of the records in force, for
+ * the list filters (migrations/0003_lists.sql): folded here by the server's own functions so a filter
+ * matches exactly what the JSON store's does.
+ */
+function listWordsOf(visible: RecordsByCollection): Row[] {
+  const rows: Row[] = [];
+  const add = (field: string, id: string, texts: readonly (string | null | undefined)[]) => {
+    const words = new Set<string>();
+    for (const text of texts) {
+      if (!text) continue;
+      for (const word of foldedWords(text)) {
+        words.add(word);
+        if (word.includes('-') || word.includes("'")) for (const part of word.split(/['-]/)) words.add(part);
+      }
+    }
+    for (const word of words) rows.push([field, word, id]);
+  };
+  for (const person of visible.persons) {
+    add('name', person.id, [person.name, person.label, ...person.aliases]);
+    add('role', person.id, person.roles.map((role) => `${role.title} ${role.statedAs ?? ''}`));
+  }
+  for (const country of visible.countries) add('name', country.id, [country.name, ...country.aliases, country.isoAlpha2, country.isoAlpha3]);
+  for (const organization of visible.organizations) add('name', organization.id, [organization.name, ...organization.aliases]);
+  for (const event of visible.events) {
+    add('name', event.id, [event.name, ...event.aliases]);
+    // The city filter compares whole folded cities, untrimmed as the Finder groups them.
+    for (const city of new Set(event.locations.flatMap((location) => (location.city ? [foldText(location.city)] : [])))) rows.push(['city', city, event.id]);
+  }
+  for (const statement of visible.statements) add('text', statement.id, [...new Set([statement.text, ...statement.reports.map((report) => report.evidence.text)])]);
+  return rows;
 }
 
 export interface ImportResult {
