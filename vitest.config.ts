@@ -26,6 +26,7 @@ const slowTests = [
   'test/persisted-documents.test.ts',
   'test/node-env.test.ts',
   'test/postgres-store.test.ts',
+  'test/postgres-walks.test.ts',
 ];
 
 export default defineConfig({
