@@ -7,7 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphEdge } from '../src/kb/graph.js';
 import { readerOf, type KindedNeighborhood, type KindedPath } from '../src/kb/reader.js';
+import type { TimelineKind, TimelineQuery } from '../src/kb/filters.js';
+import { dateSortKey } from '../src/kb/indexes.js';
+import { UnknownCursorError, type PageWindow } from '../src/kb/pages.js';
 import { neighborhood, shortestPath, vertexKindsByIds } from '../src/store/postgres/graph.js';
+import { timelineCount, timelinePage } from '../src/store/postgres/timeline.js';
 import { rowsOf, type RowsOf } from '../src/store/postgres/sql.js';
 import { cleanUp, datasetFolders, importDatasets, type ImportedDataset } from './postgres-datasets.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
@@ -110,5 +114,106 @@ describe.each(datasetFolders.map(([name]) => name))('%s', (name) => {
     await expect(neighborhood(rows, source, 1, 10)).rejects.toThrow(`"${source}" is not a vertex of the entity graph`);
     await expect(readerOf(kb).neighborhood(source, 1, 10)).rejects.toThrow(`"${source}" is not a vertex of the entity graph`);
     await expect(shortestPath(rows, vertexIds(dataset())[0]!, 'no-such-id', 3)).rejects.toThrow('"no-such-id" is not a vertex of the entity graph');
+  });
+});
+
+/** The days a timeline range can start or end on: before everything, on dated items' first days, and after everything. */
+function rangeDays(dataset: ImportedDataset): string[] {
+  const entries = dataset.kb.find.timeline({ kinds: ['Event', 'Statement'], includeUndated: false });
+  const days = [...new Set(entries.map((entry) => dateSortKey(entry.date!).slice(0, 10)))].sort();
+  const picks = [days[0]!, days[Math.floor(days.length / 3)]!, days[Math.floor(days.length / 2)]!, days.at(-1)!];
+  return ['1900-01-01', ...picks, '2999-12-31'];
+}
+
+describe.each(datasetFolders.map(([name]) => name))('%s: the timeline', (name) => {
+  const dataset = () => datasets.find((d) => d.name === name)!;
+
+  function queries(): TimelineQuery[] {
+    const days = rangeDays(dataset());
+    const ranges: [string | undefined, string | undefined][] = [[undefined, undefined]];
+    for (const from of [undefined, ...days]) for (const to of [undefined, ...days]) if (from !== undefined || to !== undefined) ranges.push([from, to]);
+    const kindChoices: TimelineKind[][] = [[], ['Event'], ['Statement'], ['Event', 'Statement'], ['Statement', 'Event']];
+    return kindChoices.flatMap((kinds) => [false, true].flatMap((includeUndated) => ranges.map(([from, to]) => ({ kinds, includeUndated, from, to }))));
+  }
+
+  it('lists the entries the in-memory timeline lists for every kinds, undated and range choice, and counts them, one statement each', async () => {
+    const reader = readerOf(dataset().kb);
+    let nonEmpty = 0;
+    for (const query of queries()) {
+      const expected = await reader.timelinePage(query, { first: 100_000 });
+      const { rows, statements } = counted(dataset());
+      const page = await timelinePage(rows, query, { first: 100_000 });
+      expect(page, JSON.stringify(query)).toEqual({ items: expected.items, hasPreviousPage: expected.hasPreviousPage, hasNextPage: expected.hasNextPage });
+      expect(await timelineCount(rows, query)).toBe(expected.total);
+      expect(statements()).toBe(2);
+      if (expected.items.length > 0) nonEmpty += 1;
+    }
+    expect(nonEmpty).toBeGreaterThan(20);
+  });
+
+  it('cuts the same pages for windows and cursors, cursors on entries outside the query included', async () => {
+    const { kb } = dataset();
+    const reader = readerOf(kb);
+    const everything = kb.find.timeline({ kinds: ['Event', 'Statement'], includeUndated: true }).map((entry) => entry.id);
+    // Cursors: the first and last entries, some in between, and undated ones.
+    const cursors = [...new Set([everything[0]!, everything[1]!, everything[7]!, everything[Math.floor(everything.length / 2)]!, everything.at(-3)!, everything.at(-1)!])];
+    const days = rangeDays(dataset());
+    const sample: TimelineQuery[] = [
+      { kinds: ['Event', 'Statement'], includeUndated: true },
+      { kinds: ['Event', 'Statement'], includeUndated: false },
+      { kinds: ['Statement'], includeUndated: true },
+      { kinds: ['Event'], includeUndated: false, from: days[2], to: days[4] },
+      { kinds: ['Event', 'Statement'], includeUndated: true, from: days[1], to: days[3] },
+    ];
+    const windows: PageWindow[] = [{ first: 1 }, { first: 5 }, { last: 1 }, { last: 4 }, { first: 6, last: 2 }, { first: 1000 }];
+    let compared = 0;
+    for (const query of sample) {
+      for (const window of windows) {
+        const choices: PageWindow[] = [window];
+        for (const after of cursors) {
+          choices.push({ ...window, after });
+          for (const before of cursors) choices.push({ ...window, after, before });
+        }
+        for (const before of cursors) choices.push({ ...window, before });
+        for (const choice of choices) {
+          const expected = await reader.timelinePage(query, choice);
+          const { rows, statements } = counted(dataset());
+          expect(await timelinePage(rows, query, choice), JSON.stringify([query, choice])).toEqual({ items: expected.items, hasPreviousPage: expected.hasPreviousPage, hasNextPage: expected.hasNextPage });
+          expect(statements()).toBe(1);
+          compared += 1;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+
+  it('walks every page with first/after as the in-memory timeline does', async () => {
+    const reader = readerOf(dataset().kb);
+    const query: TimelineQuery = { kinds: ['Event', 'Statement'], includeUndated: true };
+    const { rows } = counted(dataset());
+    let after: string | undefined;
+    for (;;) {
+      const expected = await reader.timelinePage(query, { first: 7, after });
+      const page = await timelinePage(rows, query, { first: 7, after });
+      expect(page).toEqual({ items: expected.items, hasPreviousPage: expected.hasPreviousPage, hasNextPage: expected.hasNextPage });
+      if (!page.hasNextPage) break;
+      after = page.items.at(-1)!.id;
+    }
+  });
+
+  it('refuses a cursor that names no entry of the timeline, as the in-memory timeline does', async () => {
+    const { kb } = dataset();
+    const reader = readerOf(kb);
+    const query: TimelineQuery = { kinds: ['Event', 'Statement'], includeUndated: true };
+    const { rows } = counted(dataset());
+    const strangers = ['no-such-id', kb.orderedIds.sources[0]!, kb.orderedIds.persons[0]!, ...kb.retractedStatementIds, ...[...kb.mergedInto.keys()].filter((id) => kb.kindOf(id) === 'Event')];
+    for (const id of strangers) {
+      for (const argument of ['after', 'before'] as const) {
+        await expect(reader.timelinePage(query, { first: 3, [argument]: id })).rejects.toThrow(UnknownCursorError);
+        const refusal = timelinePage(rows, query, { first: 3, [argument]: id });
+        await expect(refusal).rejects.toThrow(UnknownCursorError);
+        await expect(refusal).rejects.toMatchObject({ argumentName: argument });
+      }
+    }
   });
 });
