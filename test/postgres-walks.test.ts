@@ -11,6 +11,7 @@ import type { TimelineKind, TimelineQuery } from '../src/kb/filters.js';
 import { dateSortKey } from '../src/kb/indexes.js';
 import { UnknownCursorError, type PageWindow } from '../src/kb/pages.js';
 import { neighborhood, shortestPath, vertexKindsByIds } from '../src/store/postgres/graph.js';
+import { recordCounts, statistics } from '../src/store/postgres/stats.js';
 import { timelineCount, timelinePage } from '../src/store/postgres/timeline.js';
 import { rowsOf, type RowsOf } from '../src/store/postgres/sql.js';
 import { cleanUp, datasetFolders, importDatasets, type ImportedDataset } from './postgres-datasets.js';
@@ -215,5 +216,27 @@ describe.each(datasetFolders.map(([name]) => name))('%s: the timeline', (name) =
         await expect(refusal).rejects.toMatchObject({ argumentName: argument });
       }
     }
+  });
+});
+
+describe.each(datasetFolders.map(([name]) => name))('%s: statistics and counts', (name) => {
+  const dataset = () => datasets.find((d) => d.name === name)!;
+
+  it('gives the statistics statisticsFor gives, ties in first-seen order, in one statement', async () => {
+    const expected = await readerOf(dataset().kb).statistics();
+    const { rows, statements } = counted(dataset());
+    const actual = await statistics(rows);
+    expect(actual).toEqual({ ...expected, perSource: expected.perSource });
+    expect(statements()).toBe(1);
+    // The data has ties for the order to break.
+    const lists = [actual.statementsPerKind, actual.eventsPerCountry, actual.mentionsPerEntity, actual.statementsPerSpeaker];
+    for (const list of lists) expect(list.length).toBeGreaterThan(1);
+    expect(lists.filter((list) => list.some((entry, i) => i > 0 && entry.count === list[i - 1]!.count)).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('counts records as kb.counts does, in one statement', async () => {
+    const { rows, statements } = counted(dataset());
+    expect(await recordCounts(rows)).toEqual(await readerOf(dataset().kb).recordCounts());
+    expect(statements()).toBe(1);
   });
 });
