@@ -27,6 +27,7 @@ const slowTests = [
   'test/node-env.test.ts',
   'test/postgres-store.test.ts',
   'test/postgres-walks.test.ts',
+  'test/postgres-search.test.ts',
 ];
 
 export default defineConfig({
