@@ -21,38 +21,43 @@ const vertexTables = [
 /**
  * One layer: `stating` is every record with an edge at a vertex of $1 (a link table row pointing at it,
  * or its own record), `ends` every id at an end of their edges; each is read with the link tables'
- * indexes. Retracted links and merged or retracted records state nothing, as in the snapshot; a record
+ * indexes (kept as arrays, so every lookup is an index scan on `= ANY`, whatever the planner guesses of
+ * a CTE's size). Retracted links and merged or retracted records state nothing, as in the snapshot; a record
  * comes back only for stating vertices (countries state none).
  */
 const layerSql = `
-WITH stating (id) AS (
-  SELECT unnest($1::text[])
-  UNION SELECT person_id FROM role_holdings WHERE organization_id = ANY($1) AND NOT retracted
-  UNION SELECT person_id FROM role_holdings WHERE country_id = ANY($1) AND NOT retracted
-  UNION SELECT organization_id FROM memberships WHERE country_id = ANY($1) AND NOT retracted
-  UNION SELECT event_id FROM event_participants WHERE entity_id = ANY($1) AND NOT retracted
-  UNION SELECT event_id FROM event_locations WHERE country_id = ANY($1)
-  UNION SELECT id FROM events WHERE part_of_id = ANY($1)
-  UNION SELECT id FROM statements WHERE speaker_id = ANY($1)
-  UNION SELECT statement_id FROM statement_reports WHERE relayed_by_id = ANY($1) AND NOT retracted
-  UNION SELECT statement_id FROM statement_mentions WHERE entity_id = ANY($1)
-), ends (id) AS (
-  SELECT id FROM stating
-  UNION SELECT organization_id FROM role_holdings WHERE person_id IN (SELECT id FROM stating) AND NOT retracted
-  UNION SELECT country_id FROM role_holdings WHERE person_id IN (SELECT id FROM stating) AND NOT retracted
-  UNION SELECT country_id FROM memberships WHERE organization_id IN (SELECT id FROM stating) AND NOT retracted
-  UNION SELECT entity_id FROM event_participants WHERE event_id IN (SELECT id FROM stating) AND NOT retracted
-  UNION SELECT country_id FROM event_locations WHERE event_id IN (SELECT id FROM stating)
-  UNION SELECT part_of_id FROM events WHERE id IN (SELECT id FROM stating)
-  UNION SELECT speaker_id FROM statements WHERE id IN (SELECT id FROM stating)
-  UNION SELECT relayed_by_id FROM statement_reports WHERE statement_id IN (SELECT id FROM stating) AND NOT retracted
-  UNION SELECT entity_id FROM statement_mentions WHERE statement_id IN (SELECT id FROM stating)
+WITH stating AS MATERIALIZED (
+  SELECT array_agg(DISTINCT id) AS ids FROM (
+    SELECT unnest($1::text[])
+    UNION ALL SELECT person_id FROM role_holdings WHERE organization_id = ANY($1) AND NOT retracted
+    UNION ALL SELECT person_id FROM role_holdings WHERE country_id = ANY($1) AND NOT retracted
+    UNION ALL SELECT organization_id FROM memberships WHERE country_id = ANY($1) AND NOT retracted
+    UNION ALL SELECT event_id FROM event_participants WHERE entity_id = ANY($1) AND NOT retracted
+    UNION ALL SELECT event_id FROM event_locations WHERE country_id = ANY($1)
+    UNION ALL SELECT id FROM events WHERE part_of_id = ANY($1)
+    UNION ALL SELECT id FROM statements WHERE speaker_id = ANY($1)
+    UNION ALL SELECT statement_id FROM statement_reports WHERE relayed_by_id = ANY($1) AND NOT retracted
+    UNION ALL SELECT statement_id FROM statement_mentions WHERE entity_id = ANY($1)
+  ) AS found (id)
+), ends AS MATERIALIZED (
+  SELECT array_agg(DISTINCT id) AS ids FROM (
+    SELECT unnest(ids) FROM stating
+    UNION ALL SELECT organization_id FROM role_holdings WHERE person_id = ANY((SELECT ids FROM stating)::text[]) AND NOT retracted
+    UNION ALL SELECT country_id FROM role_holdings WHERE person_id = ANY((SELECT ids FROM stating)::text[]) AND NOT retracted
+    UNION ALL SELECT country_id FROM memberships WHERE organization_id = ANY((SELECT ids FROM stating)::text[]) AND NOT retracted
+    UNION ALL SELECT entity_id FROM event_participants WHERE event_id = ANY((SELECT ids FROM stating)::text[]) AND NOT retracted
+    UNION ALL SELECT country_id FROM event_locations WHERE event_id = ANY((SELECT ids FROM stating)::text[])
+    UNION ALL SELECT part_of_id FROM events WHERE id = ANY((SELECT ids FROM stating)::text[])
+    UNION ALL SELECT speaker_id FROM statements WHERE id = ANY((SELECT ids FROM stating)::text[])
+    UNION ALL SELECT relayed_by_id FROM statement_reports WHERE statement_id = ANY((SELECT ids FROM stating)::text[]) AND NOT retracted
+    UNION ALL SELECT entity_id FROM statement_mentions WHERE statement_id = ANY((SELECT ids FROM stating)::text[])
+  ) AS found (id) WHERE id IS NOT NULL
 )
 ${vertexTables
   .map(
     ([table, kind]) => `SELECT '${kind}' AS kind, v.id, ${rankSql[table]('v')} AS rank,
-  ${kind === 'Country' ? 'NULL::jsonb' : 'CASE WHEN v.id IN (SELECT id FROM stating) THEN v.record END'} AS record
-  FROM ${table} v WHERE v.id IN (SELECT id FROM ends) AND ${visibleSql[table]('v')}`,
+  ${kind === 'Country' ? 'NULL::jsonb' : 'CASE WHEN v.id = ANY((SELECT ids FROM stating)::text[]) THEN v.record END'} AS record
+  FROM ${table} v WHERE v.id = ANY((SELECT ids FROM ends)::text[]) AND ${visibleSql[table]('v')}`,
   )
   .join('\nUNION ALL\n')}`;
 

@@ -9,11 +9,12 @@ import type { RowsOf } from './sql.js';
 
 export interface KeysetList {
   /**
-   * A SELECT of the list's items: an `id` column, the sort key's columns (named in `keys`), and the
-   * payload's. Its parameters are `values`; the page's conditions are put on it from outside, which
-   * PostgreSQL pushes down into each branch of a UNION ALL, onto the indexes of the key.
+   * SELECTs whose rows together are the list's items, each with an `id` column, the sort key's columns
+   * (named in `keys`) and the payload's. Their parameters are `values`. The page's conditions, order and
+   * limit are put on each branch from outside (PostgreSQL flattens the subquery, so an index on a
+   * branch's key reads only the page), and the branches' pages are merged.
    */
-  sql: string;
+  branches: readonly string[];
   values: readonly unknown[];
   /** The columns of the sort key, most significant first; the list is in ascending order of them, and no two items share a key. */
   keys: readonly string[];
@@ -47,16 +48,18 @@ export async function keysetPage<T>(rows: RowsOf, list: KeysetList, window: Page
   const direction = ascending ? 'ASC' : 'DESC';
   const order = list.keys.map((key) => `${key} ${direction}`).join(', ');
   const cursorOf = (id: string) => list.cursorSql.replaceAll('$ID', id);
+  const anyBranch = (condition: string) => list.branches.map((branch) => `EXISTS (SELECT FROM (${branch}) l WHERE ${condition})`).join(' OR ');
+  const pages = list.branches.map((branch) => `(SELECT * FROM (${branch}) l WHERE ${afterCondition} AND ${beforeCondition} ORDER BY ${order} LIMIT ${size})`);
   const sql = `
 WITH after_cursor AS MATERIALIZED (${cursorOf(afterId)}), before_cursor AS MATERIALIZED (${cursorOf(beforeId)})
 SELECT
   (SELECT json_agg(to_json(p) ORDER BY p.page_index) FROM (
      SELECT l.*, row_number() OVER () AS page_index FROM (
-       SELECT * FROM (${list.sql}) l WHERE ${afterCondition} AND ${beforeCondition} ORDER BY ${order} LIMIT ${size}) l) p) AS items,
+       SELECT * FROM (${pages.join(' UNION ALL ')}) l ORDER BY ${order} LIMIT ${size}) l) p) AS items,
   EXISTS (SELECT FROM after_cursor) AS after_found,
   EXISTS (SELECT FROM before_cursor) AS before_found,
-  (${afterId} IS NOT NULL AND EXISTS (SELECT FROM (${list.sql}) l WHERE ${keyRow('l')} <= ${cursorKey('after_cursor')})) AS before_start,
-  (${beforeId} IS NOT NULL AND EXISTS (SELECT FROM (${list.sql}) l WHERE ${afterCondition} AND ${keyRow('l')} >= ${cursorKey('before_cursor')})) AS after_end`;
+  (${afterId} IS NOT NULL AND (${anyBranch(`${keyRow('l')} <= ${cursorKey('after_cursor')}`)})) AS before_start,
+  (${beforeId} IS NOT NULL AND (${anyBranch(`${afterCondition} AND ${keyRow('l')} >= ${cursorKey('before_cursor')}`)})) AS after_end`;
   const [row] = await rows<PageRow<T & { page_index?: number }>>(sql, values);
   if (window.after !== undefined && !row!.after_found) throw new UnknownCursorError('after');
   if (window.before !== undefined && !row!.before_found) throw new UnknownCursorError('before');
@@ -80,7 +83,7 @@ SELECT
 }
 
 /** How many items `list` holds. */
-export async function keysetCount(rows: RowsOf, list: Pick<KeysetList, 'sql' | 'values'>): Promise<number> {
-  const [row] = await rows<{ count: number }>(`SELECT count(*)::int AS count FROM (${list.sql}) l`, list.values);
+export async function keysetCount(rows: RowsOf, list: Pick<KeysetList, 'branches' | 'values'>): Promise<number> {
+  const [row] = await rows<{ count: number }>(`SELECT count(*)::int AS count FROM (${list.branches.join(' UNION ALL ')}) l`, list.values);
   return row!.count;
 }

@@ -64,16 +64,17 @@ WITH parts AS (
    WHERE (${[`d.terms_vector @@ ${param(tsquery, 'tsquery')}`, ...typoCandidates].join(' OR ')})
      ${kinds ? `AND d.kind = ANY(${param(kinds, 'text[]')})` : ''}
 ), part_scores AS (
-  -- Each part's best match in the value: null when none.
-  SELECT c.record_id, c.ordinal, p.word, p.term,
-         max(CASE WHEN t = p.term THEN 1.0
-                  WHEN length(p.term) >= ${MIN_PREFIX_LENGTH} AND starts_with(t, p.term)
-                    THEN ${PREFIX_WEIGHT} * length(t) / (length(t) + 0.3 * (length(t) - length(p.term)))
-                  WHEN p.edits > 0 AND levenshtein_less_equal(p.term, t, p.edits) <= p.edits
-                    THEN ${FUZZY_WEIGHT} * length(t) / (length(t) + levenshtein_less_equal(p.term, t, p.edits))
-             END)::float8 AS quality
-    FROM candidates c CROSS JOIN parts p CROSS JOIN LATERAL unnest(c.terms) AS t
-   GROUP BY c.record_id, c.ordinal, p.word, p.term
+  -- Each part's best match in the value, null when none: an exact term is the best there is, so only a
+  -- value without one has its terms walked for prefixes and typos.
+  SELECT c.record_id, c.ordinal, p.word,
+         CASE WHEN p.term = ANY(c.terms) THEN 1.0::float8 ELSE (
+           SELECT max(CASE WHEN length(p.term) >= ${MIN_PREFIX_LENGTH} AND starts_with(t, p.term)
+                             THEN ${PREFIX_WEIGHT} * length(t) / (length(t) + 0.3 * (length(t) - length(p.term)))
+                           WHEN p.edits > 0 AND levenshtein_less_equal(p.term, t, p.edits) <= p.edits
+                             THEN ${FUZZY_WEIGHT} * length(t) / (length(t) + levenshtein_less_equal(p.term, t, p.edits))
+                      END)::float8
+             FROM unnest(c.terms) AS t) END AS quality
+    FROM candidates c CROSS JOIN parts p
 ), word_scores AS (
   SELECT record_id, ordinal, word, sum(quality) AS score FROM part_scores
    GROUP BY record_id, ordinal, word HAVING bool_and(quality IS NOT NULL)

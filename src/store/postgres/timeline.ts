@@ -46,7 +46,7 @@ function listOf(query: TimelineQuery): Omit<KeysetList, 'cursorSql'> {
   if (query.kinds.includes('Statement')) branches.push(`SELECT ${statementColumns} ${statementsFrom} AND ${dated('s')}`);
   // No kinds: an empty list of the same columns (with the range's parameters, which every statement must use).
   if (branches.length === 0) branches.push(`SELECT ${eventColumns} ${eventsFrom} AND ${dated('e')} AND false`);
-  return { sql: branches.join('\nUNION ALL\n'), values, keys };
+  return { branches, values, keys };
 }
 
 /** Any entry of the whole timeline, whatever the query: a cursor is placed on it. */
