@@ -32,8 +32,17 @@ async function tempDir(label: string): Promise<string> {
   return dir;
 }
 
-/** The fixture data with generated follow-up articles: statements reported by 2 to 5 sources, relayed reports. */
+let generated: Promise<string> | undefined;
+
+/** The fixture data with generated follow-up articles: statements reported by 2 to 5 sources, relayed reports (generated once, copied for each use). */
 async function generatedMultiSource(): Promise<string> {
+  generated ??= generate();
+  const dir = await tempDir('multi-source');
+  await cp(await generated, dir, { recursive: true });
+  return dir;
+}
+
+async function generate(): Promise<string> {
   const out = path.join(await tempDir('generated'), 'data');
   const child = spawnScript(['scripts/generate-dataset.ts', '--scale', '1', '--out', out, '--from', fixtureDir], process.env);
   let stderr = '';
@@ -114,6 +123,7 @@ export async function importDatasets(server: PostgresServer): Promise<ImportedDa
 }
 
 export async function cleanUp(datasets: readonly ImportedDataset[]): Promise<void> {
+  generated = undefined;
   await Promise.all(datasets.map((dataset) => dataset.pool.end().catch(() => {})));
   await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
