@@ -46,6 +46,30 @@ const sqlText = (value: string) => `'${value.replaceAll("'", "''")}'`;
 const kindOrderSql = `CASE c.kind ${Object.entries(searchKindOrder).map(([kind, order]) => `WHEN ${sqlText(kind)} THEN ${order}`).join(' ')} END`;
 const boostSql = `CASE c.field ${Object.entries(fieldBoost).map(([field, boost]) => `WHEN ${sqlText(field)} THEN ${boost}`).join(' ')} END`;
 
+/**
+ * Pieces of a term of which any word within `edits` edits keeps one whole (`edits + 1` contiguous pieces:
+ * each edit touches at most one). Trigram word similarity alone misses short typos ("moskow" shares too
+ * few trigrams with "moscow"); a LIKE on a piece finds them on the same trigram index, and
+ * levenshtein_less_equal then keeps only the true matches. A piece must be a trigram long: where `edits`
+ * allows none, the pieces for fewer edits are taken ("statment", 8 letters, 2 edits allowed: its two
+ * halves find every word one edit away), and words further away rest on trigram similarity.
+ */
+function typoPieces(term: string, edits: number): string[] {
+  for (let allowed = edits; allowed > 0; allowed--) {
+    const count = allowed + 1;
+    const size = Math.floor(term.length / count);
+    if (size < 3) continue;
+    const pieces: string[] = [];
+    for (let i = 0, at = 0; i < count; i++) {
+      const length = size + (i < term.length % count ? 1 : 0);
+      pieces.push(term.slice(at, at + length));
+      at += length;
+    }
+    return pieces;
+  }
+  return [];
+}
+
 /** The SQL of a query's hits, best first (CTEs ending in `ranked`), and its parameters; undefined for a query without words. */
 function rankedHits(text: string, kinds: readonly EntityKind[] | undefined): { sql: string; values: unknown[] } | undefined {
   const words = queryWordsOf(text);
@@ -55,7 +79,10 @@ function rankedHits(text: string, kinds: readonly EntityKind[] | undefined): { s
   // Any word, each word all of its parts; a part of 3 characters or more also as a prefix.
   const tsquery = words.map((parts) => `(${parts.map((part) => `${sqlText(part)}${part.length >= MIN_PREFIX_LENGTH ? ':*' : ''}`).join(' & ')})`).join(' | ');
   const parts = words.flatMap((partsOfWord, word) => partsOfWord.map((term) => ({ word, term, edits: fuzzyEditsOf(term) })));
-  const typoCandidates = [...new Set(parts.filter((part) => part.edits > 0).map((part) => part.term))].map((term) => `d.terms_text %> ${param(term, 'text')}`);
+  const typoCandidates = [...new Set(parts.filter((part) => part.edits > 0).map((part) => part.term))].flatMap((term) => [
+    `d.terms_text %> ${param(term, 'text')}`,
+    ...typoPieces(term, fuzzyEditsOf(term)).map((piece) => `d.terms_text LIKE ${param(`%${piece}%`, 'text')}`),
+  ]);
   const sql = `
 WITH parts AS (
   SELECT * FROM unnest(${param(parts.map((p) => p.word), 'int[]')}, ${param(parts.map((p) => p.term), 'text[]')}, ${param(parts.map((p) => p.edits), 'int[]')}) AS p (word, term, edits)
