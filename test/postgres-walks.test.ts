@@ -14,6 +14,7 @@ import { neighborhood, shortestPath, vertexKindsByIds } from '../src/store/postg
 import { recordCounts, statistics } from '../src/store/postgres/stats.js';
 import { timelineCount, timelinePage } from '../src/store/postgres/timeline.js';
 import { rowsOf, type RowsOf } from '../src/store/postgres/sql.js';
+import { walksReaderOf } from '../src/store/postgres/walks-reader.js';
 import { cleanUp, datasetFolders, importDatasets, type ImportedDataset } from './postgres-datasets.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 
@@ -238,5 +239,26 @@ describe.each(datasetFolders.map(([name]) => name))('%s: statistics and counts',
     const { rows, statements } = counted(dataset());
     expect(await recordCounts(rows)).toEqual(await readerOf(dataset().kb).recordCounts());
     expect(statements()).toBe(1);
+  });
+});
+
+describe('the read seam methods together', () => {
+  it('answers through walksReaderOf as the in-memory reader does, one statement per call', async () => {
+    const dataset = datasets.find((d) => d.name === datasetFolders[2]![0])!;
+    const memory = readerOf(dataset.kb);
+    const { rows, statements } = counted(dataset);
+    const reader = walksReaderOf(rows);
+    expect(await reader.recordCounts()).toEqual(await memory.recordCounts());
+    expect(await reader.statistics()).toEqual({ ...(await memory.statistics()), perSource: (await memory.statistics()).perSource });
+    const query = { kinds: ['Event', 'Statement'] as const, includeUndated: true };
+    const { total: _total, ...expectedPage } = await memory.timelinePage({ ...query, kinds: [...query.kinds] }, { first: 10 });
+    expect(await reader.timelinePage({ ...query, kinds: [...query.kinds] }, { first: 10 })).toEqual(expectedPage);
+    expect(await reader.timelineCount({ ...query, kinds: [...query.kinds] })).toBe(await memory.timelineCount({ ...query, kinds: [...query.kinds] }));
+    expect(await reader.vertexKindsByIds(['nato', 'no-such-id'])).toEqual(await memory.vertexKindsByIds(['nato', 'no-such-id']));
+    expect((await reader.searchPage('Daesh', undefined, { first: 1 })).items[0]?.recordId).toBe((await memory.searchPage('Daesh', undefined, { first: 1 })).items[0]?.recordId);
+    expect(await reader.searchCount('Daesh', undefined)).toBe(await memory.searchCount('Daesh', undefined));
+    expect(statements()).toBe(7);
+    expect(plainNeighborhood(await reader.neighborhood('nato', 1, 50))).toEqual(plainNeighborhood(await memory.neighborhood('nato', 1, 50)));
+    expect(plainPath(await reader.shortestPath('john-kerry', 'nato', 4))).toEqual(plainPath(await memory.shortestPath('john-kerry', 'nato', 4)));
   });
 });
