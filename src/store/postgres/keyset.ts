@@ -48,7 +48,13 @@ export async function keysetPage<T>(rows: RowsOf, list: KeysetList, window: Page
   const direction = ascending ? 'ASC' : 'DESC';
   const order = list.keys.map((key) => `${key} ${direction}`).join(', ');
   const cursorOf = (id: string) => list.cursorSql.replaceAll('$ID', id);
-  const anyBranch = (condition: string) => list.branches.map((branch) => `EXISTS (SELECT FROM (${branch}) l WHERE ${condition})`).join(' OR ');
+  // Whether any branch holds a row meeting `condition`, looked for from the end of the order where one is
+  // likeliest (the list's first row for "before the page", its last for "after it"): a scalar subquery with
+  // ORDER BY and LIMIT walks the key's index from there, where EXISTS would drop both and may scan a table.
+  const anyBranch = (condition: string, from: 'ASC' | 'DESC') =>
+    list.branches
+      .map((branch) => `coalesce((SELECT true FROM (${branch}) l WHERE ${condition} ORDER BY ${list.keys.map((key) => `${key} ${from}`).join(', ')} LIMIT 1), false)`)
+      .join(' OR ');
   const pages = list.branches.map((branch) => `(SELECT * FROM (${branch}) l WHERE ${afterCondition} AND ${beforeCondition} ORDER BY ${order} LIMIT ${size})`);
   const sql = `
 WITH after_cursor AS MATERIALIZED (${cursorOf(afterId)}), before_cursor AS MATERIALIZED (${cursorOf(beforeId)})
@@ -58,8 +64,8 @@ SELECT
        SELECT * FROM (${pages.join(' UNION ALL ')}) l ORDER BY ${order} LIMIT ${size}) l) p) AS items,
   EXISTS (SELECT FROM after_cursor) AS after_found,
   EXISTS (SELECT FROM before_cursor) AS before_found,
-  (${afterId} IS NOT NULL AND (${anyBranch(`${keyRow('l')} <= ${cursorKey('after_cursor')}`)})) AS before_start,
-  (${beforeId} IS NOT NULL AND (${anyBranch(`${afterCondition} AND ${keyRow('l')} >= ${cursorKey('before_cursor')}`)})) AS after_end`;
+  (${afterId} IS NOT NULL AND (${anyBranch(`${keyRow('l')} <= ${cursorKey('after_cursor')}`, 'ASC')})) AS before_start,
+  (${beforeId} IS NOT NULL AND (${anyBranch(`${afterCondition} AND ${keyRow('l')} >= ${cursorKey('before_cursor')}`, 'DESC')})) AS after_end`;
   const [row] = await rows<PageRow<T & { page_index?: number }>>(sql, values);
   if (window.after !== undefined && !row!.after_found) throw new UnknownCursorError('after');
   if (window.before !== undefined && !row!.before_found) throw new UnknownCursorError('before');
