@@ -18,6 +18,7 @@ import { datasetVersionOf, digestOf, readDataFolder } from '../../kb/load.js';
 import { inSourceOrder, visibleRecordsOf, type RecordsByCollection } from '../../kb/knowledge-base.js';
 import { dataFiles, kindOfCollection, type Collection, type EventRecord, type PartialDate } from '../../kb/records.js';
 import { foldText, foldedWords } from '../../kb/text.js';
+import { searchValuesOf, termsOf } from '../../kb/search.js';
 import { serializeRecords } from '../knowledge-store.js';
 import { storeErrorOf } from './errors.js';
 import { checkSchema } from './migrate.js';
@@ -48,6 +49,7 @@ export const knowledgeBaseTables = [
   'event_locations',
   'record_sources',
   'list_words',
+  'search_documents',
 ] as const;
 
 export type KnowledgeBaseTable = (typeof knowledgeBaseTables)[number];
@@ -401,6 +403,17 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
     [...sourceIdsByRecord].flatMap(([recordId, sourceIds]) => sourceIds.map((sourceId, ordinal) => [recordId, ordinal, sourceId])),
   );
   links('list_words', [text('field'), text('word'), text('record_id')], listWordsOf(visible));
+  // Search (migration 0004): the values the in-memory index holds, of the records default queries see, with their terms.
+  const ordinals = new Map<string, number>();
+  links(
+    'search_documents',
+    [text('record_id'), int('ordinal'), text('kind'), text('field'), text('value'), { name: 'terms', type: 'text[]' }],
+    [...searchValuesOf(visible)].map(({ recordId, kind, field, value }) => {
+      const ordinal = ordinals.get(recordId) ?? 0;
+      ordinals.set(recordId, ordinal + 1);
+      return [recordId, ordinal, kind, field, value, termsOf(value)];
+    }),
+  );
   return tables;
 }
 
