@@ -31,7 +31,7 @@ let decomposedPool: pg.Pool;
 let decomposedDir: string;
 /** Every statement sent, in order. */
 const sent: string[] = [];
-const rows = () => rowsOf(pool, (text) => sent.push(text));
+const rows = () => rowsOf(pool, { onQuery: (text) => sent.push(text) });
 
 async function importedPool(dir: string): Promise<pg.Pool> {
   const url = await server.createDatabase();
@@ -305,6 +305,6 @@ describe('search from PostgreSQL', () => {
 /** The parameters searchPage sends for `text`, captured from a statement hook. */
 async function capturedValues(text: string): Promise<readonly unknown[]> {
   let captured: readonly unknown[] = [];
-  await searchPage(rowsOf(pool, (_sql, values) => (captured = values)), text, ['Organization', 'Statement'], { first: 5 });
+  await searchPage(rowsOf(pool, { onQuery: (_sql, values) => (captured = values) }), text, ['Organization', 'Statement'], { first: 5 });
   return captured;
 }

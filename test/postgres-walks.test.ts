@@ -34,7 +34,7 @@ afterAll(async () => {
 /** A statement-counting query function over a dataset's pool. */
 function counted(dataset: ImportedDataset): { rows: RowsOf; statements: () => number } {
   let count = 0;
-  return { rows: rowsOf(dataset.pool, () => (count += 1)), statements: () => count };
+  return { rows: rowsOf(dataset.pool, { onQuery: () => (count += 1) }), statements: () => count };
 }
 
 /** An edge with its id (a getter, which deep equality does not read) and every field a client sees. */

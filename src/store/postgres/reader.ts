@@ -9,23 +9,18 @@
  * Records come from the `record` column (the validated record); jsonb keeps no key order, so a record's
  * keys may come back in another order than the snapshot's, with the same keys and values.
  */
-import type pg from 'pg';
 import { inForceFormOf, RecordNotFoundError, type EventParticipation, type MembershipHolding, type RecordKind, type RoleHolding, type StoredRecord } from '../../kb/knowledge-base.js';
-import type { KnowledgeReader, RecordOfKind, Referent, Relation, RelationValues } from '../../kb/reader.js';
+import type { ListPage, PageWindow } from '../../kb/pages.js';
+import type { KnowledgeReader, ListQuery, RecordOfKind, Referent, Relation, RelationValues, Within } from '../../kb/reader.js';
 import type { MembershipRecord, ParticipationRecord, RoleRecord } from '../../kb/records.js';
-import { storeErrorOf } from './errors.js';
+import { listCount, listCountsWithin, listPage, listPagesWithin, type SqlQuery } from './lists.js';
+import { rowsOf, type Queryable, type RowsOf, type RowsOptions } from './sql.js';
+import { walksReaderOf, type WalksReader } from './walks-reader.js';
 
-/** What the reader needs of a connection: a pg.Pool, or one client. */
-export interface Queryable {
-  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
-}
+export type { Queryable } from './sql.js';
 
-export interface PostgresReaderOptions {
-  /** Called once for every statement the reader sends, before it is sent (tests count them; metrics could time them). */
-  onQuery?: (sql: string, values: readonly unknown[]) => void;
-  /** The server's host and database, for error messages (never a password). */
-  where?: string;
-}
+/** `onQuery` is called once for every statement the reader sends (tests count them); `where` names the server in errors. */
+export type PostgresReaderOptions = RowsOptions;
 
 /** The table of each kind of record. */
 const tableOf: Record<RecordKind, string> = {
@@ -202,27 +197,21 @@ const visible: { [K in RecordKind]: (record: RecordOfKind[K]) => RecordOfKind[K]
   Statement: (statement) => (statement.retracted ? statement : inForceFormOf.statements(statement)),
 };
 
-/** The read seam over PostgreSQL: one SQL statement per call (none for no keys), results in key order. Share one per pool. */
+/**
+ * The read seam over PostgreSQL: one SQL statement per call (a graph walk: one per layer; none for no
+ * keys), results in key order. Lookups and relations are here; list pages are lists.ts's, search,
+ * timeline, graph walks and statistics walks-reader.ts's, all sent through the same counted,
+ * error-mapping `rows`. Share one per pool.
+ */
 export class PostgresReader implements KnowledgeReader {
-  private readonly onQuery: (sql: string, values: readonly unknown[]) => void;
-  private readonly where: string;
+  private readonly query: RowsOf;
+  private readonly sqlQuery: SqlQuery;
+  private readonly walks: WalksReader;
 
-  constructor(
-    private readonly db: Queryable,
-    options: PostgresReaderOptions = {},
-  ) {
-    this.onQuery = options.onQuery ?? (() => {});
-    this.where = options.where ?? 'the database';
-  }
-
-  /** Sends one statement; a driver error becomes a PostgresStoreError. */
-  private async query<R extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<R[]> {
-    this.onQuery(sql, values);
-    try {
-      return (await this.db.query<R>(sql, values)).rows;
-    } catch (error) {
-      throw storeErrorOf(error, this.where);
-    }
+  constructor(db: Queryable, options: PostgresReaderOptions = {}) {
+    this.query = rowsOf(db, options);
+    this.sqlQuery = async (text, values) => ({ rows: await this.query(text, values) });
+    this.walks = walksReaderOf(this.query);
   }
 
   async recordsByIds<K extends RecordKind>(kind: K, ids: readonly string[]): Promise<(RecordOfKind[K] | RecordNotFoundError)[]> {
@@ -286,4 +275,30 @@ export class PostgresReader implements KnowledgeReader {
     for (const row of rows) lists[row.ord - 1]!.push(value(row));
     return lists;
   }
+
+  page(list: ListQuery, window: PageWindow): Promise<ListPage<string>> {
+    return listPage(this.sqlQuery, list, window);
+  }
+
+  pagesWithin(list: ListQuery, window: PageWindow, within: Within): Promise<ListPage<string>[]> {
+    return listPagesWithin(this.sqlQuery, list, window, within);
+  }
+
+  count(list: ListQuery): Promise<number> {
+    return listCount(this.sqlQuery, list);
+  }
+
+  countsWithin(list: ListQuery, within: Within): Promise<number[]> {
+    return listCountsWithin(this.sqlQuery, list, within);
+  }
+
+  searchPage: WalksReader['searchPage'] = (...args) => this.walks.searchPage(...args);
+  searchCount: WalksReader['searchCount'] = (...args) => this.walks.searchCount(...args);
+  timelinePage: WalksReader['timelinePage'] = (...args) => this.walks.timelinePage(...args);
+  timelineCount: WalksReader['timelineCount'] = (...args) => this.walks.timelineCount(...args);
+  vertexKindsByIds: WalksReader['vertexKindsByIds'] = (...args) => this.walks.vertexKindsByIds(...args);
+  neighborhood: WalksReader['neighborhood'] = (...args) => this.walks.neighborhood(...args);
+  shortestPath: WalksReader['shortestPath'] = (...args) => this.walks.shortestPath(...args);
+  statistics: WalksReader['statistics'] = () => this.walks.statistics();
+  recordCounts: WalksReader['recordCounts'] = () => this.walks.recordCounts();
 }

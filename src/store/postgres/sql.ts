@@ -1,9 +1,11 @@
 /**
- * How the PostgreSQL read modules (search, timeline, graph walks, statistics) send SQL: through any
- * pg.Pool or client, with a hook called once per statement so tests can count statements (and metrics
- * could time them).
+ * How the PostgreSQL read modules (lookups, lists, search, timeline, graph walks, statistics) send SQL:
+ * through any pg.Pool or client, with a hook called once per statement so tests can count statements
+ * (and metrics could time them), and with the driver's errors turned into the store's.
  */
 import type pg from 'pg';
+import { StoreUnavailableError } from '../../kb/reader.js';
+import { storeErrorOf } from './errors.js';
 
 /** What the read modules need of a connection: a pg.Pool, or one client. */
 export interface Queryable {
@@ -13,11 +15,46 @@ export interface Queryable {
 /** Sends one statement and gives its rows. */
 export type RowsOf = <R extends pg.QueryResultRow>(text: string, values: readonly unknown[]) => Promise<R[]>;
 
-/** `rowsOf` over a connection; `onQuery` is called once for every statement, before it is sent. */
-export function rowsOf(db: Queryable, onQuery?: (text: string, values: readonly unknown[]) => void): RowsOf {
+export interface RowsOptions {
+  /** Called once for every statement, before it is sent. */
+  onQuery?: (text: string, values: readonly unknown[]) => void;
+  /** The server's host and database, for error messages (never a password). */
+  where?: string;
+}
+
+/**
+ * SQLSTATE classes and codes that mean the server is not there right now, not that the statement is
+ * wrong: 08 connection exceptions, 57P01-57P03 shutdown and startup, 53300 too many connections.
+ */
+function isUnavailable(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (code.startsWith('08') || /^57P0[123]$/.test(code) || code === '53300')) return true;
+  // pg reports a connection that dies mid-query, or a pool that cannot connect in time, by message alone.
+  return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
+}
+
+/**
+ * The store's error for a failed statement: StoreUnavailableError when the database cannot be reached
+ * (requests answer DATABASE_UNAVAILABLE and the next one tries again), a coded PostgresStoreError otherwise.
+ */
+export function readErrorOf(error: unknown, where: string): Error {
+  const coded = storeErrorOf(error, where);
+  if (coded.code === 'DATABASE_UNREACHABLE' || isUnavailable(error)) {
+    return new StoreUnavailableError(`PostgreSQL at ${where} is unavailable: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+  return coded;
+}
+
+/** `rowsOf` over a connection: sends one statement and gives its rows, or the store's error. */
+export function rowsOf(db: Queryable, options: RowsOptions = {}): RowsOf {
+  const where = options.where ?? 'the database';
   return async <R extends pg.QueryResultRow>(text: string, values: readonly unknown[]) => {
-    onQuery?.(text, values);
-    return (await db.query<R>(text, [...values])).rows;
+    options.onQuery?.(text, values);
+    try {
+      return (await db.query<R>(text, [...values])).rows;
+    } catch (error) {
+      throw readErrorOf(error, where);
+    }
   };
 }
 
