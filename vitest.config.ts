@@ -32,6 +32,25 @@ const slowTests = [
   'test/postgres-search.test.ts',
 ];
 
+/**
+ * The read-only query tests, run a second time against PostgreSQL (the `postgres` project): each file's
+ * `createTestServer` serves the same fixture folder from a database, so both stores must give the same
+ * answers to the same assertions. Tests that write (mutations, curation) run on the JSON store only.
+ */
+const bothStoresTests = [
+  'test/country.test.ts',
+  'test/dataset.test.ts',
+  'test/event.test.ts',
+  'test/filters.test.ts',
+  'test/graph.test.ts',
+  'test/organization.test.ts',
+  'test/person.test.ts',
+  'test/search.test.ts',
+  'test/source.test.ts',
+  'test/statement.test.ts',
+  'test/timeline.test.ts',
+];
+
 export default defineConfig({
   resolve: {
     // graphql 16 ships CommonJS (main) and ESM (module) builds. Node loads the CommonJS one for our
@@ -46,6 +65,16 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: slowTests } },
       { extends: true, test: { name: 'slow', include: slowTests } },
+      {
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: bothStoresTests,
+          env: { NEWSGRAPH_TEST_STORE: 'postgres' },
+          globalSetup: ['test/postgres-setup.ts'],
+          setupFiles: ['test/postgres-project-setup.ts'],
+        },
+      },
     ],
   },
 });

@@ -30,8 +30,8 @@ export interface DatabaseOptions {
   readUrl?: string;
   /** The most connections the pool opens. */
   maxConnections?: number;
-  /** Makes the reader of a pool (the PostgreSQL reader; tests may wrap it). */
-  readerFor: (pool: pg.Pool) => KnowledgeReader;
+  /** Makes the reader of a pool (the PostgreSQL reader; tests may wrap it); `where` names the server in its errors. */
+  readerFor: (pool: pg.Pool, where: string) => KnowledgeReader;
 }
 
 interface DatasetRow {
@@ -91,7 +91,7 @@ export class PostgresKnowledge implements SnapshotSource {
         client.release();
       }
       const row = await readDataset(pool, where);
-      const knowledge = new PostgresKnowledge(pool, where, options.readerFor(pool), options.logger, url.href, row);
+      const knowledge = new PostgresKnowledge(pool, where, options.readerFor(pool, where), options.logger, url.href, row);
       await knowledge.listen();
       return knowledge;
     } catch (error) {
