@@ -49,6 +49,11 @@ const bothStoresTests = [
   'test/source.test.ts',
   'test/statement.test.ts',
   'test/timeline.test.ts',
+  'test/errors.test.ts',
+  'test/fuzz.test.ts',
+  'test/hostile-graphql.test.ts',
+  'test/http.test.ts',
+  'test/limits.test.ts',
 ];
 
 export default defineConfig({

@@ -45,13 +45,25 @@ export function readErrorOf(error: unknown, where: string): Error {
   return coded;
 }
 
+/**
+ * A parameter PostgreSQL's text can hold. A request may carry a NUL (a slug, an id in a cursor), which
+ * text cannot hold and the server would refuse with an error; no stored value holds one (the data rules
+ * refuse it), so it is sent as U+FFFD, as the driver already sends a lone surrogate: it matches what
+ * the NUL would have matched in the in-memory store, nothing.
+ */
+function storable(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+  if (Array.isArray(value)) return value.map(storable);
+  return value;
+}
+
 /** `rowsOf` over a connection: sends one statement and gives its rows, or the store's error. */
 export function rowsOf(db: Queryable, options: RowsOptions = {}): RowsOf {
   const where = options.where ?? 'the database';
   return async <R extends pg.QueryResultRow>(text: string, values: readonly unknown[]) => {
     options.onQuery?.(text, values);
     try {
-      return (await db.query<R>(text, [...values])).rows;
+      return (await db.query<R>(text, values.map(storable))).rows;
     } catch (error) {
       throw readErrorOf(error, where);
     }
