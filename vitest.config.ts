@@ -28,6 +28,7 @@ const slowTests = [
   'test/postgres-store.test.ts',
   'test/postgres-reader.test.ts',
   'test/postgres-lists.test.ts',
+  'test/postgres-server.test.ts',
   'test/postgres-walks.test.ts',
   'test/postgres-search.test.ts',
 ];

@@ -51,6 +51,11 @@ const ChangeCauseEnum = builder.enumType('ChangeCause', {
 
 /** The feed of store changes, or an error on a server whose data cannot change. */
 function changesOf(context: Context): AsyncIterable<FeedItem> {
+  if (!context.changes && !context.snapshot.kb) {
+    throw new GraphQLError('Record change events are not available on the PostgreSQL store yet; the dataset version in every response follows db:import', {
+      extensions: { code: ErrorCode.UNSUPPORTED_BY_STORE },
+    });
+  }
   if (!context.changes) {
     throw new GraphQLError('This server serves a fixed knowledge base, so nothing ever changes', { extensions: { code: ErrorCode.READ_ONLY } });
   }

@@ -148,6 +148,11 @@ export async function applyEdit<C extends Collection>(context: Context, collecti
  */
 export async function changeStore<R>(context: Context, change: (store: KnowledgeStore, curator: Curator) => Promise<{ record: R; kb: KnowledgeBase }>): Promise<R> {
   const curator = curatorOf(context);
+  if (!context.store && !context.snapshot.kb) {
+    throw new GraphQLError('Changes through the API are not available on the PostgreSQL store yet: edit a data folder and load it with db:import', {
+      extensions: { code: ErrorCode.UNSUPPORTED_BY_STORE },
+    });
+  }
   if (!context.store) {
     throw new GraphQLError('This server was started read-only and cannot change the knowledge base', { extensions: { code: ErrorCode.READ_ONLY } });
   }
