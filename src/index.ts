@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const counts = Object.entries(loaded.counts as Record<string, number>).map(([kind, count]) => `${count} ${kind}`).join(', ');
-    logger.info(loaded, `${config.databaseUrl ? 'reading PostgreSQL' : 'loaded'}: ${counts}`);
+    logger.info(loaded, `${config.databaseUrl ? 'reading PostgreSQL:' : 'loaded'} ${counts}`);
     logger.info({ host: config.host, port }, `GraphiQL at http://${config.host}:${port}${newsgraph.yoga.graphqlEndpoint}`);
     const { metrics } = config;
     logger.info({ metrics: metrics !== false, metricsTokenRequired: metrics !== false && metrics.token !== undefined }, metrics ? `Prometheus metrics at http://${config.host}:${port}/metrics` : 'metrics are off');
