@@ -26,6 +26,35 @@ const slowTests = [
   'test/persisted-documents.test.ts',
   'test/node-env.test.ts',
   'test/postgres-store.test.ts',
+  'test/postgres-reader.test.ts',
+  'test/postgres-lists.test.ts',
+  'test/postgres-server.test.ts',
+  'test/postgres-walks.test.ts',
+  'test/postgres-search.test.ts',
+];
+
+/**
+ * The read-only query tests, run a second time against PostgreSQL (the `postgres` project): each file's
+ * `createTestServer` serves the same fixture folder from a database, so both stores must give the same
+ * answers to the same assertions. Tests that write (mutations, curation) run on the JSON store only.
+ */
+const bothStoresTests = [
+  'test/country.test.ts',
+  'test/dataset.test.ts',
+  'test/event.test.ts',
+  'test/filters.test.ts',
+  'test/graph.test.ts',
+  'test/organization.test.ts',
+  'test/person.test.ts',
+  'test/search.test.ts',
+  'test/source.test.ts',
+  'test/statement.test.ts',
+  'test/timeline.test.ts',
+  'test/errors.test.ts',
+  'test/fuzz.test.ts',
+  'test/hostile-graphql.test.ts',
+  'test/http.test.ts',
+  'test/limits.test.ts',
 ];
 
 export default defineConfig({
@@ -42,6 +71,16 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: slowTests } },
       { extends: true, test: { name: 'slow', include: slowTests } },
+      {
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: bothStoresTests,
+          env: { NEWSGRAPH_TEST_STORE: 'postgres' },
+          globalSetup: ['test/postgres-setup.ts'],
+          setupFiles: ['test/postgres-project-setup.ts'],
+        },
+      },
     ],
   },
 });

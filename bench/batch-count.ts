@@ -1,6 +1,6 @@
 /**
- * Counts loader batch calls per query, in-process: loads its own knowledge base, wraps every
- * `…ByIds` batch method of that instance with a counter, and runs each fixture (each of its variable
+ * Counts store calls per query, in-process: loads its own knowledge base, wraps every method of its
+ * reader (the read seam, src/kb/reader.ts: batch lookups, pages, search, walks) with a counter, and runs each fixture (each of its variable
  * sets) once through the production pipeline (`createNewsgraph` + `yoga.fetch`, response cache off, so
  * every request executes) and once through plain graphql-js `execute` with a fresh context.
  *
@@ -10,8 +10,8 @@
  * process, so the load generator never hosts a server.
  */
 import { execute, parse } from 'graphql';
-import { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
+import { readerOf, type KnowledgeReader } from '../src/kb/reader.js';
 import { createLogger } from '../src/logging.js';
 import { schema } from '../src/schema/index.js';
 import { createNewsgraph, type ServerOptions } from '../src/server.js';
@@ -26,16 +26,44 @@ export interface BatchCount {
   methods: Map<string, number>;
 }
 
-/** The knowledge-base methods behind every loader: each takes a list of keys. */
-export const batchMethodNames = Object.getOwnPropertyNames(KnowledgeBase.prototype).filter((name) => name.endsWith('ByIds'));
+/** The read seam's methods (src/kb/reader.ts): every loader batch, page and search is one call of one of them. */
+export const readerMethodNames = [
+  'recordsByIds',
+  'storedRecordsByIds',
+  'referentsByIds',
+  'countryIdsByIsoCodes',
+  'related',
+  'page',
+  'pagesWithin',
+  'count',
+  'countsWithin',
+  'timelinePage',
+  'timelineCount',
+  'searchPage',
+  'searchCount',
+  'vertexKindsByIds',
+  'neighborhood',
+  'shortestPath',
+  'statistics',
+  'recordCounts',
+] as const satisfies readonly (keyof KnowledgeReader)[];
+
+/** A call's name: the method, with the kind or relation it was asked for ("recordsByIds Person", "pagesWithin statementIdsBySpeakerId"). */
+function callName(method: string, args: unknown[]): string {
+  if (method === 'recordsByIds' || method === 'related') return `${method} ${args[0] as string}`;
+  const within = args[2] as { relation?: string } | undefined;
+  return within?.relation ? `${method} ${within.relation}` : method;
+}
 
 export async function countBatchCalls(fixtures: Fixture[], dataDir = `${projectRoot}/data`): Promise<Map<string, BatchCount>> {
   const kb = await loadKnowledgeBase(dataDir);
   const calls = new Map<string, number>();
-  const methods = kb as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const name of batchMethodNames) {
-    const original = methods[name]!.bind(kb);
-    methods[name] = (...args: unknown[]) => {
+  const reader = readerOf(kb);
+  const methods = reader as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const method of readerMethodNames) {
+    const original = methods[method]!.bind(reader);
+    methods[method] = (...args: unknown[]) => {
+      const name = callName(method, args);
       calls.set(name, (calls.get(name) ?? 0) + 1);
       return original(...args);
     };

@@ -553,7 +553,7 @@ async function main(): Promise<number> {
     }),
   );
   const fixtureTable: string[] = [
-    '| Query | Operation | distinct requests | response bytes | list items in `data` | cost (limit 50,000) | loader batch calls per request | batch methods called (first request) |',
+    '| Query | Operation | distinct requests | response bytes | list items in `data` | cost (limit 50,000) | store calls per request | store methods called (first request) |',
     '|---|---|--:|--:|--:|--:|--:|---|',
   ];
   for (const fixture of fixtures) {
@@ -621,8 +621,8 @@ at the end of each window, median. Cache hits: the share of production's respons
 ## Queries
 
 Fixtures in [bench/fixtures/](../fixtures/). Response bytes are production's (with \`extensions\`).
-Cost is production's estimate (src/plugins/limits.ts). Loader batch calls: calls to the KnowledgeBase
-\`…ByIds\` batch methods during one request through the production pipeline (\`createNewsgraph\` +
+Cost is production's estimate (src/plugins/limits.ts). Store calls: calls to the read seam
+(src/kb/reader.ts: batch lookups, pages, search) during one request through the production pipeline (\`createNewsgraph\` +
 \`yoga.fetch\` in-process, response cache off), the same through plain graphql-js \`execute\` unless
 shown; for the cache-busting query, the range over its variable sets.
 

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readConfig } from '../src/config.js';
 import { createContext, type Context } from '../src/context.js';
+import { snapshotOf } from '../src/kb/snapshot.js';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { ServerStartError, spawnServer, type Listening, type SpawnedServer, type SpawnOptions } from '../test/server-process.js';
@@ -50,7 +51,7 @@ export function loadBenchKnowledgeBase(): Promise<KnowledgeBase> {
 
 /** A per-request context built the way production builds it (fresh loaders; Pothos's context cache key). */
 export function contextFor(kb: KnowledgeBase): Context {
-  return createContext(kb);
+  return createContext(snapshotOf(kb));
 }
 
 /** Reads a request body as a string. */

@@ -34,8 +34,8 @@ export function decodeGlobalId(globalId: string): { typename: string; id: string
 }
 
 /** Whether a decoded global id names a record of its type in the knowledge base. */
-function names(context: Context, id: { typename: string; id: string }): boolean {
-  return context.kb.kindOf(id.id) === id.typename;
+async function names(context: Context, id: { typename: string; id: string }): Promise<boolean> {
+  return (await context.loaders.referentById.load(id.id))?.kind === id.typename;
 }
 
 function parseCalendarDate(value: unknown): string {
@@ -54,7 +54,8 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
-  Connection: { totalCount: number };
+  /** A connection counts its whole list only when a query asks for `totalCount` (see `schema/pagination.ts`). */
+  Connection: { totalCount: number | (() => Promise<number>) };
   Scalars: {
     Date: { Input: string; Output: string };
     DateTime: { Input: Date; Output: Date };
@@ -85,7 +86,7 @@ export const builder = new SchemaBuilder<{
       nullable: true,
       args: { id: { description: 'A global id, as returned in any `id` field.' } },
       // Relay convention: an id that names nothing is null, not an error.
-      resolve: (_root, { id }, context, _info, resolveNode) => (names(context, id) ? resolveNode(id) : null),
+      resolve: async (_root, { id }, context, _info, resolveNode) => ((await names(context, id)) ? resolveNode(id) : null),
     },
     nodesQueryOptions: {
       description: `Fetches several objects by global id, in the order given; null for each id that names nothing. At most ${MAX_NODE_IDS} ids.`,
@@ -95,7 +96,7 @@ export const builder = new SchemaBuilder<{
       resolve: (_root, { ids }, context) => {
         // A page's worth, as for connections: a thousand copies of one id made a 4 MB answer from a 42 KB request.
         if (ids.length > MAX_NODE_IDS) throw badUserInput(`"ids" holds ${ids.length} ids; at most ${MAX_NODE_IDS} may be fetched at once`, { argumentName: 'ids', max: MAX_NODE_IDS });
-        return ids.map((id) => (names(context, id) ? loadNode(context, id.id) : null));
+        return ids.map(async (id) => ((await names(context, id)) ? loadNode(context, id.id) : null));
       },
     },
     firstArgOptions: { description: 'How many items to return from the start (1 to 100; 20 when neither `first` nor `last` is given).' },

@@ -13,6 +13,13 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /**
+   * The PostgreSQL connection string (DATABASE_URL): set, the server reads the knowledge base from that
+   * database instead of the data folder. Checked when the server connects, with one clear line.
+   */
+  databaseUrl: string | undefined;
+  /** A read-only connection string (DATABASE_READ_URL, a streaming replica) that every read goes to; DATABASE_URL's server when unset. */
+  databaseReadUrl: string | undefined;
   /** Include original error messages in masked errors. Never on unless NEWSGRAPH_EXPOSE_ERRORS=true. */
   exposeErrorDetails: boolean;
   /** Whether the schema can be introspected (and GraphiQL served). */
@@ -65,10 +72,15 @@ function parseBoolean(name: string, value: string | undefined): boolean {
 
 /** Reads the config from `env`; throws ConfigError naming the variable when a value is invalid. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  if (env.DATABASE_READ_URL?.trim() && !env.DATABASE_URL?.trim()) {
+    throw new ConfigError('DATABASE_READ_URL is set but DATABASE_URL is not: the read URL names a replica of the database DATABASE_URL names');
+  }
   return {
     port: parsePort(env.PORT),
     host: env.HOST || 'localhost',
     dataDir: path.resolve(env.DATA_DIR || path.join(projectRoot, 'data')),
+    databaseUrl: env.DATABASE_URL?.trim() ? env.DATABASE_URL.trim() : undefined,
+    databaseReadUrl: env.DATABASE_READ_URL?.trim() ? env.DATABASE_READ_URL.trim() : undefined,
     exposeErrorDetails: parseBoolean('NEWSGRAPH_EXPOSE_ERRORS', env.NEWSGRAPH_EXPOSE_ERRORS),
     introspection: env.NEWSGRAPH_INTROSPECTION === undefined || env.NEWSGRAPH_INTROSPECTION === '' ? true : parseBoolean('NEWSGRAPH_INTROSPECTION', env.NEWSGRAPH_INTROSPECTION),
     corsOrigins: parseOrigins(env.NEWSGRAPH_CORS_ORIGINS),

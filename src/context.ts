@@ -1,7 +1,8 @@
 import { initContextCache } from '@pothos/core';
 import type { YogaInitialContext } from 'graphql-yoga';
-import type { KnowledgeBase } from './kb/knowledge-base.js';
 import { createLoaders, type Loaders } from './kb/loaders.js';
+import type { KnowledgeReader } from './kb/reader.js';
+import type { Snapshot } from './kb/snapshot.js';
 import type { Curator } from './store/edits.js';
 import type { KnowledgeStore } from './store/knowledge-store.js';
 import type { ChangeFeed } from './subscriptions.js';
@@ -9,7 +10,9 @@ import type { ChangeFeed } from './subscriptions.js';
 /** What every resolver sees. Built anew for each request, so no loader cache outlives its request. */
 export interface Context {
   /** The snapshot this request reads: one for the whole request, so it never sees half a change. */
-  kb: KnowledgeBase;
+  snapshot: Snapshot;
+  /** The snapshot's reader: every lookup behind the loaders and every page. */
+  reader: KnowledgeReader;
   loaders: Loaders;
   /** The writable store, when the server has one (mutations need it). */
   store?: KnowledgeStore;
@@ -19,7 +22,7 @@ export interface Context {
   /** The address of the client that sent the request (its subscriptions count against a per-client cap). */
   client?: string;
   /** Hears of every snapshot the request moves to (see `moveToSnapshot`). */
-  onSnapshot?: (kb: KnowledgeBase) => void;
+  onSnapshot?: (snapshot: Snapshot) => void;
 }
 
 /** What a context holds beside its snapshot and loaders: the same fields as `Context`, each optional. */
@@ -28,7 +31,8 @@ export type ContextExtras = Partial<Pick<Context, 'store' | 'curator' | 'changes
 /** The key under which Pothos keeps its per-request caches (what `initContextCache()` returns it under). */
 const pothosContextCache = Object.getOwnPropertySymbols(initContextCache())[0]!;
 
-export function createContext(kb: KnowledgeBase, extras: ContextExtras = {}): Context {
+export function createContext(snapshot: Snapshot, extras: ContextExtras = {}): Context {
+  const { reader } = snapshot;
   // One object literal of a fixed shape: spreading `initContextCache()` (a symbol key) and the extras
   // took about 3 us per request, and made an object every later copy and lookup was slow on.
   return {
@@ -38,14 +42,15 @@ export function createContext(kb: KnowledgeBase, extras: ContextExtras = {}): Co
     client: extras.client,
     curator: extras.curator,
     onSnapshot: extras.onSnapshot,
-    kb,
-    loaders: createLoaders(kb),
+    snapshot,
+    reader,
+    loaders: createLoaders(reader),
   } as Context;
 }
 
 /** A copy of a request's context with fresh loaders over the same snapshot, as if nothing had been loaded yet. */
 export function withFreshLoaders(context: Context): Context {
-  return { ...context, ...initContextCache(), loaders: createLoaders(context.kb) };
+  return { ...context, ...initContextCache(), loaders: createLoaders(context.reader) };
 }
 
 /**
@@ -53,10 +58,11 @@ export function withFreshLoaders(context: Context): Context {
  * shows the change) and for each subscription event. Takes the context object the resolvers see
  * (yoga copies the one `createContext` returns).
  */
-export function moveToSnapshot(context: Context, kb: KnowledgeBase): void {
+export function moveToSnapshot(context: Context, snapshot: Snapshot): void {
   // A new Pothos context cache drops the loadable nodes' loaders, which cached the old snapshot's records.
-  Object.assign(context, initContextCache(), { kb, loaders: createLoaders(kb) });
-  context.onSnapshot?.(kb);
+  const { reader } = snapshot;
+  Object.assign(context, initContextCache(), { snapshot, reader, loaders: createLoaders(reader) });
+  context.onSnapshot?.(snapshot);
 }
 
 export type ServerContext = Context & YogaInitialContext;

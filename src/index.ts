@@ -2,24 +2,48 @@
 // First: sets NODE_ENV before graphql is loaded by the imports below.
 import './node-env.js';
 import { CuratorTokens } from './plugins/auth.js';
-import { ConfigError, readConfig } from './config.js';
+import { ConfigError, readConfig, type Config } from './config.js';
 import { DataValidationError } from './kb/load.js';
-import { createLogger } from './logging.js';
+import { createLogger, type Logger } from './logging.js';
 import { loadPersistedDocuments } from './plugins/persisted-documents.js';
 import { schema } from './schema/index.js';
 import { createHttpServer } from './http/listener.js';
 import { KnowledgeStore } from './store/knowledge-store.js';
-import { createNewsgraph } from './server.js';
+import { createNewsgraph, type ServerOptions } from './server.js';
+import { PostgresKnowledge } from './store/postgres/database.js';
+import { PostgresStoreError } from './store/postgres/errors.js';
+import { PostgresReader } from './store/postgres/reader.js';
+
+/** The knowledge base this server reads: the data folder (the default), or a PostgreSQL database when DATABASE_URL is set. */
+async function openKnowledge(config: Config, logger: Logger): Promise<{ options: Pick<ServerOptions, 'store' | 'database'>; describe: () => Promise<Record<string, unknown>>; close: () => Promise<void> }> {
+  if (config.databaseUrl) {
+    const database = await PostgresKnowledge.open(config.databaseUrl, {
+      logger,
+      readUrl: config.databaseReadUrl,
+      readerFor: (pool, where) => new PostgresReader(pool, { where }),
+    });
+    return {
+      options: { database },
+      describe: async () => ({ database: database.where, version: database.current().info.version, counts: await database.current().reader.recordCounts() }),
+      close: () => database.close(),
+    };
+  }
+  const store = await KnowledgeStore.open(config.dataDir, { logger });
+  if (config.watchData) store.watch();
+  return {
+    options: { store },
+    describe: async () => ({ dataDir: store.current.info.dataDir, version: store.current.info.version, counts: store.current.counts }),
+    close: async () => store.close(),
+  };
+}
 
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
-  const store = await KnowledgeStore.open(config.dataDir, { logger });
-  if (config.watchData) store.watch();
-  const kb = store.current;
+  const knowledge = await openKnowledge(config, logger);
   const persistedDocuments = await loadPersistedDocuments(config.persistedDocumentsFile, schema);
   const newsgraph = createNewsgraph({
-    store,
+    ...knowledge.options,
     curatorTokens: new CuratorTokens(config.curatorTokens),
     logger,
     exposeErrorDetails: config.exposeErrorDetails,
@@ -31,12 +55,13 @@ async function main(): Promise<void> {
     metrics: config.metrics,
   });
   const server = createHttpServer(newsgraph, config.http);
+  const loaded = await knowledge.describe();
 
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    const counts = Object.entries(kb.counts).map(([kind, count]) => `${count} ${kind}`).join(', ');
-    logger.info({ dataDir: kb.info.dataDir, version: kb.info.version, counts: kb.counts }, `loaded ${counts}`);
+    const counts = Object.entries(loaded.counts as Record<string, number>).map(([kind, count]) => `${count} ${kind}`).join(', ');
+    logger.info(loaded, `${config.databaseUrl ? 'reading PostgreSQL:' : 'loaded'} ${counts}`);
     logger.info({ host: config.host, port }, `GraphiQL at http://${config.host}:${port}${newsgraph.yoga.graphqlEndpoint}`);
     const { metrics } = config;
     logger.info({ metrics: metrics !== false, metricsTokenRequired: metrics !== false && metrics.token !== undefined }, metrics ? `Prometheus metrics at http://${config.host}:${port}/metrics` : 'metrics are off');
@@ -48,8 +73,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, `${signal} received, closing`);
-    store.close();
-    server.close(() => logger.flush(() => process.exit(0)));
+    server.close(() => void knowledge.close().finally(() => logger.flush(() => process.exit(0))));
     server.closeIdleConnections();
     // Requests still running after this long are cut off rather than holding the process open.
     setTimeout(() => {
@@ -61,7 +85,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof DataValidationError || error instanceof ConfigError) {
+  if (error instanceof DataValidationError || error instanceof ConfigError || error instanceof PostgresStoreError) {
     console.error(`newsgraph: not starting. ${error.message}`);
   } else {
     console.error('newsgraph: not starting.', error);

@@ -27,6 +27,8 @@ import { exampleQuery } from './http/graphiql-example.js';
 import { createJit, defaultJitOptions, type JitOptions } from './plugins/jit.js';
 import { createMetrics, defaultMetricsOptions, type Metrics, type MetricsOptions } from './http/metrics.js';
 import { datasetStampOf, type KnowledgeBase } from './kb/knowledge-base.js';
+import { snapshotOf, type Snapshot, type SnapshotSource } from './kb/snapshot.js';
+import { StoreUnavailableError } from './kb/reader.js';
 import { createQueryLimits, defaultQueryLimits, type QueryLimits } from './plugins/limits.js';
 import { createLogger, createRequestLog, yogaLoggerFor, type Logger, type RequestIdContext, type RequestLog } from './logging.js';
 import { defaultHttpLimits, useRequestBodyLimit } from './http/listener.js';
@@ -45,10 +47,12 @@ const CSRF_HEADER = 'x-graphql-yoga-csrf';
 export const DEFAULT_MAX_BODY_BYTES = defaultHttpLimits.maxBodyBytes;
 
 export interface ServerOptions {
-  /** A fixed knowledge base to serve read-only. Give this or `store`. */
+  /** A fixed knowledge base to serve read-only. Give this, `store` or `database`. */
   kb?: KnowledgeBase;
   /** A writable store: mutations change it, and each request reads its snapshot of the moment. */
   store?: KnowledgeStore;
+  /** A knowledge base in a database (PostgreSQL): each request reads the snapshot current when it arrives. */
+  database?: SnapshotSource & { poolUse?(): { total: number; idle: number; waiting: number } };
   /** The curators allowed to mutate; none by default (then every mutation is refused with 401). */
   curatorTokens?: CuratorTokens;
   /** Include original messages of unexpected errors in responses. Off unless asked for; NODE_ENV never turns it on. */
@@ -106,26 +110,26 @@ export interface Newsgraph {
 }
 
 /** `result` with `extensions.dataset`: the version and load time of the snapshot that answered. */
-function withDataset(result: ExecutionResult, kb: KnowledgeBase): ExecutionResult {
-  return { ...result, extensions: { ...result.extensions, dataset: datasetStampOf(kb.info) } };
+function withDataset(result: ExecutionResult, snapshot: Snapshot): ExecutionResult {
+  return { ...result, extensions: { ...result.extensions, dataset: datasetStampOf(snapshot.info) } };
 }
 
 /**
  * Adds `extensions.dataset` (version and load time) to every response, errors included, and to every
  * subscription event, so clients and caches can tell when the knowledge changed.
  */
-function useDatasetExtension(snapshotFor: (request: Request) => KnowledgeBase): Plugin {
+function useDatasetExtension(snapshotFor: (request: Request) => Snapshot): Plugin {
   return {
     onResultProcess({ request, result, setResult }) {
-      const kb = snapshotFor(request);
-      if (Array.isArray(result)) setResult(result.map((each) => withDataset(each, kb)));
-      else if (!isAsyncIterable(result)) setResult(withDataset(result, kb));
+      const snapshot = snapshotFor(request);
+      if (Array.isArray(result)) setResult(result.map((each) => withDataset(each, snapshot)));
+      else if (!isAsyncIterable(result)) setResult(withDataset(result, snapshot));
     },
     // Each event is resolved against the snapshot that holds its change (src/schema/live.ts moves the
     // context there), so it carries that snapshot's version, not the one the subscription began with.
     onSubscribe: () => ({
       onSubscribeResult: () => ({
-        onNext: ({ args, result, setResult }) => setResult(withDataset(result, (args.contextValue as unknown as Context).kb)),
+        onNext: ({ args, result, setResult }) => setResult(withDataset(result, (args.contextValue as unknown as Context).snapshot)),
       }),
     }),
   };
@@ -157,6 +161,14 @@ function useUnexpectedErrorLog(logger: Logger): Plugin {
 /** Gives every error a code: unexpected ones are masked, coded ones pass, the rest get the code their kind implies. */
 function maskAndCode(exposeErrorDetails: boolean) {
   return (error: unknown, message: string): Error => {
+    // The database is down: a coded, retryable error instead of a masked one (the cause is logged).
+    if (error instanceof GraphQLError && error.originalError instanceof StoreUnavailableError) {
+      return new GraphQLError('The database cannot be reached at the moment; try again shortly', {
+        nodes: error.nodes,
+        path: error.path,
+        extensions: { code: ErrorCode.DATABASE_UNAVAILABLE },
+      });
+    }
     const masked = yogaMaskError(error, message, exposeErrorDetails);
     if (masked !== error || !(error instanceof GraphQLError)) return masked;
     // Yoga attaches the JSON parser's own message (which echoes the body) as originalError. Only the
@@ -182,12 +194,12 @@ function maskAndCode(exposeErrorDetails: boolean) {
  * its URLPattern: the pattern matches exactly the requests whose path is the endpoint, and testing it
  * with the polyfill cost about 10 us on every request that is not a readiness check.
  */
-function useReadiness(endpoint: string, check: (fetchAPI: FetchAPI) => Response): Plugin {
+function useReadiness(endpoint: string, check: (fetchAPI: FetchAPI) => Promise<Response>): Plugin {
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
       if (!request.url.endsWith(endpoint) && url.pathname !== endpoint) return;
       try {
-        endResponse(check(fetchAPI));
+        endResponse(await check(fetchAPI));
       } catch (error) {
         const isError = error instanceof Error;
         endResponse(new fetchAPI.Response(isError ? error.message : null, { status: 503, headers: isError ? { 'content-type': 'text/plain; charset=utf-8' } : {} }));
@@ -204,6 +216,7 @@ const noCurators = new CuratorTokens([]);
 export function createNewsgraph({
   kb,
   store,
+  database,
   curatorTokens,
   exposeErrorDetails = false,
   logger = createLogger('info'),
@@ -218,14 +231,14 @@ export function createNewsgraph({
   documentCache = defaultDocumentCacheOptions,
   metrics: metricsOptions = defaultMetricsOptions,
 }: ServerOptions): Newsgraph {
-  if ((kb === undefined) === (store === undefined)) throw new Error('createNewsgraph needs either `kb` or `store`');
-  const currentKb = () => store?.current ?? kb!;
+  if ([kb, store, database].filter((given) => given !== undefined).length !== 1) throw new Error('createNewsgraph needs one of `kb`, `store` or `database`');
+  const currentSnapshot = (): Snapshot => (database ? database.current() : snapshotOf(store?.current ?? kb!));
   // Each request reads the snapshot current when it arrived (or the one its own mutation made), from
   // its response-cache lookup to its last resolver.
-  const snapshots = new WeakMap<Request, KnowledgeBase>();
-  const snapshotFor = (request: Request): KnowledgeBase => {
+  const snapshots = new WeakMap<Request, Snapshot>();
+  const snapshotFor = (request: Request): Snapshot => {
     let snapshot = snapshots.get(request);
-    if (!snapshot) snapshots.set(request, (snapshot = currentKb()));
+    if (!snapshot) snapshots.set(request, (snapshot = currentSnapshot()));
     return snapshot;
   };
   const authentications = new WeakMap<Request, Authentication>();
@@ -251,10 +264,10 @@ export function createNewsgraph({
   // client sending the same text in full.
   const persistedTexts = new Set<string>(persistedDocuments?.documents.byHash.values() ?? []);
   const cache = responseCache
-    ? createResponseCache({ snapshotFor, current: currentKb, store }, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })
+    ? createResponseCache({ snapshotFor, current: currentSnapshot, store }, { ...responseCache, maxEntryBytes: Math.min(responseCache.maxEntryBytes, maxBodyBytes) })
     : undefined;
   const graphqlEndpoint = '/graphql';
-  const metrics = metricsOptions ? createMetrics({ graphqlEndpoint, current: currentKb, responseCache: cache, changes }, metricsOptions) : undefined;
+  const metrics = metricsOptions ? createMetrics({ graphqlEndpoint, current: currentSnapshot, responseCache: cache, changes, databasePool: database?.poolUse?.bind(database) }, metricsOptions) : undefined;
   const queryLimits = createQueryLimits(limits, parsed.hasDocument);
   const validation = createValidationCache();
   // The executor's fallback runs with fresh loaders over the same snapshot, as if graphql-jit had not run.
@@ -305,11 +318,12 @@ export function createNewsgraph({
       ...(compiler ? [compiler.plugin] : []),
       useUnexpectedErrorLog(logger),
       useDatasetExtension(snapshotFor),
-      useReadiness('/ready', (fetchAPI) => {
-        const current = currentKb();
+      useReadiness('/ready', async (fetchAPI) => {
+        await database?.checkReadiness();
+        const current = currentSnapshot();
         return fetchAPI.Response.json({
           status: 'ready',
-          dataset: { version: current.info.version, loadedAt: current.info.loadedAt.toISOString(), counts: current.counts },
+          dataset: { version: current.info.version, loadedAt: current.info.loadedAt.toISOString(), counts: await current.reader.recordCounts() },
         });
       }),
       // Last, as yoga's own limit is: after every plugin that could register a request parser.
@@ -333,7 +347,7 @@ export function createNewsgraph({
     validation,
     limits: queryLimits,
     jit: compiler,
-    current: currentKb,
+    current: currentSnapshot,
     // The context yoga's factory above makes, for a query (which never moves to another snapshot).
     contextFor: (snapshot, curator, clientAddress) => createContext(snapshot, { store, changes, client: clientAddress ?? 'local', curator }),
     authenticate: (header) => authenticate(header ?? null, curatorTokens ?? noCurators),

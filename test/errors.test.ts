@@ -55,6 +55,18 @@ describe('errors', () => {
     expect(result.data).toEqual({ person: null, dataset: { counts: { persons: 10 } } });
   });
 
+  it('answers a slug or ISO code no store can hold (a NUL, a lone surrogate) with NOT_FOUND, as any unknown one', async () => {
+    for (const slug of ['\u0000', 'john-kerry\u0000', '\ud800']) {
+      const result = await query(yoga, 'query ($slug: String) { person(slug: $slug) { name } source(slug: $slug) { slug } }', { slug });
+      expect(result.errors?.map((error) => [error.path, error.extensions?.code]), JSON.stringify(result)).toEqual([
+        [['person'], 'NOT_FOUND'],
+        [['source'], 'NOT_FOUND'],
+      ]);
+    }
+    const country = await query(yoga, '{ country(isoCode: "U\\u0000S") { name } }');
+    expect(country.errors?.map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
+  });
+
   it('answers a malformed or oversized global id with BAD_USER_INPUT without echoing all of it', async () => {
     const huge = 'A'.repeat(10_000);
     const result = await query(yoga, 'query ($id: ID!) { node(id: $id) { id } }', { id: huge });

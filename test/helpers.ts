@@ -5,10 +5,12 @@ import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
+import { readerOf, type KnowledgeReader } from '../src/kb/reader.js';
 import { CuratorTokens, hashToken } from '../src/plugins/auth.js';
 import { createLogger, type Logger } from '../src/logging.js';
 import { KnowledgeStore, type StoreOptions } from '../src/store/knowledge-store.js';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
+import { databaseOf, storeUnderTest } from './store-under-test.js';
 
 /** Tests keep the console quiet; a test about logging passes its own logger. */
 export const silentLogger = createLogger('silent');
@@ -37,8 +39,31 @@ export interface GraphQLResponse<T = any> {
   extensions?: Record<string, unknown>;
 }
 
+/**
+ * A read-only server over `kb` (the fixture dataset by default). In the `postgres` test project it
+ * serves the same folder from a PostgreSQL database instead (test/store-under-test.ts), so the
+ * assertions of every test that uses it check both stores.
+ */
 export async function createTestServer(kb?: KnowledgeBase): Promise<NewsgraphYoga> {
+  if (storeUnderTest === 'postgres') {
+    return createNewsgraph({ database: await databaseOf(kb?.info.dataDir ?? dataDir), logger: silentLogger }).yoga;
+  }
   return createNewsgraph({ kb: kb ?? (await loadDataset()), logger: silentLogger }).yoga;
+}
+
+/**
+ * The dataset identity a test server built from `kb` reports: the knowledge base's own, or in the
+ * `postgres` project the database's (its version is the same digest; its load time is the import's).
+ */
+export async function servedDatasetInfo(kb: KnowledgeBase): Promise<{ version: string; loadedAt: Date }> {
+  if (storeUnderTest === 'postgres') return (await databaseOf(kb.info.dataDir)).current().info;
+  return kb.info;
+}
+
+/** The reader a test server built from `kb` reads through: the snapshot's, or in the `postgres` project the database's. */
+export async function servedReader(kb: KnowledgeBase): Promise<KnowledgeReader> {
+  if (storeUnderTest === 'postgres') return (await databaseOf(kb.info.dataDir)).current().reader;
+  return readerOf(kb);
 }
 
 /** Runs a query through the real HTTP pipeline (`yoga.fetch`, no socket). */

@@ -152,8 +152,9 @@ describe('the node:http listener', () => {
       }
     }
     // Every second round without errors ran without yoga (src/http/plain-query.ts); the generator's
-    // random arguments make most operations fail (unknown ids, curator-only fields), which yoga answers.
-    expect(answeredWithoutErrors).toBeGreaterThan(50);
+    // random arguments make most operations fail (unknown ids, cursors naming a record of another kind,
+    // curator-only fields), which yoga answers.
+    expect(answeredWithoutErrors).toBeGreaterThan(40);
     expect(listener.stats.answeredPlainly - plainBefore).toBe(answeredWithoutErrors);
     // Most third rounds (not answers the cache does not keep) skipped yoga entirely.
     expect(listener.stats.answeredFromCache - before).toBeGreaterThan(100);

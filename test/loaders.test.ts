@@ -1,34 +1,20 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
+import { readerOf, type KnowledgeReader, type Within } from '../src/kb/reader.js';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { dataDir, queryData, silentLogger } from './helpers.js';
 
-/** The knowledge-base methods that loaders call: every batch function goes through one of these. */
-const batchMethods = [
-  'sourcesByIds',
-  'personsByIds',
-  'countriesByIds',
-  'organizationsByIds',
-  'eventsByIds',
-  'statementsByIds',
-  'statementIdsBySpeakerIds',
-  'statementIdsByMentionedIds',
-  'statementIdsByEventIds',
-  'statementIdsByRelayerIds',
-  'statementIdsBySourceIds',
-  'continuationIdsByStatementIds',
-  'participationsByEntityIds',
-  'subEventIdsByEventIds',
-  'eventIdsByCountryIds',
-  'roleHoldingsByOrganizationIds',
-  'roleHoldingsByCountryIds',
-  'membershipsByCountryIds',
-  'organizationIdsByCountryIds',
-  'childOrganizationIdsByOrganizationIds',
-] as const satisfies readonly (keyof KnowledgeBase)[];
-
-type BatchMethod = (typeof batchMethods)[number];
+/** The read seam's methods: every loader's batch goes through one of these (its kind or relation names the lookup). */
+const seamMethods = [
+  'recordsByIds',
+  'storedRecordsByIds',
+  'referentsByIds',
+  'countryIdsByIsoCodes',
+  'related',
+  'pagesWithin',
+  'countsWithin',
+] as const satisfies readonly (keyof KnowledgeReader)[];
 
 const statementFeed = /* GraphQL */ `
   query StatementFeed($first: Int!) {
@@ -64,13 +50,33 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Spies on every batch method; returns a function that reads how often each was called and with which keys. */
+/**
+ * Spies on the snapshot's reader; returns functions that read how often each lookup was called and
+ * with which keys. A lookup is named by its method and, for records and relations, its first argument
+ * ("recordsByIds Person", "related statementIdsBySpeakerId").
+ */
 function spyOnBatches() {
-  const spies = new Map(batchMethods.map((name) => [name, vi.spyOn(kb, name)]));
-  const callsOf = (name: BatchMethod): unknown[][] => spies.get(name)!.mock.calls;
+  const reader = readerOf(kb);
+  const spies = seamMethods.map((method) => [method, vi.spyOn(reader, method)] as const);
+  const lookups = () =>
+    spies.flatMap(([method, spy]) =>
+      spy.mock.calls.map((call: unknown[]) => {
+        // Pages and counts within a relation: named by their relation, keyed by the parents.
+        if (method === 'pagesWithin' || method === 'countsWithin') {
+          const within = call.at(-1) as Within;
+          return { name: `${method} ${within.relation}`, keys: within.ids as string[] };
+        }
+        return typeof call[0] === 'string' ? { name: `${method} ${call[0]}`, keys: call[1] as string[] } : { name: method, keys: call[0] as string[] };
+      }),
+    );
   return {
-    calls: () => Object.fromEntries(batchMethods.map((name) => [name, callsOf(name).length])) as Record<BatchMethod, number>,
-    keys: (name: BatchMethod): string[][] => callsOf(name).map((call) => [...(call[0] as string[])]),
+    calls: (): Record<string, number> => {
+      const counts: Record<string, number> = {};
+      for (const { name } of lookups()) counts[name] = (counts[name] ?? 0) + 1;
+      return counts;
+    },
+    keys: (name: string): string[][] => lookups().filter((lookup) => lookup.name === name).map((lookup) => [...lookup.keys]),
+    all: () => lookups(),
   };
 }
 
@@ -94,18 +100,16 @@ describe('batching', () => {
     // One call per kind of lookup per level of the query: a handful, not one per statement.
     const callCount = Object.values(allCalls).reduce((sum, n) => sum + n, 0);
     expect(callCount).toBeLessThanOrEqual(12);
-    expect(allCalls.personsByIds).toBe(1);
-    expect(allCalls.statementsByIds).toBe(1);
+    expect(allCalls['recordsByIds Person']).toBe(1);
+    expect(allCalls['recordsByIds Statement']).toBe(1);
   });
 
   it('asks for each key once per request, however often the query needs it', async () => {
     const batches = spyOnBatches();
     await queryData(yoga, statementFeed, { first: kb.counts.statements });
-    for (const keys of batchMethods.flatMap((name) => batches.keys(name))) {
-      expect(new Set(keys).size).toBe(keys.length);
-    }
+    for (const { keys } of batches.all()) expect(new Set(keys).size).toBe(keys.length);
     // Kerry speaks several statements, yet the persons batch names him once.
-    const personKeys = batches.keys('personsByIds').flat();
+    const personKeys = batches.keys('recordsByIds Person').flat();
     expect(personKeys.filter((id) => id === 'john-kerry')).toHaveLength(1);
   });
 
@@ -115,8 +119,19 @@ describe('batching', () => {
     await Promise.all([queryData(yoga, document), queryData(yoga, document)]);
     await queryData(yoga, document);
     // Each of the three requests loaded Kerry and his relations itself.
-    expect(batches.calls().personsByIds).toBe(3);
-    expect(batches.calls().organizationsByIds).toBe(3);
-    expect(batches.calls().statementIdsBySpeakerIds).toBe(3);
+    expect(batches.calls()['recordsByIds Person']).toBe(3);
+    expect(batches.calls()['recordsByIds Organization']).toBe(3);
+    expect(batches.calls()['pagesWithin statementIdsBySpeakerId']).toBe(3);
+  });
+
+  it('pages every parent\'s list on a level of the query with one store call', async () => {
+    const batches = spyOnBatches();
+    const document = '{ persons(first: 100) { edges { node { statements(first: 2) { totalCount edges { node { text } } } } } } }';
+    const data = await queryData(yoga, document);
+    const persons = (data as { persons: { edges: unknown[] } }).persons.edges;
+    expect(persons.length).toBeGreaterThan(5);
+    const pages = batches.keys('pagesWithin statementIdsBySpeakerId');
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toHaveLength(persons.length);
   });
 });

@@ -84,7 +84,7 @@ fragment Named on Organization { displayName slug }`;
 /** Requests the plain path answers once yoga has seen their document. */
 const plainCases: Record<string, Case> = {
   'a named query with variables': { body: { query: statementFeed, variables: { first: 3 }, operationName: 'Feed' } },
-  'the next page': { body: { query: statementFeed, variables: { first: 2, after: Buffer.from('offset:1').toString('base64url') } } },
+  'the next page': { body: { query: statementFeed, variables: { first: 2, after: Buffer.from('id:kerry-us-heavy-lift').toString('base64url') } } },
   'variables given as null': { body: { query: '{ dataset { counts { statements } } }', variables: null } },
   'an anonymous query': { body: { query: '{ dataset { version counts { persons statements } } }' } },
   'one of two operations': { body: { query: twoOperations, operationName: 'Countries' } },

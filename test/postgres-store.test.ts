@@ -6,6 +6,7 @@
  * and with typos. The commands are run as processes where their output and exit code are the contract.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,7 @@ import { DataValidationError } from '../src/kb/load.js';
 import { PostgresStoreError } from '../src/store/postgres/errors.js';
 import { exportKnowledgeBase } from '../src/store/postgres/export.js';
 import { importKnowledgeBase } from '../src/store/postgres/import.js';
-import { migrate, migrationsDir } from '../src/store/postgres/migrate.js';
+import { migrate, migrationsDir, readMigrations } from '../src/store/postgres/migrate.js';
 import { serializeRecords } from '../src/store/knowledge-store.js';
 import { dataDir as fixtureDir, spawnScript } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
@@ -111,40 +112,68 @@ beforeAll(async () => {
   [server, generatedSmall, generatedLarger] = await Promise.all([startPostgres(), generate(1), generate(25)]);
 }, 120_000);
 
-/** Harness folders there before this file started (another run's): the check below is about this run's. */
-const preexisting = new Set((await readdir(os.tmpdir())).filter((name) => name.startsWith('newsgraph-pg-')));
-
 afterAll(async () => {
   await Promise.all(clients.splice(0).map((client) => client.end().catch(() => {})));
   await server?.stop();
   await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-  // The harness must not outlive the tests it served: its folder is gone with the server.
-  expect((await readdir(os.tmpdir())).filter((name) => name.startsWith('newsgraph-pg-') && !preexisting.has(name))).toEqual([]);
+  // The harness must not outlive the tests it served: its folder is gone with the server. (Its own folder
+  // only: other test files start their servers alongside this one.)
+  if (server) expect(existsSync(server.dir)).toBe(false);
 });
 
 describe('db:migrate', () => {
   it('applies the migrations once: a second run changes nothing', async () => {
     const url = await server.createDatabase();
+    const names = (await readMigrations()).map((migration) => migration.name);
+    expect(names.slice(0, 2)).toEqual(['0001_knowledge_base.sql', '0002_reader_order_and_coverage.sql']);
     const first = await db(url, 'migrate');
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^Applied 0001_knowledge_base\.sql to 127\.0\.0\.1:\d+\/newsgraph_\d+\.\n$/);
+    expect(first.stdout).toMatch(new RegExp(`^Applied ${names.join(', ').replaceAll('.', '\\.')} to 127\\.0\\.0\\.1:\\d+/newsgraph_\\d+\\.\\n$`));
     const client = await clientOf(url);
-    const before = (await client.query('SELECT version, name, checksum, applied_at FROM schema_migrations')).rows;
-    expect(before.map((row) => row.name)).toEqual(['0001_knowledge_base.sql']);
+    const before = (await client.query('SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version')).rows;
+    expect(before.map((row) => row.name)).toEqual(names);
 
     const second = await db(url, 'migrate');
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/is up to date \(1 migration applied earlier\)\.\n$/);
-    expect((await client.query('SELECT version, name, checksum, applied_at FROM schema_migrations')).rows).toEqual(before);
+    expect(second.stdout).toMatch(new RegExp(`is up to date \\(${names.length} migrations applied earlier\\)\\.\\n$`));
+    expect((await client.query('SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version')).rows).toEqual(before);
+  });
+
+  it('0002 gives statements imported before it the source-order columns db:import gives them', async () => {
+    // Multi-source data with a statement's first report withdrawn: its place is its second report's.
+    const dir = await tempDir('before-0002');
+    await cp(generatedSmall, dir, { recursive: true });
+    let moved = '';
+    await editFile(dir, 'statements', (statements) => {
+      const statement = statements.find((s) => s.reports.length >= 2 && s.reports[0].evidence.sourceId !== s.reports[1].evidence.sourceId);
+      statement.reports[0].retracted = { at: '2026-01-02T03:04:05Z', reason: 'test fixture: withdrawn' };
+      moved = statement.id;
+    });
+    const { client, where } = await migratedDatabase();
+    await importKnowledgeBase(client, where, dir);
+    const orderOf = async () =>
+      (await client.query('SELECT id, first_source_position, first_evidence_start FROM statements ORDER BY id')).rows.map((row) => [row.id, row.first_source_position, row.first_evidence_start]);
+    const imported = await orderOf();
+    expect(imported.filter(([, source]) => source > 0).length).toBeGreaterThan(0);
+    const [firstReport] = (await client.query(`SELECT source_id FROM statement_reports WHERE statement_id = $1 AND ordinal = 0`, [moved])).rows;
+    const placed = imported.find(([id]) => id === moved)!;
+    expect((await client.query('SELECT position FROM sources WHERE id = $1', [firstReport.source_id])).rows[0].position).not.toBe(placed[1]);
+
+    // The database as 0001 left it, with the knowledge base imported.
+    await client.query('ALTER TABLE statements DROP COLUMN first_source_position, DROP COLUMN first_evidence_start; DROP TABLE record_sources');
+    await client.query('DELETE FROM schema_migrations WHERE version = 2');
+    expect((await migrate(client, where)).applied).toEqual(['0002_reader_order_and_coverage.sql']);
+    expect(await orderOf()).toEqual(imported);
   });
 
   it('lets concurrent runs take turns: each migration is applied by exactly one of them', async () => {
     const url = await server.createDatabase();
     const [a, b] = await Promise.all([clientOf(url), clientOf(url)]);
     const results = await Promise.all([migrate(a, url), migrate(b, url)]);
-    expect(results.map((result) => result.applied.length).sort()).toEqual([0, 1]);
-    expect(await count(a, 'schema_migrations')).toBe(1);
+    const migrations = (await readMigrations()).length;
+    expect(results.map((result) => result.applied.length).sort()).toEqual([0, migrations]);
+    expect(await count(a, 'schema_migrations')).toBe(migrations);
   });
 
   it('rolls back a failing migration whole, and refuses an applied migration that was edited', async () => {

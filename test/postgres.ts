@@ -24,10 +24,16 @@ import pg from 'pg';
 const run = promisify(execFile);
 
 export interface PostgresServer {
+  /** The server's folder (data, socket, log), deleted by `stop()`. */
+  readonly dir: string;
   /** The connection string of a database on this server (`postgres` when not given). */
   url(database?: string): string;
   /** Creates a new empty database with pg_trgm and unaccent; returns its connection string. */
   createDatabase(name?: string): Promise<string>;
+  /** Shuts the server down (fast mode: open connections are cut) and keeps its data, for `restart()`. */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same port with the same data. */
+  restart(): Promise<void>;
   /** Stops the server and deletes its folder; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -127,15 +133,17 @@ export async function startPostgres(): Promise<PostgresServer> {
     spawnSync(file, argv, { stdio: 'ignore' });
   };
   let port = 0;
+  let options = '';
+  const start = () => exec('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(root, 'server.log'), '-w', '-t', '30', 'start']);
   try {
     await exec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions']);
     // A port found free can be taken before the server binds it: try again on another.
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
       // Durability settings off: a test cluster is thrown away, and fsyncs would make every test slower.
-      const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+      options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
       try {
-        await exec('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(root, 'server.log'), '-w', '-t', '30', 'start']);
+        await start();
         break;
       } catch (error) {
         if (attempt === 3) throw error;
@@ -163,10 +171,17 @@ export async function startPostgres(): Promise<PostgresServer> {
 
   let databases = 0;
   return {
+    dir: root,
     url,
     async createDatabase(name = `newsgraph_${++databases}`) {
       await admin('postgres', (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE newsgraph_template`));
       return url(name);
+    },
+    async halt() {
+      await exec('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+    },
+    async restart() {
+      await start();
     },
     async stop() {
       if (stopped) return;

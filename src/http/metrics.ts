@@ -21,7 +21,7 @@ import { getOperationAST, type ExecutionResult, type GraphQLError } from 'graphq
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { codeForHttpStatus, ErrorCode } from '../errors.js';
-import type { KnowledgeBase } from '../kb/knowledge-base.js';
+import type { Snapshot } from '../kb/snapshot.js';
 import type { ChangeFeed } from '../subscriptions.js';
 import type { ResponseCache } from './response-cache.js';
 
@@ -42,11 +42,13 @@ export const defaultMetricsOptions: MetricsOptions = { maxOperationNames: 100 };
 /** Where the scrape-time figures come from. */
 export interface MetricsSources {
   graphqlEndpoint: string;
-  /** The knowledge base served now. */
-  current: () => KnowledgeBase;
+  /** The snapshot served now. */
+  current: () => Snapshot;
   responseCache?: ResponseCache;
   /** Undefined on a read-only server, which has no subscriptions. */
   changes?: ChangeFeed;
+  /** The database's connection pool, when the server reads PostgreSQL. */
+  databasePool?: () => { total: number; idle: number; waiting: number };
 }
 
 export interface Metrics {
@@ -96,7 +98,7 @@ interface RequestMetrics {
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
-export function createMetrics({ graphqlEndpoint, current, responseCache, changes }: MetricsSources, options: MetricsOptions = defaultMetricsOptions): Metrics {
+export function createMetrics({ graphqlEndpoint, current, responseCache, changes, databasePool }: MetricsSources, options: MetricsOptions = defaultMetricsOptions): Metrics {
   const registry = new Registry();
   const processRegistry = processMetrics();
 
@@ -124,6 +126,20 @@ export function createMetrics({ graphqlEndpoint, current, responseCache, changes
       this.inc({ result: 'miss' }, responseCache?.stats.misses ?? 0);
     },
   });
+  if (databasePool) {
+    new Gauge({
+      name: 'newsgraph_database_connections',
+      help: 'Connections of the PostgreSQL pool, by state: idle, busy (running a query); and requests waiting for one.',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        const { total, idle, waiting } = databasePool();
+        this.set({ state: 'idle' }, idle);
+        this.set({ state: 'busy' }, total - idle);
+        this.set({ state: 'waiting' }, waiting);
+      },
+    });
+  }
   new Gauge({
     name: 'newsgraph_subscriptions_open',
     help: 'Subscriptions open now.',
@@ -155,9 +171,10 @@ export function createMetrics({ graphqlEndpoint, current, responseCache, changes
     help: 'Records in the dataset served now, by kind.',
     labelNames: ['kind'] as const,
     registers: [registry],
-    collect() {
+    async collect() {
+      const counts = await current().reader.recordCounts();
       this.reset();
-      for (const [kind, count] of Object.entries(current().counts)) this.set({ kind }, count);
+      for (const [kind, count] of Object.entries(counts)) this.set({ kind }, count);
     },
   });
 

@@ -24,7 +24,8 @@
  */
 import { execute, getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Context } from '../context.js';
-import { datasetStampOf, type KnowledgeBase } from '../kb/knowledge-base.js';
+import { datasetStampOf } from '../kb/knowledge-base.js';
+import type { Snapshot } from '../kb/snapshot.js';
 import type { RequestLog, RequestState } from '../logging.js';
 import type { Authentication } from '../plugins/auth.js';
 import type { ValidationCache } from '../plugins/document-cache.js';
@@ -43,10 +44,10 @@ export interface PlainQueryParts {
   limits: QueryLimitsCheck;
   /** Undefined when graphql-jit is off. */
   jit?: Jit;
-  /** The knowledge base served now. */
-  current(): KnowledgeBase;
+  /** The snapshot served now. */
+  current(): Snapshot;
   /** The context of a request, as yoga's context factory makes it. */
-  contextFor(kb: KnowledgeBase, curator: Curator | undefined, clientAddress: string | undefined): Context;
+  contextFor(snapshot: Snapshot, curator: Curator | undefined, clientAddress: string | undefined): Context;
   authenticate(header: string | undefined): Authentication;
   responseCache?: ResponseCache;
   requestLog: RequestLog;
@@ -166,8 +167,8 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
 
     const log = requestLog.start(headers['x-request-id']);
     if (params.operationName !== undefined) log.operationName = params.operationName.slice(0, 100);
-    const kb = parts.current();
-    args.contextValue = parts.contextFor(kb, authentication.curator, clientAddress);
+    const snapshot = parts.current();
+    args.contextValue = parts.contextFor(snapshot, authentication.curator, clientAddress);
     let result: MaybePromise<ExecutionResult>;
     try {
       const prepared = jit?.prepare(schema, document, params.operationName);
@@ -178,7 +179,7 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
     }
     const answer = (done: ExecutionResult): PlainAnswer | undefined => {
       if (done.errors?.length || done.data == null || done.extensions) return undefined;
-      const text = JSON.stringify({ data: done.data, extensions: { dataset: datasetStampOf(kb.info) } });
+      const text = JSON.stringify({ data: done.data, extensions: { dataset: datasetStampOf(snapshot.info) } });
       const bytes = Buffer.from(text, 'utf8') as Uint8Array<ArrayBuffer>;
       const type = `${answerType}; charset=utf-8`;
       const answerHeaders: string[] = ['content-type', type, ...corsAndVary, 'x-request-id', log.id];

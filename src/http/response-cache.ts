@@ -11,7 +11,7 @@ import { hash } from 'node:crypto';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
-import type { KnowledgeBase } from '../kb/knowledge-base.js';
+import type { Snapshot } from '../kb/snapshot.js';
 import type { KnowledgeStore } from '../store/knowledge-store.js';
 
 export interface ResponseCacheOptions {
@@ -75,10 +75,10 @@ function isCurators(authorization: string | null | undefined): boolean {
 
 /** Where the cache learns which data a request reads. */
 export interface ResponseCacheData {
-  /** The knowledge base a request reads (its snapshot); its version is part of the key. */
-  snapshotFor: (request: Request) => KnowledgeBase;
-  /** The current knowledge base, for hits answered before yoga sees the request (src/http/listener.ts). */
-  current: () => KnowledgeBase;
+  /** The snapshot a request reads; its version is part of the key. */
+  snapshotFor: (request: Request) => Snapshot;
+  /** The current snapshot, for hits answered before yoga sees the request (src/http/listener.ts). */
+  current: () => Snapshot;
   /** With a store, entries are dropped when the data changes (they could never be hit again). */
   store?: KnowledgeStore;
 }

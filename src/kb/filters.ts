@@ -89,19 +89,26 @@ export type StatementOrder = 'SOURCE_ORDER' | DateOrder;
 export type EventOrder = NameOrder | DateOrder;
 
 /** Ids in one order, with each id's position for sorting any subset the same way. */
-class Ordering {
-  /** Positions, worked out on the first sort: many orderings are only ever read whole or sliced. */
+export class Ordering {
+  /** Positions, worked out on first use: many orderings are only ever read whole or sliced. */
   private rank: Map<string, number> | undefined;
   constructor(readonly ids: readonly string[]) {}
-  /** The subset in this order. */
-  sort(subset: Iterable<string>): string[] {
+  private ranks(): Map<string, number> {
     if (!this.rank) {
       const rank = new Map<string, number>();
       this.ids.forEach((id, index) => rank.set(id, index));
       this.rank = rank;
     }
-    const rank = this.rank;
+    return this.rank;
+  }
+  /** The subset in this order. */
+  sort(subset: Iterable<string>): string[] {
+    const rank = this.ranks();
     return [...subset].sort((a, b) => rank.get(a)! - rank.get(b)!);
+  }
+  /** Where an id stands in this order; undefined for an id it does not hold. */
+  rankOf(id: string): number | undefined {
+    return this.ranks().get(id);
   }
 }
 
@@ -449,6 +456,11 @@ export class Finder {
     if (query.kinds.includes('Event')) for (const id of this.eventDates.overlapping(query.from, query.to)) ids.add(id);
     if (query.kinds.includes('Statement')) for (const id of this.statementDates.overlapping(query.from, query.to)) ids.add(id);
     return [...ids].sort((a, b) => this.timelineRank.get(a)! - this.timelineRank.get(b)!).map((id) => this.timelineEntries[this.timelineRank.get(id)!]!);
+  }
+
+  /** Where an event or statement stands on the whole timeline; undefined for an id it does not hold. */
+  timelineRankOf(id: string): number | undefined {
+    return this.timelineRank.get(id);
   }
 
   /** Statements whose folded text contains the folded phrase: candidates from the word index, then checked. */

@@ -46,10 +46,10 @@ export interface DatasetStamp {
   loadedAt: string;
 }
 
-const stamps = new WeakMap<DatasetInfo, { version: string; loadedAt: Date; stamp: DatasetStamp }>();
+const stamps = new WeakMap<object, { version: string; loadedAt: Date; stamp: DatasetStamp }>();
 
 /** The stamp of a snapshot, made once: formatting its date on every answer was measurable. */
-export function datasetStampOf(info: DatasetInfo): DatasetStamp {
+export function datasetStampOf(info: { readonly version: string; readonly loadedAt: Date }): DatasetStamp {
   let known = stamps.get(info);
   if (!known || known.version !== info.version || known.loadedAt !== info.loadedAt) {
     known = { version: info.version, loadedAt: info.loadedAt, stamp: { version: info.version, loadedAt: info.loadedAt.toISOString() } };
@@ -62,18 +62,24 @@ export function datasetStampOf(info: DatasetInfo): DatasetStamp {
 export interface RoleHolding {
   personId: string;
   role: RoleRecord;
+  /** The role's index in the person's stored list of roles, retracted ones counted. */
+  position: number;
 }
 
 /** A membership together with the organization it is in. */
 export interface MembershipHolding {
   organizationId: string;
   membership: MembershipRecord;
+  /** The membership's index in the organization's stored list, retracted ones counted. */
+  position: number;
 }
 
 /** A participation together with the event it is in. */
 export interface EventParticipation {
   eventId: string;
   participation: ParticipationRecord;
+  /** The participation's index in the event's stored list of participants, retracted ones counted. */
+  position: number;
 }
 
 export class RecordNotFoundError extends Error {
@@ -119,35 +125,62 @@ function withoutMerged<R extends { mergedInto?: unknown }>(items: R[]): R[] {
 }
 
 /**
- * The records as default queries see them: merged and retracted statements left out, merged records
- * left out, and retracted roles, memberships, participations and reports left out of their records (a
- * record is copied only when it has one).
+ * One record as default queries see it: retracted roles, memberships, participations and reports left
+ * out (the record copied only when it has one). A retracted statement itself is the caller's to keep or
+ * leave out. For any store that holds records as stored.
  */
-function visibleRecordsOf(all: RecordsByCollection): RecordsByCollection {
-  const stored: RecordsByCollection = {
-    sources: all.sources,
-    persons: withoutMerged(all.persons),
-    countries: withoutMerged(all.countries),
-    organizations: withoutMerged(all.organizations),
-    events: withoutMerged(all.events),
-    statements: withoutMerged(all.statements).map((statement) => {
-      const reports = reportsInForce(statement);
-      return reports === statement.reports ? statement : { ...statement, reports };
-    }),
-  };
-  const persons = stored.persons.map((person) => {
+export const inForceFormOf = {
+  persons: (person: PersonRecord): PersonRecord => {
     const roles = withoutRetracted(person.roles);
     return roles === person.roles ? person : { ...person, roles };
-  });
-  const organizations = stored.organizations.map((organization) => {
+  },
+  organizations: (organization: OrganizationRecord): OrganizationRecord => {
     const memberships = withoutRetracted(organization.memberships);
     return memberships === organization.memberships ? organization : { ...organization, memberships };
-  });
-  const events = stored.events.map((event) => {
+  },
+  events: (event: EventRecord): EventRecord => {
     const participants = withoutRetracted(event.participants);
     return participants === event.participants ? event : { ...event, participants };
+  },
+  statements: (statement: StatementRecord): StatementRecord => {
+    const reports = reportsInForce(statement);
+    return reports === statement.reports ? statement : { ...statement, reports };
+  },
+};
+
+/**
+ * The records as default queries see them: merged and retracted statements left out, merged records
+ * left out, and the others in their in-force form (inForceFormOf). Statements stay in the order given.
+ */
+export function visibleRecordsOf(all: RecordsByCollection): RecordsByCollection {
+  return {
+    sources: all.sources,
+    persons: withoutMerged(all.persons).map(inForceFormOf.persons),
+    countries: withoutMerged(all.countries),
+    organizations: withoutMerged(all.organizations).map(inForceFormOf.organizations),
+    events: withoutMerged(all.events).map(inForceFormOf.events),
+    statements: withoutRetracted(withoutMerged(all.statements).map(inForceFormOf.statements)),
+  };
+}
+
+/**
+ * The statements in the order their words appear in the sources (sources in file order), so every
+ * statement list, from `statements` to a person's, reads in source order whatever the file order. A
+ * statement several sources report stands where its first report stands; ties keep file order.
+ */
+export function inSourceOrder(stored: Pick<RecordsByCollection, 'sources' | 'statements'>): StatementRecord[] {
+  const sourceRank = new Map(stored.sources.map((source, index) => [source.id, index]));
+  const placeOf = new Map(
+    stored.statements.map((statement) => {
+      const { evidence } = firstReport(statement);
+      return [statement.id, [sourceRank.get(evidence.sourceId)!, evidence.start] as const];
+    }),
+  );
+  return [...stored.statements].sort((a, b) => {
+    const [rankA, startA] = placeOf.get(a.id)!;
+    const [rankB, startB] = placeOf.get(b.id)!;
+    return rankA - rankB || startA - startB;
   });
-  return { ...stored, persons, organizations, events, statements: withoutRetracted(stored.statements) };
 }
 
 const collectionKinds = { persons: 'Person', countries: 'Country', organizations: 'Organization', events: 'Event' } as const;
@@ -202,21 +235,7 @@ export class KnowledgeBase {
     this.info = info;
     this.stored = stored;
     for (const collection of Object.values(stored)) for (const record of collection as StoredRecord[]) this.storedById.set(record.id, record);
-    // Statements are kept in the order their words appear in the sources (sources in file order), so
-    // every statement list, from `statements` to a person's, reads in source order whatever the file order.
-    const sourceRank = new Map(stored.sources.map((source, index) => [source.id, index]));
-    // A statement several sources report stands where its first report stands.
-    const placeOf = new Map(
-      stored.statements.map((statement) => {
-        const { evidence } = firstReport(statement);
-        return [statement.id, [sourceRank.get(evidence.sourceId)!, evidence.start] as const];
-      }),
-    );
-    const statementsInSourceOrder = [...stored.statements].sort((a, b) => {
-      const [rankA, startA] = placeOf.get(a.id)!;
-      const [rankB, startB] = placeOf.get(b.id)!;
-      return rankA - rankB || startA - startB;
-    });
+    const statementsInSourceOrder = inSourceOrder(stored);
     const records = visibleRecordsOf({ ...stored, statements: statementsInSourceOrder });
     this.records = records;
     const retractedStatements = statementsInSourceOrder.filter((statement) => statement.retracted && !statement.mergedInto);
@@ -263,8 +282,9 @@ export class KnowledgeBase {
     for (const country of records.countries) this.countryIdByIsoCode.set(country.isoAlpha2, country.id).set(country.isoAlpha3, country.id);
 
     for (const person of records.persons) {
+      const storedRoles = (this.storedById.get(person.id) as PersonRecord).roles;
       for (const role of person.roles) {
-        const holding = { personId: person.id, role };
+        const holding = { personId: person.id, role, position: storedRoles.indexOf(role) };
         if (role.organizationId) push(this.roleHoldingsByOrganization, role.organizationId, holding);
         if (role.countryId) push(this.roleHoldingsByCountry, role.countryId, holding);
       }
@@ -272,8 +292,9 @@ export class KnowledgeBase {
     for (const organization of records.organizations) {
       if (organization.country) push(this.organizationIdsByCountry, organization.country.countryId, organization.id);
       if (organization.parent) push(this.childOrganizationIdsByOrganization, organization.parent.organizationId, organization.id);
+      const storedMemberships = (this.storedById.get(organization.id) as OrganizationRecord).memberships;
       for (const membership of organization.memberships) {
-        push(this.membershipsByCountry, membership.countryId, { organizationId: organization.id, membership });
+        push(this.membershipsByCountry, membership.countryId, { organizationId: organization.id, membership, position: storedMemberships.indexOf(membership) });
       }
     }
     for (const event of records.events) {
@@ -281,8 +302,9 @@ export class KnowledgeBase {
       for (const location of event.locations) {
         if (location.countryId) pushUnique(this.eventIdsByCountry, location.countryId, event.id);
       }
+      const storedParticipants = (this.storedById.get(event.id) as EventRecord).participants;
       for (const participation of event.participants) {
-        push(this.participationsByEntity, participation.entityId, { eventId: event.id, participation });
+        push(this.participationsByEntity, participation.entityId, { eventId: event.id, participation, position: storedParticipants.indexOf(participation) });
       }
     }
     for (const statement of records.statements) {

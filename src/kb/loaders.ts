@@ -1,59 +1,106 @@
 /**
- * Per-request DataLoaders for every relationship lookup. Entities themselves (a person by id, …) are
+ * Per-request DataLoaders over the read seam (`reader.ts`): every relationship lookup, what an id refers
+ * to, stored records and ISO codes. Entities themselves (a person by id, …) are
  * loaded by the Pothos loadable node types in `src/schema/`, which the dataloader plugin likewise
  * creates once per request context.
  */
 import DataLoader from 'dataloader';
-import type { KnowledgeBase } from './knowledge-base.js';
+import type { StoredRecord } from './knowledge-base.js';
+import type { VertexKind } from './graph.js';
+import type { ListPage, PageWindow } from './pages.js';
+import type { KnowledgeReader, ListQuery, ListRelation, Referent, Relation, RelationValues } from './reader.js';
 
-/** The batch lookup of the knowledge base behind each loader. */
-const lookups = {
-  statementIdsBySpeakerId: (kb: KnowledgeBase, ids: readonly string[]) => kb.statementIdsBySpeakerIds(ids),
-  statementIdsByMentionedId: (kb: KnowledgeBase, ids: readonly string[]) => kb.statementIdsByMentionedIds(ids),
-  statementIdsByEventId: (kb: KnowledgeBase, ids: readonly string[]) => kb.statementIdsByEventIds(ids),
-  statementIdsByRelayerId: (kb: KnowledgeBase, ids: readonly string[]) => kb.statementIdsByRelayerIds(ids),
-  statementIdsBySourceId: (kb: KnowledgeBase, ids: readonly string[]) => kb.statementIdsBySourceIds(ids),
-  continuationIdsByStatementId: (kb: KnowledgeBase, ids: readonly string[]) => kb.continuationIdsByStatementIds(ids),
-  participationsByEntityId: (kb: KnowledgeBase, ids: readonly string[]) => kb.participationsByEntityIds(ids),
-  subEventIdsByEventId: (kb: KnowledgeBase, ids: readonly string[]) => kb.subEventIdsByEventIds(ids),
-  eventIdsByCountryId: (kb: KnowledgeBase, ids: readonly string[]) => kb.eventIdsByCountryIds(ids),
-  roleHoldingsByOrganizationId: (kb: KnowledgeBase, ids: readonly string[]) => kb.roleHoldingsByOrganizationIds(ids),
-  roleHoldingsByCountryId: (kb: KnowledgeBase, ids: readonly string[]) => kb.roleHoldingsByCountryIds(ids),
-  membershipsByCountryId: (kb: KnowledgeBase, ids: readonly string[]) => kb.membershipsByCountryIds(ids),
-  organizationIdsByCountryId: (kb: KnowledgeBase, ids: readonly string[]) => kb.organizationIdsByCountryIds(ids),
-  childOrganizationIdsByOrganizationId: (kb: KnowledgeBase, ids: readonly string[]) => kb.childOrganizationIdsByOrganizationIds(ids),
-  sourceIdsByRecordId: (kb: KnowledgeBase, ids: readonly string[]) => kb.sourceIdsByRecordIds(ids),
-  personIdsBySourceId: (kb: KnowledgeBase, ids: readonly string[]) => kb.coveredIdsBySourceIds('persons', ids),
-  organizationIdsBySourceId: (kb: KnowledgeBase, ids: readonly string[]) => kb.coveredIdsBySourceIds('organizations', ids),
-  countryIdsBySourceId: (kb: KnowledgeBase, ids: readonly string[]) => kb.coveredIdsBySourceIds('countries', ids),
-  eventIdsBySourceId: (kb: KnowledgeBase, ids: readonly string[]) => kb.coveredIdsBySourceIds('events', ids),
+/** The loaders beside the relationship lookups: what an id refers to, a record as stored, a country by ISO code. */
+interface RecordLoaders {
+  readonly referentById: DataLoader<string, Referent | undefined>;
+  readonly storedRecordById: DataLoader<string, StoredRecord | undefined>;
+  readonly countryIdByIsoCode: DataLoader<string, string | undefined>;
+  readonly vertexKindById: DataLoader<string, VertexKind | undefined>;
+}
+
+/**
+ * Pages of a list narrowed to a relation of each parent (every person's statements on a feed): one
+ * loader per list, window and relation, keyed by parent id, so a level of a query asks the store once.
+ */
+interface PageLoaders {
+  pageWithin(query: ListQuery, window: PageWindow, relation: ListRelation): DataLoader<string, ListPage<string> & { total?: number }>;
+  countWithin(query: ListQuery, relation: ListRelation): DataLoader<string, number>;
+}
+
+/** One DataLoader per relationship, each returning values in key order, the record loaders and the page loaders. */
+export type Loaders = { readonly [Name in Relation]: DataLoader<string, readonly RelationValues[Name][]> } & RecordLoaders & PageLoaders;
+
+const recordLookups: { [Name in keyof RecordLoaders]: (reader: KnowledgeReader, keys: readonly string[]) => Promise<unknown[]> } = {
+  referentById: (reader, ids) => reader.referentsByIds(ids),
+  storedRecordById: (reader, ids) => reader.storedRecordsByIds(ids),
+  countryIdByIsoCode: (reader, codes) => reader.countryIdsByIsoCodes(codes),
+  vertexKindById: (reader, ids) => reader.vertexKindsByIds(ids),
 };
 
-type Lookups = typeof lookups;
-
-/** One DataLoader per relationship, each returning values in key order. */
-export type Loaders = { readonly [Name in keyof Lookups]: DataLoader<string, ReturnType<Lookups[Name]>[number]> };
+const relations: readonly Relation[] = [
+  'statementIdsBySpeakerId',
+  'statementIdsByMentionedId',
+  'statementIdsByEventId',
+  'statementIdsByRelayerId',
+  'statementIdsBySourceId',
+  'continuationIdsByStatementId',
+  'participationsByEntityId',
+  'subEventIdsByEventId',
+  'eventIdsByCountryId',
+  'roleHoldingsByOrganizationId',
+  'roleHoldingsByCountryId',
+  'membershipsByCountryId',
+  'organizationIdsByCountryId',
+  'childOrganizationIdsByOrganizationId',
+  'sourceIdsByRecordId',
+  'personIdsBySourceId',
+  'organizationIdsBySourceId',
+  'countryIdsBySourceId',
+  'eventIdsBySourceId',
+];
 
 /**
  * The loaders of one request. Each is made the first time a resolver asks for it (a getter on the
- * prototype, then an own property): a small query uses one or two of the fourteen, and making all of
- * them on every request was a measurable part of its time.
+ * prototype, then an own property): a small query uses one or two of them, and making all of them on
+ * every request was a measurable part of its time.
  */
-class RequestLoaders {
-  constructor(readonly kb: KnowledgeBase) {}
+class RequestLoaders implements PageLoaders {
+  private pageLoaders: Map<string, DataLoader<string, unknown>> | undefined;
+  constructor(readonly reader: KnowledgeReader) {}
+
+  /** The loader for one signature, made on first use. */
+  private loaderFor<V>(signature: unknown[], batch: (ids: readonly string[]) => Promise<V[]>): DataLoader<string, V> {
+    const key = JSON.stringify(signature);
+    this.pageLoaders ??= new Map();
+    let loader = this.pageLoaders.get(key) as DataLoader<string, V> | undefined;
+    if (!loader) {
+      loader = new DataLoader<string, V>(batch);
+      this.pageLoaders.set(key, loader as DataLoader<string, unknown>);
+    }
+    return loader;
+  }
+
+  pageWithin(query: ListQuery, window: PageWindow, relation: ListRelation) {
+    return this.loaderFor(['page', relation, query, window], (ids) => this.reader.pagesWithin(query, window, { relation, ids }));
+  }
+
+  countWithin(query: ListQuery, relation: ListRelation) {
+    return this.loaderFor(['count', relation, query], (ids) => this.reader.countsWithin(query, { relation, ids }));
+  }
 }
-for (const name of Object.keys(lookups) as (keyof Lookups)[]) {
+function defineLoader(name: string, batch: (reader: KnowledgeReader, keys: readonly string[]) => Promise<readonly unknown[]>): void {
   Object.defineProperty(RequestLoaders.prototype, name, {
     get(this: RequestLoaders) {
-      const lookup = lookups[name] as (kb: KnowledgeBase, ids: readonly string[]) => readonly unknown[];
-      const loader = new DataLoader<string, unknown>(async (keys) => lookup(this.kb, keys));
+      const loader = new DataLoader<string, unknown>((keys) => batch(this.reader, keys));
       Object.defineProperty(this, name, { value: loader });
       return loader;
     },
   });
 }
+for (const relation of relations) defineLoader(relation, (reader, ids) => reader.related(relation, ids));
+for (const [name, batch] of Object.entries(recordLookups)) defineLoader(name, batch);
 
 /** Creates a fresh set of loaders. Call once per request: a loader caches what it loaded for its lifetime. */
-export function createLoaders(kb: KnowledgeBase): Loaders {
-  return new RequestLoaders(kb) as unknown as Loaders;
+export function createLoaders(reader: KnowledgeReader): Loaders {
+  return new RequestLoaders(reader) as unknown as Loaders;
 }

@@ -10,7 +10,7 @@
  * "escalation", and a query word with a hyphen must match all its parts.
  */
 import MiniSearch, { type Options, type Query, type SearchResult } from 'minisearch';
-import type { EntityKind, KnowledgeBase } from './knowledge-base.js';
+import type { EntityKind, KnowledgeBase, RecordsByCollection } from './knowledge-base.js';
 import { foldedWords, foldText } from './text.js';
 
 /** The part of a record a hit matched. */
@@ -25,15 +25,24 @@ export const SNIPPET_LENGTH = 160;
  * Multiplies the relevance of a match by the field it is in: a name or alias that matches says the
  * record is what was searched for; a description or quote that contains the word only mentions it.
  */
-const fieldBoost: Record<SearchField, number> = { NAME: 3, ALIAS: 3, LOCATION: 2, DESCRIPTION: 1, TEXT: 1 };
+export const fieldBoost: Readonly<Record<SearchField, number>> = { NAME: 3, ALIAS: 3, LOCATION: 2, DESCRIPTION: 1, TEXT: 1 };
 
 /** Prefix search from 3 characters, and typo tolerance (0.2 edits per character) from 5: shorter terms match too much. */
-const MIN_PREFIX_LENGTH = 3;
-const MIN_FUZZY_LENGTH = 5;
+export const MIN_PREFIX_LENGTH = 3;
+export const MIN_FUZZY_LENGTH = 5;
 const FUZZINESS = 0.2;
+/** MiniSearch's cap on the edits a fuzzy term allows. */
+const MAX_FUZZY_EDITS = 6;
+
+/** The edits a query term of this length tolerates, as MiniSearch counts them (0 below `MIN_FUZZY_LENGTH`). */
+export function fuzzyEditsOf(term: string): number {
+  return term.length >= MIN_FUZZY_LENGTH ? Math.min(MAX_FUZZY_EDITS, Math.round(term.length * FUZZINESS)) : 0;
+}
 
 /** Breaks a tie in score: kinds in this order, then ids, so the ranking (and every cursor) is stable. */
-const kindOrder: Record<EntityKind, number> = { Person: 0, Country: 1, Organization: 2, Event: 3, Statement: 4 };
+export const searchKindOrder: Readonly<Record<EntityKind, number>> = { Person: 0, Country: 1, Organization: 2, Event: 3, Statement: 4 };
+
+const kindOrder = searchKindOrder;
 
 /** One indexed term of a value and where it stands in the original (unfolded) value. */
 interface TermSpan {
@@ -47,7 +56,8 @@ interface TermSpan {
   wordEnd: number;
 }
 
-class SearchDocument {
+/** One searchable value of a record: what a hit points at, and what its snippet is cut from. */
+export class SearchDocument {
   constructor(
     /** Position in `SearchIndex.documents`; MiniSearch's document id. */
     readonly id: number,
@@ -180,17 +190,104 @@ function termSpans(text: string): TermSpan[] {
   return spans;
 }
 
-/** The indexed terms of `text`, in order: `termSpans(text)` without the offsets. */
-function termsOf(text: string): string[] {
+/** The indexed terms of `text`, in order: `termSpans(text)` without the offsets. Any store indexes values with these. */
+export function termsOf(text: string): string[] {
   const terms: string[] = [];
   eachTerm(foldClusters(text, false).folded, (term) => terms.push(term));
   return terms;
 }
 
+/** The words of a user's query, each as the terms it must all match (a hyphenated word has several); words without terms left out. */
+export function queryWordsOf(text: string): string[][] {
+  return foldedWords(text).map((word) => wordParts(word).map((part) => part.term)).filter((parts) => parts.length > 0);
+}
+
+/** Levenshtein distance, or `max + 1` once it is certainly more than `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let smallest = i;
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      smallest = Math.min(smallest, current[j]!);
+    }
+    if (smallest > max) return max + 1;
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** Whether a query term matches an indexed term as the index matches them: exactly, as a prefix from 3 characters, or within `fuzzyEditsOf` edits. */
+export function termMatches(queryTerm: string, term: string): boolean {
+  if (term === queryTerm) return true;
+  if (queryTerm.length >= MIN_PREFIX_LENGTH && term.startsWith(queryTerm)) return true;
+  const edits = fuzzyEditsOf(queryTerm);
+  return edits > 0 && editDistance(queryTerm, term, edits) <= edits;
+}
+
+/**
+ * The terms of `value` a query matches, each once, in the order of the query's terms: for a store whose
+ * hits name the value they matched, the `terms` of its SearchHit. A hyphenated query word counts only
+ * where all its parts match.
+ */
+export function matchedTermsOf(text: string, value: string): string[] {
+  const terms = termsOf(value);
+  const matched = new Set<string>();
+  for (const parts of queryWordsOf(text)) {
+    const perPart = parts.map((part) => terms.filter((term) => termMatches(part, term)));
+    if (perPart.every((found) => found.length > 0)) for (const found of perPart) for (const term of found) matched.add(term);
+  }
+  return [...matched];
+}
+
+/** One searchable value of a record, before it is given a document id. */
+export interface SearchValue {
+  recordId: string;
+  kind: EntityKind;
+  field: SearchField;
+  value: string;
+}
+
+/**
+ * Every searchable value of the records, in index order (persons, countries, organizations, events,
+ * statements; a record's name, aliases, description, then places; a statement's text, then its reports'
+ * other wordings). Empty values are left out. Every store indexes these same values.
+ */
+export function* searchValuesOf(records: Pick<RecordsByCollection, 'persons' | 'countries' | 'organizations' | 'events' | 'statements'>): Generator<SearchValue> {
+  function* entity(kind: EntityKind, record: { id: string; name: string | null; aliases: string[]; description: string; label?: string }): Generator<SearchValue> {
+    // An unnamed person is found by the label the source gives it ("State Department official (unnamed)").
+    const name = record.name ?? record.label;
+    if (name) yield { recordId: record.id, kind, field: 'NAME', value: name };
+    for (const alias of record.aliases) if (alias) yield { recordId: record.id, kind, field: 'ALIAS', value: alias };
+    if (record.description) yield { recordId: record.id, kind, field: 'DESCRIPTION', value: record.description };
+  }
+  const { persons, countries, organizations, events, statements } = records;
+  const countryName = new Map(countries.map((country) => [country.id, country.name]));
+  for (const person of persons) yield* entity('Person', person);
+  for (const country of countries) yield* entity('Country', country);
+  for (const organization of organizations) yield* entity('Organization', organization);
+  for (const event of events) {
+    yield* entity('Event', event);
+    for (const location of event.locations) {
+      const value = [location.city, location.countryId && countryName.get(location.countryId)].filter(Boolean).join(', ');
+      if (value) yield { recordId: event.id, kind: 'Event', field: 'LOCATION', value };
+    }
+  }
+  for (const statement of statements) {
+    if (statement.text) yield { recordId: statement.id, kind: 'Statement', field: 'TEXT', value: statement.text };
+    // A report's variant wording finds the statement too.
+    for (const wording of new Set(statement.reports.map((report) => report.evidence.text))) {
+      if (wording && wording !== statement.text) yield { recordId: statement.id, kind: 'Statement', field: 'TEXT', value: wording };
+    }
+  }
+}
+
 /** The MiniSearch query for a user's query: any of its words, where a hyphenated word needs all its parts. */
 function buildQuery(text: string): Query | undefined {
-  const words = foldedWords(text).map((word) => wordParts(word).map((part) => part.term));
-  const queries: Query[] = words.filter((parts) => parts.length > 0).map((parts) => (parts.length === 1 ? parts[0]! : { combineWith: 'AND', queries: parts }));
+  const words = queryWordsOf(text);
+  const queries: Query[] = words.map((parts) => (parts.length === 1 ? parts[0]! : { combineWith: 'AND', queries: parts }));
   return queries.length > 0 ? { combineWith: 'OR', queries } : undefined;
 }
 
@@ -262,32 +359,8 @@ export class SearchIndex {
   private readonly miniSearch: MiniSearch<SearchDocument>;
 
   constructor(kb: KnowledgeBase) {
-    const add = (recordId: string, kind: EntityKind, field: SearchField, value: string | null | undefined) => {
-      if (!value) return;
+    for (const { recordId, kind, field, value } of searchValuesOf(kb.records)) {
       this.documents.push(new SearchDocument(this.documents.length, recordId, kind, field, value));
-    };
-    const entity = (kind: EntityKind, record: { id: string; name: string | null; aliases: string[]; description: string; label?: string }) => {
-      // An unnamed person is found by the label the source gives it ("State Department official (unnamed)").
-      add(record.id, kind, 'NAME', record.name ?? record.label);
-      for (const alias of record.aliases) add(record.id, kind, 'ALIAS', alias);
-      add(record.id, kind, 'DESCRIPTION', record.description);
-    };
-
-    const { persons, countries, organizations, events, statements } = kb.records;
-    const countryName = new Map(countries.map((country) => [country.id, country.name]));
-    for (const person of persons) entity('Person', person);
-    for (const country of countries) entity('Country', country);
-    for (const organization of organizations) entity('Organization', organization);
-    for (const event of events) {
-      entity('Event', event);
-      for (const location of event.locations) {
-        add(event.id, 'Event', 'LOCATION', [location.city, location.countryId && countryName.get(location.countryId)].filter(Boolean).join(', '));
-      }
-    }
-    for (const statement of statements) {
-      add(statement.id, 'Statement', 'TEXT', statement.text);
-      // A report's variant wording finds the statement too.
-      for (const wording of new Set(statement.reports.map((report) => report.evidence.text))) if (wording !== statement.text) add(statement.id, 'Statement', 'TEXT', wording);
     }
 
     const options: Options<SearchDocument> = {

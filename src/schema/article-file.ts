@@ -8,7 +8,7 @@ import { builder } from '../builder.js';
 import type { RecordKind } from '../kb/knowledge-base.js';
 import { applyArticles, previewArticles } from '../authoring/apply-articles.js';
 import type { ArticlePlan, ArticleProblem, PlannedChange } from '../authoring/plan-article.js';
-import { ChangeKindEnum, changeStore, curatorOf } from './mutations.js';
+import { ChangeKindEnum, changeStore, curatorOf, knowledgeBaseOf } from './mutations.js';
 import { loadNode } from './node-loading.js';
 
 const RecordTypeEnum = builder.enumType('RecordType', {
@@ -65,7 +65,10 @@ const ApplyArticlePayloadRef = builder.objectRef<ApplyArticleResult>('ApplyArtic
     changes: t.field({
       type: [ArticleChangeRef],
       description: 'Every record changed, in the order the file names them; empty when the file was already applied.',
-      resolve: (result, _args, context) => result.plan.changes.map((change) => ({ ...change, stored: context.kb.storedRecord(change.id) !== undefined })),
+      resolve: (result, _args, context) => {
+        const kb = knowledgeBaseOf(context, 'applyArticle');
+        return result.plan.changes.map((change) => ({ ...change, stored: kb.storedRecord(change.id) !== undefined }));
+      },
     }),
     problems: t.field({
       type: [ArticleProblemRef],
@@ -90,13 +93,13 @@ builder.mutationFields((t) => ({
       if (args.dryRun) {
         // A preview only reads: a read-only server answers it too, for a curator.
         curatorOf(context);
-        return { plan: previewArticles(context.kb, files, curatorOf(context)), dryRun: true, datasetVersion: context.kb.info.version };
+        return { plan: previewArticles(knowledgeBaseOf(context, 'applyArticle'), files, curatorOf(context)), dryRun: true, datasetVersion: context.snapshot.info.version };
       }
       const plan = await changeStore(context, async (store, curator) => {
         const { plan: applied, kb } = await applyArticles(store, files, curator);
         return { record: applied, kb };
       });
-      return { plan, dryRun: false, datasetVersion: context.kb.info.version };
+      return { plan, dryRun: false, datasetVersion: context.snapshot.info.version };
     },
   }),
 }));
@@ -116,7 +119,8 @@ builder.queryFields((t) => ({
       curatorOf(context);
       // Loaded on first use: the NLP library is a few megabytes that a server never drafting need not hold.
       const { draftArticle } = await import('../authoring/draft/index.js');
-      return draftArticle({ text: args.text, title: args.title ?? undefined, publishedOn: args.publishedOn ?? undefined, url: args.url ?? undefined }, context.kb) as object;
+      const kb = knowledgeBaseOf(context, 'draftArticle');
+      return draftArticle({ text: args.text, title: args.title ?? undefined, publishedOn: args.publishedOn ?? undefined, url: args.url ?? undefined }, kb) as object;
     },
   }),
 }));

@@ -11,14 +11,14 @@ import { registerNodeLoader } from './node-loading.js';
 import { lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
 import { NameOrderEnum } from './ordering.js';
 import { MembershipRef, OrganizationRef } from './organization.js';
-import { paginate } from './pagination.js';
+import { listConnection } from './pagination.js';
 import { PersonRef, RoleRef } from './person.js';
 import { QuoteInputRef, applyEdit, changeResult, mutationPayload, newRecordId, orUndefined, referenceId, toQuote } from './mutations.js';
 import { createCountry, updateCountry } from '../store/edits.js';
 
 export const CountryRef = builder.loadableNodeRef('Country', {
   id: { resolve: (country: CountryRecord) => country.id },
-  load: (ids: string[], context) => Promise.resolve(context.kb.countriesByIds(ids)),
+  load: (ids: string[], context) => context.reader.recordsByIds('Country', ids),
 });
 registerNodeLoader('Country', CountryRef);
 
@@ -36,12 +36,12 @@ export const CountryFilterInput = builder.inputType('CountryFilter', {
   }),
 });
 
-function toCountryFilter(input: (typeof CountryFilterInput)['$inferInput'] | null | undefined, context: Context): CountryFilter {
+async function toCountryFilter(input: (typeof CountryFilterInput)['$inferInput'] | null | undefined, context: Context): Promise<CountryFilter> {
   if (!input) return {};
   return {
-    sourceId: input.source != null ? resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
+    sourceId: input.source != null ? await resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
     name: requireWords(input.name, 'filter.name'),
-    memberOfId: input.memberOf != null ? resolveReference(input.memberOf, ['Organization'], 'filter.memberOf', context) : undefined,
+    memberOfId: input.memberOf != null ? await resolveReference(input.memberOf, ['Organization'], 'filter.memberOf', context) : undefined,
   };
 }
 
@@ -84,7 +84,7 @@ CountryRef.implement({
         type: EventRef,
         description: 'Events that took place in this country (in file order unless `orderBy` says otherwise).',
         args: eventListArgs,
-        resolve: async (country, args, context) => eventPage(args, context, await context.loaders.eventIdsByCountryId.load(country.id)),
+        resolve: (country, args, context) => eventPage(args, context, { relation: 'eventIdsByCountryId', id: country.id }),
       },
       EventConnection,
     ),
@@ -105,7 +105,7 @@ builder.queryFields((t) => ({
         filter: t.arg({ type: CountryFilterInput, required: false, description: 'Conditions the countries must meet.' }),
         orderBy: t.arg({ type: NameOrderEnum, required: true, defaultValue: 'FILE_ORDER', description: 'The order of the countries.' }),
       },
-      resolve: (_root, args, context) => paginate(context.kb.find.countries(toCountryFilter(args.filter, context), args.orderBy), args),
+      resolve: async (_root, args, context) => listConnection(context, { list: 'countries', filter: await toCountryFilter(args.filter, context), order: args.orderBy }, args),
     },
     CountryConnection,
   ),
@@ -117,10 +117,10 @@ builder.queryFields((t) => ({
       ...lookupArgs('Country'),
       isoCode: t.arg.string({ required: false, description: 'An ISO 3166-1 alpha-2 or alpha-3 code, any case ("CA", "can"). Give one of `id`, `slug` or `isoCode`.' }),
     },
-    resolve: (_root, { isoCode, ...args }, context) => {
+    resolve: async (_root, { isoCode, ...args }, context) => {
       if (isoCode == null) return resolveLookup('Country', args, context);
       if (args.id != null || args.slug != null) throw badUserInput('Give exactly one of "id", "slug" or "isoCode" to look up a Country');
-      const id = context.kb.countryIdForIsoCode(isoCode);
+      const id = await context.loaders.countryIdByIsoCode.load(isoCode);
       if (!id) throw notFound(`No Country with ISO code "${isoCode.slice(0, 10)}"`, { kind: 'Country' });
       return id;
     },

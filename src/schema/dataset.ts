@@ -1,7 +1,8 @@
 import { builder } from '../builder.js';
-import type { KnowledgeBase } from '../kb/knowledge-base.js';
+import type { RecordCounts } from '../kb/reader.js';
+import type { Snapshot } from '../kb/snapshot.js';
 
-const DatasetCountsRef = builder.objectRef<KnowledgeBase['counts']>('DatasetCounts');
+const DatasetCountsRef = builder.objectRef<RecordCounts>('DatasetCounts');
 DatasetCountsRef.implement({
   description: 'How many records of each kind the knowledge base holds.',
   fields: (t) => ({
@@ -14,19 +15,19 @@ DatasetCountsRef.implement({
   }),
 });
 
-export const DatasetRef = builder.objectRef<KnowledgeBase>('Dataset');
+export const DatasetRef = builder.objectRef<Snapshot>('Dataset');
 DatasetRef.implement({
   description: 'Facts about the loaded knowledge base, so clients and caches can tell when it changed.',
   fields: (t) => ({
     version: t.string({
       description: 'A content hash of the data files: it changes whenever the knowledge changes, and only then.',
-      resolve: (kb) => kb.info.version,
+      resolve: (snapshot) => snapshot.info.version,
     }),
-    loadedAt: t.field({ type: 'DateTime', description: 'When this server loaded and validated the data.', resolve: (kb) => kb.info.loadedAt }),
-    counts: t.field({ type: DatasetCountsRef, description: 'How many records of each kind it holds.', resolve: (kb) => kb.counts }),
+    loadedAt: t.field({ type: 'DateTime', description: 'When this server loaded and validated the data.', resolve: (snapshot) => snapshot.info.loadedAt }),
+    counts: t.field({ type: DatasetCountsRef, description: 'How many records of each kind it holds.', resolve: (snapshot) => snapshot.reader.recordCounts() }),
   }),
 });
 
 builder.queryField('dataset', (t) =>
-  t.field({ type: DatasetRef, description: 'The loaded knowledge base: its version, load time and size.', resolve: (_root, _args, context) => context.kb }),
+  t.field({ type: DatasetRef, description: 'The loaded knowledge base: its version, load time and size.', resolve: (_root, _args, context) => context.snapshot }),
 );

@@ -8,6 +8,7 @@ import { builder } from '../builder.js';
 import type { Context } from '../context.js';
 import type { CountryRecord, EventRecord, OrganizationRecord, PersonRecord } from '../kb/records.js';
 import { loadNode } from './node-loading.js';
+import { kindOfRecord } from '../kb/reader.js';
 
 export type EntityRecord = PersonRecord | CountryRecord | OrganizationRecord | EventRecord;
 
@@ -23,7 +24,7 @@ export const EntityRef = builder.interfaceRef<EntityRecord>('Entity');
 EntityRef.implement({
   description: 'Something the news is about: a person, country, organization or event. Each has a readable slug, names, and the statements that mention it.',
   interfaces: [builder.nodeInterfaceRef()],
-  resolveType: (entity, context: Context) => context.kb.kindOf(entity.id) as string,
+  resolveType: (entity) => kindOfRecord(entity),
   fields: (t) => ({
     slug: t.exposeString('id', { description: 'A readable, stable identifier such as "john-kerry", accepted by the typed lookups (`person(slug:)`).' }),
     name: t.string({

@@ -10,7 +10,7 @@ import { EvidenceRef, ProvenanceRef } from './evidence.js';
 import { dateRange, lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
 import { registerNodeLoader } from './node-loading.js';
 import { EventOrderEnum } from './ordering.js';
-import { paginate, type ConnectionArgs } from './pagination.js';
+import { listConnection, type ConnectionArgs, type ListParent } from './pagination.js';
 import { StatementConnection, StatementRef, statementListArgs, statementPage } from './statement.js';
 import {
   PartialDateInputRef,
@@ -53,7 +53,7 @@ export const EventKindEnum = builder.enumType('EventKind', {
 
 export const EventRef = builder.loadableNodeRef('Event', {
   id: { resolve: (event: EventRecord) => event.id },
-  load: (ids: string[], context) => Promise.resolve(context.kb.eventsByIds(ids)),
+  load: (ids: string[], context) => context.reader.recordsByIds('Event', ids),
 });
 registerNodeLoader('Event', EventRef);
 
@@ -84,23 +84,23 @@ export const eventListArgs = builder.args((t) => ({
 
 type EventFilterArg = NonNullable<(typeof EventFilterInput)['$inferInput']>;
 
-function toEventFilter(input: EventFilterArg | null | undefined, context: Context): EventFilter {
+async function toEventFilter(input: EventFilterArg | null | undefined, context: Context): Promise<EventFilter> {
   if (!input) return {};
   return {
-    sourceId: input.source != null ? resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
+    sourceId: input.source != null ? await resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
     name: requireWords(input.name, 'filter.name'),
     kinds: input.kind != null ? [input.kind] : undefined,
     ...dateRange(input, 'filter.'),
-    countryId: input.country != null ? resolveReference(input.country, ['Country'], 'filter.country', context) : undefined,
+    countryId: input.country != null ? await resolveReference(input.country, ['Country'], 'filter.country', context) : undefined,
     city: requireWords(input.city, 'filter.city'),
     participantId:
-      input.participant != null ? resolveReference(input.participant, ['Person', 'Organization', 'Country'], 'filter.participant', context) : undefined,
+      input.participant != null ? await resolveReference(input.participant, ['Person', 'Organization', 'Country'], 'filter.participant', context) : undefined,
   };
 }
 
 /** One page of events meeting `filter`, in `orderBy` order, optionally within a relationship's events. */
-export function eventPage(args: ConnectionArgs & { filter?: EventFilterArg | null; orderBy: EventOrder }, context: Context, within?: readonly string[]) {
-  return paginate(context.kb.find.events(toEventFilter(args.filter, context), args.orderBy, within), args);
+export async function eventPage(args: ConnectionArgs & { filter?: EventFilterArg | null; orderBy: EventOrder }, context: Context, parent?: ListParent) {
+  return listConnection(context, { list: 'events', filter: await toEventFilter(args.filter, context), order: args.orderBy }, args, parent);
 }
 
 export const LocationRef = builder.objectRef<LocationRecord>('Location');
@@ -132,7 +132,7 @@ ParticipationRef.implement({
     position: t.int({
       description:
         'Where the participation stands in the event\'s list of participants, retracted ones counted (0 for the first); pass it to `retractParticipation`. Stable, since participations are never removed.',
-      resolve: ({ eventId, participation }, _args, context) => (context.kb.storedRecord(eventId) as EventRecord).participants.indexOf(participation),
+      resolve: ({ position }) => position,
     }),
     retraction: t.field({
       type: RetractionRef,
@@ -164,8 +164,11 @@ EventRef.implement({
       args: {
         includeRetracted: t.arg.boolean({ required: true, defaultValue: false, description: 'Also list retracted participations (each with its `retraction`).' }),
       },
-      resolve: (event, { includeRetracted }, context) =>
-        (includeRetracted ? (context.kb.storedRecord(event.id) as EventRecord) : event).participants.map((participation) => ({ eventId: event.id, participation })),
+      resolve: async (event, { includeRetracted }, context) => {
+        // From the stored record, which counts retracted participations too: that count is each one's position.
+        const { participants } = (await context.loaders.storedRecordById.load(event.id)) as EventRecord;
+        return participants.flatMap((participation, position) => (includeRetracted || !participation.retracted ? [{ eventId: event.id, participation, position }] : []));
+      },
     }),
     parent: t.field({ type: EventRef, nullable: true, description: 'The larger event this one is part of.', resolve: (event) => event.partOf?.eventId ?? null }),
     parentEvidence: t.field({
@@ -191,7 +194,7 @@ EventRef.implement({
         type: StatementRef,
         description: 'Statements made at this event or about it, in source order unless `orderBy` says otherwise.',
         args: statementListArgs,
-        resolve: async (event, args, context) => statementPage(args, context, await context.loaders.statementIdsByEventId.load(event.id)),
+        resolve: (event, args, context) => statementPage(args, context, { relation: 'statementIdsByEventId', id: event.id }),
       },
       StatementConnection,
     ),

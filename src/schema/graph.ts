@@ -1,23 +1,16 @@
 /**
  * The entity graph as GraphQL: `neighborhood` (the vertices and edges around a node, shaped for a
  * graph-drawing client such as cytoscape) and `path` (the shortest chain of evidenced edges between
- * two nodes). The graph itself is built once per knowledge base in `src/kb/graph.ts`; here a request
- * only walks it and loads the records it returns through the per-request loaders.
+ * two nodes). The store walks the graph (the in-memory one builds it once per knowledge base, in
+ * `src/kb/graph.ts`); here a request asks the read seam for a walk and loads the records it returns
+ * through the per-request loaders.
  */
 import { brandWithType } from '@pothos/core';
 import { builder, encodeGlobalId } from '../builder.js';
 import type { Context } from '../context.js';
 import { badUserInput, clipped, notFound } from '../errors.js';
-import {
-  entityGraphFor,
-  type GraphEdge,
-  type GraphEdgeKind,
-  type GraphVertex,
-  type Neighborhood,
-  type PathStep,
-  type TraversalDirection,
-  type VertexKind,
-} from '../kb/graph.js';
+import type { GraphEdge, GraphEdgeKind, PathStep, TraversalDirection, VertexKind } from '../kb/graph.js';
+import type { KindedNeighborhood, KindedVertex } from '../kb/reader.js';
 import type { StatementRecord } from '../kb/records.js';
 import { loadEntity, type EntityRecord } from './entity.js';
 import { parseReference } from './lookup.js';
@@ -38,28 +31,22 @@ const nodeKindByKind = {
 } as const satisfies Record<VertexKind, string>;
 
 /** A vertex in a result, with its kind so ids encode without another lookup. */
-interface GraphNodeValue extends GraphVertex {
-  kind: VertexKind;
-}
+type GraphNodeValue = KindedVertex;
 
 interface NeighborhoodValue {
   center: GraphNodeValue;
-  result: Neighborhood;
+  result: KindedNeighborhood;
 }
 
 interface PathValue {
-  nodes: GraphNodeValue[];
+  nodes: readonly GraphNodeValue[];
   steps: readonly PathStep[];
 }
 
-function vertexKind(context: Context, id: string): VertexKind {
-  const kind = entityGraphFor(context.kb).kindOf(id);
+async function globalIdOf(context: Context, id: string): Promise<string> {
+  const kind = await context.loaders.vertexKindById.load(id);
   if (!kind) throw new Error(`"${id}" is not a vertex of the entity graph`);
-  return kind;
-}
-
-function globalIdOf(context: Context, id: string): string {
-  return encodeGlobalId(vertexKind(context, id), id);
+  return encodeGlobalId(kind, id);
 }
 
 /** Loads a vertex's record through the per-request loader of its kind. */
@@ -87,26 +74,21 @@ function shortText(text: string): string {
  * Resolves an argument that is either a slug or a global id to a vertex id: BAD_USER_INPUT for a
  * malformed id or the id of a type outside the graph, NOT_FOUND when nothing has that id or slug.
  */
-function resolveVertex(context: Context, value: string, argumentName: string): string {
-  const graph = entityGraphFor(context.kb);
+async function resolveVertex(context: Context, value: string, argumentName: string): Promise<string> {
   const { typename, id } = parseReference(value);
   if (typename === undefined) {
-    if (graph.kindOf(id)) return id;
+    if (await context.loaders.vertexKindById.load(id)) return id;
     throw notFound(`No entity or statement with slug "${clipped(value)}"`, { argumentName });
   }
   if (!Object.hasOwn(nodeKindByKind, typename)) {
     throw badUserInput(`"${clipped(value)}" is the id of a ${typename}, which is not part of the entity graph`, { argumentName });
   }
-  if (graph.kindOf(id) !== typename) throw notFound(`No ${typename} with id "${clipped(value)}"`, { argumentName });
+  if ((await context.loaders.vertexKindById.load(id)) !== typename) throw notFound(`No ${typename} with id "${clipped(value)}"`, { argumentName });
   return id;
 }
 
 function checkRange(value: number, min: number, max: number, argumentName: string): void {
   if (value < min || value > max) throw badUserInput(`"${argumentName}" must be between ${min} and ${max}, got ${value}`, { argumentName });
-}
-
-function withKind(context: Context, vertex: GraphVertex): GraphNodeValue {
-  return { ...vertex, kind: vertexKind(context, vertex.id) };
 }
 
 export const GraphNodeKindEnum = builder.enumType('GraphNodeKind', {
@@ -152,7 +134,7 @@ export const GraphNodeRef = builder.objectRef<GraphNodeValue>('GraphNode');
 GraphNodeRef.implement({
   description: 'A vertex of the entity graph: a person, country, organization, event or statement, with what a drawing needs.',
   fields: (t) => ({
-    id: t.id({ description: 'The global id of the record, as in its own `id` field; `GraphEdge.from`/`to` refer to it.', resolve: (node, _args, context) => globalIdOf(context, node.id) }),
+    id: t.id({ description: 'The global id of the record, as in its own `id` field; `GraphEdge.from`/`to` refer to it.', resolve: (node) => encodeGlobalId(node.kind, node.id) }),
     node: t.field({
       type: builder.nodeInterfaceRef(),
       description: 'The record itself; select its fields with inline fragments (`... on Person { roles { title } }`).',
@@ -207,7 +189,7 @@ NeighborhoodRef.implement({
     nodes: t.field({
       type: [GraphNodeRef],
       description: 'The center, then the nodes at distance 1, 2, … (edges followed either way), each distance in data-file order.',
-      resolve: ({ result }, _args, context) => result.vertices.map((vertex) => withKind(context, vertex)),
+      resolve: ({ result }) => result.vertices,
     }),
     edges: t.field({
       type: [GraphEdgeRef],
@@ -269,12 +251,12 @@ builder.queryFields((t) => ({
         description: `At most how many nodes to return, the center included (1 to ${MAX_LIMIT}); \`truncated\` says when it cut the result short.`,
       }),
     },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       checkRange(args.depth, 1, MAX_DEPTH, 'depth');
       checkRange(args.limit, 1, MAX_LIMIT, 'limit');
-      const center = resolveVertex(context, args.id, 'id');
-      const result = entityGraphFor(context.kb).neighborhood(center, args.depth, args.limit);
-      return { center: withKind(context, result.vertices[0]!), result };
+      const center = await resolveVertex(context, args.id, 'id');
+      const result = await context.reader.neighborhood(center, args.depth, args.limit);
+      return { center: result.vertices[0]!, result };
     },
   }),
   path: t.field({
@@ -288,12 +270,12 @@ builder.queryFields((t) => ({
       to: t.arg.id({ required: true, description: 'Where the path ends: a global id or a slug.' }),
       maxLength: t.arg.int({ required: true, defaultValue: 6, description: `The most edges the path may have, 1 to ${MAX_PATH_LENGTH}.` }),
     },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       checkRange(args.maxLength, 1, MAX_PATH_LENGTH, 'maxLength');
-      const from = resolveVertex(context, args.from, 'from');
-      const to = resolveVertex(context, args.to, 'to');
-      const path = entityGraphFor(context.kb).shortestPath(from, to, args.maxLength);
-      return path && { nodes: path.vertices.map((vertex) => withKind(context, vertex)), steps: path.steps };
+      const from = await resolveVertex(context, args.from, 'from');
+      const to = await resolveVertex(context, args.to, 'to');
+      const path = await context.reader.shortestPath(from, to, args.maxLength);
+      return path && { nodes: path.vertices, steps: path.steps };
     },
   }),
 }));

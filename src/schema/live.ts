@@ -8,6 +8,7 @@ import { builder } from '../builder.js';
 import { moveToSnapshot, type Context } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { KnowledgeBase, RecordKind } from '../kb/knowledge-base.js';
+import { snapshotOf } from '../kb/snapshot.js';
 import type { ChangeKind, RecordChange, StoreChange } from '../store/knowledge-store.js';
 import { FellBehind, type FeedItem } from '../subscriptions.js';
 import { ChangeKindEnum } from './mutations.js';
@@ -50,6 +51,11 @@ const ChangeCauseEnum = builder.enumType('ChangeCause', {
 
 /** The feed of store changes, or an error on a server whose data cannot change. */
 function changesOf(context: Context): AsyncIterable<FeedItem> {
+  if (!context.changes && !context.snapshot.kb) {
+    throw new GraphQLError('Record change events are not available on the PostgreSQL store yet; the dataset version in every response follows db:import', {
+      extensions: { code: ErrorCode.UNSUPPORTED_BY_STORE },
+    });
+  }
   if (!context.changes) {
     throw new GraphQLError('This server serves a fixed knowledge base, so nothing ever changes', { extensions: { code: ErrorCode.READ_ONLY } });
   }
@@ -92,7 +98,7 @@ function recordChanges(context: Context, accept: (change: RecordChange) => boole
 /** The event an announcement resolves to, with the request moved to the snapshot that holds it. */
 function eventFor<T extends { kb: KnowledgeBase }>(item: T | FellBehind, context: Context): T {
   if (item instanceof FellBehind) throw item.toError();
-  moveToSnapshot(context, item.kb);
+  moveToSnapshot(context, snapshotOf(item.kb));
   return item;
 }
 
@@ -124,7 +130,7 @@ const ChangedRecordRef = builder.objectRef<RecordChange>('ChangedRecord').implem
 const DatasetChangeRef = builder.objectRef<StoreChange>('DatasetChange').implement({
   description: 'A new version of the knowledge base: what caused it and which records changed.',
   fields: (t) => ({
-    dataset: t.field({ type: DatasetRef, description: 'The knowledge base after the change (its new version and counts).', resolve: (change) => change.kb }),
+    dataset: t.field({ type: DatasetRef, description: 'The knowledge base after the change (its new version and counts).', resolve: (change) => snapshotOf(change.kb) }),
     cause: t.field({ type: ChangeCauseEnum, description: 'A mutation, or an edit of the files on disk.', resolve: (change) => change.cause }),
     changes: t.field({ type: [ChangedRecordRef], description: 'The records created, updated or retracted.', resolve: (change) => change.changes }),
   }),

@@ -31,7 +31,7 @@ const exampleSlug: Record<RecordKind, string> = {
  * Resolves the `id`/`slug` pair to a record id of `kind`: BAD_USER_INPUT unless exactly one is given
  * or when the id is malformed or names another type; NOT_FOUND when nothing has that id.
  */
-export function resolveLookup(kind: RecordKind, args: LookupArgs, context: Context): string {
+export async function resolveLookup(kind: RecordKind, args: LookupArgs, context: Context): Promise<string> {
   const given = [args.id, args.slug].filter((value) => value != null).length;
   if (given !== 1) throw badUserInput(`Give exactly one of "id" or "slug" to look up a ${kind}`);
   let slug: string;
@@ -44,7 +44,7 @@ export function resolveLookup(kind: RecordKind, args: LookupArgs, context: Conte
   } else {
     slug = args.slug!;
   }
-  if (context.kb.kindOf(slug) !== kind) {
+  if ((await context.loaders.referentById.load(slug))?.kind !== kind) {
     throw notFound(`No ${kind} with ${args.id != null ? 'id' : 'slug'} "${args.id != null ? args.id : clipped(slug)}"`, { kind });
   }
   return slug;
@@ -65,16 +65,16 @@ export function parseReference(value: string): { id: string; typename?: string }
  * Resolves a filter argument that names a record by global id or slug to its slug. BAD_USER_INPUT
  * when it names a record of another kind, NOT_FOUND when it names nothing.
  */
-export function resolveReference(value: string, kinds: readonly RecordKind[], argumentName: string, context: Context): string {
-  const slug = parseReference(value).id;
-  const kind = context.kb.kindOf(slug);
+export async function resolveReference(value: string, kinds: readonly RecordKind[], argumentName: string, context: Context): Promise<string> {
+  const referent = await context.loaders.referentById.load(parseReference(value).id);
+  const kind = referent?.kind;
   const shown = clipped(value);
   if (kind === undefined) throw notFound(`"${argumentName}": nothing has the id or slug "${shown}"`, { argumentName });
   if (!kinds.includes(kind)) {
     throw badUserInput(`"${argumentName}" must name ${anyOfKinds(kinds)}, but "${shown}" is ${aKind(kind)}`, { argumentName });
   }
   // A merged record's id stands for the record it was merged into.
-  return context.kb.resolveId(slug);
+  return referent!.id;
 }
 
 /** Checks a free-text filter has something to match on. */

@@ -9,6 +9,7 @@ import { builder } from '../builder.js';
 import { moveToSnapshot, type Context } from '../context.js';
 import { badUserInput, clipped, ErrorCode } from '../errors.js';
 import type { KnowledgeBase, RecordKind, RecordsByCollection } from '../kb/knowledge-base.js';
+import { snapshotOf } from '../kb/snapshot.js';
 import { MAX_SLUG_LENGTH, SLUG_PATTERN, type Collection, type Retraction } from '../kb/records.js';
 import { CurationError } from '../store/edit-error.js';
 import type { Curator, DateInput, QuoteInput } from '../store/edits.js';
@@ -147,17 +148,32 @@ export async function applyEdit<C extends Collection>(context: Context, collecti
  */
 export async function changeStore<R>(context: Context, change: (store: KnowledgeStore, curator: Curator) => Promise<{ record: R; kb: KnowledgeBase }>): Promise<R> {
   const curator = curatorOf(context);
+  if (!context.store && !context.snapshot.kb) {
+    throw new GraphQLError('Changes through the API are not available on the PostgreSQL store yet: edit a data folder and load it with db:import', {
+      extensions: { code: ErrorCode.UNSUPPORTED_BY_STORE },
+    });
+  }
   if (!context.store) {
     throw new GraphQLError('This server was started read-only and cannot change the knowledge base', { extensions: { code: ErrorCode.READ_ONLY } });
   }
   try {
     const { record, kb } = await change(context.store, curator);
-    moveToSnapshot(context, kb);
+    moveToSnapshot(context, snapshotOf(kb));
     return record;
   } catch (error) {
     if (error instanceof CurationError) throw new GraphQLError(error.message, { extensions: { ...error.details, code: error.code } });
     throw error;
   }
+}
+
+/**
+ * The in-memory knowledge base of the request's snapshot, which the JSON store's writers and the
+ * article drafter work from: UNSUPPORTED_BY_STORE on a server that reads PostgreSQL.
+ */
+export function knowledgeBaseOf(context: Context, what: string): KnowledgeBase {
+  const { kb } = context.snapshot;
+  if (!kb) throw new GraphQLError(`${what} is not available on the PostgreSQL store yet; a server over the JSON files answers it`, { extensions: { code: ErrorCode.UNSUPPORTED_BY_STORE } });
+  return kb;
 }
 
 /** What a mutation returns before its payload type resolves it: the changed record's id and the dataset version with the change. */
@@ -190,7 +206,7 @@ export function mutationPayload(
 
 /** The result of `applyEdit` for a payload type. */
 export function changeResult(context: Context, record: { id: string }): ChangeResult {
-  return { id: record.id, datasetVersion: context.kb.info.version };
+  return { id: record.id, datasetVersion: context.snapshot.info.version };
 }
 
 type BuilderTypes = (typeof builder)['$inferSchemaTypes'];

@@ -24,7 +24,7 @@ export function registerNodeLoader(kind: RecordKind, source: LoaderSource): void
  * load of that kind), branded with its GraphQL type so the Node and Entity interfaces can resolve it.
  */
 export async function loadNode(context: Context, id: string, kinds?: readonly RecordKind[]): Promise<object> {
-  const kind = context.kb.kindOf(id);
+  const kind = (await context.loaders.referentById.load(id))?.kind;
   const source = kind && (!kinds || kinds.includes(kind)) ? loaderSourceByKind.get(kind) : undefined;
   if (!kind || !source) throw new Error(`"${id}" is not the id of ${kinds ? anyOfKinds(kinds) : 'a record'}`);
   const record = (await source.getDataloader(context).load(id)) as object;

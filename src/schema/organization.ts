@@ -12,7 +12,7 @@ import { EvidenceRef, ProvenanceRef } from './evidence.js';
 import { registerNodeLoader } from './node-loading.js';
 import { lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
 import { NameOrderEnum } from './ordering.js';
-import { paginate } from './pagination.js';
+import { listConnection } from './pagination.js';
 import { PersonRef, RoleRef } from './person.js';
 import {
   PartialDateInputRef,
@@ -51,7 +51,7 @@ export const OrganizationKindEnum = builder.enumType('OrganizationKind', {
 
 export const OrganizationRef = builder.loadableNodeRef('Organization', {
   id: { resolve: (organization: OrganizationRecord) => organization.id },
-  load: (ids: string[], context) => Promise.resolve(context.kb.organizationsByIds(ids)),
+  load: (ids: string[], context) => context.reader.recordsByIds('Organization', ids),
 });
 registerNodeLoader('Organization', OrganizationRef);
 
@@ -70,13 +70,13 @@ export const OrganizationFilterInput = builder.inputType('OrganizationFilter', {
   }),
 });
 
-function toOrganizationFilter(input: (typeof OrganizationFilterInput)['$inferInput'] | null | undefined, context: Context): OrganizationFilter {
+async function toOrganizationFilter(input: (typeof OrganizationFilterInput)['$inferInput'] | null | undefined, context: Context): Promise<OrganizationFilter> {
   if (!input) return {};
   return {
-    sourceId: input.source != null ? resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
+    sourceId: input.source != null ? await resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
     name: requireWords(input.name, 'filter.name'),
     kinds: input.kind != null ? [input.kind] : undefined,
-    memberCountryId: input.memberCountry != null ? resolveReference(input.memberCountry, ['Country'], 'filter.memberCountry', context) : undefined,
+    memberCountryId: input.memberCountry != null ? await resolveReference(input.memberCountry, ['Country'], 'filter.memberCountry', context) : undefined,
   };
 }
 
@@ -101,7 +101,7 @@ MembershipRef.implement({
     position: t.int({
       description:
         'Where the membership stands in the organization\'s list of memberships, retracted ones counted (0 for the first); pass it to `retractMembership`. Stable, since memberships are never removed.',
-      resolve: ({ organizationId, membership }, _args, context) => (context.kb.storedRecord(organizationId) as OrganizationRecord).memberships.indexOf(membership),
+      resolve: ({ position }) => position,
     }),
     retraction: t.field({
       type: RetractionRef,
@@ -155,10 +155,15 @@ OrganizationRef.implement({
         asOf: t.arg({ type: 'Date', required: false, description: 'Only memberships in force on this day (a start or end the source does not give counts as open).' }),
         includeRetracted: t.arg.boolean({ required: true, defaultValue: false, description: 'Also list retracted memberships (each with its `retraction`).' }),
       },
-      resolve: (organization, { asOf, includeRetracted }, context) =>
-        (includeRetracted ? (context.kb.storedRecord(organization.id) as OrganizationRecord) : organization).memberships
-          .filter((membership) => asOf == null || inForceOn(asOf, membership.start, membership.end))
-          .map((membership) => ({ organizationId: organization.id, membership })),
+      resolve: async (organization, { asOf, includeRetracted }, context) => {
+        // From the stored record, which counts retracted memberships too: that count is each one's position.
+        const { memberships } = (await context.loaders.storedRecordById.load(organization.id)) as OrganizationRecord;
+        return memberships.flatMap((membership, position) =>
+          (includeRetracted || !membership.retracted) && (asOf == null || inForceOn(asOf, membership.start, membership.end))
+            ? [{ organizationId: organization.id, membership, position }]
+            : [],
+        );
+      },
     }),
     roles: t.field({
       type: [RoleRef],
@@ -194,7 +199,8 @@ builder.queryFields((t) => ({
         filter: t.arg({ type: OrganizationFilterInput, required: false, description: 'Conditions the organizations must meet.' }),
         orderBy: t.arg({ type: NameOrderEnum, required: true, defaultValue: 'FILE_ORDER', description: 'The order of the organizations.' }),
       },
-      resolve: (_root, args, context) => paginate(context.kb.find.organizations(toOrganizationFilter(args.filter, context), args.orderBy), args),
+      resolve: async (_root, args, context) =>
+        listConnection(context, { list: 'organizations', filter: await toOrganizationFilter(args.filter, context), order: args.orderBy }, args),
     },
     OrganizationConnection,
   ),

@@ -13,7 +13,7 @@ import { registerNodeLoader } from './node-loading.js';
 import { lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
 import { NameOrderEnum } from './ordering.js';
 import { OrganizationRef } from './organization.js';
-import { paginate, type ConnectionArgs } from './pagination.js';
+import { listConnection, type ConnectionArgs } from './pagination.js';
 import { StatementConnection, StatementRef, statementListArgs, statementPage } from './statement.js';
 import {
   PartialDateInputRef,
@@ -33,7 +33,7 @@ import { addRole, createPerson, retractRole, updatePerson, type RoleInput } from
 
 export const PersonRef = builder.loadableNodeRef('Person', {
   id: { resolve: (person: PersonRecord) => person.id },
-  load: (ids: string[], context) => Promise.resolve(context.kb.personsByIds(ids)),
+  load: (ids: string[], context) => context.reader.recordsByIds('Person', ids),
 });
 registerNodeLoader('Person', PersonRef);
 
@@ -59,20 +59,20 @@ export const PersonFilterInput = builder.inputType('PersonFilter', {
 
 type PersonFilterArg = NonNullable<(typeof PersonFilterInput)['$inferInput']>;
 
-function toPersonFilter(input: PersonFilterArg | null | undefined, context: Context): PersonFilter {
+async function toPersonFilter(input: PersonFilterArg | null | undefined, context: Context): Promise<PersonFilter> {
   if (!input) return {};
   return {
-    sourceId: input.source != null ? resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
+    sourceId: input.source != null ? await resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
     name: requireWords(input.name, 'filter.name'),
-    countryId: input.country != null ? resolveReference(input.country, ['Country'], 'filter.country', context) : undefined,
-    organizationId: input.organization != null ? resolveReference(input.organization, ['Organization'], 'filter.organization', context) : undefined,
+    countryId: input.country != null ? await resolveReference(input.country, ['Country'], 'filter.country', context) : undefined,
+    organizationId: input.organization != null ? await resolveReference(input.organization, ['Organization'], 'filter.organization', context) : undefined,
     roleTitle: requireWords(input.roleTitle, 'filter.roleTitle'),
     isNamed: input.isNamed ?? undefined,
   };
 }
 
-function personPage(args: ConnectionArgs & { filter?: PersonFilterArg | null; orderBy: NameOrder }, context: Context) {
-  return paginate(context.kb.find.persons(toPersonFilter(args.filter, context), args.orderBy), args);
+async function personPage(args: ConnectionArgs & { filter?: PersonFilterArg | null; orderBy: NameOrder }, context: Context) {
+  return listConnection(context, { list: 'persons', filter: await toPersonFilter(args.filter, context), order: args.orderBy }, args);
 }
 
 export const RoleRef = builder.objectRef<RoleHolding>('Role');
@@ -106,7 +106,7 @@ RoleRef.implement({
 
     position: t.int({
       description: 'Where the role stands in the person\'s list of roles, retracted ones counted (0 for the first); pass it to `retractRole`. Stable, since roles are never removed.',
-      resolve: ({ personId, role }, _args, context) => (context.kb.storedRecord(personId) as PersonRecord).roles.indexOf(role),
+      resolve: ({ position }) => position,
     }),
     retraction: t.field({
       type: RetractionRef,
@@ -136,17 +136,20 @@ PersonRef.implement({
         asOf: t.arg({ type: 'Date', required: false, description: 'Only roles in force on this day (a start or end the source does not give counts as open).' }),
         includeRetracted: t.arg.boolean({ required: true, defaultValue: false, description: 'Also list retracted roles (each with its `retraction`).' }),
       },
-      resolve: (person, { asOf, includeRetracted }, context) =>
-        (includeRetracted ? (context.kb.storedRecord(person.id) as PersonRecord) : person).roles
-          .filter((role) => asOf == null || inForceOn(asOf, role.start, role.end))
-          .map((role) => ({ personId: person.id, role })),
+      resolve: async (person, { asOf, includeRetracted }, context) => {
+        // From the stored record, which counts retracted roles too: that count is each role's position.
+        const { roles } = (await context.loaders.storedRecordById.load(person.id)) as PersonRecord;
+        return roles.flatMap((role, position) =>
+          (includeRetracted || !role.retracted) && (asOf == null || inForceOn(asOf, role.start, role.end)) ? [{ personId: person.id, role, position }] : [],
+        );
+      },
     }),
     statements: t.connection(
       {
         type: StatementRef,
         description: 'What the person said (quotes and paraphrases), in source order unless `orderBy` says otherwise.',
         args: statementListArgs,
-        resolve: async (person, args, context) => statementPage(args, context, await context.loaders.statementIdsBySpeakerId.load(person.id)),
+        resolve: (person, args, context) => statementPage(args, context, { relation: 'statementIdsBySpeakerId', id: person.id }),
       },
       StatementConnection,
     ),

@@ -77,13 +77,13 @@ const MergeEntitiesPayloadRef = builder.objectRef<ChangeResult>('MergeEntitiesPa
       type: EntityRef,
       nullable: true,
       description: 'The record kept, when it is a person, organization, country or event; null for statements (see `statement`).',
-      resolve: (result, _args, context) => (context.kb.kindOf(result.id) === 'Statement' ? null : loadEntity(context, result.id)),
+      resolve: async (result, _args, context) => ((await context.loaders.referentById.load(result.id))?.kind === 'Statement' ? null : loadEntity(context, result.id)),
     }),
     statement: t.field({
       type: StatementRef,
       nullable: true,
       description: 'The statement kept, when two statements were merged, with the reports of both.',
-      resolve: (result, _args, context) => (context.kb.kindOf(result.id) === 'Statement' ? result.id : null),
+      resolve: async (result, _args, context) => ((await context.loaders.referentById.load(result.id))?.kind === 'Statement' ? result.id : null),
     }),
     datasetVersion: t.string({ description: 'The dataset version that includes the merge.', resolve: (result) => result.datasetVersion }),
   }),
@@ -120,8 +120,10 @@ builder.mutationFields((t) => ({
       'different kinds, a record merged already, or a retracted one.',
     args: { input: t.arg({ type: MergeEntitiesInputRef, required: true, description: 'The record kept and the duplicate.' }) },
     resolve: async (_root, { input }, context) => {
-      const keep = context.kb.resolveId(referenceId(input.keep, mergeableKinds, 'input.keep'));
-      const merge = context.kb.resolveId(referenceId(input.merge, mergeableKinds, 'input.merge'));
+      // A merged record's id stands for the record it was merged into; an unknown one is the store's to refuse.
+      const resolve = async (id: string) => (await context.loaders.referentById.load(id))?.id ?? id;
+      const keep = await resolve(referenceId(input.keep, mergeableKinds, 'input.keep'));
+      const merge = await resolve(referenceId(input.merge, mergeableKinds, 'input.merge'));
       return changeResult(context, await changeStore(context, (store, curator) => store.merge(keep, merge, curator)));
     },
   }),

@@ -5,14 +5,15 @@ import type { Context } from '../context.js';
 import { badUserInput } from '../errors.js';
 import type { EntityKind } from '../kb/knowledge-base.js';
 import type { StatementRecord } from '../kb/records.js';
-import { MAX_QUERY_LENGTH, SNIPPET_LENGTH, searchIndexFor, snippetOf, type SearchHit, type Snippet } from '../kb/search.js';
+import { MAX_QUERY_LENGTH, SNIPPET_LENGTH, snippetOf, type SearchHit, type Snippet } from '../kb/search.js';
 import { CountryRef } from './country.js';
 import { loadEntity, type EntityRecord } from './entity.js';
 import { EventRef } from './event.js';
 import { OrganizationRef } from './organization.js';
-import { paginate } from './pagination.js';
+import { connectionOf, pageWindow, storePage } from './pagination.js';
 import { PersonRef } from './person.js';
 import { StatementRef } from './statement.js';
+import { kindOfRecord } from '../kb/reader.js';
 
 export const SearchableTypeEnum = builder.enumType('SearchableType', {
   description: 'A kind of record that `search` can return.',
@@ -64,7 +65,7 @@ type SearchResultRecord = EntityRecord | StatementRecord;
 export const SearchResultUnion = builder.unionType('SearchResult', {
   description: 'A record that search can return: a person, country, organization, event or statement.',
   types: [PersonRef, CountryRef, OrganizationRef, EventRef, StatementRef],
-  resolveType: (record: SearchResultRecord, context: Context) => context.kb.kindOf(record.id) as EntityKind,
+  resolveType: (record: SearchResultRecord) => kindOfRecord(record) as EntityKind,
 });
 
 /** Loads a hit's record through the request's loaders, so a page of hits batches its loads. */
@@ -140,7 +141,7 @@ builder.queryFields((t) => ({
           description: 'Return only records of these types (scores stay the same). All types when omitted or null; an empty list is an error.',
         }),
       },
-      resolve: (_root, args, context) => {
+      resolve: async (_root, args, context) => {
         if (args.query.trim() === '') throw badUserInput('"query" must contain something to search for', { argumentName: 'query' });
         if (args.query.length > MAX_QUERY_LENGTH) {
           throw badUserInput(`"query" must be at most ${MAX_QUERY_LENGTH} characters, got ${args.query.length}`, { argumentName: 'query' });
@@ -148,7 +149,9 @@ builder.queryFields((t) => ({
         if (args.types && args.types.length === 0) {
           throw badUserInput('"types" must name at least one type; omit it to search every type', { argumentName: 'types' });
         }
-        return paginate(searchIndexFor(context.kb).search(args.query, args.types ?? undefined), args);
+        const kinds = args.types ?? undefined;
+        const page = await storePage(context.reader.searchPage(args.query, kinds, pageWindow(args)));
+        return connectionOf(page, (hit) => hit.recordId, () => context.reader.searchCount(args.query, kinds));
       },
     },
     SearchHitConnection,

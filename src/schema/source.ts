@@ -3,7 +3,7 @@ import { MAX_SOURCE_TEXT_LENGTH, type SourceRecord } from '../kb/records.js';
 import { PartialDateRef } from './dates.js';
 import { lookupArgs, resolveLookup } from './lookup.js';
 import { registerNodeLoader } from './node-loading.js';
-import { paginate } from './pagination.js';
+import { listConnection } from './pagination.js';
 import { StatementConnection, StatementRef, statementListArgs, statementPage } from './statement.js';
 import { PartialDateInputRef, applyEdit, changeResult, mutationPayload, newRecordId, orUndefined, toDateInput } from './mutations.js';
 import { createSource } from '../store/edits.js';
@@ -18,7 +18,7 @@ export const SourceKindEnum = builder.enumType('SourceKind', {
 
 export const SourceRef = builder.loadableNodeRef('Source', {
   id: { resolve: (source: SourceRecord) => source.id },
-  load: (ids: string[], context) => Promise.resolve(context.kb.sourcesByIds(ids)),
+  load: (ids: string[], context) => context.reader.recordsByIds('Source', ids),
 });
 registerNodeLoader('Source', SourceRef);
 
@@ -52,7 +52,7 @@ SourceRef.implement({
         type: StatementRef,
         description: 'Statements whose words stand in this source, in the order they appear unless `orderBy` says otherwise.',
         args: statementListArgs,
-        resolve: async (source, args, context) => statementPage(args, context, await context.loaders.statementIdsBySourceId.load(source.id)),
+        resolve: (source, args, context) => statementPage(args, context, { relation: 'statementIdsBySourceId', id: source.id }),
       },
       StatementConnection,
     ),
@@ -64,7 +64,7 @@ builder.queryFields((t) => ({
     {
       type: SourceRef,
       description: 'All sources, in the order they were added.',
-      resolve: (_root, args, context) => paginate(context.kb.orderedIds.sources, args),
+      resolve: (_root, args, context) => listConnection(context, { list: 'sources' }, args),
     },
     SourceConnection,
   ),

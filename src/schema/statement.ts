@@ -9,7 +9,7 @@ import { EventRef } from './event.js';
 import { EvidenceRef, ProvenanceRef } from './evidence.js';
 import { dateRange, lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
 import { StatementOrderEnum } from './ordering.js';
-import { paginate, type ConnectionArgs } from './pagination.js';
+import { listConnection, type ConnectionArgs, type ListParent } from './pagination.js';
 import { registerNodeLoader } from './node-loading.js';
 import { PersonRef } from './person.js';
 import { OrganizationRef } from './organization.js';
@@ -33,6 +33,7 @@ import {
   toQuote,
 } from './mutations.js';
 import { addStatementReport, createStatement, retractStatement, retractStatementReport, updateStatement, type MentionInput, type ReportInput } from '../store/edits.js';
+import { kindOfRecord } from '../kb/reader.js';
 
 export const StatementKindEnum = builder.enumType('StatementKind', {
   description: 'Whether the source prints the speaker\'s own words or reports them.',
@@ -48,7 +49,7 @@ export const StatementKindEnum = builder.enumType('StatementKind', {
 
 export const StatementRef = builder.loadableNodeRef('Statement', {
   id: { resolve: (statement: StatementRecord) => statement.id },
-  load: (ids: string[], context) => Promise.resolve(context.kb.statementsByIds(ids)),
+  load: (ids: string[], context) => context.reader.recordsByIds('Statement', ids),
 });
 registerNodeLoader('Statement', StatementRef);
 
@@ -91,15 +92,15 @@ export const statementListArgs = builder.args((t) => ({
 
 type StatementFilterArg = NonNullable<(typeof StatementFilterInput)['$inferInput']>;
 
-function toStatementFilter(input: StatementFilterArg | null | undefined, context: Context): StatementFilter {
+async function toStatementFilter(input: StatementFilterArg | null | undefined, context: Context): Promise<StatementFilter> {
   if (!input) return {};
   return {
-    speakerId: input.speaker != null ? resolveReference(input.speaker, ['Person', 'Organization', 'Country'], 'filter.speaker', context) : undefined,
-    sourceId: input.source != null ? resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
+    speakerId: input.speaker != null ? await resolveReference(input.speaker, ['Person', 'Organization', 'Country'], 'filter.speaker', context) : undefined,
+    sourceId: input.source != null ? await resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
     minSources: input.minSources ?? undefined,
-    mentionedId: input.mentions != null ? resolveReference(input.mentions, ['Person', 'Country', 'Organization', 'Event'], 'filter.mentions', context) : undefined,
-    eventId: input.event != null ? resolveReference(input.event, ['Event'], 'filter.event', context) : undefined,
-    relayedById: input.relayedBy != null ? resolveReference(input.relayedBy, ['Person', 'Organization', 'Country', 'Event'], 'filter.relayedBy', context) : undefined,
+    mentionedId: input.mentions != null ? await resolveReference(input.mentions, ['Person', 'Country', 'Organization', 'Event'], 'filter.mentions', context) : undefined,
+    eventId: input.event != null ? await resolveReference(input.event, ['Event'], 'filter.event', context) : undefined,
+    relayedById: input.relayedBy != null ? await resolveReference(input.relayedBy, ['Person', 'Organization', 'Country', 'Event'], 'filter.relayedBy', context) : undefined,
     kinds: input.kind != null ? [input.kind] : undefined,
     ...dateRange(input, 'filter.'),
     textContains: requireWords(input.textContains, 'filter.textContains'),
@@ -110,14 +111,12 @@ function toStatementFilter(input: StatementFilterArg | null | undefined, context
  * One page of statements meeting `filter`, in `orderBy` order; `within` limits them to a relationship
  * (a person's statements) already loaded through the request's loaders.
  */
-export function statementPage(
+export async function statementPage(
   args: ConnectionArgs & { filter?: StatementFilterArg | null; orderBy: StatementOrder },
   context: Context,
-  within?: readonly string[],
+  parent?: ListParent,
 ) {
-  const filter = toStatementFilter(args.filter, context);
-  const unfiltered = within !== undefined && args.orderBy === 'SOURCE_ORDER' && Object.values(filter).every((v) => v === undefined);
-  return paginate(unfiltered ? within : context.kb.find.statements(filter, args.orderBy, within), args);
+  return listConnection(context, { list: 'statements', filter: await toStatementFilter(args.filter, context), order: args.orderBy }, args, parent);
 }
 
 const MentionRef = builder.objectRef<MentionRecord>('Mention');
@@ -167,7 +166,7 @@ SpeakerGroupRef.implement({
 const SpeakerRef = builder.unionType('Speaker', {
   description: 'Whoever a statement is attributed to: a person (named or not), an organization ("the State Department said"), a country, or an unnamed group.',
   types: () => [PersonRef, OrganizationRef, CountryRef, SpeakerGroupRef],
-  resolveType: (speaker, context) => ('memberOfIds' in speaker ? 'SpeakerGroup' : (context.kb.kindOf((speaker as { id: string }).id) as 'Person' | 'Organization' | 'Country')),
+  resolveType: (speaker) => ('memberOfIds' in speaker ? 'SpeakerGroup' : (kindOfRecord(speaker) as 'Person' | 'Organization' | 'Country')),
 });
 
 /** A report as the API sees it: the report with its statement and its place in the statement's list. */
@@ -276,8 +275,8 @@ StatementRef.implement({
       args: {
         includeRetracted: t.arg.boolean({ required: true, defaultValue: false, description: 'Also list retracted reports (each with its `retraction`).' }),
       },
-      resolve: (statement, { includeRetracted }, context) =>
-        reportViews(statement, (context.kb.storedRecord(statement.id) as StatementRecord | undefined) ?? statement, includeRetracted),
+      resolve: async (statement, { includeRetracted }, context) =>
+        reportViews(statement, ((await context.loaders.storedRecordById.load(statement.id)) as StatementRecord | undefined) ?? statement, includeRetracted),
     }),
     sources: t.field({ type: [SourceRef], description: 'The sources that report the statement, each once, in report order.', resolve: (statement) => sourceIdsOfStatement(statement) }),
     sourceCount: t.int({ description: 'How many distinct sources report the statement: 2 or more means it is corroborated.', resolve: (statement) => sourceIdsOfStatement(statement).length }),
@@ -294,7 +293,8 @@ StatementRef.implement({
       description:
         'Who said it, when that is a person. An unnamed speaker ("a State Department official") is still a Person, with a null `name`. ' +
         'Null when the statement is attributed to an organization, a country, an unnamed group (see `attributedTo`) or to nobody.',
-      resolve: (statement, _args, context) => (statement.speakerId && context.kb.kindOf(statement.speakerId) === 'Person' ? statement.speakerId : null),
+      resolve: async (statement, _args, context) =>
+        statement.speakerId && (await context.loaders.referentById.load(statement.speakerId))?.kind === 'Person' ? statement.speakerId : null,
     }),
     attribution: t.string({
       description: 'The words of the first report that attribute the statement ("State Department spokesman John Kirby stated").',
@@ -381,7 +381,7 @@ builder.interfaceFields(EntityRef, (t) => ({
       type: StatementRef,
       description: 'Statements that mention this entity (in source order unless `orderBy` says otherwise).',
       args: statementListArgs,
-      resolve: async (entity, args, context) => statementPage(args, context, await context.loaders.statementIdsByMentionedId.load(entity.id)),
+      resolve: (entity, args, context) => statementPage(args, context, { relation: 'statementIdsByMentionedId', id: entity.id }),
     },
     StatementConnection,
   ),
@@ -390,7 +390,7 @@ builder.interfaceFields(EntityRef, (t) => ({
       type: StatementRef,
       description: 'Statements by others that this entity passed on: a spokesman reporting his principal, a press release, a newspaper.',
       args: statementListArgs,
-      resolve: async (entity, args, context) => statementPage(args, context, await context.loaders.statementIdsByRelayerId.load(entity.id)),
+      resolve: (entity, args, context) => statementPage(args, context, { relation: 'statementIdsByRelayerId', id: entity.id }),
     },
     StatementConnection,
   ),
@@ -411,7 +411,7 @@ builder.queryFields((t) => ({
       type: StatementRef,
       description:
         'The retracted statements, in source order: the explicit way to list them, since every other list hides them. `statement(id:)` and `node(id:)` still return a retracted statement, with its `retraction`.',
-      resolve: (_root, args, context) => paginate(context.kb.retractedStatementIds, args),
+      resolve: (_root, args, context) => listConnection(context, { list: 'retractedStatements' }, args),
     },
     StatementConnection,
   ),

@@ -1,7 +1,6 @@
 import { builder } from '../builder.js';
-import type { RecordsByCollection } from '../kb/knowledge-base.js';
 import type { EventKind, OrganizationKind, StatementKind } from '../kb/records.js';
-import { statisticsFor, type Count, type SourceCount, type SpeakerCount } from '../kb/stats.js';
+import type { Count, SourceCount, SpeakerCount } from '../kb/stats.js';
 import { CountryRef } from './country.js';
 import { EntityRef, loadEntity } from './entity.js';
 import { EventKindEnum } from './event.js';
@@ -81,44 +80,45 @@ EntityMentionCountRef.implement({
   }),
 });
 
-const StatsRef = builder.objectRef<RecordsByCollection>('Stats');
+/** The statistics are read field by field from the store: the object itself carries nothing. */
+const StatsRef = builder.objectRef<object>('Stats');
 StatsRef.implement({
   description: 'Counts across the whole knowledge base, computed when the data loads. Lists are ordered by count, largest first.',
   fields: (t) => ({
     statementsPerSpeaker: t.field({
       type: [SpeakerCountRef],
       description: 'How many statements each person made, by kind. Statements attributed to an organization, a country or an unnamed group are left out. A statement several sources report counts once.',
-      resolve: (_records, _args, context) => statisticsFor(context.kb).statementsPerSpeaker,
+      resolve: async (_root, _args, context) => (await context.reader.statistics()).statementsPerSpeaker,
     }),
     statementsPerKind: t.field({
       type: [StatementKindCountRef],
       description: 'How many statements are of each kind (kinds with none are left out).',
-      resolve: (_records, _args, context) => statisticsFor(context.kb).statementsPerKind,
+      resolve: async (_root, _args, context) => (await context.reader.statistics()).statementsPerKind,
     }),
     eventsPerCountry: t.field({
       type: [CountryEventCountRef],
       description: 'How many events took place in each country (countries with none are left out).',
-      resolve: (_records, _args, context) => statisticsFor(context.kb).eventsPerCountry,
+      resolve: async (_root, _args, context) => (await context.reader.statistics()).eventsPerCountry,
     }),
     eventsPerKind: t.field({
       type: [EventKindCountRef],
       description: 'How many events there are of each kind (kinds with none are left out).',
-      resolve: (_records, _args, context) => statisticsFor(context.kb).eventsPerKind,
+      resolve: async (_root, _args, context) => (await context.reader.statistics()).eventsPerKind,
     }),
     organizationsPerKind: t.field({
       type: [OrganizationKindCountRef],
       description: 'How many organizations there are of each kind (kinds with none are left out).',
-      resolve: (_records, _args, context) => statisticsFor(context.kb).organizationsPerKind,
+      resolve: async (_root, _args, context) => (await context.reader.statistics()).organizationsPerKind,
     }),
     mentionsPerEntity: t.field({
       type: [EntityMentionCountRef],
       description: 'How many statements mention each entity (entities never mentioned are left out).',
-      resolve: (_records, _args, context) => statisticsFor(context.kb).mentionsPerEntity,
+      resolve: async (_root, _args, context) => (await context.reader.statistics()).mentionsPerEntity,
     }),
     perSource: t.field({
       type: [SourceCountRef],
       description: 'What each source contributes, in the order of `sources`.',
-      resolve: (_records, _args, context) => statisticsFor(context.kb).perSource,
+      resolve: async (_root, _args, context) => (await context.reader.statistics()).perSource,
     }),
   }),
 });
@@ -127,6 +127,6 @@ builder.queryField('stats', (t) =>
   t.field({
     type: StatsRef,
     description: 'Counts a frontend needs without fetching everything: statements per speaker, events per country, records per kind. `dataset.counts` has the size of each collection.',
-    resolve: (_root, _args, context) => context.kb.records,
+    resolve: () => ({}),
   }),
 );

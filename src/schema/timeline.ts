@@ -6,8 +6,9 @@ import { PartialDateRef } from './dates.js';
 import { EventRef } from './event.js';
 import { dateRange } from './lookup.js';
 import { loadNode } from './node-loading.js';
-import { paginate } from './pagination.js';
+import { connectionOf, pageWindow, storePage } from './pagination.js';
 import { StatementRef } from './statement.js';
+import { kindOfRecord } from '../kb/reader.js';
 
 const TimelineItemTypeEnum = builder.enumType('TimelineItemType', {
   description: 'The kinds of item a timeline can hold.',
@@ -20,7 +21,7 @@ const TimelineItemTypeEnum = builder.enumType('TimelineItemType', {
 const TimelineItemUnion = builder.unionType('TimelineItem', {
   description: 'An event or a statement on the timeline.',
   types: [EventRef, StatementRef],
-  resolveType: (record: EventRecord | StatementRecord, context) => context.kb.kindOf(record.id) as 'Event' | 'Statement',
+  resolveType: (record: EventRecord | StatementRecord) => kindOfRecord(record) as 'Event' | 'Statement',
 });
 
 const TimelineEntryRef = builder.objectRef<TimelineEntry>('TimelineEntry');
@@ -75,14 +76,11 @@ builder.queryField('timeline', (t) =>
           description: 'Also list items with no date at all, after every dated one. Ignored when `from` or `to` is given, since an undated item cannot match a range.',
         }),
       },
-      resolve: (_root, args, context) => {
+      resolve: async (_root, args, context) => {
         if (args.types.length === 0) throw badUserInput('"types" must name at least one kind of item', { argumentName: 'types' });
-        const entries = context.kb.find.timeline({
-          ...dateRange(args),
-          kinds: [...new Set(args.types.map((type) => kindOfType[type]))],
-          includeUndated: args.includeUndated,
-        });
-        return paginate(entries, args);
+        const query = { ...dateRange(args), kinds: [...new Set(args.types.map((type) => kindOfType[type]))], includeUndated: args.includeUndated };
+        const page = await storePage(context.reader.timelinePage(query, pageWindow(args)));
+        return connectionOf(page, (entry) => entry.id, () => context.reader.timelineCount(query));
       },
     },
     TimelineConnection,

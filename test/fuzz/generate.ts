@@ -89,7 +89,8 @@ const typenameByFile = {
 } as const;
 
 export const encodeGlobalId = (typename: string, slug: string): string => Buffer.from(`${typename}:${slug}`, 'utf8').toString('base64url');
-const cursorFor = (offset: number): string => Buffer.from(`offset:${offset}`, 'utf8').toString('base64url');
+/** A cursor as the server issues them: the id of the item a page starts after or ends before. */
+const cursorFor = (slug: string): string => Buffer.from(`id:${slug}`, 'utf8').toString('base64url');
 
 export interface Corpus {
   slugsByType: Record<string, string[]>;
@@ -256,7 +257,9 @@ function stringFor(rng: Rng, argName: string, corpus: Corpus): string {
       return rng.chance(0.7) ? rng.pick(corpus.isoCodes) : rng.pick(['ca', 'XX', 'C', 'CANADA', '', 'U.S.']);
     case 'after':
     case 'before':
-      return rng.chance(0.7) ? cursorFor(rng.int(0, 30)) : rng.pick([cursorFor(-1), cursorFor(1e20), 'bm90LWEtY3Vyc29y', 'offset:3', cursorFor(2).toUpperCase(), 'a'.repeat(41)]);
+      return rng.chance(0.7)
+        ? cursorFor(rng.pick(corpus.allSlugs))
+        : rng.pick([cursorFor('nobody-at-all'), cursorFor('John Kerry'), 'bm90LWEtY3Vyc29y', 'b2Zmc2V0OjM', 'id:john-kerry', cursorFor('john-kerry').toUpperCase(), 'a'.repeat(200)]);
     case 'query':
     case 'name':
     case 'textContains':

@@ -41,6 +41,8 @@ export type NewsgraphErrorCode =
   | 'DATA_FILES_INVALID'
   | 'TOO_MANY_SUBSCRIPTIONS'
   | 'SUBSCRIPTION_TOO_SLOW'
+  | 'UNSUPPORTED_BY_STORE'
+  | 'DATABASE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 /** Errors the client itself reports: no answer reached it, the request took longer than `timeoutMs`, or the caller aborted it. */

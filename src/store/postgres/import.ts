@@ -12,14 +12,19 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { reportsInForce } from '../../kb/coverage.js';
+import { coverageOf, firstReport, reportsInForce } from '../../kb/coverage.js';
 import { dateSortKey, occupiedDays } from '../../kb/indexes.js';
 import { datasetVersionOf, digestOf, readDataFolder } from '../../kb/load.js';
-import type { RecordsByCollection } from '../../kb/knowledge-base.js';
+import { inSourceOrder, visibleRecordsOf, type RecordsByCollection } from '../../kb/knowledge-base.js';
 import { dataFiles, kindOfCollection, type Collection, type EventRecord, type PartialDate } from '../../kb/records.js';
+import { foldText, foldedWords } from '../../kb/text.js';
+import { searchValuesOf, termsOf } from '../../kb/search.js';
 import { serializeRecords } from '../knowledge-store.js';
 import { storeErrorOf } from './errors.js';
 import { checkSchema } from './migrate.js';
+
+/** The channel a change of the dataset is announced on (LISTEN newsgraph_dataset). */
+export const DATASET_CHANNEL = 'newsgraph_dataset';
 
 /** An arbitrary constant for the import's transaction-level advisory lock: two imports take turns. */
 const IMPORT_LOCK_KEY = 0x6e67_696d_706f_7274n;
@@ -42,6 +47,9 @@ export const knowledgeBaseTables = [
   'memberships',
   'event_participants',
   'event_locations',
+  'record_sources',
+  'list_words',
+  'search_documents',
 ] as const;
 
 export type KnowledgeBaseTable = (typeof knowledgeBaseTables)[number];
@@ -150,6 +158,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       { name: 'label', type: 'text' },
       { name: 'aliases', type: 'text[]' },
       { name: 'merged_into', type: 'text' },
+      { name: 'name_order', type: 'text' },
       ...storedCopies,
     ],
     rows: records.persons.map((person, index) => [
@@ -158,6 +167,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       person.label,
       person.aliases,
       person.mergedInto?.id,
+      foldText(person.name ?? person.label ?? person.id),
       ...copies('persons', index),
     ]),
   });
@@ -170,6 +180,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       { name: 'iso_alpha2', type: 'text' },
       { name: 'iso_alpha3', type: 'text' },
       { name: 'merged_into', type: 'text' },
+      { name: 'name_order', type: 'text' },
       ...storedCopies,
     ],
     rows: records.countries.map((country, index) => [
@@ -179,6 +190,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       country.isoAlpha2,
       country.isoAlpha3,
       country.mergedInto?.id,
+      foldText(country.name),
       ...copies('countries', index),
     ]),
   });
@@ -192,6 +204,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       { name: 'parent_id', type: 'text' },
       { name: 'country_id', type: 'text' },
       { name: 'merged_into', type: 'text' },
+      { name: 'name_order', type: 'text' },
       ...storedCopies,
     ],
     rows: records.organizations.map((organization, index) => [
@@ -202,6 +215,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       organization.parent?.organizationId,
       organization.country?.countryId,
       organization.mergedInto?.id,
+      foldText(organization.name),
       ...copies('organizations', index),
     ]),
   });
@@ -217,6 +231,7 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       { name: 'occupies_to', type: 'text' },
       { name: 'part_of_id', type: 'text' },
       { name: 'merged_into', type: 'text' },
+      { name: 'name_order', type: 'text' },
       ...storedCopies,
     ],
     rows: records.events.map((event, index) => {
@@ -231,11 +246,13 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
         days.to,
         event.partOf?.eventId,
         event.mergedInto?.id,
+        foldText(event.name),
         ...copies('events', index),
       ];
     }),
   });
   const eventById = new Map<string, EventRecord>(records.events.map((event) => [event.id, event]));
+  const sourcePosition = new Map(records.sources.map((source, index) => [source.id, index]));
   tables.push({
     table: 'statements',
     columns: [
@@ -253,6 +270,9 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       { name: 'retracted', type: 'bool' },
       { name: 'merged_into', type: 'text' },
       { name: 'search_text', type: 'text' },
+      { name: 'first_source_position', type: 'int' },
+      { name: 'first_evidence_start', type: 'int' },
+      { name: 'wordings_folded', type: 'text' },
       ...storedCopies,
     ],
     rows: records.statements.map((statement, index) => {
@@ -261,6 +281,8 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
       const placed = statement.date ?? eventStart;
       const days = occupied(placed, placed);
       const inForce = reportsInForce(statement);
+      const first = firstReport(statement).evidence;
+      const wordings = [...new Set([statement.text, ...inForce.map((report) => report.evidence.text)])].join('\n');
       return [
         ...base(statement, index),
         statement.kind,
@@ -275,7 +297,10 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
         new Set(inForce.map((report) => report.evidence.sourceId)).size,
         statement.retracted !== undefined,
         statement.mergedInto?.id,
-        [...new Set([statement.text, ...inForce.map((report) => report.evidence.text)])].join('\n'),
+        wordings,
+        sourcePosition.get(first.sourceId),
+        first.start,
+        foldText(wordings),
         ...copies('statements', index),
       ];
     }),
@@ -368,7 +393,61 @@ function rowsOf(records: RecordsByCollection, originals: Record<Collection, unkn
     [text('event_id'), int('ordinal'), text('city'), text('country_id')],
     records.events.flatMap((event) => event.locations.map((location, ordinal) => [event.id, ordinal, location.city, location.countryId])),
   );
+  // Coverage is read from the records in force with statements in source order, as the snapshot reads
+  // it: first-seen order depends on the order the facts are walked in.
+  const visible = visibleRecordsOf({ ...records, statements: inSourceOrder(records) });
+  const { sourceIdsByRecord } = coverageOf(visible);
+  links(
+    'record_sources',
+    [text('record_id'), int('ordinal'), text('source_id')],
+    [...sourceIdsByRecord].flatMap(([recordId, sourceIds]) => sourceIds.map((sourceId, ordinal) => [recordId, ordinal, sourceId])),
+  );
+  links('list_words', [text('field'), text('word'), text('record_id')], listWordsOf(visible));
+  // Search (migration 0004): the values the in-memory index holds, of the records default queries see, with their terms.
+  const ordinals = new Map<string, number>();
+  links(
+    'search_documents',
+    [text('record_id'), int('ordinal'), text('kind'), text('field'), text('value'), { name: 'terms', type: 'text[]' }],
+    [...searchValuesOf(visible)].map(({ recordId, kind, field, value }) => {
+      const ordinal = ordinals.get(recordId) ?? 0;
+      ordinals.set(recordId, ordinal + 1);
+      return [recordId, ordinal, kind, field, value, termsOf(value)];
+    }),
+  );
   return tables;
+}
+
+/**
+ * The words of the Finder's word indexes (src/kb/filters.ts, WordIndex.add), of the records in force, for
+ * the list filters (migrations/0003_lists.sql): folded here by the server's own functions so a filter
+ * matches exactly what the JSON store's does.
+ */
+function listWordsOf(visible: RecordsByCollection): Row[] {
+  const rows: Row[] = [];
+  const add = (field: string, id: string, texts: readonly (string | null | undefined)[]) => {
+    const words = new Set<string>();
+    for (const text of texts) {
+      if (!text) continue;
+      for (const word of foldedWords(text)) {
+        words.add(word);
+        if (word.includes('-') || word.includes("'")) for (const part of word.split(/['-]/)) words.add(part);
+      }
+    }
+    for (const word of words) rows.push([field, word, id]);
+  };
+  for (const person of visible.persons) {
+    add('name', person.id, [person.name, person.label, ...person.aliases]);
+    add('role', person.id, person.roles.map((role) => `${role.title} ${role.statedAs ?? ''}`));
+  }
+  for (const country of visible.countries) add('name', country.id, [country.name, ...country.aliases, country.isoAlpha2, country.isoAlpha3]);
+  for (const organization of visible.organizations) add('name', organization.id, [organization.name, ...organization.aliases]);
+  for (const event of visible.events) {
+    add('name', event.id, [event.name, ...event.aliases]);
+    // The city filter compares whole folded cities, untrimmed as the Finder groups them.
+    for (const city of new Set(event.locations.flatMap((location) => (location.city ? [foldText(location.city)] : [])))) rows.push(['city', city, event.id]);
+  }
+  for (const statement of visible.statements) add('text', statement.id, [...new Set([statement.text, ...statement.reports.map((report) => report.evidence.text)])]);
+  return rows;
 }
 
 export interface ImportResult {
@@ -442,6 +521,8 @@ export async function importKnowledgeBase(client: pg.Client, where: string, data
          generation = dataset.generation + 1, changed_at = EXCLUDED.changed_at, imported_from = EXCLUDED.imported_from`,
       [version, JSON.stringify(folder.fileDigests), folder.dataDir],
     );
+    // Delivered at COMMIT, to every server reading this database: they move to the new dataset at once.
+    await client.query(`SELECT pg_notify('${DATASET_CHANNEL}', generation::text) FROM dataset`);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});

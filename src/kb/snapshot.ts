@@ -1,0 +1,44 @@
+/**
+ * What one request reads: a dataset version and the reader that answers from it. The JSON store makes
+ * one per in-memory knowledge base (each change makes a new one); the PostgreSQL store one per dataset
+ * generation, all reading the same database.
+ */
+import type { KnowledgeBase } from './knowledge-base.js';
+import { readerOf, type KnowledgeReader } from './reader.js';
+
+/** The identity of the data a snapshot reads, as `dataset` and `extensions.dataset` report it. */
+export interface SnapshotInfo {
+  /** Changes whenever the knowledge changes, and only then. */
+  readonly version: string;
+  /** When the data was loaded, or last changed. */
+  readonly loadedAt: Date;
+}
+
+export interface Snapshot {
+  readonly info: SnapshotInfo;
+  readonly reader: KnowledgeReader;
+  /** The in-memory knowledge base behind a JSON-store snapshot: what that store's writers and the article drafter work from. */
+  readonly kb?: KnowledgeBase;
+}
+
+const snapshots = new WeakMap<KnowledgeBase, Snapshot>();
+
+/** The snapshot of an in-memory knowledge base, made once per knowledge base. */
+export function snapshotOf(kb: KnowledgeBase): Snapshot {
+  let snapshot = snapshots.get(kb);
+  if (!snapshot) {
+    snapshot = { info: kb.info, reader: readerOf(kb), kb };
+    snapshots.set(kb, snapshot);
+  }
+  return snapshot;
+}
+
+/**
+ * A store whose data lives outside this process (PostgreSQL): it names the snapshot current now and
+ * says whether its data can be read at all.
+ */
+export interface SnapshotSource {
+  current(): Snapshot;
+  /** Resolves when the data can be read now; rejects with an error whose message says why not. */
+  checkReadiness(): Promise<void>;
+}

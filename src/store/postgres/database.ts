@@ -1,0 +1,189 @@
+/**
+ * Serving a knowledge base held in PostgreSQL: a connection pool for the reader, the dataset row as
+ * the snapshot's identity, and a listening connection that hears when the dataset changes (an import,
+ * another replica's write), so every server reading the database moves to the new version at once.
+ *
+ * With a read URL (a streaming replica), reads and the dataset row come from the replica and the
+ * listening connection stays on the primary (a standby delivers no notifications); a change announced
+ * by the primary is taken up once the replica has replayed it.
+ */
+import pg from 'pg';
+import type { Logger } from '../../logging.js';
+import type { KnowledgeReader } from '../../kb/reader.js';
+import type { Snapshot, SnapshotSource } from '../../kb/snapshot.js';
+import { describeDatabaseUrl, parseDatabaseUrl } from './connection.js';
+import { PostgresStoreError, storeErrorOf } from './errors.js';
+import { DATASET_CHANNEL } from './import.js';
+import { checkSchema } from './migrate.js';
+
+/** How long to wait for a connection, and for a readiness probe, before calling the database unreachable. */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** How long a replica may take to replay an announced change before the server stops waiting for it (the next change retries). */
+const REPLICA_CATCH_UP_MS = 30_000;
+/** The longest wait between attempts to listen again after the listening connection was lost. */
+const MAX_RELISTEN_DELAY_MS = 5_000;
+
+export interface DatabaseOptions {
+  /** Where the server logs connection losses and dataset changes. */
+  logger: Logger;
+  /** A read-only connection string (a streaming replica) for every read; the primary's is used when not given. */
+  readUrl?: string;
+  /** The most connections the pool opens. */
+  maxConnections?: number;
+  /** Makes the reader of a pool (the PostgreSQL reader; tests may wrap it); `where` names the server in its errors. */
+  readerFor: (pool: pg.Pool, where: string) => KnowledgeReader;
+}
+
+interface DatasetRow {
+  version: string;
+  changed_at: Date;
+  generation: string;
+}
+
+/** Pool figures for the metrics endpoint. */
+export interface PoolUse {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export class PostgresKnowledge implements SnapshotSource {
+  private snapshot: Snapshot;
+  private generation: string;
+  private listener: pg.Client | undefined;
+  private closed = false;
+  private relistenDelay = 100;
+
+  private constructor(
+    /** The pool every read goes through: the replica's, with a read URL. */
+    readonly pool: pg.Pool,
+    readonly where: string,
+    private readonly reader: KnowledgeReader,
+    private readonly logger: Logger,
+    private readonly connectionString: string,
+    row: DatasetRow,
+  ) {
+    this.generation = row.generation;
+    this.snapshot = this.snapshotOf(row);
+  }
+
+  /**
+   * Connects, checks the database has this code's migrations and a dataset (`db:import` fills it), and
+   * starts listening for changes. A PostgresStoreError with a one-line message when any of that fails.
+   */
+  static async open(databaseUrl: string | undefined, options: DatabaseOptions): Promise<PostgresKnowledge> {
+    const url = parseDatabaseUrl(databaseUrl);
+    const readUrl = options.readUrl === undefined ? url : parseDatabaseUrl(options.readUrl);
+    const where = describeDatabaseUrl(readUrl);
+    const pool = new pg.Pool({
+      connectionString: readUrl.href,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      application_name: 'newsgraph',
+    });
+    // An idle pooled connection whose server goes away emits 'error' on the pool; unheard, it would end the process.
+    pool.on('error', (error) => options.logger.warn({ err: error, database: where }, 'a pooled PostgreSQL connection failed'));
+    try {
+      const client = await pool.connect();
+      try {
+        await checkSchema(client as unknown as pg.Client, where);
+      } finally {
+        client.release();
+      }
+      const row = await readDataset(pool, where);
+      const knowledge = new PostgresKnowledge(pool, where, options.readerFor(pool, where), options.logger, url.href, row);
+      await knowledge.listen();
+      return knowledge;
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw storeErrorOf(error, where);
+    }
+  }
+
+  current(): Snapshot {
+    return this.snapshot;
+  }
+
+  /** Resolves when a pooled connection answers a query; rejects with a message naming the database otherwise. */
+  async checkReadiness(): Promise<void> {
+    try {
+      await this.pool.query({ text: 'SELECT 1', query_timeout: CONNECT_TIMEOUT_MS } as pg.QueryConfig);
+    } catch (error) {
+      throw new Error(`the database ${this.where} cannot be reached: ${storeErrorOf(error, this.where).message}`);
+    }
+  }
+
+  poolUse(): PoolUse {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.listener?.end().catch(() => {});
+    await this.pool.end().catch(() => {});
+  }
+
+  private snapshotOf(row: DatasetRow): Snapshot {
+    return { info: { version: row.version, loadedAt: row.changed_at }, reader: this.reader };
+  }
+
+  /** Re-reads the dataset row and moves to it if it changed. */
+  private async refresh(): Promise<void> {
+    const row = await readDataset(this.pool, this.where);
+    if (row.generation === this.generation) return;
+    this.generation = row.generation;
+    this.snapshot = this.snapshotOf(row);
+    this.logger.info({ version: row.version, generation: Number(row.generation) }, 'the dataset in PostgreSQL changed');
+  }
+
+  /**
+   * Opens the listening connection. When it is lost (the database restarted), listens again with a
+   * growing delay, and re-reads the dataset row once listening: a change made while nobody listened
+   * is not missed.
+   */
+  private async listen(): Promise<void> {
+    const listener = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'newsgraph-listen' });
+    listener.on('error', () => {});
+    listener.on('end', () => {
+      if (this.listener !== listener || this.closed) return;
+      this.listener = undefined;
+      this.logger.warn({ database: this.where }, 'lost the PostgreSQL connection that listens for dataset changes; listening again');
+      this.relistenSoon();
+    });
+    listener.on('notification', (message) => {
+      if (message.channel !== DATASET_CHANNEL) return;
+      this.catchUp(BigInt(message.payload ?? '0')).catch((error: unknown) => this.logger.warn({ err: error }, 'could not read the changed dataset'));
+    });
+    await listener.connect();
+    await listener.query(`LISTEN ${DATASET_CHANNEL}`);
+    this.listener = listener;
+    this.relistenDelay = 100;
+  }
+
+  /** Re-reads the dataset row until the read pool has the announced generation (a replica may lag behind the primary). */
+  private async catchUp(generation: bigint): Promise<void> {
+    const deadline = Date.now() + REPLICA_CATCH_UP_MS;
+    for (let delay = 10; ; delay = Math.min(delay * 2, 1_000)) {
+      await this.refresh();
+      if (BigInt(this.generation) >= generation || Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  private relistenSoon(): void {
+    const delay = this.relistenDelay;
+    this.relistenDelay = Math.min(this.relistenDelay * 2, MAX_RELISTEN_DELAY_MS);
+    setTimeout(() => {
+      if (this.closed) return;
+      this.listen()
+        .then(() => this.refresh())
+        .catch(() => this.relistenSoon());
+    }, delay).unref();
+  }
+}
+
+async function readDataset(pool: pg.Pool, where: string): Promise<DatasetRow> {
+  const { rows } = await pool.query<DatasetRow>('SELECT version, changed_at, generation::text AS generation FROM dataset');
+  if (rows.length === 0) throw new PostgresStoreError('DATASET_EMPTY', `the database at ${where} holds no knowledge base yet; run \`npm run db:import\` first`);
+  return rows[0]!;
+}

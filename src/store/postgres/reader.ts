@@ -1,0 +1,304 @@
+/**
+ * The read seam (src/kb/reader.ts) answered from PostgreSQL: every call is one SQL statement over the
+ * tables of migrations/, whatever the number of keys, with results in key order. The answers equal the
+ * in-memory snapshot's (`readerOf(kb)`), which test/postgres-reader.test.ts checks id by id and relation by
+ * relation; where this file says "as the snapshot does", src/kb/knowledge-base.ts is the definition.
+ *
+ * Keys go in as one text[] parameter: `unnest($1::text[]) WITH ORDINALITY` numbers them, every row
+ * comes back with its key's number (`ord`), and the rows are ordered by it, so grouping them is one pass.
+ * Records come from the `record` column (the validated record); jsonb keeps no key order, so a record's
+ * keys may come back in another order than the snapshot's, with the same keys and values.
+ */
+import { inForceFormOf, RecordNotFoundError, type EventParticipation, type MembershipHolding, type RecordKind, type RoleHolding, type StoredRecord } from '../../kb/knowledge-base.js';
+import type { ListPage, PageWindow } from '../../kb/pages.js';
+import type { KnowledgeReader, ListQuery, RecordOfKind, Referent, Relation, RelationValues, Within } from '../../kb/reader.js';
+import type { MembershipRecord, ParticipationRecord, RoleRecord } from '../../kb/records.js';
+import { listCount, listCountsWithin, listPage, listPagesWithin, type SqlQuery } from './lists.js';
+import { rowsOf, type Queryable, type RowsOf, type RowsOptions } from './sql.js';
+import { walksReaderOf, type WalksReader } from './walks-reader.js';
+
+export type { Queryable } from './sql.js';
+
+/** `onQuery` is called once for every statement the reader sends (tests count them); `where` names the server in errors. */
+export type PostgresReaderOptions = RowsOptions;
+
+/** The table of each kind of record. */
+const tableOf: Record<RecordKind, string> = {
+  Source: 'sources',
+  Person: 'persons',
+  Country: 'countries',
+  Organization: 'organizations',
+  Event: 'events',
+  Statement: 'statements',
+};
+
+/** The tables whose records can be merged into another (a source cannot). */
+const mergeableTables = ['persons', 'countries', 'organizations', 'events', 'statements'] as const;
+
+/**
+ * No chain of merges in valid data is this long. Records merged into each other (no rule refuses it)
+ * would loop: the walk stops here and, as in the snapshot, such an id resolves to nothing.
+ */
+const MAX_MERGE_HOPS = 64;
+
+/**
+ * `resolved(key, id)`: each key with the id it answers to now, following merged_into through `tables`
+ * (the snapshot's `resolveId`); a key in a cycle of merges has no row. Merges stay within a kind (the
+ * data's rules), so one table is enough when the kind is known. Each step is a primary-key lookup per key.
+ */
+function resolvedCte(tables: readonly string[]): string {
+  const next = tables.map((table) => `SELECT merged_into FROM ${table} WHERE id = chain.id`).join(' UNION ALL ');
+  return `chain (key, id, hops) AS (
+      SELECT given.key, given.key, 0 FROM unnest($1::text[]) AS given (key)
+      UNION ALL
+      SELECT chain.key, merge.merged_into, chain.hops + 1
+        FROM chain CROSS JOIN LATERAL (${next}) AS merge
+       WHERE merge.merged_into IS NOT NULL AND chain.hops < ${MAX_MERGE_HOPS}
+    ),
+    last (key, id, hops) AS (SELECT DISTINCT ON (key) key, id, hops FROM chain ORDER BY key, hops DESC),
+    resolved (key, id) AS (SELECT key, id FROM last WHERE hops < ${MAX_MERGE_HOPS})`;
+}
+
+/** The keys, numbered from 1 in the order given: `key.id`, `key.ord`. */
+const keys = 'unnest($1::text[]) WITH ORDINALITY AS key (id, ord)';
+
+/** Statements as default lists show them: neither merged nor retracted. */
+const statementInForce = 's.merged_into IS NULL AND NOT s.retracted';
+/** Source order (src/kb/knowledge-base.ts inSourceOrder), from the columns migration 0002 adds. */
+const sourceOrder = 's.first_source_position, s.first_evidence_start, s.position';
+
+interface RelatedRow {
+  ord: number;
+  id: string;
+  item?: unknown;
+  position?: number;
+}
+
+interface RelationQuery<V> {
+  sql: string;
+  value: (row: RelatedRow) => V;
+}
+
+const idOf = (row: RelatedRow) => row.id;
+
+/** Ids of the statements in force that `links` (rows with `statement_id`, for `key.id`) name, each once, in source order. */
+function linkedStatements(links: string): RelationQuery<string> {
+  return {
+    sql: `SELECT key.ord::int AS ord, s.id
+            FROM ${keys}
+            CROSS JOIN LATERAL (${links}) AS link
+            JOIN statements s ON s.id = link.statement_id
+           WHERE ${statementInForce}
+           ORDER BY key.ord, ${sourceOrder}`,
+    value: idOf,
+  };
+}
+
+/** Ids of the statements in force whose `column` is the key, in source order. */
+function statementsWhere(column: string): RelationQuery<string> {
+  return {
+    sql: `SELECT key.ord::int AS ord, s.id FROM ${keys} JOIN statements s ON s.${column} = key.id WHERE ${statementInForce} ORDER BY key.ord, ${sourceOrder}`,
+    value: idOf,
+  };
+}
+
+/** Ids of the records of `table` in force (not merged) whose `column` is the key, in file order. */
+function recordsWhere(table: string, column: string): RelationQuery<string> {
+  return {
+    sql: `SELECT key.ord::int AS ord, r.id FROM ${keys} JOIN ${table} r ON r.${column} = key.id WHERE r.merged_into IS NULL ORDER BY key.ord, r.position`,
+    value: idOf,
+  };
+}
+
+/** Records of one kind each source has evidence about, in file order (merged records left out). */
+function coveredBy(table: string): RelationQuery<string> {
+  return {
+    sql: `SELECT key.ord::int AS ord, r.id
+            FROM ${keys}
+            JOIN record_sources covered ON covered.source_id = key.id
+            JOIN ${table} r ON r.id = covered.record_id
+           WHERE r.merged_into IS NULL
+           ORDER BY key.ord, r.position`,
+    value: idOf,
+  };
+}
+
+/**
+ * Link rows in force (not retracted) of `links` whose `column` is the key, with the item at the link's
+ * ordinal in its record's `list`: records in force in file order, items in list order.
+ */
+function holdings(links: string, owner: string, column: string, table: string, list: string): string {
+  return `SELECT key.ord::int AS ord, r.id, link.ordinal AS position, r.record -> '${list}' -> link.ordinal AS item
+            FROM ${keys}
+            JOIN ${links} link ON link.${column} = key.id AND NOT link.retracted
+            JOIN ${table} r ON r.id = link.${owner}
+           WHERE r.merged_into IS NULL
+           ORDER BY key.ord, r.position, link.ordinal`;
+}
+
+const relationQueries: { [R in Relation]: RelationQuery<RelationValues[R]> } = {
+  statementIdsBySpeakerId: statementsWhere('speaker_id'),
+  statementIdsByMentionedId: linkedStatements('SELECT DISTINCT statement_id FROM statement_mentions WHERE entity_id = key.id'),
+  statementIdsByEventId: linkedStatements('SELECT DISTINCT statement_id FROM statement_events WHERE event_id = key.id'),
+  statementIdsByRelayerId: linkedStatements('SELECT DISTINCT statement_id FROM statement_reports WHERE relayed_by_id = key.id AND NOT retracted'),
+  statementIdsBySourceId: linkedStatements('SELECT DISTINCT statement_id FROM statement_reports WHERE source_id = key.id AND NOT retracted'),
+  continuationIdsByStatementId: statementsWhere('continues_id'),
+  participationsByEntityId: {
+    sql: holdings('event_participants', 'event_id', 'entity_id', 'events', 'participants'),
+    value: (row): EventParticipation => ({ eventId: row.id, participation: row.item as ParticipationRecord, position: row.position! }),
+  },
+  subEventIdsByEventId: recordsWhere('events', 'part_of_id'),
+  eventIdsByCountryId: {
+    sql: `SELECT key.ord::int AS ord, r.id
+            FROM ${keys}
+            CROSS JOIN LATERAL (SELECT DISTINCT event_id FROM event_locations WHERE country_id = key.id) AS link
+            JOIN events r ON r.id = link.event_id
+           WHERE r.merged_into IS NULL
+           ORDER BY key.ord, r.position`,
+    value: idOf,
+  },
+  roleHoldingsByOrganizationId: {
+    sql: holdings('role_holdings', 'person_id', 'organization_id', 'persons', 'roles'),
+    value: (row): RoleHolding => ({ personId: row.id, role: row.item as RoleRecord, position: row.position! }),
+  },
+  roleHoldingsByCountryId: {
+    sql: holdings('role_holdings', 'person_id', 'country_id', 'persons', 'roles'),
+    value: (row): RoleHolding => ({ personId: row.id, role: row.item as RoleRecord, position: row.position! }),
+  },
+  membershipsByCountryId: {
+    sql: holdings('memberships', 'organization_id', 'country_id', 'organizations', 'memberships'),
+    value: (row): MembershipHolding => ({ organizationId: row.id, membership: row.item as MembershipRecord, position: row.position! }),
+  },
+  organizationIdsByCountryId: recordsWhere('organizations', 'country_id'),
+  childOrganizationIdsByOrganizationId: recordsWhere('organizations', 'parent_id'),
+  // As the snapshot does, a merged record's id gives the sources of the record it was merged into.
+  sourceIdsByRecordId: {
+    sql: `WITH RECURSIVE ${resolvedCte(mergeableTables)}
+          SELECT key.ord::int AS ord, covered.source_id AS id
+            FROM ${keys}
+            JOIN resolved ON resolved.key = key.id
+            JOIN record_sources covered ON covered.record_id = resolved.id
+           ORDER BY key.ord, covered.ordinal`,
+    value: idOf,
+  },
+  personIdsBySourceId: coveredBy('persons'),
+  organizationIdsBySourceId: coveredBy('organizations'),
+  countryIdsBySourceId: coveredBy('countries'),
+  eventIdsBySourceId: coveredBy('events'),
+};
+
+/** A stored record as default queries see it (the snapshot's rule); a retracted statement as stored, all its reports included, as the snapshot finds it by id. */
+const visible: { [K in RecordKind]: (record: RecordOfKind[K]) => RecordOfKind[K] } = {
+  Source: (source) => source,
+  Country: (country) => country,
+  Person: inForceFormOf.persons,
+  Organization: inForceFormOf.organizations,
+  Event: inForceFormOf.events,
+  Statement: (statement) => (statement.retracted ? statement : inForceFormOf.statements(statement)),
+};
+
+/**
+ * The read seam over PostgreSQL: one SQL statement per call (a graph walk: one per layer; none for no
+ * keys), results in key order. Lookups and relations are here; list pages are lists.ts's, search,
+ * timeline, graph walks and statistics walks-reader.ts's, all sent through the same counted,
+ * error-mapping `rows`. Share one per pool.
+ */
+export class PostgresReader implements KnowledgeReader {
+  private readonly query: RowsOf;
+  private readonly sqlQuery: SqlQuery;
+  private readonly walks: WalksReader;
+
+  constructor(db: Queryable, options: PostgresReaderOptions = {}) {
+    this.query = rowsOf(db, options);
+    this.sqlQuery = async (text, values) => ({ rows: await this.query(text, values) });
+    this.walks = walksReaderOf(this.query);
+  }
+
+  async recordsByIds<K extends RecordKind>(kind: K, ids: readonly string[]): Promise<(RecordOfKind[K] | RecordNotFoundError)[]> {
+    if (ids.length === 0) return [];
+    const table = tableOf[kind];
+    // Sources are never merged, and the snapshot resolves no merge for them.
+    const sql =
+      kind === 'Source'
+        ? `SELECT id AS key, record FROM sources WHERE id = ANY($1::text[])`
+        : `WITH RECURSIVE ${resolvedCte([table])}
+           SELECT resolved.key, r.record FROM resolved JOIN ${table} r ON r.id = resolved.id WHERE r.merged_into IS NULL`;
+    const rows = await this.query<{ key: string; record: RecordOfKind[K] }>(sql, [ids]);
+    const found = new Map(rows.map((row) => [row.key, visible[kind](row.record)]));
+    return ids.map((id) => found.get(id) ?? new RecordNotFoundError(kind, id));
+  }
+
+  async storedRecordsByIds(ids: readonly string[]): Promise<(StoredRecord | undefined)[]> {
+    if (ids.length === 0) return [];
+    const sql = Object.values(tableOf)
+      .map((table) => `SELECT id, record FROM ${table} WHERE id = ANY($1::text[])`)
+      .join(' UNION ALL ');
+    const rows = await this.query<{ id: string; record: StoredRecord }>(sql, [ids]);
+    const found = new Map(rows.map((row) => [row.id, row.record]));
+    return ids.map((id) => found.get(id));
+  }
+
+  async referentsByIds(ids: readonly string[]): Promise<(Referent | undefined)[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.query<{ key: string; kind: RecordKind; id: string }>(
+      `WITH RECURSIVE ${resolvedCte(mergeableTables)}
+       SELECT resolved.key, records.kind, records.id FROM resolved JOIN records ON records.id = resolved.id`,
+      [ids],
+    );
+    const found = new Map(rows.map((row): [string, Referent] => [row.key, { kind: row.kind, id: row.id }]));
+    return ids.map((id) => found.get(id));
+  }
+
+  async countryIdsByIsoCodes(codes: readonly string[]): Promise<(string | undefined)[]> {
+    if (codes.length === 0) return [];
+    // Upper-cased here, not by SQL's upper(), so every code folds exactly as the snapshot's toUpperCase().
+    // The snapshot's map takes each country's alpha-2 then alpha-3 code in file order, so where codes
+    // repeat (generated data beyond ~60×) the last country in file order has it.
+    const rows = await this.query<{ ord: number; id: string }>(
+      `SELECT DISTINCT ON (ord) ord, id FROM (
+         SELECT key.ord::int AS ord, c.id, c.position, 0 AS code_rank FROM ${keys} JOIN countries c ON c.iso_alpha2 = key.id WHERE c.merged_into IS NULL
+         UNION ALL
+         SELECT key.ord::int, c.id, c.position, 1 FROM ${keys} JOIN countries c ON c.iso_alpha3 = key.id WHERE c.merged_into IS NULL
+       ) AS found
+       ORDER BY ord, position DESC, code_rank DESC`,
+      [codes.map((code) => code.toUpperCase())],
+    );
+    const found = new Map(rows.map((row) => [row.ord, row.id]));
+    return codes.map((_code, index) => found.get(index + 1));
+  }
+
+  async related<R extends Relation>(relation: R, ids: readonly string[]): Promise<readonly (readonly RelationValues[R][])[]> {
+    if (ids.length === 0) return [];
+    const { sql, value } = relationQueries[relation] as RelationQuery<RelationValues[R]>;
+    const rows = await this.query<RelatedRow>(sql, [ids]);
+    const lists: RelationValues[R][][] = ids.map(() => []);
+    for (const row of rows) lists[row.ord - 1]!.push(value(row));
+    return lists;
+  }
+
+  page(list: ListQuery, window: PageWindow): Promise<ListPage<string>> {
+    return listPage(this.sqlQuery, list, window);
+  }
+
+  pagesWithin(list: ListQuery, window: PageWindow, within: Within): Promise<ListPage<string>[]> {
+    return listPagesWithin(this.sqlQuery, list, window, within);
+  }
+
+  count(list: ListQuery): Promise<number> {
+    return listCount(this.sqlQuery, list);
+  }
+
+  countsWithin(list: ListQuery, within: Within): Promise<number[]> {
+    return listCountsWithin(this.sqlQuery, list, within);
+  }
+
+  searchPage: WalksReader['searchPage'] = (...args) => this.walks.searchPage(...args);
+  searchCount: WalksReader['searchCount'] = (...args) => this.walks.searchCount(...args);
+  timelinePage: WalksReader['timelinePage'] = (...args) => this.walks.timelinePage(...args);
+  timelineCount: WalksReader['timelineCount'] = (...args) => this.walks.timelineCount(...args);
+  vertexKindsByIds: WalksReader['vertexKindsByIds'] = (...args) => this.walks.vertexKindsByIds(...args);
+  neighborhood: WalksReader['neighborhood'] = (...args) => this.walks.neighborhood(...args);
+  shortestPath: WalksReader['shortestPath'] = (...args) => this.walks.shortestPath(...args);
+  statistics: WalksReader['statistics'] = () => this.walks.statistics();
+  recordCounts: WalksReader['recordCounts'] = () => this.walks.recordCounts();
+}

@@ -1,0 +1,129 @@
+/**
+ * Fixture folders for the PostgreSQL parity tests, each imported into its own database of a throwaway
+ * server (test/postgres.ts) and loaded into a KnowledgeBase from the same folder: the seed fixture, generated
+ * multi-source data, and that data with everything default queries hide (retracted statements, reports,
+ * roles, memberships and participations; merged records of every kind).
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
+import { loadKnowledgeBase } from '../src/kb/load.js';
+import { dataFiles, type Collection } from '../src/kb/records.js';
+import { serializeRecords } from '../src/store/knowledge-store.js';
+import { importKnowledgeBase } from '../src/store/postgres/import.js';
+import { migrate } from '../src/store/postgres/migrate.js';
+import { dataDir as fixtureDir, spawnScript } from './helpers.js';
+import type { PostgresServer } from './postgres.js';
+
+export interface ImportedDataset {
+  name: string;
+  dir: string;
+  kb: KnowledgeBase;
+  pool: pg.Pool;
+}
+
+const tempDirs: string[] = [];
+
+async function tempDir(label: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `newsgraph-pg-walks-${label}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+let generated: Promise<string> | undefined;
+
+/** The fixture data with generated follow-up articles: statements reported by 2 to 5 sources, relayed reports (generated once, copied for each use). */
+async function generatedMultiSource(): Promise<string> {
+  generated ??= generate();
+  const dir = await tempDir('multi-source');
+  await cp(await generated, dir, { recursive: true });
+  return dir;
+}
+
+async function generate(): Promise<string> {
+  const out = path.join(await tempDir('generated'), 'data');
+  const child = spawnScript(['scripts/generate-dataset.ts', '--scale', '1', '--out', out, '--from', fixtureDir], process.env);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`generate-dataset failed: ${stderr}`);
+  return out;
+}
+
+async function editFile(dir: string, collection: Collection, change: (records: any[]) => void): Promise<void> {
+  const file = path.join(dir, dataFiles[collection].file);
+  const records = JSON.parse(await readFile(file, 'utf8'));
+  change(records);
+  await writeFile(file, serializeRecords(records));
+}
+
+const retraction = { at: '2026-01-02T03:04:05Z', reason: 'test fixture: withdrawn', by: 'alice' };
+const mergedCopy = (record: any, id: string, into: string) => ({ ...structuredClone(record), id, mergedInto: { id: into, at: '2026-01-02T03:04:05Z', by: 'alice' } });
+
+/**
+ * The multi-source data with a retracted statement, role, membership and participation, a retracted first
+ * report (so the statement moves in source order) and a retracted relayed report, and merged copies of a
+ * person, country, organization, event and statement.
+ */
+async function withRetractionsAndMerges(): Promise<string> {
+  const dir = await tempDir('retracted');
+  await cp(await generatedMultiSource(), dir, { recursive: true });
+  await editFile(dir, 'statements', (statements) => {
+    statements.find((s) => s.id === 'stoltenberg-direct-dialogue').retracted = retraction;
+    const reported = statements.find((s) => s.reports.length >= 3 && !s.retracted);
+    reported.reports[0].retracted = retraction;
+    const relayed = statements.find((s) => s !== reported && s.reports.length >= 2 && s.reports.filter((r: any) => r.relayedBy).length === 1 && !s.retracted);
+    relayed.reports.find((r: any) => r.relayedBy).retracted = retraction;
+    statements.push(mergedCopy(statements.find((s) => s.id === 'kirby-secretary-urging-allies'), 'kirby-urging-allies-duplicate', 'kirby-secretary-urging-allies'));
+  });
+  await editFile(dir, 'persons', (persons) => {
+    persons.find((p) => p.id === 'justin-trudeau').roles[0].retracted = retraction;
+    persons.push(mergedCopy(persons.find((p) => p.id === 'john-kerry'), 'secretary-kerry', 'john-kerry'));
+  });
+  await editFile(dir, 'events', (events) => {
+    events.find((e) => e.id === 'nato-foreign-ministers-meeting').participants[0].retracted = retraction;
+    events.push(mergedCopy(events.find((e) => e.id === 'nato-foreign-ministers-meeting'), 'nato-ministerial', 'nato-foreign-ministers-meeting'));
+  });
+  await editFile(dir, 'organizations', (organizations) => {
+    const nato = organizations.find((o) => o.id === 'nato');
+    nato.memberships[1].retracted = retraction;
+    organizations.push(mergedCopy(nato, 'north-atlantic-alliance', 'nato'));
+  });
+  await editFile(dir, 'countries', (countries) => {
+    countries.push(mergedCopy(countries.find((c) => c.id === 'turkey'), 'turkiye', 'turkey'));
+  });
+  return dir;
+}
+
+export const datasetFolders: [string, () => Promise<string>][] = [
+  ['the fixture dataset', async () => fixtureDir],
+  ['generated multi-source data', generatedMultiSource],
+  ['multi-source data with retracted and merged records', withRetractionsAndMerges],
+];
+
+/** Imports each folder into a new migrated database; `pools` are ended and folders deleted by `cleanUp`. */
+export async function importDatasets(server: PostgresServer): Promise<ImportedDataset[]> {
+  return Promise.all(
+    datasetFolders.map(async ([name, folder]) => {
+      const dir = await folder();
+      const url = await server.createDatabase();
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await migrate(client, url);
+        await importKnowledgeBase(client, url, dir);
+      } finally {
+        await client.end();
+      }
+      return { name, dir, kb: await loadKnowledgeBase(dir), pool: new pg.Pool({ connectionString: url, max: 4 }) };
+    }),
+  );
+}
+
+export async function cleanUp(datasets: readonly ImportedDataset[]): Promise<void> {
+  generated = undefined;
+  await Promise.all(datasets.map((dataset) => dataset.pool.end().catch(() => {})));
+  await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}

@@ -1,0 +1,353 @@
+/**
+ * The PostgreSQL reader against the in-memory one, on a real PostgreSQL server (test/postgres.ts): for
+ * each fixture folder, imported into a new database and loaded into a KnowledgeBase, every batch and
+ * relationship lookup over every id of the folder (plus unknown, merged and repeated ids) must give the
+ * same answer from both readers, deep and as JSON, in one SQL statement per call; and each of those
+ * statements must have a plan that reads no table whole.
+ */
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordNotFoundError, type KnowledgeBase, type RecordKind } from '../src/kb/knowledge-base.js';
+import { loadKnowledgeBase } from '../src/kb/load.js';
+import { readerOf, type KnowledgeReader, type Relation, type RelationValues } from '../src/kb/reader.js';
+import { dataFiles, type Collection } from '../src/kb/records.js';
+import { serializeRecords } from '../src/store/knowledge-store.js';
+import { importKnowledgeBase } from '../src/store/postgres/import.js';
+import { migrate } from '../src/store/postgres/migrate.js';
+import { PostgresReader } from '../src/store/postgres/reader.js';
+import { dataDir as fixtureDir, spawnScript } from './helpers.js';
+import { startPostgres, type PostgresServer } from './postgres.js';
+
+let server: PostgresServer;
+const pools: pg.Pool[] = [];
+const tempDirs: string[] = [];
+
+async function tempDir(label: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `newsgraph-reader-test-${label}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** The fixture data with generated follow-up articles: statements reported by 2 to 5 sources, relayed reports. */
+async function generatedMultiSource(): Promise<string> {
+  const out = path.join(await tempDir('generated'), 'data');
+  const child = spawnScript(['scripts/generate-dataset.ts', '--scale', '1', '--out', out, '--from', fixtureDir], process.env);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`generate-dataset failed: ${stderr}`);
+  return out;
+}
+
+/** Rewrites one file of a folder through `change`, in the store's layout. */
+async function editFile(dir: string, collection: Collection, change: (records: any[]) => void): Promise<void> {
+  const file = path.join(dir, dataFiles[collection].file);
+  const records = JSON.parse(await readFile(file, 'utf8'));
+  change(records);
+  await writeFile(file, serializeRecords(records));
+}
+
+const retraction = { at: '2026-01-02T03:04:05Z', reason: 'test fixture: withdrawn', by: 'alice' };
+const merge = (id: string) => ({ id, at: '2026-01-02T03:04:05Z', by: 'alice' });
+/** A duplicate of `record` under `id`, merged into `into`: a merged record keeps its old fields. */
+const mergedCopy = (record: any, id: string, into: string) => ({ ...structuredClone(record), id, mergedInto: merge(into) });
+
+/**
+ * The multi-source data with everything a default query hides: a retracted statement, role,
+ * membership and participation, two retracted reports (the first report of a statement several sources
+ * report, so its place in source order moves, and a relayed one), and merged persons (one merged into a merged one), a merged country
+ * (with the kept one's ISO codes), organization, event and statement, two persons merged into each other;
+ * an organization within another;
+ * and a second country with Turkey's alpha-2 code.
+ */
+async function withRetractionsAndMerges(): Promise<string> {
+  const dir = await tempDir('retracted');
+  await cp(await generatedMultiSource(), dir, { recursive: true });
+  await editFile(dir, 'statements', (statements) => {
+    statements.find((s) => s.id === 'stoltenberg-direct-dialogue').retracted = retraction;
+    const reported = statements.find((s) => s.reports.length >= 3 && !s.retracted);
+    reported.reports[0].retracted = retraction;
+    // A relayed report withdrawn: the statement is no longer one its relayer passed on.
+    const relayed = statements.find((s) => s !== reported && s.reports.length >= 2 && s.reports.filter((r: any) => r.relayedBy).length === 1 && !s.retracted);
+    relayed.reports.find((r: any) => r.relayedBy).retracted = retraction;
+    statements.push(mergedCopy(statements.find((s) => s.id === 'kirby-secretary-urging-allies'), 'kirby-urging-allies-duplicate', 'kirby-secretary-urging-allies'));
+  });
+  await editFile(dir, 'persons', (persons) => {
+    persons.find((p) => p.id === 'justin-trudeau').roles[0].retracted = retraction;
+    const kerry = persons.find((p) => p.id === 'john-kerry');
+    persons.push(mergedCopy(kerry, 'secretary-kerry', 'john-kerry'), mergedCopy(kerry, 'j-kerry', 'secretary-kerry'));
+    // Two records merged into each other, which no rule refuses: neither resolves to anything.
+    persons.push(mergedCopy(kerry, 'kerry-cycle-a', 'kerry-cycle-b'), mergedCopy(kerry, 'kerry-cycle-b', 'kerry-cycle-a'));
+  });
+  await editFile(dir, 'events', (events) => {
+    events.find((e) => e.id === 'nato-foreign-ministers-meeting').participants[0].retracted = retraction;
+    // Merged copies that keep a place and a part-of link: the lists by country and by parent event must skip them.
+    events.push(
+      mergedCopy(events.find((e) => e.id === 'nato-foreign-ministers-meeting'), 'nato-ministerial', 'nato-foreign-ministers-meeting'),
+      mergedCopy(events.find((e) => e.id === 'paris-attacks'), 'paris-attacks-2015', 'paris-attacks'),
+    );
+  });
+  await editFile(dir, 'organizations', (organizations) => {
+    const nato = organizations.find((o) => o.id === 'nato');
+    nato.memberships[1].retracted = retraction;
+    // The fixture has no organization within another: one here, on the words that name it.
+    const coalition = organizations.find((o) => o.id === 'coalition-against-islamic-state');
+    coalition.parent = { organizationId: 'nato', evidence: [coalition.evidence[0]] };
+    // Merged copies with a parent and a country, which the lists by parent and by country must skip.
+    organizations.push(
+      mergedCopy(coalition, 'anti-isis-coalition', 'coalition-against-islamic-state'),
+      mergedCopy(organizations.find((o) => o.id === 'state-department'), 'us-state-department', 'state-department'),
+    );
+    organizations.push(mergedCopy(nato, 'north-atlantic-alliance', 'nato'));
+  });
+  await editFile(dir, 'countries', (countries) => {
+    const turkey = countries.find((c) => c.id === 'turkey');
+    // A country in force sharing an alpha-2 code (as generated data beyond ~60× has): the last in file order has it.
+    countries.push(mergedCopy(turkey, 'turkiye', 'turkey'), { ...structuredClone(turkey), id: 'turkey-again', name: 'Turkey Again', aliases: [], isoAlpha3: 'TRQ' });
+  });
+  return dir;
+}
+
+/** Each folder, and the relations it has no pair for (an empty answer is all both readers can agree on there). */
+const datasets: [string, () => Promise<string>, Relation[]][] = [
+  ['the fixture dataset', async () => fixtureDir, ['childOrganizationIdsByOrganizationId']],
+  ['generated multi-source data', generatedMultiSource, ['childOrganizationIdsByOrganizationId']],
+  ['multi-source data with retracted and merged records', withRetractionsAndMerges, []],
+];
+
+const kinds: RecordKind[] = ['Source', 'Person', 'Country', 'Organization', 'Event', 'Statement'];
+const relations: Relation[] = [
+  'statementIdsBySpeakerId',
+  'statementIdsByMentionedId',
+  'statementIdsByEventId',
+  'statementIdsByRelayerId',
+  'statementIdsBySourceId',
+  'continuationIdsByStatementId',
+  'participationsByEntityId',
+  'subEventIdsByEventId',
+  'eventIdsByCountryId',
+  'roleHoldingsByOrganizationId',
+  'roleHoldingsByCountryId',
+  'membershipsByCountryId',
+  'organizationIdsByCountryId',
+  'childOrganizationIdsByOrganizationId',
+  'sourceIdsByRecordId',
+  'personIdsBySourceId',
+  'organizationIdsBySourceId',
+  'countryIdsBySourceId',
+  'eventIdsBySourceId',
+];
+// Every relation of the interface is listed above (a new one fails to compile until it is).
+const everyRelation: Record<Relation, true> = Object.fromEntries(relations.map((relation) => [relation, true])) as Record<Relation, true>;
+void (everyRelation satisfies { [R in keyof RelationValues]: true });
+
+/** JSON with every object's keys sorted: jsonb keeps no key order, and no GraphQL answer depends on it. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : item,
+  );
+}
+
+/** A fixed shuffle, so keys are not asked for in any table's order. */
+function shuffled<T>(items: readonly T[]): T[] {
+  const result = [...items];
+  let seed = 42;
+  for (let index = result.length - 1; index > 0; index--) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    const other = seed % (index + 1);
+    [result[index], result[other]] = [result[other]!, result[index]!];
+  }
+  return result;
+}
+
+/** Every id of the folder (merged and retracted ones included), ids no record has, and repeats. */
+function keysOf(kb: KnowledgeBase): string[] {
+  const stored = Object.values(kb.stored).flatMap((records: { id: string }[]) => records.map((record) => record.id));
+  return [...shuffled(stored), 'no-such-record', '', 'John-Kerry', stored[0]!, stored[stored.length - 1]!, stored[0]!];
+}
+
+/** ISO codes of every country (merged ones too) in several cases, and codes no country has. */
+function isoCodesOf(kb: KnowledgeBase): string[] {
+  const codes = kb.stored.countries.flatMap((country) => [country.isoAlpha2, country.isoAlpha3]);
+  return [...shuffled(codes.flatMap((code) => [code, code.toLowerCase(), code[0] + code.slice(1).toLowerCase()])), 'ZZ', 'ZZZ', 'USAA', '', 'U', 'ß', 'us '];
+}
+
+beforeAll(async () => {
+  server = await startPostgres();
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(pools.splice(0).map((pool) => pool.end().catch(() => {})));
+  await server?.stop();
+  await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  if (server) expect(existsSync(server.dir)).toBe(false);
+});
+
+/** A migrated database holding `dir`, and a pool on it. */
+async function importedPool(dir: string): Promise<pg.Pool> {
+  const url = await server.createDatabase();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await migrate(client, url);
+    await importKnowledgeBase(client, url, dir);
+  } finally {
+    await client.end();
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // An idle client hears of the server stopping at the end as an error event, which needs a listener.
+  pool.on('error', () => {});
+  pools.push(pool);
+  return pool;
+}
+
+interface Issued {
+  sql: string;
+  values: readonly unknown[];
+}
+
+describe.each(datasets)('on %s, the PostgreSQL reader answers as the in-memory one', (label, prepare, unrelated) => {
+  let kb: KnowledgeBase;
+  let memory: KnowledgeReader;
+  let postgres: PostgresReader;
+  let pool: pg.Pool;
+  const issued: Issued[] = [];
+  let ids: string[];
+
+  beforeAll(async () => {
+    const dir = await prepare();
+    [kb, pool] = await Promise.all([loadKnowledgeBase(dir), importedPool(dir)]);
+    memory = readerOf(kb);
+    postgres = new PostgresReader(pool, { onQuery: (sql, values) => issued.push({ sql, values }) });
+    ids = keysOf(kb);
+  }, 60_000);
+
+  /** The answer of both readers to `call`, after checking the PostgreSQL one sent exactly one statement. */
+  async function both<T>(call: (reader: KnowledgeReader) => Promise<T>): Promise<{ actual: T; expected: T }> {
+    const before = issued.length;
+    const actual = await call(postgres);
+    expect(issued.length - before).toBe(1);
+    return { actual, expected: await call(memory) };
+  }
+
+  function expectSame<T>(actual: T, expected: T, what: string): void {
+    expect(actual, what).toStrictEqual(expected);
+    expect(canonicalJson(actual), what).toBe(canonicalJson(expected));
+  }
+
+  it.each(kinds)('recordsByIds(%s, every id)', async (kind) => {
+    const { actual, expected } = await both((reader) => reader.recordsByIds(kind, ids));
+    expectSame(actual, expected, kind);
+    // Each kind's records are found (and the other kinds' ids are errors), so the comparison has both sides.
+    expect(expected.filter((record) => !(record instanceof RecordNotFoundError)).length).toBeGreaterThan(0);
+    expect(expected.filter((record) => record instanceof RecordNotFoundError).length).toBeGreaterThan(0);
+  });
+
+  it('storedRecordsByIds and referentsByIds, every id', async () => {
+    const stored = await both((reader) => reader.storedRecordsByIds(ids));
+    expectSame(stored.actual, stored.expected, 'storedRecordsByIds');
+    expect(stored.expected.filter((record) => record === undefined)).toHaveLength(3);
+    const referents = await both((reader) => reader.referentsByIds(ids));
+    expectSame(referents.actual, referents.expected, 'referentsByIds');
+  });
+
+  it('countryIdsByIsoCodes, every code in any case', async () => {
+    const codes = isoCodesOf(kb);
+    const { actual, expected } = await both((reader) => reader.countryIdsByIsoCodes(codes));
+    expectSame(actual, expected, 'countryIdsByIsoCodes');
+    expect(expected.filter((id) => id !== undefined).length).toBeGreaterThan(codes.length / 2);
+  });
+
+  it.each(relations)('related(%s, every id)', async (relation) => {
+    const { actual, expected } = await both((reader) => reader.related(relation, ids));
+    expectSame(actual, expected, relation);
+    // Each relation relates something (where the data has such pairs), so an empty answer from both could not pass.
+    expect(expected.some((list) => list.length > 0)).toBe(!unrelated.includes(relation));
+  });
+
+  it('reads no table whole: every statement it sent has a plan on indexes', async () => {
+    expect(issued.length).toBe(kinds.length + 3 + relations.length);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Sequential scans made as costly as PostgreSQL allows, so a plan uses one only where no index can answer.
+      await client.query('SET LOCAL enable_seqscan = off');
+      for (const { sql, values } of issued) {
+        const plan = (await client.query(`EXPLAIN ${sql}`, values as unknown[])).rows.map((row) => row['QUERY PLAN'] as string).join('\n');
+        expect(plan, sql).not.toMatch(/Seq Scan/);
+      }
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+
+  if (label.includes('retracted')) {
+    it('holds what the comparison is about: merges of merges, retracted facts, statements out of file order', async () => {
+      const [person, statement, country] = await Promise.all([
+        postgres.recordsByIds('Person', ['j-kerry']),
+        postgres.recordsByIds('Statement', ['stoltenberg-direct-dialogue', 'kirby-urging-allies-duplicate']),
+        postgres.countryIdsByIsoCodes(['tr', 'TUR', 'trq']),
+      ]);
+      expect(person.map((record) => (record as { id: string }).id)).toEqual(['john-kerry']);
+      expect(statement.map((record) => (record as { id: string; retracted?: unknown }).id)).toEqual(['stoltenberg-direct-dialogue', 'kirby-secretary-urging-allies']);
+      expect((statement[0] as { retracted?: unknown }).retracted).toEqual(retraction);
+      expect(country).toEqual(['turkey-again', 'turkey', 'turkey-again']);
+      expect(await postgres.referentsByIds(['j-kerry', 'north-atlantic-alliance', 'kerry-cycle-a'])).toEqual([
+        { kind: 'Person', id: 'john-kerry' },
+        { kind: 'Organization', id: 'nato' },
+        undefined,
+      ]);
+      const [trudeau] = await postgres.storedRecordsByIds(['justin-trudeau']);
+      expect((trudeau as { roles: { retracted?: unknown }[] }).roles[0]!.retracted).toEqual(retraction);
+      const [visibleTrudeau] = await postgres.recordsByIds('Person', ['justin-trudeau']);
+      expect((visibleTrudeau as { roles: unknown[] }).roles).toHaveLength((trudeau as { roles: unknown[] }).roles.length - 1);
+      // Source order differs from file order here, so the order columns are what the lists were compared on.
+      const inForce = kb.stored.statements.filter((s) => !s.retracted && !s.mergedInto).map((s) => s.id);
+      expect(kb.orderedIds.statements).not.toEqual(inForce);
+    });
+  }
+});
+
+describe('PostgresReader', () => {
+  it('sends one statement for a batch of any size, and none for an empty one', async () => {
+    const pool = await importedPool(fixtureDir);
+    const statements: string[] = [];
+    const reader = new PostgresReader(pool, { onQuery: (sql) => statements.push(sql) });
+    const ids = JSON.parse(await readFile(path.join(fixtureDir, 'statements.json'), 'utf8')).map((s: { id: string }) => s.id);
+    expect(ids.length).toBeGreaterThan(20);
+    for (const batch of [ids.slice(0, 1), ids.slice(0, 5), ids]) {
+      const before = statements.length;
+      const records = await reader.recordsByIds('Statement', batch);
+      expect(records.map((record) => (record as { id: string }).id)).toEqual(batch);
+      await reader.related('statementIdsByMentionedId', batch);
+      expect(statements.length - before).toBe(2);
+    }
+    expect(await reader.recordsByIds('Person', [])).toEqual([]);
+    expect(await reader.related('sourceIdsByRecordId', [])).toEqual([]);
+    expect(statements).toHaveLength(6);
+  });
+
+  it('gives a RecordNotFoundError naming the kind and id asked for', async () => {
+    const pool = await importedPool(fixtureDir);
+    const [found, missing, wrongKind] = await new PostgresReader(pool).recordsByIds('Person', ['john-kerry', 'nobody', 'nato']);
+    expect(found).toMatchObject({ id: 'john-kerry' });
+    expect(missing).toBeInstanceOf(RecordNotFoundError);
+    expect(missing).toMatchObject({ kind: 'Person', id: 'nobody', message: 'No Person with id "nobody"' });
+    expect(wrongKind).toMatchObject({ kind: 'Person', id: 'nato', message: 'No Person with id "nato"' });
+  });
+
+  it('turns a database error into a coded PostgresStoreError naming the server', async () => {
+    const url = await server.createDatabase();
+    const pool = new pg.Pool({ connectionString: url });
+    pool.on('error', () => {});
+    pools.push(pool);
+    const error = await new PostgresReader(pool, { where: 'the test server' }).storedRecordsByIds(['john-kerry']).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'PostgresStoreError', code: 'DATABASE_ERROR' });
+    expect((error as Error).message).toMatch(/^PostgreSQL at the test server: relation "sources" does not exist \(SQLSTATE 42P01\)$/);
+  });
+});

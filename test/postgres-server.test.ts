@@ -1,0 +1,189 @@
+/**
+ * `DATABASE_URL=… npm start` end to end: two server processes (replicas) on one real PostgreSQL
+ * database filled by `db:migrate` and `db:import`, checked the way an operator and a client see them:
+ * the same answers as the JSON store, /ready, /metrics, a re-import reaching both replicas and their
+ * response caches at once, and the database restarting under them.
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestServer, CURATOR_TOKEN, curatorTokensEnv, dataDir, query, spawnScript } from './helpers.js';
+import { startPostgres, type PostgresServer } from './postgres.js';
+import { startServer, type RunningServer } from './server-process.js';
+
+let postgres: PostgresServer;
+let databaseUrl: string;
+let folder: string;
+const replicas: RunningServer[] = [];
+
+/** Runs `npm run db:<command>` as the README does (scripts/db.ts), on DATABASE_URL. */
+async function db(command: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnScript(['scripts/db.ts', command, ...args], { ...process.env, DATABASE_URL: databaseUrl });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stdout, stderr };
+}
+
+async function post(server: RunningServer, document: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+    body: JSON.stringify({ query: document }),
+  });
+  return { status: response.status, body: await response.json(), headers: response.headers };
+}
+
+/** Polls `check` until it passes or `ms` is over; returns how long it took. */
+async function within(ms: number, check: () => Promise<void>): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      await check();
+      return Date.now() - started;
+    } catch (error) {
+      if (Date.now() - started > ms) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+const nestedQuery = `{
+  persons(first: 4) { totalCount edges { cursor node { slug name roles { title organization { name } } statements(first: 2) { totalCount edges { node { text speaker { ... on Person { name } } } } } } } pageInfo { hasNextPage endCursor } }
+  organization(slug: "islamic-state") { name aliases }
+  search(query: "stolten", first: 3) { totalCount edges { node { matchedTerms node { __typename ... on Person { slug } } } } }
+  timeline(first: 3) { totalCount edges { node { item { __typename } } } }
+  neighborhood(id: "nato", depth: 1, limit: 10) { truncated nodes { id } edges { id from kind label } }
+}`;
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  databaseUrl = await postgres.createDatabase('served');
+  folder = await mkdtemp(path.join(os.tmpdir(), 'newsgraph-pg-served-'));
+  await cp(dataDir, folder, { recursive: true });
+  const migrated = await db('migrate');
+  expect(migrated.code, migrated.stderr).toBe(0);
+  const imported = await db('import', folder);
+  expect(imported.code, imported.stderr).toBe(0);
+  for (let index = 0; index < 2; index++) {
+    replicas.push(await startServer({ DATABASE_URL: databaseUrl, NEWSGRAPH_CURATOR_TOKENS: curatorTokensEnv, LOG_LEVEL: 'info' }));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(replicas.map((replica) => replica.stop()));
+  await postgres?.stop();
+  if (folder) await rm(folder, { recursive: true, force: true });
+});
+
+describe('DATABASE_URL=… npm start', () => {
+  it('says it reads PostgreSQL, and what it holds', () => {
+    for (const replica of replicas) expect(replica.output()).toMatch(/reading PostgreSQL: 1 sources, 10 persons, 11 countries, 6 organizations, 16 events, 24 statements/);
+  });
+
+  it('answers a nested query with the bytes of the JSON store', async () => {
+    const expected = await query(await createTestServer(), nestedQuery);
+    expect(expected.errors).toBeUndefined();
+    for (const replica of replicas) {
+      const { status, body } = await post(replica, nestedQuery);
+      expect(status).toBe(200);
+      expect(JSON.stringify(body.data)).toBe(JSON.stringify(expected.data));
+    }
+  });
+
+  it('is ready while the database answers, and counts its pool in /metrics', async () => {
+    for (const replica of replicas) {
+      const ready = await fetch(`${replica.origin}/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready', dataset: { counts: { statements: 24 } } });
+      const metrics = await (await fetch(`${replica.origin}/metrics`)).text();
+      expect(metrics).toMatch(/^newsgraph_database_connections\{state="idle"\} [1-9]\d*$/m);
+      expect(metrics).toMatch(/^newsgraph_database_connections\{state="waiting"\} 0$/m);
+    }
+  });
+
+  it('refuses a mutation and a change subscription with UNSUPPORTED_BY_STORE, writing nothing', async () => {
+    const { body } = await post(replicas[0]!, 'mutation { updatePerson(input: { person: "john-kerry", expectedRevision: 1, name: "Someone" }) { person { name } } }', {
+      authorization: `Bearer ${CURATOR_TOKEN}`,
+    });
+    expect(body.errors?.map((error: any) => [error.extensions.code, error.message])).toEqual([
+      ['UNSUPPORTED_BY_STORE', 'Changes through the API are not available on the PostgreSQL store yet: edit a data folder and load it with db:import'],
+    ]);
+    expect((await post(replicas[1]!, '{ person(slug: "john-kerry") { name } }')).body.data).toEqual({ person: { name: 'John Kerry' } });
+
+    const stream = await fetch(replicas[1]!.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription { datasetChanged { dataset { version } } }' }),
+    });
+    const events = (await stream.text()).split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice('data: '.length)));
+    expect(events.map((event) => event.errors?.map((error: any) => error.extensions.code))).toEqual([['UNSUPPORTED_BY_STORE']]);
+  });
+
+  it('moves both replicas and their response caches to a re-imported dataset within a second', async () => {
+    const document = '{ person(slug: "john-kerry") { description } }';
+    const before = await post(replicas[0]!, document);
+    await post(replicas[1]!, document);
+    const version = before.body.extensions.dataset.version;
+    // Cached now: the same request again is answered from the response cache.
+    expect((await post(replicas[0]!, document)).body).toEqual(before.body);
+
+    const persons = JSON.parse(await readFile(path.join(folder, 'persons.json'), 'utf8'));
+    persons[0].description = 'Test fixture: a description changed by a re-import.';
+    await writeFile(path.join(folder, 'persons.json'), JSON.stringify(persons, null, 2));
+    const imported = await db('import', folder);
+    expect(imported.code, imported.stderr).toBe(0);
+    const importedAt = Date.now();
+
+    await Promise.all(
+      replicas.map((replica) =>
+        within(1_000, async () => {
+          const { body } = await post(replica, document);
+          expect(body.data.person.description).toBe('Test fixture: a description changed by a re-import.');
+          expect(body.extensions.dataset.version).not.toBe(version);
+        }),
+      ),
+    );
+    expect(Date.now() - importedAt).toBeLessThan(1_500);
+  });
+
+  it('answers DATABASE_UNAVAILABLE while the database is down, stays up, and serves again once it is back', async () => {
+    await postgres.halt();
+    try {
+      for (const replica of replicas) {
+        // A query the response cache cannot have: the database must be asked.
+        const { status, body } = await post(replica, '{ persons(first: 3, orderBy: NAME_DESC) { edges { node { slug } } } }');
+        expect(status).toBe(200);
+        expect(body.errors?.map((error: any) => error.extensions.code)).toEqual(['DATABASE_UNAVAILABLE']);
+        expect(body.errors[0].message).not.toMatch(/127\.0\.0\.1|postgres@/);
+        expect((await fetch(`${replica.origin}/ready`)).status).toBe(503);
+        expect((await fetch(`${replica.origin}/health`)).status).toBe(200);
+      }
+    } finally {
+      await postgres.restart();
+    }
+    for (const replica of replicas) {
+      await within(10_000, async () => {
+        expect((await fetch(`${replica.origin}/ready`)).status).toBe(200);
+        const { body } = await post(replica, '{ persons(first: 3, orderBy: NAME_DESC) { edges { node { slug } } } }');
+        expect(body.errors).toBeUndefined();
+        expect(body.data.persons.edges).toHaveLength(3);
+      });
+    }
+    // The replicas listen again after the restart: a re-import still reaches both.
+    const persons = JSON.parse(await readFile(path.join(folder, 'persons.json'), 'utf8'));
+    persons[0].description = 'Test fixture: changed after the database restarted.';
+    await writeFile(path.join(folder, 'persons.json'), JSON.stringify(persons, null, 2));
+    expect((await db('import', folder)).code).toBe(0);
+    for (const replica of replicas) {
+      await within(7_000, async () => {
+        const { body } = await post(replica, '{ person(slug: "john-kerry") { description } }');
+        expect(body.data.person.description).toBe('Test fixture: changed after the database restarted.');
+      });
+    }
+    for (const replica of replicas) expect(replica.process.exitCode).toBeNull();
+  });
+});

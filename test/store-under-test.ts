@@ -1,0 +1,63 @@
+/**
+ * Which store the behaviour tests run against. The `postgres` project of vitest.config.ts runs the
+ * query tests again with NEWSGRAPH_TEST_STORE=postgres: `createTestServer` then serves the same
+ * fixture folder from a PostgreSQL database (migrated and filled by `db:import`'s code), so both stores
+ * answer the same queries and the same assertions check both.
+ */
+import pg from 'pg';
+import { inject } from 'vitest';
+import { PostgresKnowledge } from '../src/store/postgres/database.js';
+import { importKnowledgeBase } from '../src/store/postgres/import.js';
+import { migrate } from '../src/store/postgres/migrate.js';
+import { PostgresReader } from '../src/store/postgres/reader.js';
+import { createLogger } from '../src/logging.js';
+
+export type StoreUnderTest = 'memory' | 'postgres';
+
+export const storeUnderTest: StoreUnderTest = process.env.NEWSGRAPH_TEST_STORE === 'postgres' ? 'postgres' : 'memory';
+
+const databases = new Map<string, Promise<PostgresKnowledge>>();
+let created = 0;
+
+/** Closes the databases this test file opened (the project's setup file calls it after the file's tests). */
+export async function closeDatabases(): Promise<void> {
+  const opened = [...databases.values()];
+  databases.clear();
+  await Promise.all(opened.map(async (database) => (await database.catch(() => undefined))?.close()));
+}
+
+/** A database holding `dataDir`'s knowledge base, made once per folder and test file. */
+export function databaseOf(dataDir: string): Promise<PostgresKnowledge> {
+  let database = databases.get(dataDir);
+  if (!database) {
+    database = openDatabase(dataDir);
+    databases.set(dataDir, database);
+  }
+  return database;
+}
+
+async function openDatabase(dataDir: string): Promise<PostgresKnowledge> {
+  const serverUrl = new URL(inject('postgresUrl'));
+  const name = `newsgraph_test_${process.pid}_${++created}`;
+  const admin = new pg.Client({ connectionString: serverUrl.href });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE newsgraph_template`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl.href);
+  url.pathname = `/${name}`;
+  const client = new pg.Client({ connectionString: url.href });
+  await client.connect();
+  try {
+    await migrate(client, name);
+    await importKnowledgeBase(client, name, dataDir);
+  } finally {
+    await client.end();
+  }
+  return PostgresKnowledge.open(url.href, {
+    logger: createLogger('silent'),
+    readerFor: (pool, where) => new PostgresReader(pool, { where }),
+  });
+}
