@@ -55,6 +55,9 @@ const bothStoresTests = [
   'test/hostile-graphql.test.ts',
   'test/http.test.ts',
   'test/limits.test.ts',
+  'test/jit.test.ts',
+  'test/response-cache.test.ts',
+  'test/listener.test.ts',
 ];
 
 export default defineConfig({
