@@ -58,6 +58,7 @@ const bothStoresTests = [
   'test/jit.test.ts',
   'test/response-cache.test.ts',
   'test/listener.test.ts',
+  'test/plain-query.test.ts',
 ];
 
 export default defineConfig({
