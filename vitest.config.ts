@@ -55,6 +55,10 @@ const bothStoresTests = [
   'test/hostile-graphql.test.ts',
   'test/http.test.ts',
   'test/limits.test.ts',
+  'test/jit.test.ts',
+  'test/response-cache.test.ts',
+  'test/listener.test.ts',
+  'test/plain-query.test.ts',
 ];
 
 export default defineConfig({
@@ -69,13 +73,13 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [
-      { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: slowTests } },
+      { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: [...slowTests, 'test/postgres-batching.test.ts'] } },
       { extends: true, test: { name: 'slow', include: slowTests } },
       {
         extends: true,
         test: {
           name: 'postgres',
-          include: bothStoresTests,
+          include: [...bothStoresTests, 'test/postgres-batching.test.ts'],
           env: { NEWSGRAPH_TEST_STORE: 'postgres' },
           globalSetup: ['test/postgres-setup.ts'],
           setupFiles: ['test/postgres-project-setup.ts'],

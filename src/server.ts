@@ -38,7 +38,7 @@ import { useRequestHygiene } from './http/request-hygiene.js';
 import { createResponseCache, defaultResponseCacheOptions, type ResponseCache, type ResponseCacheOptions } from './http/response-cache.js';
 import { schema } from './schema/index.js';
 import type { KnowledgeStore } from './store/knowledge-store.js';
-import { createChangeFeed, defaultSubscriptionLimits, type SubscriptionLimits } from './subscriptions.js';
+import { changesOfStore, createChangeFeed, defaultSubscriptionLimits, type SubscriptionLimits } from './subscriptions.js';
 
 /** The header a GET or simple POST must carry (any value) to pass the CSRF check. */
 const CSRF_HEADER = 'x-graphql-yoga-csrf';
@@ -254,7 +254,8 @@ export function createNewsgraph({
   // Not passed to yoga as a server context: yoga copies a given server context property by property
   // for every request (~9 us of a small query), and only a subscription ever reads the address.
   const clientAddresses = new WeakMap<Request, string>();
-  const changes = store ? createChangeFeed(store, subscriptions) : undefined;
+  const changeSource = store ? changesOfStore(store) : database;
+  const changes = changeSource ? createChangeFeed(changeSource, subscriptions) : undefined;
   const requestLog = createRequestLog(logger);
   // No credentials: curators send a bearer token, which needs none, and with any origin allowed
   // (the default) a credentialed answer would let every site read with a visitor's cookies.

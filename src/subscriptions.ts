@@ -9,7 +9,29 @@
  */
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from './errors.js';
-import type { KnowledgeStore, StoreChange } from './store/knowledge-store.js';
+import { snapshotOf, type Snapshot } from './kb/snapshot.js';
+import type { KnowledgeStore, RecordChange } from './store/knowledge-store.js';
+
+/** One new version of the knowledge base, as subscriptions announce it: the snapshot that holds it and the records it changed. */
+export interface DatasetChange {
+  snapshot: Snapshot;
+  changes: readonly RecordChange[];
+  /** A mutation through this server, a reload of hand-edited files, or a db:import into the database. */
+  cause: 'mutation' | 'reload' | 'import';
+}
+
+/** Whatever announces new versions: the JSON store (changesOfStore), or the PostgreSQL store. */
+export interface ChangeSource {
+  /** Calls `listener` with each change from now on; the function returned stops it. */
+  onChange(listener: (change: DatasetChange) => void): () => void;
+}
+
+/** The JSON store's changes as subscriptions see them. */
+export function changesOfStore(store: KnowledgeStore): ChangeSource {
+  return {
+    onChange: (listener) => store.onChange(({ kb, changes, cause }) => listener({ snapshot: snapshotOf(kb), changes, cause })),
+  };
+}
 
 export interface SubscriptionLimits {
   /** Most subscriptions open at once on the server. */
@@ -34,7 +56,7 @@ export class FellBehind {
   }
 }
 
-export type FeedItem = StoreChange | FellBehind;
+export type FeedItem = DatasetChange | FellBehind;
 
 /** Announces each change of the knowledge base to the subscriptions. */
 export interface ChangeFeed {
@@ -47,11 +69,11 @@ export interface ChangeFeed {
   readonly open: number;
 }
 
-/** A feed of `store`'s changes under `limits`. */
-export function createChangeFeed(store: KnowledgeStore, limits: SubscriptionLimits = defaultSubscriptionLimits): ChangeFeed {
-  const subscribers = new Set<(change: StoreChange) => void>();
+/** A feed of `source`'s changes under `limits`. */
+export function createChangeFeed(source: ChangeSource, limits: SubscriptionLimits = defaultSubscriptionLimits): ChangeFeed {
+  const subscribers = new Set<(change: DatasetChange) => void>();
   const perClient = new Map<string, number>();
-  store.onChange((change) => {
+  source.onChange((change) => {
     for (const deliver of subscribers) deliver(change);
   });
 
@@ -68,7 +90,7 @@ export function createChangeFeed(store: KnowledgeStore, limits: SubscriptionLimi
     let queue: FeedItem[] = [];
     let waiting: ((result: IteratorResult<FeedItem>) => void) | undefined;
     let ended = false;
-    const deliver = (change: StoreChange) => {
+    const deliver = (change: DatasetChange) => {
       if (waiting) {
         const resolve = waiting;
         waiting = undefined;

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../src/logging.js';
 import { KnowledgeStore, type StoreOptions } from '../src/store/knowledge-store.js';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { databaseOf, storeUnderTest } from './store-under-test.js';
+import type { PostgresKnowledge } from '../src/store/postgres/database.js';
 
 /** Tests keep the console quiet; a test about logging passes its own logger. */
 export const silentLogger = createLogger('silent');
@@ -45,10 +46,17 @@ export interface GraphQLResponse<T = any> {
  * assertions of every test that uses it check both stores.
  */
 export async function createTestServer(kb?: KnowledgeBase): Promise<NewsgraphYoga> {
-  if (storeUnderTest === 'postgres') {
-    return createNewsgraph({ database: await databaseOf(kb?.info.dataDir ?? dataDir), logger: silentLogger }).yoga;
-  }
-  return createNewsgraph({ kb: kb ?? (await loadDataset()), logger: silentLogger }).yoga;
+  return createNewsgraph({ ...(await servedKnowledge(kb)), logger: silentLogger }).yoga;
+}
+
+/**
+ * What a read-only test server serves, for `createNewsgraph({ ...await servedKnowledge(kb), … })`: the
+ * knowledge base `kb` (the fixture dataset by default), or in the `postgres` project a database holding
+ * the same folder.
+ */
+export async function servedKnowledge(kb?: KnowledgeBase): Promise<{ kb: KnowledgeBase } | { database: PostgresKnowledge }> {
+  if (storeUnderTest === 'postgres') return { database: await databaseOf(kb?.info.dataDir ?? dataDir) };
+  return { kb: kb ?? (await loadDataset()) };
 }
 
 /**
@@ -64,6 +72,30 @@ export async function servedDatasetInfo(kb: KnowledgeBase): Promise<{ version: s
 export async function servedReader(kb: KnowledgeBase): Promise<KnowledgeReader> {
   if (storeUnderTest === 'postgres') return (await databaseOf(kb.info.dataDir)).current().reader;
   return readerOf(kb);
+}
+
+/**
+ * Whether two servers' answers to one request agree: the same bytes, except on PostgreSQL, where the
+ * errors of an answer come in the order its fields failed, which depends on the timing of the
+ * database's answers (the in-memory store answers in a fixed order). There the same data, extensions
+ * and errors in any order agree; and when `data` is null (a non-null root field failed) both
+ * executors stop at the first such failure, so which one that is may differ too: both must be null
+ * `data` with errors and the same extensions.
+ */
+export function answersAgree(expected: string, actual: string): boolean {
+  if (expected === actual) return true;
+  if (storeUnderTest !== 'postgres') return false;
+  let parsed: [GraphQLResponse, GraphQLResponse];
+  try {
+    parsed = [JSON.parse(expected), JSON.parse(actual)];
+  } catch {
+    return false;
+  }
+  const [a, b] = parsed;
+  if (JSON.stringify(a.extensions) !== JSON.stringify(b.extensions)) return false;
+  if (a.data === null && b.data === null) return (a.errors?.length ?? 0) > 0 && (b.errors?.length ?? 0) > 0;
+  const errorsOf = (response: GraphQLResponse) => (response.errors ?? []).map((error) => JSON.stringify(error)).sort();
+  return JSON.stringify(a.data) === JSON.stringify(b.data) && JSON.stringify(errorsOf(a)) === JSON.stringify(errorsOf(b));
 }
 
 /** Runs a query through the real HTTP pipeline (`yoga.fetch`, no socket). */

@@ -12,7 +12,7 @@ import { loadKnowledgeBase } from '../src/kb/load.js';
 import { MAX_SLUG_LENGTH, MAX_SOURCE_TEXT_LENGTH } from '../src/kb/records.js';
 import { defaultQueryLimits } from '../src/plugins/limits.js';
 import { KnowledgeStore } from '../src/store/knowledge-store.js';
-import { createChangeFeed, FellBehind } from '../src/subscriptions.js';
+import { changesOfStore, createChangeFeed, FellBehind } from '../src/subscriptions.js';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { copyOfData, createTestServer, curatorTokens, loadDataset, mutate, query, silentLogger, spawnScript } from './helpers.js';
 
@@ -130,7 +130,7 @@ describe('subscriptions are held to the limits queries are held to', () => {
 
   it('ends a feed whose subscriber falls behind with a last item saying so, dropping the snapshots that waited', async () => {
     // The feed itself: over a socket (test/hostile-http.test.ts) the same happens behind a stalled reader.
-    const feed = createChangeFeed(store, { maxSubscriptions: 10, maxSubscriptionsPerClient: 10, maxPendingEvents: 4 });
+    const feed = createChangeFeed(changesOfStore(store), { maxSubscriptions: 10, maxSubscriptionsPerClient: 10, maxPendingEvents: 4 });
     const subscriber = feed.subscribe('slow');
     const keeping = feed.subscribe('keeping-up');
     const received: unknown[] = [];

@@ -13,7 +13,7 @@ import { answerTypeFor } from '../src/http/plain-query.js';
 import { defaultResponseCacheOptions } from '../src/http/response-cache.js';
 import { createLogger } from '../src/logging.js';
 import { createNewsgraph, type Newsgraph, type ServerOptions } from '../src/server.js';
-import { CURATOR_TOKEN, curatorTokens, loadDataset, silentLogger } from './helpers.js';
+import { CURATOR_TOKEN, curatorTokens, servedKnowledge, silentLogger } from './helpers.js';
 
 interface Answer {
   status: number;
@@ -41,8 +41,8 @@ interface Served {
   close(): void;
 }
 
-async function serve(options: Omit<ServerOptions, 'kb' | 'store'>): Promise<Served> {
-  const newsgraph = createNewsgraph({ kb: await loadDataset(), logger: silentLogger, curatorTokens, ...options });
+async function serve(options: Omit<ServerOptions, 'kb' | 'store' | 'database'>): Promise<Served> {
+  const newsgraph = createNewsgraph({ ...(await servedKnowledge()), logger: silentLogger, curatorTokens, ...options });
   const server = createHttpServer(newsgraph);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -144,7 +144,7 @@ for (const [label, jit] of [
 
     beforeAll(async () => {
       ours = await serve({ responseCache: false, jit });
-      reference = createNewsgraph({ kb: await loadDataset(), logger: silentLogger, curatorTokens, responseCache: false, jit });
+      reference = createNewsgraph({ ...(await servedKnowledge()), logger: silentLogger, curatorTokens, responseCache: false, jit });
     });
     afterAll(() => ours.close());
 
@@ -233,7 +233,7 @@ describe('plain queries and the response cache, request by request as yoga', () 
   const options = { responseCache: { ...defaultResponseCacheOptions, maxEntryBytes: 400 } };
   beforeAll(async () => {
     ours = await serve(options);
-    reference = createNewsgraph({ kb: await loadDataset(), logger: silentLogger, curatorTokens, ...options });
+    reference = createNewsgraph({ ...(await servedKnowledge()), logger: silentLogger, curatorTokens, ...options });
   });
   afterAll(() => ours.close());
 
@@ -275,7 +275,7 @@ describe('answers to browsers (an Origin on every POST) from the listener, as yo
   const options = { corsOrigins: ['https://frontend.example'] };
   beforeAll(async () => {
     ours = await serve(options);
-    reference = createNewsgraph({ kb: await loadDataset(), logger: silentLogger, curatorTokens, ...options });
+    reference = createNewsgraph({ ...(await servedKnowledge()), logger: silentLogger, curatorTokens, ...options });
   });
   afterAll(() => ours.close());
 
@@ -307,10 +307,15 @@ describe('requests the plain path leaves to yoga, over a raw socket', () => {
   });
   afterAll(() => ours.close());
 
-  /** Sends raw HTTP/1.1 and returns the response head and body as text. */
+  /**
+   * Sends raw HTTP/1.1 and returns the response head and body as text. The request says
+   * `Connection: close`, so the server closes once it has answered; the socket is not half-closed
+   * before that, since Node's HTTP server ends a connection whose client ended before the answer was
+   * ready (an answer from the database takes a while).
+   */
   const raw = (text: string): Promise<string> =>
     new Promise((resolve, reject) => {
-      const socket = connect(Number(new URL(ours.url).port), '127.0.0.1', () => socket.end(text));
+      const socket = connect(Number(new URL(ours.url).port), '127.0.0.1', () => socket.write(text));
       const chunks: Buffer[] = [];
       socket.on('data', (chunk: Buffer) => chunks.push(chunk));
       socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
@@ -388,7 +393,7 @@ describe('plain queries are logged and measured like any other', () => {
 
 describe('answerTypeFor', () => {
   it('chooses the media type yoga answers a query with, for the Accept headers clients send', async () => {
-    const { yoga } = createNewsgraph({ kb: await loadDataset(), logger: silentLogger, responseCache: false });
+    const { yoga } = createNewsgraph({ ...(await servedKnowledge()), logger: silentLogger, responseCache: false });
     const accepts = [
       undefined,
       '',

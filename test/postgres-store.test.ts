@@ -350,6 +350,35 @@ describe('db:import and db:export', () => {
   });
 });
 
+describe('the changes an import records for subscribers (migration 0005)', () => {
+  it('lists the records each import created or changed, in file order, under its generation, and nothing for an identical import', async () => {
+    const { client, where } = await migratedDatabase();
+    const changesOf = async () =>
+      (await client.query('SELECT record_id, kind, change FROM dataset_changes WHERE generation = (SELECT generation FROM dataset) ORDER BY ordinal')).rows.map(
+        (row) => `${row.change} ${row.kind} ${row.record_id}`,
+      );
+    const first = await importKnowledgeBase(client, where, fixtureDir);
+    expect(await changesOf()).toHaveLength(first.rows.records);
+
+    const edited = await copyOfFixture('changes');
+    await editFile(edited, 'persons', (persons) => {
+      persons[3].description = 'Test fixture: changed by the second import.';
+      persons.push({ id: 'test-fixture-new-person', name: 'Test Fixture Person', description: 'Test fixture: created by the second import.' });
+    });
+    await editFile(edited, 'countries', (countries) => {
+      countries[0].description = 'Test fixture: changed too.';
+    });
+    await importKnowledgeBase(client, where, edited);
+    const persons = JSON.parse(await readFile(path.join(edited, 'persons.json'), 'utf8'));
+    const countries = JSON.parse(await readFile(path.join(edited, 'countries.json'), 'utf8'));
+    expect(await changesOf()).toEqual([`UPDATED Person ${persons[3].id}`, 'CREATED Person test-fixture-new-person', `UPDATED Country ${countries[0].id}`]);
+
+    await importKnowledgeBase(client, where, edited);
+    expect(await changesOf()).toEqual([]);
+    expect((await client.query('SELECT generation FROM dataset')).rows).toEqual([{ generation: '3' }]);
+  });
+});
+
 describe('the tables of the fixture dataset', () => {
   let client: pg.Client;
   const fixture = {} as Record<Collection, any[]>;

@@ -665,7 +665,7 @@ describe('the SDK over HTTP', () => {
     const announced = (async () => {
       const seen: DatasetChangedSubscription['datasetChanged'][] = [];
       for await (const { data } of client.subscribe(DatasetChangedDocument, {}, { signal: listening.signal, onOpen: opened })) {
-        expectTypeOf(data.datasetChanged.cause).toEqualTypeOf<'MUTATION' | 'RELOAD'>();
+        expectTypeOf(data.datasetChanged.cause).toEqualTypeOf<'MUTATION' | 'RELOAD' | 'IMPORT'>();
         seen.push(data.datasetChanged);
         if (seen.length === expectedAnnouncements.length) return seen;
       }

@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import { PostgresKnowledge } from '../src/store/postgres/database.js';
 import { importKnowledgeBase } from '../src/store/postgres/import.js';
 import { migrate } from '../src/store/postgres/migrate.js';
-import { PostgresReader } from '../src/store/postgres/reader.js';
+import { PostgresReader, type PostgresReaderOptions } from '../src/store/postgres/reader.js';
 import { createLogger } from '../src/logging.js';
 
 export type StoreUnderTest = 'memory' | 'postgres';
@@ -36,7 +36,11 @@ export function databaseOf(dataDir: string): Promise<PostgresKnowledge> {
   return database;
 }
 
-async function openDatabase(dataDir: string): Promise<PostgresKnowledge> {
+/**
+ * A new database holding `dataDir`'s knowledge base, served through a reader with `readerOptions`
+ * (`onQuery` to count statements). The caller closes it.
+ */
+export async function openDatabase(dataDir: string, readerOptions: PostgresReaderOptions = {}): Promise<PostgresKnowledge> {
   const serverUrl = new URL(inject('postgresUrl'));
   const name = `newsgraph_test_${process.pid}_${++created}`;
   const admin = new pg.Client({ connectionString: serverUrl.href });
@@ -58,6 +62,6 @@ async function openDatabase(dataDir: string): Promise<PostgresKnowledge> {
   }
   return PostgresKnowledge.open(url.href, {
     logger: createLogger('silent'),
-    readerFor: (pool, where) => new PostgresReader(pool, { where }),
+    readerFor: (pool, where) => new PostgresReader(pool, { where, ...readerOptions }),
   });
 }

@@ -3,7 +3,7 @@
  * one per in-memory knowledge base (each change makes a new one); the PostgreSQL store one per dataset
  * generation, all reading the same database.
  */
-import type { KnowledgeBase } from './knowledge-base.js';
+import type { KnowledgeBase, RecordKind } from './knowledge-base.js';
 import { readerOf, type KnowledgeReader } from './reader.js';
 
 /** The identity of the data a snapshot reads, as `dataset` and `extensions.dataset` report it. */
@@ -33,12 +33,24 @@ export function snapshotOf(kb: KnowledgeBase): Snapshot {
   return snapshot;
 }
 
+/** A new snapshot of a store outside this process, with the records its import created or changed. */
+export interface SnapshotChange {
+  snapshot: Snapshot;
+  changes: readonly { id: string; kind: RecordKind; change: 'CREATED' | 'UPDATED' }[];
+  cause: 'import';
+}
+
 /**
  * A store whose data lives outside this process (PostgreSQL): it names the snapshot current now and
  * says whether its data can be read at all.
  */
 export interface SnapshotSource {
   current(): Snapshot;
+  /**
+   * Calls `listener` with each new snapshot from now on, and the records it changed (the ids, kinds and
+   * what happened, as the subscriptions announce them); the function returned stops it.
+   */
+  onChange(listener: (change: SnapshotChange) => void): () => void;
   /** Resolves when the data can be read now; rejects with an error whose message says why not. */
   checkReadiness(): Promise<void>;
 }

@@ -7,10 +7,10 @@ import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
 import { moveToSnapshot, type Context } from '../context.js';
 import { ErrorCode } from '../errors.js';
-import type { KnowledgeBase, RecordKind } from '../kb/knowledge-base.js';
-import { snapshotOf } from '../kb/snapshot.js';
-import type { ChangeKind, RecordChange, StoreChange } from '../store/knowledge-store.js';
-import { FellBehind, type FeedItem } from '../subscriptions.js';
+import type { RecordKind } from '../kb/knowledge-base.js';
+import type { Snapshot } from '../kb/snapshot.js';
+import type { ChangeKind, RecordChange } from '../store/knowledge-store.js';
+import { FellBehind, type DatasetChange, type FeedItem } from '../subscriptions.js';
 import { ChangeKindEnum } from './mutations.js';
 import { DatasetRef } from './dataset.js';
 import { EntityRef } from './entity.js';
@@ -20,12 +20,12 @@ import { StatementRef } from './statement.js';
 builder.subscriptionType({
   description:
     'Live updates over server-sent events (send `Accept: text/event-stream`; GraphiQL does this for you). ' +
-    'Each announces changes made by mutations and by edits of the data files on disk.',
+    'Each announces changes made by mutations, by edits of the data files on disk and, on a server reading PostgreSQL, by db:import (heard by every server reading the database).',
 });
 
 /** One changed record, with the snapshot that holds the change. */
 interface ChangeEvent {
-  kb: KnowledgeBase;
+  snapshot: Snapshot;
   id: string;
   kind: RecordKind;
   change: ChangeKind;
@@ -46,16 +46,12 @@ const ChangeCauseEnum = builder.enumType('ChangeCause', {
   values: {
     MUTATION: { value: 'mutation', description: 'A curator\'s mutation.' },
     RELOAD: { value: 'reload', description: 'An edit of the data files on disk, picked up without a restart.' },
+    IMPORT: { value: 'import', description: 'A data folder loaded into the PostgreSQL database with db:import.' },
   } as const,
 });
 
 /** The feed of store changes, or an error on a server whose data cannot change. */
 function changesOf(context: Context): AsyncIterable<FeedItem> {
-  if (!context.changes && !context.snapshot.kb) {
-    throw new GraphQLError('Record change events are not available on the PostgreSQL store yet; the dataset version in every response follows db:import', {
-      extensions: { code: ErrorCode.UNSUPPORTED_BY_STORE },
-    });
-  }
   if (!context.changes) {
     throw new GraphQLError('This server serves a fixed knowledge base, so nothing ever changes', { extensions: { code: ErrorCode.READ_ONLY } });
   }
@@ -81,8 +77,8 @@ function recordChanges(context: Context, accept: (change: RecordChange) => boole
         if (item.done) return item;
         // The feed ends after a FellBehind, so it is passed on as the last event.
         if (item.value instanceof FellBehind) return { value: item.value, done: false };
-        const { kb } = item.value;
-        ready = item.value.changes.filter(accept).map((change) => ({ kb, ...change }));
+        const { snapshot } = item.value;
+        ready = item.value.changes.filter(accept).map((change) => ({ snapshot, ...change }));
       }
     },
     return: async () => {
@@ -96,9 +92,9 @@ function recordChanges(context: Context, accept: (change: RecordChange) => boole
 }
 
 /** The event an announcement resolves to, with the request moved to the snapshot that holds it. */
-function eventFor<T extends { kb: KnowledgeBase }>(item: T | FellBehind, context: Context): T {
+function eventFor<T extends { snapshot: Snapshot }>(item: T | FellBehind, context: Context): T {
   if (item instanceof FellBehind) throw item.toError();
-  moveToSnapshot(context, snapshotOf(item.kb));
+  moveToSnapshot(context, item.snapshot);
   return item;
 }
 
@@ -111,7 +107,7 @@ const EntityChangeRef = builder.objectRef<ChangeEvent>('EntityChange').implement
       description: 'The slug of the record the change touched. For MERGED it is the duplicate\'s, while `entity` is the record it was merged into.',
       resolve: (event) => event.id,
     }),
-    datasetVersion: t.string({ description: 'The dataset version that includes the change.', resolve: (event) => event.kb.info.version }),
+    datasetVersion: t.string({ description: 'The dataset version that includes the change.', resolve: (event) => event.snapshot.info.version }),
   }),
 });
 
@@ -127,12 +123,12 @@ const ChangedRecordRef = builder.objectRef<RecordChange>('ChangedRecord').implem
   }),
 });
 
-const DatasetChangeRef = builder.objectRef<StoreChange>('DatasetChange').implement({
+const DatasetChangeRef = builder.objectRef<DatasetChange>('DatasetChange').implement({
   description: 'A new version of the knowledge base: what caused it and which records changed.',
   fields: (t) => ({
-    dataset: t.field({ type: DatasetRef, description: 'The knowledge base after the change (its new version and counts).', resolve: (change) => snapshotOf(change.kb) }),
-    cause: t.field({ type: ChangeCauseEnum, description: 'A mutation, or an edit of the files on disk.', resolve: (change) => change.cause }),
-    changes: t.field({ type: [ChangedRecordRef], description: 'The records created, updated or retracted.', resolve: (change) => change.changes }),
+    dataset: t.field({ type: DatasetRef, description: 'The knowledge base after the change (its new version and counts).', resolve: (change) => change.snapshot }),
+    cause: t.field({ type: ChangeCauseEnum, description: 'A mutation, an edit of the files on disk, or an import into the database.', resolve: (change) => change.cause }),
+    changes: t.field({ type: [ChangedRecordRef], description: 'The records created, updated or retracted.', resolve: (change) => [...change.changes] }),
   }),
 });
 
@@ -163,6 +159,6 @@ builder.subscriptionFields((t) => ({
     type: DatasetChangeRef,
     description: 'Each new version of the knowledge base, with the records it changed: what a page showing many records listens to before fetching again.',
     subscribe: (_root, _args, context) => changesOf(context),
-    resolve: (change: StoreChange | FellBehind, _args, context) => eventFor(change, context),
+    resolve: (change: DatasetChange | FellBehind, _args, context) => eventFor(change, context),
   }),
 }));

@@ -10,7 +10,8 @@
 import pg from 'pg';
 import type { Logger } from '../../logging.js';
 import type { KnowledgeReader } from '../../kb/reader.js';
-import type { Snapshot, SnapshotSource } from '../../kb/snapshot.js';
+import type { RecordKind } from '../../kb/knowledge-base.js';
+import type { Snapshot, SnapshotChange, SnapshotSource } from '../../kb/snapshot.js';
 import { describeDatabaseUrl, parseDatabaseUrl } from './connection.js';
 import { PostgresStoreError, storeErrorOf } from './errors.js';
 import { DATASET_CHANNEL } from './import.js';
@@ -53,6 +54,8 @@ export class PostgresKnowledge implements SnapshotSource {
   private listener: pg.Client | undefined;
   private closed = false;
   private relistenDelay = 100;
+  private refreshing: Promise<void> = Promise.resolve();
+  private readonly listeners = new Set<(change: SnapshotChange) => void>();
 
   private constructor(
     /** The pool every read goes through: the replica's, with a read URL. */
@@ -127,13 +130,50 @@ export class PostgresKnowledge implements SnapshotSource {
     return { info: { version: row.version, loadedAt: row.changed_at }, reader: this.reader };
   }
 
-  /** Re-reads the dataset row and moves to it if it changed. */
-  private async refresh(): Promise<void> {
+  onChange(listener: (change: SnapshotChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Re-reads the dataset row and moves to it if it changed; one at a time, so each change is announced once. */
+  private refresh(): Promise<void> {
+    const next = this.refreshing.then(
+      () => this.refreshNow(),
+      () => this.refreshNow(),
+    );
+    this.refreshing = next.catch(() => {});
+    return next;
+  }
+
+  private async refreshNow(): Promise<void> {
     const row = await readDataset(this.pool, this.where);
     if (row.generation === this.generation) return;
+    const changes = await this.changesBetween(this.generation, row.generation);
     this.generation = row.generation;
     this.snapshot = this.snapshotOf(row);
-    this.logger.info({ version: row.version, generation: Number(row.generation) }, 'the dataset in PostgreSQL changed');
+    this.logger.info({ version: row.version, generation: Number(row.generation), changed: changes.length }, 'the dataset in PostgreSQL changed');
+    for (const listener of this.listeners) {
+      try {
+        listener({ snapshot: this.snapshot, changes, cause: 'import' });
+      } catch (error) {
+        this.logger.error({ err: error }, 'a change listener failed');
+      }
+    }
+  }
+
+  /**
+   * The records the imports after generation `from` up to `to` changed (migration 0005's rows), each
+   * once, in the order first changed: a record created and then changed again is still new to a
+   * subscriber that heard of neither.
+   */
+  private async changesBetween(from: string, to: string): Promise<SnapshotChange['changes']> {
+    const { rows } = await this.pool.query<{ record_id: string; kind: RecordKind; change: 'CREATED' | 'UPDATED' }>(
+      'SELECT record_id, kind, change FROM dataset_changes WHERE generation > $1 AND generation <= $2 ORDER BY generation, ordinal',
+      [from, to],
+    );
+    const changes = new Map<string, SnapshotChange['changes'][number]>();
+    for (const row of rows) if (!changes.has(row.record_id)) changes.set(row.record_id, { id: row.record_id, kind: row.kind, change: row.change });
+    return [...changes.values()];
   }
 
   /**

@@ -29,6 +29,14 @@ export const DATASET_CHANNEL = 'newsgraph_dataset';
 /** An arbitrary constant for the import's transaction-level advisory lock: two imports take turns. */
 const IMPORT_LOCK_KEY = 0x6e67_696d_706f_7274n;
 
+/** How many generations of change rows (migration 0005) an import keeps for servers that fell behind. */
+const KEPT_CHANGE_GENERATIONS = 100;
+
+/** Every record's id, kind, collection rank, file position and a digest of its validated form, over all tables. */
+const recordDigests = (Object.keys(dataFiles) as Collection[])
+  .map((collection, rank) => `SELECT id, '${kindOfCollection[collection]}' AS kind, ${rank} AS rank, position, md5(record::text) AS digest FROM ${collection}`)
+  .join(' UNION ALL ');
+
 /** Every table the knowledge base fills, emptied together by an import. */
 export const knowledgeBaseTables = [
   'records',
@@ -486,6 +494,8 @@ export async function importKnowledgeBase(client: pg.Client, where: string, data
     await client.query('SELECT pg_advisory_xact_lock($1)', [IMPORT_LOCK_KEY.toString()]);
     // TRUNCATE takes every table's exclusive lock until COMMIT: readers wait for the new knowledge base
     // instead of seeing an empty one, and a ROLLBACK (or a crash) brings the old one back.
+    // The records as they were, to tell which ones this import changes (jsonb's text is canonical).
+    await client.query(`CREATE TEMPORARY TABLE previous_records ON COMMIT DROP AS SELECT id, digest FROM (${recordDigests}) AS stored`);
     await client.query(`TRUNCATE ${knowledgeBaseTables.join(', ')}`);
     // The records' JSON is stored compressed: lz4 compresses several times faster than the default pglz.
     // Servers built without lz4 keep pglz.
@@ -521,6 +531,16 @@ export async function importKnowledgeBase(client: pg.Client, where: string, data
          generation = dataset.generation + 1, changed_at = EXCLUDED.changed_at, imported_from = EXCLUDED.imported_from`,
       [version, JSON.stringify(folder.fileDigests), folder.dataDir],
     );
+    // The records created or changed, in file order (collections in data-file order), as a reload of
+    // hand-edited files reports them; with the generation they belong to, for the servers' subscriptions.
+    await client.query(
+      `INSERT INTO dataset_changes (generation, ordinal, record_id, kind, change)
+       SELECT (SELECT generation FROM dataset), row_number() OVER (ORDER BY fresh.rank, fresh.position), fresh.id, fresh.kind,
+              CASE WHEN stale.id IS NULL THEN 'CREATED' ELSE 'UPDATED' END
+         FROM (${recordDigests}) AS fresh LEFT JOIN previous_records stale ON stale.id = fresh.id
+        WHERE stale.id IS NULL OR stale.digest <> fresh.digest`,
+    );
+    await client.query(`DELETE FROM dataset_changes WHERE generation <= (SELECT generation FROM dataset) - ${KEPT_CHANGE_GENERATIONS}`);
     // Delivered at COMMIT, to every server reading this database: they move to the new dataset at once.
     await client.query(`SELECT pg_notify('${DATASET_CHANNEL}', generation::text) FROM dataset`);
     await client.query('COMMIT');

@@ -55,6 +55,8 @@ export type AudienceInput = {
 
 /** What changed the knowledge base. */
 export type ChangeCause =
+  /** A data folder loaded into the PostgreSQL database with db:import. */
+  | 'IMPORT'
   /** A curator's mutation. */
   | 'MUTATION'
   /** An edit of the data files on disk, picked up without a restart. */

@@ -1,0 +1,83 @@
+/**
+ * Batching on PostgreSQL, counted where it costs: SQL statements. Every dataloader batch is one
+ * statement, so a query's statement count depends on its shape (its levels and kinds of lookup), not on
+ * how many items a page holds. Runs in the `postgres` project (it needs the project's server).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PostgresKnowledge } from '../src/store/postgres/database.js';
+import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
+import { dataDir, queryData, silentLogger } from './helpers.js';
+import { openDatabase } from './store-under-test.js';
+
+const statementFeed = /* GraphQL */ `
+  query StatementFeed($first: Int!) {
+    statements(first: $first) {
+      totalCount
+      edges {
+        node {
+          text
+          speaker { displayName roles { title organization { name } country { name } } }
+          event { name location { city country { name } } }
+          mentions { entity { __typename displayName } }
+          relayedBy { displayName }
+          reports { relayedBy { displayName } source { title } }
+          sources { title }
+          saidAt { event { name } provenance { sources { title } } }
+          continuedBy { text }
+        }
+      }
+    }
+  }
+`;
+
+let database: PostgresKnowledge;
+let yoga: NewsgraphYoga;
+const sent: string[] = [];
+
+beforeAll(async () => {
+  database = await openDatabase(dataDir, { onQuery: (sql) => sent.push(sql) });
+  // No response cache: these tests repeat requests to count what each one sends.
+  yoga = createNewsgraph({ database, logger: silentLogger, responseCache: false }).yoga;
+});
+
+afterAll(async () => {
+  await database?.close();
+});
+
+/** The SQL statements one request sends. */
+async function statementsOf(document: string, variables?: Record<string, unknown>): Promise<{ data: any; statements: string[] }> {
+  sent.length = 0;
+  const data = await queryData(yoga, document, variables);
+  return { data, statements: [...sent] };
+}
+
+describe('batching on PostgreSQL', () => {
+  it('sends the same statements for a feed of 2 statements as for all 24, a handful in all', async () => {
+    const few = await statementsOf(statementFeed, { first: 2 });
+    const all = await statementsOf(statementFeed, { first: 24 });
+    expect(few.data.statements.edges).toHaveLength(2);
+    expect(all.data.statements.edges).toHaveLength(24);
+    expect(all.statements.length).toBe(few.statements.length);
+    expect(all.statements.length).toBeLessThanOrEqual(15);
+    // Each lookup sent once per level: the persons of the whole feed in one statement.
+    const personLookups = all.statements.filter((sql) => /JOIN persons r ON r.id = resolved.id/.test(sql));
+    expect(personLookups).toHaveLength(1);
+  });
+
+  it('pages every parent\'s list on a level with one statement, and counts them with one more', async () => {
+    const document = 'query ($first: Int!) { persons(first: $first) { edges { node { statements(first: 2) { totalCount edges { node { text } } } } } } }';
+    const two = await statementsOf(document, { first: 2 });
+    const all = await statementsOf(document, { first: 100 });
+    expect(all.data.persons.edges.length).toBeGreaterThan(5);
+    expect(all.statements.length).toBe(two.statements.length);
+    // The root page, the persons, the statement pages of every person, their counts, the statements.
+    expect(all.statements.length).toBeLessThanOrEqual(5);
+  });
+
+  it('sends no count for a page whose totalCount is not asked for', async () => {
+    const withCount = await statementsOf('{ statements(first: 3) { totalCount edges { node { text } } } }');
+    const without = await statementsOf('{ statements(first: 3) { edges { node { text } } } }');
+    expect(withCount.statements.length).toBe(without.statements.length + 1);
+    expect(without.statements.some((sql) => /count\(\*\)/i.test(sql))).toBe(false);
+  });
+});
