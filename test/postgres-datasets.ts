@@ -12,10 +12,9 @@ import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { dataFiles, type Collection } from '../src/kb/records.js';
 import { serializeRecords } from '../src/store/knowledge-store.js';
-import { importKnowledgeBase } from '../src/store/postgres/import.js';
-import { migrate } from '../src/store/postgres/migrate.js';
 import { dataDir as fixtureDir, spawnScript } from './helpers.js';
 import type { PostgresServer } from './postgres.js';
+import { fillDatabase } from './store-under-test.js';
 
 export interface ImportedDataset {
   name: string;
@@ -133,14 +132,7 @@ export async function importDatasets(server: PostgresServer): Promise<ImportedDa
     datasetFolders.map(async ([name, folder]) => {
       const dir = await folder();
       const url = await server.createDatabase();
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await migrate(client, url);
-        await importKnowledgeBase(client, url, dir);
-      } finally {
-        await client.end();
-      }
+      await fillDatabase(url, dir);
       return { name, dir, kb: await loadKnowledgeBase(dir), pool: new pg.Pool({ connectionString: url, max: 4 }) };
     }),
   );

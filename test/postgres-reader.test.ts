@@ -12,11 +12,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordNotFoundError, type KnowledgeBase, type RecordKind } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
-import { readerOf, type KnowledgeReader, type Relation, type RelationValues } from '../src/kb/reader.js';
-import { importKnowledgeBase } from '../src/store/postgres/import.js';
-import { migrate } from '../src/store/postgres/migrate.js';
+import { allRelations, readerOf, type KnowledgeReader, type Relation, type RelationValues } from '../src/kb/reader.js';
 import { PostgresReader } from '../src/store/postgres/reader.js';
 import { cleanUp, datasetFolders, retraction, withRetractionsAndMerges } from './postgres-datasets.js';
+import { fillDatabase } from './store-under-test.js';
 import { dataDir as fixtureDir } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 
@@ -31,27 +30,7 @@ const datasets: [string, () => Promise<string>, Relation[]][] = datasetFolders.m
 ]);
 
 const kinds: RecordKind[] = ['Source', 'Person', 'Country', 'Organization', 'Event', 'Statement'];
-const relations: Relation[] = [
-  'statementIdsBySpeakerId',
-  'statementIdsByMentionedId',
-  'statementIdsByEventId',
-  'statementIdsByRelayerId',
-  'statementIdsBySourceId',
-  'continuationIdsByStatementId',
-  'participationsByEntityId',
-  'subEventIdsByEventId',
-  'eventIdsByCountryId',
-  'roleHoldingsByOrganizationId',
-  'roleHoldingsByCountryId',
-  'membershipsByCountryId',
-  'organizationIdsByCountryId',
-  'childOrganizationIdsByOrganizationId',
-  'sourceIdsByRecordId',
-  'personIdsBySourceId',
-  'organizationIdsBySourceId',
-  'countryIdsBySourceId',
-  'eventIdsBySourceId',
-];
+const relations = allRelations;
 // Every relation of the interface is listed above (a new one fails to compile until it is).
 const everyRelation: Record<Relation, true> = Object.fromEntries(relations.map((relation) => [relation, true])) as Record<Relation, true>;
 void (everyRelation satisfies { [R in keyof RelationValues]: true });
@@ -101,14 +80,7 @@ afterAll(async () => {
 /** A migrated database holding `dir`, and a pool on it. */
 async function importedPool(dir: string): Promise<pg.Pool> {
   const url = await server.createDatabase();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await migrate(client, url);
-    await importKnowledgeBase(client, url, dir);
-  } finally {
-    await client.end();
-  }
+  await fillDatabase(url, dir);
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   // An idle client hears of the server stopping at the end as an error event, which needs a listener.
   pool.on('error', () => {});
