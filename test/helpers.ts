@@ -98,6 +98,27 @@ export function answersAgree(expected: string, actual: string): boolean {
   return JSON.stringify(a.data) === JSON.stringify(b.data) && JSON.stringify(errorsOf(a)) === JSON.stringify(errorsOf(b));
 }
 
+/** A feed of statements with everything a reader shows of each: a query of many levels and kinds of lookup, for counting batches. */
+export const statementFeed = /* GraphQL */ `
+  query StatementFeed($first: Int!) {
+    statements(first: $first) {
+      edges {
+        node {
+          text
+          speaker { displayName roles { title organization { name } country { name } } }
+          event { name location { city country { name } } }
+          mentions { entity { __typename displayName } }
+          relayedBy { displayName }
+          reports { relayedBy { displayName } source { title } }
+          sources { title }
+          saidAt { event { name } provenance { sources { title } } }
+          continuedBy { text }
+        }
+      }
+    }
+  }
+`;
+
 /** Runs a query through the real HTTP pipeline (`yoga.fetch`, no socket). */
 export async function query<T = any>(yoga: NewsgraphYoga, document: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
   const { headers: _headers, ...result } = await mutate<T>(yoga, document, variables, null);

@@ -3,7 +3,7 @@ import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { readerOf, type KnowledgeReader, type Within } from '../src/kb/reader.js';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
-import { dataDir, queryData, silentLogger } from './helpers.js';
+import { dataDir, queryData, silentLogger, statementFeed } from './helpers.js';
 
 /** The read seam's methods: every loader's batch goes through one of these (its kind or relation names the lookup). */
 const seamMethods = [
@@ -16,25 +16,6 @@ const seamMethods = [
   'countsWithin',
 ] as const satisfies readonly (keyof KnowledgeReader)[];
 
-const statementFeed = /* GraphQL */ `
-  query StatementFeed($first: Int!) {
-    statements(first: $first) {
-      edges {
-        node {
-          text
-          speaker { displayName roles { title organization { name } country { name } } }
-          event { name location { city country { name } } }
-          mentions { entity { __typename displayName } }
-          relayedBy { displayName }
-          reports { relayedBy { displayName } source { title } }
-          sources { title }
-          saidAt { event { name } provenance { sources { title } } }
-          continuedBy { text }
-        }
-      }
-    }
-  }
-`;
 
 let kb: KnowledgeBase;
 let yoga: NewsgraphYoga;

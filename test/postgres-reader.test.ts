@@ -6,141 +6,31 @@
  * statements must have a plan that reads no table whole.
  */
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordNotFoundError, type KnowledgeBase, type RecordKind } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
-import { readerOf, type KnowledgeReader, type Relation, type RelationValues } from '../src/kb/reader.js';
-import { dataFiles, type Collection } from '../src/kb/records.js';
-import { serializeRecords } from '../src/store/knowledge-store.js';
-import { importKnowledgeBase } from '../src/store/postgres/import.js';
-import { migrate } from '../src/store/postgres/migrate.js';
+import { allRelations, readerOf, type KnowledgeReader, type Relation, type RelationValues } from '../src/kb/reader.js';
 import { PostgresReader } from '../src/store/postgres/reader.js';
-import { dataDir as fixtureDir, spawnScript } from './helpers.js';
+import { cleanUp, datasetFolders, retraction, withRetractionsAndMerges } from './postgres-datasets.js';
+import { fillDatabase } from './store-under-test.js';
+import { dataDir as fixtureDir } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 
 let server: PostgresServer;
 const pools: pg.Pool[] = [];
-const tempDirs: string[] = [];
-
-async function tempDir(label: string): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), `newsgraph-reader-test-${label}-`));
-  tempDirs.push(dir);
-  return dir;
-}
-
-/** The fixture data with generated follow-up articles: statements reported by 2 to 5 sources, relayed reports. */
-async function generatedMultiSource(): Promise<string> {
-  const out = path.join(await tempDir('generated'), 'data');
-  const child = spawnScript(['scripts/generate-dataset.ts', '--scale', '1', '--out', out, '--from', fixtureDir], process.env);
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`generate-dataset failed: ${stderr}`);
-  return out;
-}
-
-/** Rewrites one file of a folder through `change`, in the store's layout. */
-async function editFile(dir: string, collection: Collection, change: (records: any[]) => void): Promise<void> {
-  const file = path.join(dir, dataFiles[collection].file);
-  const records = JSON.parse(await readFile(file, 'utf8'));
-  change(records);
-  await writeFile(file, serializeRecords(records));
-}
-
-const retraction = { at: '2026-01-02T03:04:05Z', reason: 'test fixture: withdrawn', by: 'alice' };
-const merge = (id: string) => ({ id, at: '2026-01-02T03:04:05Z', by: 'alice' });
-/** A duplicate of `record` under `id`, merged into `into`: a merged record keeps its old fields. */
-const mergedCopy = (record: any, id: string, into: string) => ({ ...structuredClone(record), id, mergedInto: merge(into) });
-
-/**
- * The multi-source data with everything a default query hides: a retracted statement, role,
- * membership and participation, two retracted reports (the first report of a statement several sources
- * report, so its place in source order moves, and a relayed one), and merged persons (one merged into a merged one), a merged country
- * (with the kept one's ISO codes), organization, event and statement, two persons merged into each other;
- * an organization within another;
- * and a second country with Turkey's alpha-2 code.
- */
-async function withRetractionsAndMerges(): Promise<string> {
-  const dir = await tempDir('retracted');
-  await cp(await generatedMultiSource(), dir, { recursive: true });
-  await editFile(dir, 'statements', (statements) => {
-    statements.find((s) => s.id === 'stoltenberg-direct-dialogue').retracted = retraction;
-    const reported = statements.find((s) => s.reports.length >= 3 && !s.retracted);
-    reported.reports[0].retracted = retraction;
-    // A relayed report withdrawn: the statement is no longer one its relayer passed on.
-    const relayed = statements.find((s) => s !== reported && s.reports.length >= 2 && s.reports.filter((r: any) => r.relayedBy).length === 1 && !s.retracted);
-    relayed.reports.find((r: any) => r.relayedBy).retracted = retraction;
-    statements.push(mergedCopy(statements.find((s) => s.id === 'kirby-secretary-urging-allies'), 'kirby-urging-allies-duplicate', 'kirby-secretary-urging-allies'));
-  });
-  await editFile(dir, 'persons', (persons) => {
-    persons.find((p) => p.id === 'justin-trudeau').roles[0].retracted = retraction;
-    const kerry = persons.find((p) => p.id === 'john-kerry');
-    persons.push(mergedCopy(kerry, 'secretary-kerry', 'john-kerry'), mergedCopy(kerry, 'j-kerry', 'secretary-kerry'));
-    // Two records merged into each other, which no rule refuses: neither resolves to anything.
-    persons.push(mergedCopy(kerry, 'kerry-cycle-a', 'kerry-cycle-b'), mergedCopy(kerry, 'kerry-cycle-b', 'kerry-cycle-a'));
-  });
-  await editFile(dir, 'events', (events) => {
-    events.find((e) => e.id === 'nato-foreign-ministers-meeting').participants[0].retracted = retraction;
-    // Merged copies that keep a place and a part-of link: the lists by country and by parent event must skip them.
-    events.push(
-      mergedCopy(events.find((e) => e.id === 'nato-foreign-ministers-meeting'), 'nato-ministerial', 'nato-foreign-ministers-meeting'),
-      mergedCopy(events.find((e) => e.id === 'paris-attacks'), 'paris-attacks-2015', 'paris-attacks'),
-    );
-  });
-  await editFile(dir, 'organizations', (organizations) => {
-    const nato = organizations.find((o) => o.id === 'nato');
-    nato.memberships[1].retracted = retraction;
-    // The fixture has no organization within another: one here, on the words that name it.
-    const coalition = organizations.find((o) => o.id === 'coalition-against-islamic-state');
-    coalition.parent = { organizationId: 'nato', evidence: [coalition.evidence[0]] };
-    // Merged copies with a parent and a country, which the lists by parent and by country must skip.
-    organizations.push(
-      mergedCopy(coalition, 'anti-isis-coalition', 'coalition-against-islamic-state'),
-      mergedCopy(organizations.find((o) => o.id === 'state-department'), 'us-state-department', 'state-department'),
-    );
-    organizations.push(mergedCopy(nato, 'north-atlantic-alliance', 'nato'));
-  });
-  await editFile(dir, 'countries', (countries) => {
-    const turkey = countries.find((c) => c.id === 'turkey');
-    // A country in force sharing an alpha-2 code (as generated data beyond ~60× has): the last in file order has it.
-    countries.push(mergedCopy(turkey, 'turkiye', 'turkey'), { ...structuredClone(turkey), id: 'turkey-again', name: 'Turkey Again', aliases: [], isoAlpha3: 'TRQ' });
-  });
-  return dir;
-}
-
 /** Each folder, and the relations it has no pair for (an empty answer is all both readers can agree on there). */
-const datasets: [string, () => Promise<string>, Relation[]][] = [
-  ['the fixture dataset', async () => fixtureDir, ['childOrganizationIdsByOrganizationId']],
-  ['generated multi-source data', generatedMultiSource, ['childOrganizationIdsByOrganizationId']],
-  ['multi-source data with retracted and merged records', withRetractionsAndMerges, []],
-];
+const datasets: [string, () => Promise<string>, Relation[]][] = datasetFolders.map(([label, prepare]) => [
+  label,
+  prepare,
+  // Only the last folder has an organization within another.
+  prepare === withRetractionsAndMerges ? [] : ['childOrganizationIdsByOrganizationId'],
+]);
 
 const kinds: RecordKind[] = ['Source', 'Person', 'Country', 'Organization', 'Event', 'Statement'];
-const relations: Relation[] = [
-  'statementIdsBySpeakerId',
-  'statementIdsByMentionedId',
-  'statementIdsByEventId',
-  'statementIdsByRelayerId',
-  'statementIdsBySourceId',
-  'continuationIdsByStatementId',
-  'participationsByEntityId',
-  'subEventIdsByEventId',
-  'eventIdsByCountryId',
-  'roleHoldingsByOrganizationId',
-  'roleHoldingsByCountryId',
-  'membershipsByCountryId',
-  'organizationIdsByCountryId',
-  'childOrganizationIdsByOrganizationId',
-  'sourceIdsByRecordId',
-  'personIdsBySourceId',
-  'organizationIdsBySourceId',
-  'countryIdsBySourceId',
-  'eventIdsBySourceId',
-];
+const relations = allRelations;
 // Every relation of the interface is listed above (a new one fails to compile until it is).
 const everyRelation: Record<Relation, true> = Object.fromEntries(relations.map((relation) => [relation, true])) as Record<Relation, true>;
 void (everyRelation satisfies { [R in keyof RelationValues]: true });
@@ -183,21 +73,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(pools.splice(0).map((pool) => pool.end().catch(() => {})));
   await server?.stop();
-  await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  await cleanUp();
   if (server) expect(existsSync(server.dir)).toBe(false);
 });
 
 /** A migrated database holding `dir`, and a pool on it. */
 async function importedPool(dir: string): Promise<pg.Pool> {
   const url = await server.createDatabase();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await migrate(client, url);
-    await importKnowledgeBase(client, url, dir);
-  } finally {
-    await client.end();
-  }
+  await fillDatabase(url, dir);
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   // An idle client hears of the server stopping at the end as an error event, which needs a listener.
   pool.on('error', () => {});

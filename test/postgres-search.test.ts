@@ -17,12 +17,11 @@ import { UnknownCursorError } from '../src/kb/pages.js';
 import { readerOf } from '../src/kb/reader.js';
 import { searchKindOrder, snippetOf, type SearchHit } from '../src/kb/search.js';
 import { foldText } from '../src/kb/text.js';
-import { importKnowledgeBase } from '../src/store/postgres/import.js';
-import { migrate } from '../src/store/postgres/migrate.js';
 import { searchCount, searchPage } from '../src/store/postgres/search.js';
 import { rowsOf } from '../src/store/postgres/sql.js';
 import { dataDir as fixtureDir } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
+import { fillDatabase } from './store-under-test.js';
 
 let server: PostgresServer;
 let kb: KnowledgeBase;
@@ -35,14 +34,7 @@ const rows = () => rowsOf(pool, { onQuery: (text) => sent.push(text) });
 
 async function importedPool(dir: string): Promise<pg.Pool> {
   const url = await server.createDatabase();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await migrate(client, url);
-    await importKnowledgeBase(client, url, dir);
-  } finally {
-    await client.end();
-  }
+  await fillDatabase(url, dir);
   return new pg.Pool({ connectionString: url, max: 2 });
 }
 

@@ -124,6 +124,34 @@ describe('DATABASE_URL=… npm start', () => {
     }
   });
 
+  // `npm start` runs the esbuild bundle, not src/: the replicas above run src/ through tsx. From dist/ a
+  // path fixed relative to src/store/postgres/ pointed at /migrations, and the server did not start.
+  it('starts from the bundle `npm start` runs, and answers the same', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdirSync, mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { projectRoot } = await import('./helpers.js');
+    const scripts = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).scripts as Record<string, string>;
+    mkdirSync(path.join(projectRoot, 'dist'), { recursive: true });
+    const outdir = mkdtempSync(path.join(projectRoot, 'dist', 'test-'));
+    try {
+      // The package's own build command, pointed at a folder of its own (a running `npm start` is not disturbed).
+      const build = scripts.build!.replace('--outdir=dist', `--outdir=${outdir}`).split(' ');
+      expect(build).toContain(`--outdir=${outdir}`);
+      execFileSync(path.join(projectRoot, 'node_modules/.bin/esbuild'), build.slice(1), { cwd: projectRoot, stdio: 'pipe' });
+      const bundled = await startServer({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' }, { nodeArgs: ['--import', path.join(outdir, 'node-env.mjs'), path.join(outdir, 'index.mjs')] });
+      try {
+        expect(bundled.output()).toMatch(/reading PostgreSQL: 1 sources, 10 persons/);
+        const { status, body } = await post(bundled, nestedQuery);
+        expect(status).toBe(200);
+        expect(JSON.stringify(body)).toBe(JSON.stringify((await post(replicas[0]!, nestedQuery)).body));
+      } finally {
+        await bundled.stop();
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('is ready while the database answers, and counts its pool in /metrics', async () => {
     for (const replica of replicas) {
       const ready = await fetch(`${replica.origin}/ready`);

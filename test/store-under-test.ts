@@ -16,6 +16,18 @@ export type StoreUnderTest = 'memory' | 'postgres';
 
 export const storeUnderTest: StoreUnderTest = process.env.NEWSGRAPH_TEST_STORE === 'postgres' ? 'postgres' : 'memory';
 
+/** Migrates the (new, empty) database at `url` and imports the data folder `dir` into it, as db:migrate and db:import do. */
+export async function fillDatabase(url: string, dir: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await migrate(client, url);
+    await importKnowledgeBase(client, url, dir);
+  } finally {
+    await client.end();
+  }
+}
+
 const databases = new Map<string, Promise<PostgresKnowledge>>();
 let created = 0;
 
@@ -52,14 +64,7 @@ export async function openDatabase(dataDir: string, readerOptions: PostgresReade
   }
   const url = new URL(serverUrl.href);
   url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.href });
-  await client.connect();
-  try {
-    await migrate(client, name);
-    await importKnowledgeBase(client, name, dataDir);
-  } finally {
-    await client.end();
-  }
+  await fillDatabase(url.href, dataDir);
   return PostgresKnowledge.open(url.href, {
     logger: createLogger('silent'),
     readerFor: (pool, where) => new PostgresReader(pool, { where, ...readerOptions }),

@@ -8,7 +8,7 @@ import DataLoader from 'dataloader';
 import type { StoredRecord } from './knowledge-base.js';
 import type { VertexKind } from './graph.js';
 import type { ListPage, PageWindow } from './pages.js';
-import type { KnowledgeReader, ListQuery, ListRelation, Referent, Relation, RelationValues } from './reader.js';
+import { allRelations, type KnowledgeReader, type ListQuery, type ListRelation, type Referent, type Relation, type RelationValues } from './reader.js';
 
 /** The loaders beside the relationship lookups: what an id refers to, a record as stored, a country by ISO code. */
 interface RecordLoaders {
@@ -37,27 +37,6 @@ const recordLookups: { [Name in keyof RecordLoaders]: (reader: KnowledgeReader, 
   vertexKindById: (reader, ids) => reader.vertexKindsByIds(ids),
 };
 
-const relations: readonly Relation[] = [
-  'statementIdsBySpeakerId',
-  'statementIdsByMentionedId',
-  'statementIdsByEventId',
-  'statementIdsByRelayerId',
-  'statementIdsBySourceId',
-  'continuationIdsByStatementId',
-  'participationsByEntityId',
-  'subEventIdsByEventId',
-  'eventIdsByCountryId',
-  'roleHoldingsByOrganizationId',
-  'roleHoldingsByCountryId',
-  'membershipsByCountryId',
-  'organizationIdsByCountryId',
-  'childOrganizationIdsByOrganizationId',
-  'sourceIdsByRecordId',
-  'personIdsBySourceId',
-  'organizationIdsBySourceId',
-  'countryIdsBySourceId',
-  'eventIdsBySourceId',
-];
 
 /**
  * The loaders of one request. Each is made the first time a resolver asks for it (a getter on the
@@ -97,7 +76,7 @@ function defineLoader(name: string, batch: (reader: KnowledgeReader, keys: reado
     },
   });
 }
-for (const relation of relations) defineLoader(relation, (reader, ids) => reader.related(relation, ids));
+for (const relation of allRelations) defineLoader(relation, (reader, ids) => reader.related(relation, ids));
 for (const [name, batch] of Object.entries(recordLookups)) defineLoader(name, batch);
 
 /** Creates a fresh set of loaders. Call once per request: a loader caches what it loaded for its lifetime. */

@@ -98,6 +98,29 @@ export interface RelationValues {
 
 export type Relation = keyof RelationValues;
 
+/** Every relation once (the compiler checks none is missing): loaders are made for each, and tests walk them all. */
+export const allRelations = Object.keys({
+  statementIdsBySpeakerId: true,
+  statementIdsByMentionedId: true,
+  statementIdsByEventId: true,
+  statementIdsByRelayerId: true,
+  statementIdsBySourceId: true,
+  continuationIdsByStatementId: true,
+  participationsByEntityId: true,
+  subEventIdsByEventId: true,
+  eventIdsByCountryId: true,
+  roleHoldingsByOrganizationId: true,
+  roleHoldingsByCountryId: true,
+  membershipsByCountryId: true,
+  organizationIdsByCountryId: true,
+  childOrganizationIdsByOrganizationId: true,
+  sourceIdsByRecordId: true,
+  personIdsBySourceId: true,
+  organizationIdsBySourceId: true,
+  countryIdsBySourceId: true,
+  eventIdsBySourceId: true,
+} satisfies Record<Relation, true>) as Relation[];
+
 /** The lists connections page through: a root collection with its filter and order, or a fixed list. */
 export type ListQuery =
   | { list: 'persons'; filter: PersonFilter; order: NameOrder }

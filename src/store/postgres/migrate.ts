@@ -10,14 +10,23 @@
  * with our error codes.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { PostgresStoreError, storeErrorOf } from './errors.js';
 
-/** The migrations shipped with the code. */
-export const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
+/**
+ * The migrations shipped with the code: `migrations/` beside package.json, found by walking up from this
+ * module, which is src/store/postgres/migrate.ts run from source but a file of dist/ in the bundle
+ * `npm start` runs (a fixed `../../../` from there pointed at `/migrations`, and the server did not start).
+ */
+export const migrationsDir = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return path.join(dir, 'migrations');
+})();
 
 /** An arbitrary constant shared by every migrator of this application ("newsgraph" in ASCII, shortened to fit a bigint). */
 const MIGRATION_LOCK_KEY = 0x6e657773_67726170n;
@@ -33,7 +42,11 @@ export interface Migration {
 
 /** The migration files of `directory`, in version order. */
 export async function readMigrations(directory = migrationsDir): Promise<Migration[]> {
-  const names = (await readdir(directory)).filter((name) => fileNamePattern.test(name)).sort();
+  // Not through storeErrorOf: a missing folder (ENOENT) is not an unreachable database.
+  const files = await readdir(directory).catch((error: unknown) => {
+    throw new PostgresStoreError('MIGRATION_FAILED', `cannot read the migrations in ${directory}: ${(error as Error).message}`, { cause: error });
+  });
+  const names = files.filter((name) => fileNamePattern.test(name)).sort();
   const migrations: Migration[] = [];
   for (const name of names) {
     const sql = await readFile(path.join(directory, name), 'utf8');

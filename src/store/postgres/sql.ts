@@ -3,6 +3,7 @@
  * through any pg.Pool or client, with a hook called once per statement so tests can count statements
  * (and metrics could time them), and with the driver's errors turned into the store's.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { StoreUnavailableError } from '../../kb/reader.js';
 import { storeErrorOf } from './errors.js';
@@ -10,12 +11,36 @@ import { storeErrorOf } from './errors.js';
 /** What the read modules need of a connection: a pg.Pool, or one client. */
 export interface Queryable {
   query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * How many distinct statement texts a process prepares. A connection keeps every statement prepared on
+ * it until it closes, so whatever a caller asks to prepare, past this many texts they are sent unnamed
+ * and the memory they hold stays bounded.
+ */
+const MAX_PREPARED_TEXTS = 500;
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name: the same for the same text in every connection, so each plans it once; undefined past the cap. */
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (!name && statementNames.size < MAX_PREPARED_TEXTS) {
+    name = `newsgraph_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 /** Sends one statement and gives its rows. */
 export type RowsOf = <R extends pg.QueryResultRow>(text: string, values: readonly unknown[]) => Promise<R[]>;
 
 export interface RowsOptions {
+  /**
+   * Send statements as named prepared statements (named after their text), which every connection
+   * plans once and keeps, the first MAX_PREPARED_TEXTS texts of the process; later ones go unnamed.
+   */
+  prepared?: boolean;
   /** Called once for every statement, before it is sent. */
   onQuery?: (text: string, values: readonly unknown[]) => void;
   /** The server's host and database, for error messages (never a password). */
@@ -63,6 +88,8 @@ export function rowsOf(db: Queryable, options: RowsOptions = {}): RowsOf {
   return async <R extends pg.QueryResultRow>(text: string, values: readonly unknown[]) => {
     options.onQuery?.(text, values);
     try {
+      const name = options.prepared ? statementName(text) : undefined;
+      if (name) return (await db.query<R>({ name, text, values: values.map(storable) })).rows;
       return (await db.query<R>(text, values.map(storable))).rows;
     } catch (error) {
       throw readErrorOf(error, where);
