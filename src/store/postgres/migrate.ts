@@ -12,12 +12,15 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { projectRoot } from '../../config.js';
 import { PostgresStoreError, storeErrorOf } from './errors.js';
 
-/** The migrations shipped with the code. */
-export const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
+/**
+ * The migrations shipped with the code, found from the project folder: a path relative to this module
+ * is wrong in the bundle `npm start` runs (dist/index.mjs), where it pointed at /migrations.
+ */
+export const migrationsDir = path.join(projectRoot, 'migrations');
 
 /** An arbitrary constant shared by every migrator of this application ("newsgraph" in ASCII, shortened to fit a bigint). */
 const MIGRATION_LOCK_KEY = 0x6e657773_67726170n;
