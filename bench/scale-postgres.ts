@@ -823,15 +823,31 @@ function writeMarkdown(file: string, results: ScaleResult[], body: string[], pas
   writeFileSync(file, text);
 }
 
-/** Statements over SLOW_STATEMENT_MS in the server's log, slowest first (at most 12), with their database. */
+/**
+ * Statements over SLOW_STATEMENT_MS in the server's log, grouped by database and statement (its first 100
+ * characters), slowest group first (at most 12), with the parameters of the slowest run of each.
+ */
 function slowStatements(logFile: string, since: number): string[] {
   if (!existsSync(logFile)) return [];
   const text = readFileSync(logFile, 'utf8').slice(since);
-  const found: { ms: number; line: string }[] = [];
-  for (const match of text.matchAll(/\[\d+\] (\S+) LOG:\s+duration: ([\d.]+) ms\s+(?:execute [^:]*|statement): ([\s\S]*?)(?=\n\d{4}-\d\d-\d\d |$)/g)) {
-    found.push({ ms: Number(match[2]), line: `- ${match[2]} ms on ${match[1]}: \`${match[3]!.replace(/\s+/g, ' ').slice(0, 300)}\`` });
+  const groups = new Map<string, { database: string; statement: string; times: number[]; slowest: number; parameters: string }>();
+  const pattern = /\[\d+\] (\S+) LOG:\s+duration: ([\d.]+) ms\s+(?:execute [^:]*|statement): ([\s\S]*?)(?=\n\d{4}-\d\d-\d\d |$)(?:\n[^\n]*\[\d+\] \S+ DETAIL:\s+parameters: ([^\n]*))?/g;
+  for (const match of text.matchAll(pattern)) {
+    const [, database, ms, sql, parameters] = match as unknown as [string, string, string, string, string | undefined];
+    const statement = sql.replace(/\s+/g, ' ').trim();
+    const key = `${database} ${statement.slice(0, 100)}`;
+    const group = groups.get(key) ?? { database, statement, times: [], slowest: 0, parameters: '' };
+    group.times.push(Number(ms));
+    if (Number(ms) >= group.slowest) {
+      group.slowest = Number(ms);
+      group.parameters = parameters ?? '';
+    }
+    groups.set(key, group);
   }
-  return found.sort((a, b) => b.ms - a.ms).slice(0, 12).map((f) => f.line);
+  return [...groups.values()]
+    .sort((a, b) => b.slowest - a.slowest)
+    .slice(0, 12)
+    .map((g) => `- ${g.database}, ${g.times.length} time(s), median ${msText(median(g.times))} ms, slowest ${msText(g.slowest)} ms: \`${g.statement.slice(0, 160)}…\`${g.parameters ? ` (slowest with ${g.parameters.slice(0, 160)})` : ''}`);
 }
 
 async function main(options: Options): Promise<number> {
