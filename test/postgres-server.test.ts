@@ -4,11 +4,13 @@
  * the same answers as the JSON store, /ready, /metrics, a re-import reaching both replicas and their
  * response caches at once, and the database restarting under them.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestServer, CURATOR_TOKEN, curatorTokensEnv, dataDir, query, spawnScript } from './helpers.js';
+import { createTestServer, CURATOR_TOKEN, curatorTokensEnv, dataDir, projectRoot, query, spawnScript } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 import { startServer, type RunningServer } from './server-process.js';
 
@@ -86,6 +88,26 @@ describe('DATABASE_URL=… npm start', () => {
       for (const replica of replicas) expect(replica.output()).toMatch(/reading PostgreSQL: 1 sources, 10 persons, 11 countries, 6 organizations, 16 events, 24 statements/);
     }, { timeout: 5000 });
   });
+
+  it('starts from the bundle `npm start` builds, which finds migrations/ from the project folder', async () => {
+    // The bundle once looked for /migrations (a path relative to src/store/postgres/) and refused every
+    // database; the other tests run src/index.ts through tsx. Built into a folder of its own under dist/.
+    mkdirSync(path.join(projectRoot, 'dist'), { recursive: true });
+    const outdir = mkdtempSync(path.join(projectRoot, 'dist', 'test-'));
+    try {
+      const scripts = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')).scripts as Record<string, string>;
+      const build = scripts.build!.replace('--outdir=dist', `--outdir=${outdir}`).split(' ');
+      execFileSync(path.join(projectRoot, 'node_modules/.bin/esbuild'), build.slice(1), { cwd: projectRoot, stdio: 'pipe' });
+      const bundled = await startServer({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' }, { nodeArgs: ['--import', path.join(outdir, 'node-env.mjs'), path.join(outdir, 'index.mjs')] });
+      try {
+        expect((await post(bundled, '{ person(slug: "john-kerry") { name } }')).body).toMatchObject({ data: { person: { name: 'John Kerry' } } });
+      } finally {
+        await bundled.stop();
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('answers a nested query with the bytes of the JSON store', async () => {
     const expected = await query(await createTestServer(), nestedQuery);
