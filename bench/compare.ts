@@ -46,6 +46,8 @@ import type { BatchCount } from './batch-count.js';
 import {
   BENCH_HOST,
   buildProductionBundle,
+  git,
+  keptSection,
   loadFixtures,
   median,
   processCpuSeconds,
@@ -56,6 +58,7 @@ import {
   runCannon,
   startServerProcess,
   stopCannon,
+  versionOf,
   type CannonContext,
   type CannonRequest,
   type Fixture,
@@ -398,36 +401,8 @@ function minMax(values: number[]): string {
   return low === high ? int(low) : `${int(low)}–${int(high)}`;
 }
 
-/** The version of `pkg` as seen from `from` (a nested copy), else from the project's top level. */
-function versionOf(pkg: string, from = projectRoot): string {
-  for (const dir of [from, projectRoot]) {
-    try {
-      return (JSON.parse(readFileSync(path.join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
-    } catch {
-      // not installed there
-    }
-  }
-  return '?';
-}
-
-function git(args: string[]): string {
-  try {
-    return execFileSync('git', args, { cwd: projectRoot, encoding: 'utf8' }).trimEnd();
-  } catch {
-    return '';
-  }
-}
-
 const PROFILE_START = '<!-- where-the-time-goes:start -->';
 const PROFILE_END = '<!-- where-the-time-goes:end -->';
-
-function keptProfileSection(file: string): string {
-  if (!existsSync(file)) return '';
-  const text = readFileSync(file, 'utf8');
-  const start = text.indexOf(PROFILE_START);
-  const end = text.indexOf(PROFILE_END);
-  return start !== -1 && end > start ? text.slice(start, end + PROFILE_END.length) : '';
-}
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -593,7 +568,7 @@ async function main(): Promise<number> {
     const head = git(['rev-parse', '--short', 'HEAD']).trim();
     const dirty = git(['status', '--porcelain', '--', 'src', 'data', 'package.json', 'package-lock.json']);
     const profileSection =
-      keptProfileSection(file) ||
+      keptSection(file, PROFILE_START, PROFILE_END) ||
       `${PROFILE_START}\n## Where the time goes\n\nNot written yet: run \`npx tsx bench/profile.ts\` and summarise it here.\n${PROFILE_END}`;
     const markdown = `# Peer benchmark: newsgraph against the limit, the engine floor and its peers
 

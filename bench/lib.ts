@@ -6,7 +6,7 @@
  * and typings for the part of autocannon used.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -455,4 +455,37 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// What a results file records about the run, and the hand-written part it keeps
+
+/** The version of `pkg` as seen from `from` (a nested copy), else from the project's top level; "?" when not installed. */
+export function versionOf(pkg: string, from = projectRoot): string {
+  for (const dir of [from, projectRoot]) {
+    try {
+      return (JSON.parse(readFileSync(path.join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      // not installed there
+    }
+  }
+  return '?';
+}
+
+/** A git command's output in the project, or '' when git cannot answer (no repository, no git). */
+export function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: projectRoot, encoding: 'utf8' }).trimEnd();
+  } catch {
+    return '';
+  }
+}
+
+/** The hand-written section of a results file, between its `start` and `end` markers (included), or '' when it has none. */
+export function keptSection(file: string, start: string, end: string): string {
+  if (!existsSync(file)) return '';
+  const text = readFileSync(file, 'utf8');
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  return from !== -1 && to > from ? text.slice(from, to + end.length) : '';
 }

@@ -45,6 +45,8 @@ import { startPostgres, type PostgresServer } from '../test/postgres.js';
 import {
   BENCH_HOST,
   buildProductionBundle,
+  git,
+  keptSection,
   median,
   processCpuSeconds,
   processMemoryKiB,
@@ -53,6 +55,7 @@ import {
   runCannon,
   startServerProcess,
   stopCannon,
+  versionOf,
   clockTicksPerSecond,
   type CannonContext,
   type ServerProcess,
@@ -444,32 +447,8 @@ function range(values: number[], format: (n: number) => string): string {
   return `${format(median(values))} (${format(Math.min(...values))}–${format(Math.max(...values))})`;
 }
 
-function versionOf(pkg: string): string {
-  try {
-    return (JSON.parse(readFileSync(path.join(projectRoot, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '?';
-  }
-}
-
-function git(args: string[]): string {
-  try {
-    return execFileSync('git', args, { cwd: projectRoot, encoding: 'utf8' }).trimEnd();
-  } catch {
-    return '';
-  }
-}
-
 const NOTES_START = '<!-- notes:start -->';
 const NOTES_END = '<!-- notes:end -->';
-
-function keptNotes(file: string): string {
-  if (!existsSync(file)) return '';
-  const text = readFileSync(file, 'utf8');
-  const start = text.indexOf(NOTES_START);
-  const end = text.indexOf(NOTES_END);
-  return start !== -1 && end > start ? text.slice(start, end + NOTES_END.length) : '';
-}
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -631,7 +610,7 @@ async function main(): Promise<number> {
     const head = git(['rev-parse', '--short', 'HEAD']);
     const dirty = git(['status', '--porcelain', '--', 'src', 'bench', 'package.json', 'package-lock.json']);
     const notes =
-      keptNotes(file) || `${NOTES_START}\n## Notes\n\nNot written yet: what was added for PostGraphile, how the queries differ, where the time goes.\n${NOTES_END}`;
+      keptSection(file, NOTES_START, NOTES_END) || `${NOTES_START}\n## Notes\n\nNot written yet: what was added for PostGraphile, how the queries differ, where the time goes.\n${NOTES_END}`;
     const cpuTable = ['| Scale | Server | server CPU % of one core | PostgreSQL CPU % | load generator CPU % |', '|---|---|--:|--:|--:|'];
     const roundsTable = ['| Scale | Server | req/s in each round | ratio in each round |', '|---|---|---|---|'];
     const statementsList: string[] = [];

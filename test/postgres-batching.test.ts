@@ -60,4 +60,13 @@ describe('batching on PostgreSQL', () => {
     expect(withCount.statements.length).toBe(without.statements.length + 1);
     expect(without.statements.some((sql) => /count\(\*\)/i.test(sql))).toBe(false);
   });
+
+  it('counts the records and builds the statistics once per dataset version, not on every request', async () => {
+    const document = '{ dataset { counts { persons statements } } stats { statementsPerSpeaker { count } } }';
+    const first = await statementsOf(document);
+    expect(first.statements.length).toBeGreaterThan(0);
+    const again = await statementsOf(document);
+    expect(again.data).toEqual(first.data);
+    expect(again.statements).toEqual([]);
+  });
 });

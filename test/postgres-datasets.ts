@@ -14,7 +14,7 @@ import { dataFiles, type Collection } from '../src/kb/records.js';
 import { serializeRecords } from '../src/store/knowledge-store.js';
 import { dataDir as fixtureDir, spawnScript } from './helpers.js';
 import type { PostgresServer } from './postgres.js';
-import { fillDatabase } from './store-under-test.js';
+import { fillDatabase, testPool } from './store-under-test.js';
 
 export interface ImportedDataset {
   name: string;
@@ -133,7 +133,7 @@ export async function importDatasets(server: PostgresServer): Promise<ImportedDa
       const dir = await folder();
       const url = await server.createDatabase();
       await fillDatabase(url, dir);
-      return { name, dir, kb: await loadKnowledgeBase(dir), pool: new pg.Pool({ connectionString: url, max: 4 }) };
+      return { name, dir, kb: await loadKnowledgeBase(dir), pool: testPool(url, 4) };
     }),
   );
 }

@@ -22,6 +22,7 @@ import { migrate } from '../src/store/postgres/migrate.js';
 import { serializeRecords } from '../src/store/knowledge-store.js';
 import { dataDir as fixtureDir, spawnScript } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
+import { testPool } from './store-under-test.js';
 
 let server: PostgresServer;
 const clients: pg.Client[] = [];
@@ -126,7 +127,7 @@ async function datasetOf(label: string, dir: string, sample: Sample): Promise<Da
   clients.push(client);
   await migrate(client, url);
   await importKnowledgeBase(client, url, dir);
-  const pool = new pg.Pool({ connectionString: url, max: 3 });
+  const pool = testPool(url, 3);
   pools.push(pool);
   const folder = await readDataFolder(dir);
   const kb = new KnowledgeBase(folder.records, { version: datasetVersionOf(folder.fileDigests), fileDigests: folder.fileDigests, loadedAt: new Date(), dataDir: dir });

@@ -15,7 +15,7 @@ import { loadKnowledgeBase } from '../src/kb/load.js';
 import { allRelations, readerOf, type KnowledgeReader, type Relation, type RelationValues } from '../src/kb/reader.js';
 import { PostgresReader } from '../src/store/postgres/reader.js';
 import { cleanUp, datasetFolders, retraction, withRetractionsAndMerges } from './postgres-datasets.js';
-import { fillDatabase } from './store-under-test.js';
+import { fillDatabase, testPool } from './store-under-test.js';
 import { dataDir as fixtureDir } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 
@@ -81,9 +81,7 @@ afterAll(async () => {
 async function importedPool(dir: string): Promise<pg.Pool> {
   const url = await server.createDatabase();
   await fillDatabase(url, dir);
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  // An idle client hears of the server stopping at the end as an error event, which needs a listener.
-  pool.on('error', () => {});
+  const pool = testPool(url, 4);
   pools.push(pool);
   return pool;
 }
@@ -226,8 +224,7 @@ describe('PostgresReader', () => {
 
   it('turns a database error into a coded PostgresStoreError naming the server', async () => {
     const url = await server.createDatabase();
-    const pool = new pg.Pool({ connectionString: url });
-    pool.on('error', () => {});
+    const pool = testPool(url, 10);
     pools.push(pool);
     const error = await new PostgresReader(pool, { where: 'the test server' }).storedRecordsByIds(['john-kerry']).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ name: 'PostgresStoreError', code: 'DATABASE_ERROR' });

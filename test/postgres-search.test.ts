@@ -21,7 +21,7 @@ import { searchCount, searchPage } from '../src/store/postgres/search.js';
 import { rowsOf } from '../src/store/postgres/sql.js';
 import { dataDir as fixtureDir } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
-import { fillDatabase } from './store-under-test.js';
+import { fillDatabase, testPool } from './store-under-test.js';
 
 let server: PostgresServer;
 let kb: KnowledgeBase;
@@ -35,7 +35,7 @@ const rows = () => rowsOf(pool, { onQuery: (text) => sent.push(text) });
 async function importedPool(dir: string): Promise<pg.Pool> {
   const url = await server.createDatabase();
   await fillDatabase(url, dir);
-  return new pg.Pool({ connectionString: url, max: 2 });
+  return testPool(url, 2);
 }
 
 const decomposedName = 'Ste\u0301phane Dion'; // "é" as "e" plus a combining accent: one code unit longer than folded

@@ -28,6 +28,16 @@ export async function fillDatabase(url: string, dir: string): Promise<void> {
   }
 }
 
+/**
+ * A pool on a test database. When a test's server stops, its idle connections end with an error event
+ * (57P01, terminated by the administrator), which a pool without a listener throws as an unhandled error.
+ */
+export function testPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => {});
+  return pool;
+}
+
 const databases = new Map<string, Promise<PostgresKnowledge>>();
 let created = 0;
 

@@ -10,23 +10,17 @@
  * with our error codes.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { projectRoot } from '../../config.js';
 import { PostgresStoreError, storeErrorOf } from './errors.js';
 
 /**
- * The migrations shipped with the code: `migrations/` beside package.json, found by walking up from this
- * module, which is src/store/postgres/migrate.ts run from source but a file of dist/ in the bundle
- * `npm start` runs (a fixed `../../../` from there pointed at `/migrations`, and the server did not start).
+ * The migrations shipped with the code, found from the project folder: a path relative to this module
+ * is wrong in the bundle `npm start` runs (dist/index.mjs), where it pointed at /migrations.
  */
-export const migrationsDir = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return path.join(dir, 'migrations');
-})();
+export const migrationsDir = path.join(projectRoot, 'migrations');
 
 /** An arbitrary constant shared by every migrator of this application ("newsgraph" in ASCII, shortened to fit a bigint). */
 const MIGRATION_LOCK_KEY = 0x6e657773_67726170n;
