@@ -46,6 +46,7 @@ import type { BatchCount } from './batch-count.js';
 import {
   BENCH_HOST,
   buildProductionBundle,
+  runBenchmark,
   git,
   keptSection,
   loadFixtures,
@@ -57,7 +58,6 @@ import {
   requestBody,
   runCannon,
   startServerProcess,
-  stopCannon,
   versionOf,
   type CannonContext,
   type CannonRequest,
@@ -652,20 +652,4 @@ function notes(targets: Target[]): string {
   ].join('\n');
 }
 
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  console.log('\ninterrupted: stopping the load and the servers');
-  stopCannon();
-  void stopAll().finally(() => process.exit(130));
-});
-
-main()
-  .then((code) => process.exit(code))
-  .catch(async (error: unknown) => {
-    console.error(`\nbench:compare failed: ${error instanceof Error ? error.message : String(error)}`);
-    stopCannon();
-    await stopAll().catch(() => undefined);
-    process.exit(1);
-  });
+runBenchmark('bench:compare', main, stopAll);

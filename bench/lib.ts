@@ -489,3 +489,29 @@ export function keptSection(file: string, start: string, end: string): string {
   const to = text.indexOf(end);
   return from !== -1 && to > from ? text.slice(from, to + end.length) : '';
 }
+
+/**
+ * Runs a benchmark's `main` and exits with its code. Ctrl-C stops the load and `stop`s what the
+ * benchmark started (a second Ctrl-C exits at once); a failure is printed as one line, after `stop`.
+ */
+export function runBenchmark(name: string, main: () => Promise<number>, stop: () => Promise<void>): void {
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.log('\ninterrupted: stopping the load and the servers');
+    stopCannon();
+    void stop().finally(() => process.exit(130));
+  });
+  main()
+    .then((code) => process.exit(code))
+    .catch(async (error: unknown) => {
+      // After Ctrl-C the servers are going away on purpose; the SIGINT handler exits.
+      if (interrupted) return;
+      console.error(`\n${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      stopCannon();
+      await stop().catch(() => undefined);
+      process.exit(1);
+    });
+}
+

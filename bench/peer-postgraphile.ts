@@ -45,6 +45,7 @@ import { startPostgres, type PostgresServer } from '../test/postgres.js';
 import {
   BENCH_HOST,
   buildProductionBundle,
+  runBenchmark,
   git,
   keptSection,
   median,
@@ -54,7 +55,6 @@ import {
   REQUEST_HEADERS,
   runCannon,
   startServerProcess,
-  stopCannon,
   versionOf,
   clockTicksPerSecond,
   type CannonContext,
@@ -699,20 +699,4 @@ ${roundsTable.join('\n')}
   return pass ? 0 : 1;
 }
 
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  console.log('\ninterrupted: stopping the load and the servers');
-  stopCannon();
-  void stopAll().finally(() => process.exit(130));
-});
-
-main()
-  .then((code) => process.exit(code))
-  .catch(async (error: unknown) => {
-    console.error(`\nbench:peer failed: ${error instanceof Error ? error.message : String(error)}`);
-    stopCannon();
-    await stopAll().catch(() => undefined);
-    process.exit(1);
-  });
+runBenchmark('bench:peer', main, stopAll);
