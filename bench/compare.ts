@@ -48,6 +48,7 @@ import {
   buildProductionBundle,
   runBenchmark,
   git,
+  intFromEnv,
   keptSection,
   loadFixtures,
   median,
@@ -68,14 +69,6 @@ import type { CapturedResponse } from './variants/raw.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
-
-function intFromEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  return value;
-}
 
 function listFromEnv(name: string): string[] | undefined {
   const raw = process.env[name]?.trim();

@@ -47,6 +47,7 @@ import {
   buildProductionBundle,
   runBenchmark,
   git,
+  intFromEnv,
   keptSection,
   median,
   processCpuSeconds,
@@ -63,14 +64,6 @@ import {
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
-
-function intFromEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  return value;
-}
 
 const SCALES = (process.env.BENCH_SCALES?.trim() || '1,100,1000').split(',').map((s) => {
   const n = Number(s.trim());

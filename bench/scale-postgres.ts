@@ -394,6 +394,17 @@ async function cursorAfter(server: Client, first: number, pages: number): Promis
   return after;
 }
 
+/** A search for `text`: its first 10 hits with their scores, snippets and the `entity` fields of the hit kind expected besides statements. */
+function searchQuery(name: string, text: string, what: string, entity: string): BenchQuery {
+  return {
+    name,
+    target: 'search',
+    label: `search(query: "${text}", first: 10): ${what}`,
+    document: `{ search(query: "${text}", first: 10) { edges { node { score matchedField snippet { text } node { __typename ... on ${entity} ... on Statement { text } } } } } }`,
+    size: (d) => d.search.edges.length,
+  };
+}
+
 const queries: BenchQuery[] = [
   {
     name: 'page-first',
@@ -464,34 +475,10 @@ const queries: BenchQuery[] = [
     document: `{ neighborhood(id: "${STATEMENT}", depth: 1) { truncated nodes { id kind label distance } edges { from to kind label } } }`,
     size: (d) => d.neighborhood.nodes.length * 1000 + d.neighborhood.edges.length,
   },
-  {
-    name: 'search-name',
-    target: 'search',
-    label: 'search(query: "stoltenberg", first: 10): a name (one copy per block of 1000 at the multiplied scales)',
-    document: `{ search(query: "stoltenberg", first: 10) { edges { node { score matchedField snippet { text } node { __typename ... on Person { name } ... on Statement { text } } } } } }`,
-    size: (d) => d.search.edges.length,
-  },
-  {
-    name: 'search-typo',
-    target: 'search',
-    label: 'search(query: "stolten", first: 10): a prefix of the name',
-    document: `{ search(query: "stolten", first: 10) { edges { node { score matchedField snippet { text } node { __typename ... on Person { name } ... on Statement { text } } } } } }`,
-    size: (d) => d.search.edges.length,
-  },
-  {
-    name: 'search-typo-edit',
-    target: 'search',
-    label: 'search(query: "stoltenbreg", first: 10): a misspelling (two letters swapped)',
-    document: `{ search(query: "stoltenbreg", first: 10) { edges { node { score matchedField snippet { text } node { __typename ... on Person { name } ... on Statement { text } } } } } }`,
-    size: (d) => d.search.edges.length,
-  },
-  {
-    name: 'search-common',
-    target: 'search',
-    label: 'search(query: "coalition", first: 10): a word every copy uses (hits grow with the data)',
-    document: `{ search(query: "coalition", first: 10) { edges { node { score matchedField snippet { text } node { __typename ... on Event { name } ... on Statement { text } } } } } }`,
-    size: (d) => d.search.edges.length,
-  },
+  searchQuery('search-name', 'stoltenberg', 'a name (one copy per block of 1000 at the multiplied scales)', 'Person { name }'),
+  searchQuery('search-typo', 'stolten', 'a prefix of the name', 'Person { name }'),
+  searchQuery('search-typo-edit', 'stoltenbreg', 'a misspelling (two letters swapped)', 'Person { name }'),
+  searchQuery('search-common', 'coalition', 'a word every copy uses (hits grow with the data)', 'Event { name }'),
 ];
 
 // ---------------------------------------------------------------------------------------------------
