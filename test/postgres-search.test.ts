@@ -4,7 +4,8 @@
  * tolerance, accents, aliases, hyphenated words, ranking by how much of the query matched, the kinds
  * filter leaving scores alone, one hit per record with its best value, a fixed tie order, snippets and
  * highlights cut by the shared `snippetOf`, keyset pages with record ids as cursors, counts consistent
- * with pages, one statement per call, and plans that read search_documents through its GIN indexes only.
+ * with pages, one statement per call on small data, and plans that read through indexes only; and, on
+ * generated data, rankings that stop reading early yet equal the full ranking.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,8 +19,8 @@ import { readerOf } from '../src/kb/reader.js';
 import { searchKindOrder, snippetOf, type SearchHit } from '../src/kb/search.js';
 import { foldText } from '../src/kb/text.js';
 import { searchCount, searchPage } from '../src/store/postgres/search.js';
-import { rowsOf } from '../src/store/postgres/sql.js';
-import { dataDir as fixtureDir } from './helpers.js';
+import { rowsOf, type RowsOf } from '../src/store/postgres/sql.js';
+import { dataDir as fixtureDir, spawnScript } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 import { fillDatabase, testPool } from './store-under-test.js';
 
@@ -207,7 +208,7 @@ describe('search from PostgreSQL', () => {
     }
   });
 
-  it('walks every hit once with first/after, hasPreviousPage after the first page, with a count consistent with the pages, one statement per call', async () => {
+  it('walks every hit once with first/after, hasPreviousPage after the first page, with a count consistent with the pages, one statement per call on small data', async () => {
     const everything = await hits('the');
     expect(everything.length).toBeGreaterThan(7);
     sent.length = 0;
@@ -273,7 +274,7 @@ describe('search from PostgreSQL', () => {
     },
   );
 
-  it('reads search_documents through its GIN indexes and never reads statements, even with sequential scans allowed only as a last resort', async () => {
+  it('reads the vocabulary, the postings and the documents through their indexes and never reads statements, even with sequential scans allowed only as a last resort', async () => {
     const client = await pool.connect();
     try {
       await client.query('SET enable_seqscan = off');
@@ -284,7 +285,9 @@ describe('search from PostgreSQL', () => {
         const values = [...(await capturedValues(text))];
         const plan = JSON.stringify((await client.query(`EXPLAIN (FORMAT JSON) ${sql}`, values)).rows[0]['QUERY PLAN']);
         expect(plan, text).not.toMatch(/"Seq Scan"/);
-        expect(plan).toMatch(/search_documents_terms/);
+        expect(plan).toMatch(/search_terms_pkey/);
+        expect(plan).toMatch(/search_postings_ranked/);
+        expect(plan).toMatch(/search_documents_pkey/);
         expect(plan).not.toMatch(/"Relation Name":"statements"/);
       }
     } finally {
@@ -300,3 +303,65 @@ async function capturedValues(text: string): Promise<readonly unknown[]> {
   await searchPage(rowsOf(pool, { onQuery: (_sql, values) => (captured = values) }), text, ['Organization', 'Statement'], { first: 5 });
   return captured;
 }
+
+/** The fixture multiplied by scripts/generate-dataset.ts: many records with equal scores, and terms with more postings than a first read takes. */
+async function generatedFolder(scale: number): Promise<string> {
+  const out = path.join(decomposedDir, `generated-${scale}`);
+  const child = spawnScript(['scripts/generate-dataset.ts', '--scale', String(scale), '--out', out, '--from', fixtureDir], process.env);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`generate-dataset failed: ${stderr}`);
+  return out;
+}
+
+describe('search that reads only the best postings of each term', () => {
+  let larger: pg.Pool;
+  /** For each call: the read limit of each statement it sent (null: every posting). */
+  const rounds: (number | null)[][] = [];
+  const counted = (): RowsOf => {
+    const reads: (number | null)[] = [];
+    rounds.push(reads);
+    return rowsOf(larger, { onQuery: (_sql, values) => reads.push(values[0] as number | null) });
+  };
+  /** The same statements with every matched term read to its end: the full ranking. */
+  const readingEverything = (): RowsOf => {
+    const rows = rowsOf(larger);
+    return (text, values) => rows(text, [null, ...values.slice(1)]);
+  };
+
+  beforeAll(async () => {
+    larger = await importedPool(await generatedFolder(12));
+  }, 120_000);
+
+  afterAll(async () => {
+    await larger?.end();
+  });
+
+  it.each(['coalition', 'the', 'stolten', 'Stoltenbreg', 'NATO meeting', 'de-escalation', 'Kerry Gentiloni', 'Ankara and Moscow', 'foreign minister', 'sta'])(
+    'ranks "%s" exactly as reading every posting does, on first pages, pages after a cursor and in counts, however short the first read',
+    async (text) => {
+      for (const kinds of [undefined, ['Statement'], ['Person', 'Event']] as (EntityKind[] | undefined)[]) {
+        const full = (await searchPage(readingEverything(), text, kinds, { first: 1000 })).items.map(seen);
+        if (!kinds) expect(full.length, text).toBeGreaterThan(2);
+        for (const firstRead of [1, 3, undefined]) {
+          for (const first of [1, 4, 10]) {
+            const page = await searchPage(counted(), text, kinds, { first }, { firstRead });
+            expect(page.items.map(seen), `${text} ${kinds} first ${first} read ${firstRead}`).toEqual(full.slice(0, first));
+            expect(page.hasNextPage).toBe(full.length > first);
+          }
+          if (full.length > 4) {
+            const after = await searchPage(counted(), text, kinds, { first: 5, after: full[2]!.recordId }, { firstRead });
+            expect(after.items.map(seen)).toEqual(full.slice(3, 8));
+          }
+          expect(await searchCount(counted(), text, kinds, { firstRead })).toBe(full.length);
+        }
+      }
+    },
+  );
+
+  it('needed more than one round for some of those searches, and finished others before reading every posting', () => {
+    expect(rounds.filter((reads) => reads.length > 1).length).toBeGreaterThan(10);
+    expect(rounds.filter((reads) => reads.at(-1) !== null).length).toBeGreaterThan(10);
+  });
+});

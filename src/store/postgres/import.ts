@@ -19,6 +19,7 @@ import { inSourceOrder, visibleRecordsOf, type RecordsByCollection } from '../..
 import { dataFiles, kindOfCollection, type Collection, type EventRecord, type PartialDate } from '../../kb/records.js';
 import { foldText, foldedWords } from '../../kb/text.js';
 import { searchValuesOf, termsOf } from '../../kb/search.js';
+import { searchIndexStatements } from './search.js';
 import { serializeRecords } from '../knowledge-store.js';
 import { storeErrorOf } from './errors.js';
 import { checkSchema } from './migrate.js';
@@ -58,6 +59,8 @@ export const knowledgeBaseTables = [
   'record_sources',
   'list_words',
   'search_documents',
+  'search_postings',
+  'search_terms',
 ] as const;
 
 export type KnowledgeBaseTable = (typeof knowledgeBaseTables)[number];
@@ -489,6 +492,7 @@ export async function importKnowledgeBase(client: pg.Client, where: string, data
   const tables = rowsOf(folder.records, originals);
   const version = datasetVersionOf(folder.fileDigests);
   const validated = performance.now();
+  const derivedRows = { search_postings: 0, search_terms: 0 };
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [IMPORT_LOCK_KEY.toString()]);
@@ -521,6 +525,10 @@ export async function importKnowledgeBase(client: pg.Client, where: string, data
     );
     for (const { table, name } of foreignKeys) await client.query(`ALTER TABLE ${table} DROP CONSTRAINT ${name}`);
     for (const table of tables) await copyRows(client, table);
+    // Search's postings and vocabulary (migration 0006), derived from the documents just written.
+    const derived: number[] = [];
+    for (const statement of searchIndexStatements) derived.push((await client.query(statement)).rowCount ?? 0);
+    [derivedRows.search_postings, derivedRows.search_terms] = derived as [number, number];
     await client.query("SET LOCAL maintenance_work_mem = '256MB'");
     for (const { definition } of indexes) await client.query(definition);
     for (const { table, name, definition } of foreignKeys) await client.query(`ALTER TABLE ${table} ADD CONSTRAINT ${name} ${definition}`);
@@ -548,6 +556,6 @@ export async function importKnowledgeBase(client: pg.Client, where: string, data
     await client.query('ROLLBACK').catch(() => {});
     throw storeErrorOf(error, where);
   }
-  const rows = Object.fromEntries(tables.map(({ table, rows }) => [table, rows.length])) as Record<KnowledgeBaseTable, number>;
+  const rows = { ...Object.fromEntries(tables.map(({ table, rows }) => [table, rows.length])), ...derivedRows } as Record<KnowledgeBaseTable, number>;
   return { dataDir: folder.dataDir, version, rows, relaidFiles, timings: { validate: validated - started, write: performance.now() - validated } };
 }

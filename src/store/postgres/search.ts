@@ -1,22 +1,32 @@
 /**
  * Full-text search from PostgreSQL, behaving as the in-memory index (src/kb/search.ts) does: the same
- * values (migration 0004's `search_documents`, filled by db:import with `searchValuesOf`), split and folded
- * into the same terms, matched by the same rule (a query term matches a term exactly, as its prefix from 3
- * characters, or within 0.2 edits per character from 5; a hyphenated query word needs all its parts), one
- * hit per record with its best-matching value, a fixed tie order (score, kind, id). Hits have the
- * in-memory `SearchHit` shape, so snippets and highlights are cut by the same `snippetOf`.
+ * values (`search_documents`, filled by db:import with `searchValuesOf`), split and folded into the same
+ * terms, matched by the same rule (a query term matches a term exactly, as its prefix from 3 characters,
+ * or within 0.2 edits per character from 5; a hyphenated query word needs all its parts), one hit per
+ * record with its best-matching value, a fixed tie order (score, kind, id). Hits have the in-memory
+ * `SearchHit` shape, so snippets and highlights are cut by the same `snippetOf`.
  *
- * Candidates come from GIN indexes only: the terms as a tsvector (exact and prefix matches) and as
- * trigrams (typos, checked with levenshtein_less_equal). Scores are computed in SQL, not MiniSearch's to
- * the bit: each matched query word adds its match quality (1 exact, less for a prefix or a typo, as
- * MiniSearch weighs them), times the field's boost (a name or alias over a description or a quote) and
- * a BM25 length factor (a short value that matches says more than a long one). They are comparable
- * within one query only, as in memory.
+ * Scores are computed in SQL, not MiniSearch's to the bit: each matched query word adds its match quality
+ * (1 exact, less for a prefix or a typo, as MiniSearch weighs them), times the value's weight: its field's
+ * boost (a name or alias over a description or a quote) times a BM25 length factor (a short value that
+ * matches says more than a long one). They are comparable within one query only, as in memory.
+ *
+ * How a search stays fast at any size (migration 0006): each query term is first matched against the
+ * vocabulary (`search_terms`: exact, prefix, and typo candidates by trigrams, checked with
+ * levenshtein_less_equal), then each matched term's postings are read best first (`search_postings`, in
+ * weight order) a few dozen at a time, and only the records they name are scored exactly, from all their
+ * values. The best of those are the true best once nothing unread could outrank them: for a query of one
+ * term, any unread posting ranks after the last one read of its term (the postings are in the ranking's
+ * own order); for longer queries, no unread record can score more than the sum of what each term's next
+ * posting could add. Until the page is certain, each term's read is made four times longer and the
+ * statement run again; a short list whose terms were read to the end is certain at once.
  *
  * A search ranks at most `SEARCH_HIT_CAP` hits, the best ones: pages and `searchCount` both stop there.
+ * A first page (`first`, no cursor) needs only its own hits and one more; a page after or before a cursor,
+ * a `last` page and a count need the ranked list up to the cap.
  */
 import type { EntityKind } from '../../kb/knowledge-base.js';
-import { UnknownCursorError, type ListPage, type PageWindow } from '../../kb/pages.js';
+import { pageOfList, UnknownCursorError, type ListPage, type PageWindow } from '../../kb/pages.js';
 import {
   fieldBoost,
   fuzzyEditsOf,
@@ -42,9 +52,36 @@ const AVERAGE_TERMS = 12;
 const PREFIX_WEIGHT = 0.375;
 const FUZZY_WEIGHT = 0.45;
 
+/** Postings read per matched term at first: enough for a first page of twenty with a value or two per record. */
+const FIRST_READ = 48;
+/** How much longer each term's read gets when the ranking is not yet certain. */
+const READ_GROWTH = 4;
+/** Past this many postings per term, a term is read to its end. */
+const READ_ALL_FROM = 100_000;
+
 const sqlText = (value: string) => `'${value.replaceAll("'", "''")}'`;
-const kindOrderSql = `CASE c.kind ${Object.entries(searchKindOrder).map(([kind, order]) => `WHEN ${sqlText(kind)} THEN ${order}`).join(' ')} END`;
-const boostSql = `CASE c.field ${Object.entries(fieldBoost).map(([field, boost]) => `WHEN ${sqlText(field)} THEN ${boost}`).join(' ')} END`;
+const kindOrderSql = (kind: string) => `CASE ${kind} ${Object.entries(searchKindOrder).map(([name, order]) => `WHEN ${sqlText(name)} THEN ${order}`).join(' ')} END`;
+
+/**
+ * The part of a value's score that does not depend on the query: its field's boost times BM25's length
+ * factor. One expression for the postings db:import writes and for the exact scores, so that a
+ * one-term score is the same number whichever of the two computes it.
+ */
+function weightSql(field: string, terms: string): string {
+  const boost = `CASE ${field} ${Object.entries(fieldBoost).map(([name, value]) => `WHEN ${sqlText(name)} THEN ${value}`).join(' ')} END`;
+  return `(${boost} * ((${BM25_K} + 1) / (1 + ${BM25_K} * (1 - ${BM25_B} + ${BM25_B} * cardinality(${terms}) / ${AVERAGE_TERMS}.0)) + ${BM25_D}))::float8`;
+}
+
+/**
+ * The statements that derive migration 0006's tables from `search_documents`, in order: db:import runs
+ * them after filling it (and the scale benchmark after multiplying it).
+ */
+export const searchIndexStatements: readonly string[] = [
+  `INSERT INTO search_postings (term, weight, kind_order, record_id, ordinal, kind)
+   SELECT t.term, ${weightSql('d.field', 'd.terms')}, ${kindOrderSql('d.kind')}, d.record_id, d.ordinal, d.kind
+     FROM search_documents d CROSS JOIN LATERAL (SELECT DISTINCT unnest(d.terms) AS term) t`,
+  `INSERT INTO search_terms (term) SELECT DISTINCT term FROM search_postings`,
+];
 
 /**
  * Pieces of a term of which any word within `edits` edits keeps one whole (`edits + 1` contiguous pieces:
@@ -70,122 +107,210 @@ function typoPieces(term: string, edits: number): string[] {
   return [];
 }
 
-/** The SQL of a query's hits, best first (CTEs ending in `ranked`), and its parameters; undefined for a query without words. */
-function rankedHits(text: string, kinds: readonly EntityKind[] | undefined): { sql: string; values: unknown[] } | undefined {
-  const words = queryWordsOf(text);
-  if (words.length === 0) return undefined;
-  const values: unknown[] = [];
-  const param = (value: unknown, type: string) => `$${values.push(value)}::${type}`;
-  // Any word, each word all of its parts; a part of 3 characters or more also as a prefix.
-  const tsquery = words.map((parts) => `(${parts.map((part) => `${sqlText(part)}${part.length >= MIN_PREFIX_LENGTH ? ':*' : ''}`).join(' & ')})`).join(' | ');
-  const parts = words.flatMap((partsOfWord, word) => partsOfWord.map((term) => ({ word, term, edits: fuzzyEditsOf(term) })));
-  const typoCandidates = [...new Set(parts.filter((part) => part.edits > 0).map((part) => part.term))].flatMap((term) => [
-    `d.terms_text %> ${param(term, 'text')}`,
-    ...typoPieces(term, fuzzyEditsOf(term)).map((piece) => `d.terms_text LIKE ${param(`%${piece}%`, 'text')}`),
-  ]);
-  const sql = `
-WITH parts AS (
-  SELECT * FROM unnest(${param(parts.map((p) => p.word), 'int[]')}, ${param(parts.map((p) => p.term), 'text[]')}, ${param(parts.map((p) => p.edits), 'int[]')}) AS p (word, term, edits)
-), candidates AS MATERIALIZED (
-  SELECT d.record_id, d.ordinal, d.kind, d.field, d.terms FROM search_documents d
-   WHERE (${[`d.terms_vector @@ ${param(tsquery, 'tsquery')}`, ...typoCandidates].join(' OR ')})
-     ${kinds ? `AND d.kind = ANY(${param(kinds, 'text[]')})` : ''}
-), part_scores AS (
-  -- Each part's best match in the value, null when none: an exact term is the best there is, so only a
-  -- value without one has its terms walked for prefixes and typos.
-  SELECT c.record_id, c.ordinal, p.word,
-         CASE WHEN p.term = ANY(c.terms) THEN 1.0::float8 ELSE (
-           SELECT max(CASE WHEN length(p.term) >= ${MIN_PREFIX_LENGTH} AND starts_with(t, p.term)
-                             THEN ${PREFIX_WEIGHT} * length(t) / (length(t) + 0.3 * (length(t) - length(p.term)))
-                           WHEN p.edits > 0 AND levenshtein_less_equal(p.term, t, p.edits) <= p.edits
-                             THEN ${FUZZY_WEIGHT} * length(t) / (length(t) + levenshtein_less_equal(p.term, t, p.edits))
-                      END)::float8
-             FROM unnest(c.terms) AS t) END AS quality
-    FROM candidates c CROSS JOIN parts p
-), word_scores AS (
-  SELECT record_id, ordinal, word, sum(quality) AS score FROM part_scores
-   GROUP BY record_id, ordinal, word HAVING bool_and(quality IS NOT NULL)
-), document_scores AS (
-  SELECT c.record_id, c.ordinal, c.kind, ${kindOrderSql} AS kind_order,
-         sum(w.score) * ${boostSql} * ((${BM25_K} + 1) / (1 + ${BM25_K} * (1 - ${BM25_B} + ${BM25_B} * cardinality(c.terms) / ${AVERAGE_TERMS}.0)) + ${BM25_D}) AS score
-    FROM word_scores w JOIN candidates c USING (record_id, ordinal)
-   GROUP BY c.record_id, c.ordinal, c.kind, c.field, c.terms
-), best AS (
-  -- A record's best value; on equal scores its first.
-  SELECT DISTINCT ON (record_id) record_id, ordinal, kind, kind_order, score FROM document_scores ORDER BY record_id, score DESC, ordinal
-), ranked AS MATERIALIZED (
-  SELECT record_id, ordinal, kind, score, row_number() OVER (ORDER BY score DESC, kind_order, record_id COLLATE "C")::int AS pos
-    FROM best ORDER BY score DESC, kind_order, record_id COLLATE "C" LIMIT ${SEARCH_HIT_CAP}
-)`;
-  return { sql, values };
+const likeEscaped = (text: string) => text.replace(/[\\%_]/g, '\\$&');
+
+/** How a search reads postings; tests make the first read short so that later rounds run on small data. */
+export interface SearchReading {
+  /** Postings read per matched term in the first round (by default enough for the page wanted, and at least 48). */
+  firstRead?: number;
 }
 
-interface PageRow {
-  after_found: boolean;
-  before_found: boolean;
-  has_previous: boolean;
-  has_next: boolean;
-  items: { recordId: string; kind: EntityKind; score: number; ordinal: number; field: SearchField; value: string }[] | null;
+/** One query term: a part of a word ("de" and "escalation" of "de-escalation"), with the edits it tolerates. */
+interface QueryPart {
+  word: number;
+  term: string;
+  edits: number;
+}
+
+/** Where a term's read stopped: its last posting's weight, score and tie keys; none when the term was read to its end. */
+interface StreamEnd {
+  part: number;
+  /** The term's match quality for the part. */
+  quality: number;
+  weight: number;
+  /** quality × weight. */
+  score: number;
+  kindOrder: number;
+  recordId: string;
+}
+
+interface RankedHit {
+  recordId: string;
+  kind: EntityKind;
+  kindOrder: number;
+  score: number;
+  ordinal: number;
+  field: SearchField;
+  value: string;
+}
+
+interface RoundRow {
+  hits: RankedHit[] | null;
+  /** The terms whose read did not reach their end. */
+  unfinished: StreamEnd[] | null;
 }
 
 /**
- * One page of a search's hits, best first, in one statement (a cursor is the id of a record the same
- * search found; any other is an UnknownCursorError, as in memory). Empty for a query without words.
+ * The statement of one round: the query's parts matched against the vocabulary, each matched term's
+ * best `$read` postings (all of them when `$read` is null), the records they name scored exactly from
+ * all their values, and the best `$wanted` of those, with where each unfinished term's read stopped.
  */
-export async function searchPage(rows: RowsOf, text: string, kinds: readonly EntityKind[] | undefined, window: PageWindow): Promise<ListPage<SearchHit>> {
-  const ranked = rankedHits(text, kinds);
-  if (!ranked) {
-    if (window.after !== undefined) throw new UnknownCursorError('after');
-    if (window.before !== undefined) throw new UnknownCursorError('before');
-    return { items: [], hasPreviousPage: false, hasNextPage: false };
-  }
-  const { values } = ranked;
+function roundStatement(parts: readonly QueryPart[], kinds: readonly EntityKind[] | undefined): { sql: string; values: unknown[] } {
+  const values: unknown[] = [];
   const param = (value: unknown, type: string) => `$${values.push(value)}::${type}`;
-  const after = param(window.after ?? null, 'text');
-  const before = param(window.before ?? null, 'text');
-  const first = param(window.first ?? null, 'int');
-  const last = param(window.last ?? null, 'int');
-  // As pageOfList: [start, end) of the ranked list, positions being 1-based.
-  const sql = `${ranked.sql},
-cursors AS (
-  SELECT (SELECT pos FROM ranked WHERE record_id = ${after}) AS after_pos, (SELECT pos FROM ranked WHERE record_id = ${before}) AS before_pos,
-         (SELECT count(*)::int FROM ranked) AS total
-), starts AS (
-  SELECT *, coalesce(after_pos, 0) AS start0 FROM cursors
-), ends AS (
-  SELECT *, CASE WHEN ${before} IS NULL THEN total ELSE greatest(start0, before_pos - 1) END AS end0 FROM starts
-), firsts AS (
-  SELECT *, CASE WHEN ${first} IS NULL THEN end0 ELSE least(end0, start0 + ${first}) END AS end1 FROM ends
-), bounds AS (
-  SELECT *, CASE WHEN ${last} IS NULL THEN start0 ELSE greatest(start0, end1 - ${last}) END AS start1 FROM firsts
+  const read = param(null, 'int'); // $1, set per round
+  const wanted = param(null, 'int'); // $2, set per call
+  const kindFilter = (alias: string) => (kinds ? `AND ${alias}.kind = ANY(${param(kinds, 'text[]')})` : '');
+  // Each part's candidate terms from the vocabulary: itself, the terms it begins (from 3 characters),
+  // and typo candidates; the quality below keeps only true matches.
+  const vocabulary = parts.flatMap((part, index) => {
+    const term = param(part.term, 'text');
+    const branches = [`SELECT ${index} AS part, term FROM search_terms WHERE term = ${term}`];
+    if (part.term.length >= MIN_PREFIX_LENGTH) {
+      branches.push(`SELECT ${index}, term FROM search_terms WHERE term >= ${term} AND term < ${term} || chr(1114111) AND starts_with(term, ${term})`);
+    }
+    if (part.edits > 0) {
+      const near = [`term %> ${term}`, ...typoPieces(part.term, part.edits).map((piece) => `term LIKE ${param(`%${likeEscaped(piece)}%`, 'text')}`)];
+      branches.push(`SELECT ${index}, term FROM search_terms WHERE ${near.join(' OR ')}`);
+    }
+    return branches;
+  });
+  const partsOfWord = parts.map((part) => parts.filter((other) => other.word === part.word).length);
+  const sql = `
+WITH parts AS (
+  SELECT * FROM unnest(${param(parts.map((_, i) => i), 'int[]')}, ${param(parts.map((p) => p.word), 'int[]')}, ${param(parts.map((p) => p.term), 'text[]')},
+                       ${param(parts.map((p) => p.edits), 'int[]')}, ${param(partsOfWord, 'int[]')}) AS p (part, word, term, edits, parts_of_word)
+), matched AS MATERIALIZED (
+  SELECT m.part, m.term, q.quality FROM (${vocabulary.join(' UNION ')}) AS m JOIN parts p USING (part)
+   CROSS JOIN LATERAL (SELECT (CASE WHEN m.term = p.term THEN 1.0
+       WHEN length(p.term) >= ${MIN_PREFIX_LENGTH} AND starts_with(m.term, p.term) THEN ${PREFIX_WEIGHT} * length(m.term) / (length(m.term) + 0.3 * (length(m.term) - length(p.term)))
+       WHEN p.edits > 0 AND levenshtein_less_equal(p.term, m.term, p.edits) <= p.edits THEN ${FUZZY_WEIGHT} * length(m.term) / (length(m.term) + levenshtein_less_equal(p.term, m.term, p.edits))
+     END)::float8 AS quality) AS q
+   WHERE q.quality IS NOT NULL
+), streamed AS MATERIALIZED (
+  SELECT m.part, m.term, m.quality, s.weight, s.record_id, s.kind_order, m.quality * s.weight AS score,
+         row_number() OVER (PARTITION BY m.part, m.term ORDER BY s.weight DESC, s.kind_order, s.record_id COLLATE "C", s.ordinal) AS n
+    FROM matched m CROSS JOIN LATERAL (
+      SELECT s.weight, s.kind_order, s.record_id, s.ordinal FROM search_postings s WHERE s.term = m.term ${kindFilter('s')}
+       ORDER BY s.weight DESC, s.kind_order, s.record_id COLLATE "C", s.ordinal LIMIT ${read}) AS s
+), unfinished AS (
+  SELECT DISTINCT ON (part, term) part, quality, weight, score, kind_order, record_id FROM streamed
+   WHERE ${read} IS NOT NULL AND n = ${read} ORDER BY part, term
+), documents AS MATERIALIZED (
+  SELECT d.record_id, d.ordinal, d.kind, d.field, d.terms FROM search_documents d
+   WHERE d.record_id IN (SELECT record_id FROM streamed) ${kindFilter('d')}
+), part_scores AS (
+  -- Each part's best match in the value: the best quality among the value's terms that match it.
+  SELECT d.record_id, d.ordinal, m.part, max(m.quality) AS quality
+    FROM documents d CROSS JOIN LATERAL unnest(d.terms) AS t (term) JOIN matched m ON m.term = t.term
+   GROUP BY d.record_id, d.ordinal, m.part
+), word_scores AS (
+  -- A word counts only with all its parts.
+  SELECT s.record_id, s.ordinal, p.word, sum(s.quality) AS score FROM part_scores s JOIN parts p USING (part)
+   GROUP BY s.record_id, s.ordinal, p.word HAVING count(*) = min(p.parts_of_word)
+), document_scores AS (
+  SELECT d.record_id, d.ordinal, d.kind, sum(w.score) * ${weightSql('d.field', 'd.terms')} AS score
+    FROM word_scores w JOIN documents d USING (record_id, ordinal)
+   GROUP BY d.record_id, d.ordinal, d.kind, d.field, d.terms
+), best AS (
+  -- A record's best value; on equal scores its first.
+  SELECT DISTINCT ON (record_id) record_id, ordinal, kind, ${kindOrderSql('kind')} AS kind_order, score FROM document_scores ORDER BY record_id, score DESC, ordinal
+), ranked AS (
+  SELECT * FROM best ORDER BY score DESC, kind_order, record_id COLLATE "C" LIMIT ${wanted}
 )
-SELECT b.after_pos IS NOT NULL AS after_found, b.before_pos IS NOT NULL AS before_found, b.start1 > 0 AS has_previous, b.end1 < b.total AS has_next,
-       (SELECT json_agg(json_build_object('recordId', r.record_id, 'kind', r.kind, 'score', r.score, 'ordinal', r.ordinal, 'field', d.field, 'value', d.value) ORDER BY r.pos)
-          FROM ranked r JOIN search_documents d ON d.record_id = r.record_id AND d.ordinal = r.ordinal
-         WHERE r.pos > b.start1 AND r.pos <= b.end1) AS items
-  FROM bounds b`;
-  const [row] = await rows<PageRow>(sql, values);
-  if (window.after !== undefined && !row!.after_found) throw new UnknownCursorError('after');
-  if (window.before !== undefined && !row!.before_found) throw new UnknownCursorError('before');
-  return {
-    items: (row!.items ?? []).map(({ recordId, kind, score, ordinal, field, value }) => ({
-      recordId,
-      kind,
-      score,
-      field,
-      value,
-      terms: matchedTermsOf(text, value),
-      document: new SearchDocument(ordinal, recordId, kind, field, value),
-    })),
-    hasPreviousPage: row!.has_previous,
-    hasNextPage: row!.has_next,
-  };
+SELECT (SELECT json_agg(json_build_object('recordId', r.record_id, 'kind', r.kind, 'kindOrder', r.kind_order, 'score', r.score, 'ordinal', r.ordinal, 'field', d.field, 'value', d.value)
+                        ORDER BY r.score DESC, r.kind_order, r.record_id COLLATE "C")
+          FROM ranked r JOIN search_documents d ON d.record_id = r.record_id AND d.ordinal = r.ordinal) AS hits,
+       (SELECT json_agg(json_build_object('part', part, 'quality', quality, 'weight', weight, 'score', score, 'kindOrder', kind_order, 'recordId', record_id)) FROM unfinished) AS unfinished`;
+  return { sql, values };
 }
 
-/** How many hits a search has (at most `SEARCH_HIT_CAP`, as its pages), in one statement. */
-export async function searchCount(rows: RowsOf, text: string, kinds: readonly EntityKind[] | undefined): Promise<number> {
-  const ranked = rankedHits(text, kinds);
-  if (!ranked) return 0;
-  const [row] = await rows<{ count: number }>(`${ranked.sql} SELECT count(*)::int AS count FROM ranked`, ranked.values);
-  return row!.count;
+/**
+ * The best `wanted` hits of a query, best first (fewer when it has fewer), exactly as a full ranking
+ * would order them. Empty for a query without words.
+ */
+async function bestHits(rows: RowsOf, text: string, kinds: readonly EntityKind[] | undefined, wanted: number, reading: SearchReading): Promise<RankedHit[]> {
+  const parts = queryWordsOf(text).flatMap((partsOfWord, word) => partsOfWord.map((term) => ({ word, term, edits: fuzzyEditsOf(term) })));
+  if (parts.length === 0) return [];
+  const { sql, values } = roundStatement(parts, kinds);
+  values[1] = wanted;
+  let read: number | null = reading.firstRead ?? Math.max(FIRST_READ, 2 * wanted + 16);
+  for (;;) {
+    values[0] = read;
+    const [row] = await rows<RoundRow>(sql, values);
+    const hits = row!.hits ?? [];
+    const unfinished = row!.unfinished ?? [];
+    if (read === null || unfinished.length === 0) return hits;
+    if (hits.length === wanted && isCertain(hits[wanted - 1]!, parts, unfinished)) return hits;
+    read = read * READ_GROWTH < READ_ALL_FROM ? read * READ_GROWTH : null;
+  }
+}
+
+/** Whether `a` comes before (or is) `b` among hits of equal score: kind order, then id. */
+function tiesAtOrBefore(a: { kindOrder: number; recordId: string }, b: { kindOrder: number; recordId: string }): boolean {
+  return a.kindOrder !== b.kindOrder ? a.kindOrder < b.kindOrder : a.recordId <= b.recordId;
+}
+
+/** Whether hit `a` ranks before (or at) the place of `b`: higher score, then kind order, then id. */
+function ranksAtOrBefore(a: { score: number; kindOrder: number; recordId: string }, b: { score: number; kindOrder: number; recordId: string }): boolean {
+  return a.score !== b.score ? a.score > b.score : tiesAtOrBefore(a, b);
+}
+
+/** The most a value can gain from the parts, taking for each part the best quality among `ends`' terms. */
+function bestQualities(parts: readonly QueryPart[], ends: readonly StreamEnd[]): number {
+  return parts.reduce((sum, _, part) => sum + Math.max(0, ...ends.filter((end) => end.part === part).map((end) => end.quality)), 0);
+}
+
+/**
+ * Whether no record a round left unread can rank before `last`, the last hit it wants. An unread value
+ * comes after the last posting read of every term it holds, in the postings' order (weight, kind, id).
+ */
+function isCertain(last: RankedHit, parts: readonly QueryPart[], unfinished: readonly StreamEnd[]): boolean {
+  // One part: a value's score is its best term's quality times its weight, the postings' own order, so
+  // an unread value ranks after the earliest of the terms' last read postings.
+  if (parts.length === 1) return unfinished.every((end) => ranksAtOrBefore(last, end));
+  // More: a value of weight w holds only terms whose reads stopped at w or above, so it scores at most
+  // w times the best qualities of those terms' parts. Scores are compared with a margin for rounding.
+  const margin = last.score * 1e-9;
+  for (const weight of new Set(unfinished.map((end) => end.weight))) {
+    const most = weight * bestQualities(parts, unfinished.filter((end) => end.weight >= weight));
+    if (most < last.score - margin) continue;
+    if (most > last.score + margin) return false;
+    // An unread value could tie with `last`. Holding only terms read to above w, it scores less; holding
+    // a term whose read stopped at w, it comes after that posting in tie order, so after `last` if that is.
+    if (weight * bestQualities(parts, unfinished.filter((end) => end.weight > weight)) >= last.score - margin) return false;
+    if (!unfinished.every((end) => end.weight !== weight || tiesAtOrBefore(last, end))) return false;
+  }
+  return true;
+}
+
+function toSearchHit(text: string, { recordId, kind, score, ordinal, field, value }: RankedHit): SearchHit {
+  return { recordId, kind, score, field, value, terms: matchedTermsOf(text, value), document: new SearchDocument(ordinal, recordId, kind, field, value) };
+}
+
+/**
+ * One page of a search's hits, best first (a cursor is the id of a record the same search found; any
+ * other is an UnknownCursorError, as in memory). Empty for a query without words.
+ */
+export async function searchPage(
+  rows: RowsOf,
+  text: string,
+  kinds: readonly EntityKind[] | undefined,
+  window: PageWindow,
+  reading: SearchReading = {},
+): Promise<ListPage<SearchHit>> {
+  const firstPage = window.after === undefined && window.before === undefined && window.last === undefined && window.first !== undefined;
+  if (firstPage) {
+    const hits = await bestHits(rows, text, kinds, Math.min(window.first! + 1, SEARCH_HIT_CAP), reading);
+    return { items: hits.slice(0, window.first).map((hit) => toSearchHit(text, hit)), hasPreviousPage: false, hasNextPage: hits.length > window.first! };
+  }
+  const hits = await bestHits(rows, text, kinds, SEARCH_HIT_CAP, reading);
+  const rankOf = new Map(hits.map((hit, rank) => [hit.recordId, rank]));
+  const page = pageOfList(hits, window, (hit) => rankOf.get(hit.recordId)!, (id) => rankOf.get(id));
+  return { ...page, items: page.items.map((hit) => toSearchHit(text, hit)) };
+}
+
+/** How many hits a search has (at most `SEARCH_HIT_CAP`, as its pages). */
+export async function searchCount(rows: RowsOf, text: string, kinds: readonly EntityKind[] | undefined, reading: SearchReading = {}): Promise<number> {
+  return (await bestHits(rows, text, kinds, SEARCH_HIT_CAP, reading)).length;
 }
