@@ -499,12 +499,18 @@ export function keptSection(file: string, start: string, end: string): string {
   return from !== -1 && to > from ? text.slice(from, to + end.length) : '';
 }
 
+let interrupted = false;
+
+/** Whether Ctrl-C has stopped the benchmark: a run cut short is not reported. */
+export function wasInterrupted(): boolean {
+  return interrupted;
+}
+
 /**
  * Runs a benchmark's `main` and exits with its code. Ctrl-C stops the load and `stop`s what the
  * benchmark started (a second Ctrl-C exits at once); a failure is printed as one line, after `stop`.
  */
 export function runBenchmark(name: string, main: () => Promise<number>, stop: () => Promise<void>): void {
-  let interrupted = false;
   process.on('SIGINT', () => {
     if (interrupted) process.exit(130);
     interrupted = true;

@@ -17,31 +17,22 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   BENCH_HOST,
+  intFromEnv,
   processCpuSeconds,
   processMemoryKiB,
   projectRoot,
+  runBenchmark,
   runCannon,
   startServerProcess,
-  stopCannon,
   type CannonContext,
   type CannonRequest,
   type CannonResult,
   type ServerProcess,
+  wasInterrupted,
 } from './lib.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
-
-function intFromEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    console.error(`bench:load: ${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-    process.exit(2);
-  }
-  return value;
-}
 
 /** At least two 10 s windows, so the RSS comparison does not overlap itself. */
 const DURATION_S = intFromEnv('LOAD_DURATION', 30, 2 * 10, 600);
@@ -919,7 +910,7 @@ async function main(): Promise<number> {
   if (WARMUP_S > 0) {
     warmupStats = newPhaseStats();
     const warm = await runLoad(started.port, WARMUP_S, warmupStats);
-    if (interrupted) return 130;
+    if (wasInterrupted()) return 130;
     const w = totals(warmupStats, true);
     console.log(`\nwarm-up: ${warm.requests.total} responses in ${warm.duration} s, valid p99 ${ms(percentile(w.latencies, 99))}, mismatches ${w.mismatches + totals(warmupStats, false).mismatches}`);
   }
@@ -932,7 +923,7 @@ async function main(): Promise<number> {
   const loadAtStart = os.loadavg()[0] ?? Number.NaN;
   console.log(`\nrunning ${DURATION_S} s…`);
   const result = await runLoad(started.port, DURATION_S, stats);
-  if (interrupted) return 130;
+  if (wasInterrupted()) return 130;
   const { rss, cpuSeconds, wallSeconds } = sampler.stop();
   const clientCpu = process.cpuUsage(clientCpuAtStart);
   const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
@@ -1010,21 +1001,6 @@ async function main(): Promise<number> {
   return 0;
 }
 
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  console.log('\ninterrupted: stopping the load and the server');
-  stopCannon();
-  void stopServer().finally(() => process.exit(130));
+runBenchmark('bench:load', main, async () => {
+  await stopServer();
 });
-
-main()
-  .then((code) => process.exit(code))
-  .catch(async (error: unknown) => {
-    // After Ctrl-C the server is going away on purpose; the SIGINT handler exits.
-    if (interrupted) return;
-    console.error('bench:load failed:', error instanceof Error ? error.message : error);
-    await stopServer().catch(() => undefined);
-    process.exit(1);
-  });

@@ -122,6 +122,11 @@ interface QueryPart {
   edits: number;
 }
 
+/** The terms of a query, each with its word and the edits it tolerates. */
+function partsOf(text: string): QueryPart[] {
+  return queryWordsOf(text).flatMap((partsOfWord, word) => partsOfWord.map((term) => ({ word, term, edits: fuzzyEditsOf(term) })));
+}
+
 /** Where a term's read stopped: its last posting's weight, score and tie keys; none when the term was read to its end. */
 interface StreamEnd {
   part: number;
@@ -151,15 +156,15 @@ interface RoundRow {
 }
 
 /**
- * The statement of one round: the query's parts matched against the vocabulary, each matched term's
- * best `$read` postings (all of them when `$read` is null), the records they name scored exactly from
- * all their values, and the best `$wanted` of those, with where each unfinished term's read stopped.
+ * What every round starts with (CTEs, then the caller's own): the query's parts matched against the
+ * vocabulary (`matched`), each matched term's best `$1` postings (all of them when `$1` is null:
+ * `streamed`), and where each term whose read did not reach its end stopped (`unfinished`). `values`
+ * holds the parameters so far, `$1` first; `kindFilter` limits a table alias to the kinds asked for.
  */
-function roundStatement(parts: readonly QueryPart[], kinds: readonly EntityKind[] | undefined): { sql: string; values: unknown[] } {
+function roundStart(parts: readonly QueryPart[], kinds: readonly EntityKind[] | undefined) {
   const values: unknown[] = [];
   const param = (value: unknown, type: string) => `$${values.push(value)}::${type}`;
   const read = param(null, 'int'); // $1, set per round
-  const wanted = param(null, 'int'); // $2, set per call
   const kindFilter = (alias: string) => (kinds ? `AND ${alias}.kind = ANY(${param(kinds, 'text[]')})` : '');
   // Each part's candidate terms from the vocabulary: itself, the terms it begins (from 3 characters),
   // and typo candidates; the quality below keeps only true matches.
@@ -195,7 +200,18 @@ WITH parts AS (
        ORDER BY s.weight DESC, s.kind_order, s.record_id COLLATE "C", s.ordinal LIMIT ${read}) AS s
 ), unfinished AS (
   SELECT DISTINCT ON (part, term) part, quality, weight, score, kind_order, record_id FROM streamed
-   WHERE ${read} IS NOT NULL AND n = ${read} ORDER BY part, term
+   WHERE ${read} IS NOT NULL AND n = ${read} ORDER BY part, term`;
+  return { sql, values, param, kindFilter };
+}
+
+/**
+ * The statement of one round of a ranking: the records the postings read name, scored exactly from all
+ * their values, and the best `wantedHits` of those, with where each unfinished term's read stopped.
+ */
+function roundStatement(parts: readonly QueryPart[], kinds: readonly EntityKind[] | undefined, wantedHits: number): { sql: string; values: unknown[] } {
+  const { sql: start, values, param, kindFilter } = roundStart(parts, kinds);
+  const wanted = param(wantedHits, 'int');
+  const sql = `${start}
 ), documents AS MATERIALIZED (
   SELECT d.record_id, d.ordinal, d.kind, d.field, d.terms FROM search_documents d
    WHERE d.record_id IN (SELECT record_id FROM streamed) ${kindFilter('d')}
@@ -230,10 +246,9 @@ SELECT (SELECT json_agg(json_build_object('recordId', r.record_id, 'kind', r.kin
  * would order them. Empty for a query without words.
  */
 async function bestHits(rows: RowsOf, text: string, kinds: readonly EntityKind[] | undefined, wanted: number, reading: SearchReading): Promise<RankedHit[]> {
-  const parts = queryWordsOf(text).flatMap((partsOfWord, word) => partsOfWord.map((term) => ({ word, term, edits: fuzzyEditsOf(term) })));
+  const parts = partsOf(text);
   if (parts.length === 0) return [];
-  const { sql, values } = roundStatement(parts, kinds);
-  values[1] = wanted;
+  const { sql, values } = roundStatement(parts, kinds, wanted);
   let read: number | null = reading.firstRead ?? Math.max(FIRST_READ, 2 * wanted + 16);
   for (;;) {
     values[0] = read;
@@ -310,7 +325,28 @@ export async function searchPage(
   return { ...page, items: page.items.map((hit) => toSearchHit(text, hit)) };
 }
 
+/**
+ * The statement of one round of a count, for queries whose words are single terms: then every posting
+ * read names a hit, so the records they name are counted without scoring any.
+ */
+function countStatement(parts: readonly QueryPart[], kinds: readonly EntityKind[] | undefined): { sql: string; values: unknown[] } {
+  const { sql: start, values } = roundStart(parts, kinds);
+  return { sql: `${start}
+)
+SELECT (SELECT count(DISTINCT record_id) FROM streamed)::int AS records, EXISTS (SELECT 1 FROM unfinished) AS unfinished`, values };
+}
+
 /** How many hits a search has (at most `SEARCH_HIT_CAP`, as its pages). */
 export async function searchCount(rows: RowsOf, text: string, kinds: readonly EntityKind[] | undefined, reading: SearchReading = {}): Promise<number> {
-  return (await bestHits(rows, text, kinds, SEARCH_HIT_CAP, reading)).length;
+  const parts = partsOf(text);
+  // A hyphenated word is a hit only with all its parts in one value: that takes the ranking's scoring.
+  if (new Set(parts.map((part) => part.word)).size < parts.length) return (await bestHits(rows, text, kinds, SEARCH_HIT_CAP, reading)).length;
+  if (parts.length === 0) return 0;
+  const { sql, values } = countStatement(parts, kinds);
+  for (let read: number | null = reading.firstRead ?? 2 * SEARCH_HIT_CAP; ; read = read * READ_GROWTH < READ_ALL_FROM ? read * READ_GROWTH : null) {
+    values[0] = read;
+    const [row] = await rows<{ records: number; unfinished: boolean }>(sql, values);
+    if (row!.records >= SEARCH_HIT_CAP) return SEARCH_HIT_CAP;
+    if (read === null || !row!.unfinished) return row!.records;
+  }
 }
