@@ -31,6 +31,7 @@ const slowTests = [
   'test/postgres-server.test.ts',
   'test/postgres-walks.test.ts',
   'test/postgres-search.test.ts',
+  'test/postgres-standby.test.ts',
 ];
 
 /**

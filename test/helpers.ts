@@ -254,10 +254,14 @@ export interface Subscription {
   close(): void;
 }
 
-/** Subscribes with `document` over SSE through `yoga.fetch`, collecting each `next` event's payload. */
-export async function subscribe(yoga: NewsgraphYoga, document: string): Promise<Subscription> {
+/**
+ * Subscribes with `document` over SSE, collecting each `next` event's payload: through `yoga.fetch`, or
+ * over HTTP to a server process (anything with a GraphQL `url`).
+ */
+export async function subscribe(server: NewsgraphYoga | { url: string }, document: string): Promise<Subscription> {
   const abort = new AbortController();
-  const response = await yoga.fetch('http://newsgraph.test/graphql', {
+  const request = (init: RequestInit) => ('url' in server ? fetch(server.url, init) : server.fetch('http://newsgraph.test/graphql', init));
+  const response = await request({
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
     body: JSON.stringify({ query: document }),

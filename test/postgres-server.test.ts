@@ -10,7 +10,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestServer, CURATOR_TOKEN, curatorTokensEnv, dataDir, projectRoot, query, spawnScript } from './helpers.js';
+import { createTestServer, CURATOR_TOKEN, curatorTokensEnv, dataDir, projectRoot, query, spawnScript, subscribe } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 import { startServer, type RunningServer } from './server-process.js';
 
@@ -37,36 +37,6 @@ async function post(server: RunningServer, document: string, headers: Record<str
     body: JSON.stringify({ query: document }),
   });
   return { status: response.status, body: await response.json(), headers: response.headers };
-}
-
-/** A subscription over server-sent events: `next()` gives each event's payload as it arrives. */
-async function subscribe(server: RunningServer, document: string): Promise<{ next: () => Promise<any>; close: () => void }> {
-  const abort = new AbortController();
-  const response = await fetch(server.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({ query: document }),
-    signal: abort.signal,
-  });
-  expect(response.status).toBe(200);
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = '';
-  const next = async (): Promise<any> => {
-    for (;;) {
-      const end = buffered.indexOf('\n\n');
-      if (end >= 0) {
-        const block = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        const data = block.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('\n');
-        if (data) return JSON.parse(data);
-        continue;
-      }
-      const { value, done } = await reader.read();
-      if (done) throw new Error('the subscription ended');
-      buffered += value;
-    }
-  };
-  return { next, close: () => abort.abort() };
 }
 
 /** Polls `check` until it passes or `ms` is over; returns how long it took. */
@@ -211,7 +181,7 @@ describe('DATABASE_URL=… npm start', () => {
       const imported = await db('import', folder);
       expect(imported.code, imported.stderr).toBe(0);
       const importedAt = Date.now();
-      const [dataset, entity] = await Promise.all([datasets.next(), entities.next()]);
+      const [[dataset], [entity]] = await Promise.all([datasets.next(), entities.next()]);
       expect(Date.now() - importedAt).toBeLessThan(1_000);
       expect(dataset.data.datasetChanged).toEqual({ cause: 'IMPORT', changes: [{ slug: persons[1].id, change: 'UPDATED' }], dataset: { version: expect.any(String) } });
       expect(entity.data.entityChanged).toEqual({

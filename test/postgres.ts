@@ -36,6 +36,19 @@ export interface PostgresServer {
   restart(): Promise<void>;
   /** Stops the server and deletes its folder; safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Starts a streaming replica of this server (pg_basebackup, then a hot standby on a port of its own)
+   * that replays every change the server makes; `stop()` it before this server.
+   */
+  startStandby(): Promise<StandbyServer>;
+}
+
+/** A hot standby: read-only, replaying its primary's changes as they stream in. */
+export interface StandbyServer {
+  /** The connection string of a database on the standby. */
+  url(database?: string): string;
+  /** Stops the standby and deletes its folder; safe to call twice. */
+  stop(): Promise<void>;
 }
 
 const installHint =
@@ -192,6 +205,49 @@ export async function startPostgres(): Promise<PostgresServer> {
         process.off('exit', stopSync);
         await rm(root, { recursive: true, force: true });
       }
+    },
+    async startStandby() {
+      const standby = await createServerFolder(user);
+      let standbyStopped = false;
+      const stopStandbySync = () => {
+        if (standbyStopped) return;
+        const [file, argv] = command('pg_ctl', ['-D', standby.dataDir, '-m', 'immediate', '-w', 'stop']);
+        spawnSync(file, argv, { stdio: 'ignore' });
+      };
+      let standbyPort = 0;
+      try {
+        // -R: the copy starts as a standby that streams from this server (standby.signal, primary_conninfo);
+        // a fast checkpoint, or the backup waits for a spread one (minutes).
+        await exec('pg_basebackup', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-D', standby.dataDir, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);
+        for (let attempt = 1; ; attempt++) {
+          standbyPort = await freePort();
+          const standbyOptions = `-p ${standbyPort} -k ${standby.socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on`;
+          try {
+            await exec('pg_ctl', ['-D', standby.dataDir, '-o', standbyOptions, '-l', path.join(standby.root, 'server.log'), '-w', '-t', '30', 'start']);
+            break;
+          } catch (error) {
+            if (attempt === 3) throw error;
+          }
+        }
+        process.once('exit', stopStandbySync);
+      } catch (error) {
+        stopStandbySync();
+        await rm(standby.root, { recursive: true, force: true });
+        throw error;
+      }
+      return {
+        url: (database = 'postgres') => `postgresql://postgres@127.0.0.1:${standbyPort}/${database}`,
+        async stop() {
+          if (standbyStopped) return;
+          try {
+            await exec('pg_ctl', ['-D', standby.dataDir, '-m', 'fast', '-w', 'stop']);
+          } finally {
+            standbyStopped = true;
+            process.off('exit', stopStandbySync);
+            await rm(standby.root, { recursive: true, force: true });
+          }
+        },
+      };
     },
   };
 }
