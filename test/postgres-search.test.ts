@@ -350,9 +350,10 @@ describe('search that reads only the best postings of each term', () => {
             expect(page.items.map(seen), `${text} ${kinds} first ${first} read ${firstRead}`).toEqual(full.slice(0, first));
             expect(page.hasNextPage).toBe(full.length > first);
           }
-          if (full.length > 4) {
-            const after = await searchPage(counted(), text, kinds, { first: 5, after: full[2]!.recordId }, { firstRead });
-            expect(after.items.map(seen)).toEqual(full.slice(3, 8));
+          for (const cursor of new Set([2, 12, full.length - 2].filter((at) => at >= 0 && at < full.length))) {
+            const after = await searchPage(counted(), text, kinds, { first: 3, after: full[cursor]!.recordId }, { firstRead });
+            expect(after.items.map(seen), `${text} ${kinds} after #${cursor} read ${firstRead}`).toEqual(full.slice(cursor + 1, cursor + 4));
+            expect(after).toMatchObject({ hasPreviousPage: true, hasNextPage: full.length > cursor + 4 });
           }
           expect(await searchCount(counted(), text, kinds, { firstRead })).toBe(full.length);
         }

@@ -22,8 +22,9 @@
  * statement run again; a short list whose terms were read to the end is certain at once.
  *
  * A search ranks at most `SEARCH_HIT_CAP` hits, the best ones: pages and `searchCount` both stop there.
- * A first page (`first`, no cursor) needs only its own hits and one more; a page after or before a cursor,
- * a `last` page and a count need the ranked list up to the cap.
+ * A first page (`first`, no cursor) needs only its own hits and one more, the next page (`first`, `after`)
+ * the ranking down to its cursor and one more; a page before a cursor and a `last` page need the ranked
+ * list up to the cap. A count whose words are single terms counts the records the postings name.
  */
 import type { EntityKind } from '../../kb/knowledge-base.js';
 import { pageOfList, UnknownCursorError, type ListPage, type PageWindow } from '../../kb/pages.js';
@@ -314,10 +315,24 @@ export async function searchPage(
   window: PageWindow,
   reading: SearchReading = {},
 ): Promise<ListPage<SearchHit>> {
-  const firstPage = window.after === undefined && window.before === undefined && window.last === undefined && window.first !== undefined;
-  if (firstPage) {
-    const hits = await bestHits(rows, text, kinds, Math.min(window.first! + 1, SEARCH_HIT_CAP), reading);
-    return { items: hits.slice(0, window.first).map((hit) => toSearchHit(text, hit)), hasPreviousPage: false, hasNextPage: hits.length > window.first! };
+  const { first, after } = window;
+  if (first !== undefined && window.before === undefined && window.last === undefined) {
+    if (after === undefined) {
+      const hits = await bestHits(rows, text, kinds, Math.min(first + 1, SEARCH_HIT_CAP), reading);
+      return { items: hits.slice(0, first).map((hit) => toSearchHit(text, hit)), hasPreviousPage: false, hasNextPage: hits.length > first };
+    }
+    // The next page: the ranking up to the cursor and one more than the page, found by ranking a few
+    // pages' worth and more until the cursor and its page are in (or the ranking is whole).
+    for (let wanted = Math.min(4 * (first + 1), SEARCH_HIT_CAP); ; wanted = Math.min(wanted * READ_GROWTH, SEARCH_HIT_CAP)) {
+      const hits = await bestHits(rows, text, kinds, wanted, reading);
+      const whole = hits.length < wanted || wanted === SEARCH_HIT_CAP;
+      const cursor = hits.findIndex((hit) => hit.recordId === after);
+      const end = cursor + 1 + first;
+      if (cursor >= 0 && (hits.length > end || whole)) {
+        return { items: hits.slice(cursor + 1, end).map((hit) => toSearchHit(text, hit)), hasPreviousPage: true, hasNextPage: hits.length > end };
+      }
+      if (whole) throw new UnknownCursorError('after');
+    }
   }
   const hits = await bestHits(rows, text, kinds, SEARCH_HIT_CAP, reading);
   const rankOf = new Map(hits.map((hit, rank) => [hit.recordId, rank]));
