@@ -4,7 +4,7 @@
  * tolerance, accents, aliases, hyphenated words, ranking by how much of the query matched, the kinds
  * filter leaving scores alone, one hit per record with its best value, a fixed tie order, snippets and
  * highlights cut by the shared `snippetOf`, keyset pages with record ids as cursors, counts consistent
- * with pages, one statement per call on small data, and plans that read through indexes only; and, on
+ * with pages, a statement or two per call on small data, and plans that read through indexes only; and, on
  * generated data, rankings that stop reading early yet equal the full ranking.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -208,7 +208,7 @@ describe('search from PostgreSQL', () => {
     }
   });
 
-  it('walks every hit once with first/after, hasPreviousPage after the first page, with a count consistent with the pages, one statement per call on small data', async () => {
+  it('walks every hit once with first/after, hasPreviousPage after the first page, with a count consistent with the pages, a statement or two per call on small data', async () => {
     const everything = await hits('the');
     expect(everything.length).toBeGreaterThan(7);
     sent.length = 0;
@@ -219,7 +219,8 @@ describe('search from PostgreSQL', () => {
     for (let pageNumber = 0; ; pageNumber++) {
       sent.length = 0;
       const page = await searchPage(rows(), 'the', undefined, { first: 7, after });
-      expect(sent).toHaveLength(1);
+      // A later page ranks a few pages' worth first, then more if its cursor lies deeper.
+      expect(sent.length).toBeLessThanOrEqual(2);
       expect(page.hasPreviousPage).toBe(pageNumber > 0);
       walked.push(...page.items.map((hit) => hit.recordId));
       if (!page.hasNextPage) break;
