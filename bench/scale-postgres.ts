@@ -42,7 +42,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { importKnowledgeBase, knowledgeBaseTables } from '../src/store/postgres/import.js';
 import { migrate } from '../src/store/postgres/migrate.js';
-import { startPostgres, type PostgresServer } from '../test/postgres.js';
+import { startPostgres, withClient, type PostgresServer } from '../test/postgres.js';
 import { buildProductionBundle, processMemoryKiB, projectRoot, startServerProcess, type ServerProcess } from './lib.js';
 
 const seedDir = path.join(projectRoot, 'data');
@@ -117,16 +117,6 @@ interface Built {
 }
 
 const databaseName = (scale: number) => `scale_${scale}`;
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function timed<T>(steps: Built['steps'], step: string, work: () => Promise<T> | T): Promise<T> {
   const started = performance.now();

@@ -8,10 +8,9 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dataDir, subscribe } from './helpers.js';
-import { startPostgres, type PostgresServer, type StandbyServer } from './postgres.js';
+import { startPostgres, withClient, type PostgresServer, type StandbyServer } from './postgres.js';
 import { startServer, type RunningServer } from './server-process.js';
 import { fillDatabase } from './store-under-test.js';
 
@@ -34,19 +33,8 @@ async function post(document: string): Promise<any> {
   return response.json();
 }
 
-/** Runs `work` on a fresh connection to `url`. */
-async function onDatabase<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** The dataset generation `url`'s database holds. */
-const generationOn = (url: string) => onDatabase(url, async (client) => Number((await client.query('SELECT generation FROM dataset')).rows[0].generation));
+const generationOn = (url: string) => withClient(url, async (client) => Number((await client.query('SELECT generation FROM dataset')).rows[0].generation));
 
 /** Changes John Kerry's description in the folder and imports it into the primary. */
 async function importDescription(description: string): Promise<void> {
@@ -78,14 +66,14 @@ afterAll(async () => {
 
 describe('DATABASE_READ_URL on a streaming replica', () => {
   it('is a standby that refuses writes, and the server reads through it', async () => {
-    await onDatabase(standby.url(DATABASE), async (client) => {
+    await withClient(standby.url(DATABASE), async (client) => {
       expect((await client.query('SELECT pg_is_in_recovery() AS standby')).rows[0].standby).toBe(true);
       await expect(client.query("UPDATE dataset SET version = 'x'")).rejects.toThrow(/read-only transaction/);
     });
     const body = await post(DESCRIBE_KERRY);
     expect(body.errors).toBeUndefined();
     expect(body.data.person.description).toEqual(expect.any(String));
-    const serverConnections = await onDatabase(standby.url(DATABASE), async (client) =>
+    const serverConnections = await withClient(standby.url(DATABASE), async (client) =>
       Number((await client.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()", [DATABASE])).rows[0].n),
     );
     expect(serverConnections).toBeGreaterThan(0);
@@ -98,7 +86,7 @@ describe('DATABASE_READ_URL on a streaming replica', () => {
     // The same request again comes from the response cache, which must follow the move too.
     expect(await post(DESCRIBE_KERRY)).toEqual(before);
 
-    await onDatabase(standby.url(DATABASE), async (client) => {
+    await withClient(standby.url(DATABASE), async (client) => {
       await client.query('SELECT pg_wal_replay_pause()');
       await vi.waitFor(async () => expect((await client.query('SELECT pg_get_wal_replay_pause_state() AS state')).rows[0].state).toBe('paused'), {
         timeout: 10_000,
@@ -120,7 +108,7 @@ describe('DATABASE_READ_URL on a streaming replica', () => {
       }
       expect(datasets.events).toEqual([]);
     } finally {
-      await onDatabase(standby.url(DATABASE), (client) => client.query('SELECT pg_wal_replay_resume()'));
+      await withClient(standby.url(DATABASE), (client) => client.query('SELECT pg_wal_replay_resume()'));
     }
     const resumedAt = Date.now();
     await vi.waitFor(

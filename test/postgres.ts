@@ -84,6 +84,19 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Runs `start` on a free port and returns the port; a port found free can be taken before the server binds it, so up to three are tried. */
+async function onFreePort(start: (port: number) => Promise<void>): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      await start(port);
+      return port;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
 /** The uid and gid of the `postgres` user, when we are root and must run the server as it. */
 async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
   if (process.getuid?.() !== 0) return undefined;
@@ -122,6 +135,17 @@ async function createServerFolder(user: { uid: number; gid: number } | undefined
   throw new Error(`The postgres user can reach no temporary folder (tried ${parents.join(', ')}): set TMPDIR to a folder it can traverse.`);
 }
 
+/** Runs `work` on a new connection to `url`, closed afterwards. */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Starts a new server in a new folder; `stop()` it when done (the process's exit stops it too, without deleting the folder). */
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = findPostgresBinaries();
@@ -150,18 +174,11 @@ export async function startPostgres(): Promise<PostgresServer> {
   const start = () => exec('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(root, 'server.log'), '-w', '-t', '30', 'start']);
   try {
     await exec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions']);
-    // A port found free can be taken before the server binds it: try again on another.
-    for (let attempt = 1; ; attempt++) {
-      port = await freePort();
+    port = await onFreePort(async (free) => {
       // Durability settings off: a test cluster is thrown away, and fsyncs would make every test slower.
-      options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-      try {
-        await start();
-        break;
-      } catch (error) {
-        if (attempt === 3) throw error;
-      }
-    }
+      options = `-p ${free} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+      await start();
+    });
     process.once('exit', stopSync);
   } catch (error) {
     stopSync();
@@ -170,15 +187,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   }
 
   const url = (database = 'postgres') => `postgresql://postgres@127.0.0.1:${port}/${database}`;
-  const admin = async <T>(database: string, work: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: url(database) });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = <T>(database: string, work: (client: pg.Client) => Promise<T>) => withClient(url(database), work);
   await admin('postgres', (client) => client.query('CREATE DATABASE newsgraph_template'));
   await admin('newsgraph_template', (client) => client.query('CREATE EXTENSION pg_trgm; CREATE EXTENSION unaccent;'));
 
@@ -219,16 +228,10 @@ export async function startPostgres(): Promise<PostgresServer> {
         // -R: the copy starts as a standby that streams from this server (standby.signal, primary_conninfo);
         // a fast checkpoint, or the backup waits for a spread one (minutes).
         await exec('pg_basebackup', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-D', standby.dataDir, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);
-        for (let attempt = 1; ; attempt++) {
-          standbyPort = await freePort();
-          const standbyOptions = `-p ${standbyPort} -k ${standby.socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on`;
-          try {
-            await exec('pg_ctl', ['-D', standby.dataDir, '-o', standbyOptions, '-l', path.join(standby.root, 'server.log'), '-w', '-t', '30', 'start']);
-            break;
-          } catch (error) {
-            if (attempt === 3) throw error;
-          }
-        }
+        standbyPort = await onFreePort(async (free) => {
+          const standbyOptions = `-p ${free} -k ${standby.socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on`;
+          await exec('pg_ctl', ['-D', standby.dataDir, '-o', standbyOptions, '-l', path.join(standby.root, 'server.log'), '-w', '-t', '30', 'start']);
+        });
         process.once('exit', stopStandbySync);
       } catch (error) {
         stopStandbySync();

@@ -11,6 +11,7 @@ import { importKnowledgeBase } from '../src/store/postgres/import.js';
 import { migrate } from '../src/store/postgres/migrate.js';
 import { PostgresReader, type PostgresReaderOptions } from '../src/store/postgres/reader.js';
 import { createLogger } from '../src/logging.js';
+import { withClient } from './postgres.js';
 
 export type StoreUnderTest = 'memory' | 'postgres';
 
@@ -18,14 +19,10 @@ export const storeUnderTest: StoreUnderTest = process.env.NEWSGRAPH_TEST_STORE =
 
 /** Migrates the (new, empty) database at `url` and imports the data folder `dir` into it, as db:migrate and db:import do. */
 export async function fillDatabase(url: string, dir: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+  await withClient(url, async (client) => {
     await migrate(client, url);
     await importKnowledgeBase(client, url, dir);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /**
