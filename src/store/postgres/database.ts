@@ -86,6 +86,14 @@ export class PostgresKnowledge implements SnapshotSource {
     });
     // An idle pooled connection whose server goes away emits 'error' on the pool; unheard, it would end the process.
     pool.on('error', (error) => options.logger.warn({ err: error, database: where }, 'a pooled PostgreSQL connection failed'));
+    // Each statement is planned once per connection and the plan kept. By default PostgreSQL plans a
+    // prepared lookup again on every call whenever a plan for the given ids looks cheaper than the
+    // general one, which it does for these: that planning was about a third of its CPU per nested page
+    // (bench/results/peer-postgraphile.md). The general plans of our lookups, pages and searches use the
+    // same indexes (bench/results/scale-postgres.md measures them with it).
+    pool.on('connect', (client) => {
+      client.query('SET plan_cache_mode = force_generic_plan').catch((error: Error) => options.logger.warn({ err: error, database: where }, 'could not set plan_cache_mode'));
+    });
     try {
       const client = await pool.connect();
       try {
