@@ -167,6 +167,23 @@ describe('db:migrate', () => {
     expect(await orderOf()).toEqual(imported);
   });
 
+  it('0006 gives a database imported before it the search postings and vocabulary db:import gives them', async () => {
+    const { client, where } = await migratedDatabase();
+    await importKnowledgeBase(client, where, generatedSmall);
+    const postings = async () => (await client.query('SELECT term, weight, kind_order, record_id, ordinal, kind FROM search_postings ORDER BY term, record_id, ordinal')).rows;
+    const vocabulary = async () => (await client.query('SELECT term FROM search_terms ORDER BY term')).rows;
+    const imported = { postings: await postings(), vocabulary: await vocabulary() };
+    expect(imported.postings.length).toBeGreaterThan(1000);
+
+    // The database as 0005 left it, with the knowledge base imported.
+    await client.query(`DROP TABLE search_postings, search_terms;
+      ALTER TABLE search_documents ADD COLUMN terms_vector tsvector GENERATED ALWAYS AS (array_to_tsvector(terms)) STORED,
+        ADD COLUMN terms_text text GENERATED ALWAYS AS (newsgraph_words(terms)) STORED;
+      DELETE FROM schema_migrations WHERE version = 6`);
+    expect((await migrate(client, where)).applied).toEqual(['0006_search_postings.sql']);
+    expect({ postings: await postings(), vocabulary: await vocabulary() }).toEqual(imported);
+  });
+
   it('lets concurrent runs take turns: each migration is applied by exactly one of them', async () => {
     const url = await server.createDatabase();
     const [a, b] = await Promise.all([clientOf(url), clientOf(url)]);

@@ -15,6 +15,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { projectRoot } from '../../config.js';
 import { PostgresStoreError, storeErrorOf } from './errors.js';
+import { searchIndexStatements } from './search.js';
 
 /**
  * The migrations shipped with the code, found from the project folder: a path relative to this module
@@ -26,6 +27,15 @@ export const migrationsDir = path.join(projectRoot, 'migrations');
 const MIGRATION_LOCK_KEY = 0x6e657773_67726170n;
 
 const fileNamePattern = /^(\d{4})_[a-z0-9_]+\.sql$/;
+
+/**
+ * Statements run right after a migration, in its transaction, that fill the tables it adds from rows
+ * the database already holds, where the rule lives in code rather than SQL: a database imported before
+ * the migration then searches at once, without a new `db:import`.
+ */
+const backfills: Readonly<Record<string, readonly string[]>> = {
+  '0006_search_postings.sql': searchIndexStatements,
+};
 
 export interface Migration {
   version: number;
@@ -89,6 +99,7 @@ export async function migrate(client: pg.Client, where: string, directory = migr
       try {
         await client.query('BEGIN');
         await client.query(migration.sql);
+        for (const statement of backfills[migration.name] ?? []) await client.query(statement);
         await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [migration.version, migration.name, migration.checksum]);
         await client.query('COMMIT');
       } catch (error) {
