@@ -150,6 +150,22 @@ export function spawnScript(args: string[], env: NodeJS.ProcessEnv): ChildProces
   return spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: projectRoot, env });
 }
 
+/**
+ * The fixture dataset multiplied `scale` times by scripts/generate-dataset.ts into the folder `out`
+ * (multi-source: statements reported by several sources, copies with equal scores); returns `out`.
+ */
+export async function generateFixtureDataset(scale: number, out: string): Promise<string> {
+  const child = spawnScript(['scripts/generate-dataset.ts', '--scale', String(scale), '--out', out, '--from', dataDir], process.env);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0) throw new Error(`generate-dataset failed: ${stderr}`);
+  return out;
+}
+
 /** The token of the curator `alice` in writable test servers. */
 export const CURATOR_TOKEN = 'test-curator-token-alice';
 /** The curators of writable test servers: `alice`, with CURATOR_TOKEN. */

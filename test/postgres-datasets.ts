@@ -12,7 +12,7 @@ import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { dataFiles, type Collection } from '../src/kb/records.js';
 import { serializeRecords } from '../src/store/knowledge-store.js';
-import { dataDir as fixtureDir, spawnScript } from './helpers.js';
+import { dataDir as fixtureDir, generateFixtureDataset } from './helpers.js';
 import type { PostgresServer } from './postgres.js';
 import { fillDatabase, testPool } from './store-under-test.js';
 
@@ -42,13 +42,7 @@ export async function generatedMultiSource(): Promise<string> {
 }
 
 async function generate(): Promise<string> {
-  const out = path.join(await tempDir('generated'), 'data');
-  const child = spawnScript(['scripts/generate-dataset.ts', '--scale', '1', '--out', out, '--from', fixtureDir], process.env);
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`generate-dataset failed: ${stderr}`);
-  return out;
+  return generateFixtureDataset(1, path.join(await tempDir('generated'), 'data'));
 }
 
 async function editFile(dir: string, collection: Collection, change: (records: any[]) => void): Promise<void> {

@@ -20,7 +20,7 @@ import { importKnowledgeBase } from '../src/store/postgres/import.js';
 import { countingStatements, listCount, listCountsWithin, listPage, listPagesWithin, type CountedQuery } from '../src/store/postgres/lists.js';
 import { migrate } from '../src/store/postgres/migrate.js';
 import { serializeRecords } from '../src/store/knowledge-store.js';
-import { dataDir as fixtureDir, spawnScript } from './helpers.js';
+import { dataDir as fixtureDir, generateFixtureDataset } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 import { testPool } from './store-under-test.js';
 
@@ -34,18 +34,8 @@ async function tempDir(label: string): Promise<string> {
   return dir;
 }
 
-function generate(scale: number): Promise<string> {
-  return tempDir(`generated-${scale}`).then(
-    (dir) =>
-      new Promise((resolve, reject) => {
-        const out = path.join(dir, 'data');
-        const child = spawnScript(['scripts/generate-dataset.ts', '--scale', String(scale), '--out', out, '--from', fixtureDir], process.env);
-        let stderr = '';
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`generate-dataset failed: ${stderr}`))));
-      }),
-  );
+async function generate(scale: number): Promise<string> {
+  return generateFixtureDataset(scale, path.join(await tempDir(`generated-${scale}`), 'data'));
 }
 
 async function editFile(dir: string, collection: Collection, change: (records: any[]) => void): Promise<void> {

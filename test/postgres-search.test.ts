@@ -20,7 +20,7 @@ import { searchKindOrder, snippetOf, type SearchHit } from '../src/kb/search.js'
 import { foldText } from '../src/kb/text.js';
 import { searchCount, searchPage } from '../src/store/postgres/search.js';
 import { rowsOf, type RowsOf } from '../src/store/postgres/sql.js';
-import { dataDir as fixtureDir, spawnScript } from './helpers.js';
+import { dataDir as fixtureDir, generateFixtureDataset } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 import { fillDatabase, testPool } from './store-under-test.js';
 
@@ -305,17 +305,6 @@ async function capturedValues(text: string): Promise<readonly unknown[]> {
   return captured;
 }
 
-/** The fixture multiplied by scripts/generate-dataset.ts: many records with equal scores, and terms with more postings than a first read takes. */
-async function generatedFolder(scale: number): Promise<string> {
-  const out = path.join(decomposedDir, `generated-${scale}`);
-  const child = spawnScript(['scripts/generate-dataset.ts', '--scale', String(scale), '--out', out, '--from', fixtureDir], process.env);
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`generate-dataset failed: ${stderr}`);
-  return out;
-}
-
 describe('search that reads only the best postings of each term', () => {
   let larger: pg.Pool;
   /** For each call: the read limit of each statement it sent (null: every posting). */
@@ -332,7 +321,8 @@ describe('search that reads only the best postings of each term', () => {
   };
 
   beforeAll(async () => {
-    larger = await importedPool(await generatedFolder(12));
+    // The fixture 12 times: many records with equal scores, and terms with more postings than a first read takes.
+    larger = await importedPool(await generateFixtureDataset(12, path.join(decomposedDir, 'generated-12')));
   }, 120_000);
 
   afterAll(async () => {

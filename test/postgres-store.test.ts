@@ -19,7 +19,7 @@ import { exportKnowledgeBase } from '../src/store/postgres/export.js';
 import { importKnowledgeBase } from '../src/store/postgres/import.js';
 import { migrate, migrationsDir, readMigrations } from '../src/store/postgres/migrate.js';
 import { serializeRecords } from '../src/store/knowledge-store.js';
-import { dataDir as fixtureDir, spawnScript } from './helpers.js';
+import { dataDir as fixtureDir, generateFixtureDataset, spawnScript } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 
 let server: PostgresServer;
@@ -102,10 +102,7 @@ async function editFile(dir: string, collection: Collection, change: (records: a
 }
 
 async function generate(scale: number): Promise<string> {
-  const out = path.join(await tempDir(`generated-${scale}`), 'data');
-  const run = await runScript(['scripts/generate-dataset.ts', '--scale', String(scale), '--out', out, '--from', fixtureDir]);
-  if (run.code !== 0) throw new Error(`generate-dataset failed: ${run.stderr}`);
-  return out;
+  return generateFixtureDataset(scale, path.join(await tempDir(`generated-${scale}`), 'data'));
 }
 
 beforeAll(async () => {

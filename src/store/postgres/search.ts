@@ -17,9 +17,9 @@
  * weight order) a few dozen at a time, and only the records they name are scored exactly, from all their
  * values. The best of those are the true best once nothing unread could outrank them: for a query of one
  * term, any unread posting ranks after the last one read of its term (the postings are in the ranking's
- * own order); for longer queries, no unread record can score more than the sum of what each term's next
- * posting could add. Until the page is certain, each term's read is made four times longer and the
- * statement run again; a short list whose terms were read to the end is certain at once.
+ * own order); for longer queries, an unread value's weight is at most where each of its terms' reads
+ * stopped, which bounds its score. Until the page is certain, each term's read is made four times longer
+ * and the statement run again; a short list whose terms were read to the end is certain at once.
  *
  * A search ranks at most `SEARCH_HIT_CAP` hits, the best ones: pages and `searchCount` both stop there.
  * A first page (`first`, no cursor) needs only its own hits and one more, the next page (`first`, `after`)
@@ -59,6 +59,9 @@ const FIRST_READ = 48;
 const READ_GROWTH = 4;
 /** Past this many postings per term, a term is read to its end. */
 const READ_ALL_FROM = 100_000;
+
+/** The next round's postings per term: four times more, or every posting (null) once that passes `READ_ALL_FROM`. */
+const longerRead = (read: number): number | null => (read * READ_GROWTH < READ_ALL_FROM ? read * READ_GROWTH : null);
 
 const sqlText = (value: string) => `'${value.replaceAll("'", "''")}'`;
 const kindOrderSql = (kind: string) => `CASE ${kind} ${Object.entries(searchKindOrder).map(([name, order]) => `WHEN ${sqlText(name)} THEN ${order}`).join(' ')} END`;
@@ -258,7 +261,7 @@ async function bestHits(rows: RowsOf, text: string, kinds: readonly EntityKind[]
     const unfinished = row!.unfinished ?? [];
     if (read === null || unfinished.length === 0) return hits;
     if (hits.length === wanted && isCertain(hits[wanted - 1]!, parts, unfinished)) return hits;
-    read = read * READ_GROWTH < READ_ALL_FROM ? read * READ_GROWTH : null;
+    read = longerRead(read);
   }
 }
 
@@ -358,7 +361,7 @@ export async function searchCount(rows: RowsOf, text: string, kinds: readonly En
   if (new Set(parts.map((part) => part.word)).size < parts.length) return (await bestHits(rows, text, kinds, SEARCH_HIT_CAP, reading)).length;
   if (parts.length === 0) return 0;
   const { sql, values } = countStatement(parts, kinds);
-  for (let read: number | null = reading.firstRead ?? 2 * SEARCH_HIT_CAP; ; read = read * READ_GROWTH < READ_ALL_FROM ? read * READ_GROWTH : null) {
+  for (let read: number | null = reading.firstRead ?? 2 * SEARCH_HIT_CAP; ; read = longerRead(read)) {
     values[0] = read;
     const [row] = await rows<{ records: number; unfinished: boolean }>(sql, values);
     if (row!.records >= SEARCH_HIT_CAP) return SEARCH_HIT_CAP;
