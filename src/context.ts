@@ -5,6 +5,7 @@ import type { KnowledgeReader } from './kb/reader.js';
 import type { Snapshot } from './kb/snapshot.js';
 import type { Curator } from './store/edits.js';
 import type { KnowledgeStore } from './store/knowledge-store.js';
+import type { PostgresWriter } from './store/postgres/writer.js';
 import type { ChangeFeed } from './subscriptions.js';
 
 /** What every resolver sees. Built anew for each request, so no loader cache outlives its request. */
@@ -16,6 +17,8 @@ export interface Context {
   loaders: Loaders;
   /** The writable store, when the server has one (mutations need it). */
   store?: KnowledgeStore;
+  /** The PostgreSQL store's writer, when the server reads a database (mutations go through it). */
+  writer?: PostgresWriter;
   /** The authenticated curator, when the request carried a valid token. */
   curator?: Curator;
   changes?: ChangeFeed;
@@ -26,7 +29,7 @@ export interface Context {
 }
 
 /** What a context holds beside its snapshot and loaders: the same fields as `Context`, each optional. */
-export type ContextExtras = Partial<Pick<Context, 'store' | 'curator' | 'changes' | 'client' | 'onSnapshot'>>;
+export type ContextExtras = Partial<Pick<Context, 'store' | 'writer' | 'curator' | 'changes' | 'client' | 'onSnapshot'>>;
 
 /** The key under which Pothos keeps its per-request caches (what `initContextCache()` returns it under). */
 const pothosContextCache = Object.getOwnPropertySymbols(initContextCache())[0]!;
@@ -38,6 +41,7 @@ export function createContext(snapshot: Snapshot, extras: ContextExtras = {}): C
   return {
     [pothosContextCache]: {},
     store: extras.store,
+    writer: extras.writer,
     changes: extras.changes,
     client: extras.client,
     curator: extras.curator,

@@ -4,11 +4,11 @@
  * a report's words cover the statement, its speaker and its relayer; a mention covers the entity
  * named. "What a source covers" and "which sources support a record" are both read from this.
  */
-import type { RecordsByCollection } from './knowledge-base.js';
-import type { Evidence, StatementRecord } from './records.js';
+import type { RecordKind, RecordsByCollection, StoredRecord } from './knowledge-base.js';
+import type { CountryRecord, EventRecord, Evidence, OrganizationRecord, PersonRecord, StatementRecord } from './records.js';
 
 /** The spans of one fact and the records the fact involves. */
-interface Fact {
+export interface Fact {
   ids: readonly (string | null | undefined)[];
   evidence: readonly Evidence[];
 }
@@ -28,36 +28,66 @@ export function sourceIdsOfStatement(statement: StatementRecord): string[] {
   return [...new Set(reportsInForce(statement).map((report) => report.evidence.sourceId))];
 }
 
-function* factsOf(records: RecordsByCollection): Generator<Fact> {
-  for (const person of records.persons) {
-    if (person.nameProvenance) yield { ids: [person.id], evidence: person.nameProvenance.evidence };
-    for (const role of person.roles) yield { ids: [person.id, role.organizationId, role.countryId], evidence: role.evidence };
-  }
-  for (const country of records.countries) yield { ids: [country.id], evidence: country.evidence };
-  for (const organization of records.organizations) {
-    yield { ids: [organization.id], evidence: organization.evidence };
-    if (organization.parent) yield { ids: [organization.id, organization.parent.organizationId], evidence: organization.parent.evidence };
-    if (organization.country) yield { ids: [organization.id, organization.country.countryId], evidence: organization.country.evidence };
-    if (organization.statedMemberCount) yield { ids: [organization.id], evidence: organization.statedMemberCount.evidence };
-    for (const membership of organization.memberships) yield { ids: [organization.id, membership.countryId], evidence: membership.evidence };
-  }
-  for (const event of records.events) {
-    yield { ids: [event.id], evidence: event.evidence };
-    for (const location of event.locations) yield { ids: [event.id, location.countryId], evidence: location.evidence };
-    for (const participation of event.participants) yield { ids: [event.id, participation.entityId], evidence: participation.evidence };
-    if (event.partOf) yield { ids: [event.id, event.partOf.eventId], evidence: event.partOf.evidence };
-  }
-  for (const statement of records.statements) {
-    for (const report of reportsInForce(statement)) {
-      const spans = [report.evidence, report.attribution];
-      yield { ids: [statement.id, statement.speakerId, ...(statement.speakerGroup?.memberOfIds ?? [])], evidence: spans };
-      if (report.relayedBy) yield { ids: [report.relayedBy.entityId], evidence: [...report.relayedBy.evidence, ...spans] };
+/** The facts of one record in force (its retracted parts already left out), in the order coverage walks them. */
+export function* factsOfRecord(kind: RecordKind, record: StoredRecord): Generator<Fact> {
+  switch (kind) {
+    case 'Person': {
+      const person = record as PersonRecord;
+      if (person.nameProvenance) yield { ids: [person.id], evidence: person.nameProvenance.evidence };
+      for (const role of person.roles) yield { ids: [person.id, role.organizationId, role.countryId], evidence: role.evidence };
+      return;
     }
-    for (const mention of statement.mentions) yield { ids: [mention.entityId], evidence: mention.evidence };
-    if (statement.saidAt) yield { ids: [statement.saidAt.eventId], evidence: statement.saidAt.evidence };
-    for (const about of statement.aboutEvents) yield { ids: [about.eventId], evidence: about.evidence };
-    if (statement.audience) yield { ids: statement.audience.entityIds, evidence: statement.audience.evidence };
+    case 'Country': {
+      const country = record as CountryRecord;
+      yield { ids: [country.id], evidence: country.evidence };
+      return;
+    }
+    case 'Organization': {
+      const organization = record as OrganizationRecord;
+      yield { ids: [organization.id], evidence: organization.evidence };
+      if (organization.parent) yield { ids: [organization.id, organization.parent.organizationId], evidence: organization.parent.evidence };
+      if (organization.country) yield { ids: [organization.id, organization.country.countryId], evidence: organization.country.evidence };
+      if (organization.statedMemberCount) yield { ids: [organization.id], evidence: organization.statedMemberCount.evidence };
+      for (const membership of organization.memberships) yield { ids: [organization.id, membership.countryId], evidence: membership.evidence };
+      return;
+    }
+    case 'Event': {
+      const event = record as EventRecord;
+      yield { ids: [event.id], evidence: event.evidence };
+      for (const location of event.locations) yield { ids: [event.id, location.countryId], evidence: location.evidence };
+      for (const participation of event.participants) yield { ids: [event.id, participation.entityId], evidence: participation.evidence };
+      if (event.partOf) yield { ids: [event.id, event.partOf.eventId], evidence: event.partOf.evidence };
+      return;
+    }
+    case 'Statement': {
+      const statement = record as StatementRecord;
+      for (const report of reportsInForce(statement)) {
+        const spans = [report.evidence, report.attribution];
+        yield { ids: [statement.id, statement.speakerId, ...(statement.speakerGroup?.memberOfIds ?? [])], evidence: spans };
+        if (report.relayedBy) yield { ids: [report.relayedBy.entityId], evidence: [...report.relayedBy.evidence, ...spans] };
+      }
+      for (const mention of statement.mentions) yield { ids: [mention.entityId], evidence: mention.evidence };
+      if (statement.saidAt) yield { ids: [statement.saidAt.eventId], evidence: statement.saidAt.evidence };
+      for (const about of statement.aboutEvents) yield { ids: [about.eventId], evidence: about.evidence };
+      if (statement.audience) yield { ids: statement.audience.entityIds, evidence: statement.audience.evidence };
+      return;
+    }
+    case 'Source':
+      return;
   }
+}
+
+/** The collections coverage walks, in its order; the facts of a statement are walked in source order. */
+export const coverageWalk = [
+  ['persons', 'Person'],
+  ['countries', 'Country'],
+  ['organizations', 'Organization'],
+  ['events', 'Event'],
+  ['statements', 'Statement'],
+] as const;
+
+function* factsOf(records: RecordsByCollection): Generator<Fact> {
+  for (const [collection, kind] of coverageWalk) for (const record of records[collection]) yield* factsOfRecord(kind, record);
 }
 
 /** For each record, the sources with a span about it (in first-seen order); for each source, the records it covers. */

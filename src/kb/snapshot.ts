@@ -33,11 +33,12 @@ export function snapshotOf(kb: KnowledgeBase): Snapshot {
   return snapshot;
 }
 
-/** A new snapshot of a store outside this process, with the records its import created or changed. */
+/** A new snapshot of a store outside this process, with the records its import or mutation changed. */
 export interface SnapshotChange {
   snapshot: Snapshot;
-  changes: readonly { id: string; kind: RecordKind; change: 'CREATED' | 'UPDATED' }[];
-  cause: 'import';
+  changes: readonly { id: string; kind: RecordKind; change: 'CREATED' | 'UPDATED' | 'RETRACTED' | 'REPORTED' | 'MERGED' }[];
+  /** An import, or a mutation through any server sharing the store. */
+  cause: 'import' | 'mutation';
 }
 
 /**

@@ -134,10 +134,19 @@ export function curatorOf(context: Context): Curator {
 }
 
 /**
- * Runs `edit` through the store, waits until it is on disk, and moves the request to the new snapshot
+ * Runs `edit` through the store, waits until it is on disk (or committed, on PostgreSQL), and moves the request to the new snapshot
  * so the payload (and later mutations of the same request) read the change. Returns the record's id.
  */
 export async function applyEdit<C extends Collection>(context: Context, collection: C, edit: Edit<C>): Promise<RecordsByCollection[C][number]> {
+  if (context.writer) {
+    const { writer } = context;
+    curatorOf(context);
+    return codedRefusals(async () => {
+      const { record, snapshot } = await writer.edit(collection, edit);
+      moveToSnapshot(context, snapshot);
+      return record;
+    });
+  }
   return changeStore(context, (store) => store.edit(collection, edit));
 }
 
@@ -149,17 +158,25 @@ export async function applyEdit<C extends Collection>(context: Context, collecti
 export async function changeStore<R>(context: Context, change: (store: KnowledgeStore, curator: Curator) => Promise<{ record: R; kb: KnowledgeBase }>): Promise<R> {
   const curator = curatorOf(context);
   if (!context.store && !context.snapshot.kb) {
-    throw new GraphQLError('Changes through the API are not available on the PostgreSQL store yet: edit a data folder and load it with db:import', {
+    throw new GraphQLError('This change is not available on the PostgreSQL store yet (record edits are): edit a data folder and load it with db:import', {
       extensions: { code: ErrorCode.UNSUPPORTED_BY_STORE },
     });
   }
   if (!context.store) {
     throw new GraphQLError('This server was started read-only and cannot change the knowledge base', { extensions: { code: ErrorCode.READ_ONLY } });
   }
-  try {
-    const { record, kb } = await change(context.store, curator);
+  const { store } = context;
+  return codedRefusals(async () => {
+    const { record, kb } = await change(store, curator);
     moveToSnapshot(context, snapshotOf(kb));
     return record;
+  });
+}
+
+/** Runs a change, turning the store's refusals (CurationError) into GraphQL errors with their codes and details. */
+async function codedRefusals<R>(change: () => Promise<R>): Promise<R> {
+  try {
+    return await change();
   } catch (error) {
     if (error instanceof CurationError) throw new GraphQLError(error.message, { extensions: { ...error.details, code: error.code } });
     throw error;

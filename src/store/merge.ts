@@ -13,9 +13,9 @@ import { aKind } from '../kb/text.js';
 export const mergeableKinds = ['Person', 'Organization', 'Country', 'Event', 'Statement'] as const satisfies readonly RecordKind[];
 
 /** Keys of link objects that name another record. */
-const referenceKeys = new Set(['speakerId', 'organizationId', 'countryId', 'eventId', 'entityId', 'continuesId']);
+export const referenceKeys = new Set(['speakerId', 'organizationId', 'countryId', 'eventId', 'entityId', 'continuesId']);
 /** Keys of lists of references. */
-const referenceListKeys = new Set(['entityIds', 'memberOfIds']);
+export const referenceListKeys = new Set(['entityIds', 'memberOfIds']);
 
 type Json = Record<string, unknown>;
 

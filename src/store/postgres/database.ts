@@ -11,11 +11,13 @@ import pg from 'pg';
 import type { Logger } from '../../logging.js';
 import type { KnowledgeReader } from '../../kb/reader.js';
 import type { RecordKind } from '../../kb/knowledge-base.js';
+import type { ChangeKind } from '../knowledge-store.js';
 import type { Snapshot, SnapshotChange, SnapshotSource } from '../../kb/snapshot.js';
 import { describeDatabaseUrl, parseDatabaseUrl } from './connection.js';
 import { PostgresStoreError, storeErrorOf } from './errors.js';
 import { DATASET_CHANNEL } from './import.js';
 import { checkSchema } from './migrate.js';
+import { PostgresWriter } from './writer.js';
 
 /** How long to wait for a connection, and for a readiness probe, before calling the database unreachable. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -39,6 +41,7 @@ interface DatasetRow {
   version: string;
   changed_at: Date;
   generation: string;
+  cause: 'import' | 'mutation';
 }
 
 /** Pool figures for the metrics endpoint. */
@@ -56,6 +59,9 @@ export class PostgresKnowledge implements SnapshotSource {
   private relistenDelay = 100;
   private refreshing: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(change: SnapshotChange) => void>();
+  /** Mutations: transactions on the primary, through a small pool of their own. */
+  readonly writer: PostgresWriter;
+  private readonly writePool: pg.Pool;
 
   private constructor(
     /** The pool every read goes through: the replica's, with a read URL. */
@@ -68,6 +74,10 @@ export class PostgresKnowledge implements SnapshotSource {
   ) {
     this.generation = row.generation;
     this.snapshot = this.snapshotOf(row);
+    const primary = describeDatabaseUrl(new URL(connectionString));
+    this.writePool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'newsgraph-write' });
+    this.writePool.on('error', (error) => logger.warn({ err: error, database: primary }, 'a pooled PostgreSQL connection for writes failed'));
+    this.writer = new PostgresWriter(this.writePool, primary, this);
   }
 
   /**
@@ -83,17 +93,16 @@ export class PostgresKnowledge implements SnapshotSource {
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'newsgraph',
+      // Each statement is planned once per connection and the plan kept. By default PostgreSQL plans a
+      // prepared lookup again on every call whenever a plan for the given ids looks cheaper than the
+      // general one, which it does for these: that planning was about a third of its CPU per nested page
+      // (bench/results/peer-postgraphile.md). The general plans of our lookups, pages and searches use the
+      // same indexes (bench/results/scale-postgres.md measures them with it). Set at connection start-up:
+      // a SET sent on the pool's 'connect' event raced the first query on the connection.
+      options: '-c plan_cache_mode=force_generic_plan',
     });
     // An idle pooled connection whose server goes away emits 'error' on the pool; unheard, it would end the process.
     pool.on('error', (error) => options.logger.warn({ err: error, database: where }, 'a pooled PostgreSQL connection failed'));
-    // Each statement is planned once per connection and the plan kept. By default PostgreSQL plans a
-    // prepared lookup again on every call whenever a plan for the given ids looks cheaper than the
-    // general one, which it does for these: that planning was about a third of its CPU per nested page
-    // (bench/results/peer-postgraphile.md). The general plans of our lookups, pages and searches use the
-    // same indexes (bench/results/scale-postgres.md measures them with it).
-    pool.on('connect', (client) => {
-      client.query('SET plan_cache_mode = force_generic_plan').catch((error: Error) => options.logger.warn({ err: error, database: where }, 'could not set plan_cache_mode'));
-    });
     try {
       const client = await pool.connect();
       try {
@@ -132,6 +141,7 @@ export class PostgresKnowledge implements SnapshotSource {
     this.closed = true;
     await this.listener?.end().catch(() => {});
     await this.pool.end().catch(() => {});
+    await this.writePool.end().catch(() => {});
   }
 
   private snapshotOf(row: DatasetRow): Snapshot {
@@ -162,7 +172,7 @@ export class PostgresKnowledge implements SnapshotSource {
     this.logger.info({ version: row.version, generation: Number(row.generation), changed: changes.length }, 'the dataset in PostgreSQL changed');
     for (const listener of this.listeners) {
       try {
-        listener({ snapshot: this.snapshot, changes, cause: 'import' });
+        listener({ snapshot: this.snapshot, changes, cause: row.cause });
       } catch (error) {
         this.logger.error({ err: error }, 'a change listener failed');
       }
@@ -175,7 +185,7 @@ export class PostgresKnowledge implements SnapshotSource {
    * subscriber that heard of neither.
    */
   private async changesBetween(from: string, to: string): Promise<SnapshotChange['changes']> {
-    const { rows } = await this.pool.query<{ record_id: string; kind: RecordKind; change: 'CREATED' | 'UPDATED' }>(
+    const { rows } = await this.pool.query<{ record_id: string; kind: RecordKind; change: ChangeKind }>(
       'SELECT record_id, kind, change FROM dataset_changes WHERE generation > $1 AND generation <= $2 ORDER BY generation, ordinal',
       [from, to],
     );
@@ -209,7 +219,7 @@ export class PostgresKnowledge implements SnapshotSource {
   }
 
   /** Re-reads the dataset row until the read pool has the announced generation (a replica may lag behind the primary). */
-  private async catchUp(generation: bigint): Promise<void> {
+  async catchUp(generation: bigint): Promise<void> {
     const deadline = Date.now() + REPLICA_CATCH_UP_MS;
     for (let delay = 10; ; delay = Math.min(delay * 2, 1_000)) {
       await this.refresh();
@@ -251,7 +261,7 @@ function generationReader(reader: KnowledgeReader): KnowledgeReader {
 }
 
 async function readDataset(pool: pg.Pool, where: string): Promise<DatasetRow> {
-  const { rows } = await pool.query<DatasetRow>('SELECT version, changed_at, generation::text AS generation FROM dataset');
+  const { rows } = await pool.query<DatasetRow>('SELECT version, changed_at, generation::text AS generation, cause FROM dataset');
   if (rows.length === 0) throw new PostgresStoreError('DATASET_EMPTY', `the database at ${where} holds no knowledge base yet; run \`npm run db:import\` first`);
   return rows[0]!;
 }

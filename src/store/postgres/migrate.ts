@@ -16,6 +16,7 @@ import type pg from 'pg';
 import { projectRoot } from '../../config.js';
 import { PostgresStoreError, storeErrorOf } from './errors.js';
 import { searchIndexStatements } from './search.js';
+import { fillCoverage } from './rows.js';
 
 /**
  * The migrations shipped with the code, found from the project folder: a path relative to this module
@@ -29,12 +30,14 @@ const MIGRATION_LOCK_KEY = 0x6e657773_67726170n;
 const fileNamePattern = /^(\d{4})_[a-z0-9_]+\.sql$/;
 
 /**
- * Statements run right after a migration, in its transaction, that fill the tables it adds from rows
- * the database already holds, where the rule lives in code rather than SQL: a database imported before
- * the migration then searches at once, without a new `db:import`.
+ * Statements (or functions) run right after a migration, in its transaction, that fill the tables it
+ * adds from rows the database already holds, where the rule lives in code rather than SQL: a database
+ * imported before the migration then searches (0006) and takes writes (0007) at once, without a new
+ * `db:import`.
  */
-const backfills: Readonly<Record<string, readonly string[]>> = {
+const backfills: Readonly<Record<string, readonly (string | ((client: pg.Client) => Promise<void>))[]>> = {
   '0006_search_postings.sql': searchIndexStatements,
+  '0007_writes.sql': [fillCoverage],
 };
 
 export interface Migration {
@@ -99,7 +102,7 @@ export async function migrate(client: pg.Client, where: string, directory = migr
       try {
         await client.query('BEGIN');
         await client.query(migration.sql);
-        for (const statement of backfills[migration.name] ?? []) await client.query(statement);
+        for (const step of backfills[migration.name] ?? []) await (typeof step === 'string' ? client.query(step) : step(client));
         await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [migration.version, migration.name, migration.checksum]);
         await client.query('COMMIT');
       } catch (error) {

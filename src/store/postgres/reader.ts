@@ -184,8 +184,8 @@ const relationQueries: { [R in Relation]: RelationQuery<RelationValues[R]> } = {
           SELECT key.ord::int AS ord, covered.source_id AS id
             FROM ${keys}
             JOIN resolved ON resolved.key = key.id
-            CROSS JOIN LATERAL (SELECT source_id, ordinal FROM record_sources WHERE record_id = resolved.id OFFSET 0) AS covered
-           ORDER BY key.ord, covered.ordinal`,
+            CROSS JOIN LATERAL (SELECT source_id, first_seen FROM record_sources WHERE record_id = resolved.id OFFSET 0) AS covered
+           ORDER BY key.ord, covered.first_seen`,
     value: idOf,
   },
   personIdsBySourceId: coveredBy('persons'),

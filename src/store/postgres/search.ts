@@ -88,6 +88,22 @@ export const searchIndexStatements: readonly string[] = [
 ];
 
 /**
+ * The same for the documents of some records (`$1`, an array of ids) that a mutation wrote again, after
+ * their old postings were deleted; a term new to the vocabulary joins it. Terms no record uses any more
+ * are removed by `orphanTermsStatement`.
+ */
+export const recordSearchIndexStatements: readonly string[] = [
+  `INSERT INTO search_postings (term, weight, kind_order, record_id, ordinal, kind)
+   SELECT t.term, ${weightSql('d.field', 'd.terms')}, ${kindOrderSql('d.kind')}, d.record_id, d.ordinal, d.kind
+     FROM search_documents d CROSS JOIN LATERAL (SELECT DISTINCT unnest(d.terms) AS term) t
+    WHERE d.record_id = ANY($1)`,
+  `INSERT INTO search_terms (term) SELECT DISTINCT term FROM search_postings WHERE record_id = ANY($1) ON CONFLICT DO NOTHING`,
+];
+
+/** Removes the terms of `$1` (the terms of deleted postings) that no posting uses any more. */
+export const orphanTermsStatement = `DELETE FROM search_terms t WHERE t.term = ANY($1) AND NOT EXISTS (SELECT 1 FROM search_postings p WHERE p.term = t.term)`;
+
+/**
  * Pieces of a term of which any word within `edits` edits keeps one whole (`edits + 1` contiguous pieces:
  * each edit touches at most one). Trigram word similarity alone misses short typos ("moskow" shares too
  * few trigrams with "moscow"); a LIKE on a piece finds them on the same trigram index, and

@@ -51,7 +51,7 @@ export interface RowsOptions {
  * SQLSTATE classes and codes that mean the server is not there right now, not that the statement is
  * wrong: 08 connection exceptions, 57P01-57P03 shutdown and startup, 53300 too many connections.
  */
-function isUnavailable(error: unknown): boolean {
+export function isUnavailable(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (code.startsWith('08') || /^57P0[123]$/.test(code) || code === '53300')) return true;
   // pg reports a connection that dies mid-query, or a pool that cannot connect in time, by message alone.

@@ -1,0 +1,358 @@
+/**
+ * Changes through the API on PostgreSQL: each mutation's edit runs in one transaction that reads the
+ * records the edit asks for, checks the result with the loader's rules, and rewrites the rows of the
+ * records it changed (and of the few whose derived rows depend on them), so a write costs in proportion
+ * to what it changes, whatever the size of the knowledge base.
+ *
+ * The edit functions are the JSON store's (src/store/edits.ts): pure functions of a Draft that read
+ * records by id. Here the Draft holds only the records fetched so far; asking for another one stops the
+ * edit, the record is fetched, and the edit runs again from the start (an edit reads two or three records,
+ * so it runs two or three times). Writers take turns on one advisory lock with each other and with
+ * db:import, so an edit's revision check and its write see the same records, across every replica.
+ * After COMMIT the dataset's new generation is announced (NOTIFY) like an import's: every server moves
+ * to it, and this one before the mutation answers, so its payload shows the change.
+ */
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { findConsistencyProblems, formatJsonPath, type DataProblem } from '../../kb/consistency.js';
+import type { RecordKind, RecordsByCollection, StoredRecord } from '../../kb/knowledge-base.js';
+import { parseRecord } from '../../kb/load.js';
+import { dataFiles, kindOfCollection, type Collection, type CountryRecord, type EventRecord } from '../../kb/records.js';
+import type { Snapshot } from '../../kb/snapshot.js';
+import { aKind } from '../../kb/text.js';
+import { StoreUnavailableError } from '../../kb/reader.js';
+import { CurationError, curationErrorForProblems } from '../edit-error.js';
+import type { ChangeKind, Draft, Edit } from '../knowledge-store.js';
+import { referenceKeys, referenceListKeys, withMergesFollowed } from '../merge.js';
+import { storeErrorOf } from './errors.js';
+import { DATASET_CHANNEL, DATASET_LOCK_KEY } from './import.js';
+import { insertRows, ownerColumn, recordSourcesStatement, rowsOf, type RowContext } from './rows.js';
+import { orphanTermsStatement, recordSearchIndexStatements } from './search.js';
+import { isUnavailable } from './sql.js';
+
+/** How many times an edit may ask for a record it has not got before the write gives up (an edit reads a handful). */
+const MAX_FETCH_ROUNDS = 50;
+
+const collectionOfKind = Object.fromEntries((Object.entries(kindOfCollection) as [Collection, RecordKind][]).map(([collection, kind]) => [kind, collection])) as Record<RecordKind, Collection>;
+
+/** A record as the database holds it, with its file position. */
+interface Fetched {
+  kind: RecordKind;
+  position: number;
+  record: StoredRecord;
+}
+
+/** Thrown inside an edit that asked for a record not fetched yet; the writer fetches it and runs the edit again. */
+class NotFetched {
+  constructor(readonly id: string) {}
+}
+
+/** Every record one SELECT can fetch by id, with its kind and position: one index probe per table. */
+const fetchSql = (Object.entries(kindOfCollection) as [Collection, RecordKind][])
+  .map(([collection, kind]) => `SELECT id, '${kind}' AS kind, position, record FROM ${collection} WHERE id = ANY($1)`)
+  .join(' UNION ALL ');
+
+/** The tables whose rows a record of a collection has beside its own, which a write replaces. */
+const linkTables = Object.entries(ownerColumn) as [string, string][];
+
+/** The ids a record refers to: its references to other records, and the sources of its evidence. */
+function referencesOf(value: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) referencesOf(item, into);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if ((referenceKeys.has(key) || key === 'sourceId') && typeof item === 'string') into.add(item);
+      else if (referenceListKeys.has(key) && Array.isArray(item)) for (const id of item) if (typeof id === 'string') into.add(id);
+      else if (key !== 'mergedInto') referencesOf(item, into);
+    }
+  }
+  return into;
+}
+
+/** The links that can form a loop (an organization's parent, an event's part-of, a statement's continuation), as columns. */
+const chainColumn: Partial<Record<Collection, string>> = { organizations: 'parent_id', events: 'part_of_id', statements: 'continues_id' };
+
+/** The next dataset version: a digest of the last one and what changed, as short as a folder's. */
+function nextVersion(previous: string, generation: string, changes: readonly { id: string; change: ChangeKind }[]): string {
+  return createHash('sha256').update(`${previous}\0${generation}\0${JSON.stringify(changes)}`).digest('hex').slice(0, 16);
+}
+
+/** What the writer needs of the server's view of the database: to wait until it reads a generation. */
+export interface GenerationFollower {
+  /** Resolves once the server reads generation `generation` or a later one (or gave up waiting for a lagging replica). */
+  catchUp(generation: bigint): Promise<void>;
+  current(): Snapshot;
+}
+
+export class PostgresWriter {
+  constructor(
+    /** Connections to the primary (writes never go to a read replica). */
+    private readonly pool: pg.Pool,
+    private readonly where: string,
+    private readonly follower: GenerationFollower,
+  ) {}
+
+  /**
+   * Applies one edit to `collection` in a transaction and returns the record as stored with the snapshot
+   * that includes it. Refusals are CurationErrors (as the JSON store's); a database that cannot be reached
+   * is StoreUnavailableError, and nothing was written.
+   */
+  async edit<C extends Collection>(collection: C, edit: Edit<C>): Promise<{ record: RecordsByCollection[C][number]; snapshot: Snapshot }> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw this.failure(error);
+    }
+    let generation: string;
+    let stored: RecordsByCollection[C][number];
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [DATASET_LOCK_KEY.toString()]);
+      ({ generation, record: stored } = await this.apply(client, collection, edit));
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release();
+      if (error instanceof CurationError) throw error;
+      throw this.failure(error);
+    }
+    client.release();
+    await this.follower.catchUp(BigInt(generation));
+    return { record: stored, snapshot: this.follower.current() };
+  }
+
+  private failure(error: unknown): Error {
+    if (isUnavailable(error) || storeErrorOf(error, this.where).code === 'DATABASE_UNREACHABLE') {
+      return new StoreUnavailableError(`PostgreSQL at ${this.where} is unavailable: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
+    return storeErrorOf(error, this.where);
+  }
+
+  private async apply<C extends Collection>(client: pg.ClientBase, collection: C, edit: Edit<C>): Promise<{ generation: string; record: RecordsByCollection[C][number] }> {
+    const fetched = new Map<string, Fetched | null>();
+    const fetch = async (ids: Iterable<string>) => {
+      const wanted = [...new Set(ids)].filter((id) => !fetched.has(id));
+      if (wanted.length === 0) return;
+      const { rows } = await client.query<{ id: string; kind: RecordKind; position: number; record: StoredRecord }>(fetchSql, [wanted]);
+      for (const id of wanted) fetched.set(id, null);
+      for (const row of rows) fetched.set(row.id, { kind: row.kind, position: row.position, record: row.record });
+    };
+    const known = (id: string): Fetched | undefined => {
+      const entry = fetched.get(id);
+      if (entry === undefined) throw new NotFetched(id);
+      return entry ?? undefined;
+    };
+    // A merged record's id names the record it was merged into (the snapshot's kindOf does the same).
+    const keptOf = (id: string): Fetched | undefined => {
+      let entry = known(id);
+      for (let hops = 0; entry && 'mergedInto' in entry.record && entry.record.mergedInto && hops < 100; hops += 1) entry = known(entry.record.mergedInto.id);
+      return entry;
+    };
+    const draft: Draft = {
+      get records(): never {
+        throw new Error('an edit on the PostgreSQL store reads records by id (draft.get), not whole collections');
+      },
+      get: (id) => known(id)?.record,
+      kindOf: (id) => keptOf(id)?.kind,
+    };
+
+    // Runs the edit until it has every record it asks for.
+    let result: ReturnType<Edit<C>> | undefined;
+    for (let round = 0; result === undefined; round += 1) {
+      try {
+        result = edit(draft);
+      } catch (error) {
+        if (!(error instanceof NotFetched) || round >= MAX_FETCH_ROUNDS) throw error;
+        await fetch([error.id]);
+      }
+    }
+    const { change } = result;
+    const kind = kindOfCollection[collection];
+    const id = result.record.id;
+    await fetch([id]);
+    const before = fetched.get(id) ?? undefined;
+    if (change === 'CREATED' && before) {
+      throw new CurationError('DUPLICATE_ID', `The id "${id}" is already taken by ${aKind(before.kind)}; give the new record another id`, { id });
+    }
+    if (change !== 'CREATED' && (!before || before.kind !== kind)) throw new CurationError('NOT_FOUND', `No ${kind} with id "${id}"`, { id });
+
+    // References to merged records move to the records kept, as the JSON store writes them.
+    const mergedInto = new Map<string, string>();
+    for (let pending = referencesOf(result.record); pending.size > 0; ) {
+      await fetch(pending);
+      const next = new Set<string>();
+      for (const reference of pending) {
+        const target = fetched.get(reference)?.record;
+        if (target && 'mergedInto' in target && target.mergedInto) {
+          mergedInto.set(reference, target.mergedInto.id);
+          if (!fetched.has(target.mergedInto.id)) next.add(target.mergedInto.id);
+        }
+      }
+      pending = next;
+    }
+    for (const [from, to] of mergedInto) {
+      let target = to;
+      for (let hops = 0; mergedInto.has(target) && hops < mergedInto.size; hops += 1) target = mergedInto.get(target)!;
+      mergedInto.set(from, target);
+    }
+    const followed = withMergesFollowed(result.record, mergedInto);
+
+    const position = before?.position ?? (await client.query<{ next: number }>(`SELECT coalesce(max(position) + 1, 0) AS next FROM ${collection}`)).rows[0]!.next;
+    const parsed = parseRecord(collection, followed);
+    if ('issues' in parsed) {
+      const { file } = dataFiles[collection];
+      throw curationErrorForProblems(parsed.issues.map((issue) => ({ file, path: formatJsonPath([position, ...issue.path]), message: issue.message, rule: 'schema' as const })));
+    }
+    const record = parsed.record;
+    await this.check(client, collection, record, position, fetched, fetch);
+
+    // The records whose rows depend on this one: statements said at an event take its date, and an
+    // event's place is found by its country's name. They are written again as they are.
+    const dependents: { collection: Collection; record: StoredRecord; position: number }[] = [];
+    const previous = before?.record;
+    const dependentsWhere = async (table: Collection, where: string) => {
+      const { rows } = await client.query<{ position: number; record: StoredRecord }>(`SELECT position, record FROM ${table} WHERE ${where}`, [id]);
+      for (const row of rows) dependents.push({ collection: table, record: row.record, position: row.position });
+    };
+    if (collection === 'events' && previous && JSON.stringify((previous as EventRecord).start) !== JSON.stringify((record as EventRecord).start)) {
+      await dependentsWhere('statements', `said_at_event_id = $1 AND NOT record ? 'date'`);
+    }
+    if (collection === 'countries' && previous && (previous as CountryRecord).name !== (record as CountryRecord).name) {
+      await dependentsWhere('events', 'id IN (SELECT event_id FROM event_locations WHERE country_id = $1)');
+    }
+    await this.writeRows(client, [{ collection, record, position }, ...dependents], !before, fetched, fetch);
+
+    const changes = [{ id, kind, change }];
+    const { rows } = await client.query<{ generation: string; version: string }>('SELECT (generation + 1)::text AS generation, version FROM dataset');
+    const dataset = rows[0]!;
+    await client.query(`UPDATE dataset SET generation = $1, version = $2, changed_at = now(), cause = 'mutation'`, [dataset.generation, nextVersion(dataset.version, dataset.generation, changes)]);
+    await client.query('INSERT INTO dataset_changes (generation, ordinal, record_id, kind, change) VALUES ($1, 1, $2, $3, $4)', [dataset.generation, id, kind, change]);
+    // Delivered at COMMIT to every server reading this database, this one included.
+    await client.query(`SELECT pg_notify('${DATASET_CHANNEL}', $1)`, [dataset.generation]);
+    return { generation: dataset.generation, record: record as RecordsByCollection[C][number] };
+  }
+
+  /**
+   * The loader's cross-record rules for one changed record: it is checked with every record it refers
+   * to, and the chains its loops could close, around it. The knowledge base held no problem before, so
+   * a problem this finds is the change's; problems of the records around it that come only from leaving
+   * the rest of the knowledge base out (their own references, unloaded) are not.
+   */
+  private async check(
+    client: pg.ClientBase,
+    collection: Collection,
+    record: StoredRecord,
+    position: number,
+    fetched: Map<string, Fetched | null>,
+    fetch: (ids: Iterable<string>) => Promise<void>,
+  ): Promise<void> {
+    const around = referencesOf(record);
+    await fetch(around);
+    const chain = chainColumn[collection];
+    if (chain) {
+      const { rows } = await client.query<{ id: string }>(
+        `WITH RECURSIVE chain (id) AS (SELECT unnest($1::text[]) UNION SELECT t.${chain} FROM ${collection} t JOIN chain ON t.id = chain.id WHERE t.${chain} IS NOT NULL)
+         SELECT id FROM chain`,
+        [[...around]],
+      );
+      for (const row of rows) around.add(row.id);
+      await fetch(around);
+    }
+    const placed = new Map<Collection, { position: number; record: StoredRecord }[]>();
+    const place = (where: Collection, entry: { position: number; record: StoredRecord }) => {
+      const list = placed.get(where) ?? [];
+      list.push(entry);
+      placed.set(where, list);
+    };
+    place(collection, { position, record });
+    for (const other of around) {
+      const entry = fetched.get(other);
+      if (entry && other !== record.id) place(collectionOfKind[entry.kind], entry);
+    }
+    const records = {} as Record<Collection, StoredRecord[]>;
+    const positions = {} as Record<Collection, number[]>;
+    for (const name of Object.keys(dataFiles) as Collection[]) {
+      const list = (placed.get(name) ?? []).sort((a, b) => a.position - b.position);
+      records[name] = list.map((entry) => entry.record);
+      positions[name] = list.map((entry) => entry.position);
+    }
+    const ownIndex = records[collection].indexOf(record);
+    const problems: DataProblem[] = [];
+    for (const problem of findConsistencyProblems(records as unknown as RecordsByCollection)) {
+      const match = /^\$\[(\d+)\]/.exec(problem.path);
+      const name = (Object.keys(dataFiles) as Collection[]).find((candidate) => dataFiles[candidate].file === problem.file);
+      if (!match || !name) continue;
+      const index = Number(match[1]);
+      const own = name === collection && index === ownIndex;
+      if (!own && problem.rule === 'unknown-reference') continue;
+      problems.push({ ...problem, path: `$[${positions[name]![index]}]${problem.path.slice(match[0].length)}` });
+    }
+    if (problems.length > 0) throw curationErrorForProblems(problems);
+  }
+
+  /** Replaces every row of `written` (the changed record first) with the rows the import would write for them. */
+  private async writeRows(
+    client: pg.ClientBase,
+    written: { collection: Collection; record: StoredRecord; position: number }[],
+    created: boolean,
+    fetched: Map<string, Fetched | null>,
+    fetch: (ids: Iterable<string>) => Promise<void>,
+  ): Promise<void> {
+    const ids = written.map(({ record }) => record.id);
+    // What the rows need to know of other records: sources' positions, events' dates, countries' names.
+    const needed = new Set<string>();
+    for (const { record } of written) for (const reference of referencesOf(record)) needed.add(reference);
+    await fetch(needed);
+    const records = Object.fromEntries((Object.keys(dataFiles) as Collection[]).map((name) => [name, []])) as unknown as Record<Collection, StoredRecord[]>;
+    const positionOf = new Map<string, number>();
+    for (const { collection, record, position } of written) {
+      records[collection].push(record);
+      positionOf.set(record.id, position);
+    }
+    const writtenById = new Map(written.map((entry) => [entry.record.id, entry.record]));
+    const around = (wanted: RecordKind) =>
+      [...fetched.values()].flatMap((entry) => (entry && entry.kind === wanted ? [writtenById.get(entry.record.id) ?? entry.record] : []));
+    const context: RowContext = {
+      positionOf: (_collection, id) => positionOf.get(id)!,
+      sourcePositionOf: (sourceId) => fetched.get(sourceId)?.position,
+      eventOf: (eventId) => (writtenById.get(eventId) ?? fetched.get(eventId)?.record) as EventRecord | undefined,
+      countries: [...new Map([...around('Country'), ...records.countries].map((country) => [country.id, country as CountryRecord])).values()],
+    };
+    const tables = rowsOf(records as unknown as RecordsByCollection, records, context);
+
+    // The old rows go first; what they covered and the words they used are recomputed below.
+    for (const [table, column] of linkTables) {
+      if (table === 'coverage_spans' || table === 'search_documents') continue;
+      await client.query(`DELETE FROM ${table} WHERE ${column} = ANY($1)`, [ids]);
+    }
+    const { rows: uncovered } = await client.query<{ record_id: string; source_id: string }>('DELETE FROM coverage_spans WHERE contributor_id = ANY($1) RETURNING record_id, source_id', [ids]);
+    const { rows: unused } = await client.query<{ term: string }>('DELETE FROM search_postings WHERE record_id = ANY($1) RETURNING term', [ids]);
+    await client.query('DELETE FROM search_documents WHERE record_id = ANY($1)', [ids]);
+
+    for (const table of tables) {
+      if (table.table === 'records') {
+        if (created) await insertRows(client, { ...table, rows: table.rows.filter((row) => row[0] === ids[0]) });
+        continue;
+      }
+      await insertRows(client, table, { upsert: table.table in kindOfCollectionTables });
+    }
+    for (const statement of recordSearchIndexStatements) await client.query(statement, [ids]);
+    await client.query(orphanTermsStatement, [[...new Set(unused.map((row) => row.term))]]);
+
+    // Each (record, source) pair whose spans changed is placed again by its first span, or goes.
+    const covered = tables.find((table) => table.table === 'coverage_spans')!.rows.map((row) => [row[0] as string, row[1] as string]);
+    const pairs = [...new Map([...uncovered.map((row) => [row.record_id, row.source_id]), ...covered].map(([recordId, sourceId]) => [`${recordId}\0${sourceId}`, [recordId, sourceId]])).values()];
+    if (pairs.length > 0) {
+      const recordIds = pairs.map(([recordId]) => recordId);
+      const sourceIds = pairs.map(([, sourceId]) => sourceId);
+      await client.query('DELETE FROM record_sources WHERE (record_id, source_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))', [recordIds, sourceIds]);
+      await client.query(
+        `${recordSourcesStatement.replace('FROM coverage_spans', 'FROM coverage_spans WHERE (record_id, source_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))')}`,
+        [recordIds, sourceIds],
+      );
+    }
+  }
+}
+
+/** The collection tables, whose row a write replaces (upsert) rather than adds. */
+const kindOfCollectionTables: Record<string, true> = Object.fromEntries(Object.keys(kindOfCollection).map((name) => [name, true]));
