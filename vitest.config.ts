@@ -60,6 +60,7 @@ const bothStoresTests = [
   'test/response-cache.test.ts',
   'test/listener.test.ts',
   'test/plain-query.test.ts',
+  'test/curation.test.ts',
 ];
 
 export default defineConfig({

@@ -10,7 +10,11 @@ import { CuratorTokens, hashToken } from '../src/plugins/auth.js';
 import { createLogger, type Logger } from '../src/logging.js';
 import { KnowledgeStore, type StoreOptions } from '../src/store/knowledge-store.js';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
-import { databaseOf, storeUnderTest } from './store-under-test.js';
+import { databaseOf, newDatabase, storeUnderTest } from './store-under-test.js';
+import { withClient } from './postgres.js';
+import { exportKnowledgeBase } from '../src/store/postgres/export.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { PostgresKnowledge } from '../src/store/postgres/database.js';
 
 /** Tests keep the console quiet; a test about logging passes its own logger. */
@@ -204,6 +208,37 @@ export async function createWritableTestServer(options: { logger?: Logger; store
   const store = await KnowledgeStore.open(dir, { logger: options.logger ?? silentLogger, ...options.storeOptions });
   const yoga = createNewsgraph({ store, curatorTokens, logger: options.logger ?? silentLogger }).yoga;
   return { yoga, store, dir };
+}
+
+/** A writable server on whichever store the tests run against (NEWSGRAPH_TEST_STORE), for tests that run on both. */
+export interface CurationTestServer {
+  yoga: NewsgraphYoga;
+  /** A folder holding the knowledge base as the store holds it now: the JSON store's own folder, or a db:export of the database. */
+  written(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * A server over a writable store holding a fresh copy of the fixture data, accepting CURATOR_TOKEN:
+ * the JSON store on a temporary folder or, in the postgres project, a new database the folder was
+ * imported into.
+ */
+export async function createCurationTestServer(): Promise<CurationTestServer> {
+  if (storeUnderTest === 'memory') {
+    const { yoga, store, dir } = await createWritableTestServer();
+    return { yoga, written: async () => dir, close: async () => store.close() };
+  }
+  const { url, database } = await newDatabase(await copyOfData());
+  const yoga = createNewsgraph({ database, curatorTokens, logger: silentLogger }).yoga;
+  return {
+    yoga,
+    written: async () => {
+      const out = await mkdtemp(path.join(tmpdir(), 'newsgraph-export-'));
+      await withClient(url, (client) => exportKnowledgeBase(client, url, out));
+      return out;
+    },
+    close: () => database.close(),
+  };
 }
 
 /** Runs a mutation (or any operation) with a bearer token; `token: null` sends none. */

@@ -60,6 +60,11 @@ export function databaseOf(dataDir: string): Promise<PostgresKnowledge> {
  * (`onQuery` to count statements). The caller closes it.
  */
 export async function openDatabase(dataDir: string, readerOptions: PostgresReaderOptions = {}): Promise<PostgresKnowledge> {
+  return (await newDatabase(dataDir, readerOptions)).database;
+}
+
+/** As `openDatabase`, with the new database's connection string (to export it, or to start a server process on it). */
+export async function newDatabase(dataDir: string, readerOptions: PostgresReaderOptions = {}): Promise<{ url: string; database: PostgresKnowledge }> {
   const serverUrl = new URL(inject('postgresUrl'));
   const name = `newsgraph_test_${process.pid}_${++created}`;
   const admin = new pg.Client({ connectionString: serverUrl.href });
@@ -72,8 +77,9 @@ export async function openDatabase(dataDir: string, readerOptions: PostgresReade
   const url = new URL(serverUrl.href);
   url.pathname = `/${name}`;
   await fillDatabase(url.href, dataDir);
-  return PostgresKnowledge.open(url.href, {
+  const database = await PostgresKnowledge.open(url.href, {
     logger: createLogger('silent'),
     readerFor: (pool, where) => new PostgresReader(pool, { where, ...readerOptions }),
   });
+  return { url: url.href, database };
 }

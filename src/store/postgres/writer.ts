@@ -61,8 +61,9 @@ function referencesOf(value: unknown, into = new Set<string>()): Set<string> {
   else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       if ((referenceKeys.has(key) || key === 'sourceId') && typeof item === 'string') into.add(item);
-      else if (referenceListKeys.has(key) && Array.isArray(item)) for (const id of item) if (typeof id === 'string') into.add(id);
-      else if (key !== 'mergedInto') referencesOf(item, into);
+      else if (referenceListKeys.has(key) && Array.isArray(item)) {
+        for (const id of item) if (typeof id === 'string') into.add(id);
+      } else if (key !== 'mergedInto') referencesOf(item, into);
     }
   }
   return into;
