@@ -134,14 +134,61 @@ describe('DATABASE_URL=… npm start', () => {
     }
   });
 
-  it('refuses a mutation with UNSUPPORTED_BY_STORE, writing nothing', async () => {
-    const { body } = await post(replicas[0]!, 'mutation { updatePerson(input: { person: "john-kerry", expectedRevision: 1, name: "Someone" }) { person { name } } }', {
+  it('reads a mutation made through one replica through the other, and announces it to its subscribers, within a second', async () => {
+    const document = '{ person(slug: "john-kerry") { description revision } }';
+    const before = (await post(replicas[1]!, document)).body;
+    expect((await post(replicas[1]!, document)).body).toEqual(before); // the second one is kept in the response cache
+    const entities = await subscribe(replicas[1]!, 'subscription { entityChanged(types: [PERSON]) { slug change entity { ... on Person { description } } datasetVersion } }');
+    try {
+      const { body } = await post(
+        replicas[0]!,
+        `mutation { updatePerson(input: { person: "john-kerry", expectedRevision: ${before.data.person.revision}, description: "Test fixture: changed through the first replica." }) { person { description revision } datasetVersion } }`,
+        { authorization: `Bearer ${CURATOR_TOKEN}` },
+      );
+      expect(body.errors).toBeUndefined();
+      const acknowledgedAt = Date.now();
+      expect(body.data.updatePerson.person).toEqual({ description: 'Test fixture: changed through the first replica.', revision: before.data.person.revision + 1 });
+      const version = body.data.updatePerson.datasetVersion;
+      expect(version).not.toBe(before.extensions.dataset.version);
+      await within(1_000, async () => {
+        const read = (await post(replicas[1]!, document)).body;
+        expect(read.data.person).toEqual(body.data.updatePerson.person);
+        expect(read.extensions.dataset.version).toBe(version);
+      });
+      const [event] = await entities.next();
+      expect(Date.now() - acknowledgedAt).toBeLessThan(1_000);
+      expect(event.data.entityChanged).toEqual({ slug: 'john-kerry', change: 'UPDATED', entity: { description: 'Test fixture: changed through the first replica.' }, datasetVersion: version });
+    } finally {
+      entities.close();
+    }
+  });
+
+  it('lets one of two conflicting updates through two replicas win, and refuses the other with REVISION_CONFLICT', async () => {
+    const { revision } = (await post(replicas[0]!, '{ person(slug: "paolo-gentiloni") { revision } }')).body.data.person;
+    const update = (replica: RunningServer, description: string) =>
+      post(replica, `mutation { updatePerson(input: { person: "paolo-gentiloni", expectedRevision: ${revision}, description: "${description}" }) { person { description revision } } }`, {
+        authorization: `Bearer ${CURATOR_TOKEN}`,
+      });
+    const answers = await Promise.all([update(replicas[0]!, 'Test fixture: the first replica wins.'), update(replicas[1]!, 'Test fixture: the second replica wins.')]);
+    const won = answers.filter(({ body }) => !body.errors);
+    const lost = answers.filter(({ body }) => body.errors);
+    expect(won).toHaveLength(1);
+    expect(lost.map(({ body }) => body.errors.map((error: any) => [error.extensions.code, error.extensions.currentRevision]))).toEqual([[['REVISION_CONFLICT', revision + 1]]]);
+    const winner = won[0]!.body.data.updatePerson.person;
+    expect(winner.revision).toBe(revision + 1);
+    for (const replica of replicas) {
+      await within(1_000, async () => expect((await post(replica, '{ person(slug: "paolo-gentiloni") { description revision } }')).body.data.person).toEqual(winner));
+    }
+  });
+
+  it('answers UNSUPPORTED_BY_STORE for a merge, which the PostgreSQL store cannot do yet, writing nothing', async () => {
+    const { body } = await post(replicas[0]!, 'mutation { mergeEntities(input: { keep: "john-kerry", merge: "paolo-gentiloni" }) { entity { __typename } } }', {
       authorization: `Bearer ${CURATOR_TOKEN}`,
     });
     expect(body.errors?.map((error: any) => [error.extensions.code, error.message])).toEqual([
-      ['UNSUPPORTED_BY_STORE', 'Changes through the API are not available on the PostgreSQL store yet: edit a data folder and load it with db:import'],
+      ['UNSUPPORTED_BY_STORE', 'This change is not available on the PostgreSQL store yet (record edits are): edit a data folder and load it with db:import'],
     ]);
-    expect((await post(replicas[1]!, '{ person(slug: "john-kerry") { name } }')).body.data).toEqual({ person: { name: 'John Kerry' } });
+    expect((await post(replicas[1]!, '{ person(slug: "paolo-gentiloni") { name } }')).body.data).toEqual({ person: { name: 'Paolo Gentiloni' } });
   });
 
   it('moves both replicas and their response caches to a re-imported dataset within a second', async () => {
@@ -196,9 +243,31 @@ describe('DATABASE_URL=… npm start', () => {
     }
   });
 
-  it('answers DATABASE_UNAVAILABLE while the database is down, stays up, and serves again once it is back', async () => {
+  it('answers DATABASE_UNAVAILABLE while the database is down, stays up, serves again once it is back, and loses no acknowledged write', async () => {
+    // Curators keep writing through both replicas the whole time: every write acknowledged must be there afterwards.
+    const acknowledged: string[] = [];
+    const refusals = new Set<string>();
+    let writing = true;
+    const writes = (async () => {
+      for (let n = 0; writing; n++) {
+        const slug = `restart-test-${n}`;
+        const answer = await post(
+          replicas[n % 2]!,
+          `mutation { createPerson(input: { slug: "${slug}", name: "Restart Test ${n}", description: "Test fixture: written while the database restarts." }) { person { slug } } }`,
+          { authorization: `Bearer ${CURATOR_TOKEN}` },
+        );
+        if (answer.body.errors) refusals.add(answer.body.errors.map((error: any) => error.extensions.code).join());
+        else acknowledged.push(slug);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    await within(5_000, async () => expect(acknowledged.length).toBeGreaterThan(3));
     await postgres.halt();
     try {
+      const { body } = await post(replicas[0]!, 'mutation { updatePerson(input: { person: "john-kerry", expectedRevision: 1, name: "Someone" }) { person { name } } }', {
+        authorization: `Bearer ${CURATOR_TOKEN}`,
+      });
+      expect(body.errors?.map((error: any) => error.extensions.code)).toEqual(['DATABASE_UNAVAILABLE']);
       for (const replica of replicas) {
         // A query the response cache cannot have: the database must be asked.
         const { status, body } = await post(replica, '{ persons(first: 3, orderBy: NAME_DESC) { edges { node { slug } } } }');
@@ -217,6 +286,17 @@ describe('DATABASE_URL=… npm start', () => {
         const { body } = await post(replica, '{ persons(first: 3, orderBy: NAME_DESC) { edges { node { slug } } } }');
         expect(body.errors).toBeUndefined();
         expect(body.data.persons.edges).toHaveLength(3);
+      });
+    }
+    const beforeRestart = acknowledged.length;
+    await within(10_000, async () => expect(acknowledged.length).toBeGreaterThan(beforeRestart + 3));
+    writing = false;
+    await writes;
+    expect([...refusals].filter((codes) => codes !== 'DATABASE_UNAVAILABLE')).toEqual([]);
+    for (const replica of replicas) {
+      await within(1_000, async () => {
+        const { body } = await post(replica, `{ ${acknowledged.map((slug, n) => `p${n}: person(slug: "${slug}") { slug }`).join(' ')} }`);
+        expect(Object.values(body.data).map((person: any) => person?.slug)).toEqual(acknowledged);
       });
     }
     // The replicas listen again after the restart: a re-import still reaches both.

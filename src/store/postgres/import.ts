@@ -183,10 +183,10 @@ export async function importKnowledgeBase(client: pg.Client, where: string, data
     for (const { definition } of indexes) await client.query(definition);
     for (const { table, name, definition } of foreignKeys) await client.query(`ALTER TABLE ${table} ADD CONSTRAINT ${name} ${definition}`);
     await client.query(
-      `INSERT INTO dataset (singleton, version, file_digests, generation, changed_at, imported_from)
-       VALUES (true, $1, $2, 1, now(), $3)
+      `INSERT INTO dataset (singleton, version, file_digests, generation, changed_at, imported_from, cause)
+       VALUES (true, $1, $2, 1, now(), $3, 'import')
        ON CONFLICT (singleton) DO UPDATE SET version = EXCLUDED.version, file_digests = EXCLUDED.file_digests,
-         generation = dataset.generation + 1, changed_at = EXCLUDED.changed_at, imported_from = EXCLUDED.imported_from`,
+         generation = dataset.generation + 1, changed_at = EXCLUDED.changed_at, imported_from = EXCLUDED.imported_from, cause = 'import'`,
       [version, JSON.stringify(folder.fileDigests), folder.dataDir],
     );
     // The records created or changed, in file order (collections in data-file order), as a reload of

@@ -104,6 +104,11 @@ export class PostgresWriter {
     } catch (error) {
       throw this.failure(error);
     }
+    // A connection lost between two statements of the transaction (the database restarting) is reported
+    // as an event on the client, which would end the process unheard; the next statement fails anyway.
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    client.on('error', onError);
     let generation: string;
     let stored: RecordsByCollection[C][number];
     try {
@@ -112,13 +117,18 @@ export class PostgresWriter {
       ({ generation, record: stored } = await this.apply(client, collection, edit));
       await client.query('COMMIT');
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      client.release();
+      if (!lost) await client.query('ROLLBACK').catch(() => {});
+      client.off('error', onError);
+      // A refused edit leaves a healthy connection for the pool; any other failure discards it.
+      client.release(error instanceof CurationError && !lost ? undefined : (lost ?? (error as Error)));
       if (error instanceof CurationError) throw error;
       throw this.failure(error);
     }
+    client.off('error', onError);
     client.release();
-    await this.follower.catchUp(BigInt(generation));
+    // Committed: the change is acknowledged even if this server cannot read it back right now (the
+    // database went away after COMMIT); the payload then reads what it can, or says the database is away.
+    await this.follower.catchUp(BigInt(generation)).catch(() => {});
     return { record: stored, snapshot: this.follower.current() };
   }
 
