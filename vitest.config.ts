@@ -32,6 +32,7 @@ const slowTests = [
   'test/postgres-walks.test.ts',
   'test/postgres-search.test.ts',
   'test/postgres-standby.test.ts',
+  'test/postgres-writes.test.ts',
 ];
 
 /**

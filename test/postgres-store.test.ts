@@ -181,6 +181,29 @@ describe('db:migrate', () => {
     expect({ postings: await postings(), vocabulary: await vocabulary() }).toEqual(imported);
   });
 
+  it('0007 gives a database imported before it the coverage spans and sources db:import gives them', async () => {
+    const { client, where } = await migratedDatabase();
+    await importKnowledgeBase(client, where, generatedSmall);
+    const coverage = async () => ({
+      spans: (await client.query('SELECT record_id, source_id, walk, contributor_id FROM coverage_spans ORDER BY 1, 2, 3, 4')).rows,
+      sources: (await client.query('SELECT record_id, source_id, first_seen FROM record_sources ORDER BY 1, 2')).rows,
+    });
+    const imported = await coverage();
+    expect(imported.spans.length).toBeGreaterThan(500);
+
+    // The database as 0006 left it, with the knowledge base imported (0007 empties record_sources first).
+    await client.query(`DROP TABLE coverage_spans;
+      DROP INDEX list_words_record, search_postings_record;
+      ALTER TABLE dataset DROP COLUMN cause;
+      ALTER TABLE dataset_changes DROP CONSTRAINT dataset_changes_change_check;
+      ALTER TABLE dataset_changes ADD CONSTRAINT dataset_changes_change_check CHECK (change IN ('CREATED', 'UPDATED'));
+      DELETE FROM record_sources;
+      ALTER TABLE record_sources DROP CONSTRAINT record_sources_pkey, DROP COLUMN first_seen, ADD COLUMN ordinal integer NOT NULL, ADD PRIMARY KEY (record_id, ordinal);
+      DELETE FROM schema_migrations WHERE version = 7`);
+    expect((await migrate(client, where)).applied).toEqual(['0007_writes.sql']);
+    expect(await coverage()).toEqual(imported);
+  });
+
   it('lets concurrent runs take turns: each migration is applied by exactly one of them', async () => {
     const url = await server.createDatabase();
     const [a, b] = await Promise.all([clientOf(url), clientOf(url)]);

@@ -48,8 +48,8 @@ function occupied(start: PartialDate | undefined, end: PartialDate | undefined):
 
 /** What the rows of some records need to know of the rest of the knowledge base. */
 export interface RowContext {
-  /** A record's file position: its index in a folder, or where a write puts it. */
-  positionOf(collection: Collection, id: string, index: number): number;
+  /** A record's file position: its index in its folder's file, or where a write puts it. */
+  positionOf(id: string): number;
   /** A source's file position (statements are ordered by where their first report stands). */
   sourcePositionOf(sourceId: string): number | undefined;
   /** An event, for the date of the statements said at it. */
@@ -61,10 +61,11 @@ export interface RowContext {
 /** The context of a whole, validated folder: every record is at hand. */
 export function folderRowContext(records: RecordsByCollection): RowContext {
   const eventById = new Map<string, EventRecord>(records.events.map((event) => [event.id, event]));
-  const sourcePosition = new Map(records.sources.map((source, index) => [source.id, index]));
+  const positions = new Map<string, number>();
+  for (const collection of Object.keys(dataFiles) as Collection[]) records[collection].forEach((record, index) => positions.set(record.id, index));
   return {
-    positionOf: (_collection, _id, index) => index,
-    sourcePositionOf: (id) => sourcePosition.get(id),
+    positionOf: (id) => positions.get(id)!,
+    sourcePositionOf: (id) => positions.get(id),
     eventOf: (id) => eventById.get(id),
     countries: records.countries,
   };
@@ -77,10 +78,8 @@ export function folderRowContext(records: RecordsByCollection): RowContext {
  */
 export function rowsOf(records: RecordsByCollection, originals: Record<Collection, unknown[]>, context: RowContext): TableRows[] {
   const tables: TableRows[] = [];
-  const collectionOf = new Map<object, Collection>();
-  const base = (record: { id: string; revision: number }, index: number): Row => [record.id, context.positionOf(collectionOf.get(record)!, record.id, index), record.revision];
-  for (const collection of Object.keys(dataFiles) as Collection[]) for (const record of records[collection]) collectionOf.set(record, collection);
-  const written = new Set([...collectionOf.keys()].map((record) => (record as { id: string }).id));
+  const base = (record: { id: string; revision: number }, _index: number): Row => [record.id, context.positionOf(record.id), record.revision];
+  const written = new Set((Object.keys(dataFiles) as Collection[]).flatMap((collection) => records[collection].map((record) => record.id)));
   const copies = (collection: Collection, index: number): Row => [records[collection][index], originals[collection][index]];
 
   tables.push({
@@ -405,8 +404,8 @@ const walkRank = new Map<Collection, number>(coverageWalk.map(([collection], ran
 function coverageSpansOf(visible: RecordsByCollection, context: RowContext): Row[] {
   const rows: Row[] = [];
   for (const [collection, kind] of coverageWalk) {
-    visible[collection].forEach((record, index) => {
-      const position = context.positionOf(collection, record.id, index);
+    visible[collection].forEach((record) => {
+      const position = context.positionOf(record.id);
       let place: number[];
       if (kind === 'Statement') {
         const { evidence } = firstReport(record as StatementRecord);
@@ -484,7 +483,7 @@ export async function fillCoverage(client: pg.ClientBase): Promise<void> {
       after = rows.at(-1)!.position;
       const positionOf = new Map(rows.map((row) => [row.record.id, row.position]));
       const records = { sources: [], persons: [], countries: [], organizations: [], events: [], statements: [], [collection]: rows.map((row) => row.record) } as unknown as RecordsByCollection;
-      const context: RowContext = { positionOf: (_collection, id) => positionOf.get(id)!, sourcePositionOf: (id) => sourcePosition.get(id), eventOf: () => undefined, countries: [] };
+      const context: RowContext = { positionOf: (id) => positionOf.get(id)!, sourcePositionOf: (id) => sourcePosition.get(id), eventOf: () => undefined, countries: [] };
       await insertRows(client, {
         table: 'coverage_spans',
         columns: coverageSpanColumns,

@@ -324,7 +324,7 @@ export class PostgresWriter {
     const around = (wanted: RecordKind) =>
       [...fetched.values()].flatMap((entry) => (entry && entry.kind === wanted ? [writtenById.get(entry.record.id) ?? entry.record] : []));
     const context: RowContext = {
-      positionOf: (_collection, id) => positionOf.get(id)!,
+      positionOf: (id) => positionOf.get(id)!,
       sourcePositionOf: (sourceId) => fetched.get(sourceId)?.position,
       eventOf: (eventId) => (writtenById.get(eventId) ?? fetched.get(eventId)?.record) as EventRecord | undefined,
       countries: [...new Map([...around('Country'), ...records.countries].map((country) => [country.id, country as CountryRecord])).values()],
