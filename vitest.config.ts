@@ -62,6 +62,7 @@ const bothStoresTests = [
   'test/listener.test.ts',
   'test/plain-query.test.ts',
   'test/curation.test.ts',
+  'test/multi-source.test.ts',
 ];
 
 export default defineConfig({

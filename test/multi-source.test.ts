@@ -9,9 +9,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slugsOf } from './contract.js';
-import { createWritableTestServer, mutate, projectRoot, query, queryData, subscribe, type WritableTestServer } from './helpers.js';
+import { createCurationTestServer, mutate, projectRoot, query, queryData, subscribe, type CurationTestServer } from './helpers.js';
 
-let server: WritableTestServer;
+let server: CurationTestServer;
 
 const articles = path.join(projectRoot, 'test/fixtures/articles');
 
@@ -40,7 +40,7 @@ const statementCount = async (filter: Record<string, unknown> = {}) =>
 let seedStatementCount: number;
 
 beforeAll(async () => {
-  server = await createWritableTestServer();
+  server = await createCurationTestServer();
   seedStatementCount = await statementCount();
   for (const [slug, file, title] of [
     ['brussels-ledger-allies-share-the-load', 'second-report.txt', 'Allies told to share the load as NATO ministers meet in Brussels'],
@@ -78,7 +78,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(() => server.store.close());
+afterAll(() => server.close());
 
 describe('a statement several sources report', () => {
   it('is one statement with one report a source, each with its own attribution and relayer', async () => {
@@ -349,7 +349,7 @@ describe('merging two persons', () => {
     expect(updated.updatePerson.person).toEqual({ slug: 'jens-stoltenberg', description: 'NATO Secretary General (test update through a merged id).', revision: kept.person.revision + 1 });
 
     // Nothing is deleted: the duplicate stays in the file, marked with the merge.
-    const stored = JSON.parse(await readFile(path.join(server.dir, 'persons.json'), 'utf8')) as { id: string; mergedInto?: { id: string; by: string } }[];
+    const stored = JSON.parse(await readFile(path.join(await server.written(), 'persons.json'), 'utf8')) as { id: string; mergedInto?: { id: string; by: string } }[];
     expect(stored.find((person) => person.id === 'nato-secretary-general-duplicate')?.mergedInto).toMatchObject({ id: 'jens-stoltenberg', by: 'alice' });
   });
 
@@ -426,9 +426,9 @@ describe('live updates', () => {
 });
 
 describe('the fixture data stays valid after every change above', () => {
-  it('reloads from disk with the loader\'s rules', async () => {
+  it('loads with the loader\'s rules, as the store wrote it', async () => {
     const { loadKnowledgeBase } = await import('../src/kb/load.js');
-    const kb = await loadKnowledgeBase(server.dir);
+    const kb = await loadKnowledgeBase(await server.written());
     expect(kb.counts.sources).toBe(3);
     void query;
   });

@@ -4,7 +4,7 @@
  * vocabulary, statements' dates and source order) must come out of a write exactly as an import of the
  * same records would make it. This file runs mutations of every family through a server on a real
  * PostgreSQL (reports from new sources, a relayed and a hedged one, new records of every kind, updates
- * whose effects reach other records' rows, retractions), exports the database, imports the export into a
+ * whose effects reach other records' rows, retractions, merges), exports the database, imports the export into a
  * second database, and compares every table row for row. It also checks the version and change rows a
  * write leaves, and the migration that gives a database imported before 0007 its coverage rows.
  *
@@ -128,6 +128,13 @@ beforeAll(async () => {
   await change(`mutation { retractStatement(input: { statement: "kerry-us-heavy-lift", expectedRevision: ${await revisionOf('statement', 'kerry-us-heavy-lift')}, reason: "Test fixture." }) { datasetVersion } }`);
   await change(`mutation { addRole(input: { person: "test-envoy", expectedRevision: 1, role: { title: "Envoy", country: "united-states", evidence: { source: "${wire}", quote: "Kerry", occurrence: 1 } } }) { datasetVersion } }`);
   await change(`mutation { retractRole(input: { person: "test-envoy", expectedRevision: 2, position: 0, reason: "Test fixture." }) { datasetVersion } }`);
+  // Merges: every record that refers to the duplicate is rewritten, the kept one absorbs it.
+  await change(`mutation { createCountry(input: { slug: "test-duplicate-belgium", name: "Belgique", description: "Test fixture: a duplicate country.", isoCode: "XB", isoAlpha3: "XBX",
+    evidence: [{ source: "${ledger}", quote: "Brussels", occurrence: 2 }] }) { datasetVersion } }`);
+  await change(`mutation { updateEvent(input: { event: "test-brussels-readout", expectedRevision: 1,
+    addLocations: [{ city: "Bruxelles", country: "test-duplicate-belgium", evidence: { source: "${ledger}", quote: "Brussels", occurrence: 2 } }] }) { datasetVersion } }`);
+  await change('mutation { mergeEntities(input: { keep: "belgium", merge: "test-duplicate-belgium" }) { datasetVersion } }');
+  await change('mutation { mergeEntities(input: { keep: "john-kirby", merge: "test-envoy" }) { datasetVersion } }');
 }, 120_000);
 
 afterAll(async () => {
@@ -159,38 +166,50 @@ describe('mutations on PostgreSQL', () => {
       `{ kirby: search(query: "john kirby", types: [PERSON], first: 1) { edges { node { sources { slug } } } }
          byPlace: search(query: "kingdom", types: [EVENT]) { edges { node { node { ... on Event { slug } } } } }
          retracted: statement(slug: "kerry-us-heavy-lift") { retraction { reason } }
-         envoy: person(slug: "test-envoy") { roles { title } all: roles(includeRetracted: true) { title } } }`,
+         envoy: person(slug: "test-envoy") { slug roles { title } all: roles(includeRetracted: true) { title } } }`,
     );
-    expect(data.kirby.edges[0].node.sources.map((source: { slug: string }) => source.slug)).toEqual(['kerry-to-nato-ante-up', ledger, wire]);
+    // Persons are walked before statements: the role john-kirby took over from the merged envoy puts the wire before the ledger.
+    expect(data.kirby.edges[0].node.sources.map((source: { slug: string }) => source.slug)).toEqual(['kerry-to-nato-ante-up', wire, ledger]);
     expect(data.byPlace.edges.map((edge: any) => edge.node.node.slug).sort()).toEqual(['nato-foreign-ministers-meeting', 'test-brussels-readout']);
     expect(data.retracted.retraction).toEqual({ reason: 'Test fixture.' });
-    expect(data.envoy).toEqual({ roles: [{ title: 'Envoy' }], all: [{ title: 'Spokesman' }, { title: 'Envoy' }] });
+    // Merged into john-kirby: the old slug names the kept person, who has the envoy's roles (the retracted one kept as retracted).
+    expect(data.envoy.slug).toBe('john-kirby');
+    expect(data.envoy.roles.map((role: { title: string }) => role.title)).toContain('Envoy');
+    expect(data.envoy.all.length).toBeGreaterThan(data.envoy.roles.length);
   });
 
   it('each make a new dataset generation and version, with the change it made for the subscribers of every replica', async () => {
     await withClient(writtenUrl, async (client) => {
       const { rows } = await client.query('SELECT generation, record_id, kind, change FROM dataset_changes ORDER BY generation, ordinal');
       const written = rows.filter((row) => Number(row.generation) > 1);
-      expect(written.map((row) => [row.record_id, row.change])).toEqual([
-        [ledger, 'CREATED'],
-        [wire, 'CREATED'],
-        ['kirby-secretary-urging-allies', 'REPORTED'],
-        ['kirby-secretary-urging-allies', 'REPORTED'],
-        ['kerry-calls-on-nato-to-pony-up', 'REPORTED'],
-        ['test-wire-gathering-overshadowed', 'CREATED'],
-        ['test-envoy', 'CREATED'],
-        ['test-brussels-readout', 'CREATED'],
-        ['john-kerry', 'UPDATED'],
-        ['belgium', 'UPDATED'],
-        ['stoltenberg-press-conference', 'UPDATED'],
-        ['john-kerry', 'UPDATED'],
-        ['kerry-us-heavy-lift', 'RETRACTED'],
-        ['test-envoy', 'UPDATED'],
-        ['test-envoy', 'RETRACTED'],
+      // One generation per mutation; a merge's changes (the records that referred to the duplicate, the
+      // kept one, the duplicate) share theirs.
+      const byGeneration = new Map<string, string[]>();
+      for (const row of written) byGeneration.set(row.generation, [...(byGeneration.get(row.generation) ?? []), `${row.record_id} ${row.change}`]);
+      expect([...byGeneration.values()]).toEqual([
+        [`${ledger} CREATED`],
+        [`${wire} CREATED`],
+        ['kirby-secretary-urging-allies REPORTED'],
+        ['kirby-secretary-urging-allies REPORTED'],
+        ['kerry-calls-on-nato-to-pony-up REPORTED'],
+        ['test-wire-gathering-overshadowed CREATED'],
+        ['test-envoy CREATED'],
+        ['test-brussels-readout CREATED'],
+        ['john-kerry UPDATED'],
+        ['belgium UPDATED'],
+        ['stoltenberg-press-conference UPDATED'],
+        ['john-kerry UPDATED'],
+        ['kerry-us-heavy-lift RETRACTED'],
+        ['test-envoy UPDATED'],
+        ['test-envoy RETRACTED'],
+        ['test-duplicate-belgium CREATED'],
+        ['test-brussels-readout UPDATED'],
+        ['belgium UPDATED', 'test-duplicate-belgium MERGED', 'test-brussels-readout UPDATED'],
+        ['john-kirby UPDATED', 'test-envoy MERGED', 'test-brussels-readout UPDATED'],
       ]);
-      expect(new Set(written.map((row) => row.generation)).size).toBe(written.length);
+      expect([...byGeneration.keys()]).toEqual([...byGeneration.keys()].map((_, index) => String(index + 2)));
       const [dataset] = (await client.query('SELECT generation, version, cause FROM dataset')).rows;
-      expect(dataset).toMatchObject({ generation: String(written.length + 1), cause: 'mutation' });
+      expect(dataset).toMatchObject({ generation: String(byGeneration.size + 1), cause: 'mutation' });
       expect(dataset.version).toMatch(/^[0-9a-f]{16}$/);
       expect((await queryData(yoga, '{ dataset { version } }')).dataset.version).toBe(dataset.version);
     });

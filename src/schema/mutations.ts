@@ -8,7 +8,7 @@ import type { InputFieldBuilder, InputObjectRef } from '@pothos/core';
 import { builder } from '../builder.js';
 import { moveToSnapshot, type Context } from '../context.js';
 import { badUserInput, clipped, ErrorCode } from '../errors.js';
-import type { KnowledgeBase, RecordKind, RecordsByCollection } from '../kb/knowledge-base.js';
+import type { KnowledgeBase, RecordKind, RecordsByCollection, StoredRecord } from '../kb/knowledge-base.js';
 import { snapshotOf } from '../kb/snapshot.js';
 import { MAX_SLUG_LENGTH, SLUG_PATTERN, type Collection, type Retraction } from '../kb/records.js';
 import { CurationError } from '../store/edit-error.js';
@@ -150,6 +150,20 @@ export async function applyEdit<C extends Collection>(context: Context, collecti
   return changeStore(context, (store) => store.edit(collection, edit));
 }
 
+/** Merges `mergeId` into `keepId` through the store (src/store/merge.ts) and moves the request to the snapshot with the merge; returns the kept record. */
+export async function applyMerge(context: Context, keepId: string, mergeId: string): Promise<StoredRecord> {
+  if (context.writer) {
+    const { writer } = context;
+    const curator = curatorOf(context);
+    return codedRefusals(async () => {
+      const { record, snapshot } = await writer.merge(keepId, mergeId, curator);
+      moveToSnapshot(context, snapshot);
+      return record;
+    });
+  }
+  return changeStore(context, (store, curator) => store.merge(keepId, mergeId, curator));
+}
+
 /**
  * Runs one change through the store for a curator (an edit, a merge): refuses without a token or on a
  * read-only server, moves the request to the snapshot that holds the change, and turns the store's
@@ -158,7 +172,7 @@ export async function applyEdit<C extends Collection>(context: Context, collecti
 export async function changeStore<R>(context: Context, change: (store: KnowledgeStore, curator: Curator) => Promise<{ record: R; kb: KnowledgeBase }>): Promise<R> {
   const curator = curatorOf(context);
   if (!context.store && !context.snapshot.kb) {
-    throw new GraphQLError('This change is not available on the PostgreSQL store yet (record edits are): edit a data folder and load it with db:import', {
+    throw new GraphQLError('Applying an article file is not available on the PostgreSQL store yet (mutations are): apply it to a data folder and load it with db:import', {
       extensions: { code: ErrorCode.UNSUPPORTED_BY_STORE },
     });
   }

@@ -8,7 +8,7 @@ import type { Collection } from '../kb/records.js';
 import { addLinkEvidence, holderOfLink, type LinkKind } from '../store/edits.js';
 import { mergeableKinds } from '../store/merge.js';
 import { EntityRef, loadEntity } from './entity.js';
-import { QuoteInputRef, applyEdit, changeResult, changeStore, orUndefined, referenceId, toQuote, type ChangeResult } from './mutations.js';
+import { QuoteInputRef, applyEdit, applyMerge, changeResult, orUndefined, referenceId, toQuote, type ChangeResult } from './mutations.js';
 import { loadNode } from './node-loading.js';
 import { StatementRef } from './statement.js';
 
@@ -124,7 +124,7 @@ builder.mutationFields((t) => ({
       const resolve = async (id: string) => (await context.loaders.referentById.load(id))?.id ?? id;
       const keep = await resolve(referenceId(input.keep, mergeableKinds, 'input.keep'));
       const merge = await resolve(referenceId(input.merge, mergeableKinds, 'input.merge'));
-      return changeResult(context, await changeStore(context, (store, curator) => store.merge(keep, merge, curator)));
+      return changeResult(context, await applyMerge(context, keep, merge));
     },
   }),
 }));

@@ -17,13 +17,13 @@ import pg from 'pg';
 import { findConsistencyProblems, formatJsonPath, type DataProblem } from '../../kb/consistency.js';
 import type { RecordKind, RecordsByCollection, StoredRecord } from '../../kb/knowledge-base.js';
 import { parseRecord } from '../../kb/load.js';
-import { dataFiles, kindOfCollection, type Collection, type CountryRecord, type EventRecord } from '../../kb/records.js';
+import { dataFiles, kindOfCollection, type Collection, type CountryRecord, type EventRecord, type Merge } from '../../kb/records.js';
 import type { Snapshot } from '../../kb/snapshot.js';
 import { aKind } from '../../kb/text.js';
 import { StoreUnavailableError } from '../../kb/reader.js';
 import { CurationError, curationErrorForProblems } from '../edit-error.js';
 import type { ChangeKind, Draft, Edit } from '../knowledge-store.js';
-import { referenceKeys, referenceListKeys, withMergesFollowed } from '../merge.js';
+import { planMerge, referenceKeys, referenceListKeys, withMergesFollowed } from '../merge.js';
 import { storeErrorOf } from './errors.js';
 import { DATASET_CHANNEL, DATASET_LOCK_KEY } from './import.js';
 import { insertRows, ownerColumn, recordSourcesStatement, rowsOf, type RowContext } from './rows.js';
@@ -84,6 +84,52 @@ export interface GenerationFollower {
   current(): Snapshot;
 }
 
+/** The records a transaction has fetched by id (null: asked for, not there), and how to fetch more. */
+class FetchedRecords {
+  private readonly entries = new Map<string, Fetched | null>();
+
+  constructor(private readonly client: pg.ClientBase) {}
+
+  /** Fetches the records of `ids` not fetched yet, in one statement. */
+  async fetch(ids: Iterable<string>): Promise<void> {
+    const wanted = [...new Set(ids)].filter((id) => !this.entries.has(id));
+    if (wanted.length === 0) return;
+    const { rows } = await this.client.query<{ id: string; kind: RecordKind; position: number; record: StoredRecord }>(fetchSql, [wanted]);
+    for (const id of wanted) this.entries.set(id, null);
+    for (const row of rows) this.entries.set(row.id, { kind: row.kind, position: row.position, record: row.record });
+  }
+
+  /** The record, or undefined when the database has none; throws NotFetched when it was not fetched yet. */
+  known(id: string): Fetched | undefined {
+    const entry = this.entries.get(id);
+    if (entry === undefined) throw new NotFetched(id);
+    return entry ?? undefined;
+  }
+
+  /** The record if fetched and there. */
+  get(id: string): Fetched | undefined {
+    return this.entries.get(id) ?? undefined;
+  }
+
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  all(): Fetched[] {
+    return [...this.entries.values()].filter((entry): entry is Fetched => entry !== null);
+  }
+}
+
+/** A record a change writes: its collection, its new form, its file position, and whether it is new. */
+interface Written {
+  collection: Collection;
+  record: StoredRecord;
+  position: number;
+  created: boolean;
+  /** The record as it was, for a record that existed. */
+  before?: StoredRecord;
+}
+
 export class PostgresWriter {
   constructor(
     /** Connections to the primary (writes never go to a read replica). */
@@ -97,7 +143,20 @@ export class PostgresWriter {
    * that includes it. Refusals are CurationErrors (as the JSON store's); a database that cannot be reached
    * is StoreUnavailableError, and nothing was written.
    */
-  async edit<C extends Collection>(collection: C, edit: Edit<C>): Promise<{ record: RecordsByCollection[C][number]; snapshot: Snapshot }> {
+  edit<C extends Collection>(collection: C, edit: Edit<C>): Promise<{ record: RecordsByCollection[C][number]; snapshot: Snapshot }> {
+    return this.transaction((client) => this.applyEdit(client, collection, edit));
+  }
+
+  /**
+   * Merges `mergeId` into `keepId` (src/store/merge.ts's plan, over the records that refer to the
+   * duplicate, found through the link tables) in a transaction; returns the kept record.
+   */
+  merge(keepId: string, mergeId: string, curator: { name: string }, now = new Date()): Promise<{ record: StoredRecord; snapshot: Snapshot }> {
+    return this.transaction((client) => this.applyMerge(client, keepId, mergeId, { at: now.toISOString(), by: curator.name }));
+  }
+
+  /** Runs `work` in a transaction holding the dataset's lock, commits, and waits until this server reads the new generation. */
+  private async transaction<R>(work: (client: pg.ClientBase) => Promise<{ generation: string; record: R }>): Promise<{ record: R; snapshot: Snapshot }> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -109,17 +168,16 @@ export class PostgresWriter {
     let lost: Error | undefined;
     const onError = (error: Error) => (lost = error);
     client.on('error', onError);
-    let generation: string;
-    let stored: RecordsByCollection[C][number];
+    let done: { generation: string; record: R };
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [DATASET_LOCK_KEY.toString()]);
-      ({ generation, record: stored } = await this.apply(client, collection, edit));
+      done = await work(client);
       await client.query('COMMIT');
     } catch (error) {
       if (!lost) await client.query('ROLLBACK').catch(() => {});
       client.off('error', onError);
-      // A refused edit leaves a healthy connection for the pool; any other failure discards it.
+      // A refused change leaves a healthy connection for the pool; any other failure discards it.
       client.release(error instanceof CurationError && !lost ? undefined : (lost ?? (error as Error)));
       if (error instanceof CurationError) throw error;
       throw this.failure(error);
@@ -128,8 +186,8 @@ export class PostgresWriter {
     client.release();
     // Committed: the change is acknowledged even if this server cannot read it back right now (the
     // database went away after COMMIT); the payload then reads what it can, or says the database is away.
-    await this.follower.catchUp(BigInt(generation)).catch(() => {});
-    return { record: stored, snapshot: this.follower.current() };
+    await this.follower.catchUp(BigInt(done.generation)).catch(() => {});
+    return { record: done.record, snapshot: this.follower.current() };
   }
 
   private failure(error: unknown): Error {
@@ -139,31 +197,19 @@ export class PostgresWriter {
     return storeErrorOf(error, this.where);
   }
 
-  private async apply<C extends Collection>(client: pg.ClientBase, collection: C, edit: Edit<C>): Promise<{ generation: string; record: RecordsByCollection[C][number] }> {
-    const fetched = new Map<string, Fetched | null>();
-    const fetch = async (ids: Iterable<string>) => {
-      const wanted = [...new Set(ids)].filter((id) => !fetched.has(id));
-      if (wanted.length === 0) return;
-      const { rows } = await client.query<{ id: string; kind: RecordKind; position: number; record: StoredRecord }>(fetchSql, [wanted]);
-      for (const id of wanted) fetched.set(id, null);
-      for (const row of rows) fetched.set(row.id, { kind: row.kind, position: row.position, record: row.record });
-    };
-    const known = (id: string): Fetched | undefined => {
-      const entry = fetched.get(id);
-      if (entry === undefined) throw new NotFetched(id);
-      return entry ?? undefined;
-    };
+  private async applyEdit<C extends Collection>(client: pg.ClientBase, collection: C, edit: Edit<C>): Promise<{ generation: string; record: RecordsByCollection[C][number] }> {
+    const fetched = new FetchedRecords(client);
     // A merged record's id names the record it was merged into (the snapshot's kindOf does the same).
     const keptOf = (id: string): Fetched | undefined => {
-      let entry = known(id);
-      for (let hops = 0; entry && 'mergedInto' in entry.record && entry.record.mergedInto && hops < 100; hops += 1) entry = known(entry.record.mergedInto.id);
+      let entry = fetched.known(id);
+      for (let hops = 0; entry && 'mergedInto' in entry.record && entry.record.mergedInto && hops < 100; hops += 1) entry = fetched.known(entry.record.mergedInto.id);
       return entry;
     };
     const draft: Draft = {
       get records(): never {
         throw new Error('an edit on the PostgreSQL store reads records by id (draft.get), not whole collections');
       },
-      get: (id) => known(id)?.record,
+      get: (id) => fetched.known(id)?.record,
       kindOf: (id) => keptOf(id)?.kind,
     };
 
@@ -174,14 +220,14 @@ export class PostgresWriter {
         result = edit(draft);
       } catch (error) {
         if (!(error instanceof NotFetched) || round >= MAX_FETCH_ROUNDS) throw error;
-        await fetch([error.id]);
+        await fetched.fetch([error.id]);
       }
     }
     const { change } = result;
     const kind = kindOfCollection[collection];
     const id = result.record.id;
-    await fetch([id]);
-    const before = fetched.get(id) ?? undefined;
+    await fetched.fetch([id]);
+    const before = fetched.get(id);
     if (change === 'CREATED' && before) {
       throw new CurationError('DUPLICATE_ID', `The id "${id}" is already taken by ${aKind(before.kind)}; give the new record another id`, { id });
     }
@@ -190,7 +236,7 @@ export class PostgresWriter {
     // References to merged records move to the records kept, as the JSON store writes them.
     const mergedInto = new Map<string, string>();
     for (let pending = referencesOf(result.record); pending.size > 0; ) {
-      await fetch(pending);
+      await fetched.fetch(pending);
       const next = new Set<string>();
       for (const reference of pending) {
         const target = fetched.get(reference)?.record;
@@ -215,50 +261,88 @@ export class PostgresWriter {
       throw curationErrorForProblems(parsed.issues.map((issue) => ({ file, path: formatJsonPath([position, ...issue.path]), message: issue.message, rule: 'schema' as const })));
     }
     const record = parsed.record;
-    await this.check(client, collection, record, position, fetched, fetch);
+    const generation = await this.commitChanges(client, fetched, [{ collection, record, position, created: !before, before: before?.record }], [{ id, kind, change }]);
+    return { generation, record: record as RecordsByCollection[C][number] };
+  }
 
-    // The records whose rows depend on this one: statements said at an event take its date, and an
-    // event's place is found by its country's name. They are written again as they are.
-    const dependents: { collection: Collection; record: StoredRecord; position: number }[] = [];
-    const previous = before?.record;
-    const dependentsWhere = async (table: Collection, where: string) => {
+  private async applyMerge(client: pg.ClientBase, keepId: string, mergeId: string, merge: Omit<Merge, 'id'>): Promise<{ generation: string; record: StoredRecord }> {
+    const fetched = new FetchedRecords(client);
+    await fetched.fetch([keepId, mergeId]);
+    // The records that refer to the duplicate, through every link table and reference column.
+    const { rows } = await client.query<{ id: string }>(referrersSql, [mergeId]);
+    await fetched.fetch(rows.map((row) => row.id));
+    const around = Object.fromEntries((Object.keys(dataFiles) as Collection[]).map((name) => [name, []])) as unknown as Record<Collection, StoredRecord[]>;
+    const present = fetched.all().sort((a, b) => a.position - b.position);
+    for (const entry of present) around[collectionOfKind[entry.kind]].push(entry.record);
+    // Only these records can change: planMerge rewrites references to the duplicate, and the two records.
+    const plan = planMerge(around as unknown as RecordsByCollection, keepId, mergeId, merge);
+    const written: Written[] = [];
+    for (const { id, kind } of plan.changes) {
+      const collection = collectionOfKind[kind];
+      const record = (plan.records[collection] as StoredRecord[]).find((candidate) => candidate.id === id)!;
+      const entry = fetched.get(id)!;
+      written.push({ collection, record, position: entry.position, created: false, before: entry.record });
+    }
+    const generation = await this.commitChanges(client, fetched, written, plan.changes);
+    return { generation, record: written.find(({ record }) => record.id === keepId)?.record ?? fetched.get(keepId)!.record };
+  }
+
+  /**
+   * Checks the records a change writes with the loader's rules, writes their rows (and the rows of the
+   * records whose derived rows depend on them), and records the new dataset generation with its changes.
+   */
+  private async commitChanges(client: pg.ClientBase, fetched: FetchedRecords, written: Written[], changes: { id: string; kind: RecordKind; change: ChangeKind }[]): Promise<string> {
+    const problems: DataProblem[] = [];
+    for (const entry of written) problems.push(...(await this.check(client, entry, written, fetched)));
+    if (problems.length > 0) throw curationErrorForProblems(problems);
+
+    // The records whose rows depend on these: statements said at an event take its date, and an event's
+    // place is found by its country's name. They are written again as they are.
+    const writing = new Set(written.map(({ record }) => record.id));
+    const dependents: Written[] = [];
+    const dependentsWhere = async (table: Collection, where: string, id: string) => {
       const { rows } = await client.query<{ position: number; record: StoredRecord }>(`SELECT position, record FROM ${table} WHERE ${where}`, [id]);
-      for (const row of rows) dependents.push({ collection: table, record: row.record, position: row.position });
+      for (const row of rows) {
+        if (writing.has(row.record.id)) continue;
+        writing.add(row.record.id);
+        dependents.push({ collection: table, record: row.record, position: row.position, created: false });
+      }
     };
-    if (collection === 'events' && previous && JSON.stringify((previous as EventRecord).start) !== JSON.stringify((record as EventRecord).start)) {
-      await dependentsWhere('statements', `said_at_event_id = $1 AND NOT record ? 'date'`);
+    for (const { collection, record, before } of written) {
+      if (!before) continue;
+      if (collection === 'events' && JSON.stringify((before as EventRecord).start) !== JSON.stringify((record as EventRecord).start)) {
+        await dependentsWhere('statements', `said_at_event_id = $1 AND NOT record ? 'date'`, record.id);
+      }
+      if (collection === 'countries' && (before as CountryRecord).name !== (record as CountryRecord).name) {
+        await dependentsWhere('events', 'id IN (SELECT event_id FROM event_locations WHERE country_id = $1)', record.id);
+      }
     }
-    if (collection === 'countries' && previous && (previous as CountryRecord).name !== (record as CountryRecord).name) {
-      await dependentsWhere('events', 'id IN (SELECT event_id FROM event_locations WHERE country_id = $1)');
-    }
-    await this.writeRows(client, [{ collection, record, position }, ...dependents], !before, fetched, fetch);
+    await this.writeRows(client, [...written, ...dependents], fetched);
 
-    const changes = [{ id, kind, change }];
     const { rows } = await client.query<{ generation: string; version: string }>('SELECT (generation + 1)::text AS generation, version FROM dataset');
     const dataset = rows[0]!;
     await client.query(`UPDATE dataset SET generation = $1, version = $2, changed_at = now(), cause = 'mutation'`, [dataset.generation, nextVersion(dataset.version, dataset.generation, changes)]);
-    await client.query('INSERT INTO dataset_changes (generation, ordinal, record_id, kind, change) VALUES ($1, 1, $2, $3, $4)', [dataset.generation, id, kind, change]);
+    await client.query(
+      `INSERT INTO dataset_changes (generation, ordinal, record_id, kind, change)
+       SELECT $1, ordinality, id, kind, change FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS change (id, kind, change)`,
+      [dataset.generation, changes.map((c) => c.id), changes.map((c) => c.kind), changes.map((c) => c.change)],
+    );
     // Delivered at COMMIT to every server reading this database, this one included.
     await client.query(`SELECT pg_notify('${DATASET_CHANNEL}', $1)`, [dataset.generation]);
-    return { generation: dataset.generation, record: record as RecordsByCollection[C][number] };
+    return dataset.generation;
   }
 
   /**
    * The loader's cross-record rules for one changed record: it is checked with every record it refers
-   * to, and the chains its loops could close, around it. The knowledge base held no problem before, so
-   * a problem this finds is the change's; problems of the records around it that come only from leaving
-   * the rest of the knowledge base out (their own references, unloaded) are not.
+   * to, and the chains its loops could close, around it (the other records of the change in their new
+   * form). The knowledge base held no problem before, so a problem this finds is the change's; problems
+   * of the records around it that come only from leaving the rest of the knowledge base out (their own
+   * references, unloaded) are not.
    */
-  private async check(
-    client: pg.ClientBase,
-    collection: Collection,
-    record: StoredRecord,
-    position: number,
-    fetched: Map<string, Fetched | null>,
-    fetch: (ids: Iterable<string>) => Promise<void>,
-  ): Promise<void> {
+  private async check(client: pg.ClientBase, { collection, record, position }: Written, written: Written[], fetched: FetchedRecords): Promise<DataProblem[]> {
     const around = referencesOf(record);
-    await fetch(around);
+    if ('mergedInto' in record && record.mergedInto) around.add(record.mergedInto.id);
+    await fetched.fetch(around);
     const chain = chainColumn[collection];
     if (chain) {
       const { rows } = await client.query<{ id: string }>(
@@ -267,8 +351,9 @@ export class PostgresWriter {
         [[...around]],
       );
       for (const row of rows) around.add(row.id);
-      await fetch(around);
+      await fetched.fetch(around);
     }
+    const newForm = new Map(written.map((entry) => [entry.record.id, entry.record]));
     const placed = new Map<Collection, { position: number; record: StoredRecord }[]>();
     const place = (where: Collection, entry: { position: number; record: StoredRecord }) => {
       const list = placed.get(where) ?? [];
@@ -278,7 +363,7 @@ export class PostgresWriter {
     place(collection, { position, record });
     for (const other of around) {
       const entry = fetched.get(other);
-      if (entry && other !== record.id) place(collectionOfKind[entry.kind], entry);
+      if (entry && other !== record.id) place(collectionOfKind[entry.kind], { position: entry.position, record: newForm.get(other) ?? entry.record });
     }
     const records = {} as Record<Collection, StoredRecord[]>;
     const positions = {} as Record<Collection, number[]>;
@@ -298,22 +383,16 @@ export class PostgresWriter {
       if (!own && problem.rule === 'unknown-reference') continue;
       problems.push({ ...problem, path: `$[${positions[name]![index]}]${problem.path.slice(match[0].length)}` });
     }
-    if (problems.length > 0) throw curationErrorForProblems(problems);
+    return problems;
   }
 
-  /** Replaces every row of `written` (the changed record first) with the rows the import would write for them. */
-  private async writeRows(
-    client: pg.ClientBase,
-    written: { collection: Collection; record: StoredRecord; position: number }[],
-    created: boolean,
-    fetched: Map<string, Fetched | null>,
-    fetch: (ids: Iterable<string>) => Promise<void>,
-  ): Promise<void> {
+  /** Replaces every row of `written` with the rows the import would write for them. */
+  private async writeRows(client: pg.ClientBase, written: Written[], fetched: FetchedRecords): Promise<void> {
     const ids = written.map(({ record }) => record.id);
     // What the rows need to know of other records: sources' positions, events' dates, countries' names.
     const needed = new Set<string>();
     for (const { record } of written) for (const reference of referencesOf(record)) needed.add(reference);
-    await fetch(needed);
+    await fetched.fetch(needed);
     const records = Object.fromEntries((Object.keys(dataFiles) as Collection[]).map((name) => [name, []])) as unknown as Record<Collection, StoredRecord[]>;
     const positionOf = new Map<string, number>();
     for (const { collection, record, position } of written) {
@@ -321,13 +400,14 @@ export class PostgresWriter {
       positionOf.set(record.id, position);
     }
     const writtenById = new Map(written.map((entry) => [entry.record.id, entry.record]));
-    const around = (wanted: RecordKind) =>
-      [...fetched.values()].flatMap((entry) => (entry && entry.kind === wanted ? [writtenById.get(entry.record.id) ?? entry.record] : []));
+    const countries = new Map<string, CountryRecord>();
+    for (const entry of fetched.all()) if (entry.kind === 'Country') countries.set(entry.record.id, entry.record as CountryRecord);
+    for (const country of records.countries) countries.set(country.id, country as CountryRecord);
     const context: RowContext = {
       positionOf: (id) => positionOf.get(id)!,
       sourcePositionOf: (sourceId) => fetched.get(sourceId)?.position,
       eventOf: (eventId) => (writtenById.get(eventId) ?? fetched.get(eventId)?.record) as EventRecord | undefined,
-      countries: [...new Map([...around('Country'), ...records.countries].map((country) => [country.id, country as CountryRecord])).values()],
+      countries: [...countries.values()],
     };
     const tables = rowsOf(records as unknown as RecordsByCollection, records, context);
 
@@ -340,9 +420,10 @@ export class PostgresWriter {
     const { rows: unused } = await client.query<{ term: string }>('DELETE FROM search_postings WHERE record_id = ANY($1) RETURNING term', [ids]);
     await client.query('DELETE FROM search_documents WHERE record_id = ANY($1)', [ids]);
 
+    const created = new Set(written.filter((entry) => entry.created).map(({ record }) => record.id));
     for (const table of tables) {
       if (table.table === 'records') {
-        if (created) await insertRows(client, { ...table, rows: table.rows.filter((row) => row[0] === ids[0]) });
+        await insertRows(client, { ...table, rows: table.rows.filter((row) => created.has(row[0] as string)) });
         continue;
       }
       await insertRows(client, table, { upsert: table.table in kindOfCollectionTables });
@@ -367,3 +448,22 @@ export class PostgresWriter {
 
 /** The collection tables, whose row a write replaces (upsert) rather than adds. */
 const kindOfCollectionTables: Record<string, true> = Object.fromEntries(Object.keys(kindOfCollection).map((name) => [name, true]));
+
+/**
+ * The ids of the records that refer to `$1`, through every reference the link tables and columns hold
+ * (src/store/merge.ts rewrites exactly these): each an index probe.
+ */
+const referrersSql = [
+  'SELECT id FROM statements WHERE speaker_id = $1 OR continues_id = $1',
+  'SELECT statement_id FROM statement_events WHERE event_id = $1',
+  'SELECT statement_id FROM statement_mentions WHERE entity_id = $1',
+  'SELECT statement_id FROM statement_audience WHERE entity_id = $1',
+  'SELECT statement_id FROM statement_speaker_groups WHERE entity_id = $1',
+  'SELECT statement_id FROM statement_reports WHERE relayed_by_id = $1',
+  'SELECT person_id FROM role_holdings WHERE organization_id = $1 OR country_id = $1',
+  'SELECT id FROM organizations WHERE parent_id = $1 OR country_id = $1',
+  'SELECT organization_id FROM memberships WHERE country_id = $1',
+  'SELECT id FROM events WHERE part_of_id = $1',
+  'SELECT event_id FROM event_participants WHERE entity_id = $1',
+  'SELECT event_id FROM event_locations WHERE country_id = $1',
+].join(' UNION ');
