@@ -10,9 +10,9 @@ import path from 'node:path';
 import { afterAll } from 'vitest';
 import type { NewsgraphYoga } from '../src/server.js';
 import { describeRootCollection, rootCollections } from './contract.js';
-import { createWritableTestServer, mutate, projectRoot, queryData, type WritableTestServer } from './helpers.js';
+import { createCurationTestServer, mutate, projectRoot, queryData, type CurationTestServer } from './helpers.js';
 
-let opened: Promise<WritableTestServer> | undefined;
+let opened: Promise<CurationTestServer> | undefined;
 
 async function change(yoga: NewsgraphYoga, document: string, variables: Record<string, unknown>): Promise<void> {
   const result = await mutate(yoga, document, variables);
@@ -24,9 +24,9 @@ async function revision(yoga: NewsgraphYoga, field: 'statement' | 'person', slug
 }
 
 /** A writable copy of the fixture data with one more article added through the API; opened once for every collection. */
-function withAnotherArticle(): Promise<WritableTestServer> {
+function withAnotherArticle(): Promise<CurationTestServer> {
   opened ??= (async () => {
-    const server = await createWritableTestServer();
+    const server = await createCurationTestServer();
     const { yoga } = server;
     const source = 'continental-wire-nato-chief-urges-talks';
     const text = await readFile(path.join(projectRoot, 'test/fixtures/articles/third-report.txt'), 'utf8');
@@ -65,11 +65,11 @@ function withAnotherArticle(): Promise<WritableTestServer> {
   return opened;
 }
 
-afterAll(async () => (await opened)?.store.close());
+afterAll(async () => (await opened)?.close());
 
 for (const spec of Object.values(rootCollections)) {
   describeRootCollection(spec, async () => {
     const server = await withAnotherArticle();
-    return { yoga: server.yoga, dir: server.dir };
+    return { yoga: server.yoga, dir: await server.written() };
   });
 }

@@ -13,7 +13,7 @@ import { createLogger } from '../src/logging.js';
 import { dataFiles } from '../src/kb/records.js';
 import { schema } from '../src/schema/index.js';
 import { createNewsgraph } from '../src/server.js';
-import { CURATOR_TOKEN, createWritableTestServer, loadDataset, mutate, query, silentLogger, type WritableTestServer } from './helpers.js';
+import { CURATOR_TOKEN, createCurationTestServer, loadDataset, mutate, query, silentLogger, type CurationTestServer } from './helpers.js';
 
 const logLines: string[] = [];
 const capturingLogger = createLogger(
@@ -26,7 +26,7 @@ const capturingLogger = createLogger(
   }),
 );
 
-let server: WritableTestServer;
+let server: CurationTestServer;
 let filesBefore: string[];
 
 async function dataFileContents(dir: string): Promise<string[]> {
@@ -41,11 +41,11 @@ const mutationDocuments = Object.values(schema.getMutationType()!.getFields()).m
 });
 
 beforeAll(async () => {
-  server = await createWritableTestServer({ logger: capturingLogger });
-  filesBefore = await dataFileContents(server.dir);
+  server = await createCurationTestServer({ logger: capturingLogger });
+  filesBefore = await dataFileContents(await server.written());
 });
 
-afterAll(() => server.store.close());
+afterAll(() => server.close());
 
 describe('curator authentication', () => {
   it('has mutations to check', () => {
@@ -85,7 +85,7 @@ describe('curator authentication', () => {
   });
 
   it('changed nothing on disk for any refused mutation', async () => {
-    expect(await dataFileContents(server.dir)).toEqual(filesBefore);
+    expect(await dataFileContents(await server.written())).toEqual(filesBefore);
   });
 
   it('keeps reading public: a query without a token is answered', async () => {

@@ -223,13 +223,13 @@ export interface CurationTestServer {
  * the JSON store on a temporary folder or, in the postgres project, a new database the folder was
  * imported into.
  */
-export async function createCurationTestServer(): Promise<CurationTestServer> {
+export async function createCurationTestServer(options: { logger?: Logger } = {}): Promise<CurationTestServer> {
   if (storeUnderTest === 'memory') {
-    const { yoga, store, dir } = await createWritableTestServer();
+    const { yoga, store, dir } = await createWritableTestServer(options);
     return { yoga, written: async () => dir, close: async () => store.close() };
   }
   const { url, database } = await newDatabase(await copyOfData());
-  const yoga = createNewsgraph({ database, curatorTokens, logger: silentLogger }).yoga;
+  const yoga = createNewsgraph({ database, curatorTokens, logger: options.logger ?? silentLogger }).yoga;
   return {
     yoga,
     written: async () => {

@@ -3,9 +3,8 @@
  * added before it, stays usable when its item no longer meets a filter, and names nothing outside its
  * list. The contract tests (test/contract.ts) cover the Relay rules every connection follows.
  */
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWritableTestServer, mutate, query, queryData, type WritableTestServer } from './helpers.js';
+import { createCurationTestServer, mutate, query, queryData, type CurationTestServer } from './helpers.js';
 
 interface Page {
   totalCount: number;
@@ -32,14 +31,14 @@ const createPerson = /* GraphQL */ `
 const slugs = (page: Page) => page.edges.map((edge) => edge.node.slug);
 const cursorOf = (slug: string) => Buffer.from(`id:${slug}`, 'utf8').toString('base64url');
 
-let server: WritableTestServer;
+let server: CurationTestServer;
 
 beforeAll(async () => {
-  server = await createWritableTestServer();
+  server = await createCurationTestServer();
 });
 
 afterAll(async () => {
-  await rm(server.dir, { recursive: true, force: true });
+  await server.close();
 });
 
 async function persons(variables: Record<string, unknown>): Promise<Page> {

@@ -8,16 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, DatasetChangedDocument, GraphQLRequestError, NodeLookupDocument, StatementFeedDocument } from '@newsgraph/client';
 import { ErrorCode } from '../src/errors.js';
 import type { NewsgraphYoga } from '../src/server.js';
-import { createWritableTestServer, mutate, type WritableTestServer } from './helpers.js';
+import { createCurationTestServer, mutate, type CurationTestServer } from './helpers.js';
 
-let server: WritableTestServer;
+let server: CurationTestServer;
 let yoga: NewsgraphYoga;
 
 beforeAll(async () => {
-  server = await createWritableTestServer();
+  server = await createCurationTestServer();
   yoga = server.yoga;
 });
-afterAll(() => server.store.close());
+afterAll(() => server.close());
 
 const url = 'http://newsgraph.test/graphql';
 const viaYoga = async (input: string, init: RequestInit) => yoga.fetch(input, init);

@@ -3,15 +3,15 @@
  * its first resolver to its last, and its `extensions.dataset.version` names that snapshot.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWritableTestServer, mutate, query, type GraphQLResponse, type WritableTestServer } from './helpers.js';
+import { createCurationTestServer, mutate, query, type GraphQLResponse, type CurationTestServer } from './helpers.js';
 
-let server: WritableTestServer;
+let server: CurationTestServer;
 
 beforeAll(async () => {
-  server = await createWritableTestServer();
+  server = await createCurationTestServer();
 });
 
-afterAll(() => server.store.close());
+afterAll(() => server.close());
 
 describe('snapshot isolation', () => {
   it('answers every read from one snapshot while mutations land', async () => {
