@@ -24,7 +24,8 @@
  * 3. Writes bench/results/scale-postgres.md, keeping its hand-written section, with PASS/FAIL per target:
  *    start < 2 s at every scale; RSS after the queries at most 1.25× the 1× server's; gated queries
  *    (pages, filters, lookups, relationships, timeline, neighborhood) median ≤ 2× of 1×; search p95
- *    < 50 ms. Statements slower than 20 ms in the PostgreSQL log (log_min_duration_statement) are listed.
+ *    < 50 ms; mutations (an update, a new statement; measured last, as they change the data) median
+ *    < 20 ms, sent with a curator token the servers are started with. Statements slower than 20 ms in the PostgreSQL log (log_min_duration_statement) are listed.
  *
  * Options: --scales 1,1000,10000 (1 is always added)  --seed 42  --data-root DIR  --budget SECONDS (per
  *          query and scale, default 3)  --starts N (server starts per scale, default 3)
@@ -42,6 +43,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { importKnowledgeBase, knowledgeBaseTables } from '../src/store/postgres/import.js';
 import { migrate } from '../src/store/postgres/migrate.js';
+import { hashToken } from '../src/plugins/auth.js';
 import { startPostgres, withClient, type PostgresServer } from '../test/postgres.js';
 import { buildProductionBundle, processMemoryKiB, projectRoot, startServerProcess, type ServerProcess } from './lib.js';
 
@@ -53,6 +55,9 @@ const IMPORTED_SCALE = 1000;
 const MAX_START_MS = 2000;
 const MAX_LATENCY_RATIO = 2;
 const MAX_SEARCH_P95_MS = 50;
+const MAX_MUTATION_MEDIAN_MS = 20;
+/** The curator the servers accept, for the mutations measured. */
+const CURATOR_TOKEN = 'bench-curator-token';
 const MAX_RSS_RATIO = 1.25;
 const SLOW_STATEMENT_MS = 20;
 
@@ -365,14 +370,19 @@ async function checkMultiplied(client: pg.Client, from: Built, built: Built, tim
 
 interface BenchQuery {
   name: string;
-  /** Which target holds it: a latency ratio to 1× (gated), the search p95, or none (informational). */
-  target: 'ratio' | 'search' | 'none';
+  /** Which target holds it: a latency ratio to 1× (gated), the search p95, a mutation's median, or none (informational). */
+  target: 'ratio' | 'search' | 'mutation' | 'none';
   label: string;
   document: string;
   /** Works out the variables on a server (real cursors and global ids). */
   variables?: (server: Client) => Promise<Record<string, unknown>>;
   /** The size of an answer, compared across scales: the length of the page or list it returns. */
   size: (data: any) => number;
+  /**
+   * For a mutation, which changes the data and so cannot be sent twice alike: gives the variables of each
+   * request in turn (sent with the curator's token).
+   */
+  sequence?: (server: Client) => Promise<() => Record<string, unknown>>;
 }
 
 const SPEAKER = 'jens-stoltenberg';
@@ -474,12 +484,34 @@ const queries: BenchQuery[] = [
   searchQuery('search-typo', 'stolten', 'a prefix of the name', 'Person { name }'),
   searchQuery('search-typo-edit', 'stoltenbreg', 'a misspelling (two letters swapped)', 'Person { name }'),
   searchQuery('search-common', 'coalition', 'a word every copy uses (hits grow with the data)', 'Event { name }'),
+  {
+    name: 'mutation-update',
+    target: 'mutation',
+    label: `updatePerson("${SPEAKER}", a new description): a transaction that reads the person, checks it with the records it refers to, and rewrites its rows`,
+    document: `mutation ($revision: Int!, $description: String!) { updatePerson(input: { person: "${SPEAKER}", expectedRevision: $revision, description: $description }) { person { revision } } }`,
+    sequence: async (server) => {
+      let revision = ((await server.data(`{ person(slug: "${SPEAKER}") { revision } }`)) as any).person.revision as number;
+      return () => ({ revision: revision++, description: `Bench description ${revision}.` });
+    },
+    size: () => 1,
+  },
+  {
+    name: 'mutation-create',
+    target: 'mutation',
+    label: `createStatement (new slug each time, words of "${STATEMENT}", speaker ${SPEAKER}, mentioning NATO): a new statement whose coverage adds a source to NATO's, the entity every copy mentions most`,
+    document: `mutation ($slug: String!) { createStatement(input: { slug: $slug, kind: QUOTE, words: { source: "kerry-to-nato-ante-up", quote: "Calm and de-escalation is now of the essence" },
+      speaker: "${SPEAKER}", attribution: { quote: "he said", near: "Calm and de-escalation" }, mentions: [{ entity: "nato", quote: "NATO", occurrence: 1 }] }) { statement { id } } }`,
+    sequence: async () => () => ({ slug: `bench-statement-${++createdStatements}` }),
+    size: () => 1,
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------------
 // Measuring
 
 let serial = 0;
+/** Statements the mutation benchmark created, over every server: each slug is new. */
+let createdStatements = 0;
 
 /** A server reached over HTTP (keep-alive, one request at a time). */
 class Client {
@@ -489,17 +521,17 @@ class Client {
   }
 
   /** One request, made unique by an unused variable so the response cache never answers it; returns the body. */
-  async raw(document: string, variables: Record<string, unknown> = {}): Promise<{ status: number; body: string; cacheHit: boolean }> {
+  async raw(document: string, variables: Record<string, unknown> = {}, asCurator = false): Promise<{ status: number; body: string; cacheHit: boolean }> {
     const response = await fetch(this.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(asCurator ? { authorization: `Bearer ${CURATOR_TOKEN}` } : {}) },
       body: JSON.stringify({ query: document, variables: { ...variables, benchRequest: ++serial } }),
     });
     return { status: response.status, body: await response.text(), cacheHit: response.headers.get('x-cache') === 'hit' };
   }
 
-  async data(document: string, variables: Record<string, unknown> = {}): Promise<unknown> {
-    const { status, body } = await this.raw(document, variables);
+  async data(document: string, variables: Record<string, unknown> = {}, asCurator = false): Promise<unknown> {
+    const { status, body } = await this.raw(document, variables, asCurator);
     const parsed = JSON.parse(body) as { data?: unknown; errors?: unknown[] };
     if (status !== 200 || parsed.errors?.length || !parsed.data) throw new Error(`query failed (${status}): ${body.slice(0, 500)}`);
     return parsed.data;
@@ -525,12 +557,15 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 async function prepare(server: Client, query: BenchQuery) {
-  const variables = query.variables ? await query.variables(server) : {};
-  const size = query.size(await server.data(query.document, variables));
+  const fixed = query.variables ? await query.variables(server) : {};
+  const next = query.sequence ? await query.sequence(server) : () => fixed;
+  const asCurator = query.sequence !== undefined;
+  const size = query.size(await server.data(query.document, next(), asCurator));
   const samples: number[] = [];
   const once = async () => {
+    const variables = next();
     const started = performance.now();
-    const { status, body, cacheHit } = await server.raw(query.document, variables);
+    const { status, body, cacheHit } = await server.raw(query.document, variables, asCurator);
     const elapsed = performance.now() - started;
     if (status !== 200 || body.includes('"errors"')) throw new Error(`${query.name} failed during measurement (${status}): ${body.slice(0, 300)}`);
     if (cacheHit) throw new Error(`${query.name} was answered by the response cache`);
@@ -582,7 +617,7 @@ const PRODUCTION_NODE_ARGS = ['--enable-source-maps', '--import', './dist/node-e
 /** Starts the production bundle on `url`, timing spawn to listening. */
 async function startOn(built: Built): Promise<{ server: ServerProcess; ms: number }> {
   const started = performance.now();
-  const server = await startServerProcess(`server ${built.scale}×`, 'dist/index.mjs', { DATABASE_URL: built.url }, PRODUCTION_NODE_ARGS);
+  const server = await startServerProcess(`server ${built.scale}×`, 'dist/index.mjs', { DATABASE_URL: built.url, NEWSGRAPH_CURATOR_TOKENS: `bench:${hashToken(CURATOR_TOKEN)}` }, PRODUCTION_NODE_ARGS);
   return { server, ms: performance.now() - started };
 }
 
@@ -702,7 +737,7 @@ function report(results: ScaleResult[], refused: string[], slow: string[]) {
 
   lines.push('### Query latency', '');
   lines.push(
-    'Median / p95 through HTTP (one request at a time, keep-alive). For each scale, in brackets: its median over the median of the same query on the 1× server measured in alternation with it (blocks of 10 requests, order swapped each round). Gated ("≤2×") queries must stay within 2× of 1×; search queries must have a p95 under 50 ms.',
+    'Median / p95 through HTTP (one request at a time, keep-alive). For each scale, in brackets: its median over the median of the same query on the 1× server measured in alternation with it (blocks of 10 requests, order swapped each round). Gated ("≤2×") queries must stay within 2× of 1×; search queries must have a p95 under 50 ms; mutations a median under 20 ms.',
     '',
   );
   lines.push(
@@ -710,7 +745,7 @@ function report(results: ScaleResult[], refused: string[], slow: string[]) {
       ['query', 'target', ...results.map((r) => `${r.built.scale}×`)],
       queries.map((q) => [
         q.name,
-        q.target === 'ratio' ? '≤2×' : q.target === 'search' ? 'p95<50' : '-',
+        q.target === 'ratio' ? '≤2×' : q.target === 'search' ? 'p95<50' : q.target === 'mutation' ? 'median<20' : '-',
         ...results.map((r) => {
           const x = r.queries.find((y) => y.name === q.name)!;
           return `${msText(x.at.medianMs)} / ${msText(x.at.p95Ms)} ms${r === base ? '' : ` (${ratio(x.at.medianMs, x.base.medianMs)})`}`;
@@ -769,6 +804,12 @@ function report(results: ScaleResult[], refused: string[], slow: string[]) {
     for (const q of queries.filter((x) => x.target === 'search')) {
       const x = r.queries.find((y) => y.name === q.name)!;
       check(x.at.p95Ms < MAX_SEARCH_P95_MS, `${q.name} at ${r.built.scale}×: p95 ${msText(x.at.p95Ms)} ms (median ${msText(x.at.medianMs)} ms; target p95 < ${MAX_SEARCH_P95_MS} ms)`);
+    }
+  }
+  for (const r of results) {
+    for (const q of queries.filter((x) => x.target === 'mutation')) {
+      const x = r.queries.find((y) => y.name === q.name)!;
+      check(x.at.medianMs < MAX_MUTATION_MEDIAN_MS, `${q.name} at ${r.built.scale}×: median ${msText(x.at.medianMs)} ms (p95 ${msText(x.at.p95Ms)} ms; target median < ${MAX_MUTATION_MEDIAN_MS} ms)`);
     }
   }
   for (const r of refused) failures.push(`not measured: ${r}`);

@@ -181,14 +181,15 @@ describe('DATABASE_URL=… npm start', () => {
     }
   });
 
-  it('answers UNSUPPORTED_BY_STORE for a merge, which the PostgreSQL store cannot do yet, writing nothing', async () => {
-    const { body } = await post(replicas[0]!, 'mutation { mergeEntities(input: { keep: "john-kerry", merge: "paolo-gentiloni" }) { entity { __typename } } }', {
-      authorization: `Bearer ${CURATOR_TOKEN}`,
-    });
-    expect(body.errors?.map((error: any) => [error.extensions.code, error.message])).toEqual([
-      ['UNSUPPORTED_BY_STORE', 'This change is not available on the PostgreSQL store yet (record edits are): edit a data folder and load it with db:import'],
+  it('answers UNSUPPORTED_BY_STORE for an article file and a draft, which need the knowledge base in memory, writing nothing', async () => {
+    const version = (await post(replicas[1]!, '{ dataset { version } }')).body.data.dataset.version;
+    const applied = await post(replicas[0]!, 'mutation { applyArticle(file: { source: { slug: "x" } }) { datasetVersion } }', { authorization: `Bearer ${CURATOR_TOKEN}` });
+    expect(applied.body.errors?.map((error: any) => [error.extensions.code, error.message])).toEqual([
+      ['UNSUPPORTED_BY_STORE', 'Applying an article file is not available on the PostgreSQL store yet (mutations are): apply it to a data folder and load it with db:import'],
     ]);
-    expect((await post(replicas[1]!, '{ person(slug: "paolo-gentiloni") { name } }')).body.data).toEqual({ person: { name: 'Paolo Gentiloni' } });
+    const drafted = await post(replicas[0]!, '{ draftArticle(text: "Headline\\n\\nBody.") }', { authorization: `Bearer ${CURATOR_TOKEN}` });
+    expect(drafted.body.errors?.map((error: any) => error.extensions.code)).toEqual(['UNSUPPORTED_BY_STORE']);
+    expect((await post(replicas[1]!, '{ dataset { version } }')).body.data.dataset.version).toBe(version);
   });
 
   it('moves both replicas and their response caches to a re-imported dataset within a second', async () => {
