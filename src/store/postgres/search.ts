@@ -76,32 +76,21 @@ function weightSql(field: string, terms: string): string {
   return `(${boost} * ((${BM25_K} + 1) / (1 + ${BM25_K} * (1 - ${BM25_B} + ${BM25_B} * cardinality(${terms}) / ${AVERAGE_TERMS}.0)) + ${BM25_D}))::float8`;
 }
 
+/** The postings of the documents in `documents` (a table or a CTE with search_documents' columns), as search_postings' columns in order. */
+export function postingsOf(documents: string): string {
+  return `SELECT t.term, ${weightSql('d.field', 'd.terms')}, ${kindOrderSql('d.kind')}, d.record_id, d.ordinal, d.kind
+            FROM ${documents} d CROSS JOIN LATERAL (SELECT DISTINCT unnest(d.terms) AS term) t`;
+}
+
 /**
  * The statements that derive migration 0006's tables from `search_documents`, in order: db:import runs
- * them after filling it (and the scale benchmark after multiplying it).
+ * them after filling it (and the scale benchmark after multiplying it). A mutation derives the postings
+ * of the documents it writes with `postingsOf` in the same statement (src/store/postgres/writer.ts).
  */
 export const searchIndexStatements: readonly string[] = [
-  `INSERT INTO search_postings (term, weight, kind_order, record_id, ordinal, kind)
-   SELECT t.term, ${weightSql('d.field', 'd.terms')}, ${kindOrderSql('d.kind')}, d.record_id, d.ordinal, d.kind
-     FROM search_documents d CROSS JOIN LATERAL (SELECT DISTINCT unnest(d.terms) AS term) t`,
+  `INSERT INTO search_postings (term, weight, kind_order, record_id, ordinal, kind) ${postingsOf('search_documents')}`,
   `INSERT INTO search_terms (term) SELECT DISTINCT term FROM search_postings`,
 ];
-
-/**
- * The same for the documents of some records (`$1`, an array of ids) that a mutation wrote again, after
- * their old postings were deleted; a term new to the vocabulary joins it. Terms no record uses any more
- * are removed by `orphanTermsStatement`.
- */
-export const recordSearchIndexStatements: readonly string[] = [
-  `INSERT INTO search_postings (term, weight, kind_order, record_id, ordinal, kind)
-   SELECT t.term, ${weightSql('d.field', 'd.terms')}, ${kindOrderSql('d.kind')}, d.record_id, d.ordinal, d.kind
-     FROM search_documents d CROSS JOIN LATERAL (SELECT DISTINCT unnest(d.terms) AS term) t
-    WHERE d.record_id = ANY($1)`,
-  `INSERT INTO search_terms (term) SELECT DISTINCT term FROM search_postings WHERE record_id = ANY($1) ON CONFLICT DO NOTHING`,
-];
-
-/** Removes the terms of `$1` (the terms of deleted postings) that no posting uses any more. */
-export const orphanTermsStatement = `DELETE FROM search_terms t WHERE t.term = ANY($1) AND NOT EXISTS (SELECT 1 FROM search_postings p WHERE p.term = t.term)`;
 
 /**
  * Pieces of a term of which any word within `edits` edits keeps one whole (`edits + 1` contiguous pieces:

@@ -12,7 +12,6 @@
  * After COMMIT the dataset's new generation is announced (NOTIFY) like an import's: every server moves
  * to it, and this one before the mutation answers, so its payload shows the change.
  */
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { findConsistencyProblems, formatJsonPath, type DataProblem } from '../../kb/consistency.js';
 import type { RecordKind, RecordsByCollection, StoredRecord } from '../../kb/knowledge-base.js';
@@ -26,8 +25,8 @@ import type { ChangeKind, Draft, Edit } from '../knowledge-store.js';
 import { planMerge, referenceKeys, referenceListKeys, withMergesFollowed } from '../merge.js';
 import { storeErrorOf } from './errors.js';
 import { DATASET_CHANNEL, DATASET_LOCK_KEY } from './import.js';
-import { insertRows, ownerColumn, recordSourcesStatement, rowsOf, type RowContext } from './rows.js';
-import { orphanTermsStatement, recordSearchIndexStatements } from './search.js';
+import { ownerColumn, rowsOf, type RowContext, type TableRows } from './rows.js';
+import { postingsOf } from './search.js';
 import { isUnavailable } from './sql.js';
 
 /** How many times an edit may ask for a record it has not got before the write gives up (an edit reads a handful). */
@@ -42,18 +41,26 @@ interface Fetched {
   record: StoredRecord;
 }
 
-/** Thrown inside an edit that asked for a record not fetched yet; the writer fetches it and runs the edit again. */
-class NotFetched {
-  constructor(readonly id: string) {}
-}
-
 /** Every record one SELECT can fetch by id, with its kind and position: one index probe per table. */
 const fetchSql = (Object.entries(kindOfCollection) as [Collection, RecordKind][])
   .map(([collection, kind]) => `SELECT id, '${kind}' AS kind, position, record FROM ${collection} WHERE id = ANY($1)`)
   .join(' UNION ALL ');
 
-/** The tables whose rows a record of a collection has beside its own, which a write replaces. */
-const linkTables = Object.entries(ownerColumn) as [string, string][];
+/** The tables whose rows a record has beside its own, which a write replaces, with the column naming the record. */
+const linkTables = [...(Object.entries(ownerColumn) as [string, string][]), ['search_postings', 'record_id']] as [string, string][];
+
+/** The collections whose records have rows in a link table; the derived tables (words, search, coverage) are every collection's. */
+const ownedBy: Record<string, Collection[] | undefined> = {
+  statement_reports: ['statements'],
+  statement_mentions: ['statements'],
+  statement_events: ['statements'],
+  statement_audience: ['statements'],
+  statement_speaker_groups: ['statements'],
+  role_holdings: ['persons'],
+  memberships: ['organizations'],
+  event_participants: ['events'],
+  event_locations: ['events'],
+};
 
 /** The ids a record refers to: its references to other records, and the sources of its evidence. */
 function referencesOf(value: unknown, into = new Set<string>()): Set<string> {
@@ -72,9 +79,13 @@ function referencesOf(value: unknown, into = new Set<string>()): Set<string> {
 /** The links that can form a loop (an organization's parent, an event's part-of, a statement's continuation), as columns. */
 const chainColumn: Partial<Record<Collection, string>> = { organizations: 'parent_id', events: 'part_of_id', statements: 'continues_id' };
 
-/** The next dataset version: a digest of the last one and what changed, as short as a folder's. */
-function nextVersion(previous: string, generation: string, changes: readonly { id: string; change: ChangeKind }[]): string {
-  return createHash('sha256').update(`${previous}\0${generation}\0${JSON.stringify(changes)}`).digest('hex').slice(0, 16);
+/** The record a record's loop-forming link points at, if it has one. */
+function chainTarget(collection: Collection, record: StoredRecord): string | undefined {
+  const json = record as unknown as { parent?: { organizationId: string }; partOf?: { eventId: string }; continuesId?: string };
+  if (collection === 'organizations') return json.parent?.organizationId;
+  if (collection === 'events') return json.partOf?.eventId;
+  if (collection === 'statements') return json.continuesId;
+  return undefined;
 }
 
 /** What the writer needs of the server's view of the database: to wait until it reads a generation. */
@@ -99,10 +110,13 @@ class FetchedRecords {
     for (const row of rows) this.entries.set(row.id, { kind: row.kind, position: row.position, record: row.record });
   }
 
-  /** The record, or undefined when the database has none; throws NotFetched when it was not fetched yet. */
+  /** Ids asked for with `known` that were not fetched yet: the caller fetches them all and runs again. */
+  readonly missing = new Set<string>();
+
+  /** The record, or undefined when the database has none or it was not fetched yet (then it is noted in `missing`). */
   known(id: string): Fetched | undefined {
     const entry = this.entries.get(id);
-    if (entry === undefined) throw new NotFetched(id);
+    if (entry === undefined) this.missing.add(id);
     return entry ?? undefined;
   }
 
@@ -170,8 +184,8 @@ export class PostgresWriter {
     client.on('error', onError);
     let done: { generation: string; record: R };
     try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [DATASET_LOCK_KEY.toString()]);
+      // One round trip for both (the simple protocol takes several statements; the key is a constant).
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${DATASET_LOCK_KEY})`);
       done = await work(client);
       await client.query('COMMIT');
     } catch (error) {
@@ -213,15 +227,25 @@ export class PostgresWriter {
       kindOf: (id) => keptOf(id)?.kind,
     };
 
-    // Runs the edit until it has every record it asks for.
+    // Runs the edit until it has every record it asks for. A run that asked for records not fetched yet
+    // saw them as absent, so whatever it made of that (a result, a refusal) is dropped: they are fetched,
+    // all in one statement, and the edit runs again.
     let result: ReturnType<Edit<C>> | undefined;
     for (let round = 0; result === undefined; round += 1) {
+      let failure: unknown;
+      let outcome: ReturnType<Edit<C>> | undefined;
+      fetched.missing.clear();
       try {
-        result = edit(draft);
+        outcome = edit(draft);
       } catch (error) {
-        if (!(error instanceof NotFetched) || round >= MAX_FETCH_ROUNDS) throw error;
-        await fetched.fetch([error.id]);
+        failure = error;
       }
+      if (fetched.missing.size > 0 && round < MAX_FETCH_ROUNDS) {
+        await fetched.fetch(fetched.missing);
+        continue;
+      }
+      if (outcome === undefined) throw failure;
+      result = outcome;
     }
     const { change } = result;
     const kind = kindOfCollection[collection];
@@ -319,17 +343,22 @@ export class PostgresWriter {
     }
     await this.writeRows(client, [...written, ...dependents], fetched);
 
-    const { rows } = await client.query<{ generation: string; version: string }>('SELECT (generation + 1)::text AS generation, version FROM dataset');
-    const dataset = rows[0]!;
-    await client.query(`UPDATE dataset SET generation = $1, version = $2, changed_at = now(), cause = 'mutation'`, [dataset.generation, nextVersion(dataset.version, dataset.generation, changes)]);
-    await client.query(
-      `INSERT INTO dataset_changes (generation, ordinal, record_id, kind, change)
-       SELECT $1, ordinality, id, kind, change FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS change (id, kind, change)`,
-      [dataset.generation, changes.map((c) => c.id), changes.map((c) => c.kind), changes.map((c) => c.change)],
+    // The next generation, its version (a digest of the last one and of this change, as short as a
+    // folder's), the records it changed, and the announcement, delivered at COMMIT to every server
+    // reading this database, this one included: one statement.
+    const { rows } = await client.query<{ generation: string }>(
+      `WITH next AS (
+         UPDATE dataset SET generation = generation + 1, changed_at = now(), cause = 'mutation',
+                version = substr(encode(sha256(convert_to(version || chr(1) || (generation + 1)::text || chr(1) || $1, 'UTF8')), 'hex'), 1, 16)
+         RETURNING generation),
+       changed AS (
+         INSERT INTO dataset_changes (generation, ordinal, record_id, kind, change)
+         SELECT next.generation, change.ordinality, change.id, change.kind, change.change
+           FROM next, unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS change (id, kind, change))
+       SELECT generation::text AS generation, pg_notify('${DATASET_CHANNEL}', generation::text) FROM next`,
+      [JSON.stringify(changes), changes.map((c) => c.id), changes.map((c) => c.kind), changes.map((c) => c.change)],
     );
-    // Delivered at COMMIT to every server reading this database, this one included.
-    await client.query(`SELECT pg_notify('${DATASET_CHANNEL}', $1)`, [dataset.generation]);
-    return dataset.generation;
+    return rows[0]!.generation;
   }
 
   /**
@@ -344,11 +373,12 @@ export class PostgresWriter {
     if ('mergedInto' in record && record.mergedInto) around.add(record.mergedInto.id);
     await fetched.fetch(around);
     const chain = chainColumn[collection];
-    if (chain) {
+    const next = chain && chainTarget(collection, record);
+    if (chain && next) {
       const { rows } = await client.query<{ id: string }>(
-        `WITH RECURSIVE chain (id) AS (SELECT unnest($1::text[]) UNION SELECT t.${chain} FROM ${collection} t JOIN chain ON t.id = chain.id WHERE t.${chain} IS NOT NULL)
+        `WITH RECURSIVE chain (id) AS (SELECT $1::text UNION SELECT t.${chain} FROM ${collection} t JOIN chain ON t.id = chain.id WHERE t.${chain} IS NOT NULL)
          SELECT id FROM chain`,
-        [[...around]],
+        [next],
       );
       for (const row of rows) around.add(row.id);
       await fetched.fetch(around);
@@ -411,38 +441,63 @@ export class PostgresWriter {
     };
     const tables = rowsOf(records as unknown as RecordsByCollection, records, context);
 
-    // The old rows go first; what they covered and the words they used are recomputed below.
-    for (const [table, column] of linkTables) {
-      if (table === 'coverage_spans' || table === 'search_documents') continue;
-      await client.query(`DELETE FROM ${table} WHERE ${column} = ANY($1)`, [ids]);
-    }
-    const { rows: uncovered } = await client.query<{ record_id: string; source_id: string }>('DELETE FROM coverage_spans WHERE contributor_id = ANY($1) RETURNING record_id, source_id', [ids]);
-    const { rows: unused } = await client.query<{ term: string }>('DELETE FROM search_postings WHERE record_id = ANY($1) RETURNING term', [ids]);
-    await client.query('DELETE FROM search_documents WHERE record_id = ANY($1)', [ids]);
+    // The old rows go first, in one statement: the record's link rows, words, search documents and
+    // postings, and its coverage spans (which pairs they placed, and which terms the postings used, come back).
+    const collections = new Set(written.map(({ collection }) => collection));
+    const links = linkTables.filter(([table]) => ownedBy[table] === undefined || ownedBy[table]!.some((owner) => collections.has(owner)));
+    const { rows: [removed] } = await client.query<{ uncovered: [string, string][]; terms: string[] }>(
+      `WITH ${links.map(([table, column], index) => `removed_${index} AS (DELETE FROM ${table} WHERE ${column} = ANY($1)${table === 'coverage_spans' ? ' RETURNING record_id, source_id' : table === 'search_postings' ? ' RETURNING term' : ''})`).join(',\n')}
+       SELECT (SELECT coalesce(json_agg(DISTINCT jsonb_build_array(record_id, source_id)), '[]') FROM removed_${links.findIndex(([table]) => table === 'coverage_spans')}) AS uncovered,
+              (SELECT coalesce(array_agg(DISTINCT term), '{}') FROM removed_${links.findIndex(([table]) => table === 'search_postings')}) AS terms`,
+      [ids],
+    );
 
+    // The new rows, in one statement: each table's rows as one JSON parameter; the postings and the
+    // vocabulary from the documents inserted; each (record, source) pair whose spans changed placed again
+    // by its first span, or removed; terms no posting uses any more removed.
     const created = new Set(written.filter((entry) => entry.created).map(({ record }) => record.id));
+    const values: unknown[] = [];
+    const parameter = (value: unknown) => `$${values.push(value)}`;
+    const inserts: string[] = [];
+    const insert = ({ table, columns }: TableRows, rows: unknown[][], returning = '') => {
+      const names = columns.map((column) => column.name);
+      const list = names.join(', ');
+      const objects = rows.map((row) => Object.fromEntries(names.map((name, index) => [name, row[index] ?? null])));
+      const onConflict = table in kindOfCollectionTables ? ` ON CONFLICT (id) DO UPDATE SET ${names.filter((name) => name !== 'id').map((name) => `${name} = EXCLUDED.${name}`).join(', ')}` : '';
+      const name = `inserted_${inserts.length}`;
+      inserts.push(`${name} AS (INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, ${parameter(JSON.stringify(objects))}::json)${onConflict}${returning})`);
+      return name;
+    };
+    let documents = 'search_documents';
+    let spans = '';
     for (const table of tables) {
-      if (table.table === 'records') {
-        await insertRows(client, { ...table, rows: table.rows.filter((row) => created.has(row[0] as string)) });
-        continue;
-      }
-      await insertRows(client, table, { upsert: table.table in kindOfCollectionTables });
+      if (table.table === 'records') insert(table, table.rows.filter((row) => created.has(row[0] as string)));
+      else if (table.table === 'search_documents') documents = insert(table, table.rows, ' RETURNING record_id, ordinal, kind, field, terms');
+      else if (table.table === 'coverage_spans') spans = insert(table, table.rows, ' RETURNING record_id, source_id, walk');
+      else insert(table, table.rows);
     }
-    for (const statement of recordSearchIndexStatements) await client.query(statement, [ids]);
-    await client.query(orphanTermsStatement, [[...new Set(unused.map((row) => row.term))]]);
-
-    // Each (record, source) pair whose spans changed is placed again by its first span, or goes.
-    const covered = tables.find((table) => table.table === 'coverage_spans')!.rows.map((row) => [row[0] as string, row[1] as string]);
-    const pairs = [...new Map([...uncovered.map((row) => [row.record_id, row.source_id]), ...covered].map(([recordId, sourceId]) => [`${recordId}\0${sourceId}`, [recordId, sourceId]])).values()];
-    if (pairs.length > 0) {
-      const recordIds = pairs.map(([recordId]) => recordId);
-      const sourceIds = pairs.map(([, sourceId]) => sourceId);
-      await client.query('DELETE FROM record_sources WHERE (record_id, source_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))', [recordIds, sourceIds]);
-      await client.query(
-        `${recordSourcesStatement.replace('FROM coverage_spans', 'FROM coverage_spans WHERE (record_id, source_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))')}`,
-        [recordIds, sourceIds],
-      );
-    }
+    const postings = `postings AS (INSERT INTO search_postings (term, weight, kind_order, record_id, ordinal, kind) ${postingsOf(documents)} RETURNING term)`;
+    const vocabulary = 'vocabulary AS (INSERT INTO search_terms (term) SELECT DISTINCT term FROM postings ON CONFLICT DO NOTHING)';
+    const newTerms = [...new Set((tables.find((table) => table.table === 'search_documents')?.rows ?? []).flatMap((row) => row[5] as string[]))];
+    // The statement sees the postings as they were before it: the old ones of these records are gone, the
+    // new ones not there yet, so a term these records still use is kept by name.
+    const orphans = `orphans AS (DELETE FROM search_terms t WHERE t.term = ANY(${parameter(removed!.terms)}::text[]) AND t.term <> ALL(${parameter(newTerms)}::text[])
+                       AND NOT EXISTS (SELECT 1 FROM search_postings p WHERE p.term = t.term))`;
+    const pairs = [...new Map([...removed!.uncovered, ...(tables.find((table) => table.table === 'coverage_spans')?.rows ?? []).map((row) => [row[0] as string, row[1] as string])].map(([recordId, sourceId]) => [`${recordId}\0${sourceId}`, [recordId, sourceId]])).values()];
+    const affected = `affected (record_id, source_id) AS (SELECT * FROM unnest(${parameter(pairs.map(([recordId]) => recordId))}::text[], ${parameter(pairs.map(([, sourceId]) => sourceId))}::text[]))`;
+    // Other records' spans as they stand, and these records' new ones (not visible to the statement yet).
+    const placed = `placed AS (SELECT record_id, source_id, min(walk) AS first_seen FROM (
+                      SELECT c.record_id, c.source_id, c.walk FROM coverage_spans c JOIN affected a USING (record_id, source_id)
+                      UNION ALL SELECT s.record_id, s.source_id, s.walk FROM ${spans} s JOIN affected a USING (record_id, source_id)) spans GROUP BY record_id, source_id)`;
+    const replaced = `replaced AS (INSERT INTO record_sources (record_id, source_id, first_seen) SELECT * FROM placed
+                        ON CONFLICT (record_id, source_id) DO UPDATE SET first_seen = EXCLUDED.first_seen)`;
+    await client.query(
+      `WITH ${[...inserts, postings, vocabulary, orphans, affected, placed, replaced].join(',\n')}
+       DELETE FROM record_sources r USING affected a
+        WHERE r.record_id = a.record_id AND r.source_id = a.source_id
+          AND NOT EXISTS (SELECT 1 FROM placed p WHERE p.record_id = r.record_id AND p.source_id = r.source_id)`,
+      values,
+    );
   }
 }
 
