@@ -428,20 +428,25 @@ function coverageSpansOf(visible: RecordsByCollection, context: RowContext): Row
 export const recordSourcesStatement = `INSERT INTO record_sources (record_id, source_id, first_seen)
   SELECT record_id, source_id, min(walk) FROM coverage_spans GROUP BY record_id, source_id`;
 
-/** The column naming the record a derived or link row belongs to, for each table a write replaces rows of. */
-export const ownerColumn: Partial<Record<KnowledgeBaseTable, string>> = {
-  statement_reports: 'statement_id',
-  statement_mentions: 'statement_id',
-  statement_events: 'statement_id',
-  statement_audience: 'statement_id',
-  statement_speaker_groups: 'statement_id',
-  role_holdings: 'person_id',
-  memberships: 'organization_id',
-  event_participants: 'event_id',
-  event_locations: 'event_id',
-  list_words: 'record_id',
-  search_documents: 'record_id',
-  coverage_spans: 'contributor_id',
+/**
+ * The tables holding rows that belong to one record beside its own table row, which a write replaces:
+ * the column naming the record, and the collection whose records have such rows (the derived tables,
+ * words, search and coverage, hold rows of every collection's records).
+ */
+export const ownedRows: Partial<Record<KnowledgeBaseTable, { column: string; collection?: Collection }>> = {
+  statement_reports: { column: 'statement_id', collection: 'statements' },
+  statement_mentions: { column: 'statement_id', collection: 'statements' },
+  statement_events: { column: 'statement_id', collection: 'statements' },
+  statement_audience: { column: 'statement_id', collection: 'statements' },
+  statement_speaker_groups: { column: 'statement_id', collection: 'statements' },
+  role_holdings: { column: 'person_id', collection: 'persons' },
+  memberships: { column: 'organization_id', collection: 'organizations' },
+  event_participants: { column: 'event_id', collection: 'events' },
+  event_locations: { column: 'event_id', collection: 'events' },
+  list_words: { column: 'record_id' },
+  search_documents: { column: 'record_id' },
+  search_postings: { column: 'record_id' },
+  coverage_spans: { column: 'contributor_id' },
 };
 
 /** Rows sent per INSERT: one JSON parameter each, a few megabytes at most. */

@@ -5,9 +5,9 @@
  * to what it changes, whatever the size of the knowledge base.
  *
  * The edit functions are the JSON store's (src/store/edits.ts): pure functions of a Draft that read
- * records by id. Here the Draft holds only the records fetched so far; asking for another one stops the
- * edit, the record is fetched, and the edit runs again from the start (an edit reads two or three records,
- * so it runs two or three times). Writers take turns on one advisory lock with each other and with
+ * records by id. Here the Draft holds only the records fetched so far: a run that asks for others sees
+ * them as absent, they are fetched together, and the edit runs again from the start (an edit reads a
+ * handful of records, in one to four runs). Writers take turns on one advisory lock with each other and with
  * db:import, so an edit's revision check and its write see the same records, across every replica.
  * After COMMIT the dataset's new generation is announced (NOTIFY) like an import's: every server moves
  * to it, and this one before the mutation answers, so its payload shows the change.
@@ -25,7 +25,7 @@ import type { ChangeKind, Draft, Edit } from '../knowledge-store.js';
 import { planMerge, referenceKeys, referenceListKeys, withMergesFollowed } from '../merge.js';
 import { storeErrorOf } from './errors.js';
 import { DATASET_CHANNEL, DATASET_LOCK_KEY } from './import.js';
-import { ownerColumn, rowsOf, type RowContext, type TableRows } from './rows.js';
+import { ownedRows, rowsOf, type RowContext, type TableRows } from './rows.js';
 import { postingsOf } from './search.js';
 import { isUnavailable } from './sql.js';
 
@@ -45,22 +45,6 @@ interface Fetched {
 const fetchSql = (Object.entries(kindOfCollection) as [Collection, RecordKind][])
   .map(([collection, kind]) => `SELECT id, '${kind}' AS kind, position, record FROM ${collection} WHERE id = ANY($1)`)
   .join(' UNION ALL ');
-
-/** The tables whose rows a record has beside its own, which a write replaces, with the column naming the record. */
-const linkTables = [...(Object.entries(ownerColumn) as [string, string][]), ['search_postings', 'record_id']] as [string, string][];
-
-/** The collections whose records have rows in a link table; the derived tables (words, search, coverage) are every collection's. */
-const ownedBy: Record<string, Collection[] | undefined> = {
-  statement_reports: ['statements'],
-  statement_mentions: ['statements'],
-  statement_events: ['statements'],
-  statement_audience: ['statements'],
-  statement_speaker_groups: ['statements'],
-  role_holdings: ['persons'],
-  memberships: ['organizations'],
-  event_participants: ['events'],
-  event_locations: ['events'],
-};
 
 /** The ids a record refers to: its references to other records, and the sources of its evidence. */
 function referencesOf(value: unknown, into = new Set<string>()): Set<string> {
@@ -444,7 +428,9 @@ export class PostgresWriter {
     // The old rows go first, in one statement: the record's link rows, words, search documents and
     // postings, and its coverage spans (which pairs they placed, and which terms the postings used, come back).
     const collections = new Set(written.map(({ collection }) => collection));
-    const links = linkTables.filter(([table]) => ownedBy[table] === undefined || ownedBy[table]!.some((owner) => collections.has(owner)));
+    const links = Object.entries(ownedRows)
+      .filter(([, owner]) => owner.collection === undefined || collections.has(owner.collection))
+      .map(([table, owner]) => [table, owner.column] as const);
     const { rows: [removed] } = await client.query<{ uncovered: [string, string][]; terms: string[] }>(
       `WITH ${links.map(([table, column], index) => `removed_${index} AS (DELETE FROM ${table} WHERE ${column} = ANY($1)${table === 'coverage_spans' ? ' RETURNING record_id, source_id' : table === 'search_postings' ? ' RETURNING term' : ''})`).join(',\n')}
        SELECT (SELECT coalesce(json_agg(DISTINCT jsonb_build_array(record_id, source_id)), '[]') FROM removed_${links.findIndex(([table]) => table === 'coverage_spans')}) AS uncovered,
