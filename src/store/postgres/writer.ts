@@ -12,6 +12,7 @@
  * After COMMIT the dataset's new generation is announced (NOTIFY) like an import's: every server moves
  * to it, and this one before the mutation answers, so its payload shows the change.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { findConsistencyProblems, formatJsonPath, type DataProblem } from '../../kb/consistency.js';
 import type { RecordKind, RecordsByCollection, StoredRecord } from '../../kb/knowledge-base.js';
@@ -28,6 +29,15 @@ import { DATASET_CHANNEL, DATASET_LOCK_KEY } from './import.js';
 import { ownedRows, rowsOf, type RowContext, type TableRows } from './rows.js';
 import { postingsOf } from './search.js';
 import { isUnavailable } from './sql.js';
+
+/**
+ * A statement sent by name, so each connection of the write pool plans it once and keeps the plan: the
+ * write statements are long (a CTE per table) and planning them again took about half their time. Their
+ * texts are few (one per set of collections a write touches), so the connections' caches stay small.
+ */
+function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  return { name: `newsgraph_write_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text, values };
+}
 
 /** How many times an edit may ask for a record it has not got before the write gives up (an edit reads a handful). */
 const MAX_FETCH_ROUNDS = 50;
@@ -89,7 +99,7 @@ class FetchedRecords {
   async fetch(ids: Iterable<string>): Promise<void> {
     const wanted = [...new Set(ids)].filter((id) => !this.entries.has(id));
     if (wanted.length === 0) return;
-    const { rows } = await this.client.query<{ id: string; kind: RecordKind; position: number; record: StoredRecord }>(fetchSql, [wanted]);
+    const { rows } = await this.client.query<{ id: string; kind: RecordKind; position: number; record: StoredRecord }>(prepared(fetchSql, [wanted]));
     for (const id of wanted) this.entries.set(id, null);
     for (const row of rows) this.entries.set(row.id, { kind: row.kind, position: row.position, record: row.record });
   }
@@ -331,7 +341,8 @@ export class PostgresWriter {
     // folder's), the records it changed, and the announcement, delivered at COMMIT to every server
     // reading this database, this one included: one statement.
     const { rows } = await client.query<{ generation: string }>(
-      `WITH next AS (
+      prepared(
+        `WITH next AS (
          UPDATE dataset SET generation = generation + 1, changed_at = now(), cause = 'mutation',
                 version = substr(encode(sha256(convert_to(version || chr(1) || (generation + 1)::text || chr(1) || $1, 'UTF8')), 'hex'), 1, 16)
          RETURNING generation),
@@ -340,7 +351,8 @@ export class PostgresWriter {
          SELECT next.generation, change.ordinality, change.id, change.kind, change.change
            FROM next, unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS change (id, kind, change))
        SELECT generation::text AS generation, pg_notify('${DATASET_CHANNEL}', generation::text) FROM next`,
-      [JSON.stringify(changes), changes.map((c) => c.id), changes.map((c) => c.kind), changes.map((c) => c.change)],
+        [JSON.stringify(changes), changes.map((c) => c.id), changes.map((c) => c.kind), changes.map((c) => c.change)],
+      ),
     );
     return rows[0]!.generation;
   }
@@ -432,10 +444,12 @@ export class PostgresWriter {
       .filter(([, owner]) => owner.collection === undefined || collections.has(owner.collection))
       .map(([table, owner]) => [table, owner.column] as const);
     const { rows: [removed] } = await client.query<{ uncovered: [string, string][]; terms: string[] }>(
-      `WITH ${links.map(([table, column], index) => `removed_${index} AS (DELETE FROM ${table} WHERE ${column} = ANY($1)${table === 'coverage_spans' ? ' RETURNING record_id, source_id' : table === 'search_postings' ? ' RETURNING term' : ''})`).join(',\n')}
+      prepared(
+        `WITH ${links.map(([table, column], index) => `removed_${index} AS (DELETE FROM ${table} WHERE ${column} = ANY($1)${table === 'coverage_spans' ? ' RETURNING record_id, source_id' : table === 'search_postings' ? ' RETURNING term' : ''})`).join(',\n')}
        SELECT (SELECT coalesce(json_agg(DISTINCT jsonb_build_array(record_id, source_id)), '[]') FROM removed_${links.findIndex(([table]) => table === 'coverage_spans')}) AS uncovered,
               (SELECT coalesce(array_agg(DISTINCT term), '{}') FROM removed_${links.findIndex(([table]) => table === 'search_postings')}) AS terms`,
-      [ids],
+        [ids],
+      ),
     );
 
     // The new rows, in one statement: each table's rows as one JSON parameter; the postings and the
@@ -478,11 +492,13 @@ export class PostgresWriter {
     const replaced = `replaced AS (INSERT INTO record_sources (record_id, source_id, first_seen) SELECT * FROM placed
                         ON CONFLICT (record_id, source_id) DO UPDATE SET first_seen = EXCLUDED.first_seen)`;
     await client.query(
-      `WITH ${[...inserts, postings, vocabulary, orphans, affected, placed, replaced].join(',\n')}
-       DELETE FROM record_sources r USING affected a
-        WHERE r.record_id = a.record_id AND r.source_id = a.source_id
-          AND NOT EXISTS (SELECT 1 FROM placed p WHERE p.record_id = r.record_id AND p.source_id = r.source_id)`,
-      values,
+      prepared(
+        `WITH ${[...inserts, postings, vocabulary, orphans, affected, placed, replaced].join(',\n')}
+         DELETE FROM record_sources r USING affected a
+          WHERE r.record_id = a.record_id AND r.source_id = a.source_id
+            AND NOT EXISTS (SELECT 1 FROM placed p WHERE p.record_id = r.record_id AND p.source_id = r.source_id)`,
+        values,
+      ),
     );
   }
 }
