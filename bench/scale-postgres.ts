@@ -843,7 +843,7 @@ function writeMarkdown(file: string, results: ScaleResult[], body: string[], pas
     `- Node ${process.version}; ${pgVersion} (a throwaway server from test/postgres.ts: fsync off, shared_buffers at its default 128 MB, random_page_cost = 1.1 on every database)`,
     `- Data: 1× is \`data/\`; ${IMPORTED_SCALE}× is \`scripts/generate-dataset.ts --scale ${IMPORTED_SCALE} --seed ${options.seed}\` imported with db:import; larger scales are the ${IMPORTED_SCALE}× database multiplied inside PostgreSQL, each copy's ids suffixed \`-y<copy>\``,
     `- Scales: ${results.map((r) => `${r.built.scale}× (${r.built.rows.statements} statements, ${r.built.rows.sources} sources)`).join('; ')}`,
-    `- Mutations are not implemented on PostgreSQL yet (they answer UNSUPPORTED_BY_STORE), so the issue's "mutation under 20 ms median at 100,000×" is not measured.`,
+    `- Mutations (\`mutation-update\`, \`mutation-create\`) are measured last on each server, since they change its data; the issue's target is a median under 20 ms at 100,000×, which is measured here at the largest scale built.`,
     '',
     `**Result: ${failures.length === 0 ? 'PASS' : 'FAIL'}**`,
     '',
