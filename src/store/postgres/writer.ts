@@ -234,7 +234,8 @@ export class PostgresWriter {
       } catch (error) {
         failure = error;
       }
-      if (fetched.missing.size > 0 && round < MAX_FETCH_ROUNDS) {
+      if (fetched.missing.size > 0) {
+        if (round >= MAX_FETCH_ROUNDS) throw new Error(`an edit of ${collection} still asked for records it had not got after ${MAX_FETCH_ROUNDS} runs`);
         await fetched.fetch(fetched.missing);
         continue;
       }
