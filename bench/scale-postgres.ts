@@ -8,7 +8,7 @@
  *    - any larger scale (a multiple of 1000) is the 1000× database copied (CREATE DATABASE … TEMPLATE)
  *      and multiplied inside PostgreSQL (`multiply`): every table gets M-1 more copies of its rows by
  *      INSERT … SELECT, each copy b with every id suffixed `-y<b>` (columns, link tables, the derived
- *      tables of migrations 0002–0006 but the shared vocabulary, and the ids inside `record` / `original`), positions offset per
+ *      tables of migrations 0002–0007 but the shared vocabulary (coverage's walk positions copied as they are: a copy's records and sources are all its own, so their order among themselves is kept), and the ids inside `record` / `original`), positions offset per
  *      copy so orders stay unique, then indexes and foreign keys rebuilt (the foreign keys check every
  *      suffixed reference) and the `dataset` row given a new version and generation. No JSON files.
  *    Then `VACUUM (ANALYZE)`; every database has `random_page_cost = 1.1` (the README's advice for SSDs).
@@ -186,14 +186,14 @@ async function importedDatabase(server: PostgresServer, scale: number, options: 
 const ID_COLUMNS = new Set([
   'id', 'merged_into', 'parent_id', 'country_id', 'part_of_id', 'speaker_id', 'said_at_event_id', 'continues_id',
   'statement_id', 'source_id', 'attribution_source_id', 'relayed_by_id', 'entity_id', 'event_id', 'person_id',
-  'organization_id', 'record_id',
+  'organization_id', 'record_id', 'contributor_id',
 ]);
 const PLAIN_COLUMNS = new Set([
   'kind', 'revision', 'title', 'language', 'name', 'label', 'aliases', 'iso_alpha2', 'iso_alpha3', 'name_order',
   'date_sort_key', 'occupies_from', 'occupies_to', 'text', 'date_from_event', 'source_count', 'retracted',
   'search_text', 'first_evidence_start', 'wordings_folded', 'ordinal', 'evidence_start', 'evidence_end',
   'attribution_start', 'attribution_end', 'link', 'stated_as', 'starts_on', 'ends_on', 'role', 'city', 'field',
-  'word', 'value', 'terms', 'term', 'weight', 'kind_order',
+  'word', 'value', 'terms', 'term', 'weight', 'kind_order', 'walk', 'first_seen',
 ]);
 /** Tables whose rows every copy shares rather than repeats: search's vocabulary (copies suffix ids, not words). */
 const SHARED_TABLES = new Set(['search_terms']);
@@ -589,6 +589,29 @@ async function prepare(server: Client, query: BenchQuery) {
   return { once, summary, samples };
 }
 
+/** The read queries, measured at every scale first, and the mutations, measured after them. */
+const reads = queries.filter((query) => query.sequence === undefined);
+const writes = queries.filter((query) => query.sequence !== undefined);
+
+/** Measures `list` on `at` beside `base`, one query at a time; a query that fails is reported in `problems` and the others still measured. */
+async function measureAll(at: Client, base: Client, list: readonly BenchQuery[], budgetMs: number, problems: string[]): Promise<QueryResult[]> {
+  const results: QueryResult[] = [];
+  for (const query of list) {
+    let result: QueryResult;
+    try {
+      result = await measure(at, base, query, budgetMs);
+    } catch (error) {
+      const failed: Sample = { medianMs: Number.NaN, p95Ms: Number.NaN, samples: 0, size: -1 };
+      result = { name: query.name, at: failed, base: failed };
+      problems.push(`${query.name}: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`);
+      console.log(`  ${query.name} FAILED: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`);
+    }
+    results.push(result);
+    console.log(`  ${query.name}: ${msText(result.at.medianMs)} / ${msText(result.at.p95Ms)} ms (1× beside it ${msText(result.base.medianMs)} / ${msText(result.base.p95Ms)} ms), size ${result.at.size} vs ${result.base.size}`);
+  }
+  return results;
+}
+
 /**
  * Warm-up, then blocks alternating between the two servers (the order swapped each round) until the
  * budget is spent: blocks of 10 requests and at least 100 samples each for a fast query; for a query
@@ -943,25 +966,23 @@ async function main(options: Options): Promise<number> {
         try {
           const copy = b.scale === 1 ? { problems: [], checked: [] } : await compareCopy(baseServer, at, b.scale);
           b.checked.push(...copy.checked);
-          const queryResults: QueryResult[] = [];
-          for (const query of queries) {
-            let result: QueryResult;
-            try {
-              result = await measure(at, baseServer, query, options.budgetMs);
-            } catch (error) {
-              // One failing query (an error, a timeout) is reported, and the others still measured.
-              const failed: Sample = { medianMs: Number.NaN, p95Ms: Number.NaN, samples: 0, size: -1 };
-              result = { name: query.name, at: failed, base: failed };
-              copy.problems.push(`${query.name}: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`);
-              console.log(`  ${query.name} FAILED: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`);
-            }
-            queryResults.push(result);
-            console.log(`  ${query.name}: ${msText(result.at.medianMs)} / ${msText(result.at.p95Ms)} ms (1× beside it ${msText(result.base.medianMs)} / ${msText(result.base.p95Ms)} ms), size ${result.at.size} vs ${result.base.size}`);
-          }
+          const queryResults = await measureAll(at, baseServer, reads, options.budgetMs, copy.problems);
           const memory = processMemoryKiB(at.process.pid);
           results.push({ built: b, started: { startMs: own.startMs, rssAfterStartKiB: own.rssAfterStartKiB, rssAfterQueriesKiB: memory.rss, peakRssKiB: memory.peak }, queries: queryResults, copyProblems: copy.problems });
         } finally {
           if (b.scale !== 1) await at.process.stop();
+        }
+      }
+      // Mutations last, once every read was measured: they change the data, the 1× server's included,
+      // which the reads of the larger scales are compared with. Each scale's server is started again.
+      for (const result of results) {
+        const b = result.built;
+        console.log(`${b.scale}×: mutations`);
+        const client = b.scale === 1 ? baseServer : new Client((await startOn(b)).server);
+        try {
+          result.queries.push(...(await measureAll(client, baseServer, writes, options.budgetMs, result.copyProblems)));
+        } finally {
+          if (b.scale !== 1) await client.process.stop();
         }
       }
     } finally {
