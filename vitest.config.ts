@@ -70,6 +70,8 @@ const bothStoresTests = [
   'test/pages.test.ts',
   'test/curation-auth.test.ts',
   'test/contract-with-more-sources.test.ts',
+  'test/live.test.ts',
+  'test/metrics.test.ts',
 ];
 
 export default defineConfig({

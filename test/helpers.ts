@@ -213,6 +213,8 @@ export async function createWritableTestServer(options: { logger?: Logger; store
 /** A writable server on whichever store the tests run against (NEWSGRAPH_TEST_STORE), for tests that run on both. */
 export interface CurationTestServer {
   yoga: NewsgraphYoga;
+  /** The JSON store, when the tests run on it (undefined on PostgreSQL): for what only it has (its files, its watcher). */
+  store?: KnowledgeStore;
   /** A folder holding the knowledge base as the store holds it now: the JSON store's own folder, or a db:export of the database. */
   written(): Promise<string>;
   close(): Promise<void>;
@@ -226,7 +228,7 @@ export interface CurationTestServer {
 export async function createCurationTestServer(options: { logger?: Logger } = {}): Promise<CurationTestServer> {
   if (storeUnderTest === 'memory') {
     const { yoga, store, dir } = await createWritableTestServer(options);
-    return { yoga, written: async () => dir, close: async () => store.close() };
+    return { yoga, store, written: async () => dir, close: async () => store.close() };
   }
   const { url, database } = await newDatabase(await copyOfData());
   const yoga = createNewsgraph({ database, curatorTokens, logger: options.logger ?? silentLogger }).yoga;

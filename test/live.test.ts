@@ -1,7 +1,7 @@
 /**
- * Live updates: subscriptions over server-sent events announce each change, and edits of the data
- * files on disk are picked up without a restart: validated first, swapped in only if valid, while an
- * invalid edit is logged and the old data keeps serving.
+ * Live updates: subscriptions over server-sent events announce each change (on both stores), and edits
+ * of the data files on disk are picked up without a restart: validated first, swapped in only if valid,
+ * while an invalid edit is logged and the old data keeps serving (the JSON store's files only).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +9,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging.js';
 import type { NewsgraphYoga } from '../src/server.js';
-import { createWritableTestServer, mutate, query, subscribe, type WritableTestServer } from './helpers.js';
+import { storeUnderTest } from './store-under-test.js';
+import { createCurationTestServer, mutate, query, subscribe, type CurationTestServer } from './helpers.js';
 
 const logLines: string[] = [];
 const capturingLogger = createLogger(
@@ -32,14 +33,14 @@ async function waitFor<T>(read: () => Promise<T>, accept: (value: T) => boolean,
   }
 }
 
-let server: WritableTestServer;
+let server: CurationTestServer;
 
 beforeAll(async () => {
-  server = await createWritableTestServer({ logger: capturingLogger });
-  server.store.watch(30);
+  server = await createCurationTestServer({ logger: capturingLogger });
+  server.store?.watch(30);
 });
 
-afterAll(() => server.store.close());
+afterAll(() => server.close());
 
 const kerryDescription = async () => (await query(server.yoga, '{ person(slug: "john-kerry") { description } }')).data.person.description as string;
 
@@ -125,10 +126,10 @@ describe('subscriptions over server-sent events', () => {
   });
 });
 
-describe('edits of the data files on disk', () => {
+describe.runIf(storeUnderTest === 'memory')('edits of the data files on disk', () => {
   it('are validated, swapped in and announced with cause RELOAD', async () => {
     const dataset = await subscribe(server.yoga, 'subscription { datasetChanged { cause changes { change node { ... on Person { slug description } } } } }');
-    const file = path.join(server.dir, 'persons.json');
+    const file = path.join(await server.written(), 'persons.json');
     const persons = JSON.parse(await readFile(file, 'utf8')) as { id: string; description: string }[];
     persons.find((person) => person.id === 'john-kerry')!.description = 'Edited by hand while the server ran.';
     await writeFile(file, `${JSON.stringify(persons, null, 2)}\n`);
@@ -140,7 +141,7 @@ describe('edits of the data files on disk', () => {
   });
 
   it('keeps serving the old data after an invalid edit, logs it, and refuses mutations until it is fixed', async () => {
-    const file = path.join(server.dir, 'persons.json');
+    const file = path.join(await server.written(), 'persons.json');
     const good = await readFile(file, 'utf8');
     const versionBefore = (await query(server.yoga, '{ dataset { version } }')).data.dataset.version;
     const persons = JSON.parse(good) as { id: string; description: string; roles: { evidence: { start: number }[] }[] }[];
