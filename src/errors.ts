@@ -51,7 +51,7 @@ export const ErrorCode = {
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
   /** The last event of a subscription whose client fell too far behind reading its events; it has ended. */
   SUBSCRIPTION_TOO_SLOW: 'SUBSCRIPTION_TOO_SLOW',
-  /** The field, mutation or subscription needs what only the JSON store has (the article drafter, curation, change events), and this server reads PostgreSQL. */
+  /** The field or mutation needs the whole knowledge base in memory, which only the JSON store has (`applyArticle`, `draftArticle`), and this server reads PostgreSQL. */
   UNSUPPORTED_BY_STORE: 'UNSUPPORTED_BY_STORE',
   /** The database could not be reached; the server keeps trying, and the request may be sent again. */
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',

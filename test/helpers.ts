@@ -13,7 +13,7 @@ import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { databaseOf, newDatabase, storeUnderTest } from './store-under-test.js';
 import { withClient } from './postgres.js';
 import { exportKnowledgeBase } from '../src/store/postgres/export.js';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { PostgresKnowledge } from '../src/store/postgres/database.js';
 
@@ -230,16 +230,22 @@ export async function createCurationTestServer(options: { logger?: Logger } = {}
     const { yoga, store, dir } = await createWritableTestServer(options);
     return { yoga, store, written: async () => dir, close: async () => store.close() };
   }
-  const { url, database } = await newDatabase(await copyOfData());
+  const folder = await copyOfData();
+  const { url, database } = await newDatabase(folder);
   const yoga = createNewsgraph({ database, curatorTokens, logger: options.logger ?? silentLogger }).yoga;
+  const exports: string[] = [];
   return {
     yoga,
     written: async () => {
       const out = await mkdtemp(path.join(tmpdir(), 'newsgraph-export-'));
+      exports.push(out);
       await withClient(url, (client) => exportKnowledgeBase(client, url, out));
       return out;
     },
-    close: () => database.close(),
+    close: async () => {
+      await database.close();
+      await Promise.all([folder, ...exports].map((dir) => rm(dir, { recursive: true, force: true })));
+    },
   };
 }
 

@@ -185,7 +185,7 @@ describe('DATABASE_URL=… npm start', () => {
     const version = (await post(replicas[1]!, '{ dataset { version } }')).body.data.dataset.version;
     const applied = await post(replicas[0]!, 'mutation { applyArticle(file: { source: { slug: "x" } }) { datasetVersion } }', { authorization: `Bearer ${CURATOR_TOKEN}` });
     expect(applied.body.errors?.map((error: any) => [error.extensions.code, error.message])).toEqual([
-      ['UNSUPPORTED_BY_STORE', 'Applying an article file is not available on the PostgreSQL store yet (mutations are): apply it to a data folder and load it with db:import'],
+      ['UNSUPPORTED_BY_STORE', 'applyArticle is not available on the PostgreSQL store yet; a server over the JSON files answers it'],
     ]);
     const drafted = await post(replicas[0]!, '{ draftArticle(text: "Headline\\n\\nBody.") }', { authorization: `Bearer ${CURATOR_TOKEN}` });
     expect(drafted.body.errors?.map((error: any) => error.extensions.code)).toEqual(['UNSUPPORTED_BY_STORE']);

@@ -160,17 +160,20 @@ describe('mutations on PostgreSQL', () => {
     );
   });
 
-  it('serve what they wrote: coverage in first-seen order, places by the new name, retractions', async () => {
+  it('serve what they wrote: coverage in first-seen order, places by the new name, retractions, merges', async () => {
     const data = await queryData(
       yoga,
       `{ kirby: search(query: "john kirby", types: [PERSON], first: 1) { edges { node { sources { slug } } } }
          byPlace: search(query: "kingdom", types: [EVENT]) { edges { node { node { ... on Event { slug } } } } }
+         merged: search(query: "Belgique", types: [COUNTRY]) { edges { node { matchedField node { ... on Country { slug } } } } }
          retracted: statement(slug: "kerry-us-heavy-lift") { retraction { reason } }
          envoy: person(slug: "test-envoy") { slug roles { title } all: roles(includeRetracted: true) { title } } }`,
     );
     // Persons are walked before statements: the role john-kirby took over from the merged envoy puts the wire before the ledger.
     expect(data.kirby.edges[0].node.sources.map((source: { slug: string }) => source.slug)).toEqual(['kerry-to-nato-ante-up', wire, ledger]);
     expect(data.byPlace.edges.map((edge: any) => edge.node.node.slug).sort()).toEqual(['nato-foreign-ministers-meeting', 'test-brussels-readout']);
+    // The duplicate's name is now an alias of the country kept; the merged record itself is not searched.
+    expect(data.merged.edges.map((edge: any) => [edge.node.node.slug, edge.node.matchedField])).toEqual([['belgium', 'ALIAS']]);
     expect(data.retracted.retraction).toEqual({ reason: 'Test fixture.' });
     // Merged into john-kirby: the old slug names the kept person, who has the envoy's roles (the retracted one kept as retracted).
     expect(data.envoy.slug).toBe('john-kirby');

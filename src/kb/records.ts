@@ -415,4 +415,9 @@ export const kindOfCollection = {
   statements: 'Statement',
 } as const;
 
+/** The collection (data file) holding the records of each kind. */
+export const collectionOfKind = Object.fromEntries(Object.entries(kindOfCollection).map(([collection, kind]) => [kind, collection])) as {
+  [C in keyof typeof kindOfCollection as (typeof kindOfCollection)[C]]: C;
+};
+
 export type Collection = keyof typeof dataFiles;

@@ -255,7 +255,11 @@ export interface SearchValue {
  * statements; a record's name, aliases, description, then places; a statement's text, then its reports'
  * other wordings). Empty values are left out. Every store indexes these same values.
  */
-export function* searchValuesOf(records: Pick<RecordsByCollection, 'persons' | 'countries' | 'organizations' | 'events' | 'statements'>): Generator<SearchValue> {
+export function* searchValuesOf(
+  records: Pick<RecordsByCollection, 'persons' | 'countries' | 'organizations' | 'events' | 'statements'>,
+  /** The name of a country an event is located in: among `records` by default (a writer of some records passes the rest). */
+  countryNameOf?: (countryId: string) => string | undefined,
+): Generator<SearchValue> {
   function* entity(kind: EntityKind, record: { id: string; name: string | null; aliases: string[]; description: string; label?: string }): Generator<SearchValue> {
     // An unnamed person is found by the label the source gives it ("State Department official (unnamed)").
     const name = record.name ?? record.label;
@@ -264,14 +268,15 @@ export function* searchValuesOf(records: Pick<RecordsByCollection, 'persons' | '
     if (record.description) yield { recordId: record.id, kind, field: 'DESCRIPTION', value: record.description };
   }
   const { persons, countries, organizations, events, statements } = records;
-  const countryName = new Map(countries.map((country) => [country.id, country.name]));
+  const names = new Map(countries.map((country) => [country.id, country.name]));
+  const countryName = countryNameOf ?? ((id: string) => names.get(id));
   for (const person of persons) yield* entity('Person', person);
   for (const country of countries) yield* entity('Country', country);
   for (const organization of organizations) yield* entity('Organization', organization);
   for (const event of events) {
     yield* entity('Event', event);
     for (const location of event.locations) {
-      const value = [location.city, location.countryId && countryName.get(location.countryId)].filter(Boolean).join(', ');
+      const value = [location.city, location.countryId && countryName(location.countryId)].filter(Boolean).join(', ');
       if (value) yield { recordId: event.id, kind: 'Event', field: 'LOCATION', value };
     }
   }

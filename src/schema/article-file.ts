@@ -95,6 +95,8 @@ builder.mutationFields((t) => ({
         curatorOf(context);
         return { plan: previewArticles(knowledgeBaseOf(context, 'applyArticle'), files, curatorOf(context)), dryRun: true, datasetVersion: context.snapshot.info.version };
       }
+      // Planned against the whole knowledge base in memory, which a server reading PostgreSQL does not hold.
+      knowledgeBaseOf(context, 'applyArticle');
       const plan = await changeStore(context, async (store, curator) => {
         const { plan: applied, kb } = await applyArticles(store, files, curator);
         return { record: applied, kb };

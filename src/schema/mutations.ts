@@ -9,11 +9,12 @@ import { builder } from '../builder.js';
 import { moveToSnapshot, type Context } from '../context.js';
 import { badUserInput, clipped, ErrorCode } from '../errors.js';
 import type { KnowledgeBase, RecordKind, RecordsByCollection, StoredRecord } from '../kb/knowledge-base.js';
-import { snapshotOf } from '../kb/snapshot.js';
+import { snapshotOf, type Snapshot } from '../kb/snapshot.js';
 import { MAX_SLUG_LENGTH, SLUG_PATTERN, type Collection, type Retraction } from '../kb/records.js';
 import { CurationError } from '../store/edit-error.js';
 import type { Curator, DateInput, QuoteInput } from '../store/edits.js';
 import type { Edit, KnowledgeStore } from '../store/knowledge-store.js';
+import type { PostgresWriter } from '../store/postgres/writer.js';
 import { DatePrecisionEnum, DateQualifierEnum } from './dates.js';
 import { parseReference } from './lookup.js';
 import { aKind, anyOfKinds } from '../kb/text.js';
@@ -134,48 +135,38 @@ export function curatorOf(context: Context): Curator {
 }
 
 /**
- * Runs `edit` through the store, waits until it is on disk (or committed, on PostgreSQL), and moves the request to the new snapshot
- * so the payload (and later mutations of the same request) read the change. Returns the record's id.
+ * Runs `edit` through the store, waits until it is on disk (or committed, on PostgreSQL), and moves the
+ * request to the new snapshot so the payload (and later mutations of the same request) read the change.
+ * Returns the record as stored.
  */
 export async function applyEdit<C extends Collection>(context: Context, collection: C, edit: Edit<C>): Promise<RecordsByCollection[C][number]> {
-  if (context.writer) {
-    const { writer } = context;
-    curatorOf(context);
-    return codedRefusals(async () => {
-      const { record, snapshot } = await writer.edit(collection, edit);
-      moveToSnapshot(context, snapshot);
-      return record;
-    });
-  }
+  if (context.writer) return changeDatabase(context, context.writer, (writer) => writer.edit(collection, edit));
   return changeStore(context, (store) => store.edit(collection, edit));
 }
 
 /** Merges `mergeId` into `keepId` through the store (src/store/merge.ts) and moves the request to the snapshot with the merge; returns the kept record. */
 export async function applyMerge(context: Context, keepId: string, mergeId: string): Promise<StoredRecord> {
-  if (context.writer) {
-    const { writer } = context;
-    const curator = curatorOf(context);
-    return codedRefusals(async () => {
-      const { record, snapshot } = await writer.merge(keepId, mergeId, curator);
-      moveToSnapshot(context, snapshot);
-      return record;
-    });
-  }
+  if (context.writer) return changeDatabase(context, context.writer, (writer, curator) => writer.merge(keepId, mergeId, curator));
   return changeStore(context, (store, curator) => store.merge(keepId, mergeId, curator));
 }
 
+/** As `changeStore`, through the PostgreSQL store's writer: each change is a transaction on the database. */
+async function changeDatabase<R>(context: Context, writer: PostgresWriter, change: (writer: PostgresWriter, curator: Curator) => Promise<{ record: R; snapshot: Snapshot }>): Promise<R> {
+  const curator = curatorOf(context);
+  return codedRefusals(async () => {
+    const { record, snapshot } = await change(writer, curator);
+    moveToSnapshot(context, snapshot);
+    return record;
+  });
+}
+
 /**
- * Runs one change through the store for a curator (an edit, a merge): refuses without a token or on a
- * read-only server, moves the request to the snapshot that holds the change, and turns the store's
- * refusals into coded GraphQL errors. Returns the record as stored.
+ * Runs one change through the JSON store for a curator (an edit, a merge, an article): refuses without
+ * a token or on a read-only server, moves the request to the snapshot that holds the change, and turns
+ * the store's refusals into coded GraphQL errors. Returns the record as stored.
  */
 export async function changeStore<R>(context: Context, change: (store: KnowledgeStore, curator: Curator) => Promise<{ record: R; kb: KnowledgeBase }>): Promise<R> {
   const curator = curatorOf(context);
-  if (!context.store && !context.snapshot.kb) {
-    throw new GraphQLError('Applying an article file is not available on the PostgreSQL store yet (mutations are): apply it to a data folder and load it with db:import', {
-      extensions: { code: ErrorCode.UNSUPPORTED_BY_STORE },
-    });
-  }
   if (!context.store) {
     throw new GraphQLError('This server was started read-only and cannot change the knowledge base', { extensions: { code: ErrorCode.READ_ONLY } });
   }

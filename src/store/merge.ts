@@ -5,7 +5,7 @@
  * `mergedInto`, so its id and slug keep resolving. Nothing is deleted.
  */
 import type { RecordKind, RecordsByCollection, StoredRecord } from '../kb/knowledge-base.js';
-import { dataFiles, kindOfCollection, type Collection, type Evidence, type Merge } from '../kb/records.js';
+import { collectionOfKind, dataFiles, kindOfCollection, type Collection, type Evidence, type Merge } from '../kb/records.js';
 import { CurationError } from './edit-error.js';
 import type { ChangeKind } from './knowledge-store.js';
 import { aKind } from '../kb/text.js';
@@ -152,9 +152,6 @@ export interface MergePlan {
   collection: Collection;
 }
 
-function collectionOf(kind: RecordKind): Collection {
-  return (Object.keys(kindOfCollection) as Collection[]).find((collection) => kindOfCollection[collection] === kind)!;
-}
 
 /** Plans the merge of `mergeId` into `keepId` over the records as stored. */
 export function planMerge(stored: RecordsByCollection, keepId: string, mergeId: string, merge: Omit<Merge, 'id'>): MergePlan {
@@ -175,7 +172,7 @@ export function planMerge(stored: RecordsByCollection, keepId: string, mergeId: 
     throw new CurationError('INVALID_RECORD', `"${mergeId}" is ${aKind(mergeKind!)} and "${keepId}" ${aKind(keepKind!)}: only records of one kind merge`, { keep: keepId, merge: mergeId });
   }
   const kind = keepKind!;
-  const collection = collectionOf(kind);
+  const collection: Collection = collectionOfKind[kind];
   const find = (id: string) => (stored[collection] as StoredRecord[]).find((record) => record.id === id) as unknown as Json;
   const [kept, duplicate] = [find(keepId), find(mergeId)];
   for (const [id, record] of [[keepId, kept], [mergeId, duplicate]] as const) {

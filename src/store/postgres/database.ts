@@ -21,6 +21,8 @@ import { PostgresWriter } from './writer.js';
 
 /** How long to wait for a connection, and for a readiness probe, before calling the database unreachable. */
 const CONNECT_TIMEOUT_MS = 5_000;
+/** How long a change may wait for a connection of the write pool (beyond the writer's own lock wait of 10 s). */
+const WRITE_WAIT_MS = 15_000;
 /** How long a replica may take to replay an announced change before the server stops waiting for it (the next change retries). */
 const REPLICA_CATCH_UP_MS = 30_000;
 /** The longest wait between attempts to listen again after the listening connection was lost. */
@@ -75,7 +77,9 @@ export class PostgresKnowledge implements SnapshotSource {
     this.generation = row.generation;
     this.snapshot = this.snapshotOf(row);
     const primary = describeDatabaseUrl(new URL(connectionString));
-    this.writePool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'newsgraph-write' });
+    // A change waits for a connection as long as for the change before it (writer.ts's lock wait), and a
+    // little more, so that many changes queued behind an import are refused as such, not as an outage.
+    this.writePool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: WRITE_WAIT_MS, application_name: 'newsgraph-write' });
     this.writePool.on('error', (error) => logger.warn({ err: error, database: primary }, 'a pooled PostgreSQL connection for writes failed'));
     this.writer = new PostgresWriter(this.writePool, primary, this);
   }

@@ -26,8 +26,8 @@ export const DATASET_CHANNEL = 'newsgraph_dataset';
 /** An arbitrary constant for the transaction-level advisory lock of every change to the dataset: imports and mutations take turns. */
 export const DATASET_LOCK_KEY = 0x6e67_696d_706f_7274n;
 
-/** How many generations of change rows (migration 0005) an import keeps for servers that fell behind. */
-const KEPT_CHANGE_GENERATIONS = 100;
+/** How many generations of change rows (migration 0005) an import or a mutation keeps for servers that fell behind. */
+export const KEPT_CHANGE_GENERATIONS = 100;
 
 /** Every record's id, kind, collection rank, file position and a digest of its validated form, over all tables. */
 const recordDigests = (Object.keys(dataFiles) as Collection[])

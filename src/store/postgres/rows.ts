@@ -54,7 +54,7 @@ export interface RowContext {
   sourcePositionOf(sourceId: string): number | undefined;
   /** An event, for the date of the statements said at it. */
   eventOf(eventId: string): EventRecord | undefined;
-  /** The countries events may be located in (an event's place is found by its country's name). */
+  /** Countries the records' events may be located in, for their places' names (an event's place is found by its country's name). */
   countries: CountryRecord[];
 }
 
@@ -78,8 +78,7 @@ export function folderRowContext(records: RecordsByCollection): RowContext {
  */
 export function rowsOf(records: RecordsByCollection, originals: Record<Collection, unknown[]>, context: RowContext): TableRows[] {
   const tables: TableRows[] = [];
-  const base = (record: { id: string; revision: number }, _index: number): Row => [record.id, context.positionOf(record.id), record.revision];
-  const written = new Set((Object.keys(dataFiles) as Collection[]).flatMap((collection) => records[collection].map((record) => record.id)));
+  const base = (record: { id: string; revision: number }): Row => [record.id, context.positionOf(record.id), record.revision];
   const copies = (collection: Collection, index: number): Row => [records[collection][index], originals[collection][index]];
 
   tables.push({
@@ -90,7 +89,7 @@ export function rowsOf(records: RecordsByCollection, originals: Record<Collectio
   tables.push({
     table: 'sources',
     columns: [...recordColumns, { name: 'kind', type: 'text' }, { name: 'title', type: 'text' }, { name: 'language', type: 'text' }, ...storedCopies],
-    rows: records.sources.map((source, index) => [...base(source, index), source.kind, source.title, source.language, ...copies('sources', index)]),
+    rows: records.sources.map((source, index) => [...base(source), source.kind, source.title, source.language, ...copies('sources', index)]),
   });
   tables.push({
     table: 'persons',
@@ -104,7 +103,7 @@ export function rowsOf(records: RecordsByCollection, originals: Record<Collectio
       ...storedCopies,
     ],
     rows: records.persons.map((person, index) => [
-      ...base(person, index),
+      ...base(person),
       person.name,
       person.label,
       person.aliases,
@@ -126,7 +125,7 @@ export function rowsOf(records: RecordsByCollection, originals: Record<Collectio
       ...storedCopies,
     ],
     rows: records.countries.map((country, index) => [
-      ...base(country, index),
+      ...base(country),
       country.name,
       country.aliases,
       country.isoAlpha2,
@@ -150,7 +149,7 @@ export function rowsOf(records: RecordsByCollection, originals: Record<Collectio
       ...storedCopies,
     ],
     rows: records.organizations.map((organization, index) => [
-      ...base(organization, index),
+      ...base(organization),
       organization.name,
       organization.aliases,
       organization.kind,
@@ -179,7 +178,7 @@ export function rowsOf(records: RecordsByCollection, originals: Record<Collectio
     rows: records.events.map((event, index) => {
       const days = occupied(event.start, event.end);
       return [
-        ...base(event, index),
+        ...base(event),
         event.name,
         event.aliases,
         event.kind,
@@ -224,7 +223,7 @@ export function rowsOf(records: RecordsByCollection, originals: Record<Collectio
       const first = firstReport(statement).evidence;
       const wordings = [...new Set([statement.text, ...inForce.map((report) => report.evidence.text)])].join('\n');
       return [
-        ...base(statement, index),
+        ...base(statement),
         statement.kind,
         statement.text,
         statement.speakerId,
@@ -336,6 +335,7 @@ export function rowsOf(records: RecordsByCollection, originals: Record<Collectio
   // Coverage, list words and search are read from the records in force. Each row is one record's, so
   // the order they are read in does not matter (coverage spans carry their place in the walk).
   const visible = visibleRecordsOf(records);
+  const countryNames = new Map(context.countries.map((country) => [country.id, country.name]));
   links('coverage_spans', coverageSpanColumns, coverageSpansOf(visible, context));
   links('list_words', [text('field'), text('word'), text('record_id')], listWordsOf(visible));
   // Search (migration 0004): the values the in-memory index holds, of the records default queries see, with their terms.
@@ -343,7 +343,7 @@ export function rowsOf(records: RecordsByCollection, originals: Record<Collectio
   links(
     'search_documents',
     [text('record_id'), int('ordinal'), text('kind'), text('field'), text('value'), { name: 'terms', type: 'text[]' }],
-    [...searchValuesOf({ ...visible, countries: context.countries })].filter(({ recordId }) => written.has(recordId)).map(({ recordId, kind, field, value }) => {
+    [...searchValuesOf(visible, (id) => countryNames.get(id))].map(({ recordId, kind, field, value }) => {
       const ordinal = ordinals.get(recordId) ?? 0;
       ordinals.set(recordId, ordinal + 1);
       return [recordId, ordinal, kind, field, value, termsOf(value)];

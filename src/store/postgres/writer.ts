@@ -17,7 +17,7 @@ import pg from 'pg';
 import { findConsistencyProblems, formatJsonPath, type DataProblem } from '../../kb/consistency.js';
 import type { RecordKind, RecordsByCollection, StoredRecord } from '../../kb/knowledge-base.js';
 import { parseRecord } from '../../kb/load.js';
-import { dataFiles, kindOfCollection, type Collection, type CountryRecord, type EventRecord, type Merge } from '../../kb/records.js';
+import { collectionOfKind, dataFiles, kindOfCollection, type Collection, type CountryRecord, type EventRecord, type Merge } from '../../kb/records.js';
 import type { Snapshot } from '../../kb/snapshot.js';
 import { aKind } from '../../kb/text.js';
 import { StoreUnavailableError } from '../../kb/reader.js';
@@ -25,7 +25,7 @@ import { CurationError, curationErrorForProblems } from '../edit-error.js';
 import type { ChangeKind, Draft, Edit } from '../knowledge-store.js';
 import { planMerge, referenceKeys, referenceListKeys, withMergesFollowed } from '../merge.js';
 import { storeErrorOf } from './errors.js';
-import { DATASET_CHANNEL, DATASET_LOCK_KEY } from './import.js';
+import { DATASET_CHANNEL, DATASET_LOCK_KEY, KEPT_CHANGE_GENERATIONS } from './import.js';
 import { ownedRows, rowsOf, type RowContext, type TableRows } from './rows.js';
 import { postingsOf } from './search.js';
 import { isUnavailable } from './sql.js';
@@ -39,10 +39,13 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
   return { name: `newsgraph_write_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text, values };
 }
 
+/** How long a change waits for the one before it (an import of a large folder can take minutes). */
+const LOCK_WAIT_MS = 10_000;
+/** SQLSTATE of a lock wait that passed lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 /** How many times an edit may ask for a record it has not got before the write gives up (an edit reads a handful). */
 const MAX_FETCH_ROUNDS = 50;
-
-const collectionOfKind = Object.fromEntries((Object.entries(kindOfCollection) as [Collection, RecordKind][]).map(([collection, kind]) => [kind, collection])) as Record<RecordKind, Collection>;
 
 /** A record as the database holds it, with its file position. */
 interface Fetched {
@@ -128,6 +131,28 @@ class FetchedRecords {
   }
 }
 
+/** Ids a new record's id may step aside to after `base-N` ("-2", "-3": src/store/edits.ts freeIdFor) fetched in one go. */
+const SUFFIXES_FETCHED = 50;
+
+/**
+ * `ids`, and after each `base-N` among them the next SUFFIXES_FETCHED ids: an edit that looks for a
+ * free id asks for them one at a time, which would cost one round trip each.
+ */
+function withNextSuffixes(ids: Iterable<string>): string[] {
+  const all: string[] = [];
+  for (const id of ids) {
+    all.push(id);
+    const suffixed = /^(.*)-(\d+)$/.exec(id);
+    if (suffixed) for (let n = Number(suffixed[2]) + 1; n <= Number(suffixed[2]) + SUFFIXES_FETCHED; n++) all.push(`${suffixed[1]}-${n}`);
+  }
+  return all;
+}
+
+/** An empty list for each collection. */
+function emptyCollections<T>(): Record<Collection, T[]> {
+  return Object.fromEntries((Object.keys(dataFiles) as Collection[]).map((name) => [name, []])) as unknown as Record<Collection, T[]>;
+}
+
 /** A record a change writes: its collection, its new form, its file position, and whether it is new. */
 interface Written {
   collection: Collection;
@@ -136,6 +161,11 @@ interface Written {
   created: boolean;
   /** The record as it was, for a record that existed. */
   before?: StoredRecord;
+  /**
+   * The record as its file will hold it (db:export writes this): the record itself, in the schema's key
+   * order, for a changed record; the stored form untouched for a record only written again.
+   */
+  original: unknown;
 }
 
 export class PostgresWriter {
@@ -177,10 +207,14 @@ export class PostgresWriter {
     const onError = (error: Error) => (lost = error);
     client.on('error', onError);
     let done: { generation: string; record: R };
+    let committing = false;
     try {
-      // One round trip for both (the simple protocol takes several statements; the key is a constant).
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${DATASET_LOCK_KEY})`);
+      // One round trip for all three (the simple protocol takes several statements; they are constants).
+      // Another change (an import of a large folder) may hold the lock for long: past LOCK_WAIT this one
+      // is refused rather than left waiting with the request.
+      await client.query(`BEGIN; SET LOCAL lock_timeout = '${LOCK_WAIT_MS}ms'; SELECT pg_advisory_xact_lock(${DATASET_LOCK_KEY})`);
       done = await work(client);
+      committing = true;
       await client.query('COMMIT');
     } catch (error) {
       if (!lost) await client.query('ROLLBACK').catch(() => {});
@@ -188,6 +222,13 @@ export class PostgresWriter {
       // A refused change leaves a healthy connection for the pool; any other failure discards it.
       client.release(error instanceof CurationError && !lost ? undefined : (lost ?? (error as Error)));
       if (error instanceof CurationError) throw error;
+      if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) {
+        throw new CurationError('STORAGE_FAILED', `Nothing was changed: another change to the knowledge base (an import, or another curator's) held it for more than ${LOCK_WAIT_MS / 1000} s. Try again.`, { written: false });
+      }
+      if (committing) {
+        // The database went away during COMMIT: whether the change was applied is not known.
+        throw new CurationError('STORAGE_FAILED', `The database could not confirm the change (${(error as Error).message}): it may or may not have been applied. Read the record before retrying.`, { written: null });
+      }
       throw this.failure(error);
     }
     client.off('error', onError);
@@ -198,11 +239,13 @@ export class PostgresWriter {
     return { record: done.record, snapshot: this.follower.current() };
   }
 
+  /** The error a failed change answers with: the database away, a database error, or (not the database's) the error itself. */
   private failure(error: unknown): Error {
     if (isUnavailable(error) || storeErrorOf(error, this.where).code === 'DATABASE_UNREACHABLE') {
       return new StoreUnavailableError(`PostgreSQL at ${this.where} is unavailable: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     }
-    return storeErrorOf(error, this.where);
+    // The driver's errors carry a SQLSTATE; anything else is ours and stays what it is (logged, masked).
+    return typeof (error as { code?: unknown })?.code === 'string' ? storeErrorOf(error, this.where) : (error as Error);
   }
 
   private async applyEdit<C extends Collection>(client: pg.ClientBase, collection: C, edit: Edit<C>): Promise<{ generation: string; record: RecordsByCollection[C][number] }> {
@@ -236,7 +279,7 @@ export class PostgresWriter {
       }
       if (fetched.missing.size > 0) {
         if (round >= MAX_FETCH_ROUNDS) throw new Error(`an edit of ${collection} still asked for records it had not got after ${MAX_FETCH_ROUNDS} runs`);
-        await fetched.fetch(fetched.missing);
+        await fetched.fetch(withNextSuffixes(fetched.missing));
         continue;
       }
       if (outcome === undefined) throw failure;
@@ -280,7 +323,7 @@ export class PostgresWriter {
       throw curationErrorForProblems(parsed.issues.map((issue) => ({ file, path: formatJsonPath([position, ...issue.path]), message: issue.message, rule: 'schema' as const })));
     }
     const record = parsed.record;
-    const generation = await this.commitChanges(client, fetched, [{ collection, record, position, created: !before, before: before?.record }], [{ id, kind, change }]);
+    const generation = await this.commitChanges(client, fetched, [{ collection, record, position, created: !before, before: before?.record, original: record }], [{ id, kind, change }]);
     return { generation, record: record as RecordsByCollection[C][number] };
   }
 
@@ -290,7 +333,7 @@ export class PostgresWriter {
     // The records that refer to the duplicate, through every link table and reference column.
     const { rows } = await client.query<{ id: string }>(referrersSql, [mergeId]);
     await fetched.fetch(rows.map((row) => row.id));
-    const around = Object.fromEntries((Object.keys(dataFiles) as Collection[]).map((name) => [name, []])) as unknown as Record<Collection, StoredRecord[]>;
+    const around = emptyCollections<StoredRecord>();
     const present = fetched.all().sort((a, b) => a.position - b.position);
     for (const entry of present) around[collectionOfKind[entry.kind]].push(entry.record);
     // Only these records can change: planMerge rewrites references to the duplicate, and the two records.
@@ -298,9 +341,15 @@ export class PostgresWriter {
     const written: Written[] = [];
     for (const { id, kind } of plan.changes) {
       const collection = collectionOfKind[kind];
-      const record = (plan.records[collection] as StoredRecord[]).find((candidate) => candidate.id === id)!;
+      const planned = (plan.records[collection] as StoredRecord[]).find((candidate) => candidate.id === id)!;
       const entry = fetched.get(id)!;
-      written.push({ collection, record, position: entry.position, created: false, before: entry.record });
+      // The records came from jsonb, which orders keys its own way; parsed, they are in the schema's order, as files hold them.
+      const parsed = parseRecord(collection, planned);
+      if ('issues' in parsed) {
+        const { file } = dataFiles[collection];
+        throw curationErrorForProblems(parsed.issues.map((issue) => ({ file, path: formatJsonPath([entry.position, ...issue.path]), message: issue.message, rule: 'schema' as const })));
+      }
+      written.push({ collection, record: parsed.record, position: entry.position, created: false, before: entry.record, original: parsed.record });
     }
     const generation = await this.commitChanges(client, fetched, written, plan.changes);
     return { generation, record: written.find(({ record }) => record.id === keepId)?.record ?? fetched.get(keepId)!.record };
@@ -320,11 +369,11 @@ export class PostgresWriter {
     const writing = new Set(written.map(({ record }) => record.id));
     const dependents: Written[] = [];
     const dependentsWhere = async (table: Collection, where: string, id: string) => {
-      const { rows } = await client.query<{ position: number; record: StoredRecord }>(`SELECT position, record FROM ${table} WHERE ${where}`, [id]);
+      const { rows } = await client.query<{ position: number; record: StoredRecord; original: unknown }>(`SELECT position, record, original FROM ${table} WHERE ${where}`, [id]);
       for (const row of rows) {
         if (writing.has(row.record.id)) continue;
         writing.add(row.record.id);
-        dependents.push({ collection: table, record: row.record, position: row.position, created: false });
+        dependents.push({ collection: table, record: row.record, position: row.position, created: false, original: row.original });
       }
     };
     for (const { collection, record, before } of written) {
@@ -350,7 +399,8 @@ export class PostgresWriter {
        changed AS (
          INSERT INTO dataset_changes (generation, ordinal, record_id, kind, change)
          SELECT next.generation, change.ordinality, change.id, change.kind, change.change
-           FROM next, unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS change (id, kind, change))
+           FROM next, unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS change (id, kind, change)),
+       pruned AS (DELETE FROM dataset_changes WHERE generation <= (SELECT generation FROM next) - ${KEPT_CHANGE_GENERATIONS})
        SELECT generation::text AS generation, pg_notify('${DATASET_CHANNEL}', generation::text) FROM next`,
         [JSON.stringify(changes), changes.map((c) => c.id), changes.map((c) => c.kind), changes.map((c) => c.change)],
       ),
@@ -420,10 +470,12 @@ export class PostgresWriter {
     const needed = new Set<string>();
     for (const { record } of written) for (const reference of referencesOf(record)) needed.add(reference);
     await fetched.fetch(needed);
-    const records = Object.fromEntries((Object.keys(dataFiles) as Collection[]).map((name) => [name, []])) as unknown as Record<Collection, StoredRecord[]>;
+    const records = emptyCollections<StoredRecord>();
+    const originals = emptyCollections<unknown>();
     const positionOf = new Map<string, number>();
-    for (const { collection, record, position } of written) {
+    for (const { collection, record, position, original } of written) {
       records[collection].push(record);
+      originals[collection].push(original);
       positionOf.set(record.id, position);
     }
     const writtenById = new Map(written.map((entry) => [entry.record.id, entry.record]));
@@ -436,7 +488,7 @@ export class PostgresWriter {
       eventOf: (eventId) => (writtenById.get(eventId) ?? fetched.get(eventId)?.record) as EventRecord | undefined,
       countries: [...countries.values()],
     };
-    const tables = rowsOf(records as unknown as RecordsByCollection, records, context);
+    const tables = rowsOf(records as unknown as RecordsByCollection, originals, context);
 
     // The old rows go first, in one statement: the record's link rows, words, search documents and
     // postings, and its coverage spans (which pairs they placed, and which terms the postings used, come back).
@@ -464,7 +516,7 @@ export class PostgresWriter {
       const names = columns.map((column) => column.name);
       const list = names.join(', ');
       const objects = rows.map((row) => Object.fromEntries(names.map((name, index) => [name, row[index] ?? null])));
-      const onConflict = table in kindOfCollectionTables ? ` ON CONFLICT (id) DO UPDATE SET ${names.filter((name) => name !== 'id').map((name) => `${name} = EXCLUDED.${name}`).join(', ')}` : '';
+      const onConflict = table in collectionTables ? ` ON CONFLICT (id) DO UPDATE SET ${names.filter((name) => name !== 'id').map((name) => `${name} = EXCLUDED.${name}`).join(', ')}` : '';
       const name = `inserted_${inserts.length}`;
       inserts.push(`${name} AS (INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, ${parameter(JSON.stringify(objects))}::json)${onConflict}${returning})`);
       return name;
@@ -505,7 +557,7 @@ export class PostgresWriter {
 }
 
 /** The collection tables, whose row a write replaces (upsert) rather than adds. */
-const kindOfCollectionTables: Record<string, true> = Object.fromEntries(Object.keys(kindOfCollection).map((name) => [name, true]));
+const collectionTables: Record<string, true> = Object.fromEntries(Object.keys(kindOfCollection).map((name) => [name, true]));
 
 /**
  * The ids of the records that refer to `$1`, through every reference the link tables and columns hold
