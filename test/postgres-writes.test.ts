@@ -2,11 +2,12 @@
  * Mutations on the PostgreSQL store rewrite only the rows of the records they change, so every derived
  * row a whole import computes (coverage in first-seen order, list words, search documents, postings and
  * vocabulary, statements' dates and source order) must come out of a write exactly as an import of the
- * same records would make it. This file runs mutations of every family through a server on a real
- * PostgreSQL (reports from new sources, a relayed and a hedged one, new records of every kind, updates
- * whose effects reach other records' rows, retractions, merges), exports the database, imports the export into a
- * second database, and compares every table row for row. It also checks the version and change rows a
- * write leaves, and that racing updates of one record each win or get REVISION_CONFLICT, none lost.
+ * same records would make it, and the store must end up where the JSON store does. This file runs the
+ * same curation on both (reports from new sources, a relayed and a hedged one, new records of every kind,
+ * updates whose effects reach other records' rows, retractions, merges), then checks: every table equals
+ * an import of the exported records, row for row; the exported records equal the JSON store's; a set of
+ * queries answers the same on both; the change rows and versions the writes left; and that racing
+ * updates of one record each win or get REVISION_CONFLICT, none lost.
  *
  * The reports' texts (test/fixtures/articles) are invented news-style fixtures, not real articles.
  */
@@ -22,13 +23,19 @@ import { importKnowledgeBase, knowledgeBaseTables } from '../src/store/postgres/
 import { migrate } from '../src/store/postgres/migrate.js';
 import { PostgresReader } from '../src/store/postgres/reader.js';
 import { createLogger } from '../src/logging.js';
-import { curatorTokens, dataDir as fixtureDir, mutate, projectRoot, queryData } from './helpers.js';
+import { copyOfData, curatorTokens, dataDir as fixtureDir, mutate, projectRoot, queryData, silentLogger } from './helpers.js';
+import { KnowledgeStore } from '../src/store/knowledge-store.js';
+import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
+import { loadKnowledgeBase } from '../src/kb/load.js';
 import { startPostgres, withClient, type PostgresServer } from './postgres.js';
 
 let postgres: PostgresServer;
 let writtenUrl: string;
 let database: PostgresKnowledge;
 let yoga: NewsgraphYoga;
+let jsonDir: string;
+let jsonStore: KnowledgeStore;
+let jsonYoga: NewsgraphYoga;
 const tempDirs: string[] = [];
 const articles = path.join(projectRoot, 'test/fixtures/articles');
 
@@ -41,20 +48,20 @@ async function migratedAndImported(name: string, folder: string): Promise<string
   return url;
 }
 
-/** Runs a mutation that must succeed; returns its data. */
-async function change(document: string, variables?: Record<string, unknown>) {
-  const result = await mutate(yoga, document, variables);
+/** Runs a mutation that must succeed on `on`; returns its data. */
+async function change(on: NewsgraphYoga, document: string, variables?: Record<string, unknown>) {
+  const result = await mutate(on, document, variables);
   expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
   return result.data;
 }
 
-async function revisionOf(kind: 'statement' | 'person' | 'country' | 'event', slug: string): Promise<number> {
-  return (await queryData(yoga, `query($slug: String!) { ${kind}(slug: $slug) { revision } }`, { slug }))[kind].revision;
+async function revisionOf(on: NewsgraphYoga, kind: 'statement' | 'person' | 'country' | 'event', slug: string): Promise<number> {
+  return (await queryData(on, `query($slug: String!) { ${kind}(slug: $slug) { revision } }`, { slug }))[kind].revision;
 }
 
-async function addReport(statement: string, input: Record<string, unknown>) {
-  await change(`mutation($input: AddStatementReportInput!) { addStatementReport(input: $input) { datasetVersion } }`, {
-    input: { statement, expectedRevision: await revisionOf('statement', statement), ...input },
+async function addReport(on: NewsgraphYoga, statement: string, input: Record<string, unknown>) {
+  await change(on, `mutation($input: AddStatementReportInput!) { addStatementReport(input: $input) { datasetVersion } }`, {
+    input: { statement, expectedRevision: await revisionOf(on, 'statement', statement), ...input },
   });
 }
 
@@ -67,39 +74,39 @@ async function rowsOf(client: pg.Client, table: string): Promise<string[]> {
 const ledger = 'brussels-ledger-allies-share-the-load';
 const wire = 'continental-wire-nato-chief-urges-talks';
 
-beforeAll(async () => {
-  postgres = await startPostgres();
-  writtenUrl = await migratedAndImported('written', fixtureDir);
-  database = await PostgresKnowledge.open(writtenUrl, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }) });
-  yoga = createNewsgraph({ database, curatorTokens, logger: createLogger('silent') }).yoga;
+/**
+ * The curation this file checks: mutations of every family, the same on each store. The reports' texts
+ * (test/fixtures/articles) are invented news-style fixtures.
+ */
+async function curate(on: NewsgraphYoga): Promise<void> {
 
   for (const [slug, file, title] of [
     [ledger, 'second-report.txt', 'Allies told to share the load as NATO ministers meet in Brussels'],
     [wire, 'third-report.txt', 'NATO chief urges Moscow-Ankara talks as Kerry seeks more from allies'],
   ] as const) {
     const text = await readFile(path.join(articles, file), 'utf8');
-    await change(`mutation($input: CreateSourceInput!) { createSource(input: $input) { datasetVersion } }`, {
+    await change(on, `mutation($input: CreateSourceInput!) { createSource(input: $input) { datasetVersion } }`, {
       input: { slug, title, text, language: 'en', publishedOn: { value: '2015-12-02', precision: 'DAY' } },
     });
   }
   // Reports from the new sources: one plain, one relayed, one hedged; each covers the speaker anew.
-  await addReport('kirby-secretary-urging-allies', {
+  await addReport(on, 'kirby-secretary-urging-allies', {
     words: { source: ledger, quote: 'The secretary made clear he was urging all allies to increase their contributions.' },
     attribution: { quote: 'John Kirby, the department’s spokesman, said in a written statement' },
   });
-  await addReport('kirby-secretary-urging-allies', {
+  await addReport(on, 'kirby-secretary-urging-allies', {
     words: { source: wire, quote: 'The secretary made clear he was urging all allies to increase their contributions.' },
     attribution: { quote: 'According to a State Department readout of those meetings, spokesman John Kirby said' },
     relayedBy: 'state-department-release',
     relayedByWords: { quote: 'a State Department readout' },
   });
-  await addReport('kerry-calls-on-nato-to-pony-up', {
+  await addReport(on, 'kerry-calls-on-nato-to-pony-up', {
     words: { source: ledger, quote: 'every ally should put more money, aircraft and trainers into the campaign against the militants' },
     attribution: { quote: 'America’s top diplomat, John Kerry, reportedly told fellow ministers that' },
     hedge: { quote: 'reportedly' },
   });
   // New records of each kind, linked to old ones (mentions, roles, locations, participations).
-  await change(`mutation($input: CreateStatementInput!) { createStatement(input: $input) { datasetVersion } }`, {
+  await change(on, `mutation($input: CreateStatementInput!) { createStatement(input: $input) { datasetVersion } }`, {
     input: {
       slug: 'test-wire-gathering-overshadowed',
       kind: 'PARAPHRASE',
@@ -109,36 +116,51 @@ beforeAll(async () => {
       mentions: [{ entity: 'turkey', quote: 'Turkey' }, { entity: 'russia', quote: 'Russia' }],
     },
   });
-  await change(`mutation { createPerson(input: { slug: "test-envoy", name: "Test Envoy", aliases: ["Envoy"], description: "Test fixture: a person added by mutation.",
+  await change(on, `mutation { createPerson(input: { slug: "test-envoy", name: "Test Envoy", aliases: ["Envoy"], description: "Test fixture: a person added by mutation.",
     roles: [{ title: "Spokesman", organization: "state-department", statedAs: "spokesman", evidence: { source: "${wire}", quote: "spokesman John Kirby" } }] }) { datasetVersion } }`);
-  await change(`mutation { createEvent(input: { slug: "test-brussels-readout", name: "Brussels readout", kind: MEETING, description: "Test fixture: an event added by mutation.",
+  await change(on, `mutation { createEvent(input: { slug: "test-brussels-readout", name: "Brussels readout", kind: MEETING, description: "Test fixture: an event added by mutation.",
     start: { value: "2015-12-02", precision: DAY },
     locations: [{ city: "Brussels", country: "belgium", evidence: { source: "${ledger}", quote: "Brussels", occurrence: 1 } }],
     participants: [{ participant: "test-envoy", role: "briefer", evidence: { source: "${wire}", quote: "spokesman John Kirby" } }],
     evidence: [{ source: "${wire}", quote: "a State Department readout" }] }) { datasetVersion } }`);
-  await change(`mutation($input: AddEvidenceInput!) { addEvidence(input: $input) { datasetVersion } }`, {
-    input: { record: 'john-kerry', expectedRevision: await revisionOf('person', 'john-kerry'), link: 'ROLE', position: 0, evidence: [{ source: wire, quote: 'Kerry', occurrence: 1 }] },
+  await change(on, `mutation($input: AddEvidenceInput!) { addEvidence(input: $input) { datasetVersion } }`, {
+    input: { record: 'john-kerry', expectedRevision: await revisionOf(on, 'person', 'john-kerry'), link: 'ROLE', position: 0, evidence: [{ source: wire, quote: 'Kerry', occurrence: 1 }] },
   });
   // Updates whose effects reach the rows of other records: a country's name is part of its events'
   // places (search), an event's start is the date of the statements said at it.
-  await change(`mutation { updateCountry(input: { country: "belgium", expectedRevision: ${await revisionOf('country', 'belgium')}, name: "Kingdom of Belgium" }) { datasetVersion } }`);
-  await change(`mutation { updateEvent(input: { event: "stoltenberg-press-conference", expectedRevision: ${await revisionOf('event', 'stoltenberg-press-conference')}, start: { value: "2015-12-02", precision: DAY } }) { datasetVersion } }`);
-  await change(`mutation { updatePerson(input: { person: "john-kerry", expectedRevision: ${await revisionOf('person', 'john-kerry')}, aliases: ["Secretary Kerry"], description: "Test fixture: rewritten." }) { datasetVersion } }`);
+  await change(on, `mutation { updateCountry(input: { country: "belgium", expectedRevision: ${await revisionOf(on, 'country', 'belgium')}, name: "Kingdom of Belgium" }) { datasetVersion } }`);
+  await change(on, `mutation { updateEvent(input: { event: "stoltenberg-press-conference", expectedRevision: ${await revisionOf(on, 'event', 'stoltenberg-press-conference')}, start: { value: "2015-12-02", precision: DAY } }) { datasetVersion } }`);
+  await change(on, `mutation { updatePerson(input: { person: "john-kerry", expectedRevision: ${await revisionOf(on, 'person', 'john-kerry')}, aliases: ["Secretary Kerry"], description: "Test fixture: rewritten." }) { datasetVersion } }`);
   // Retractions: a statement and a role leave coverage, words and search; their rows stay, marked.
-  await change(`mutation { retractStatement(input: { statement: "kerry-us-heavy-lift", expectedRevision: ${await revisionOf('statement', 'kerry-us-heavy-lift')}, reason: "Test fixture." }) { datasetVersion } }`);
-  await change(`mutation { addRole(input: { person: "test-envoy", expectedRevision: 1, role: { title: "Envoy", country: "united-states", evidence: { source: "${wire}", quote: "Kerry", occurrence: 1 } } }) { datasetVersion } }`);
-  await change(`mutation { retractRole(input: { person: "test-envoy", expectedRevision: 2, position: 0, reason: "Test fixture." }) { datasetVersion } }`);
+  await change(on, `mutation { retractStatement(input: { statement: "kerry-us-heavy-lift", expectedRevision: ${await revisionOf(on, 'statement', 'kerry-us-heavy-lift')}, reason: "Test fixture." }) { datasetVersion } }`);
+  await change(on, `mutation { addRole(input: { person: "test-envoy", expectedRevision: 1, role: { title: "Envoy", country: "united-states", evidence: { source: "${wire}", quote: "Kerry", occurrence: 1 } } }) { datasetVersion } }`);
+  await change(on, `mutation { retractRole(input: { person: "test-envoy", expectedRevision: 2, position: 0, reason: "Test fixture." }) { datasetVersion } }`);
   // Merges: every record that refers to the duplicate is rewritten, the kept one absorbs it.
-  await change(`mutation { createCountry(input: { slug: "test-duplicate-belgium", name: "Belgique", description: "Test fixture: a duplicate country.", isoCode: "XB", isoAlpha3: "XBX",
+  await change(on, `mutation { createCountry(input: { slug: "test-duplicate-belgium", name: "Belgique", description: "Test fixture: a duplicate country.", isoCode: "XB", isoAlpha3: "XBX",
     evidence: [{ source: "${ledger}", quote: "Brussels", occurrence: 2 }] }) { datasetVersion } }`);
-  await change(`mutation { updateEvent(input: { event: "test-brussels-readout", expectedRevision: 1,
+  await change(on, `mutation { updateEvent(input: { event: "test-brussels-readout", expectedRevision: 1,
     addLocations: [{ city: "Bruxelles", country: "test-duplicate-belgium", evidence: { source: "${ledger}", quote: "Brussels", occurrence: 2 } }] }) { datasetVersion } }`);
-  await change('mutation { mergeEntities(input: { keep: "belgium", merge: "test-duplicate-belgium" }) { datasetVersion } }');
-  await change('mutation { mergeEntities(input: { keep: "john-kirby", merge: "test-envoy" }) { datasetVersion } }');
+  await change(on, 'mutation { mergeEntities(input: { keep: "belgium", merge: "test-duplicate-belgium" }) { datasetVersion } }');
+  await change(on, 'mutation { mergeEntities(input: { keep: "john-kirby", merge: "test-envoy" }) { datasetVersion } }');
+}
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  writtenUrl = await migratedAndImported('written', fixtureDir);
+  database = await PostgresKnowledge.open(writtenUrl, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }) });
+  yoga = createNewsgraph({ database, curatorTokens, logger: createLogger('silent') }).yoga;
+  // The same curation on the JSON store, on its own copy of the fixture: both must end up the same.
+  jsonDir = await copyOfData('writes-json');
+  tempDirs.push(jsonDir);
+  jsonStore = await KnowledgeStore.open(jsonDir, { logger: silentLogger });
+  jsonYoga = createNewsgraph({ store: jsonStore, curatorTokens, logger: silentLogger }).yoga;
+  await curate(jsonYoga);
+  await curate(yoga);
 }, 120_000);
 
 afterAll(async () => {
   await database?.close();
+  jsonStore?.close();
   await postgres?.stop();
   await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
@@ -158,6 +180,38 @@ describe('mutations on PostgreSQL', () => {
         }
       }),
     );
+  });
+
+  it('leave the records the JSON store writes for the same mutations, but for the times they were made at', async () => {
+    const exported = await mkdtemp(path.join(os.tmpdir(), 'newsgraph-pg-writes-'));
+    tempDirs.push(exported);
+    await withClient(writtenUrl, (client) => exportKnowledgeBase(client, writtenUrl, exported));
+    // Compared as loaded (defaults filled in): where a file changed, the JSON store writes all its records
+    // in their loaded form, while db:export keeps each untouched record as its file held it.
+    // Retractions and merges record when they were made: the two runs made them a moment apart.
+    const timeless = (kb: KnowledgeBase) => JSON.parse(JSON.stringify(kb.stored).replace(/"(at|retractedAt|mergedAt)":"[^"]+"/g, '"$1":"…"'));
+    expect(timeless(await loadKnowledgeBase(exported))).toEqual(timeless(await loadKnowledgeBase(jsonDir)));
+  });
+
+  it('answer every query as the JSON store does after the same mutations', async () => {
+    const documents = [
+      `{ persons(first: 100) { totalCount edges { node { slug name aliases description revision roles(includeRetracted: true) { title position organization { slug } country { slug } provenance { evidence { text source { slug } } } } } } } }`,
+      `{ statements(first: 100) { totalCount edges { node { slug text sourceCount sources { slug } speaker { __typename } reports { position text source { slug } relayedBy { __typename } hedge { text } } mentions { entity { __typename } } } } } }`,
+      `{ countries(first: 100) { edges { node { slug name aliases memberships { organization { slug } } } } } events(first: 100) { edges { node { slug name start { value } locations { city country { slug } } participants { role } } } } }`,
+      `{ timeline(first: 50) { totalCount edges { node { item { __typename ... on Statement { slug } ... on Event { slug } } } } } }`,
+      `{ dataset { counts { sources persons countries organizations events statements } } retractedStatements(first: 10) { edges { node { slug } } } }`,
+      `{ source(slug: "${wire}") { statements { totalCount edges { node { slug } } } persons { edges { node { slug } } } organizations { edges { node { slug } } } events { edges { node { slug } } } } }`,
+    ];
+    for (const document of documents) expect(await queryData(yoga, document), document).toEqual(await queryData(jsonYoga, document));
+    // Search: the same hits, values and sources. Their order among close scores may differ: PostgreSQL
+    // weighs a value's length against a fixed average, MiniSearch against the running one.
+    for (const text of ['Brussels', 'kerry', 'Kingdom of Belgium']) {
+      const hits = async (on: NewsgraphYoga) =>
+        ((await queryData(on, `{ search(query: "${text}", first: 100) { totalCount edges { node { matchedField matchedValue sources { slug } node { ... on Node { id } } } } } }`)).search.edges as unknown[])
+          .map((edge) => JSON.stringify(edge))
+          .sort();
+      expect(await hits(yoga), text).toEqual(await hits(jsonYoga));
+    }
   });
 
   it('serve what they wrote: coverage in first-seen order, places by the new name, retractions, merges', async () => {
@@ -221,14 +275,14 @@ describe('mutations on PostgreSQL', () => {
 
 describe('concurrent mutations on PostgreSQL', () => {
   it('apply each of 100 racing updates of one person or refuse it with REVISION_CONFLICT, and count exactly the applied ones', async () => {
-    await change('mutation { createPerson(input: { slug: "contested-person", name: "Contested Person", description: "Before the race." }) { datasetVersion } }');
+    await change(yoga, 'mutation { createPerson(input: { slug: "contested-person", name: "Contested Person", description: "Before the race." }) { datasetVersion } }');
     const applied: { revision: number; description: string }[] = [];
     const conflicts: unknown[] = [];
     const others: string[] = [];
     // Each worker reads the revision and writes once, all at the same time, on the write pool's connections.
     await Promise.all(
       Array.from({ length: 100 }, async (_, worker) => {
-        const expectedRevision = await revisionOf('person', 'contested-person');
+        const expectedRevision = await revisionOf(yoga, 'person', 'contested-person');
         const description = `Written by worker ${worker}.`;
         const result = await mutate(yoga, 'mutation ($input: UpdatePersonInput!) { updatePerson(input: $input) { person { revision description } } }', {
           input: { person: 'contested-person', expectedRevision, description },
