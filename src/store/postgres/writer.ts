@@ -95,6 +95,8 @@ export interface GenerationFollower {
 /** The records a transaction has fetched by id (null: asked for, not there), and how to fetch more. */
 class FetchedRecords {
   private readonly entries = new Map<string, Fetched | null>();
+  /** Ids asked for with `known` that were not fetched yet: the caller fetches them all and runs again. */
+  readonly missing = new Set<string>();
 
   constructor(private readonly client: pg.ClientBase) {}
 
@@ -106,9 +108,6 @@ class FetchedRecords {
     for (const id of wanted) this.entries.set(id, null);
     for (const row of rows) this.entries.set(row.id, { kind: row.kind, position: row.position, record: row.record });
   }
-
-  /** Ids asked for with `known` that were not fetched yet: the caller fetches them all and runs again. */
-  readonly missing = new Set<string>();
 
   /** The record, or undefined when the database has none or it was not fetched yet (then it is noted in `missing`). */
   known(id: string): Fetched | undefined {
