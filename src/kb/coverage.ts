@@ -5,7 +5,7 @@
  * named. "What a source covers" and "which sources support a record" are both read from this.
  */
 import type { RecordKind, RecordsByCollection, StoredRecord } from './knowledge-base.js';
-import type { CountryRecord, EventRecord, Evidence, OrganizationRecord, PersonRecord, StatementRecord } from './records.js';
+import { entityAndStatementCollections, type CountryRecord, type EventRecord, type Evidence, type OrganizationRecord, type PersonRecord, type StatementRecord } from './records.js';
 
 /** The spans of one fact and the records the fact involves. */
 export interface Fact {
@@ -77,14 +77,8 @@ export function* factsOfRecord(kind: RecordKind, record: StoredRecord): Generato
   }
 }
 
-/** The collections coverage walks, in its order; the facts of a statement are walked in source order. */
-export const coverageWalk = [
-  ['persons', 'Person'],
-  ['countries', 'Country'],
-  ['organizations', 'Organization'],
-  ['events', 'Event'],
-  ['statements', 'Statement'],
-] as const;
+/** The collections coverage walks, in its order (statements in source order). */
+export const coverageWalk = entityAndStatementCollections;
 
 function* factsOf(records: RecordsByCollection): Generator<Fact> {
   for (const [collection, kind] of coverageWalk) for (const record of records[collection]) yield* factsOfRecord(kind, record);

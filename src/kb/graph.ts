@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EntityKind, KnowledgeBase } from './knowledge-base.js';
-import type { EventRecord, Evidence, OrganizationRecord, PersonRecord, StatementRecord } from './records.js';
+import { entityAndStatementCollections, type EventRecord, type Evidence, type OrganizationRecord, type PersonRecord, type StatementRecord } from './records.js';
 
 export type GraphEdgeKind = 'SAID' | 'RELAYED' | 'MENTIONS' | 'PARTICIPATED_IN' | 'MEMBER_OF' | 'HOLDS_ROLE_AT' | 'LOCATED_IN' | 'PART_OF';
 
@@ -337,14 +337,7 @@ export class EntityGraph implements GraphView {
   private readonly incidencesById = new Map<string, Incidence[]>();
 
   constructor(kb: KnowledgeBase) {
-    const collections = [
-      ['persons', 'Person'],
-      ['countries', 'Country'],
-      ['organizations', 'Organization'],
-      ['events', 'Event'],
-      ['statements', 'Statement'],
-    ] as const;
-    for (const [collection, kind] of collections) {
+    for (const [collection, kind] of entityAndStatementCollections) {
       for (const id of kb.orderedIds[collection]) {
         this.rankById.set(id, this.rankById.size);
         this.kindById.set(id, kind);

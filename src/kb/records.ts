@@ -415,6 +415,18 @@ export const kindOfCollection = {
   statements: 'Statement',
 } as const;
 
+/**
+ * The collections of the records that facts are about or that state them (every one but sources), with
+ * their kinds, in data-file order: the order coverage walks and the graph ranks vertices in.
+ */
+export const entityAndStatementCollections = [
+  ['persons', 'Person'],
+  ['countries', 'Country'],
+  ['organizations', 'Organization'],
+  ['events', 'Event'],
+  ['statements', 'Statement'],
+] as const;
+
 /** The collection (data file) holding the records of each kind. */
 export const collectionOfKind = Object.fromEntries(Object.entries(kindOfCollection).map(([collection, kind]) => [kind, collection])) as {
   [C in keyof typeof kindOfCollection as (typeof kindOfCollection)[C]]: C;

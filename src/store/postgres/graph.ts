@@ -8,15 +8,10 @@
 import { BatchedEntityGraph, type GraphBatch, type GraphVertex, type StatingRecord, type VertexKind, type VertexRank } from '../../kb/graph.js';
 import { visibleRecordsOf, type RecordsByCollection } from '../../kb/knowledge-base.js';
 import type { KindedNeighborhood, KindedPath, KindedVertex } from '../../kb/reader.js';
+import { entityAndStatementCollections } from '../../kb/records.js';
 import { rankSql, visibleSql, type RowsOf } from './sql.js';
 
-const vertexTables = [
-  ['persons', 'Person'],
-  ['countries', 'Country'],
-  ['organizations', 'Organization'],
-  ['events', 'Event'],
-  ['statements', 'Statement'],
-] as const;
+const vertexTables = entityAndStatementCollections;
 
 /**
  * One layer: `stating` is every record with an edge at a vertex of $1 (a link table row pointing at it,
