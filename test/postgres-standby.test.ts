@@ -3,13 +3,14 @@
  * server (test/postgres.ts `startStandby`), replaying the primary's changes. The server reads from the
  * standby and hears of changes from the primary; when a change is announced before the standby has
  * replayed it, the server keeps serving the dataset it has, whole, until the standby catches up, and
- * then moves to the new one with its response cache and its subscribers.
+ * then moves to the new one with its response cache and its subscribers. Mutations go to the primary (the
+ * standby refuses writes) and answer once the standby has the change, so a curator reads what they wrote.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { dataDir, subscribe } from './helpers.js';
+import { CURATOR_TOKEN, curatorTokensEnv, dataDir, subscribe } from './helpers.js';
 import { startPostgres, withClient, type PostgresServer, type StandbyServer } from './postgres.js';
 import { startServer, type RunningServer } from './server-process.js';
 import { fillDatabase } from './store-under-test.js';
@@ -23,10 +24,10 @@ let primaryUrl: string;
 const DATABASE = 'served';
 const DESCRIBE_KERRY = '{ person(slug: "john-kerry") { description } }';
 
-async function post(document: string): Promise<any> {
+async function post(document: string, headers: Record<string, string> = {}): Promise<any> {
   const response = await fetch(server.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
     body: JSON.stringify({ query: document }),
   });
   expect(response.status).toBe(200);
@@ -54,7 +55,7 @@ beforeAll(async () => {
   standby = await primary.startStandby();
   const generation = await generationOn(primaryUrl);
   await vi.waitFor(async () => expect(await generationOn(standby.url(DATABASE))).toBe(generation), { timeout: 30_000, interval: 50 });
-  server = await startServer({ DATABASE_URL: primaryUrl, DATABASE_READ_URL: standby.url(DATABASE), LOG_LEVEL: 'info' });
+  server = await startServer({ DATABASE_URL: primaryUrl, DATABASE_READ_URL: standby.url(DATABASE), NEWSGRAPH_CURATOR_TOKENS: curatorTokensEnv, LOG_LEVEL: 'info' });
 }, 120_000);
 
 afterAll(async () => {
@@ -127,5 +128,21 @@ describe('DATABASE_READ_URL on a streaming replica', () => {
     } finally {
       datasets.close();
     }
+  });
+
+  it('writes a mutation to the primary and answers it with the change, read back through the standby', async () => {
+    const { revision } = (await post('{ person(slug: "paolo-gentiloni") { revision } }')).data.person;
+    const body = await post(
+      `mutation { updatePerson(input: { person: "paolo-gentiloni", expectedRevision: ${revision}, description: "Test fixture: written through a server that reads a standby." }) { person { description revision } datasetVersion } }`,
+      { authorization: `Bearer ${CURATOR_TOKEN}` },
+    );
+    expect(body.errors).toBeUndefined();
+    // The payload is read through the standby: it already has the change when the mutation answers.
+    expect(body.data.updatePerson.person).toEqual({ description: 'Test fixture: written through a server that reads a standby.', revision: revision + 1 });
+    await withClient(primaryUrl, async (client) => {
+      expect((await client.query("SELECT record->>'description' AS description FROM persons WHERE id = 'paolo-gentiloni'")).rows[0].description).toBe('Test fixture: written through a server that reads a standby.');
+    });
+    const read = await post('{ person(slug: "paolo-gentiloni") { description } dataset { version } }');
+    expect(read.data).toEqual({ person: { description: 'Test fixture: written through a server that reads a standby.' }, dataset: { version: body.data.updatePerson.datasetVersion } });
   });
 });
