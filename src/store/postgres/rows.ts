@@ -453,18 +453,25 @@ export const ownedRows: Partial<Record<KnowledgeBaseTable, { column: string; col
 const INSERT_CHUNK = 5_000;
 
 /**
- * Writes rows with INSERT … SELECT FROM json_populate_recordset: one statement per chunk, whatever the
- * table, with PostgreSQL converting each JSON value to its column's type. `upsert` replaces a row with
- * the same primary key `id` (a collection table's record written again).
+ * INSERT … SELECT FROM json_populate_recordset of `table`'s `columns` from `parameter` (a JSON array, see
+ * `rowsAsJson`): one statement whatever the table, PostgreSQL converting each JSON value to its column's
+ * type. `upsert` replaces the row with the same primary key `id` (a collection table's record written again).
  */
-export async function insertRows(client: pg.ClientBase, { table, columns, rows }: TableRows, { upsert = false } = {}): Promise<void> {
+export function insertSql(table: KnowledgeBaseTable, columns: readonly Column[], parameter: string, { upsert = false } = {}): string {
   const names = columns.map((column) => column.name);
   const list = names.join(', ');
   const onConflict = upsert ? ` ON CONFLICT (id) DO UPDATE SET ${names.filter((name) => name !== 'id').map((name) => `${name} = EXCLUDED.${name}`).join(', ')}` : '';
-  for (let at = 0; at < rows.length; at += INSERT_CHUNK) {
-    const objects = rows.slice(at, at + INSERT_CHUNK).map((row) => Object.fromEntries(names.map((name, index) => [name, row[index] ?? null])));
-    await client.query(`INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, $1::json)${onConflict}`, [JSON.stringify(objects)]);
-  }
+  return `INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, ${parameter}::json)${onConflict}`;
+}
+
+/** `rows` as the JSON parameter of `insertSql`: one object per row, keyed by column name. */
+export function rowsAsJson(columns: readonly Column[], rows: readonly Row[]): string {
+  return JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((column, index) => [column.name, row[index] ?? null]))));
+}
+
+/** Writes a table's rows with `insertSql`, a chunk of rows per statement. */
+export async function insertRows(client: pg.ClientBase, { table, columns, rows }: TableRows): Promise<void> {
+  for (let at = 0; at < rows.length; at += INSERT_CHUNK) await client.query(insertSql(table, columns, '$1'), [rowsAsJson(columns, rows.slice(at, at + INSERT_CHUNK))]);
 }
 
 /** Records read per round by `fillCoverage`. */

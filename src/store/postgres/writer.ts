@@ -26,7 +26,7 @@ import type { ChangeKind, Draft, Edit } from '../knowledge-store.js';
 import { planMerge, referenceKeys, referenceListKeys, withMergesFollowed } from '../merge.js';
 import { storeErrorOf } from './errors.js';
 import { DATASET_CHANNEL, DATASET_LOCK_KEY, KEPT_CHANGE_GENERATIONS } from './import.js';
-import { ownedRows, rowsOf, type RowContext, type TableRows } from './rows.js';
+import { insertSql, ownedRows, rowsAsJson, rowsOf, type RowContext, type TableRows } from './rows.js';
 import { postingsOf } from './search.js';
 import { isUnavailable } from './sql.js';
 
@@ -512,12 +512,8 @@ export class PostgresWriter {
     const parameter = (value: unknown) => `$${values.push(value)}`;
     const inserts: string[] = [];
     const insert = ({ table, columns }: TableRows, rows: unknown[][], returning = '') => {
-      const names = columns.map((column) => column.name);
-      const list = names.join(', ');
-      const objects = rows.map((row) => Object.fromEntries(names.map((name, index) => [name, row[index] ?? null])));
-      const onConflict = table in collectionTables ? ` ON CONFLICT (id) DO UPDATE SET ${names.filter((name) => name !== 'id').map((name) => `${name} = EXCLUDED.${name}`).join(', ')}` : '';
       const name = `inserted_${inserts.length}`;
-      inserts.push(`${name} AS (INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, ${parameter(JSON.stringify(objects))}::json)${onConflict}${returning})`);
+      inserts.push(`${name} AS (${insertSql(table, columns, parameter(rowsAsJson(columns, rows)), { upsert: table in collectionTables })}${returning})`);
       return name;
     };
     let documents = 'search_documents';
