@@ -8,7 +8,7 @@ import { builder } from '../builder.js';
 import type { RecordKind } from '../kb/knowledge-base.js';
 import { applyArticles, previewArticles } from '../authoring/apply-articles.js';
 import type { ArticlePlan, ArticleProblem, PlannedChange } from '../authoring/plan-article.js';
-import { ChangeKindEnum, changeStore, curatorOf, knowledgeBaseOf } from './mutations.js';
+import { ChangeKindEnum, changeDatabase, changeStore, curatorOf, knowledgeBaseOf } from './mutations.js';
 import { loadNode } from './node-loading.js';
 
 const RecordTypeEnum = builder.enumType('RecordType', {
@@ -23,7 +23,7 @@ const RecordTypeEnum = builder.enumType('RecordType', {
   } as const,
 });
 
-const ArticleChangeRef = builder.objectRef<PlannedChange & { stored: boolean }>('ArticleChange').implement({
+const ArticleChangeRef = builder.objectRef<PlannedChange>('ArticleChange').implement({
   description: 'One record an article file changes (or, on a dry run, would change).',
   fields: (t) => ({
     slug: t.exposeString('id', { description: 'The record\'s id (slug), also for a record a dry run would create.' }),
@@ -35,7 +35,7 @@ const ArticleChangeRef = builder.objectRef<PlannedChange & { stored: boolean }>(
       type: builder.nodeInterfaceRef(),
       nullable: true,
       description: 'The record as stored after the change; on a dry run, as stored now (null for a record the file would create).',
-      resolve: (change, _args, context) => (change.stored ? (loadNode(context, change.id) as never) : null),
+      resolve: async (change, _args, context) => ((await context.loaders.referentById.load(change.id)) ? (loadNode(context, change.id) as never) : null),
     }),
   }),
 });
@@ -65,10 +65,7 @@ const ApplyArticlePayloadRef = builder.objectRef<ApplyArticleResult>('ApplyArtic
     changes: t.field({
       type: [ArticleChangeRef],
       description: 'Every record changed, in the order the file names them; empty when the file was already applied.',
-      resolve: (result, _args, context) => {
-        const kb = knowledgeBaseOf(context, 'applyArticle');
-        return result.plan.changes.map((change) => ({ ...change, stored: kb.storedRecord(change.id) !== undefined }));
-      },
+      resolve: (result) => result.plan.changes,
     }),
     problems: t.field({
       type: [ArticleProblemRef],
@@ -90,18 +87,21 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, context) => {
       const files = [{ name: 'file', content: args.file }];
-      if (args.dryRun) {
-        // A preview only reads: a read-only server answers it too, for a curator.
-        curatorOf(context);
-        return { plan: previewArticles(knowledgeBaseOf(context, 'applyArticle'), files, curatorOf(context)), dryRun: true, datasetVersion: context.snapshot.info.version };
+      const dryRun = args.dryRun ?? false;
+      if (context.writer) {
+        // Planned over the records the files name, fetched from the database, in one transaction.
+        const plan = await changeDatabase(context, context.writer, (writer, curator) => writer.applyArticles(files, curator, { dryRun }));
+        return { plan, dryRun, datasetVersion: context.snapshot.info.version };
       }
-      // Planned against the whole knowledge base in memory, which a server reading PostgreSQL does not hold.
-      knowledgeBaseOf(context, 'applyArticle');
+      if (dryRun) {
+        // A preview only reads: a read-only server answers it too, for a curator.
+        return { plan: previewArticles(knowledgeBaseOf(context, 'applyArticle'), files, curatorOf(context)), dryRun, datasetVersion: context.snapshot.info.version };
+      }
       const plan = await changeStore(context, async (store, curator) => {
         const { plan: applied, kb } = await applyArticles(store, files, curator);
         return { record: applied, kb };
       });
-      return { plan, dryRun: false, datasetVersion: context.snapshot.info.version };
+      return { plan, dryRun, datasetVersion: context.snapshot.info.version };
     },
   }),
 }));

@@ -151,7 +151,7 @@ export async function applyMerge(context: Context, keepId: string, mergeId: stri
 }
 
 /** As `changeStore`, through the PostgreSQL store's writer: each change is a transaction on the database. */
-async function changeDatabase<R>(context: Context, writer: PostgresWriter, change: (writer: PostgresWriter, curator: Curator) => Promise<{ record: R; snapshot: Snapshot }>): Promise<R> {
+export async function changeDatabase<R>(context: Context, writer: PostgresWriter, change: (writer: PostgresWriter, curator: Curator) => Promise<{ record: R; snapshot: Snapshot }>): Promise<R> {
   const curator = curatorOf(context);
   return codedRefusals(async () => {
     const { record, snapshot } = await change(writer, curator);
