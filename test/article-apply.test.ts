@@ -1,7 +1,7 @@
 /**
- * Applying article files through the store and the `applyArticle` mutation: one durable change over
- * several files, all or nothing at every step a writer can die at, and the JSON Schema editors use.
- * The authoring command's `apply` is tested in author-apply.test.ts.
+ * Applying article files through the JSON store: one durable change over several files, all or nothing
+ * at every step a writer can die at, and the JSON Schema editors use. The `applyArticle` mutation, on
+ * both stores, is tested in article-api.test.ts; the authoring command's `apply` in author-apply.test.ts.
  */
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -274,67 +274,6 @@ describe('what a curator gets wrong in an article file', () => {
     await rm(path.join(data, staged[0]!));
     await expect(completeInterruptedChange(data)).rejects.toThrow(/the staged file for sources\.json is missing and sources\.json does not hold the change/);
     await expect(KnowledgeStore.open(data)).rejects.toMatchObject({ problems: [{ file: '.newsgraph-change.json' }] });
-  });
-});
-
-describe('applyArticle (the API route)', () => {
-  const document = `mutation ($file: ArticleFile!, $dryRun: Boolean) {
-    applyArticle(file: $file, dryRun: $dryRun) {
-      dryRun applied sourceSlugs datasetVersion
-      changes { slug type change summary entries record { id } }
-      problems { file path message code }
-    }
-  }`;
-
-  it('previews, applies and re-applies the same file as the command does', async () => {
-    const server = await createWritableTestServer();
-    tempDirs.push(server.dir);
-    const preview = await mutate(server.yoga, document, { file: secondReport(), dryRun: true });
-    expect(preview.errors).toBeUndefined();
-    expect(preview.data.applyArticle).toMatchObject({ dryRun: true, applied: false, sourceSlugs: [sourceId], problems: [] });
-    expect(preview.data.applyArticle.changes).toHaveLength(9);
-    expect(preview.data.applyArticle.changes.find((change: { slug: string }) => change.slug === 'anna-verbeke')).toMatchObject({ type: 'PERSON', change: 'CREATED', record: null, entries: ['file $.persons[0]', 'file $.persons[0].roles[0]'] });
-    expect(server.store.current.storedRecord(sourceId)).toBeUndefined();
-
-    const applied = await mutate(server.yoga, document, { file: secondReport() });
-    expect(applied.errors).toBeUndefined();
-    expect(applied.data.applyArticle).toMatchObject({ dryRun: false, applied: true, datasetVersion: server.store.current.info.version });
-    const report = applied.data.applyArticle.changes.find((change: { slug: string }) => change.slug === 'stoltenberg-calm-de-escalation');
-    expect(report).toMatchObject({ type: 'STATEMENT', change: 'REPORTED', record: { id: expect.any(String) } });
-    const served = await mutate(server.yoga, '{ statement(slug: "stoltenberg-calm-de-escalation") { sourceCount reports { source { slug } } } }', {});
-    expect(served.data.statement).toEqual({ sourceCount: 2, reports: [{ source: { slug: 'kerry-to-nato-ante-up' } }, { source: { slug: sourceId } }] });
-
-    const again = await mutate(server.yoga, document, { file: secondReport() });
-    expect(again.data.applyArticle).toMatchObject({ applied: false, changes: [] });
-  });
-
-  it('refuses a bad file with the same problems as its dry run, an inline file with variables inside, and anyone without a token', async () => {
-    const server = await createWritableTestServer();
-    tempDirs.push(server.dir);
-    const content = secondReport();
-    content.statements![0]!.attribution = 'said a spokeswoman who is not in the article';
-    const refused = await mutate(server.yoga, document, { file: content });
-    expect(refused.data).toBeNull();
-    expect(refused.errors![0]!.extensions).toMatchObject({
-      code: 'EVIDENCE_NOT_FOUND',
-      problems: [{ file: 'file', path: '$.statements[0].attribution', code: 'EVIDENCE_NOT_FOUND', message: 'The words "said a spokeswoman who is not in the article" do not occur in the source text' }],
-    });
-    expect(server.store.current.storedRecord(sourceId)).toBeUndefined();
-
-    const preview = await mutate(server.yoga, document, { file: content, dryRun: true });
-    expect(preview.data.applyArticle.problems).toEqual(refused.errors![0]!.extensions!.problems);
-
-    // A file written inline in the document, with a variable inside it, reads as the same file.
-    const inline = await mutate(server.yoga, 'mutation ($source: ArticleFile) { applyArticle(file: { source: $source }, dryRun: true) { changes { slug } problems { path } } }', {
-      source: secondReport().source,
-    });
-    expect(inline.errors).toBeUndefined();
-    expect(inline.data.applyArticle).toEqual({ changes: [{ slug: sourceId }], problems: [] });
-
-    const anonymous = await mutate(server.yoga, document, { file: secondReport(), dryRun: true }, null);
-    expect(anonymous.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    const notAnObject = await mutate(server.yoga, document, { file: 'just words' }, CURATOR_TOKEN);
-    expect(notAnObject.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ path: '$', code: 'BAD_USER_INPUT' }] });
   });
 });
 

@@ -513,9 +513,10 @@ export class PostgresWriter {
 
   /** The loader's cross-record rules over the records a change writes (`check`, for each). */
   private async problemsOf(client: pg.ClientBase, written: Written[], fetched: FetchedRecords): Promise<DataProblem[]> {
-    const problems: DataProblem[] = [];
-    for (const entry of written) problems.push(...(await this.check(client, entry, written, fetched)));
-    return problems;
+    // A problem among several written records (a loop through two of them) is found by each one's check.
+    const problems = new Map<string, DataProblem>();
+    for (const entry of written) for (const problem of await this.check(client, entry, written, fetched)) problems.set(`${problem.file}\0${problem.path}\0${problem.message}`, problem);
+    return [...problems.values()];
   }
 
   /**
