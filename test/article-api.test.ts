@@ -1,5 +1,6 @@
 /**
- * `applyArticle` through the API, on both stores: a preview, an application and a second application
+ * `draftArticle` and `applyArticle` through the API, on both stores: a draft applied as it is and
+ * recognised once applied; a preview, an application and a second application
  * of the same file; a bad file refused with the same problems its dry run lists; and the mistakes a
  * curator makes in a file (missing fields, a file changed after it was applied, a retracted office or
  * statement, a cycle only the data's rules see, a duplicate merged away in the file), each answered
@@ -12,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataFiles } from '../src/kb/records.js';
-import { secondReport, sourceId } from './article-files.js';
+import { articleText, secondReport, sourceId } from './article-files.js';
 import { CURATOR_TOKEN, createCurationTestServer, mutate, queryData, type CurationTestServer } from './helpers.js';
 
 const document = `mutation ($file: ArticleFile!, $dryRun: Boolean) {
@@ -116,6 +117,27 @@ describe('applyArticle', () => {
     const notAnObject = await mutate(server.yoga, document, { file: 'just words' }, CURATOR_TOKEN);
     expect(notAnObject.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ path: '$', code: 'BAD_USER_INPUT' }] });
     expect(await writtenFiles(server)).toEqual(before);
+  });
+});
+
+describe('draftArticle, then applyArticle', () => {
+  it('drafts an article file from a text, matched to the knowledge base, that applies as it is and is recognised once applied', async () => {
+    const server = await newServer();
+    const draftOf = async () => {
+      const drafted = await mutate(server.yoga, 'query($text: String!) { draftArticle(text: $text, publishedOn: "2015-12-02") }', { text: articleText });
+      expect(drafted.errors, JSON.stringify(drafted.errors)).toBeUndefined();
+      return drafted.data.draftArticle;
+    };
+    const draft = await draftOf();
+    expect(draft.source.text).toBe(articleText);
+    expect(draft.persons.filter((person: { existing: boolean }) => person.existing).map((person: { id: string }) => person.id)).toEqual(expect.arrayContaining(['john-kerry', 'john-kirby', 'jens-stoltenberg']));
+    expect(draft.statements.some((statement: { existing?: string }) => statement.existing === 'kirby-secretary-urging-allies')).toBe(true);
+    const applied = await apply(server, draft);
+    expect(applied).toMatchObject({ applied: true, problems: [] });
+    // Drafted again, the text is the source just applied, and everything it says is there.
+    const again = await draftOf();
+    expect(again.source.id).toBe(draft.source.id);
+    expect((await apply(server, again)).changes).toEqual([]);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * Adding a whole article through the API: `applyArticle` takes the same article file as
  * `npm run author -- apply` and goes through the same path (`applyArticles`: the store's lock, the data's
- * rules, one durable change, the same codes); `dryRun` previews it. `draftArticle` drafts one from an
- * article's text, as `npm run author -- draft` does.
+ * rules, one durable change, the same codes; on PostgreSQL, one transaction); `dryRun` previews it.
+ * `draftArticle` drafts one from an article's text, as `npm run author -- draft` does (on PostgreSQL,
+ * from the records the text can look up: src/authoring/draft/scoped.ts).
  */
 import { builder } from '../builder.js';
 import type { RecordKind } from '../kb/knowledge-base.js';
@@ -119,10 +120,15 @@ builder.queryFields((t) => ({
     },
     resolve: async (_root, args, context) => {
       curatorOf(context);
+      const input = { text: args.text, title: args.title ?? undefined, publishedOn: args.publishedOn ?? undefined, url: args.url ?? undefined };
       // Loaded on first use: the NLP library is a few megabytes that a server never drafting need not hold.
+      if (context.draftRecords) {
+        // On PostgreSQL: drafted on the records this text can look up, fetched from the database.
+        const { draftFromSource } = await import('../authoring/draft/scoped.js');
+        return (await draftFromSource(input, context.draftRecords)) as object;
+      }
       const { draftArticle } = await import('../authoring/draft/index.js');
-      const kb = knowledgeBaseOf(context, 'draftArticle');
-      return draftArticle({ text: args.text, title: args.title ?? undefined, publishedOn: args.publishedOn ?? undefined, url: args.url ?? undefined }, kb) as object;
+      return draftArticle(input, knowledgeBaseOf(context, 'draftArticle')) as object;
     },
   }),
 }));

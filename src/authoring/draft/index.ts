@@ -54,10 +54,14 @@ function lowest(...levels: Confidence[]): Confidence {
 }
 
 export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileInput {
+  return draftWithIndex(input, KbIndex.of(kb));
+}
+
+/** Drafts `input` against what `index` holds of the knowledge base (all of it, or on PostgreSQL what one text can look up: draft/scoped.ts). */
+export function draftWithIndex(input: DraftInput, index: KbIndex): ArticleFileInput {
   const prepared = prepareText(input.text, input.title);
   const { text } = prepared;
   const publishedOn = input.publishedOn && /^\d{4}-\d{2}(?:-\d{2})?$/.test(input.publishedOn) ? input.publishedOn : undefined;
-  const index = KbIndex.of(kb);
   const analysis = analyse(text);
   const notArticle: Span[] = [...prepared.markerLines, ...(prepared.headline ? [prepared.headline] : [])];
   const skipped: { text: string; start: number; why: string }[] = [];
@@ -242,7 +246,7 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
   // Events, then ids, then the file.
 
   const events = findEvents(text, quotes, notArticle, dates, index);
-  const ids = new SlugAllocator(index.takenIds);
+  const ids = new SlugAllocator((id) => index.isTaken(id));
   const idOf = new Map<string, string>();
   const assign = (key: string, existingId: string | undefined, base: string) => {
     if (existingId) idOf.set(key, existingId);
@@ -255,7 +259,7 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
   const eventIds = new Map<EventDraft, string>();
   for (const event of events) eventIds.set(event, event.existingId ?? ids.allocate(eventSlug(event.name, event.date?.date.value)));
 
-  const sameSource = kb.stored.sources.find((s) => s.text === text);
+  const sameSource = index.sourceWithText(text);
   const sourceId = input.sourceId ?? sameSource?.id ?? ids.allocate(sourceSlug(prepared.title, publishedOn));
   const words = (span: Span): Words => ({ text: text.slice(span.start, span.end), start: span.start });
   const refId = (ref: Ref) => idOf.get(ref.key)!;
@@ -267,7 +271,7 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
   for (const d of drafted) {
     const speakerId = d.speaker ? refId(d.speaker.ref) : null;
     const textOf = text.slice(d.span.start, d.span.end);
-    const known = index.statementIndex.findKnown(textOf, d.kind, speakerId);
+    const known = index.findKnown(textOf, d.kind, speakerId);
     // Reported speech inside quotation marks is the quote's own words: the quote is the statement, unless
     // the quoted words report a speech act of another person (drafted as theirs, see draftParaphrase). A
     // statement the knowledge base already holds in these words, by this speaker, is reported again.
@@ -281,7 +285,7 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
     if (d.insideQuote && !known.existing) {
       const quoteDrafted = byQuote.get(d.insideQuote);
       const quoteSpeaker = quoteDrafted?.speaker ? refId(quoteDrafted.speaker.ref) : null;
-      const storedQuote = index.statementIndex.findKnown(d.insideQuote.text, 'QUOTE', quoteSpeaker).existing;
+      const storedQuote = index.findKnown(d.insideQuote.text, 'QUOTE', quoteSpeaker).existing;
       if (storedQuote) {
         const held = known.candidates[0];
         skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${shorten(d.insideQuote.text)}", which is already statement ${storedQuote.id}: not drafted as a new statement of ${d.speaker ? describeRef(d.speaker.ref) : 'its speaker'}${held ? `; the knowledge base holds these words as ${held.id}: report it if it is the same` : ''}` });

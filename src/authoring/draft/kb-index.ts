@@ -3,11 +3,15 @@
  * and by role title, the stored statements folded and indexed (known-statements.ts), and every id
  * already taken. Merged records are left out (their ids stay taken). A knowledge base is an immutable
  * snapshot, so its index is built once (`KbIndex.of`) and shared by every draft made against it.
+ *
+ * On PostgreSQL the index holds only the records a draft of one text can look up, fetched by the words
+ * they are named by (`DraftScope`): each lookup first checks that its answer is among them, and notes
+ * what to fetch when it is not (draft/scoped.ts runs the draft again once it is fetched).
  */
-import type { KnowledgeBase } from '../../kb/knowledge-base.js';
-import type { CountryRecord, EventRecord, OrganizationRecord, PersonRecord, RoleRecord, StatementRecord } from '../../kb/records.js';
-import { foldText } from '../../kb/text.js';
-import { StatementIndex } from './known-statements.js';
+import { inForceFormOf, type KnowledgeBase, type RecordsByCollection } from '../../kb/knowledge-base.js';
+import type { CountryRecord, EventRecord, OrganizationRecord, PersonRecord, RoleRecord, SourceRecord, StatementRecord } from '../../kb/records.js';
+import { foldText, foldedWords } from '../../kb/text.js';
+import { statementWords, StatementIndex, type KnownMatch } from './known-statements.js';
 
 export type KbKind = 'person' | 'country' | 'organization' | 'event';
 
@@ -26,6 +30,85 @@ export function foldName(name: string): string {
     .replace(/[“”"]/g, '')
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/**
+ * The words a record is found by on PostgreSQL (the `list_words` rows of src/store/postgres/rows.ts): the
+ * folded words of a text, and the parts of those joined by an apostrophe or a hyphen.
+ */
+export function indexedWords(text: string): string[] {
+  const words = new Set<string>();
+  for (const word of foldedWords(text)) {
+    words.add(word);
+    if (word.includes('-') || word.includes("'")) for (const part of word.split(/['-]/)) if (part) words.add(part);
+  }
+  return [...words];
+}
+
+/** The stem events.ts compares event names by ("talks" and "talk", "assault" and "attack"). */
+export function nameStem(word: string): string {
+  return word.replace(/(?:ies)$/, 'y').replace(/(?:es|s)$/, '').replace(/^assault$/, 'attack');
+}
+
+/** A drafted statement's words and speaker, as a key of the statements fetched for it. */
+function statementKey(words: readonly string[], speakerId: string | null): string {
+  return `${speakerId ?? ''}\0${words.join(' ')}`;
+}
+
+/**
+ * What a partial index holds (every record one of `words` names, every event named with one of
+ * `stems`, …), and what the lookups of one draft asked for beyond it (`missing`).
+ */
+export class DraftScope {
+  /** Every person, organization, event and country with one of these words in a name, alias, label or role title is held. */
+  readonly words = new Set<string>();
+  /** Every event with a name word of one of these stems is held. */
+  readonly stems = new Set<string>();
+  /** Every attack that started on one of these days is held. */
+  readonly attackDates = new Set<string>();
+  /** These ids are known to be taken (held) or free. */
+  readonly ids = new Set<string>();
+  /** The statements a drafted statement could be (by its speaker, or sharing its rarest words) are held, by `statementKey`. */
+  readonly statements = new Set<string>();
+  /** The source with each of these texts, if any, is held. */
+  readonly sourceTexts = new Set<string>();
+  missing = DraftScope.nothing();
+
+  private static nothing() {
+    return {
+      words: new Set<string>(),
+      stems: new Set<string>(),
+      attackDates: new Set<string>(),
+      ids: new Set<string>(),
+      statements: new Map<string, { words: string[]; speakerId: string | null }>(),
+      sourceTexts: new Set<string>(),
+    };
+  }
+
+  hasMissing(): boolean {
+    const { words, stems, attackDates, ids, statements, sourceTexts } = this.missing;
+    return words.size + stems.size + attackDates.size + ids.size + statements.size + sourceTexts.size > 0;
+  }
+
+  /** Takes what was missing as held (once it has been fetched) and starts a new run. */
+  coverMissing(): void {
+    const { words, stems, attackDates, ids, statements, sourceTexts } = this.missing;
+    for (const word of words) this.words.add(word);
+    for (const stem of stems) this.stems.add(stem);
+    for (const date of attackDates) this.attackDates.add(date);
+    for (const id of ids) this.ids.add(id);
+    for (const key of statements.keys()) this.statements.add(key);
+    for (const text of sourceTexts) this.sourceTexts.add(text);
+    this.missing = DraftScope.nothing();
+  }
+
+  /** True when a record named by `name` would be held: one of its words was fetched; else notes them. */
+  coversName(name: string): boolean {
+    const words = foldedWords(foldName(name));
+    if (words.length === 0 || words.some((word) => this.words.has(word))) return true;
+    for (const word of words) this.missing.words.add(word);
+    return false;
+  }
 }
 
 const built = new WeakMap<KnowledgeBase, KbIndex>();
@@ -59,10 +142,20 @@ export class KbIndex {
   /** The same, longest first, each with its folded form: what a draft scans its text for. */
   private sortedScanForms: { hit: KbHit; needle: string }[] | undefined;
 
-  constructor(kb: KnowledgeBase | undefined) {
+  private readonly sources: readonly SourceRecord[] = [];
+
+  /**
+   * An index of `kb`'s records: all of them (in memory), or (with `scope`, on PostgreSQL) those a draft
+   * of one text can look up, in file order.
+   */
+  constructor(
+    kb: Pick<KnowledgeBase, 'stored' | 'mergedInto'> | { stored: RecordsByCollection; mergedInto: ReadonlyMap<string, string> } | undefined,
+    private readonly scope?: DraftScope,
+  ) {
     this.statementIndex = new StatementIndex([]);
     if (!kb) return;
     const stored = kb.stored;
+    this.sources = stored.sources;
     for (const list of [stored.sources, stored.persons, stored.countries, stored.organizations, stored.events, stored.statements]) {
       for (const record of list) this.takenIds.add(record.id);
     }
@@ -93,14 +186,60 @@ export class KbIndex {
       this.addName('event', event.id, event.name, 'name');
       for (const alias of event.aliases) this.addName('event', event.id, alias, 'alias');
     }
-    for (const statement of live(stored.statements)) if (!statement.retracted) this.statements.push(statement);
+    // In force: a retracted report's words are withdrawn, so a draft is not matched on them.
+    for (const statement of live(stored.statements)) if (!statement.retracted) this.statements.push(inForceFormOf.statements(statement));
     this.statementIndex = new StatementIndex(this.statements);
   }
 
-  /** The scan forms longest first (a longer name wins over a name inside it), folded once. */
-  scanNeedles(): readonly { hit: KbHit; needle: string }[] {
+  /** The scan forms longest first (a longer name wins over a name inside it), folded once; `text` is what they are looked for in. */
+  scanNeedles(text: string): readonly { hit: KbHit; needle: string }[] {
+    if (this.scope) {
+      // Any record named in the text has its name's words among the text's.
+      for (const word of indexedWords(text)) if (!this.scope.words.has(word)) this.scope.missing.words.add(word);
+    }
     this.sortedScanForms ??= [...this.scanForms].sort((a, b) => b.form.length - a.form.length).map((hit) => ({ hit, needle: foldText(hit.form) }));
     return this.sortedScanForms;
+  }
+
+  /** The unnamed persons whose label has every one of `labelWords` (folded, as `foldName` splits them), in the knowledge base's order. */
+  unnamedPersonsLabelled(labelWords: ReadonlySet<string>): PersonRecord[] {
+    this.scope?.coversName([...labelWords].join(' '));
+    return [...this.persons.values()].filter((p) => p.name === null && p.label && [...labelWords].every((w) => foldName(p.label!).split(/[\s()]+/).includes(w)));
+  }
+
+  /** The events a drafted event named with words of these `stems` may be (every event, in memory), in the knowledge base's order. */
+  eventsNamedLike(stems: ReadonlySet<string>): Iterable<EventRecord> {
+    if (this.scope && ![...stems].some((stem) => this.scope!.stems.has(stem))) for (const stem of stems) this.scope.missing.stems.add(stem);
+    return this.events.values();
+  }
+
+  /** The attacks that started on `date` (YYYY-MM-DD): a drafted attack in the same city that day is one of them. */
+  attacksOn(date: string): EventRecord[] {
+    if (this.scope && !this.scope.attackDates.has(date)) this.scope.missing.attackDates.add(date);
+    return [...this.events.values()].filter((event) => event.kind === 'ATTACK' && event.start?.value === date);
+  }
+
+  /** True when a record (merged ones included) has the id `id`: new ids must not reuse it. */
+  isTaken(id: string): boolean {
+    if (this.takenIds.has(id)) return true;
+    if (this.scope && !this.scope.ids.has(id)) this.scope.missing.ids.add(id);
+    return false;
+  }
+
+  /** The stored source with exactly this text, if any: the draft then adds to it. */
+  sourceWithText(text: string): SourceRecord | undefined {
+    if (this.scope && !this.scope.sourceTexts.has(text)) this.scope.missing.sourceTexts.add(text);
+    return this.sources.find((source) => source.text === text);
+  }
+
+  /** What the knowledge base holds of a drafted statement (known-statements.ts). */
+  findKnown(text: string, kind: string, speakerId: string | null): KnownMatch {
+    if (this.scope) {
+      const words = statementWords(text);
+      const key = statementKey(words, speakerId);
+      if (!this.scope.statements.has(key)) this.scope.missing.statements.set(key, { words, speakerId });
+    }
+    return this.statementIndex.findKnown(text, kind, speakerId);
   }
 
   private addName(kind: KbKind, id: string, form: string, by: 'name' | 'alias'): void {
@@ -111,18 +250,21 @@ export class KbIndex {
 
   /** Records whose name or alias is `name` (folded), of the given kinds. */
   lookUp(name: string, kinds?: readonly KbKind[]): KbHit[] {
+    this.scope?.coversName(name);
     const hits = this.byName.get(foldName(name)) ?? [];
     return kinds ? hits.filter((hit) => kinds.includes(hit.kind)) : hits;
   }
 
   /** The one person with this surname, when exactly one has it. */
   personBySurname(surname: string): PersonRecord | undefined {
+    this.scope?.coversName(surname);
     const persons = this.bySurname.get(foldName(surname));
     return persons?.length === 1 ? persons[0] : undefined;
   }
 
   /** Holders of a role title whose role has not ended before `asOf` (YYYY-MM-DD; unknown ends count as open). */
   holdersOf(title: string, asOf: string | undefined): { person: PersonRecord; role: RoleRecord }[] {
+    this.scope?.coversName(title);
     const holders = this.byRoleTitle.get(foldName(title)) ?? [];
     return holders.filter(({ role }) => !role.end || !asOf || role.end.value >= asOf.slice(0, role.end.value.length));
   }

@@ -30,7 +30,7 @@ import { storeErrorOf } from './errors.js';
 import { DATASET_CHANNEL, DATASET_LOCK_KEY, KEPT_CHANGE_GENERATIONS } from './import.js';
 import { insertSql, ownedRows, rowsAsJson, rowsOf, type RowContext, type TableRows } from './rows.js';
 import { postingsOf } from './search.js';
-import { isUnavailable } from './sql.js';
+import { isUnavailable, recordsByIdSql } from './sql.js';
 
 /**
  * A statement sent by name, so each connection of the write pool plans it once and keeps the plan: the
@@ -56,10 +56,6 @@ interface Fetched {
   record: StoredRecord;
 }
 
-/** Every record one SELECT can fetch by id, with its kind and position: one index probe per table. */
-const fetchSql = (Object.entries(kindOfCollection) as [Collection, RecordKind][])
-  .map(([collection, kind]) => `SELECT id, '${kind}' AS kind, position, record FROM ${collection} WHERE id = ANY($1)`)
-  .join(' UNION ALL ');
 
 /** The ids a record refers to: its references to other records, and the sources of its evidence. */
 function referencesOf(value: unknown, into = new Set<string>()): Set<string> {
@@ -106,7 +102,7 @@ class FetchedRecords {
   async fetch(ids: Iterable<string>): Promise<void> {
     const wanted = [...new Set(ids)].filter((id) => !this.entries.has(id));
     if (wanted.length === 0) return;
-    const { rows } = await this.client.query<{ id: string; kind: RecordKind; position: number; record: StoredRecord }>(prepared(fetchSql, [wanted]));
+    const { rows } = await this.client.query<{ id: string; kind: RecordKind; position: number; record: StoredRecord }>(prepared(recordsByIdSql, [wanted]));
     for (const id of wanted) this.entries.set(id, null);
     for (const row of rows) this.entries.set(row.id, { kind: row.kind, position: row.position, record: row.record });
   }
