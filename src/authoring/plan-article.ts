@@ -27,7 +27,7 @@ import {
   type SourceRecord,
   type StatementRecord,
 } from '../kb/records.js';
-import { aKind, foldText } from '../kb/text.js';
+import { aKind, clip, foldText } from '../kb/text.js';
 import type { ChangeKind } from '../store/knowledge-store.js';
 import { planMerge } from '../store/merge.js';
 import { CurationError, codeForRule } from '../store/edit-error.js';
@@ -395,10 +395,10 @@ class ArticlePlanner {
     const hint = typeof words === 'string' ? undefined : words.start;
     if (hint !== undefined && this.sourceText.startsWith(text, hint)) return { sourceId: this.sourceId, start: hint, end: hint + text.length, text };
     const found = occurrences(this.sourceText, text);
-    if (found.length === 0) throw new EntryProblem(path, `The words "${cut(text)}" do not occur in the source text`, 'EVIDENCE_NOT_FOUND');
+    if (found.length === 0) throw new EntryProblem(path, `The words "${clip(text)}" do not occur in the source text`, 'EVIDENCE_NOT_FOUND');
     const target = hint ?? near;
     if (found.length > 1 && target === undefined && strict) {
-      throw new EntryProblem(path, `The words "${cut(text)}" occur ${found.length} times in the source; give more words, or "start" to say which`, 'EVIDENCE_AMBIGUOUS');
+      throw new EntryProblem(path, `The words "${clip(text)}" occur ${found.length} times in the source; give more words, or "start" to say which`, 'EVIDENCE_AMBIGUOUS');
     }
     const start = target === undefined ? found[0]! : found.reduce((best, at) => (Math.abs(at - target) < Math.abs(best - target) ? at : best));
     return { sourceId: this.sourceId, start, end: start + text.length, text };
@@ -798,7 +798,7 @@ class ArticlePlanner {
       const mentionPath = [...path, 'mentions', index];
       const entityId = this.reference(mention.id, ['Person', 'Organization', 'Country', 'Event'], [...mentionPath, 'id']);
       const span = this.evidence(mention.words, [...mentionPath, 'words'], words.start);
-      if (span.start < words.start || span.end > words.end) throw new EntryProblem([...mentionPath, 'words'], `The words "${cut(span.text)}" must lie inside the statement's words`, 'EVIDENCE_NOT_FOUND');
+      if (span.start < words.start || span.end > words.end) throw new EntryProblem([...mentionPath, 'words'], `The words "${clip(span.text)}" must lie inside the statement's words`, 'EVIDENCE_NOT_FOUND');
       const same = mentions.findIndex((held) => held.entityId === entityId);
       if (same >= 0) mentions[same] = { ...mentions[same]!, evidence: withSpans(mentions[same]!.evidence, [span]) };
       else mentions.push({ entityId, evidence: [span], inferred: false });
@@ -826,9 +826,6 @@ class ArticlePlanner {
   }
 }
 
-function cut(text: string): string {
-  return text.length <= 60 ? text : `${text.slice(0, 57)}…`;
-}
 
 /**
  * Plans applying `files`, one after another, to the records as stored: what each creates and adds, and

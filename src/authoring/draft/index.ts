@@ -13,6 +13,7 @@ import { Entities, type Ref } from './entities.js';
 import { findEvents, type EventDraft } from './events.js';
 import { foldName, KbIndex } from './kb-index.js';
 import { findParaphrases, type ParaphraseCandidate } from './paraphrases.js';
+import { clip } from '../../kb/text.js';
 import { prepareText, type Span } from './plain-text.js';
 import { findQuotations, type Quotation } from './quotations.js';
 import { Speakers, type Confidence, type ResolvedSpeaker } from './speakers.js';
@@ -208,7 +209,7 @@ export function draftWithIndex(input: DraftInput, index: KbIndex): ArticleFileIn
     const reportsAnother = !!(insideQuote && candidate.relayedByQuote === insideQuote && candidate.speechAct && speaker.ref.type === 'person' && speaker.confidence !== 'LOW' && quoteOf?.speaker && quoteOf.speaker.ref.key !== speaker.ref.key);
     if (reportsAnother) {
       const verb = text.slice(candidate.speechAct!.start, candidate.speechAct!.end);
-      reasons.push(`reported inside ${describeRef(quoteOf!.speaker!.ref)}'s quote "${shorten(insideQuote!.text)}": the quoted words report what ${describeRef(speaker.ref)} did or said ("${verb}"), not the quote's own claim; check that the quote speaker's report is fair`);
+      reasons.push(`reported inside ${describeRef(quoteOf!.speaker!.ref)}'s quote "${clip(insideQuote!.text, { atWord: true })}": the quoted words report what ${describeRef(speaker.ref)} did or said ("${verb}"), not the quote's own claim; check that the quote speaker's report is fair`);
     }
     return {
       ...(insideQuote ? { insideQuote } : {}),
@@ -276,7 +277,7 @@ export function draftWithIndex(input: DraftInput, index: KbIndex): ArticleFileIn
     // the quoted words report a speech act of another person (drafted as theirs, see draftParaphrase). A
     // statement the knowledge base already holds in these words, by this speaker, is reported again.
     if (d.insideQuote && !d.reportsAnother && !known.existing) {
-      skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${shorten(d.insideQuote.text)}" that reports no speech act of an identifiable person other than the quote's speaker: the quote itself is the statement` });
+      skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${clip(d.insideQuote.text, { atWord: true })}" that reports no speech act of an identifiable person other than the quote's speaker: the quote itself is the statement` });
       continue;
     }
     // A quotation the knowledge base already holds was read when it was stored: whom its words report is
@@ -288,7 +289,7 @@ export function draftWithIndex(input: DraftInput, index: KbIndex): ArticleFileIn
       const storedQuote = index.findKnown(d.insideQuote.text, 'QUOTE', quoteSpeaker).existing;
       if (storedQuote) {
         const held = known.candidates[0];
-        skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${shorten(d.insideQuote.text)}", which is already statement ${storedQuote.id}: not drafted as a new statement of ${d.speaker ? describeRef(d.speaker.ref) : 'its speaker'}${held ? `; the knowledge base holds these words as ${held.id}: report it if it is the same` : ''}` });
+        skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${clip(d.insideQuote.text, { atWord: true })}", which is already statement ${storedQuote.id}: not drafted as a new statement of ${d.speaker ? describeRef(d.speaker.ref) : 'its speaker'}${held ? `; the knowledge base holds these words as ${held.id}: report it if it is the same` : ''}` });
         continue;
       }
     }
@@ -432,9 +433,6 @@ export function draftWithIndex(input: DraftInput, index: KbIndex): ArticleFileIn
   return file;
 }
 
-function shorten(words: string): string {
-  return words.length <= 60 ? words : `${words.slice(0, 57).replace(/\s+\S*$/, '')}…`;
-}
 
 function dedupeMentions<M extends { id: string; words: Words }>(mentions: M[]): M[] {
   const seen = new Set<string>();
