@@ -383,7 +383,14 @@ interface BenchQuery {
    * request in turn (sent with the curator's token).
    */
   sequence?: (server: Client) => Promise<() => Record<string, unknown>>;
+  /** Sent with the curator's token (mutations always are). */
+  asCurator?: boolean;
 }
+
+/** An invented article (a test fixture, not real reporting) that re-reports the seed's meeting: what the article measurements draft and apply. */
+const articleText = readFileSync(path.join(projectRoot, 'test/fixtures/articles/third-report.txt'), 'utf8');
+/** Articles the apply measurement applied, over every server: each has a source of its own. */
+let appliedArticles = 0;
 
 const SPEAKER = 'jens-stoltenberg';
 const STATEMENT = 'stoltenberg-calm-de-escalation';
@@ -504,6 +511,36 @@ const queries: BenchQuery[] = [
     sequence: async () => () => ({ slug: `bench-statement-${++createdStatements}` }),
     size: () => 1,
   },
+  {
+    name: 'article-draft',
+    target: 'none',
+    label: 'draftArticle of an invented 1.2 KB article re-reporting the seed: the records its words name, what the first run missed, and a second run (on the multiplied scales every copy of a name is a record it looks at)',
+    document: 'query ($text: String!) { draftArticle(text: $text, publishedOn: "2015-12-02") }',
+    variables: async () => ({ text: articleText }),
+    asCurator: true,
+    size: (data) => (data.draftArticle.statements as unknown[]).length,
+  },
+  {
+    name: 'article-apply',
+    target: 'none',
+    label: 'applyArticle of a file adding a source (its own copy of the same article) with a new statement and two reports of stored ones: one transaction',
+    document: 'mutation ($file: ArticleFile!) { applyArticle(file: $file) { applied changes { slug } } }',
+    sequence: async () => () => {
+      const copy = ++appliedArticles;
+      const text = `${articleText}\n\n(Bench copy ${copy}.)`;
+      return {
+        file: {
+          source: { id: `bench-article-${copy}`, title: `NATO chief urges Moscow-Ankara talks (bench copy ${copy})`, text, publishedOn: { value: '2015-12-02' } },
+          statements: [
+            { existing: 'kirby-secretary-urging-allies', kind: 'QUOTE', text: 'The secretary made clear he was urging all allies to increase their contributions.', speaker: 'john-kirby', attribution: 'spokesman John Kirby said' },
+            { existing: 'stoltenberg-direct-dialogue', kind: 'QUOTE', text: 'I encourage direct dialogue between Moscow and Ankara', speaker: 'jens-stoltenberg', attribution: 'Stoltenberg said at a news conference' },
+            { id: `bench-article-statement-${copy}`, kind: 'PARAPHRASE', text: 'Ministers were due to meet again on Wednesday', speaker: null, attribution: 'Ministers were due to meet again' },
+          ],
+        },
+      };
+    },
+    size: (data) => (data.applyArticle.changes as unknown[]).length,
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------------
@@ -570,7 +607,7 @@ async function sequenceOn(server: Client, query: BenchQuery): Promise<() => Reco
 async function prepare(server: Client, query: BenchQuery) {
   const fixed = query.variables ? await query.variables(server) : {};
   const next = query.sequence ? await sequenceOn(server, query) : () => fixed;
-  const asCurator = query.sequence !== undefined;
+  const asCurator = query.sequence !== undefined || query.asCurator === true;
   const size = query.size(await server.data(query.document, next(), asCurator));
   const samples: number[] = [];
   const once = async () => {
