@@ -40,7 +40,7 @@ const slowTests = [
  * file's `createTestServer` (read-only) or `createCurationTestServer` (mutations) serves the same fixture
  * folder from a database, so both stores must give the same answers to the same assertions. The tests of
  * what only the JSON store has (its files, their lock and durability, hand edits picked up by a watcher,
- * drafts, which scan the whole knowledge base in memory) run on it alone.
+ * the authoring command) run on it alone.
  */
 const bothStoresTests = [
   'test/country.test.ts',

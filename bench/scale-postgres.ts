@@ -193,7 +193,7 @@ const PLAIN_COLUMNS = new Set([
   'date_sort_key', 'occupies_from', 'occupies_to', 'text', 'date_from_event', 'source_count', 'retracted',
   'search_text', 'first_evidence_start', 'wordings_folded', 'ordinal', 'evidence_start', 'evidence_end',
   'attribution_start', 'attribution_end', 'link', 'stated_as', 'starts_on', 'ends_on', 'role', 'city', 'field',
-  'word', 'value', 'terms', 'term', 'weight', 'kind_order', 'walk', 'first_seen',
+  'word', 'value', 'terms', 'term', 'weight', 'kind_order', 'walk', 'first_seen', 'key',
 ]);
 /** Tables whose rows every copy shares rather than repeats: search's vocabulary (copies suffix ids, not words). */
 const SHARED_TABLES = new Set(['search_terms']);

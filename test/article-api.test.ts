@@ -227,6 +227,34 @@ describe('what a curator gets wrong in an article file, through the API', () => 
     expect((await mutate(server.yoga, '{ event(slug: "first-session") { slug } }')).errors?.map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
   });
 
+  it('merges a stored duplicate the file names, with the stored records that refer to it moved to the record kept', async () => {
+    const server = await newServer();
+    const created = await mutate(server.yoga, `mutation {
+      createPerson(input: { slug: "test-kerry-duplicate", name: "Secretary Kerry", description: "Test fixture: a duplicate of John Kerry." }) { datasetVersion }
+    }`);
+    expect(created.errors).toBeUndefined();
+    const quoted = await mutate(server.yoga, `mutation {
+      createStatement(input: { slug: "test-duplicate-quote", kind: QUOTE, words: { source: "kerry-to-nato-ante-up", quote: "Calm and de-escalation is now of the essence" },
+        speaker: "test-kerry-duplicate", attribution: { quote: "he said", occurrence: 1 } }) { datasetVersion }
+    }`);
+    expect(quoted.errors).toBeUndefined();
+    const content = secondReport();
+    content.merges = [{ keep: 'john-kerry', merge: 'test-kerry-duplicate' }];
+    const preview = await apply(server, content, true);
+    expect(preview.problems).toEqual([]);
+    const applied = await apply(server, content);
+    for (const result of [preview, applied]) {
+      expect(result.changes.filter((change: { slug: string }) => ['test-kerry-duplicate', 'test-duplicate-quote'].includes(change.slug)).map(({ slug, change }: { slug: string; change: string }) => `${change} ${slug}`)).toEqual([
+        'MERGED test-kerry-duplicate',
+        'UPDATED test-duplicate-quote',
+      ]);
+    }
+    const served = await queryData(server.yoga, '{ statement(slug: "test-duplicate-quote") { speaker { ... on Person { slug } } } duplicate: person(slug: "test-kerry-duplicate") { slug aliases } }');
+    expect(served.statement.speaker.slug).toBe('john-kerry');
+    expect(served.duplicate.slug).toBe('john-kerry');
+    expect(served.duplicate.aliases).toContain('Secretary Kerry');
+  });
+
   it('merges a duplicate the file names, with the references of the records the file creates moved to the record kept', async () => {
     const server = await newServer();
     const content = secondReport();

@@ -59,11 +59,16 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
 }
 
 /** Drafts `input` against what `index` holds of the knowledge base (all of it, or on PostgreSQL what one text can look up: draft/scoped.ts). */
-export function draftWithIndex(input: DraftInput, index: KbIndex): ArticleFileInput {
-  const prepared = prepareText(input.text, input.title);
+export function draftWithIndex(
+  input: DraftInput,
+  index: KbIndex,
+  /** The text prepared and analysed already (the same for every run of a draft: scoped.ts). */
+  done: { prepared: ReturnType<typeof prepareText>; analysis: ReturnType<typeof analyse> } | undefined = undefined,
+): ArticleFileInput {
+  const prepared = done?.prepared ?? prepareText(input.text, input.title);
   const { text } = prepared;
   const publishedOn = input.publishedOn && /^\d{4}-\d{2}(?:-\d{2})?$/.test(input.publishedOn) ? input.publishedOn : undefined;
-  const analysis = analyse(text);
+  const analysis = done?.analysis ?? analyse(text);
   const notArticle: Span[] = [...prepared.markerLines, ...(prepared.headline ? [prepared.headline] : [])];
   const skipped: { text: string; start: number; why: string }[] = [];
 

@@ -10,7 +10,8 @@
  */
 import { inForceFormOf, type KnowledgeBase, type RecordsByCollection } from '../../kb/knowledge-base.js';
 import type { CountryRecord, EventRecord, OrganizationRecord, PersonRecord, RoleRecord, SourceRecord, StatementRecord } from '../../kb/records.js';
-import { foldText, foldedWords } from '../../kb/text.js';
+import { foldText } from '../../kb/text.js';
+import { foldName, indexedWords, keyWordOf, labelWordsOf, nameKeyOf, surnameKeyOf, type DraftKeyKind } from './keys.js';
 import { statementWords, StatementIndex, type KnownMatch } from './known-statements.js';
 
 export type KbKind = 'person' | 'country' | 'organization' | 'event';
@@ -23,32 +24,7 @@ export interface KbHit {
   form: string;
 }
 
-/** A name folded for lookups: case, accents, quotation marks and a trailing possessive ignored. */
-export function foldName(name: string): string {
-  return foldText(name)
-    .replace(/['’]s$/, '')
-    .replace(/[“”"]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/**
- * The words a record is found by on PostgreSQL (the `list_words` rows of src/store/postgres/rows.ts): the
- * folded words of a text, and the parts of those joined by an apostrophe or a hyphen.
- */
-export function indexedWords(text: string): string[] {
-  const words = new Set<string>();
-  for (const word of foldedWords(text)) {
-    words.add(word);
-    if (word.includes('-') || word.includes("'")) for (const part of word.split(/['-]/)) if (part) words.add(part);
-  }
-  return [...words];
-}
-
-/** The stem events.ts compares event names by ("talks" and "talk", "assault" and "attack"). */
-export function nameStem(word: string): string {
-  return word.replace(/(?:ies)$/, 'y').replace(/(?:es|s)$/, '').replace(/^assault$/, 'attack');
-}
+export { foldName, indexedWords, nameStem } from './keys.js';
 
 /** A drafted statement's words and speaker, as a key of the statements fetched for it. */
 function statementKey(words: readonly string[], speakerId: string | null): string {
@@ -56,19 +32,17 @@ function statementKey(words: readonly string[], speakerId: string | null): strin
 }
 
 /**
- * What a partial index holds (every record one of `words` names, every event named with one of
- * `stems`, …), and what the lookups of one draft asked for beyond it (`missing`).
+ * What a partial index holds (the records of some keys of keys.ts, some ids, the statements some drafted
+ * statements could be), and what the lookups of one draft asked for beyond it (`missing`).
  */
 export class DraftScope {
-  /** Every person, organization, event and country with one of these words in a name, alias, label or role title is held. */
-  readonly words = new Set<string>();
-  /** Every event with a name word of one of these stems is held. */
-  readonly stems = new Set<string>();
+  /** Every record with one of these keys of each kind is held. */
+  readonly keys: Record<DraftKeyKind, Set<string>> = { name: new Set(), surname: new Set(), label: new Set(), stem: new Set() };
   /** Every attack that started on one of these days is held. */
   readonly attackDates = new Set<string>();
   /** These ids are known to be taken (held) or free. */
   readonly ids = new Set<string>();
-  /** The statements a drafted statement could be (by its speaker, or sharing its rarest words) are held, by `statementKey`. */
+  /** The statements a drafted statement could be (sharing its rarest words) are held, by `statementKey`. */
   readonly statements = new Set<string>();
   /** The source with each of these texts, if any, is held. */
   readonly sourceTexts = new Set<string>();
@@ -76,8 +50,7 @@ export class DraftScope {
 
   private static nothing() {
     return {
-      words: new Set<string>(),
-      stems: new Set<string>(),
+      keys: { name: new Set<string>(), surname: new Set<string>(), label: new Set<string>(), stem: new Set<string>() } as Record<DraftKeyKind, Set<string>>,
       attackDates: new Set<string>(),
       ids: new Set<string>(),
       statements: new Map<string, { words: string[]; speakerId: string | null }>(),
@@ -86,15 +59,14 @@ export class DraftScope {
   }
 
   hasMissing(): boolean {
-    const { words, stems, attackDates, ids, statements, sourceTexts } = this.missing;
-    return words.size + stems.size + attackDates.size + ids.size + statements.size + sourceTexts.size > 0;
+    const { keys, attackDates, ids, statements, sourceTexts } = this.missing;
+    return Object.values(keys).some((set) => set.size > 0) || attackDates.size + ids.size + statements.size + sourceTexts.size > 0;
   }
 
   /** Takes what was missing as held (once it has been fetched) and starts a new run. */
   coverMissing(): void {
-    const { words, stems, attackDates, ids, statements, sourceTexts } = this.missing;
-    for (const word of words) this.words.add(word);
-    for (const stem of stems) this.stems.add(stem);
+    const { keys, attackDates, ids, statements, sourceTexts } = this.missing;
+    for (const [kind, set] of Object.entries(keys) as [DraftKeyKind, Set<string>][]) for (const key of set) this.keys[kind].add(key);
     for (const date of attackDates) this.attackDates.add(date);
     for (const id of ids) this.ids.add(id);
     for (const key of statements.keys()) this.statements.add(key);
@@ -102,12 +74,9 @@ export class DraftScope {
     this.missing = DraftScope.nothing();
   }
 
-  /** True when a record named by `name` would be held: one of its words was fetched; else notes them. */
-  coversName(name: string): boolean {
-    const words = foldedWords(foldName(name));
-    if (words.length === 0 || words.some((word) => this.words.has(word))) return true;
-    for (const word of words) this.missing.words.add(word);
-    return false;
+  /** Notes `key` of `kind` as missing unless its records are held; an absent key (a name without words) matches nothing. */
+  covers(kind: DraftKeyKind, key: string | undefined): void {
+    if (key !== undefined && !this.keys[kind].has(key)) this.missing.keys[kind].add(key);
   }
 }
 
@@ -164,8 +133,8 @@ export class KbIndex {
       this.persons.set(person.id, person);
       if (person.name) {
         this.addName('person', person.id, person.name, 'name');
-        const words = person.name.split(/\s+/);
-        if (words.length > 1) pushTo(this.bySurname, foldName(words[words.length - 1]!), person);
+        const surname = surnameKeyOf(person.name);
+        if (surname !== undefined) pushTo(this.bySurname, surname, person);
       }
       for (const alias of person.aliases) this.addName('person', person.id, alias, 'alias');
       for (const role of person.roles) if (!role.retracted) pushTo(this.byRoleTitle, foldName(role.title), { person, role });
@@ -193,23 +162,22 @@ export class KbIndex {
 
   /** The scan forms longest first (a longer name wins over a name inside it), folded once; `text` is what they are looked for in. */
   scanNeedles(text: string): readonly { hit: KbHit; needle: string }[] {
-    if (this.scope) {
-      // Any record named in the text has its name's words among the text's.
-      for (const word of indexedWords(text)) if (!this.scope.words.has(word)) this.scope.missing.words.add(word);
-    }
+    // A name found in the text has its key word among the text's words.
+    if (this.scope) for (const word of indexedWords(text)) this.scope.covers('name', word);
     this.sortedScanForms ??= [...this.scanForms].sort((a, b) => b.form.length - a.form.length).map((hit) => ({ hit, needle: foldText(hit.form) }));
     return this.sortedScanForms;
   }
 
   /** The unnamed persons whose label has every one of `labelWords` (folded, as `foldName` splits them), in the knowledge base's order. */
   unnamedPersonsLabelled(labelWords: ReadonlySet<string>): PersonRecord[] {
-    this.scope?.coversName([...labelWords].join(' '));
-    return [...this.persons.values()].filter((p) => p.name === null && p.label && [...labelWords].every((w) => foldName(p.label!).split(/[\s()]+/).includes(w)));
+    this.scope?.covers('label', keyWordOf(labelWords));
+    return [...this.persons.values()].filter((p) => p.name === null && p.label && [...labelWords].every((w) => labelWordsOf(p.label!).includes(w)));
   }
 
   /** The events a drafted event named with words of these `stems` may be (every event, in memory), in the knowledge base's order. */
   eventsNamedLike(stems: ReadonlySet<string>): Iterable<EventRecord> {
-    if (this.scope && ![...stems].some((stem) => this.scope!.stems.has(stem))) for (const stem of stems) this.scope.missing.stems.add(stem);
+    // A match has every one of the stems: the events of one of them are enough.
+    this.scope?.covers('stem', keyWordOf(stems));
     return this.events.values();
   }
 
@@ -250,21 +218,21 @@ export class KbIndex {
 
   /** Records whose name or alias is `name` (folded), of the given kinds. */
   lookUp(name: string, kinds?: readonly KbKind[]): KbHit[] {
-    this.scope?.coversName(name);
+    this.scope?.covers('name', nameKeyOf(name));
     const hits = this.byName.get(foldName(name)) ?? [];
     return kinds ? hits.filter((hit) => kinds.includes(hit.kind)) : hits;
   }
 
   /** The one person with this surname, when exactly one has it. */
   personBySurname(surname: string): PersonRecord | undefined {
-    this.scope?.coversName(surname);
+    this.scope?.covers('surname', foldName(surname));
     const persons = this.bySurname.get(foldName(surname));
     return persons?.length === 1 ? persons[0] : undefined;
   }
 
   /** Holders of a role title whose role has not ended before `asOf` (YYYY-MM-DD; unknown ends count as open). */
   holdersOf(title: string, asOf: string | undefined): { person: PersonRecord; role: RoleRecord }[] {
-    this.scope?.coversName(title);
+    this.scope?.covers('name', nameKeyOf(title));
     const holders = this.byRoleTitle.get(foldName(title)) ?? [];
     return holders.filter(({ role }) => !role.end || !asOf || role.end.value >= asOf.slice(0, role.end.value.length));
   }

@@ -219,11 +219,15 @@ export class PostgresWriter {
    * the files and writes nothing: the problems come back in the plan.
    */
   applyArticles(files: readonly ArticleInput[], curator: { name: string }, { dryRun = false, now = new Date() }: { dryRun?: boolean; now?: Date } = {}): Promise<{ record: ArticlePlan; snapshot: Snapshot }> {
-    return this.transaction((client) => this.applyArticlesIn(client, files, curator, now, dryRun));
+    // A dry run only reads: it takes no lock, so previews never hold up changes.
+    return this.transaction((client) => this.applyArticlesIn(client, files, curator, now, dryRun), { readOnly: dryRun });
   }
 
-  /** Runs `work` in a transaction holding the dataset's lock, commits, and waits until this server reads the new generation. */
-  private async transaction<R>(work: (client: pg.ClientBase) => Promise<{ generation?: string; record: R }>): Promise<{ record: R; snapshot: Snapshot }> {
+  /**
+   * Runs `work` in a transaction holding the dataset's lock, commits, and waits until this server reads
+   * the new generation; `readOnly` (a dry run) reads one snapshot without the lock.
+   */
+  private async transaction<R>(work: (client: pg.ClientBase) => Promise<{ generation?: string; record: R }>, { readOnly = false } = {}): Promise<{ record: R; snapshot: Snapshot }> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -241,7 +245,7 @@ export class PostgresWriter {
       // One round trip for all three (the simple protocol takes several statements; they are constants).
       // Another change (an import of a large folder) may hold the lock for long: past LOCK_WAIT this one
       // is refused rather than left waiting with the request.
-      await client.query(`BEGIN; SET LOCAL lock_timeout = '${LOCK_WAIT_MS}ms'; SELECT pg_advisory_xact_lock(${DATASET_LOCK_KEY})`);
+      await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : `BEGIN; SET LOCAL lock_timeout = '${LOCK_WAIT_MS}ms'; SELECT pg_advisory_xact_lock(${DATASET_LOCK_KEY})`);
       done = await work(client);
       committing = true;
       await client.query('COMMIT');
@@ -422,7 +426,7 @@ export class PostgresWriter {
     // The records the plan changed, new ones placed at the end of their files in the order they were made.
     const nextPosition = plan.changes.some(({ change, id }) => change === 'CREATED' || !fetched.get(id)) ? (await client.query<Record<Collection, number>>(nextPositionsSql)).rows[0]! : undefined;
     const written: Written[] = [];
-    const schemaProblems: DataProblem[] = [];
+    const schemaProblemsOf = new Map<string, DataProblem[]>();
     for (const { id, kind } of plan.changes) {
       const collection = collectionOfKind[kind];
       const planned = (plan.records[collection] as StoredRecord[]).find((candidate) => candidate.id === id)!;
@@ -430,12 +434,16 @@ export class PostgresWriter {
       const position = before?.position ?? nextPosition![collection]++;
       const parsed = parseRecord(collection, planned);
       if ('issues' in parsed) {
-        schemaProblems.push(...parsed.issues.map((issue) => ({ file: dataFiles[collection].file, path: formatJsonPath([position, ...issue.path]), message: issue.message, rule: 'schema' as const })));
+        schemaProblemsOf.set(id, parsed.issues.map((issue) => ({ file: dataFiles[collection].file, path: formatJsonPath([position, ...issue.path]), message: issue.message, rule: 'schema' as const })));
         written.push({ collection, record: planned, position, created: !before, before: before?.record, original: planned });
         continue;
       }
       written.push({ collection, record: parsed.record, position, created: !before, before: before?.record, original: parsed.record });
     }
+    // Checked in file order (collections, then positions), so the problems come in the JSON store's order.
+    const collectionOrder = Object.keys(dataFiles);
+    written.sort((a, b) => collectionOrder.indexOf(a.collection) - collectionOrder.indexOf(b.collection) || a.position - b.position);
+    const schemaProblems = written.flatMap(({ record }) => schemaProblemsOf.get(record.id) ?? []);
     const problems = schemaProblems.length > 0 ? schemaProblems : await this.problemsOf(client, written, fetched);
     if (problems.length > 0) {
       // Named by the entries that made the records: the problems' paths hold file positions.
