@@ -523,7 +523,7 @@ const queries: BenchQuery[] = [
   {
     name: 'article-apply',
     target: 'none',
-    label: 'applyArticle of a file adding a source (its own copy of the same article) with a new statement and two reports of stored ones: one transaction',
+    label: 'applyArticle of a file adding a source (its own copy of the same article) with a new statement and two reports of stored ones, in one transaction (every request adds a report to the same two statements, so they grow by one report per request on both servers)',
     document: 'mutation ($file: ArticleFile!) { applyArticle(file: $file) { applied changes { slug } } }',
     sequence: async () => () => {
       const copy = ++appliedArticles;
