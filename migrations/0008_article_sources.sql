@@ -8,10 +8,10 @@ CREATE INDEX sources_text_digest ON sources (md5(record ->> 'text'));
 -- What a draft finds records by (src/authoring/draft/keys.ts), for the records in force: a `name` key
 -- (one word) per name, alias and office title, so a lookup of a name reads the records of one key and a
 -- text's words reach only the names they can be keys of; a person's `surname`; each word of an unnamed
--- person's `label`; each `stem` of an event's name words. Filled by db:import and every write, like
+-- person's `label`; each `stem` of an event's name words; a country's `iso2` code. Filled by db:import and every write, like
 -- list_words; migrate.ts fills it for a database imported before this migration.
 CREATE TABLE draft_keys (
-  kind text NOT NULL CHECK (kind IN ('name', 'surname', 'label', 'stem')),
+  kind text NOT NULL CHECK (kind IN ('name', 'surname', 'label', 'stem', 'iso2')),
   key text COLLATE "C" NOT NULL,
   record_id text NOT NULL REFERENCES records (id),
   PRIMARY KEY (kind, key, record_id)

@@ -210,7 +210,7 @@ describe('db:migrate', () => {
     const keys = async () => (await client.query('SELECT kind, key, record_id FROM draft_keys ORDER BY 1, 2, 3')).rows;
     const imported = await keys();
     expect(imported.length).toBeGreaterThan(100);
-    expect(new Set(imported.map((row) => row.kind))).toEqual(new Set(['name', 'surname', 'label', 'stem']));
+    expect(new Set(imported.map((row) => row.kind))).toEqual(new Set(['name', 'surname', 'label', 'stem', 'iso2']));
     await client.query(`DROP TABLE draft_keys; DROP INDEX sources_text_digest; DELETE FROM schema_migrations WHERE version = 8`);
     expect((await migrate(client, where)).applied).toEqual(['0008_article_sources.sql']);
     expect(await keys()).toEqual(imported);

@@ -37,7 +37,7 @@ function statementKey(words: readonly string[], speakerId: string | null): strin
  */
 export class DraftScope {
   /** Every record with one of these keys of each kind is held. */
-  readonly keys: Record<DraftKeyKind, Set<string>> = { name: new Set(), surname: new Set(), label: new Set(), stem: new Set() };
+  readonly keys: Record<DraftKeyKind, Set<string>> = { name: new Set(), surname: new Set(), label: new Set(), stem: new Set(), iso2: new Set() };
   /** Every attack that started on one of these days is held. */
   readonly attackDates = new Set<string>();
   /** These ids are known to be taken (held) or free. */
@@ -50,7 +50,7 @@ export class DraftScope {
 
   private static nothing() {
     return {
-      keys: { name: new Set<string>(), surname: new Set<string>(), label: new Set<string>(), stem: new Set<string>() } as Record<DraftKeyKind, Set<string>>,
+      keys: { name: new Set<string>(), surname: new Set<string>(), label: new Set<string>(), stem: new Set<string>(), iso2: new Set<string>() } as Record<DraftKeyKind, Set<string>>,
       attackDates: new Set<string>(),
       ids: new Set<string>(),
       statements: new Map<string, { words: string[]; speakerId: string | null }>(),
@@ -238,6 +238,7 @@ export class KbIndex {
   }
 
   countryByIso2(code: string): CountryRecord | undefined {
+    this.scope?.covers('iso2', code);
     return this.byIso2.get(code);
   }
 }

@@ -2,7 +2,8 @@
  * The keys a draft finds knowledge-base records by, when the knowledge base is not in memory
  * (PostgreSQL keeps them in `draft_keys`, migration 0008): one word per name form, chosen the same way
  * from a stored name and from the name a draft looks up, so that a lookup needs the records of one key;
- * persons' surnames; the words of unnamed persons' labels; the stems of events' name words. Each kind
+ * persons' surnames; the words of unnamed persons' labels; the stems of events' name words; countries'
+ * ISO codes. Each kind
  * answers one lookup of kb-index.ts exactly: a record it would return has the key the lookup asks for.
  */
 import type { RecordsByCollection } from '../../kb/knowledge-base.js';
@@ -63,12 +64,13 @@ export function nameStemsOf(name: string): string[] {
   return significantWords(name).map(nameStem);
 }
 
-export type DraftKeyKind = 'name' | 'surname' | 'label' | 'stem';
+export type DraftKeyKind = 'name' | 'surname' | 'label' | 'stem' | 'iso2';
 
 /**
  * The keys of the records in force (`visible`): a `name` key for each name and alias of a person,
  * country, organization or event and for each title of a person's office in force; a person's `surname`;
- * each word of an unnamed person's `label`; each `stem` of an event's names. Rows of kind, key, record id.
+ * each word of an unnamed person's `label`; each `stem` of an event's names; a country's ISO code
+ * (`iso2`: a draft finds countries by demonym through it). Rows of kind, key, record id.
  */
 export function draftKeysOf(visible: Pick<RecordsByCollection, 'persons' | 'countries' | 'organizations' | 'events'>): [DraftKeyKind, string, string][] {
   const rows = new Map<string, [DraftKeyKind, string, string]>();
@@ -81,6 +83,7 @@ export function draftKeysOf(visible: Pick<RecordsByCollection, 'persons' | 'coun
     else if (person.label) for (const word of labelWordsOf(person.label)) add('label', word, person.id);
   }
   for (const record of [...visible.countries, ...visible.organizations]) for (const form of [record.name, ...record.aliases]) add('name', nameKeyOf(form), record.id);
+  for (const country of visible.countries) add('iso2', country.isoAlpha2, country.id);
   for (const event of visible.events) {
     for (const form of [event.name, ...event.aliases]) {
       add('name', nameKeyOf(form), event.id);

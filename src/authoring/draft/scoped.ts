@@ -34,9 +34,7 @@ export interface DraftRecordSource {
 
 /** The lookups of one draft. */
 export interface DraftLookups {
-  /** Every country (a draft recognises countries by lexicon, whatever words the text uses). */
-  countries(): Promise<PlacedRecord[]>;
-  /** The persons, organizations, events and countries in force with one of these keys (keys.ts) of each kind. */
+  /** The persons, organizations, events and countries in force with one of these keys (keys.ts) of each kind (countries by demonym through `iso2`). */
   byKeys(keys: Readonly<Record<DraftKeyKind, readonly string[]>>): Promise<PlacedRecord[]>;
   /** The attacks in force that started on one of `dates` (YYYY-MM-DD). */
   attacksOn(dates: readonly string[]): Promise<PlacedRecord[]>;
@@ -71,8 +69,7 @@ async function draftWith(input: DraftInput, lookups: DraftLookups, onRun?: (run:
   // What every draft of this text looks up, fetched before the first run: the records named by its words.
   const prepared = prepareText(input.text, input.title);
   const words = indexedWords(prepared.text);
-  hold(await lookups.countries());
-  hold(await lookups.byKeys({ name: words, surname: [], label: [], stem: [] }));
+  hold(await lookups.byKeys({ name: words, surname: [], label: [], stem: [], iso2: [] }));
   hold(await lookups.sourcesWithText([prepared.text]));
   for (const word of words) scope.keys.name.add(word);
   scope.sourceTexts.add(prepared.text);

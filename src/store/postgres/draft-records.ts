@@ -24,7 +24,6 @@ function placedFrom(tables: readonly (readonly [string, RecordKind])[]): string 
 }
 
 const sql = {
-  countries: `SELECT id, 'Country' AS kind, position, record FROM countries`,
   byKeys: `WITH matched AS (SELECT DISTINCT record_id AS id FROM draft_keys d JOIN unnest($1::text[], $2::text[]) AS wanted (kind, key) ON d.kind = wanted.kind AND d.key = wanted.key)
            ${placedFrom([
              ['persons', 'Person'],
@@ -47,10 +46,6 @@ class Lookups implements DraftLookups {
 
   private async placed(text: string, values: unknown[]): Promise<PlacedRecord[]> {
     return (await this.rows<Row>(text, values)).map(({ kind, position, record }) => ({ kind, position, record }));
-  }
-
-  countries(): Promise<PlacedRecord[]> {
-    return this.placed(sql.countries, []);
   }
 
   byKeys(keys: Readonly<Record<DraftKeyKind, readonly string[]>>): Promise<PlacedRecord[]> {
