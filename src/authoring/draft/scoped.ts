@@ -50,7 +50,7 @@ export interface DraftLookups {
   sourcesWithText(texts: readonly string[]): Promise<PlacedRecord[]>;
 }
 
-/** How many runs a draft may take before giving up (an article takes three or four). */
+/** How many runs a draft may take before giving up (an article takes two or three). */
 const MAX_RUNS = 20;
 /** Ids a new id may step aside to ("-2", "-3"), fetched with it: the allocator asks for one at a time. */
 const SUFFIXES_FETCHED = 20;
