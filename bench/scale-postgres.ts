@@ -626,9 +626,13 @@ async function prepare(server: Client, query: BenchQuery) {
   return { once, summary, samples };
 }
 
-/** The read queries, measured at every scale first, and the mutations, measured after them. */
-const reads = queries.filter((query) => query.sequence === undefined);
-const writes = queries.filter((query) => query.sequence !== undefined);
+/**
+ * The read queries, measured at every scale first (the memory target is checked after them), and the
+ * mutations and article files, measured after them on a server started anew (a draft reads every record
+ * named like the names its text uses: its memory is reported on its own).
+ */
+const reads = queries.filter((query) => query.sequence === undefined && !query.asCurator);
+const writes = queries.filter((query) => query.sequence !== undefined || query.asCurator);
 
 /** Measures `list` on `at` beside `base`, one query at a time; a query that fails is reported in `problems` and the others still measured. */
 async function measureAll(at: Client, base: Client, list: readonly BenchQuery[], budgetMs: number, problems: string[]): Promise<QueryResult[]> {
@@ -681,6 +685,8 @@ interface Started {
   rssAfterStartKiB: number;
   rssAfterQueriesKiB: number;
   peakRssKiB: number;
+  /** The server of the last phase (mutations and article files, started anew), after it: RSS and peak. */
+  afterWrites?: { rssKiB: number; peakKiB: number };
 }
 
 const PRODUCTION_NODE_ARGS = ['--enable-source-maps', '--import', './dist/node-env.mjs'];
@@ -788,10 +794,13 @@ function report(results: ScaleResult[], refused: string[], slow: string[]) {
   lines.push('');
 
   lines.push('### Server start and memory', '');
-  lines.push('The production bundle (`node dist/index.mjs`, as `npm start` runs it) with `DATABASE_URL` set: spawn to the "listening" log line, each start; RSS one second after the last start, and after every query below had run on it (peak: VmHWM).', '');
+  lines.push(
+    'The production bundle (`node dist/index.mjs`, as `npm start` runs it) with `DATABASE_URL` set: spawn to the "listening" log line, each start; RSS one second after the last start, and after every read query below had run on it (peak: VmHWM). The last two columns are the server of the last phase (started anew for the mutations and the article measurements), after them: a draft holds every record named like the names its text uses, which the multiplied scales repeat once per block of 1000.',
+    '',
+  );
   lines.push(
     ...table(
-      ['scale', 'start (median)', 'each start (ms)', 'RSS after start', 'RSS after queries', 'peak RSS', 'RSS vs 1×'],
+      ['scale', 'start (median)', 'each start (ms)', 'RSS after start', 'RSS after queries', 'peak RSS', 'RSS vs 1×', 'after writes and articles', 'its peak'],
       results.map(({ built, started }) => [
         `${built.scale}×`,
         `${msText(median(started.startMs))} ms`,
@@ -800,8 +809,10 @@ function report(results: ScaleResult[], refused: string[], slow: string[]) {
         mibText(started.rssAfterQueriesKiB),
         mibText(started.peakRssKiB),
         ratio(started.rssAfterQueriesKiB, base.started.rssAfterQueriesKiB),
+        started.afterWrites ? mibText(started.afterWrites.rssKiB) : '-',
+        started.afterWrites ? mibText(started.afterWrites.peakKiB) : '-',
       ]),
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
   );
@@ -1018,6 +1029,8 @@ async function main(options: Options): Promise<number> {
         const client = b.scale === 1 ? baseServer : new Client((await startOn(b)).server);
         try {
           result.queries.push(...(await measureAll(client, baseServer, writes, options.budgetMs, result.copyProblems)));
+          const memory = processMemoryKiB(client.process.pid);
+          result.started.afterWrites = { rssKiB: memory.rss, peakKiB: memory.peak };
         } finally {
           if (b.scale !== 1) await client.process.stop();
         }
