@@ -480,6 +480,16 @@ export async function insertRows(client: pg.ClientBase, { table, columns, rows }
 /** Records read per round by `fillCoverage`. */
 const COVERAGE_CHUNK = 5_000;
 
+/** A collection's records in file order, COVERAGE_CHUNK at a time (as rows, and as the only records of a knowledge base), so memory stays flat. */
+async function* chunksOf(client: pg.ClientBase, collection: Collection): AsyncGenerator<{ rows: { position: number; record: StoredRecord }[]; records: RecordsByCollection }> {
+  for (let after = -1; ; ) {
+    const { rows } = await client.query<{ position: number; record: StoredRecord }>(`SELECT position, record FROM ${collection} WHERE position > $1 ORDER BY position LIMIT ${COVERAGE_CHUNK}`, [after]);
+    if (rows.length === 0) return;
+    after = rows.at(-1)!.position;
+    yield { rows, records: { sources: [], persons: [], countries: [], organizations: [], events: [], statements: [], [collection]: rows.map((row) => row.record) } as unknown as RecordsByCollection };
+  }
+}
+
 /**
  * Fills `coverage_spans` and `record_sources` from the records a database holds (migration 0007 on a
  * database imported before it): each collection is read in position order a chunk at a time, so memory
@@ -489,15 +499,8 @@ export async function fillCoverage(client: pg.ClientBase): Promise<void> {
   const { rows: sources } = await client.query<{ id: string; position: number }>('SELECT id, position FROM sources');
   const sourcePosition = new Map(sources.map((source) => [source.id, source.position]));
   for (const [collection] of coverageWalk) {
-    for (let after = -1; ; ) {
-      const { rows } = await client.query<{ position: number; record: StoredRecord }>(
-        `SELECT position, record FROM ${collection} WHERE position > $1 ORDER BY position LIMIT ${COVERAGE_CHUNK}`,
-        [after],
-      );
-      if (rows.length === 0) break;
-      after = rows.at(-1)!.position;
+    for await (const { rows, records } of chunksOf(client, collection)) {
       const positionOf = new Map(rows.map((row) => [row.record.id, row.position]));
-      const records = { sources: [], persons: [], countries: [], organizations: [], events: [], statements: [], [collection]: rows.map((row) => row.record) } as unknown as RecordsByCollection;
       const context: RowContext = { positionOf: (id) => positionOf.get(id)!, sourcePositionOf: (id) => sourcePosition.get(id), eventOf: () => undefined, countries: [] };
       await insertRows(client, {
         table: 'coverage_spans',
@@ -517,14 +520,7 @@ const draftKeyColumns: Column[] = [{ name: 'kind', type: 'text' }, { name: 'key'
  */
 export async function fillDraftKeys(client: pg.ClientBase): Promise<void> {
   for (const collection of ['persons', 'countries', 'organizations', 'events'] as const) {
-    for (let after = -1; ; ) {
-      const { rows } = await client.query<{ position: number; record: StoredRecord }>(
-        `SELECT position, record FROM ${collection} WHERE position > $1 ORDER BY position LIMIT ${COVERAGE_CHUNK}`,
-        [after],
-      );
-      if (rows.length === 0) break;
-      after = rows.at(-1)!.position;
-      const records = { sources: [], persons: [], countries: [], organizations: [], events: [], statements: [], [collection]: rows.map((row) => row.record) } as unknown as RecordsByCollection;
+    for await (const { records } of chunksOf(client, collection)) {
       await insertRows(client, { table: 'draft_keys', columns: draftKeyColumns, rows: draftKeysOf(visibleRecordsOf(records)) });
     }
   }
