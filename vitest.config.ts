@@ -40,7 +40,7 @@ const slowTests = [
  * file's `createTestServer` (read-only) or `createCurationTestServer` (mutations) serves the same fixture
  * folder from a database, so both stores must give the same answers to the same assertions. The tests of
  * what only the JSON store has (its files, their lock and durability, hand edits picked up by a watcher,
- * article files and drafts, which need the whole knowledge base in memory) run on it alone.
+ * the authoring command) run on it alone.
  */
 const bothStoresTests = [
   'test/country.test.ts',
@@ -64,6 +64,7 @@ const bothStoresTests = [
   'test/listener.test.ts',
   'test/plain-query.test.ts',
   'test/curation.test.ts',
+  'test/article-api.test.ts',
   'test/multi-source.test.ts',
   'test/snapshot.test.ts',
   'test/sdk-client.test.ts',

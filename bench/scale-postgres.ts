@@ -193,7 +193,7 @@ const PLAIN_COLUMNS = new Set([
   'date_sort_key', 'occupies_from', 'occupies_to', 'text', 'date_from_event', 'source_count', 'retracted',
   'search_text', 'first_evidence_start', 'wordings_folded', 'ordinal', 'evidence_start', 'evidence_end',
   'attribution_start', 'attribution_end', 'link', 'stated_as', 'starts_on', 'ends_on', 'role', 'city', 'field',
-  'word', 'value', 'terms', 'term', 'weight', 'kind_order', 'walk', 'first_seen',
+  'word', 'value', 'terms', 'term', 'weight', 'kind_order', 'walk', 'first_seen', 'key',
 ]);
 /** Tables whose rows every copy shares rather than repeats: search's vocabulary (copies suffix ids, not words). */
 const SHARED_TABLES = new Set(['search_terms']);
@@ -383,7 +383,14 @@ interface BenchQuery {
    * request in turn (sent with the curator's token).
    */
   sequence?: (server: Client) => Promise<() => Record<string, unknown>>;
+  /** Sent with the curator's token (mutations always are). */
+  asCurator?: boolean;
 }
+
+/** An invented article (a test fixture, not real reporting) that re-reports the seed's meeting: what the article measurements draft and apply. */
+const articleText = readFileSync(path.join(projectRoot, 'test/fixtures/articles/third-report.txt'), 'utf8');
+/** Articles the apply measurement applied, over every server: each has a source of its own. */
+let appliedArticles = 0;
 
 const SPEAKER = 'jens-stoltenberg';
 const STATEMENT = 'stoltenberg-calm-de-escalation';
@@ -504,6 +511,36 @@ const queries: BenchQuery[] = [
     sequence: async () => () => ({ slug: `bench-statement-${++createdStatements}` }),
     size: () => 1,
   },
+  {
+    name: 'article-draft',
+    target: 'none',
+    label: 'draftArticle of an invented 1.2 KB article re-reporting the seed: the records its words name, what the first run missed, and a second run (on the multiplied scales every copy of a name is a record it looks at)',
+    document: 'query ($text: String!) { draftArticle(text: $text, publishedOn: "2015-12-02") }',
+    variables: async () => ({ text: articleText }),
+    asCurator: true,
+    size: (data) => (data.draftArticle.statements as unknown[]).length,
+  },
+  {
+    name: 'article-apply',
+    target: 'none',
+    label: 'applyArticle of a file adding a source (its own copy of the same article) with a new statement and two reports of stored ones, in one transaction (every request adds a report to the same two statements, so they grow by one report per request on both servers)',
+    document: 'mutation ($file: ArticleFile!) { applyArticle(file: $file) { applied changes { slug } } }',
+    sequence: async () => () => {
+      const copy = ++appliedArticles;
+      const text = `${articleText}\n\n(Bench copy ${copy}.)`;
+      return {
+        file: {
+          source: { id: `bench-article-${copy}`, title: `NATO chief urges Moscow-Ankara talks (bench copy ${copy})`, text, publishedOn: { value: '2015-12-02' } },
+          statements: [
+            { existing: 'kirby-secretary-urging-allies', kind: 'QUOTE', text: 'The secretary made clear he was urging all allies to increase their contributions.', speaker: 'john-kirby', attribution: 'spokesman John Kirby said' },
+            { existing: 'stoltenberg-direct-dialogue', kind: 'QUOTE', text: 'I encourage direct dialogue between Moscow and Ankara', speaker: 'jens-stoltenberg', attribution: 'Stoltenberg said at a news conference' },
+            { id: `bench-article-statement-${copy}`, kind: 'PARAPHRASE', text: 'Ministers were due to meet again on Wednesday', speaker: null, attribution: 'Ministers were due to meet again' },
+          ],
+        },
+      };
+    },
+    size: (data) => (data.applyArticle.changes as unknown[]).length,
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------------
@@ -570,7 +607,7 @@ async function sequenceOn(server: Client, query: BenchQuery): Promise<() => Reco
 async function prepare(server: Client, query: BenchQuery) {
   const fixed = query.variables ? await query.variables(server) : {};
   const next = query.sequence ? await sequenceOn(server, query) : () => fixed;
-  const asCurator = query.sequence !== undefined;
+  const asCurator = query.sequence !== undefined || query.asCurator === true;
   const size = query.size(await server.data(query.document, next(), asCurator));
   const samples: number[] = [];
   const once = async () => {
@@ -589,9 +626,13 @@ async function prepare(server: Client, query: BenchQuery) {
   return { once, summary, samples };
 }
 
-/** The read queries, measured at every scale first, and the mutations, measured after them. */
-const reads = queries.filter((query) => query.sequence === undefined);
-const writes = queries.filter((query) => query.sequence !== undefined);
+/**
+ * The read queries, measured at every scale first (the memory target is checked after them), and the
+ * mutations and article files, measured after them on a server started anew (a draft reads every record
+ * named like the names its text uses: its memory is reported on its own).
+ */
+const reads = queries.filter((query) => query.sequence === undefined && !query.asCurator);
+const writes = queries.filter((query) => query.sequence !== undefined || query.asCurator);
 
 /** Measures `list` on `at` beside `base`, one query at a time; a query that fails is reported in `problems` and the others still measured. */
 async function measureAll(at: Client, base: Client, list: readonly BenchQuery[], budgetMs: number, problems: string[]): Promise<QueryResult[]> {
@@ -644,6 +685,8 @@ interface Started {
   rssAfterStartKiB: number;
   rssAfterQueriesKiB: number;
   peakRssKiB: number;
+  /** The server of the last phase (mutations and article files, started anew), after it: RSS and peak. */
+  afterWrites?: { rssKiB: number; peakKiB: number };
 }
 
 const PRODUCTION_NODE_ARGS = ['--enable-source-maps', '--import', './dist/node-env.mjs'];
@@ -751,10 +794,13 @@ function report(results: ScaleResult[], refused: string[], slow: string[]) {
   lines.push('');
 
   lines.push('### Server start and memory', '');
-  lines.push('The production bundle (`node dist/index.mjs`, as `npm start` runs it) with `DATABASE_URL` set: spawn to the "listening" log line, each start; RSS one second after the last start, and after every query below had run on it (peak: VmHWM).', '');
+  lines.push(
+    'The production bundle (`node dist/index.mjs`, as `npm start` runs it) with `DATABASE_URL` set: spawn to the "listening" log line, each start; RSS one second after the last start, and after every read query below had run on it (peak: VmHWM). The last two columns are the server of the last phase (started anew for the mutations and the article measurements), after them: a draft holds every record named like the names its text uses, which the multiplied scales repeat once per block of 1000.',
+    '',
+  );
   lines.push(
     ...table(
-      ['scale', 'start (median)', 'each start (ms)', 'RSS after start', 'RSS after queries', 'peak RSS', 'RSS vs 1×'],
+      ['scale', 'start (median)', 'each start (ms)', 'RSS after start', 'RSS after queries', 'peak RSS', 'RSS vs 1×', 'after writes and articles', 'its peak'],
       results.map(({ built, started }) => [
         `${built.scale}×`,
         `${msText(median(started.startMs))} ms`,
@@ -763,8 +809,10 @@ function report(results: ScaleResult[], refused: string[], slow: string[]) {
         mibText(started.rssAfterQueriesKiB),
         mibText(started.peakRssKiB),
         ratio(started.rssAfterQueriesKiB, base.started.rssAfterQueriesKiB),
+        started.afterWrites ? mibText(started.afterWrites.rssKiB) : '-',
+        started.afterWrites ? mibText(started.afterWrites.peakKiB) : '-',
       ]),
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
   );
@@ -981,6 +1029,8 @@ async function main(options: Options): Promise<number> {
         const client = b.scale === 1 ? baseServer : new Client((await startOn(b)).server);
         try {
           result.queries.push(...(await measureAll(client, baseServer, writes, options.budgetMs, result.copyProblems)));
+          const memory = processMemoryKiB(client.process.pid);
+          result.started.afterWrites = { rssKiB: memory.rss, peakKiB: memory.peak };
         } finally {
           if (b.scale !== 1) await client.process.stop();
         }

@@ -5,6 +5,7 @@ import type { KnowledgeReader } from './kb/reader.js';
 import type { Snapshot } from './kb/snapshot.js';
 import type { Curator } from './store/edits.js';
 import type { KnowledgeStore } from './store/knowledge-store.js';
+import type { DraftRecordSource } from './authoring/draft/scoped.js';
 import type { PostgresWriter } from './store/postgres/writer.js';
 import type { ChangeFeed } from './subscriptions.js';
 
@@ -19,6 +20,8 @@ export interface Context {
   store?: KnowledgeStore;
   /** The PostgreSQL store's writer, when the server reads a database (mutations go through it). */
   writer?: PostgresWriter;
+  /** What a draft looks up, when the server reads a database (the JSON store's drafts read the snapshot's knowledge base). */
+  draftRecords?: DraftRecordSource;
   /** The authenticated curator, when the request carried a valid token. */
   curator?: Curator;
   changes?: ChangeFeed;
@@ -29,7 +32,7 @@ export interface Context {
 }
 
 /** What a context holds beside its snapshot and loaders: the same fields as `Context`, each optional. */
-export type ContextExtras = Partial<Pick<Context, 'store' | 'writer' | 'curator' | 'changes' | 'client' | 'onSnapshot'>>;
+export type ContextExtras = Partial<Pick<Context, 'store' | 'writer' | 'draftRecords' | 'curator' | 'changes' | 'client' | 'onSnapshot'>>;
 
 /** The key under which Pothos keeps its per-request caches (what `initContextCache()` returns it under). */
 const pothosContextCache = Object.getOwnPropertySymbols(initContextCache())[0]!;
@@ -42,6 +45,7 @@ export function createContext(snapshot: Snapshot, extras: ContextExtras = {}): C
     [pothosContextCache]: {},
     store: extras.store,
     writer: extras.writer,
+    draftRecords: extras.draftRecords,
     changes: extras.changes,
     client: extras.client,
     curator: extras.curator,

@@ -3,6 +3,7 @@
  * `extensions.code`; the list is documented in the README.
  */
 import { GraphQLError } from 'graphql';
+import { clip } from './kb/text.js';
 
 export const ErrorCode = {
   /** An argument is malformed or out of range (a bad global id, `first: 5000`). */
@@ -79,5 +80,5 @@ export function notFound(message: string, extensions: Record<string, unknown> = 
 
 /** A value as an error message shows it: whole up to 60 characters, else its first 57 and "...". */
 export function clipped(value: string): string {
-  return value.length > 60 ? `${value.slice(0, 57)}...` : value;
+  return clip(value, { ellipsis: '...' });
 }

@@ -38,6 +38,7 @@ import { useRequestHygiene } from './http/request-hygiene.js';
 import { createResponseCache, defaultResponseCacheOptions, type ResponseCache, type ResponseCacheOptions } from './http/response-cache.js';
 import { schema } from './schema/index.js';
 import type { KnowledgeStore } from './store/knowledge-store.js';
+import type { DraftRecordSource } from './authoring/draft/scoped.js';
 import type { PostgresWriter } from './store/postgres/writer.js';
 import { changesOfStore, createChangeFeed, defaultSubscriptionLimits, type SubscriptionLimits } from './subscriptions.js';
 
@@ -53,7 +54,7 @@ export interface ServerOptions {
   /** A writable store: mutations change it, and each request reads its snapshot of the moment. */
   store?: KnowledgeStore;
   /** A knowledge base in a database (PostgreSQL): each request reads the snapshot current when it arrives. */
-  database?: SnapshotSource & { poolUse?(): { total: number; idle: number; waiting: number }; writer?: PostgresWriter };
+  database?: SnapshotSource & { poolUse?(): { total: number; idle: number; waiting: number }; writer?: PostgresWriter; draftRecords?: DraftRecordSource };
   /** The curators allowed to mutate; none by default (then every mutation is refused with 401). */
   curatorTokens?: CuratorTokens;
   /** Include original messages of unexpected errors in responses. Off unless asked for; NODE_ENV never turns it on. */
@@ -283,6 +284,7 @@ export function createNewsgraph({
       return createContext(snapshotFor(request), {
         store,
         writer: database?.writer,
+        draftRecords: database?.draftRecords,
         changes,
         // Requests made with `yoga.fetch` share one address.
         client: clientAddresses.get(request) ?? 'local',
@@ -352,7 +354,7 @@ export function createNewsgraph({
     jit: compiler,
     current: currentSnapshot,
     // The context yoga's factory above makes, for a query (which never moves to another snapshot).
-    contextFor: (snapshot, curator, clientAddress) => createContext(snapshot, { store, writer: database?.writer, changes, client: clientAddress ?? 'local', curator }),
+    contextFor: (snapshot, curator, clientAddress) => createContext(snapshot, { store, writer: database?.writer, draftRecords: database?.draftRecords, changes, client: clientAddress ?? 'local', curator }),
     authenticate: (header) => authenticate(header ?? null, curatorTokens ?? noCurators),
     responseCache: cache,
     requestLog,

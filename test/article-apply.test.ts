@@ -1,17 +1,16 @@
 /**
- * Applying article files through the store and the `applyArticle` mutation: one durable change over
- * several files, all or nothing at every step a writer can die at, and the JSON Schema editors use.
- * The authoring command's `apply` is tested in author-apply.test.ts.
+ * Applying article files through the JSON store: one durable change over several files, all or nothing
+ * at every step a writer can die at, and the JSON Schema editors use. The `applyArticle` mutation, on
+ * both stores, is tested in article-api.test.ts; the authoring command's `apply` in author-apply.test.ts.
  */
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { applyArticles, previewArticles } from '../src/authoring/apply-articles.js';
-import { retractRole, retractStatement } from '../src/store/edits.js';
 import { articleSchemaFilePath } from '../src/authoring/article-schema-file.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
-import type { PersonRecord, StatementRecord } from '../src/kb/records.js';
+import type { StatementRecord } from '../src/kb/records.js';
 import { completeInterruptedChange } from '../src/store/change-journal.js';
 import { nodeFileSystem, type DurableFileSystem } from '../src/store/durable-file.js';
 import { KnowledgeStore } from '../src/store/knowledge-store.js';
@@ -122,7 +121,7 @@ describe('drafts applied together', () => {
   });
 });
 
-describe('what a curator gets wrong in an article file', () => {
+describe('what a curator gets wrong in an article file (the rest, through the API on both stores: article-api.test.ts)', () => {
   const alice = { name: 'alice' };
 
   async function planOf(content: unknown, name = 'file') {
@@ -130,23 +129,6 @@ describe('what a curator gets wrong in an article file', () => {
     const store = await KnowledgeStore.open(data);
     return { store, plan: previewArticles(store.current, [{ name, content }]) };
   }
-
-  it('names each missing field of a new record at its path, whatever else the entry holds', async () => {
-    const content = secondReport();
-    delete content.persons![0]!.description;
-    delete content.organizations![0]!.kind;
-    delete content.countries![0]!.isoAlpha2;
-    content.events = [{ id: 'nato-talks', name: 'The talks', kind: 'MEETING', description: 'Talks (test fixture).', participants: [{ id: 'belgium', role: 'host', evidence: ['Belgian'] }] }];
-    const { plan } = await planOf(content);
-    expect(plan.problems).toEqual([
-      { file: 'file', path: '$.persons[0].description', code: 'BAD_USER_INPUT', message: 'A new person needs "description"' },
-      { file: 'file', path: '$.countries[0].isoAlpha2', code: 'BAD_USER_INPUT', message: 'A new country needs "isoAlpha2"' },
-      { file: 'file', path: '$.organizations[0].kind', code: 'BAD_USER_INPUT', message: 'A new organization needs "kind"' },
-      { file: 'file', path: '$.events[0].evidence', code: 'BAD_USER_INPUT', message: 'A new event needs at least one span of the source that mentions it' },
-      // What names the person not created is reported too, so that nothing is left for a second round.
-      { file: 'file', path: '$.statements[0].speaker', code: 'UNKNOWN_REFERENCE', message: 'No record with id "anna-verbeke" in the knowledge base or in this file' },
-    ]);
-  });
 
   it('checks links, offices, dates and unnamed persons against the data\'s rules at their place in the file', async () => {
     const content = secondReport() as Record<string, any>;
@@ -162,72 +144,6 @@ describe('what a curator gets wrong in an article file', () => {
       { path: '$.statements[0].date.value', code: 'BAD_USER_INPUT', message: '"2015-02-30" is not a calendar date' },
       { path: '$.statements[0].date.note', code: 'BAD_USER_INPUT', message: 'an inferred date needs a note saying how it was worked out' },
     ]);
-  });
-
-  it('refuses to change by applying again what a file stated before, instead of duplicating or ignoring it', async () => {
-    const { data } = await workspace();
-    const store = await KnowledgeStore.open(data);
-    const content = secondReport();
-    delete content.statements![0]!.id; // a made id, as for a hand-written entry
-    await applyArticles(store, [{ name: 'file', content }], alice);
-    const edited = secondReport();
-    delete edited.statements![0]!.id;
-    edited.statements![0]!.speaker = 'john-kirby';
-    edited.persons![0]!.description = 'Another description.';
-    const plan = previewArticles(store.current, [{ name: 'file', content: edited }]);
-    expect(plan.problems.map(({ path, code }) => ({ path, code }))).toEqual([
-      { path: '$.persons[0].id', code: 'DUPLICATE_ID' },
-      { path: '$.statements[0].speaker', code: 'INVALID_RECORD' },
-    ]);
-    expect(plan.problems[0]!.message).toContain('has another description');
-    expect(plan.problems[1]!.message).toMatch(/^These words were applied before as the statement "verbeke-brussels-proud-host" by anna-verbeke/);
-  });
-
-  it('does not bring back an office a curator retracted, nor let a new entry take over an unrelated record', async () => {
-    const { data } = await workspace();
-    const store = await KnowledgeStore.open(data);
-    await applyArticles(store, [{ name: 'file', content: secondReport() }], alice);
-    const person = store.current.storedRecord('anna-verbeke') as PersonRecord;
-    await store.edit('persons', retractRole('anna-verbeke', person.revision, 0, 'Not her office (test).', alice));
-    const again = await applyArticles(store, [{ name: 'file', content: secondReport() }], alice);
-    expect(again.plan.changes).toEqual([]);
-    expect((store.current.storedRecord('anna-verbeke') as PersonRecord).roles).toHaveLength(1);
-
-    const takeover = secondReport();
-    takeover.persons![0] = { id: 'john-kirby', name: 'Anna Verbeke', description: 'Spokeswoman for the Belgian Foreign Ministry (test fixture).' };
-    const plan = previewArticles(store.current, [{ name: 'file', content: takeover }]);
-    expect(plan.problems).toEqual([expect.objectContaining({ path: '$.persons[0].id', code: 'DUPLICATE_ID' })]);
-    expect(plan.problems[0]!.message).toContain('already stored has another name, description');
-  });
-
-  it('reports a retracted or differently kinded statement instead of adding a report to it', async () => {
-    const { data } = await workspace();
-    const store = await KnowledgeStore.open(data);
-    const calm = store.current.storedRecord('stoltenberg-calm-de-escalation') as StatementRecord;
-    await store.edit('statements', retractStatement('stoltenberg-calm-de-escalation', calm.revision, 'Withdrawn (test).', alice));
-    const content = secondReport();
-    content.statements![2]!.kind = 'QUOTE';
-    const plan = previewArticles(store.current, [{ name: 'file', content }]);
-    expect(plan.problems).toEqual([
-      expect.objectContaining({ path: '$.statements[1].existing', code: 'INVALID_RECORD', message: 'The statement "stoltenberg-calm-de-escalation" is retracted (Withdrawn (test).); a retracted statement takes no new reports' }),
-      expect.objectContaining({ path: '$.statements[2].kind', code: 'INVALID_RECORD', message: expect.stringMatching(/^The statement "kerry-calls-on-nato-to-pony-up" is a PARAPHRASE, not a QUOTE/) }),
-    ]);
-  });
-
-  it('names a break of the data\'s own rules by the entry that made the record, in the preview and in the refusal alike', async () => {
-    const { store } = await planOf(secondReport());
-    const content = secondReport();
-    // Two new events each part of the other: only the rules over the whole knowledge base see the cycle.
-    content.events = [
-      { id: 'first-session', name: 'First session', kind: 'MEETING', description: 'A session (test fixture).', evidence: ['first session'], partOf: { id: 'second-day', evidence: ['first session'] } },
-      { id: 'second-day', name: 'Second day', kind: 'MEETING', description: 'A day of talks (test fixture).', evidence: ['second day of talks'], partOf: { id: 'first-session', evidence: ['second day of talks'] } },
-    ];
-    const preview = previewArticles(store.current, [{ name: 'file', content }]);
-    expect(preview.problems.length).toBeGreaterThan(0);
-    expect(preview.problems.map(({ path, code }) => ({ path, code }))).toContainEqual({ path: '$.events[0]', code: 'INVALID_RECORD' });
-    const refused = await applyArticles(store, [{ name: 'file', content }], alice).catch((error: unknown) => error);
-    expect(refused).toMatchObject({ code: 'INVALID_RECORD', details: { problems: preview.problems } });
-    expect(store.current.storedRecord('first-session')).toBeUndefined();
   });
 
   it('keeps file names whole in problems, and takes one file named twice as one', async () => {
@@ -274,67 +190,6 @@ describe('what a curator gets wrong in an article file', () => {
     await rm(path.join(data, staged[0]!));
     await expect(completeInterruptedChange(data)).rejects.toThrow(/the staged file for sources\.json is missing and sources\.json does not hold the change/);
     await expect(KnowledgeStore.open(data)).rejects.toMatchObject({ problems: [{ file: '.newsgraph-change.json' }] });
-  });
-});
-
-describe('applyArticle (the API route)', () => {
-  const document = `mutation ($file: ArticleFile!, $dryRun: Boolean) {
-    applyArticle(file: $file, dryRun: $dryRun) {
-      dryRun applied sourceSlugs datasetVersion
-      changes { slug type change summary entries record { id } }
-      problems { file path message code }
-    }
-  }`;
-
-  it('previews, applies and re-applies the same file as the command does', async () => {
-    const server = await createWritableTestServer();
-    tempDirs.push(server.dir);
-    const preview = await mutate(server.yoga, document, { file: secondReport(), dryRun: true });
-    expect(preview.errors).toBeUndefined();
-    expect(preview.data.applyArticle).toMatchObject({ dryRun: true, applied: false, sourceSlugs: [sourceId], problems: [] });
-    expect(preview.data.applyArticle.changes).toHaveLength(9);
-    expect(preview.data.applyArticle.changes.find((change: { slug: string }) => change.slug === 'anna-verbeke')).toMatchObject({ type: 'PERSON', change: 'CREATED', record: null, entries: ['file $.persons[0]', 'file $.persons[0].roles[0]'] });
-    expect(server.store.current.storedRecord(sourceId)).toBeUndefined();
-
-    const applied = await mutate(server.yoga, document, { file: secondReport() });
-    expect(applied.errors).toBeUndefined();
-    expect(applied.data.applyArticle).toMatchObject({ dryRun: false, applied: true, datasetVersion: server.store.current.info.version });
-    const report = applied.data.applyArticle.changes.find((change: { slug: string }) => change.slug === 'stoltenberg-calm-de-escalation');
-    expect(report).toMatchObject({ type: 'STATEMENT', change: 'REPORTED', record: { id: expect.any(String) } });
-    const served = await mutate(server.yoga, '{ statement(slug: "stoltenberg-calm-de-escalation") { sourceCount reports { source { slug } } } }', {});
-    expect(served.data.statement).toEqual({ sourceCount: 2, reports: [{ source: { slug: 'kerry-to-nato-ante-up' } }, { source: { slug: sourceId } }] });
-
-    const again = await mutate(server.yoga, document, { file: secondReport() });
-    expect(again.data.applyArticle).toMatchObject({ applied: false, changes: [] });
-  });
-
-  it('refuses a bad file with the same problems as its dry run, an inline file with variables inside, and anyone without a token', async () => {
-    const server = await createWritableTestServer();
-    tempDirs.push(server.dir);
-    const content = secondReport();
-    content.statements![0]!.attribution = 'said a spokeswoman who is not in the article';
-    const refused = await mutate(server.yoga, document, { file: content });
-    expect(refused.data).toBeNull();
-    expect(refused.errors![0]!.extensions).toMatchObject({
-      code: 'EVIDENCE_NOT_FOUND',
-      problems: [{ file: 'file', path: '$.statements[0].attribution', code: 'EVIDENCE_NOT_FOUND', message: 'The words "said a spokeswoman who is not in the article" do not occur in the source text' }],
-    });
-    expect(server.store.current.storedRecord(sourceId)).toBeUndefined();
-
-    const preview = await mutate(server.yoga, document, { file: content, dryRun: true });
-    expect(preview.data.applyArticle.problems).toEqual(refused.errors![0]!.extensions!.problems);
-
-    // A file written inline in the document, with a variable inside it, reads as the same file.
-    const inline = await mutate(server.yoga, 'mutation ($source: ArticleFile) { applyArticle(file: { source: $source }, dryRun: true) { changes { slug } problems { path } } }', {
-      source: secondReport().source,
-    });
-    expect(inline.errors).toBeUndefined();
-    expect(inline.data.applyArticle).toEqual({ changes: [{ slug: sourceId }], problems: [] });
-
-    const anonymous = await mutate(server.yoga, document, { file: secondReport(), dryRun: true }, null);
-    expect(anonymous.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    const notAnObject = await mutate(server.yoga, document, { file: 'just words' }, CURATOR_TOKEN);
-    expect(notAnObject.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ path: '$', code: 'BAD_USER_INPUT' }] });
   });
 });
 

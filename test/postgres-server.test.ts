@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestServer, CURATOR_TOKEN, curatorTokensEnv, dataDir, projectRoot, query, spawnScript, subscribe } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
+import { articleText, secondReport, sourceId } from './article-files.js';
 import { startServer, type RunningServer } from './server-process.js';
 
 let postgres: PostgresServer;
@@ -30,11 +31,11 @@ async function db(command: string, ...args: string[]): Promise<{ code: number | 
   return { code, stdout, stderr };
 }
 
-async function post(server: RunningServer, document: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+async function post(server: RunningServer, document: string, headers: Record<string, string> = {}, variables?: Record<string, unknown>): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(server.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-    body: JSON.stringify({ query: document }),
+    body: JSON.stringify({ query: document, variables }),
   });
   return { status: response.status, body: await response.json(), headers: response.headers };
 }
@@ -181,15 +182,25 @@ describe('DATABASE_URL=… npm start', () => {
     }
   });
 
-  it('answers UNSUPPORTED_BY_STORE for an article file and a draft, which need the knowledge base in memory, writing nothing', async () => {
+  it('applies an article file through one replica, read through the other within a second, and drafts from the database', async () => {
+    const applied = await post(replicas[0]!, 'mutation($file: ArticleFile!) { applyArticle(file: $file) { applied changes { slug change } } }', {
+      authorization: `Bearer ${CURATOR_TOKEN}`,
+    }, { file: secondReport() });
+    expect(applied.body.errors).toBeUndefined();
+    expect(applied.body.data.applyArticle.applied).toBe(true);
+    expect(applied.body.data.applyArticle.changes).toContainEqual({ slug: 'anna-verbeke', change: 'CREATED' });
+    await within(1_000, async () => {
+      const { body } = await post(replicas[1]!, '{ statement(slug: "verbeke-proud-to-host") { speaker { ... on Person { name } } sources { slug } } }');
+      expect(body.data?.statement).toEqual({ speaker: { name: 'Anna Verbeke' }, sources: [{ slug: sourceId }] });
+    });
+    // A draft of the same text, through the other replica: its source and persons are found as stored.
     const version = (await post(replicas[1]!, '{ dataset { version } }')).body.data.dataset.version;
-    const applied = await post(replicas[0]!, 'mutation { applyArticle(file: { source: { slug: "x" } }) { datasetVersion } }', { authorization: `Bearer ${CURATOR_TOKEN}` });
-    expect(applied.body.errors?.map((error: any) => [error.extensions.code, error.message])).toEqual([
-      ['UNSUPPORTED_BY_STORE', 'applyArticle is not available on the PostgreSQL store yet; a server over the JSON files answers it'],
-    ]);
-    const drafted = await post(replicas[0]!, '{ draftArticle(text: "Headline\\n\\nBody.") }', { authorization: `Bearer ${CURATOR_TOKEN}` });
-    expect(drafted.body.errors?.map((error: any) => error.extensions.code)).toEqual(['UNSUPPORTED_BY_STORE']);
-    expect((await post(replicas[1]!, '{ dataset { version } }')).body.data.dataset.version).toBe(version);
+    const drafted = await post(replicas[1]!, 'query($text: String!) { draftArticle(text: $text, publishedOn: "2015-12-02") }', { authorization: `Bearer ${CURATOR_TOKEN}` }, { text: articleText });
+    expect(drafted.body.errors).toBeUndefined();
+    const draft = drafted.body.data.draftArticle;
+    expect(draft.source.id).toBe(sourceId);
+    expect(draft.persons.filter((person: { existing: boolean }) => person.existing).map((person: { id: string }) => person.id)).toEqual(expect.arrayContaining(['anna-verbeke', 'john-kerry']));
+    expect((await post(replicas[0]!, '{ dataset { version } }')).body.data.dataset.version).toBe(version);
   });
 
   it('moves both replicas and their response caches to a re-imported dataset within a second', async () => {

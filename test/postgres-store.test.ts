@@ -204,6 +204,18 @@ describe('db:migrate', () => {
     expect(await coverage()).toEqual(imported);
   });
 
+  it('0008 gives a database imported before it the draft keys db:import gives it', async () => {
+    const { client, where } = await migratedDatabase();
+    await importKnowledgeBase(client, where, generatedSmall);
+    const keys = async () => (await client.query('SELECT kind, key, record_id FROM draft_keys ORDER BY 1, 2, 3')).rows;
+    const imported = await keys();
+    expect(imported.length).toBeGreaterThan(100);
+    expect(new Set(imported.map((row) => row.kind))).toEqual(new Set(['name', 'surname', 'label', 'stem', 'iso2']));
+    await client.query(`DROP TABLE draft_keys; DROP INDEX sources_text_digest; DELETE FROM schema_migrations WHERE version = 8`);
+    expect((await migrate(client, where)).applied).toEqual(['0008_article_sources.sql']);
+    expect(await keys()).toEqual(imported);
+  });
+
   it('lets concurrent runs take turns: each migration is applied by exactly one of them', async () => {
     const url = await server.createDatabase();
     const [a, b] = await Promise.all([clientOf(url), clientOf(url)]);

@@ -18,7 +18,7 @@ export function articleProblemsError(problems: readonly ArticleProblem[]): Curat
 
 /** What applying `files` to `kb` would change, and every problem, without writing anything. */
 export function previewArticles(kb: KnowledgeBase, files: readonly ArticleInput[], curator?: { name: string }): ArticlePlan {
-  return planArticles(kb.stored, kb.mergedInto, files, curator);
+  return planArticles({ records: kb.stored, mergedInto: kb.mergedInto }, files, curator);
 }
 
 /**
@@ -29,7 +29,7 @@ export function previewArticles(kb: KnowledgeBase, files: readonly ArticleInput[
 export async function applyArticles(store: KnowledgeStore, files: readonly ArticleInput[], curator: { name: string }): Promise<{ plan: ArticlePlan; kb: KnowledgeBase }> {
   const { result, kb } = await store.change((current) => {
     // The store checks the data's rules over the result; its findings come back as problems of the files.
-    const plan = planArticles(current.stored, current.mergedInto, files, curator, { checkDataRules: false });
+    const plan = planArticles({ records: current.stored, mergedInto: current.mergedInto }, files, curator, { checkDataRules: false });
     if (plan.problems.length > 0) throw articleProblemsError(plan.problems);
     return {
       records: plan.records,

@@ -5,7 +5,7 @@
 import type { KnowledgeBase, RecordKind } from '../kb/knowledge-base.js';
 import type { PersonRecord, SourceRecord } from '../kb/records.js';
 import { searchIndexFor } from '../kb/search.js';
-import { foldText } from '../kb/text.js';
+import { clip, foldText } from '../kb/text.js';
 
 export interface FoundRecord {
   id: string;
@@ -21,7 +21,7 @@ function labelOf(kb: KnowledgeBase, id: string): string {
     case 'Source':
       return `"${(record as SourceRecord).title}"${(record as SourceRecord).publishedOn ? ` (${(record as SourceRecord).publishedOn!.value})` : ''}`;
     case 'Statement':
-      return `“${cut((record as { text: string }).text)}”`;
+      return `“${clip((record as { text: string }).text, { max: 70 })}”`;
     case 'Person': {
       const person = record as PersonRecord;
       const roles = person.roles.filter((role) => !role.retracted).map((role) => role.title);
@@ -34,9 +34,6 @@ function labelOf(kb: KnowledgeBase, id: string): string {
   }
 }
 
-function cut(text: string): string {
-  return text.length <= 70 ? text : `${text.slice(0, 67)}…`;
-}
 
 /** Records matching `words`, best first: an exact id, then sources by title, then search hits; at most `limit`. */
 export function findRecords(kb: KnowledgeBase, words: string, limit = 20): FoundRecord[] {

@@ -27,7 +27,7 @@ import {
   type SourceRecord,
   type StatementRecord,
 } from '../kb/records.js';
-import { aKind, foldText } from '../kb/text.js';
+import { aKind, clip, foldText } from '../kb/text.js';
 import type { ChangeKind } from '../store/knowledge-store.js';
 import { planMerge } from '../store/merge.js';
 import { CurationError, codeForRule } from '../store/edit-error.js';
@@ -75,8 +75,30 @@ export interface ArticlePlan {
   problems: ArticleProblem[];
   /** The source each file adds (or found already added), in file order. */
   sourceIds: string[];
-  /** The data's rule breaks among these records as problems of the file: named by the entry that made each record. */
-  explain(problems: readonly DataProblem[]): ArticleProblem[];
+  /**
+   * The data's rule breaks among these records as problems of the file: named by the entry that made each
+   * record. A problem's path names a record by its place in its file; `recordAt` finds it there (by
+   * default among the planned collections, which hold every record when the plan was made in memory).
+   */
+  explain(problems: readonly DataProblem[], recordAt?: RecordAt): ArticleProblem[];
+}
+
+/** The record at a place of a collection's file, if known. */
+export type RecordAt = (collection: Collection, position: number) => StoredRecord | undefined;
+
+/**
+ * The records a plan starts from: in memory, the whole knowledge base; on PostgreSQL, the records fetched
+ * so far, with every source of the files' texts, the statements those sources report and the records
+ * referring to the files' merged records (what the planner reads by scanning a collection).
+ */
+export interface PlanBase {
+  records: RecordsByCollection;
+  mergedInto: ReadonlyMap<string, string>;
+  /**
+   * Told of each id the plan looked up that `records` does not hold (left out when `records` holds every
+   * record): the plan saw it as absent, so the caller fetches it and plans again.
+   */
+  notHeld?: (id: string) => void;
 }
 
 export interface ArticleInput {
@@ -148,27 +170,38 @@ class WorkingRecords {
   /** The first entry that changed each record, for naming it in a problem. */
   readonly firstEntry = new Map<string, Entry>();
 
-  constructor(
-    readonly stored: RecordsByCollection,
-    readonly mergedInto: ReadonlyMap<string, string>,
-  ) {
+  readonly stored: RecordsByCollection;
+  private readonly mergedInto: ReadonlyMap<string, string>;
+
+  constructor(private readonly base: PlanBase) {
+    this.stored = base.records;
+    this.mergedInto = base.mergedInto;
     for (const collection of Object.keys(dataFiles) as Collection[]) {
-      (stored[collection] as StoredRecord[]).forEach((record, index) => this.where.set(record.id, { collection, index }));
+      (this.stored[collection] as StoredRecord[]).forEach((record, index) => this.where.set(record.id, { collection, index }));
     }
+  }
+
+  /** Where a record is; an id the base does not hold is reported to it. */
+  private placeOf(id: string): { collection: Collection; index: number } | undefined {
+    const place = this.where.get(id);
+    if (!place) this.base.notHeld?.(id);
+    return place;
   }
 
   /** The id a reference reaches: a merged record's names the record kept. */
   resolve(id: string): string {
-    return this.mergedInto.get(id) ?? id;
+    const kept = this.mergedInto.get(id);
+    if (kept === undefined) this.placeOf(id);
+    return kept ?? id;
   }
 
   get(id: string): StoredRecord | undefined {
-    const place = this.where.get(id);
+    const place = this.placeOf(id);
     return place ? this.list(place.collection)[place.index] : undefined;
   }
 
   kindOf(id: string): RecordKind | undefined {
-    const place = this.where.get(id);
+    const place = this.placeOf(id);
     return place ? kindOfCollection[place.collection] : undefined;
   }
 
@@ -362,10 +395,10 @@ class ArticlePlanner {
     const hint = typeof words === 'string' ? undefined : words.start;
     if (hint !== undefined && this.sourceText.startsWith(text, hint)) return { sourceId: this.sourceId, start: hint, end: hint + text.length, text };
     const found = occurrences(this.sourceText, text);
-    if (found.length === 0) throw new EntryProblem(path, `The words "${cut(text)}" do not occur in the source text`, 'EVIDENCE_NOT_FOUND');
+    if (found.length === 0) throw new EntryProblem(path, `The words "${clip(text)}" do not occur in the source text`, 'EVIDENCE_NOT_FOUND');
     const target = hint ?? near;
     if (found.length > 1 && target === undefined && strict) {
-      throw new EntryProblem(path, `The words "${cut(text)}" occur ${found.length} times in the source; give more words, or "start" to say which`, 'EVIDENCE_AMBIGUOUS');
+      throw new EntryProblem(path, `The words "${clip(text)}" occur ${found.length} times in the source; give more words, or "start" to say which`, 'EVIDENCE_AMBIGUOUS');
     }
     const start = target === undefined ? found[0]! : found.reduce((best, at) => (Math.abs(at - target) < Math.abs(best - target) ? at : best));
     return { sourceId: this.sourceId, start, end: start + text.length, text };
@@ -765,7 +798,7 @@ class ArticlePlanner {
       const mentionPath = [...path, 'mentions', index];
       const entityId = this.reference(mention.id, ['Person', 'Organization', 'Country', 'Event'], [...mentionPath, 'id']);
       const span = this.evidence(mention.words, [...mentionPath, 'words'], words.start);
-      if (span.start < words.start || span.end > words.end) throw new EntryProblem([...mentionPath, 'words'], `The words "${cut(span.text)}" must lie inside the statement's words`, 'EVIDENCE_NOT_FOUND');
+      if (span.start < words.start || span.end > words.end) throw new EntryProblem([...mentionPath, 'words'], `The words "${clip(span.text)}" must lie inside the statement's words`, 'EVIDENCE_NOT_FOUND');
       const same = mentions.findIndex((held) => held.entityId === entityId);
       if (same >= 0) mentions[same] = { ...mentions[same]!, evidence: withSpans(mentions[same]!.evidence, [span]) };
       else mentions.push({ entityId, evidence: [span], inferred: false });
@@ -793,9 +826,6 @@ class ArticlePlanner {
   }
 }
 
-function cut(text: string): string {
-  return text.length <= 60 ? text : `${text.slice(0, 57)}…`;
-}
 
 /**
  * Plans applying `files`, one after another, to the records as stored: what each creates and adds, and
@@ -803,8 +833,7 @@ function cut(text: string): string {
  * file and JSON path. A plan with problems must not be written.
  */
 export function planArticles(
-  stored: RecordsByCollection,
-  mergedInto: ReadonlyMap<string, string>,
+  base: PlanBase,
   files: readonly ArticleInput[],
   curator: { name: string } | undefined,
   {
@@ -816,7 +845,7 @@ export function planArticles(
     checkDataRules?: boolean;
   } = {},
 ): ArticlePlan {
-  const working = new WorkingRecords(stored, mergedInto);
+  const working = new WorkingRecords(base);
   const problems: ArticleProblem[] = [];
   const sourceIds: string[] = [];
   for (const [index, { name, content }] of files.entries()) {
@@ -829,7 +858,7 @@ export function planArticles(
     problems.push(...result.problems);
     sourceIds.push(result.sourceId);
   }
-  const explain = (dataProblems: readonly DataProblem[]) => asArticleProblems(working, dataProblems);
+  const explain = (dataProblems: readonly DataProblem[], recordAt?: RecordAt) => asArticleProblems(working, dataProblems, recordAt);
   if (problems.length === 0 && checkDataRules) {
     const checked = checkRecordsChange(working.stored, working.changedCollections());
     if ('problems' in checked) problems.push(...explain(checked.problems));
@@ -838,13 +867,14 @@ export function planArticles(
 }
 
 /** The data's rule breaks among the planned records, each named by the entry that made the record. */
-function asArticleProblems(working: WorkingRecords, problems: readonly DataProblem[]): ArticleProblem[] {
+function asArticleProblems(working: WorkingRecords, problems: readonly DataProblem[], recordAt?: RecordAt): ArticleProblem[] {
   const all = working.all();
+  const at: RecordAt = recordAt ?? ((collection, position) => all[collection][position] as StoredRecord | undefined);
   const fileByName = new Map<string, Collection>(Object.entries(dataFiles).map(([collection, { file }]) => [file, collection as Collection]));
   return problems.map((problem) => {
     const collection = fileByName.get(problem.file);
     const index = /^\$\[(\d+)\]/.exec(problem.path);
-    const record = collection && index ? (all[collection][Number(index[1])] as StoredRecord | undefined) : undefined;
+    const record = collection && index ? at(collection, Number(index[1])) : undefined;
     const entry = record ? working.firstEntry.get(record.id) : undefined;
     return {
       file: entry ? entry.file : problem.file,

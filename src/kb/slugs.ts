@@ -69,17 +69,23 @@ export function eventSlug(name: string, date?: string): string {
  * a clash gets "-2", "-3", … rather than more words, so ids stay short.
  */
 export class SlugAllocator {
-  private readonly taken: Set<string>;
-  constructor(taken: Iterable<string> = []) {
-    this.taken = new Set(taken);
+  private readonly allocated = new Set<string>();
+  private readonly isTaken: (id: string) => boolean;
+  /** `taken`: the ids already in use, or a function that says whether one is. */
+  constructor(taken: Iterable<string> | ((id: string) => boolean) = []) {
+    if (typeof taken === 'function') this.isTaken = taken;
+    else {
+      const set = new Set(taken);
+      this.isTaken = (id) => set.has(id);
+    }
   }
 
   /** The first free id from `base` ("item" when `base` is empty). */
   allocate(base: string): string {
     const root = base.length > 0 ? base.slice(0, 90).replace(/-+$/, '') : 'item';
     let id = root;
-    for (let n = 2; this.taken.has(id); n++) id = `${root}-${n}`;
-    this.taken.add(id);
+    for (let n = 2; this.allocated.has(id) || this.isTaken(id); n++) id = `${root}-${n}`;
+    this.allocated.add(id);
     return id;
   }
 }

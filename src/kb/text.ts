@@ -40,3 +40,13 @@ export function aKind(kind: string): string {
 export function anyOfKinds(kinds: readonly string[]): string {
   return kinds.map(aKind).join(' or ');
 }
+
+/**
+ * `text` whole up to `max` characters, else its first `max - 3` and an ellipsis: how messages, labels and
+ * problems quote a long value. `atWord` cuts at the last whole word.
+ */
+export function clip(text: string, { max = 60, ellipsis = '…', atWord = false }: { max?: number; ellipsis?: string; atWord?: boolean } = {}): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 3);
+  return `${atWord ? cut.replace(/\s+\S*$/, '') : cut}${ellipsis}`;
+}

@@ -1,14 +1,15 @@
 /**
  * Adding a whole article through the API: `applyArticle` takes the same article file as
  * `npm run author -- apply` and goes through the same path (`applyArticles`: the store's lock, the data's
- * rules, one durable change, the same codes); `dryRun` previews it. `draftArticle` drafts one from an
- * article's text, as `npm run author -- draft` does.
+ * rules, one durable change, the same codes; on PostgreSQL, one transaction); `dryRun` previews it.
+ * `draftArticle` drafts one from an article's text, as `npm run author -- draft` does (on PostgreSQL,
+ * from the records the text can look up: src/authoring/draft/scoped.ts).
  */
 import { builder } from '../builder.js';
 import type { RecordKind } from '../kb/knowledge-base.js';
 import { applyArticles, previewArticles } from '../authoring/apply-articles.js';
 import type { ArticlePlan, ArticleProblem, PlannedChange } from '../authoring/plan-article.js';
-import { ChangeKindEnum, changeStore, curatorOf, knowledgeBaseOf } from './mutations.js';
+import { ChangeKindEnum, changeDatabase, changeStore, curatorOf, knowledgeBaseOf } from './mutations.js';
 import { loadNode } from './node-loading.js';
 
 const RecordTypeEnum = builder.enumType('RecordType', {
@@ -23,7 +24,7 @@ const RecordTypeEnum = builder.enumType('RecordType', {
   } as const,
 });
 
-const ArticleChangeRef = builder.objectRef<PlannedChange & { stored: boolean }>('ArticleChange').implement({
+const ArticleChangeRef = builder.objectRef<PlannedChange>('ArticleChange').implement({
   description: 'One record an article file changes (or, on a dry run, would change).',
   fields: (t) => ({
     slug: t.exposeString('id', { description: 'The record\'s id (slug), also for a record a dry run would create.' }),
@@ -35,7 +36,7 @@ const ArticleChangeRef = builder.objectRef<PlannedChange & { stored: boolean }>(
       type: builder.nodeInterfaceRef(),
       nullable: true,
       description: 'The record as stored after the change; on a dry run, as stored now (null for a record the file would create).',
-      resolve: (change, _args, context) => (change.stored ? (loadNode(context, change.id) as never) : null),
+      resolve: async (change, _args, context) => ((await context.loaders.referentById.load(change.id)) ? (loadNode(context, change.id) as never) : null),
     }),
   }),
 });
@@ -65,10 +66,7 @@ const ApplyArticlePayloadRef = builder.objectRef<ApplyArticleResult>('ApplyArtic
     changes: t.field({
       type: [ArticleChangeRef],
       description: 'Every record changed, in the order the file names them; empty when the file was already applied.',
-      resolve: (result, _args, context) => {
-        const kb = knowledgeBaseOf(context, 'applyArticle');
-        return result.plan.changes.map((change) => ({ ...change, stored: kb.storedRecord(change.id) !== undefined }));
-      },
+      resolve: (result) => result.plan.changes,
     }),
     problems: t.field({
       type: [ArticleProblemRef],
@@ -90,18 +88,21 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, context) => {
       const files = [{ name: 'file', content: args.file }];
-      if (args.dryRun) {
-        // A preview only reads: a read-only server answers it too, for a curator.
-        curatorOf(context);
-        return { plan: previewArticles(knowledgeBaseOf(context, 'applyArticle'), files, curatorOf(context)), dryRun: true, datasetVersion: context.snapshot.info.version };
+      const dryRun = args.dryRun ?? false;
+      if (context.writer) {
+        // Planned over the records the files name, fetched from the database, in one transaction.
+        const plan = await changeDatabase(context, context.writer, (writer, curator) => writer.applyArticles(files, curator, { dryRun }));
+        return { plan, dryRun, datasetVersion: context.snapshot.info.version };
       }
-      // Planned against the whole knowledge base in memory, which a server reading PostgreSQL does not hold.
-      knowledgeBaseOf(context, 'applyArticle');
+      if (dryRun) {
+        // A preview only reads: a read-only server answers it too, for a curator.
+        return { plan: previewArticles(knowledgeBaseOf(context, 'applyArticle'), files, curatorOf(context)), dryRun, datasetVersion: context.snapshot.info.version };
+      }
       const plan = await changeStore(context, async (store, curator) => {
         const { plan: applied, kb } = await applyArticles(store, files, curator);
         return { record: applied, kb };
       });
-      return { plan, dryRun: false, datasetVersion: context.snapshot.info.version };
+      return { plan, dryRun, datasetVersion: context.snapshot.info.version };
     },
   }),
 }));
@@ -119,10 +120,15 @@ builder.queryFields((t) => ({
     },
     resolve: async (_root, args, context) => {
       curatorOf(context);
+      const input = { text: args.text, title: args.title ?? undefined, publishedOn: args.publishedOn ?? undefined, url: args.url ?? undefined };
       // Loaded on first use: the NLP library is a few megabytes that a server never drafting need not hold.
+      if (context.draftRecords) {
+        // On PostgreSQL: drafted on the records this text can look up, fetched from the database.
+        const { draftFromSource } = await import('../authoring/draft/scoped.js');
+        return (await draftFromSource(input, context.draftRecords)) as object;
+      }
       const { draftArticle } = await import('../authoring/draft/index.js');
-      const kb = knowledgeBaseOf(context, 'draftArticle');
-      return draftArticle({ text: args.text, title: args.title ?? undefined, publishedOn: args.publishedOn ?? undefined, url: args.url ?? undefined }, kb) as object;
+      return draftArticle(input, knowledgeBaseOf(context, 'draftArticle')) as object;
     },
   }),
 }));

@@ -151,7 +151,7 @@ export async function applyMerge(context: Context, keepId: string, mergeId: stri
 }
 
 /** As `changeStore`, through the PostgreSQL store's writer: each change is a transaction on the database. */
-async function changeDatabase<R>(context: Context, writer: PostgresWriter, change: (writer: PostgresWriter, curator: Curator) => Promise<{ record: R; snapshot: Snapshot }>): Promise<R> {
+export async function changeDatabase<R>(context: Context, writer: PostgresWriter, change: (writer: PostgresWriter, curator: Curator) => Promise<{ record: R; snapshot: Snapshot }>): Promise<R> {
   const curator = curatorOf(context);
   return codedRefusals(async () => {
     const { record, snapshot } = await change(writer, curator);
@@ -189,12 +189,12 @@ async function codedRefusals<R>(change: () => Promise<R>): Promise<R> {
 }
 
 /**
- * The in-memory knowledge base of the request's snapshot, which the JSON store's writers and the
- * article drafter work from: UNSUPPORTED_BY_STORE on a server that reads PostgreSQL.
+ * The in-memory knowledge base of the request's snapshot, which the JSON store's article preview and
+ * drafter work from (a server reading PostgreSQL goes through its writer and draft records instead).
  */
 export function knowledgeBaseOf(context: Context, what: string): KnowledgeBase {
   const { kb } = context.snapshot;
-  if (!kb) throw new GraphQLError(`${what} is not available on the PostgreSQL store yet; a server over the JSON files answers it`, { extensions: { code: ErrorCode.UNSUPPORTED_BY_STORE } });
+  if (!kb) throw new GraphQLError(`${what} needs the knowledge base in memory, which this server does not hold`, { extensions: { code: ErrorCode.UNSUPPORTED_BY_STORE } });
   return kb;
 }
 

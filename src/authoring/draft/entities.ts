@@ -211,7 +211,7 @@ export class Entities {
     if (!draft) {
       // The knowledge base's unnamed persons are matched by their label's words ("State Department official (unnamed)").
       const labelWords = new Set(folded.split(' '));
-      const record = [...this.kb.persons.values()].find((p) => p.name === null && p.label && [...labelWords].every((w) => foldName(p.label!).split(/[\s()]+/).includes(w)));
+      const record = this.kb.unnamedPersonsLabelled(labelWords)[0];
       draft = {
         key: record?.id ?? `unnamed:${folded}`,
         name: null,
@@ -291,7 +291,7 @@ export class Entities {
     const folded = foldText(this.text);
     // foldText keeps length for the text's characters in practice (accents are dropped after NFD, then NFC recomposes);
     // a match is only used when the original slice folds to the same words.
-    for (const { hit, needle } of this.kb.scanNeedles()) {
+    for (const { hit, needle } of this.kb.scanNeedles(this.text)) {
       if (hit.kind === 'event') continue;
       for (let at = folded.indexOf(needle); at !== -1; at = folded.indexOf(needle, at + 1)) {
         const span = { start: at, end: at + hit.form.length };

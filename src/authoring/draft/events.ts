@@ -4,7 +4,7 @@
  * alias, by their significant words, or (for attacks) by place and date.
  */
 import type { EventKind } from '../../kb/records.js';
-import { foldName, type KbIndex } from './kb-index.js';
+import { foldName, nameStem, type KbIndex } from './kb-index.js';
 import type { Span } from './plain-text.js';
 import type { DateMention } from './dates.js';
 import type { Quotation } from './quotations.js';
@@ -94,9 +94,7 @@ function dateNear(dates: readonly DateMention[], span: Span, text: string): { da
   return inSentence.length === 1 ? { date: inSentence[0]! } : {};
 }
 
-function stem(word: string): string {
-  return word.replace(/(?:ies)$/, 'y').replace(/(?:es|s)$/, '').replace(/^assault$/, 'attack');
-}
+const stem = nameStem;
 
 function match(draft: EventDraft, kb: KbIndex, words: string): void {
   const exact = kb.lookUp(words, ['event'])[0] ?? kb.lookUp(draft.name, ['event'])[0] ?? kb.lookUp(`the ${draft.name}`, ['event'])[0];
@@ -109,7 +107,7 @@ function match(draft: EventDraft, kb: KbIndex, words: string): void {
   // One word ("meeting") is in too many names to identify an event.
   if (mine.size < 2) return;
   let best: { id: string; score: number; form: string } | undefined;
-  for (const event of kb.events.values()) {
+  for (const event of kb.eventsNamedLike(mine)) {
     for (const form of [event.name, ...event.aliases]) {
       const theirs = new Set(significantWords(form).map(stem));
       const shared = [...mine].filter((w) => theirs.has(w)).length;
@@ -119,10 +117,11 @@ function match(draft: EventDraft, kb: KbIndex, words: string): void {
         if (!best || score > best.score) best = { id: event.id, score, form };
       }
     }
-    // An attack in the same city on the same day.
-    if (draft.kind === 'ATTACK' && event.kind === 'ATTACK' && draft.date && event.start?.value === draft.date.date.value && event.locations.some((l) => l.city && foldName(l.city) === foldName(draft.city ?? ''))) {
-      best = { id: event.id, score: 2, form: `${event.name} (same city and day)` };
-    }
+  }
+  // An attack in the same city on the same day.
+  if (draft.kind === 'ATTACK' && draft.date) {
+    const sameDay = kb.attacksOn(draft.date.date.value).filter((event) => event.locations.some((l) => l.city && foldName(l.city) === foldName(draft.city ?? '')));
+    if (sameDay.length > 0) best = { id: sameDay.at(-1)!.id, score: 2, form: `${sameDay.at(-1)!.name} (same city and day)` };
   }
   if (best) {
     draft.existingId = best.id;

@@ -13,6 +13,7 @@ import { Entities, type Ref } from './entities.js';
 import { findEvents, type EventDraft } from './events.js';
 import { foldName, KbIndex } from './kb-index.js';
 import { findParaphrases, type ParaphraseCandidate } from './paraphrases.js';
+import { clip } from '../../kb/text.js';
 import { prepareText, type Span } from './plain-text.js';
 import { findQuotations, type Quotation } from './quotations.js';
 import { Speakers, type Confidence, type ResolvedSpeaker } from './speakers.js';
@@ -54,11 +55,20 @@ function lowest(...levels: Confidence[]): Confidence {
 }
 
 export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileInput {
-  const prepared = prepareText(input.text, input.title);
+  return draftWithIndex(input, KbIndex.of(kb));
+}
+
+/** Drafts `input` against what `index` holds of the knowledge base (all of it, or on PostgreSQL what one text can look up: draft/scoped.ts). */
+export function draftWithIndex(
+  input: DraftInput,
+  index: KbIndex,
+  /** The text prepared and analysed already (the same for every run of a draft: scoped.ts). */
+  done: { prepared: ReturnType<typeof prepareText>; analysis: ReturnType<typeof analyse> } | undefined = undefined,
+): ArticleFileInput {
+  const prepared = done?.prepared ?? prepareText(input.text, input.title);
   const { text } = prepared;
   const publishedOn = input.publishedOn && /^\d{4}-\d{2}(?:-\d{2})?$/.test(input.publishedOn) ? input.publishedOn : undefined;
-  const index = KbIndex.of(kb);
-  const analysis = analyse(text);
+  const analysis = done?.analysis ?? analyse(text);
   const notArticle: Span[] = [...prepared.markerLines, ...(prepared.headline ? [prepared.headline] : [])];
   const skipped: { text: string; start: number; why: string }[] = [];
 
@@ -204,7 +214,7 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
     const reportsAnother = !!(insideQuote && candidate.relayedByQuote === insideQuote && candidate.speechAct && speaker.ref.type === 'person' && speaker.confidence !== 'LOW' && quoteOf?.speaker && quoteOf.speaker.ref.key !== speaker.ref.key);
     if (reportsAnother) {
       const verb = text.slice(candidate.speechAct!.start, candidate.speechAct!.end);
-      reasons.push(`reported inside ${describeRef(quoteOf!.speaker!.ref)}'s quote "${shorten(insideQuote!.text)}": the quoted words report what ${describeRef(speaker.ref)} did or said ("${verb}"), not the quote's own claim; check that the quote speaker's report is fair`);
+      reasons.push(`reported inside ${describeRef(quoteOf!.speaker!.ref)}'s quote "${clip(insideQuote!.text, { atWord: true })}": the quoted words report what ${describeRef(speaker.ref)} did or said ("${verb}"), not the quote's own claim; check that the quote speaker's report is fair`);
     }
     return {
       ...(insideQuote ? { insideQuote } : {}),
@@ -242,7 +252,7 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
   // Events, then ids, then the file.
 
   const events = findEvents(text, quotes, notArticle, dates, index);
-  const ids = new SlugAllocator(index.takenIds);
+  const ids = new SlugAllocator((id) => index.isTaken(id));
   const idOf = new Map<string, string>();
   const assign = (key: string, existingId: string | undefined, base: string) => {
     if (existingId) idOf.set(key, existingId);
@@ -255,7 +265,7 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
   const eventIds = new Map<EventDraft, string>();
   for (const event of events) eventIds.set(event, event.existingId ?? ids.allocate(eventSlug(event.name, event.date?.date.value)));
 
-  const sameSource = kb.stored.sources.find((s) => s.text === text);
+  const sameSource = index.sourceWithText(text);
   const sourceId = input.sourceId ?? sameSource?.id ?? ids.allocate(sourceSlug(prepared.title, publishedOn));
   const words = (span: Span): Words => ({ text: text.slice(span.start, span.end), start: span.start });
   const refId = (ref: Ref) => idOf.get(ref.key)!;
@@ -267,12 +277,12 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
   for (const d of drafted) {
     const speakerId = d.speaker ? refId(d.speaker.ref) : null;
     const textOf = text.slice(d.span.start, d.span.end);
-    const known = index.statementIndex.findKnown(textOf, d.kind, speakerId);
+    const known = index.findKnown(textOf, d.kind, speakerId);
     // Reported speech inside quotation marks is the quote's own words: the quote is the statement, unless
     // the quoted words report a speech act of another person (drafted as theirs, see draftParaphrase). A
     // statement the knowledge base already holds in these words, by this speaker, is reported again.
     if (d.insideQuote && !d.reportsAnother && !known.existing) {
-      skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${shorten(d.insideQuote.text)}" that reports no speech act of an identifiable person other than the quote's speaker: the quote itself is the statement` });
+      skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${clip(d.insideQuote.text, { atWord: true })}" that reports no speech act of an identifiable person other than the quote's speaker: the quote itself is the statement` });
       continue;
     }
     // A quotation the knowledge base already holds was read when it was stored: whom its words report is
@@ -281,10 +291,10 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
     if (d.insideQuote && !known.existing) {
       const quoteDrafted = byQuote.get(d.insideQuote);
       const quoteSpeaker = quoteDrafted?.speaker ? refId(quoteDrafted.speaker.ref) : null;
-      const storedQuote = index.statementIndex.findKnown(d.insideQuote.text, 'QUOTE', quoteSpeaker).existing;
+      const storedQuote = index.findKnown(d.insideQuote.text, 'QUOTE', quoteSpeaker).existing;
       if (storedQuote) {
         const held = known.candidates[0];
-        skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${shorten(d.insideQuote.text)}", which is already statement ${storedQuote.id}: not drafted as a new statement of ${d.speaker ? describeRef(d.speaker.ref) : 'its speaker'}${held ? `; the knowledge base holds these words as ${held.id}: report it if it is the same` : ''}` });
+        skipped.push({ text: textOf, start: d.span.start, why: `reported speech inside the quotation "${clip(d.insideQuote.text, { atWord: true })}", which is already statement ${storedQuote.id}: not drafted as a new statement of ${d.speaker ? describeRef(d.speaker.ref) : 'its speaker'}${held ? `; the knowledge base holds these words as ${held.id}: report it if it is the same` : ''}` });
         continue;
       }
     }
@@ -428,9 +438,6 @@ export function draftArticle(input: DraftInput, kb: KnowledgeBase): ArticleFileI
   return file;
 }
 
-function shorten(words: string): string {
-  return words.length <= 60 ? words : `${words.slice(0, 57).replace(/\s+\S*$/, '')}…`;
-}
 
 function dedupeMentions<M extends { id: string; words: Words }>(mentions: M[]): M[] {
   const seen = new Set<string>();

@@ -21,9 +21,12 @@ export interface KnownMatch {
   candidates: { id: string; text: string; similarity: number; sameSpeaker: boolean; part?: boolean }[];
 }
 
-function words(text: string): string[] {
+/** A statement's words as the comparisons see them: folded, apostrophes straightened. */
+export function statementWords(text: string): string[] {
   return foldedWords(text.replace(/[’‘]/g, "'"));
 }
+
+const words = statementWords;
 
 /** Jaccard similarity of the two texts' word sets. */
 export function tokenSetSimilarity(a: string, b: string): number {

@@ -17,6 +17,7 @@ import { describeDatabaseUrl, parseDatabaseUrl } from './connection.js';
 import { PostgresStoreError, storeErrorOf } from './errors.js';
 import { DATASET_CHANNEL } from './import.js';
 import { checkSchema } from './migrate.js';
+import { PostgresDraftRecords } from './draft-records.js';
 import { PostgresWriter } from './writer.js';
 
 /** How long to wait for a connection, and for a readiness probe, before calling the database unreachable. */
@@ -63,6 +64,8 @@ export class PostgresKnowledge implements SnapshotSource {
   private readonly listeners = new Set<(change: SnapshotChange) => void>();
   /** Mutations: transactions on the primary, through a small pool of their own. */
   readonly writer: PostgresWriter;
+  /** What a draft of an article looks up, read through the read pool. */
+  readonly draftRecords: PostgresDraftRecords;
   private readonly writePool: pg.Pool;
 
   private constructor(
@@ -82,6 +85,7 @@ export class PostgresKnowledge implements SnapshotSource {
     this.writePool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: WRITE_WAIT_MS, application_name: 'newsgraph-write' });
     this.writePool.on('error', (error) => logger.warn({ err: error, database: primary }, 'a pooled PostgreSQL connection for writes failed'));
     this.writer = new PostgresWriter(this.writePool, primary, this);
+    this.draftRecords = new PostgresDraftRecords(pool, where);
   }
 
   /**

@@ -55,6 +55,7 @@ export const knowledgeBaseTables = [
   'record_sources',
   'coverage_spans',
   'list_words',
+  'draft_keys',
   'search_documents',
   'search_postings',
   'search_terms',

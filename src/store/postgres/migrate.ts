@@ -16,7 +16,7 @@ import type pg from 'pg';
 import { projectRoot } from '../../config.js';
 import { PostgresStoreError, storeErrorOf } from './errors.js';
 import { searchIndexStatements } from './search.js';
-import { fillCoverage } from './rows.js';
+import { fillCoverage, fillDraftKeys } from './rows.js';
 
 /**
  * The migrations shipped with the code, found from the project folder: a path relative to this module
@@ -38,6 +38,7 @@ const fileNamePattern = /^(\d{4})_[a-z0-9_]+\.sql$/;
 const backfills: Readonly<Record<string, readonly (string | ((client: pg.Client) => Promise<void>))[]>> = {
   '0006_search_postings.sql': searchIndexStatements,
   '0007_writes.sql': [fillCoverage],
+  '0008_article_sources.sql': [fillDraftKeys],
 };
 
 export interface Migration {

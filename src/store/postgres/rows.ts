@@ -8,6 +8,7 @@ import { dateSortKey, occupiedDays } from '../../kb/indexes.js';
 import { visibleRecordsOf, type RecordsByCollection, type StoredRecord } from '../../kb/knowledge-base.js';
 import { dataFiles, kindOfCollection, type Collection, type CountryRecord, type EventRecord, type PartialDate, type StatementRecord } from '../../kb/records.js';
 import { foldText, foldedWords } from '../../kb/text.js';
+import { draftKeysOf } from '../../authoring/draft/keys.js';
 import { searchValuesOf, termsOf } from '../../kb/search.js';
 import type pg from 'pg';
 import type { KnowledgeBaseTable } from './import.js';
@@ -338,6 +339,7 @@ export function rowsOf(records: RecordsByCollection, originals: Record<Collectio
   const countryNames = new Map(context.countries.map((country) => [country.id, country.name]));
   links('coverage_spans', coverageSpanColumns, coverageSpansOf(visible, context));
   links('list_words', [text('field'), text('word'), text('record_id')], listWordsOf(visible));
+  links('draft_keys', draftKeyColumns, draftKeysOf(visible));
   // Search (migration 0004): the values the in-memory index holds, of the records default queries see, with their terms.
   const ordinals = new Map<string, number>();
   links(
@@ -444,6 +446,7 @@ export const ownedRows: Partial<Record<KnowledgeBaseTable, { column: string; col
   event_participants: { column: 'event_id', collection: 'events' },
   event_locations: { column: 'event_id', collection: 'events' },
   list_words: { column: 'record_id' },
+  draft_keys: { column: 'record_id' },
   search_documents: { column: 'record_id' },
   search_postings: { column: 'record_id' },
   coverage_spans: { column: 'contributor_id' },
@@ -477,6 +480,16 @@ export async function insertRows(client: pg.ClientBase, { table, columns, rows }
 /** Records read per round by `fillCoverage`. */
 const COVERAGE_CHUNK = 5_000;
 
+/** A collection's records in file order, COVERAGE_CHUNK at a time (as rows, and as the only records of a knowledge base), so memory stays flat. */
+async function* chunksOf(client: pg.ClientBase, collection: Collection): AsyncGenerator<{ rows: { position: number; record: StoredRecord }[]; records: RecordsByCollection }> {
+  for (let after = -1; ; ) {
+    const { rows } = await client.query<{ position: number; record: StoredRecord }>(`SELECT position, record FROM ${collection} WHERE position > $1 ORDER BY position LIMIT ${COVERAGE_CHUNK}`, [after]);
+    if (rows.length === 0) return;
+    after = rows.at(-1)!.position;
+    yield { rows, records: { sources: [], persons: [], countries: [], organizations: [], events: [], statements: [], [collection]: rows.map((row) => row.record) } as unknown as RecordsByCollection };
+  }
+}
+
 /**
  * Fills `coverage_spans` and `record_sources` from the records a database holds (migration 0007 on a
  * database imported before it): each collection is read in position order a chunk at a time, so memory
@@ -486,15 +499,8 @@ export async function fillCoverage(client: pg.ClientBase): Promise<void> {
   const { rows: sources } = await client.query<{ id: string; position: number }>('SELECT id, position FROM sources');
   const sourcePosition = new Map(sources.map((source) => [source.id, source.position]));
   for (const [collection] of coverageWalk) {
-    for (let after = -1; ; ) {
-      const { rows } = await client.query<{ position: number; record: StoredRecord }>(
-        `SELECT position, record FROM ${collection} WHERE position > $1 ORDER BY position LIMIT ${COVERAGE_CHUNK}`,
-        [after],
-      );
-      if (rows.length === 0) break;
-      after = rows.at(-1)!.position;
+    for await (const { rows, records } of chunksOf(client, collection)) {
       const positionOf = new Map(rows.map((row) => [row.record.id, row.position]));
-      const records = { sources: [], persons: [], countries: [], organizations: [], events: [], statements: [], [collection]: rows.map((row) => row.record) } as unknown as RecordsByCollection;
       const context: RowContext = { positionOf: (id) => positionOf.get(id)!, sourcePositionOf: (id) => sourcePosition.get(id), eventOf: () => undefined, countries: [] };
       await insertRows(client, {
         table: 'coverage_spans',
@@ -504,4 +510,18 @@ export async function fillCoverage(client: pg.ClientBase): Promise<void> {
     }
   }
   await client.query(recordSourcesStatement);
+}
+
+const draftKeyColumns: Column[] = [{ name: 'kind', type: 'text' }, { name: 'key', type: 'text' }, { name: 'record_id', type: 'text' }];
+
+/**
+ * Fills `draft_keys` from the records a database holds (migration 0008 on a database imported before
+ * it), a chunk of each collection at a time.
+ */
+export async function fillDraftKeys(client: pg.ClientBase): Promise<void> {
+  for (const collection of ['persons', 'countries', 'organizations', 'events'] as const) {
+    for await (const { records } of chunksOf(client, collection)) {
+      await insertRows(client, { table: 'draft_keys', columns: draftKeyColumns, rows: draftKeysOf(visibleRecordsOf(records)) });
+    }
+  }
 }

@@ -5,7 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import type { RecordKind } from '../../kb/knowledge-base.js';
 import { StoreUnavailableError } from '../../kb/reader.js';
+import { kindOfCollection, type Collection } from '../../kb/records.js';
 import { storeErrorOf } from './errors.js';
 
 /** What the read modules need of a connection: a pg.Pool, or one client. */
@@ -119,3 +121,8 @@ export const visibleSql = {
   events: (alias: string) => `${alias}.merged_into IS NULL`,
   statements: (alias: string) => `${alias}.merged_into IS NULL AND NOT ${alias}.retracted`,
 } as const;
+
+/** The records with the ids `$1`, merged ones included, with their kind and file position: one index probe per table. */
+export const recordsByIdSql = (Object.entries(kindOfCollection) as [Collection, RecordKind][])
+  .map(([collection, kind]) => `SELECT id, '${kind}' AS kind, position, record FROM ${collection} WHERE id = ANY($1)`)
+  .join(' UNION ALL ');

@@ -14,6 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { articleProblemsError } from '../../authoring/apply-articles.js';
+import { planArticles, type ArticleInput, type ArticlePlan, type PlanBase } from '../../authoring/plan-article.js';
 import { findConsistencyProblems, formatJsonPath, type DataProblem } from '../../kb/consistency.js';
 import type { RecordKind, RecordsByCollection, StoredRecord } from '../../kb/knowledge-base.js';
 import { parseRecord } from '../../kb/load.js';
@@ -28,7 +30,7 @@ import { storeErrorOf } from './errors.js';
 import { DATASET_CHANNEL, DATASET_LOCK_KEY, KEPT_CHANGE_GENERATIONS } from './import.js';
 import { insertSql, ownedRows, rowsAsJson, rowsOf, type RowContext, type TableRows } from './rows.js';
 import { postingsOf } from './search.js';
-import { isUnavailable } from './sql.js';
+import { isUnavailable, recordsByIdSql } from './sql.js';
 
 /**
  * A statement sent by name, so each connection of the write pool plans it once and keeps the plan: the
@@ -54,10 +56,6 @@ interface Fetched {
   record: StoredRecord;
 }
 
-/** Every record one SELECT can fetch by id, with its kind and position: one index probe per table. */
-const fetchSql = (Object.entries(kindOfCollection) as [Collection, RecordKind][])
-  .map(([collection, kind]) => `SELECT id, '${kind}' AS kind, position, record FROM ${collection} WHERE id = ANY($1)`)
-  .join(' UNION ALL ');
 
 /** The ids a record refers to: its references to other records, and the sources of its evidence. */
 function referencesOf(value: unknown, into = new Set<string>()): Set<string> {
@@ -104,7 +102,7 @@ class FetchedRecords {
   async fetch(ids: Iterable<string>): Promise<void> {
     const wanted = [...new Set(ids)].filter((id) => !this.entries.has(id));
     if (wanted.length === 0) return;
-    const { rows } = await this.client.query<{ id: string; kind: RecordKind; position: number; record: StoredRecord }>(prepared(fetchSql, [wanted]));
+    const { rows } = await this.client.query<{ id: string; kind: RecordKind; position: number; record: StoredRecord }>(prepared(recordsByIdSql, [wanted]));
     for (const id of wanted) this.entries.set(id, null);
     for (const row of rows) this.entries.set(row.id, { kind: row.kind, position: row.position, record: row.record });
   }
@@ -128,6 +126,28 @@ class FetchedRecords {
   all(): Fetched[] {
     return [...this.entries.values()].filter((entry): entry is Fetched => entry !== null);
   }
+}
+
+/**
+ * The records fetched so far as a plan's base (src/authoring/plan-article.ts): each collection in file
+ * order, merged ids naming the records finally kept, and every id looked up and not fetched noted as missing.
+ */
+function planBaseOf(fetched: FetchedRecords): PlanBase {
+  const records = emptyCollections<StoredRecord>();
+  const present = fetched.all().sort((a, b) => a.position - b.position);
+  for (const entry of present) records[collectionOfKind[entry.kind]].push(entry.record);
+  const mergedInto = new Map<string, string>();
+  for (const { record } of present) {
+    let target = 'mergedInto' in record ? record.mergedInto?.id : undefined;
+    for (let hops = 0; target !== undefined && hops < 100; hops += 1) {
+      const next = fetched.known(target)?.record;
+      const further = next && 'mergedInto' in next ? next.mergedInto?.id : undefined;
+      if (further === undefined) break;
+      target = further;
+    }
+    if (target !== undefined) mergedInto.set(record.id, target);
+  }
+  return { records: records as unknown as RecordsByCollection, mergedInto, notHeld: (id) => void fetched.known(id) };
 }
 
 /** Ids a new record's id may step aside to after `base-N` ("-2", "-3": src/store/edits.ts freeIdFor) fetched in one go. */
@@ -192,8 +212,22 @@ export class PostgresWriter {
     return this.transaction((client) => this.applyMerge(client, keepId, mergeId, { at: now.toISOString(), by: curator.name }));
   }
 
-  /** Runs `work` in a transaction holding the dataset's lock, commits, and waits until this server reads the new generation. */
-  private async transaction<R>(work: (client: pg.ClientBase) => Promise<{ generation: string; record: R }>): Promise<{ record: R; snapshot: Snapshot }> {
+  /**
+   * Applies article files (src/authoring/plan-article.ts's plan, made over the records it reads, fetched
+   * from the database) in one transaction, all or nothing; files already applied change nothing. Refuses
+   * with every problem as the JSON store does (`articleProblemsError`). With `dryRun`, plans and checks
+   * the files and writes nothing: the problems come back in the plan.
+   */
+  applyArticles(files: readonly ArticleInput[], curator: { name: string }, { dryRun = false, now = new Date() }: { dryRun?: boolean; now?: Date } = {}): Promise<{ record: ArticlePlan; snapshot: Snapshot }> {
+    // A dry run only reads: it takes no lock, so previews never hold up changes.
+    return this.transaction((client) => this.applyArticlesIn(client, files, curator, now, dryRun), { readOnly: dryRun });
+  }
+
+  /**
+   * Runs `work` in a transaction holding the dataset's lock, commits, and waits until this server reads
+   * the new generation; `readOnly` (a dry run) reads one snapshot without the lock.
+   */
+  private async transaction<R>(work: (client: pg.ClientBase) => Promise<{ generation?: string; record: R }>, { readOnly = false } = {}): Promise<{ record: R; snapshot: Snapshot }> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -205,13 +239,13 @@ export class PostgresWriter {
     let lost: Error | undefined;
     const onError = (error: Error) => (lost = error);
     client.on('error', onError);
-    let done: { generation: string; record: R };
+    let done: { generation?: string; record: R };
     let committing = false;
     try {
       // One round trip for all three (the simple protocol takes several statements; they are constants).
       // Another change (an import of a large folder) may hold the lock for long: past LOCK_WAIT this one
       // is refused rather than left waiting with the request.
-      await client.query(`BEGIN; SET LOCAL lock_timeout = '${LOCK_WAIT_MS}ms'; SELECT pg_advisory_xact_lock(${DATASET_LOCK_KEY})`);
+      await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : `BEGIN; SET LOCAL lock_timeout = '${LOCK_WAIT_MS}ms'; SELECT pg_advisory_xact_lock(${DATASET_LOCK_KEY})`);
       done = await work(client);
       committing = true;
       await client.query('COMMIT');
@@ -234,7 +268,7 @@ export class PostgresWriter {
     client.release();
     // Committed: the change is acknowledged even if this server cannot read it back right now (the
     // database went away after COMMIT); the payload then reads what it can, or says the database is away.
-    await this.follower.catchUp(BigInt(done.generation)).catch(() => {});
+    if (done.generation !== undefined) await this.follower.catchUp(BigInt(done.generation)).catch(() => {});
     return { record: done.record, snapshot: this.follower.current() };
   }
 
@@ -322,7 +356,9 @@ export class PostgresWriter {
       throw curationErrorForProblems(parsed.issues.map((issue) => ({ file, path: formatJsonPath([position, ...issue.path]), message: issue.message, rule: 'schema' as const })));
     }
     const record = parsed.record;
-    const generation = await this.commitChanges(client, fetched, [{ collection, record, position, created: !before, before: before?.record, original: record }], [{ id, kind, change }]);
+    const written: Written[] = [{ collection, record, position, created: !before, before: before?.record, original: record }];
+    await this.refuseProblems(client, written, fetched);
+    const generation = await this.commitChanges(client, fetched, written, [{ id, kind, change }]);
     return { generation, record: record as RecordsByCollection[C][number] };
   }
 
@@ -330,7 +366,7 @@ export class PostgresWriter {
     const fetched = new FetchedRecords(client);
     await fetched.fetch([keepId, mergeId]);
     // The records that refer to the duplicate, through every link table and reference column.
-    const { rows } = await client.query<{ id: string }>(referrersSql, [mergeId]);
+    const { rows } = await client.query<{ id: string }>(prepared(referrersSql, [[mergeId]]));
     await fetched.fetch(rows.map((row) => row.id));
     const around = emptyCollections<StoredRecord>();
     const present = fetched.all().sort((a, b) => a.position - b.position);
@@ -350,18 +386,90 @@ export class PostgresWriter {
       }
       written.push({ collection, record: parsed.record, position: entry.position, created: false, before: entry.record, original: parsed.record });
     }
+    await this.refuseProblems(client, written, fetched);
     const generation = await this.commitChanges(client, fetched, written, plan.changes);
     return { generation, record: written.find(({ record }) => record.id === keepId)?.record ?? fetched.get(keepId)!.record };
   }
 
+  private async applyArticlesIn(client: pg.ClientBase, files: readonly ArticleInput[], curator: { name: string }, now: Date, dryRun: boolean): Promise<{ generation?: string; record: ArticlePlan }> {
+    const fetched = new FetchedRecords(client);
+    const { texts, merged } = articleLookups(files);
+    const digests = texts.map((text) => createHash('md5').update(text).digest('hex'));
+    const { rows } = await client.query<{ id: string }>(prepared(articleSurroundingsSql, [texts, digests, merged]));
+    await fetched.fetch([...rows.map((row) => row.id), ...merged]);
+
+    // Planned until the plan has every record it looks up, as an edit runs (applyEdit).
+    let plan: ArticlePlan | undefined;
+    for (let round = 0; plan === undefined; round += 1) {
+      fetched.missing.clear();
+      let failure: unknown;
+      let outcome: ArticlePlan | undefined;
+      try {
+        outcome = planArticles(planBaseOf(fetched), files, curator, { now, checkDataRules: false });
+      } catch (error) {
+        failure = error;
+      }
+      if (fetched.missing.size > 0) {
+        if (round >= MAX_FETCH_ROUNDS) throw new Error(`an article plan still asked for records it had not got after ${MAX_FETCH_ROUNDS} runs`);
+        await fetched.fetch(withNextSuffixes(fetched.missing));
+        continue;
+      }
+      if (outcome === undefined) throw failure;
+      plan = outcome;
+    }
+    if (plan.problems.length > 0) {
+      if (dryRun) return { record: plan };
+      throw articleProblemsError(plan.problems);
+    }
+    if (plan.changes.length === 0) return { record: plan };
+
+    // The records the plan changed, new ones placed at the end of their files in the order they were made.
+    const nextPosition = plan.changes.some(({ change, id }) => change === 'CREATED' || !fetched.get(id)) ? (await client.query<Record<Collection, number>>(nextPositionsSql)).rows[0]! : undefined;
+    const written: Written[] = [];
+    const schemaProblemsOf = new Map<string, DataProblem[]>();
+    for (const { id, kind } of plan.changes) {
+      const collection = collectionOfKind[kind];
+      const planned = (plan.records[collection] as StoredRecord[]).find((candidate) => candidate.id === id)!;
+      const before = fetched.get(id);
+      const position = before?.position ?? nextPosition![collection]++;
+      const parsed = parseRecord(collection, planned);
+      if ('issues' in parsed) {
+        schemaProblemsOf.set(id, parsed.issues.map((issue) => ({ file: dataFiles[collection].file, path: formatJsonPath([position, ...issue.path]), message: issue.message, rule: 'schema' as const })));
+        written.push({ collection, record: planned, position, created: !before, before: before?.record, original: planned });
+        continue;
+      }
+      written.push({ collection, record: parsed.record, position, created: !before, before: before?.record, original: parsed.record });
+    }
+    // Checked in file order (collections, then positions), so the problems come in the JSON store's order.
+    const collectionOrder = Object.keys(dataFiles);
+    written.sort((a, b) => collectionOrder.indexOf(a.collection) - collectionOrder.indexOf(b.collection) || a.position - b.position);
+    const schemaProblems = written.flatMap(({ record }) => schemaProblemsOf.get(record.id) ?? []);
+    const problems = schemaProblems.length > 0 ? schemaProblems : await this.problemsOf(client, written, fetched);
+    if (problems.length > 0) {
+      // Named by the entries that made the records: the problems' paths hold file positions.
+      const byPlace = new Map<string, StoredRecord>();
+      for (const entry of fetched.all()) byPlace.set(`${collectionOfKind[entry.kind]}:${entry.position}`, entry.record);
+      for (const entry of written) byPlace.set(`${entry.collection}:${entry.position}`, entry.record);
+      const explained = plan.explain(problems, (collection, position) => byPlace.get(`${collection}:${position}`));
+      if (dryRun) return { record: { ...plan, problems: explained } };
+      throw articleProblemsError(explained);
+    }
+    if (dryRun) return { record: plan };
+    const generation = await this.commitChanges(client, fetched, written, plan.changes.map(({ id, kind, change }) => ({ id, kind, change })));
+    return { generation, record: plan };
+  }
+
+  /** Refuses a change whose records break the loader's rules, with the JSON store's codes. */
+  private async refuseProblems(client: pg.ClientBase, written: Written[], fetched: FetchedRecords): Promise<void> {
+    const problems = await this.problemsOf(client, written, fetched);
+    if (problems.length > 0) throw curationErrorForProblems(problems);
+  }
+
   /**
-   * Checks the records a change writes with the loader's rules, writes their rows (and the rows of the
-   * records whose derived rows depend on them), and records the new dataset generation with its changes.
+   * Writes the rows of the records a change writes, checked (and the rows of the records whose derived
+   * rows depend on them), and records the new dataset generation with its changes.
    */
   private async commitChanges(client: pg.ClientBase, fetched: FetchedRecords, written: Written[], changes: { id: string; kind: RecordKind; change: ChangeKind }[]): Promise<string> {
-    const problems: DataProblem[] = [];
-    for (const entry of written) problems.push(...(await this.check(client, entry, written, fetched)));
-    if (problems.length > 0) throw curationErrorForProblems(problems);
 
     // The records whose rows depend on these: statements said at an event take its date, and an event's
     // place is found by its country's name. They are written again as they are.
@@ -407,6 +515,14 @@ export class PostgresWriter {
     return rows[0]!.generation;
   }
 
+  /** The loader's cross-record rules over the records a change writes (`check`, for each). */
+  private async problemsOf(client: pg.ClientBase, written: Written[], fetched: FetchedRecords): Promise<DataProblem[]> {
+    // A problem among several written records (a loop through two of them) is found by each one's check.
+    const problems = new Map<string, DataProblem>();
+    for (const entry of written) for (const problem of await this.check(client, entry, written, fetched)) problems.set(`${problem.file}\0${problem.path}\0${problem.message}`, problem);
+    return [...problems.values()];
+  }
+
   /**
    * The loader's cross-record rules for one changed record: it is checked with every record it refers
    * to, and the chains its loops could close, around it (the other records of the change in their new
@@ -417,19 +533,35 @@ export class PostgresWriter {
   private async check(client: pg.ClientBase, { collection, record, position }: Written, written: Written[], fetched: FetchedRecords): Promise<DataProblem[]> {
     const around = referencesOf(record);
     if ('mergedInto' in record && record.mergedInto) around.add(record.mergedInto.id);
-    await fetched.fetch(around);
+    const newForm = new Map(written.map((entry) => [entry.record.id, entry]));
+    await fetched.fetch([...around].filter((id) => !newForm.has(id)));
     const chain = chainColumn[collection];
-    const next = chain && chainTarget(collection, record);
-    if (chain && next) {
+    // The chain a loop could close: through the change's records in their new form, and the database's
+    // records as stored (a recursive walk), again from any of those that the change rewrites.
+    const starts = [chainTarget(collection, record)];
+    for (const walked = new Set<string>(); chain && starts.length > 0; ) {
+      const start = starts.pop();
+      if (start === undefined || walked.has(start)) continue;
+      walked.add(start);
+      around.add(start);
+      const mine = newForm.get(start);
+      if (mine) {
+        starts.push(chainTarget(collection, mine.record));
+        continue;
+      }
       const { rows } = await client.query<{ id: string }>(
         `WITH RECURSIVE chain (id) AS (SELECT $1::text UNION SELECT t.${chain} FROM ${collection} t JOIN chain ON t.id = chain.id WHERE t.${chain} IS NOT NULL)
          SELECT id FROM chain`,
-        [next],
+        [start],
       );
-      for (const row of rows) around.add(row.id);
-      await fetched.fetch(around);
+      for (const row of rows) {
+        around.add(row.id);
+        walked.add(row.id);
+        const rewritten = newForm.get(row.id);
+        if (rewritten) starts.push(chainTarget(collection, rewritten.record));
+      }
+      await fetched.fetch([...around].filter((id) => !newForm.has(id)));
     }
-    const newForm = new Map(written.map((entry) => [entry.record.id, entry.record]));
     const placed = new Map<Collection, { position: number; record: StoredRecord }[]>();
     const place = (where: Collection, entry: { position: number; record: StoredRecord }) => {
       const list = placed.get(where) ?? [];
@@ -438,8 +570,10 @@ export class PostgresWriter {
     };
     place(collection, { position, record });
     for (const other of around) {
-      const entry = fetched.get(other);
-      if (entry && other !== record.id) place(collectionOfKind[entry.kind], { position: entry.position, record: newForm.get(other) ?? entry.record });
+      if (other === record.id) continue;
+      const mine = newForm.get(other);
+      const entry = mine ? { collection: mine.collection, position: mine.position, record: mine.record } : fetched.get(other) && { collection: collectionOfKind[fetched.get(other)!.kind], ...fetched.get(other)! };
+      if (entry) place(entry.collection, { position: entry.position, record: entry.record });
     }
     const records = {} as Record<Collection, StoredRecord[]>;
     const positions = {} as Record<Collection, number[]>;
@@ -483,7 +617,7 @@ export class PostgresWriter {
     for (const country of records.countries) countries.set(country.id, country as CountryRecord);
     const context: RowContext = {
       positionOf: (id) => positionOf.get(id)!,
-      sourcePositionOf: (sourceId) => fetched.get(sourceId)?.position,
+      sourcePositionOf: (sourceId) => (writtenById.get(sourceId) ? positionOf.get(sourceId) : fetched.get(sourceId)?.position),
       eventOf: (eventId) => (writtenById.get(eventId) ?? fetched.get(eventId)?.record) as EventRecord | undefined,
       countries: [...countries.values()],
     };
@@ -555,20 +689,47 @@ export class PostgresWriter {
 const collectionTables: Record<string, true> = Object.fromEntries(Object.keys(kindOfCollection).map((name) => [name, true]));
 
 /**
- * The ids of the records that refer to `$1`, through every reference the link tables and columns hold
- * (src/store/merge.ts rewrites exactly these): each an index probe.
+ * The ids of the records that refer to any of the ids `$1`, through every reference the link tables and
+ * columns hold (src/store/merge.ts rewrites exactly these): each an index probe.
  */
 const referrersSql = [
-  'SELECT id FROM statements WHERE speaker_id = $1 OR continues_id = $1',
-  'SELECT statement_id FROM statement_events WHERE event_id = $1',
-  'SELECT statement_id FROM statement_mentions WHERE entity_id = $1',
-  'SELECT statement_id FROM statement_audience WHERE entity_id = $1',
-  'SELECT statement_id FROM statement_speaker_groups WHERE entity_id = $1',
-  'SELECT statement_id FROM statement_reports WHERE relayed_by_id = $1',
-  'SELECT person_id FROM role_holdings WHERE organization_id = $1 OR country_id = $1',
-  'SELECT id FROM organizations WHERE parent_id = $1 OR country_id = $1',
-  'SELECT organization_id FROM memberships WHERE country_id = $1',
-  'SELECT id FROM events WHERE part_of_id = $1',
-  'SELECT event_id FROM event_participants WHERE entity_id = $1',
-  'SELECT event_id FROM event_locations WHERE country_id = $1',
+  'SELECT id FROM statements WHERE speaker_id = ANY($1) OR continues_id = ANY($1)',
+  'SELECT statement_id FROM statement_events WHERE event_id = ANY($1)',
+  'SELECT statement_id FROM statement_mentions WHERE entity_id = ANY($1)',
+  'SELECT statement_id FROM statement_audience WHERE entity_id = ANY($1)',
+  'SELECT statement_id FROM statement_speaker_groups WHERE entity_id = ANY($1)',
+  'SELECT statement_id FROM statement_reports WHERE relayed_by_id = ANY($1)',
+  'SELECT person_id FROM role_holdings WHERE organization_id = ANY($1) OR country_id = ANY($1)',
+  'SELECT id FROM organizations WHERE parent_id = ANY($1) OR country_id = ANY($1)',
+  'SELECT organization_id FROM memberships WHERE country_id = ANY($1)',
+  'SELECT id FROM events WHERE part_of_id = ANY($1)',
+  'SELECT event_id FROM event_participants WHERE entity_id = ANY($1)',
+  'SELECT event_id FROM event_locations WHERE country_id = ANY($1)',
 ].join(' UNION ');
+
+/**
+ * What an article plan reads by scanning a collection rather than by id, in one statement: the sources
+ * holding one of the files' texts (`$1`, by digest `$2`), the statements those sources report, and the
+ * records referring to a record the files merge away (`$3`).
+ */
+const articleSurroundingsSql = `WITH same_text AS (SELECT id FROM sources WHERE md5(record ->> 'text') = ANY($2) AND record ->> 'text' = ANY($1))
+  SELECT id FROM same_text
+  UNION SELECT statement_id FROM statement_reports WHERE source_id IN (SELECT id FROM same_text)
+  UNION ${referrersSql.replaceAll('$1', '$3')}`;
+
+/** The next free file position of every collection, in one statement. */
+const nextPositionsSql = `SELECT ${Object.keys(kindOfCollection)
+  .map((collection) => `(SELECT coalesce(max(position) + 1, 0) FROM ${collection}) AS ${collection}`)
+  .join(', ')}`;
+
+/** The files' texts and merged ids as they were sent (not validated yet: the plan reports what is wrong with them). */
+function articleLookups(files: readonly ArticleInput[]): { texts: string[]; merged: string[] } {
+  const texts: string[] = [];
+  const merged: string[] = [];
+  for (const { content } of files) {
+    const file = content as { source?: { text?: unknown }; merges?: unknown } | null;
+    if (typeof file?.source?.text === 'string') texts.push(file.source.text);
+    if (Array.isArray(file?.merges)) for (const entry of file.merges as { merge?: unknown }[]) if (typeof entry?.merge === 'string') merged.push(entry.merge);
+  }
+  return { texts, merged };
+}
