@@ -89,3 +89,15 @@ export class SlugAllocator {
     return id;
   }
 }
+
+/**
+ * `id` and `count` of the ids a search for a free id steps to when it is taken ("-2", "-3": SlugAllocator,
+ * src/store/edits.ts freeIdFor): after `id` itself and, for an id that is itself a step (`root-7`), after
+ * that step. A store that fetches ids asks for these in one go rather than one round trip per step.
+ */
+export function withNextSteps(id: string, count: number): string[] {
+  const next = Array.from({ length: count }, (_, n) => `${id}-${n + 2}`);
+  const step = /^(.*)-(\d+)$/.exec(id);
+  if (step) for (let n = Number(step[2]) + 1; n <= Number(step[2]) + count; n++) next.push(`${step[1]}-${n}`);
+  return [id, ...next];
+}

@@ -94,8 +94,6 @@ function dateNear(dates: readonly DateMention[], span: Span, text: string): { da
   return inSentence.length === 1 ? { date: inSentence[0]! } : {};
 }
 
-const stem = nameStem;
-
 function match(draft: EventDraft, kb: KbIndex, words: string): void {
   const exact = kb.lookUp(words, ['event'])[0] ?? kb.lookUp(draft.name, ['event'])[0] ?? kb.lookUp(`the ${draft.name}`, ['event'])[0];
   if (exact) {
@@ -103,13 +101,13 @@ function match(draft: EventDraft, kb: KbIndex, words: string): void {
     draft.matchedBy = `${exact.by} "${exact.form}"`;
     return;
   }
-  const mine = new Set(significantWords(draft.name).map(stem));
+  const mine = new Set(significantWords(draft.name).map(nameStem));
   // One word ("meeting") is in too many names to identify an event.
   if (mine.size < 2) return;
   let best: { id: string; score: number; form: string } | undefined;
   for (const event of kb.eventsNamedLike(mine)) {
     for (const form of [event.name, ...event.aliases]) {
-      const theirs = new Set(significantWords(form).map(stem));
+      const theirs = new Set(significantWords(form).map(nameStem));
       const shared = [...mine].filter((w) => theirs.has(w)).length;
       // Every significant word of ours in their name, and the same day when both have one.
       if (shared === mine.size && (!draft.date || !event.start || event.start.value.startsWith(draft.date.date.value) || draft.date.date.value.startsWith(event.start.value))) {

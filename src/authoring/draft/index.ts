@@ -438,7 +438,6 @@ export function draftWithIndex(
   return file;
 }
 
-
 function dedupeMentions<M extends { id: string; words: Words }>(mentions: M[]): M[] {
   const seen = new Set<string>();
   return mentions.filter((m) => {

@@ -26,11 +26,6 @@ export interface KbHit {
 
 export { foldName, indexedWords, nameStem } from './keys.js';
 
-/** A drafted statement's words and speaker, as a key of the statements fetched for it. */
-function statementKey(words: readonly string[], speakerId: string | null): string {
-  return `${speakerId ?? ''}\0${words.join(' ')}`;
-}
-
 /**
  * What a partial index holds (the records of some keys of keys.ts, some ids, the statements some drafted
  * statements could be), and what the lookups of one draft asked for beyond it (`missing`).
@@ -42,7 +37,7 @@ export class DraftScope {
   readonly attackDates = new Set<string>();
   /** These ids are known to be taken (held) or free. */
   readonly ids = new Set<string>();
-  /** The statements a drafted statement could be (sharing its rarest words) are held, by `statementKey`. */
+  /** The statements a drafted statement could be (sharing its rarest words, whoever its speaker) are held, by its words joined. */
   readonly statements = new Set<string>();
   /** The source with each of these texts, if any, is held. */
   readonly sourceTexts = new Set<string>();
@@ -53,7 +48,7 @@ export class DraftScope {
       keys: { name: new Set<string>(), surname: new Set<string>(), label: new Set<string>(), stem: new Set<string>(), iso2: new Set<string>() } as Record<DraftKeyKind, Set<string>>,
       attackDates: new Set<string>(),
       ids: new Set<string>(),
-      statements: new Map<string, { words: string[]; speakerId: string | null }>(),
+      statements: new Map<string, { words: string[] }>(),
       sourceTexts: new Set<string>(),
     };
   }
@@ -101,7 +96,7 @@ export class KbIndex {
   /** The live statements folded once, for finding a drafted statement's known forms. */
   readonly statementIndex: StatementIndex;
   /** Every id in the knowledge base, merged ones included: new ids must not reuse them. */
-  readonly takenIds = new Set<string>();
+  private readonly takenIds = new Set<string>();
   private readonly byName = new Map<string, KbHit[]>();
   private readonly bySurname = new Map<string, PersonRecord[]>();
   private readonly byRoleTitle = new Map<string, { person: PersonRecord; role: RoleRecord }[]>();
@@ -204,8 +199,8 @@ export class KbIndex {
   findKnown(text: string, kind: string, speakerId: string | null): KnownMatch {
     if (this.scope) {
       const words = statementWords(text);
-      const key = statementKey(words, speakerId);
-      if (!this.scope.statements.has(key)) this.scope.missing.statements.set(key, { words, speakerId });
+      const key = words.join(' ');
+      if (!this.scope.statements.has(key)) this.scope.missing.statements.set(key, { words });
     }
     return this.statementIndex.findKnown(text, kind, speakerId);
   }

@@ -9,6 +9,7 @@
  */
 import type { RecordKind, RecordsByCollection, StoredRecord } from '../../kb/knowledge-base.js';
 import { collectionOfKind, dataFiles, type Collection } from '../../kb/records.js';
+import { withNextSteps } from '../../kb/slugs.js';
 import type { ArticleFileInput } from '../draft-file.js';
 import { draftWithIndex, type DraftInput } from './index.js';
 import { DraftScope, KbIndex } from './kb-index.js';
@@ -92,7 +93,7 @@ async function draftWith(input: DraftInput, lookups: DraftLookups, onRun?: (run:
     }
     if (run >= MAX_RUNS) throw new Error(`a draft still asked for records it had not got after ${MAX_RUNS} runs`);
     const { missing } = scope;
-    const ids = [...missing.ids].flatMap(withNextSuffixes);
+    const ids = [...missing.ids].flatMap((id) => withNextSteps(id, SUFFIXES_FETCHED));
     const keys = Object.fromEntries(Object.entries(missing.keys).map(([kind, set]) => [kind, [...set]])) as Record<DraftKeyKind, string[]>;
     // One connection answers them in turn.
     if (Object.values(keys).some((list) => list.length > 0)) hold(await lookups.byKeys(keys));
@@ -103,17 +104,6 @@ async function draftWith(input: DraftInput, lookups: DraftLookups, onRun?: (run:
     for (const id of ids) missing.ids.add(id);
     scope.coverMissing();
   }
-}
-
-/**
- * `id` and the ids the allocator steps to after it when it is taken (`id-2`, `id-3`, …), and, for an
- * id that is itself a step (`root-7`), the steps after it.
- */
-function withNextSuffixes(id: string): string[] {
-  const next = Array.from({ length: SUFFIXES_FETCHED }, (_, n) => `${id}-${n + 2}`);
-  const step = /^(.*)-(\d+)$/.exec(id);
-  if (step) next.push(...Array.from({ length: SUFFIXES_FETCHED }, (_, n) => `${step[1]}-${Number(step[2]) + n + 1}`));
-  return [id, ...next];
 }
 
 /** The held records as collections, each in file order. */

@@ -21,6 +21,7 @@ import type { RecordKind, RecordsByCollection, StoredRecord } from '../../kb/kno
 import { parseRecord } from '../../kb/load.js';
 import { collectionOfKind, dataFiles, kindOfCollection, type Collection, type CountryRecord, type EventRecord, type Merge } from '../../kb/records.js';
 import type { Snapshot } from '../../kb/snapshot.js';
+import { withNextSteps } from '../../kb/slugs.js';
 import { aKind } from '../../kb/text.js';
 import { StoreUnavailableError } from '../../kb/reader.js';
 import { CurationError, curationErrorForProblems } from '../edit-error.js';
@@ -150,21 +151,12 @@ function planBaseOf(fetched: FetchedRecords): PlanBase {
   return { records: records as unknown as RecordsByCollection, mergedInto, notHeld: (id) => void fetched.known(id) };
 }
 
-/** Ids a new record's id may step aside to after `base-N` ("-2", "-3": src/store/edits.ts freeIdFor) fetched in one go. */
+/** Ids a new record's id may step aside to ("-2", "-3": src/store/edits.ts freeIdFor) fetched with each id asked for. */
 const SUFFIXES_FETCHED = 50;
 
-/**
- * `ids`, and after each `base-N` among them the next SUFFIXES_FETCHED ids: an edit that looks for a
- * free id asks for them one at a time, which would cost one round trip each.
- */
+/** `ids`, each with the steps a search for a free id would ask about next (kb/slugs.ts `withNextSteps`). */
 function withNextSuffixes(ids: Iterable<string>): string[] {
-  const all: string[] = [];
-  for (const id of ids) {
-    all.push(id);
-    const suffixed = /^(.*)-(\d+)$/.exec(id);
-    if (suffixed) for (let n = Number(suffixed[2]) + 1; n <= Number(suffixed[2]) + SUFFIXES_FETCHED; n++) all.push(`${suffixed[1]}-${n}`);
-  }
-  return all;
+  return [...ids].flatMap((id) => withNextSteps(id, SUFFIXES_FETCHED));
 }
 
 /** An empty list for each collection. */
