@@ -29,10 +29,12 @@ export interface Context {
   client?: string;
   /** Hears of every snapshot the request moves to (see `moveToSnapshot`). */
   onSnapshot?: (snapshot: Snapshot) => void;
+  /** Ends the reads of the request's snapshot (a database transaction) once it is answered, or moves on. */
+  endReads?: () => void;
 }
 
 /** What a context holds beside its snapshot and loaders: the same fields as `Context`, each optional. */
-export type ContextExtras = Partial<Pick<Context, 'store' | 'writer' | 'draftRecords' | 'curator' | 'changes' | 'client' | 'onSnapshot'>>;
+export type ContextExtras = Partial<Pick<Context, 'store' | 'writer' | 'draftRecords' | 'curator' | 'changes' | 'client' | 'onSnapshot' | 'endReads'>>;
 
 /** The key under which Pothos keeps its per-request caches (what `initContextCache()` returns it under). */
 const pothosContextCache = Object.getOwnPropertySymbols(initContextCache())[0]!;
@@ -50,6 +52,7 @@ export function createContext(snapshot: Snapshot, extras: ContextExtras = {}): C
     client: extras.client,
     curator: extras.curator,
     onSnapshot: extras.onSnapshot,
+    endReads: extras.endReads,
     snapshot,
     reader,
     loaders: createLoaders(reader),
@@ -67,9 +70,11 @@ export function withFreshLoaders(context: Context): Context {
  * (yoga copies the one `createContext` returns).
  */
 export function moveToSnapshot(context: Context, snapshot: Snapshot): void {
+  // The old snapshot's reads are over: its database transaction (if any) ends now, not with the request.
+  context.endReads?.();
   // A new Pothos context cache drops the loadable nodes' loaders, which cached the old snapshot's records.
   const { reader } = snapshot;
-  Object.assign(context, initContextCache(), { snapshot, reader, loaders: createLoaders(reader) });
+  Object.assign(context, initContextCache(), { snapshot, reader, loaders: createLoaders(reader), endReads: undefined });
   context.onSnapshot?.(snapshot);
 }
 

@@ -27,7 +27,7 @@ import { exampleQuery } from './http/graphiql-example.js';
 import { createJit, defaultJitOptions, type JitOptions } from './plugins/jit.js';
 import { createMetrics, defaultMetricsOptions, type Metrics, type MetricsOptions } from './http/metrics.js';
 import { datasetStampOf, type KnowledgeBase } from './kb/knowledge-base.js';
-import { snapshotOf, type Snapshot, type SnapshotSource } from './kb/snapshot.js';
+import { snapshotOf, type RequestReads, type Snapshot, type SnapshotSource } from './kb/snapshot.js';
 import { StoreUnavailableError } from './kb/reader.js';
 import { createQueryLimits, defaultQueryLimits, type QueryLimits } from './plugins/limits.js';
 import { createLogger, createRequestLog, yogaLoggerFor, type Logger, type RequestIdContext, type RequestLog } from './logging.js';
@@ -137,6 +137,22 @@ function useDatasetExtension(snapshotFor: (request: Request) => Snapshot): Plugi
   };
 }
 
+/** Nothing to end: an in-memory snapshot is read without a transaction. */
+const noReadsToEnd = () => {};
+
+/**
+ * Ends each request's reads (its database transaction, see SnapshotSource.openReads) once it is
+ * answered, however it ended: a result, an error thrown by a plugin, a subscription set up (each of
+ * its events reads a snapshot of its own).
+ */
+function useRequestReadsEnd(readsOf: (request: Request) => RequestReads | undefined): Plugin {
+  return {
+    onResponse({ request }) {
+      readsOf(request)?.end();
+    },
+  };
+}
+
 /**
  * Logs each unexpected error in full, with the request id, before masking replaces it in the response.
  * Execution results are the only place both the original error and the request's context are at hand.
@@ -243,6 +259,8 @@ export function createNewsgraph({
     if (!snapshot) snapshots.set(request, (snapshot = currentSnapshot()));
     return snapshot;
   };
+  // The reads a request opened (a database transaction), ended once it is answered.
+  const requestReads = new WeakMap<Request, RequestReads>();
   const authentications = new WeakMap<Request, Authentication>();
   const authenticationOf = (request: Request): Authentication => {
     let authentication = authentications.get(request);
@@ -281,15 +299,25 @@ export function createNewsgraph({
     context: (initialContext: { request: Request }) => {
       const { request } = initialContext;
       const authentication = authenticationOf(request);
-      return createContext(snapshotFor(request), {
-        store,
-        writer: database?.writer,
-        draftRecords: database?.draftRecords,
-        changes,
-        // Requests made with `yoga.fetch` share one address.
-        client: clientAddresses.get(request) ?? 'local',
-        curator: 'curator' in authentication ? authentication.curator : undefined,
-        onSnapshot: (next) => snapshots.set(request, next),
+      const contextOf = (reads: RequestReads) =>
+        createContext(reads.snapshot, {
+          store,
+          writer: database?.writer,
+          draftRecords: database?.draftRecords,
+          changes,
+          // Requests made with `yoga.fetch` share one address.
+          client: clientAddresses.get(request) ?? 'local',
+          curator: 'curator' in authentication ? authentication.curator : undefined,
+          onSnapshot: (next) => snapshots.set(request, next),
+          endReads: reads.end,
+        });
+      if (!database) return contextOf({ snapshot: snapshotFor(request), end: noReadsToEnd });
+      // A database's request reads in one transaction, whose snapshot may be newer than the one its
+      // cached answer was looked up under: its answer is stamped with the one it read.
+      return database.openReads().then((reads) => {
+        requestReads.set(request, reads);
+        snapshots.set(request, reads.snapshot);
+        return contextOf(reads);
       });
     },
     graphqlEndpoint,
@@ -308,6 +336,7 @@ export function createNewsgraph({
     maskedErrors: { isDev: exposeErrorDetails, maskError: maskAndCode(exposeErrorDetails) },
     plugins: [
       requestLog.plugin,
+      useRequestReadsEnd((request) => requestReads.get(request)),
       // Before anything that reads a GraphQL request: /metrics is answered here, and is not one.
       ...(metrics ? [metrics.plugin] : []),
       useRequestHygiene(graphqlEndpoint, CSRF_HEADER),
@@ -352,9 +381,10 @@ export function createNewsgraph({
     validation,
     limits: queryLimits,
     jit: compiler,
-    current: currentSnapshot,
+    openReads: () => (database ? database.openReads() : { snapshot: currentSnapshot(), end: noReadsToEnd }),
     // The context yoga's factory above makes, for a query (which never moves to another snapshot).
-    contextFor: (snapshot, curator, clientAddress) => createContext(snapshot, { store, writer: database?.writer, draftRecords: database?.draftRecords, changes, client: clientAddress ?? 'local', curator }),
+    contextFor: (reads, curator, clientAddress) =>
+      createContext(reads.snapshot, { store, writer: database?.writer, draftRecords: database?.draftRecords, changes, client: clientAddress ?? 'local', curator, endReads: reads.end }),
     authenticate: (header) => authenticate(header ?? null, curatorTokens ?? noCurators),
     responseCache: cache,
     requestLog,

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
 import { readerOf, type KnowledgeReader } from '../src/kb/reader.js';
+import { snapshotOf } from '../src/kb/snapshot.js';
 import { CuratorTokens, hashToken } from '../src/plugins/auth.js';
 import { createLogger, type Logger } from '../src/logging.js';
 import { KnowledgeStore, type StoreOptions } from '../src/store/knowledge-store.js';
@@ -253,6 +254,10 @@ export interface CurationTestServer {
   store?: KnowledgeStore;
   /** A folder holding the knowledge base as the store holds it now: the JSON store's own folder, or a db:export of the database. */
   written(): Promise<string>;
+  /** The reader of the snapshot served now: what a request arriving now reads through (on PostgreSQL, through a reader made from it). */
+  currentReader(): KnowledgeReader;
+  /** The database, when the tests run on PostgreSQL. */
+  database?: PostgresKnowledge;
   close(): Promise<void>;
 }
 
@@ -264,7 +269,7 @@ export interface CurationTestServer {
 export async function createCurationTestServer(options: { logger?: Logger } = {}): Promise<CurationTestServer> {
   if (storeUnderTest === 'memory') {
     const { yoga, store, dir } = await createWritableTestServer(options);
-    return { yoga, store, written: async () => dir, close: async () => store.close() };
+    return { yoga, store, written: async () => dir, currentReader: () => snapshotOf(store.current).reader, close: async () => store.close() };
   }
   const folder = await copyOfData();
   const { url, database } = await newDatabase(folder);
@@ -272,6 +277,8 @@ export async function createCurationTestServer(options: { logger?: Logger } = {}
   const exports: string[] = [];
   return {
     yoga,
+    database,
+    currentReader: () => database.current().reader,
     written: async () => {
       const out = await mkdtemp(path.join(tmpdir(), 'newsgraph-export-'));
       exports.push(out);

@@ -15,7 +15,9 @@ import { createNodeListener, type NodeListener } from '../src/http/listener.js';
 import { schema } from '../src/schema/index.js';
 import { createNewsgraph, DEFAULT_MAX_BODY_BYTES } from '../src/server.js';
 import { generateOperation, loadCorpus, Rng, toJsonText } from './fuzz/generate.js';
+import type { PostgresKnowledge } from '../src/store/postgres/database.js';
 import { answersAgree, dataDir, servedKnowledge, silentLogger } from './helpers.js';
+import { storeUnderTest } from './store-under-test.js';
 
 interface RawRequest {
   method: string;
@@ -71,9 +73,10 @@ describe('the node:http listener', () => {
   let yogas: Server;
   let oursPort: number;
   let yogasPort: number;
+  let served: Awaited<ReturnType<typeof servedKnowledge>>;
 
   beforeAll(async () => {
-    const served = await servedKnowledge();
+    served = await servedKnowledge();
     // Two instances, so neither's response cache answers for the other.
     listener = createNodeListener(createNewsgraph({ ...served, logger: silentLogger }));
     ours = createHttpServer(listener);
@@ -335,5 +338,40 @@ describe('the node:http listener', () => {
       if (result.status !== 'ok') failures.push(`${audit.id} ${audit.name}: ${'reason' in result ? result.reason : ''}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  it.runIf(storeUnderTest === 'postgres')('gives back the database connection of every request, however it was answered', async () => {
+    // Each request reads in a transaction of its own (src/store/postgres/read-session.ts); one left open
+    // would hold a pooled connection for good.
+    const { database } = served as { database: PostgresKnowledge };
+    const post = (body: unknown, headers: Record<string, string> = {}) => send(oursPort, { method: 'POST', path: '/graphql', headers: { ...json, ...headers }, body: JSON.stringify(body) });
+    const nestedPages = '{ persons(first: 100) { edges { node { statements(first: 100) { edges { node { speaker { statements(first: 100) { totalCount } } } } } } } } }';
+    const answers = await Promise.all([
+      // Answered without yoga (each a new document or variables, so none from the cache).
+      ...Array.from({ length: 12 }, (_, index) => post({ query: `query Plain${index} { persons(first: ${index + 1}) { totalCount edges { node { slug } } } }` })),
+      // An error in a resolver: run by yoga again.
+      post({ query: '{ person(slug: "nobody-at-all") { name } }' }),
+      // Refused by a plugin while executing: a mutation without a token.
+      post({ query: 'mutation { createPerson(input: { slug: "nobody-new", name: "Nobody New", description: "d" }) { person { slug } } }' }),
+      // Refused before executing: over the cost limit, invalid, unknown operation.
+      post({ query: nestedPages }),
+      post({ query: '{ nope }' }),
+      post({ query: 'query A { dataset { version } }', operationName: 'B' }),
+      // The dataset fields (counts read in the request's transaction) and /ready.
+      post({ query: '{ dataset { version counts { persons statements } } }' }),
+      send(oursPort, { method: 'GET', path: '/ready' }),
+    ]);
+    const outcomes = answers.map((answer) => (JSON.parse(answer.body) as { errors?: { extensions: { code: string } }[] }).errors?.[0]?.extensions.code ?? answer.status);
+    expect(outcomes).toEqual([...Array(12).fill(200), 'NOT_FOUND', 'UNAUTHENTICATED', 'QUERY_TOO_COMPLEX', 'GRAPHQL_VALIDATION_FAILED', 'OPERATION_RESOLUTION_FAILURE', 200, 200]);
+    // A subscription set up, then left.
+    const subscription = new AbortController();
+    const events = await fetch(`http://127.0.0.1:${oursPort}/graphql?query=${encodeURIComponent('subscription { datasetChanged { version } }')}`, {
+      headers: { accept: 'text/event-stream', 'x-graphql-yoga-csrf': '1' },
+      signal: subscription.signal,
+    });
+    expect(events.status).toBe(200);
+    subscription.abort();
+    await expect.poll(() => database.poolUse().total - database.poolUse().idle, { timeout: 5_000 }).toBe(0);
+    expect(database.poolUse().total).toBeGreaterThan(0);
   });
 });

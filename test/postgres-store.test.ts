@@ -14,12 +14,19 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataFiles, type Collection } from '../src/kb/records.js';
 import { DataValidationError } from '../src/kb/load.js';
+import { RecordNotFoundError } from '../src/kb/reader.js';
+import type { RequestReads } from '../src/kb/snapshot.js';
+import { createLogger } from '../src/logging.js';
+import { PostgresKnowledge } from '../src/store/postgres/database.js';
 import { PostgresStoreError } from '../src/store/postgres/errors.js';
 import { exportKnowledgeBase } from '../src/store/postgres/export.js';
 import { importKnowledgeBase } from '../src/store/postgres/import.js';
 import { migrate, migrationsDir, readMigrations } from '../src/store/postgres/migrate.js';
+import { PostgresReader } from '../src/store/postgres/reader.js';
 import { serializeRecords } from '../src/store/knowledge-store.js';
-import { dataDir as fixtureDir, generateFixtureDataset, spawnScript } from './helpers.js';
+import type { KnowledgeReader } from '../src/kb/reader.js';
+import { createNewsgraph } from '../src/server.js';
+import { curatorTokens, dataDir as fixtureDir, generateFixtureDataset, mutate, silentLogger, spawnScript } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 
 let server: PostgresServer;
@@ -572,5 +579,80 @@ describe('errors', () => {
     const out = await tempDir('export');
     await expect(exportKnowledgeBase(client, where, out)).rejects.toMatchObject({ code: 'DATASET_EMPTY' });
     expect(await readdir(out)).toEqual([]);
+  });
+});
+
+describe("a request's reads and an import", () => {
+  it('reads the generation a request began on through every kind of read while a mutation commits', async () => {
+    const { url, client, where } = await migratedDatabase();
+    await importKnowledgeBase(client, where, fixtureDir);
+    const database = await PostgresKnowledge.open(url, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }) });
+    const yoga = createNewsgraph({ database, curatorTokens, logger: silentLogger }).yoga;
+    try {
+      const persons = { list: 'persons', filter: {}, order: 'NAME_ASC' } as const;
+      // Not the counts and statistics first: those are kept per generation once read.
+      const readAll = async (reader: KnowledgeReader) => ({
+        count: await reader.count(persons),
+        page: (await reader.page(persons, { first: 100 })).items,
+        search: await reader.searchCount('Midway', undefined),
+        searchPage: (await reader.searchPage('Midway', undefined, { first: 5 })).items,
+        lookUp: await reader.recordsByIds('Person', ['reader-midway']),
+        counts: await reader.recordCounts(),
+        statistics: await reader.statistics(),
+      });
+      const before = await database.openReads();
+      const created = await mutate(yoga, 'mutation { createPerson(input: { slug: "reader-midway", name: "Reader Midway", description: "Created while a request read." }) { person { slug } } }');
+      expect(created.errors).toBeUndefined();
+      const seenBefore = await readAll(before.snapshot.reader);
+      before.end();
+      const after = await database.openReads();
+      const seenAfter = await readAll(after.snapshot.reader);
+      after.end();
+      expect(seenBefore.search).toBe(0);
+      expect(seenBefore.lookUp[0]).toBeInstanceOf(RecordNotFoundError);
+      expect(seenAfter.search).toBe(1);
+      expect(seenAfter.count).toBe(seenBefore.count + 1);
+      expect(seenAfter.counts.persons).toBe(seenBefore.counts.persons + 1);
+      expect(seenAfter.page).toHaveLength(seenBefore.page.length + 1);
+      expect(seenAfter.searchPage).toHaveLength(1);
+      expect(seenBefore.count).toBe(seenBefore.counts.persons);
+    } finally {
+      await database.close();
+    }
+  });
+
+
+  it('keeps an import waiting while a request that began before it reads, and lets a request that begins during it read the new data', async () => {
+    const { url, client, where } = await migratedDatabase();
+    const seed = await importKnowledgeBase(client, where, fixtureDir);
+    const database = await PostgresKnowledge.open(url, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }) });
+    try {
+      const lookUp = async (reads: RequestReads, id: string) => !((await reads.snapshot.reader.recordsByIds('Person', [id]))[0] instanceof RecordNotFoundError);
+      const before = await database.openReads();
+      expect(before.snapshot.info.version).toBe(seed.version);
+      expect(await lookUp(before, 'john-kerry')).toBe(true);
+
+      const importer = await clientOf(url);
+      const importing = importKnowledgeBase(importer, where, generatedLarger);
+      // The import empties the tables with TRUNCATE, which the request's snapshot would not hide: it waits
+      // for the request's locks instead.
+      await expect.poll(async () => (await client.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [(importer as unknown as { processID: number }).processID])).rows[0]?.wait_event_type, { timeout: 10_000 }).toBe('Lock');
+      expect(await lookUp(before, 'john-kerry')).toBe(true);
+      expect(await lookUp(before, 'john-kerry-x1')).toBe(false);
+
+      // A request that begins now waits for the import, and reads what it wrote.
+      const during = database.openReads();
+      before.end();
+      const larger = await importing;
+      const after = await during;
+      try {
+        expect(after.snapshot.info.version).toBe(larger.version);
+        expect(await lookUp(after, 'john-kerry-x1')).toBe(true);
+      } finally {
+        after.end();
+      }
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -6,8 +6,8 @@
  * line of calls into the same parts yoga's plugins use:
  *
  *   body → params → parsed document (yoga's parse cache) → validation result (kept per document) →
- *   operation is a query → cost within the limit → context → graphql-jit or the executor →
- *   `extensions.dataset` → response cache → bytes
+ *   operation is a query → cost within the limit → the request's reads (a database transaction) and
+ *   context → graphql-jit or the executor → reads ended → `extensions.dataset` → response cache → bytes
  *
  * Whatever does not fit that line is handed to yoga, which answers every request; only slower:
  * - a body that is not a JSON object with `query` and at most `variables` and `operationName`
@@ -25,7 +25,7 @@
 import { execute, getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Context } from '../context.js';
 import { datasetStampOf } from '../kb/knowledge-base.js';
-import type { Snapshot } from '../kb/snapshot.js';
+import type { RequestReads } from '../kb/snapshot.js';
 import type { RequestLog, RequestState } from '../logging.js';
 import type { Authentication } from '../plugins/auth.js';
 import type { ValidationCache } from '../plugins/document-cache.js';
@@ -44,10 +44,10 @@ export interface PlainQueryParts {
   limits: QueryLimitsCheck;
   /** Undefined when graphql-jit is off. */
   jit?: Jit;
-  /** The snapshot served now. */
-  current(): Snapshot;
+  /** Opens a request's reads, as yoga's context factory does: synchronously for an in-memory snapshot. */
+  openReads(): MaybePromise<RequestReads>;
   /** The context of a request, as yoga's context factory makes it. */
-  contextFor(snapshot: Snapshot, curator: Curator | undefined, clientAddress: string | undefined): Context;
+  contextFor(reads: RequestReads, curator: Curator | undefined, clientAddress: string | undefined): Context;
   authenticate(header: string | undefined): Authentication;
   responseCache?: ResponseCache;
   requestLog: RequestLog;
@@ -167,37 +167,48 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
 
     const log = requestLog.start(headers['x-request-id']);
     if (params.operationName !== undefined) log.operationName = params.operationName.slice(0, 100);
-    const snapshot = parts.current();
-    args.contextValue = parts.contextFor(snapshot, authentication.curator, clientAddress);
-    let result: MaybePromise<ExecutionResult>;
-    try {
-      const prepared = jit?.prepare(schema, document, params.operationName);
-      result = prepared ? prepared(args, execute) : execute(args);
-    } catch {
-      // Whatever went wrong (a compile that threw, a bug), yoga runs the request and answers it as it does every failure.
-      return undefined;
-    }
-    const answer = (done: ExecutionResult): PlainAnswer | undefined => {
-      if (done.errors?.length || done.data == null || done.extensions) return undefined;
-      const text = JSON.stringify({ data: done.data, extensions: { dataset: datasetStampOf(snapshot.info) } });
-      const bytes = Buffer.from(text, 'utf8') as Uint8Array<ArrayBuffer>;
-      const type = `${answerType}; charset=utf-8`;
-      const answerHeaders: string[] = ['content-type', type, ...corsAndVary, 'x-request-id', log.id];
-      const operationName = operation.name?.value;
-      if (responseCache && found) {
-        const revalidation = headers['if-none-match'];
-        const kept = responseCache.keepAnswer(found, text, bytes, type, operationName, revalidation !== undefined);
-        if (kept === 'counted') answerHeaders.push('x-cache', 'miss');
-        else if (kept !== 'refused') {
-          answerHeaders.push('x-cache', 'miss', 'etag', kept.etag);
-          // The length of the body left out, as yoga's 304 for a fresh entry says.
-          if (ifNoneMatchMatches(revalidation, kept.etag)) return { status: 304, headers: [...answerHeaders, 'content-length', String(bytes.byteLength)], operationName, log };
-        }
+    const executeWith = (reads: RequestReads): MaybePromise<PlainAnswer | undefined> => {
+      const { snapshot } = reads;
+      args.contextValue = parts.contextFor(reads, authentication.curator, clientAddress);
+      let result: MaybePromise<ExecutionResult>;
+      try {
+        const prepared = jit?.prepare(schema, document, params.operationName);
+        result = prepared ? prepared(args, execute) : execute(args);
+      } catch {
+        reads.end();
+        // Whatever went wrong (a compile that threw, a bug), yoga runs the request and answers it as it does every failure.
+        return undefined;
       }
-      answerHeaders.push('content-length', String(bytes.byteLength));
-      return { status: 200, headers: answerHeaders, body: bytes, operationName, log };
+      const answer = (done: ExecutionResult): PlainAnswer | undefined => {
+        reads.end();
+        if (done.errors?.length || done.data == null || done.extensions) return undefined;
+        const text = JSON.stringify({ data: done.data, extensions: { dataset: datasetStampOf(snapshot.info) } });
+        const bytes = Buffer.from(text, 'utf8') as Uint8Array<ArrayBuffer>;
+        const type = `${answerType}; charset=utf-8`;
+        const answerHeaders: string[] = ['content-type', type, ...corsAndVary, 'x-request-id', log.id];
+        const operationName = operation.name?.value;
+        if (responseCache && found) {
+          const revalidation = headers['if-none-match'];
+          const kept = responseCache.keepAnswer(found, text, bytes, type, operationName, revalidation !== undefined);
+          if (kept === 'counted') answerHeaders.push('x-cache', 'miss');
+          else if (kept !== 'refused') {
+            answerHeaders.push('x-cache', 'miss', 'etag', kept.etag);
+            // The length of the body left out, as yoga's 304 for a fresh entry says.
+            if (ifNoneMatchMatches(revalidation, kept.etag)) return { status: 304, headers: [...answerHeaders, 'content-length', String(bytes.byteLength)], operationName, log };
+          }
+        }
+        answerHeaders.push('content-length', String(bytes.byteLength));
+        return { status: 200, headers: answerHeaders, body: bytes, operationName, log };
+      };
+      return result instanceof Promise
+        ? result.then(answer, () => {
+            reads.end();
+            return undefined;
+          })
+        : answer(result);
     };
-    return result instanceof Promise ? result.then(answer, () => undefined) : answer(result);
+    const reads = parts.openReads();
+    return reads instanceof Promise ? reads.then(executeWith, () => undefined) : executeWith(reads);
   };
   return { run };
 }

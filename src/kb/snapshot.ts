@@ -41,12 +41,26 @@ export interface SnapshotChange {
   cause: 'import' | 'mutation';
 }
 
+/** What one request reads, and how to end its reads once it is answered. */
+export interface RequestReads {
+  /** One state of the data from the request's first statement to its last, and that state's identity. */
+  readonly snapshot: Snapshot;
+  /** Ends the request's reads (a database transaction); calling it again does nothing. */
+  end(): void;
+}
+
 /**
- * A store whose data lives outside this process (PostgreSQL): it names the snapshot current now and
- * says whether its data can be read at all.
+ * A store whose data lives outside this process (PostgreSQL): it names the snapshot current now, opens
+ * each request's reads, and says whether its data can be read at all.
  */
 export interface SnapshotSource {
+  /** The snapshot current now: what a cached answer is looked up under, and what reads outside a request see. */
   current(): Snapshot;
+  /**
+   * Opens one request's reads: every statement of the request sees one state of the data, which its
+   * snapshot names (the current one, or a newer one committed but not yet announced).
+   */
+  openReads(): Promise<RequestReads>;
   /**
    * Calls `listener` with each new snapshot from now on, and the records it changed (the ids, kinds and
    * what happened, as the subscriptions announce them); the function returned stops it.

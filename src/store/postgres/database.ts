@@ -12,12 +12,14 @@ import type { Logger } from '../../logging.js';
 import type { KnowledgeReader } from '../../kb/reader.js';
 import type { RecordKind } from '../../kb/knowledge-base.js';
 import type { ChangeKind } from '../knowledge-store.js';
-import type { Snapshot, SnapshotChange, SnapshotSource } from '../../kb/snapshot.js';
+import type { RequestReads, Snapshot, SnapshotChange, SnapshotInfo, SnapshotSource } from '../../kb/snapshot.js';
 import { describeDatabaseUrl, parseDatabaseUrl } from './connection.js';
 import { PostgresStoreError, storeErrorOf } from './errors.js';
 import { DATASET_CHANNEL } from './import.js';
 import { checkSchema } from './migrate.js';
 import { PostgresDraftRecords } from './draft-records.js';
+import { openReadSession, type DatasetRow } from './read-session.js';
+import { PostgresReader } from './reader.js';
 import { PostgresWriter } from './writer.js';
 
 /** How long to wait for a connection, and for a readiness probe, before calling the database unreachable. */
@@ -36,16 +38,21 @@ export interface DatabaseOptions {
   readUrl?: string;
   /** The most connections the pool opens. */
   maxConnections?: number;
-  /** Makes the reader of a pool (the PostgreSQL reader; tests may wrap it); `where` names the server in its errors. */
-  readerFor: (pool: pg.Pool, where: string) => KnowledgeReader;
+  /**
+   * Makes the reader of the pool (tests give it options); each request reads through one made from it
+   * (`PostgresReader.through`). `where` names the server in its errors.
+   */
+  readerFor: (pool: pg.Pool, where: string) => PostgresReader;
 }
 
-interface DatasetRow {
-  version: string;
-  changed_at: Date;
-  generation: string;
-  cause: 'import' | 'mutation';
+/** A generation's record counts and statistics, each asked once (see `generationReader`). */
+interface GenerationAggregates {
+  recordCounts?: ReturnType<KnowledgeReader['recordCounts']>;
+  statistics?: ReturnType<KnowledgeReader['statistics']>;
 }
+
+/** How many generations' aggregates are kept: requests that began before the last few changes still find theirs. */
+const KEPT_AGGREGATES = 4;
 
 /** Pool figures for the metrics endpoint. */
 export interface PoolUse {
@@ -67,12 +74,14 @@ export class PostgresKnowledge implements SnapshotSource {
   /** What a draft of an article looks up, read through the read pool. */
   readonly draftRecords: PostgresDraftRecords;
   private readonly writePool: pg.Pool;
+  private readonly aggregates = new Map<string, GenerationAggregates>();
 
   private constructor(
     /** The pool every read goes through: the replica's, with a read URL. */
     readonly pool: pg.Pool,
     readonly where: string,
-    private readonly reader: KnowledgeReader,
+    /** The reader of the pool, each statement on its own; every other reader is made from it. */
+    private readonly reader: PostgresReader,
     private readonly logger: Logger,
     private readonly connectionString: string,
     row: DatasetRow,
@@ -132,6 +141,26 @@ export class PostgresKnowledge implements SnapshotSource {
     return this.snapshot;
   }
 
+  async openReads(): Promise<RequestReads> {
+    const session = await openReadSession(this.pool).catch(() => undefined);
+    // Made from the current snapshot's reader, so that what watches that reader (a test) sees requests' reads.
+    const reader = PostgresReader.through(this.snapshot.reader, session?.db ?? this.pool);
+    if (!session) {
+      // The database away (or its dataset emptied): each statement then fails, or answers, on its own,
+      // with the store's coded errors.
+      reader.recordCounts = () => this.reader.recordCounts.call(reader);
+      reader.statistics = () => this.reader.statistics.call(reader);
+      return { snapshot: { info: this.snapshot.info, reader }, end: () => {} };
+    }
+    const { row } = session;
+    const aggregates = this.aggregatesOf(row.generation);
+    reader.recordCounts = () => (aggregates.recordCounts ??= forgetFailure(this.reader.recordCounts.call(reader), () => (aggregates.recordCounts = undefined)));
+    reader.statistics = () => (aggregates.statistics ??= forgetFailure(this.reader.statistics.call(reader), () => (aggregates.statistics = undefined)));
+    // The generation announced, or one committed since whose announcement is on its way.
+    const info: SnapshotInfo = row.generation === this.generation ? this.snapshot.info : infoOf(row);
+    return { snapshot: { info, reader }, end: session.end };
+  }
+
   /** Resolves when a pooled connection answers a query; rejects with a message naming the database otherwise. */
   async checkReadiness(): Promise<void> {
     try {
@@ -152,8 +181,42 @@ export class PostgresKnowledge implements SnapshotSource {
     await this.writePool.end().catch(() => {});
   }
 
+  /**
+   * The snapshot of a generation, as reads outside a request see it (a mutation's payload, a
+   * subscription's event): each statement on its own, through the pool. Its counts and statistics are
+   * read as a request's are (openReads), so that what is kept for a generation is that generation's.
+   */
   private snapshotOf(row: DatasetRow): Snapshot {
-    return { info: { version: row.version, loadedAt: row.changed_at }, reader: generationReader(this.reader) };
+    const inOneRequest = async <T>(read: (reader: KnowledgeReader) => Promise<T>): Promise<T> => {
+      const reads = await this.openReads();
+      try {
+        return await read(reads.snapshot.reader);
+      } finally {
+        reads.end();
+      }
+    };
+    return {
+      info: infoOf(row),
+      reader: Object.assign(Object.create(this.reader) as KnowledgeReader, {
+        recordCounts: () => inOneRequest((reader) => reader.recordCounts()),
+        statistics: () => inOneRequest((reader) => reader.statistics()),
+      }),
+    };
+  }
+
+  /**
+   * Generation `generation`'s record counts and statistics. They cannot change until the next
+   * generation, and each is an aggregate over whole tables (about half a second at 10,000× the seed),
+   * which /ready, /metrics and the dataset fields would otherwise run on every call: each is asked once
+   * per generation, by the first request that asks.
+   */
+  private aggregatesOf(generation: string): GenerationAggregates {
+    let aggregates = this.aggregates.get(generation);
+    if (!aggregates) {
+      this.aggregates.set(generation, (aggregates = {}));
+      for (const kept of this.aggregates.keys()) if (this.aggregates.size > KEPT_AGGREGATES) this.aggregates.delete(kept);
+    }
+    return aggregates;
   }
 
   onChange(listener: (change: SnapshotChange) => void): () => void {
@@ -248,24 +311,16 @@ export class PostgresKnowledge implements SnapshotSource {
   }
 }
 
-/**
- * The reader of one dataset generation. Its record counts and statistics cannot change until the next
- * generation, and each is an aggregate over whole tables (about half a second at 10,000× the seed), which
- * /ready, /metrics and the dataset fields would otherwise run on every call: each is asked once.
- */
-function generationReader(reader: KnowledgeReader): KnowledgeReader {
-  const once = <T>(ask: () => Promise<T>): (() => Promise<T>) => {
-    let answer: Promise<T> | undefined;
-    return () =>
-      (answer ??= ask().catch((error: unknown) => {
-        answer = undefined; // a failed count (the database away) is asked again next time
-        throw error;
-      }));
-  };
-  return Object.assign(Object.create(reader) as KnowledgeReader, {
-    recordCounts: once(() => reader.recordCounts()),
-    statistics: once(() => reader.statistics()),
+/** `answer`, calling `forget` if it fails: a failed count (the database away) is asked again next time. */
+function forgetFailure<T>(answer: Promise<T>, forget: () => void): Promise<T> {
+  return answer.catch((error: unknown) => {
+    forget();
+    throw error;
   });
+}
+
+function infoOf(row: DatasetRow): SnapshotInfo {
+  return { version: row.version, loadedAt: row.changed_at };
 }
 
 async function readDataset(pool: pg.Pool, where: string): Promise<DatasetRow> {

@@ -1,0 +1,105 @@
+/**
+ * One request's reads from PostgreSQL: every statement in one read-only REPEATABLE READ transaction on
+ * one pooled connection, so that its pages, counts and `dataset { version }` agree however many changes
+ * commit while it runs. Sent one by one, each statement would see the latest commit, and one answer
+ * could mix two states of the knowledge base (a list of eleven persons under a count of ten).
+ *
+ * The transaction opens in one round trip: it first takes the knowledge base's tables in ACCESS SHARE
+ * mode, then reads the dataset row, which takes its snapshot. The locks matter because an import
+ * empties the tables with TRUNCATE, which other transactions' snapshots do not hide: a request whose
+ * snapshot predates an import would see empty tables once the import commits. Holding the locks from
+ * the start, a request began before an import keeps it waiting until the request ends (milliseconds),
+ * and one that begins during an import waits for it and reads the new data. Mutations take no lock
+ * these conflict with.
+ */
+import type pg from 'pg';
+import { knowledgeBaseTables } from './import.js';
+import type { Queryable } from './sql.js';
+
+/** The dataset row: the identity of the knowledge base in the database, changed by every import and mutation. */
+export interface DatasetRow {
+  version: string;
+  changed_at: Date;
+  generation: string;
+  cause: 'import' | 'mutation';
+}
+
+/** The longest a request may keep its connection: past it the transaction ends and the request's later statements run one by one. */
+const MAX_SESSION_MS = 60_000;
+
+const OPEN_SESSION = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+LOCK TABLE ${knowledgeBaseTables.join(', ')} IN ACCESS SHARE MODE;
+SELECT version, changed_at, generation::text AS generation, cause FROM dataset`;
+
+export interface ReadSession {
+  /** The dataset row as the transaction sees it: the generation every statement of the session reads. */
+  readonly row: DatasetRow;
+  /** Sends the session's statements; once it ended or failed, through the pool, each on its own. */
+  readonly db: Queryable;
+  /** Ends the transaction and gives the connection back; calling it again does nothing. */
+  end(): void;
+}
+
+/**
+ * Opens a session on a connection of `pool`; rejects as the pool or the first statements do (the
+ * database away, an empty dataset: no row) without holding a connection.
+ */
+export async function openReadSession(pool: pg.Pool): Promise<ReadSession | undefined> {
+  const client = await pool.connect();
+  let state: 'open' | 'ended' | 'failed' = 'open';
+  let timer: NodeJS.Timeout | undefined;
+  let released = false;
+  const giveBack = (error?: Error) => {
+    if (released) return;
+    released = true;
+    clearTimeout(timer);
+    client.off('error', onError);
+    // A connection that failed is dropped, not given back mid-transaction.
+    client.release(error ?? false);
+  };
+  // A connection lost mid-request is reported as an event on the client, which would end the process unheard.
+  const onError = (error: Error) => {
+    state = 'failed';
+    giveBack(error);
+  };
+  client.on('error', onError);
+  let row: DatasetRow | undefined;
+  try {
+    const results = (await client.query(OPEN_SESSION)) as unknown as pg.QueryResult<DatasetRow>[];
+    row = results.at(-1)?.rows[0];
+  } catch (error) {
+    giveBack(error as Error);
+    throw error;
+  }
+  if (!row) {
+    await client.query('ROLLBACK').then(
+      () => giveBack(),
+      (error: Error) => giveBack(error),
+    );
+    return undefined;
+  }
+  const end = (outcome: 'COMMIT' | 'ROLLBACK' = 'COMMIT') => {
+    if (state !== 'open') return;
+    state = outcome === 'COMMIT' ? 'ended' : 'failed';
+    // Queued behind the statements already sent on the connection, which finish first.
+    client.query(outcome).then(
+      () => giveBack(),
+      (error: Error) => giveBack(error),
+    );
+  };
+  timer = setTimeout(() => end(), MAX_SESSION_MS);
+  timer.unref();
+  const db: Queryable = {
+    query: ((textOrConfig: string | pg.QueryConfig, values?: unknown[]) => {
+      if (state !== 'open') return pool.query(textOrConfig as pg.QueryConfig, values);
+      return client.query(textOrConfig as pg.QueryConfig, values).catch((error: { code?: string }) => {
+        // A failed statement aborts the transaction: the request's later statements run on their own,
+        // and so do those already queued behind it, which PostgreSQL refuses as "in failed transaction".
+        if (error?.code === '25P02') return pool.query(textOrConfig as pg.QueryConfig, values);
+        end('ROLLBACK');
+        throw error;
+      });
+    }) as Queryable['query'],
+  };
+  return { row, db, end: () => end() };
+}
