@@ -9,7 +9,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import { GraphQLError, getOperationAST, type ExecutionResult } from 'graphql';
 import {
   createYoga,
   isAsyncIterable,
@@ -143,10 +143,15 @@ const noReadsToEnd = () => {};
 /**
  * Ends each request's reads (its database transaction, see SnapshotSource.openReads) once it is
  * answered, however it ended: a result, an error thrown by a plugin, a subscription set up (each of
- * its events reads a snapshot of its own).
+ * its events reads a snapshot of its own). A mutation's end as it begins: its changes read and check
+ * the records in transactions of their own, on connections of their own, and its payload reads the
+ * state they made.
  */
 function useRequestReadsEnd(readsOf: (request: Request) => RequestReads | undefined): Plugin {
   return {
+    onExecute({ args }) {
+      if (getOperationAST(args.document, args.operationName)?.operation === 'mutation') (args.contextValue as unknown as Context).endReads?.();
+    },
     onResponse({ request }) {
       readsOf(request)?.end();
     },

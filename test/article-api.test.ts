@@ -139,6 +139,17 @@ describe('draftArticle, then applyArticle', () => {
     expect(again.source.id).toBe(draft.source.id);
     expect((await apply(server, again)).changes).toEqual([]);
   });
+
+  it('drafts more articles at once than the server has database connections, each as it drafts one alone', async () => {
+    const server = await newServer();
+    const draftOf = () => mutate(server.yoga, 'query($text: String!) { draftArticle(text: $text, publishedOn: "2015-12-02") }', { text: articleText });
+    const alone = await draftOf();
+    expect(alone.errors).toBeUndefined();
+    // The PostgreSQL store's pool has 10: a request holding one while its draft waits for another would
+    // leave none for the drafts once ten ran at once.
+    const together = await Promise.all(Array.from({ length: 16 }, draftOf));
+    for (const drafted of together) expect(drafted).toMatchObject({ data: alone.data });
+  });
 });
 
 describe('what a curator gets wrong in an article file, through the API', () => {

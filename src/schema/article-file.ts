@@ -123,7 +123,10 @@ builder.queryFields((t) => ({
       const input = { text: args.text, title: args.title ?? undefined, publishedOn: args.publishedOn ?? undefined, url: args.url ?? undefined };
       // Loaded on first use: the NLP library is a few megabytes that a server never drafting need not hold.
       if (context.draftRecords) {
-        // On PostgreSQL: drafted on the records this text can look up, fetched from the database.
+        // On PostgreSQL: drafted on the records this text can look up, fetched from the database in a
+        // transaction of the draft's own. The request's transaction gives its connection back first:
+        // drafts holding one each while waiting for another could take the whole pool.
+        context.endReads?.();
         const { draftFromSource } = await import('../authoring/draft/scoped.js');
         return (await draftFromSource(input, context.draftRecords)) as object;
       }

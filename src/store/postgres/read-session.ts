@@ -78,11 +78,19 @@ export async function openReadSession(pool: pg.Pool): Promise<ReadSession | unde
     );
     return undefined;
   }
+  // One statement at a time on the connection, in the order sent: pg 8 queues a statement sent while
+  // another runs, but calls that deprecated (pg 9 refuses it).
+  let last: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(send: () => Promise<T>): Promise<T> => {
+    const turn = last.then(send, send);
+    last = turn.catch(() => {});
+    return turn;
+  };
   const end = (outcome: 'COMMIT' | 'ROLLBACK' = 'COMMIT') => {
     if (state !== 'open') return;
     state = outcome === 'COMMIT' ? 'ended' : 'failed';
-    // Queued behind the statements already sent on the connection, which finish first.
-    client.query(outcome).then(
+    // After the statements already sent, which still read in the transaction (unless it failed).
+    inTurn(() => client.query(outcome)).then(
       () => giveBack(),
       (error: Error) => giveBack(error),
     );
@@ -91,13 +99,15 @@ export async function openReadSession(pool: pg.Pool): Promise<ReadSession | unde
   timer.unref();
   const db: Queryable = {
     query: ((textOrConfig: string | pg.QueryConfig, values?: unknown[]) => {
-      if (state !== 'open') return pool.query(textOrConfig as pg.QueryConfig, values);
-      return client.query(textOrConfig as pg.QueryConfig, values).catch((error: { code?: string }) => {
-        // A failed statement aborts the transaction: the request's later statements run on their own,
-        // and so do those already queued behind it, which PostgreSQL refuses as "in failed transaction".
-        if (error?.code === '25P02') return pool.query(textOrConfig as pg.QueryConfig, values);
-        end('ROLLBACK');
-        throw error;
+      const onItsOwn = () => pool.query(textOrConfig as pg.QueryConfig, values);
+      if (state !== 'open') return onItsOwn();
+      return inTurn(() => {
+        // A failed statement aborted the transaction: the request's later statements run on their own.
+        if (state === 'failed') return onItsOwn();
+        return client.query(textOrConfig as pg.QueryConfig, values).catch((error: unknown) => {
+          end('ROLLBACK');
+          throw error;
+        });
       });
     }) as Queryable['query'],
   };
