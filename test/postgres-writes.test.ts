@@ -480,3 +480,19 @@ describe('concurrent mutations on PostgreSQL', () => {
     expect(served).toEqual({ revision: applied.length + 1, description: last.description });
   });
 });
+
+describe('drafts on PostgreSQL', () => {
+  it("give a new record the id after hundreds of taken steps of its name, in a few runs", async () => {
+    // Persons of other names holding "xavier-quill" and its steps up to "-600".
+    for (let n = 1; n <= 600; n++) {
+      await change(yoga, `mutation { createPerson(input: { slug: "xavier-quill${n === 1 ? '' : `-${n}`}", name: "Held Step ${n}", description: "Holds an id (test fixture)." }) { datasetVersion } }`);
+    }
+    const text = 'Alliance names a new spokesman (test fixture)\n\nXavier Quill, a new spokesman for the alliance, said on Tuesday that the ministers would meet again in the spring.';
+    let runs = 0;
+    const source: DraftRecordSource = { consistently: (draft) => database.draftRecords.consistently((lookups) => draft(lookups)) };
+    const draft = await draftFromSource({ text, publishedOn: '2015-12-03' }, source, (run) => (runs = run));
+    expect(draft.persons?.find((person) => 'name' in person && person.name === 'Xavier Quill')).toMatchObject({ id: 'xavier-quill-601' });
+    // Each run looks twice as far past the steps it found taken (kb/slugs.ts withNextSteps).
+    expect(runs).toBeLessThanOrEqual(10);
+  });
+});

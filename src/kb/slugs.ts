@@ -91,13 +91,21 @@ export class SlugAllocator {
 }
 
 /**
- * `id` and `count` of the ids a search for a free id steps to when it is taken ("-2", "-3": SlugAllocator,
- * src/store/edits.ts freeIdFor): after `id` itself and, for an id that is itself a step (`root-7`), after
- * that step. A store that fetches ids asks for these in one go rather than one round trip per step.
+ * `id` and the ids a search for a free id steps to when it is taken ("-2", "-3": SlugAllocator,
+ * src/store/edits.ts freeIdFor): `count` after `id` itself and, for an id that is itself a step
+ * (`root-7`), after that step as many as it is far (at least `count`, at most MAX_STEPS_AHEAD), so
+ * that a store asking again for each step it reaches looks twice as far each time: a few round trips
+ * for hundreds of taken steps, rather than one per `count`.
  */
+/** The most steps `withNextSteps` looks ahead of a step: an id that only looks like one ("summit-2015") costs no more. */
+const MAX_STEPS_AHEAD = 1000;
+
 export function withNextSteps(id: string, count: number): string[] {
   const next = Array.from({ length: count }, (_, n) => `${id}-${n + 2}`);
   const step = /^(.*)-(\d+)$/.exec(id);
-  if (step) for (let n = Number(step[2]) + 1; n <= Number(step[2]) + count; n++) next.push(`${step[1]}-${n}`);
+  if (step) {
+    const reached = Number(step[2]);
+    for (let n = reached + 1; n <= reached + Math.min(Math.max(count, reached), MAX_STEPS_AHEAD); n++) next.push(`${step[1]}-${n}`);
+  }
   return [id, ...next];
 }
