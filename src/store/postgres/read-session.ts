@@ -41,8 +41,9 @@ export interface ReadSession {
 }
 
 /**
- * Opens a session on a connection of `pool`; rejects as the pool or the first statements do (the
- * database away, an empty dataset: no row) without holding a connection.
+ * Opens a session on a connection of `pool`: rejects as the pool or the opening statements do (the
+ * database away), and gives undefined when the database holds no dataset yet, in both cases without
+ * keeping the connection.
  */
 export async function openReadSession(pool: pg.Pool): Promise<ReadSession | undefined> {
   const client = await pool.connect();
