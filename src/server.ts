@@ -340,8 +340,9 @@ export function createNewsgraph({
     renderGraphiQL,
     maskedErrors: { isDev: exposeErrorDetails, maskError: maskAndCode(exposeErrorDetails) },
     plugins: [
-      requestLog.plugin,
+      // First: a later plugin's onResponse that throws stops the ones after it.
       useRequestReadsEnd((request) => requestReads.get(request)),
+      requestLog.plugin,
       // Before anything that reads a GraphQL request: /metrics is answered here, and is not one.
       ...(metrics ? [metrics.plugin] : []),
       useRequestHygiene(graphqlEndpoint, CSRF_HEADER),

@@ -628,6 +628,7 @@ describe("a request's reads and an import", () => {
     const database = await PostgresKnowledge.open(url, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }) });
     try {
       const lookUp = async (reads: RequestReads, id: string) => !((await reads.snapshot.reader.recordsByIds('Person', [id]))[0] instanceof RecordNotFoundError);
+      const counts = await database.current().reader.recordCounts();
       const before = await database.openReads();
       expect(before.snapshot.info.version).toBe(seed.version);
       expect(await lookUp(before, 'john-kerry')).toBe(true);
@@ -639,6 +640,9 @@ describe("a request's reads and an import", () => {
       await expect.poll(async () => (await client.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [(importer as unknown as { processID: number }).processID])).rows[0]?.wait_event_type, { timeout: 10_000 }).toBe('Lock');
       expect(await lookUp(before, 'john-kerry')).toBe(true);
       expect(await lookUp(before, 'john-kerry-x1')).toBe(false);
+      // What /ready and /metrics ask for, kept for the generation, answers without waiting for the import.
+      const answered = await Promise.race([database.current().reader.recordCounts(), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000))]);
+      expect(answered).toEqual(counts);
 
       // A request that begins now waits for the import, and reads what it wrote.
       const during = database.openReads();

@@ -169,9 +169,9 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
     if (params.operationName !== undefined) log.operationName = params.operationName.slice(0, 100);
     const executeWith = (reads: RequestReads): MaybePromise<PlainAnswer | undefined> => {
       const { snapshot } = reads;
-      args.contextValue = parts.contextFor(reads, authentication.curator, clientAddress);
       let result: MaybePromise<ExecutionResult>;
       try {
+        args.contextValue = parts.contextFor(reads, authentication.curator, clientAddress);
         const prepared = jit?.prepare(schema, document, params.operationName);
         result = prepared ? prepared(args, execute) : execute(args);
       } catch {

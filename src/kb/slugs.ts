@@ -103,9 +103,11 @@ const MAX_STEPS_AHEAD = 1000;
 export function withNextSteps(id: string, count: number): string[] {
   const next = Array.from({ length: count }, (_, n) => `${id}-${n + 2}`);
   const step = /^(.*)-(\d+)$/.exec(id);
-  if (step) {
-    const reached = Number(step[2]);
-    for (let n = reached + 1; n <= reached + Math.min(Math.max(count, reached), MAX_STEPS_AHEAD); n++) next.push(`${step[1]}-${n}`);
+  const reached = step ? Number(step[2]) : Number.NaN;
+  // Counted by steps, not compared by value: past 2^53 adding one to a number changes nothing.
+  if (Number.isSafeInteger(reached)) {
+    const ahead = Math.min(Math.max(count, reached), MAX_STEPS_AHEAD);
+    for (let k = 1; k <= ahead && Number.isSafeInteger(reached + k); k++) next.push(`${step![1]}-${reached + k}`);
   }
   return [id, ...next];
 }

@@ -195,11 +195,13 @@ export class PostgresKnowledge implements SnapshotSource {
         reads.end();
       }
     };
+    // Kept ones first: /ready and /metrics ask on every call, and need not open a transaction for them.
+    const kept = () => this.aggregates.get(row.generation);
     return {
       info: infoOf(row),
       reader: Object.assign(Object.create(this.reader) as KnowledgeReader, {
-        recordCounts: () => inOneRequest((reader) => reader.recordCounts()),
-        statistics: () => inOneRequest((reader) => reader.statistics()),
+        recordCounts: () => kept()?.recordCounts ?? inOneRequest((reader) => reader.recordCounts()),
+        statistics: () => kept()?.statistics ?? inOneRequest((reader) => reader.statistics()),
       }),
     };
   }

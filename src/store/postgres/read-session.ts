@@ -27,6 +27,9 @@ export interface DatasetRow {
 /** The longest a request may keep its connection: past it the transaction ends and the request's later statements run one by one. */
 const MAX_SESSION_MS = 60_000;
 
+/** What a statement's turn gives when the transaction failed before it: it is sent through the pool instead. */
+const FELL_BEHIND = Symbol('sent through the pool');
+
 const OPEN_SESSION = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
 LOCK TABLE ${knowledgeBaseTables.join(', ')} IN ACCESS SHARE MODE;
 SELECT version, changed_at, generation::text AS generation, cause FROM dataset`;
@@ -102,14 +105,16 @@ export async function openReadSession(pool: pg.Pool): Promise<ReadSession | unde
     query: ((textOrConfig: string | pg.QueryConfig, values?: unknown[]) => {
       const onItsOwn = () => pool.query(textOrConfig as pg.QueryConfig, values);
       if (state !== 'open') return onItsOwn();
-      return inTurn(() => {
-        // A failed statement aborted the transaction: the request's later statements run on their own.
-        if (state === 'failed') return onItsOwn();
+      const sent = inTurn<pg.QueryResult | typeof FELL_BEHIND>(() => {
+        // A failed statement aborted the transaction: the request's later statements run on their own,
+        // after their turn (the ROLLBACK that gives the connection back waits behind the turns).
+        if (state === 'failed') return Promise.resolve<typeof FELL_BEHIND>(FELL_BEHIND);
         return client.query(textOrConfig as pg.QueryConfig, values).catch((error: unknown) => {
           end('ROLLBACK');
           throw error;
         });
       });
+      return sent.then((result) => (result === FELL_BEHIND ? onItsOwn() : result));
     }) as Queryable['query'],
   };
   return { row, db, end: () => end() };
