@@ -45,7 +45,7 @@ export interface DatabaseOptions {
   readerFor: (pool: pg.Pool, where: string) => PostgresReader;
 }
 
-/** A generation's record counts and statistics, each asked once (see `generationReader`). */
+/** A generation's record counts and statistics, each asked once (see `aggregatesOf`). */
 interface GenerationAggregates {
   recordCounts?: ReturnType<KnowledgeReader['recordCounts']>;
   statistics?: ReturnType<KnowledgeReader['statistics']>;
