@@ -64,10 +64,11 @@ function resolvedCte(tables: readonly string[]): string {
  * `record`, in one statement. Most ids are of records in force, answered by one primary-key lookup;
  * only the ids merged away walk their chain of merges (as `resolvedCte` does, from their first step).
  * Walking every id, as `resolvedCte` alone would, cost PostgreSQL about 90 us more per batch of 20
- * (a recursive union, a sort and a join per batch, mostly in vain).
+ * (a recursive union, a sort and a join per batch, mostly in vain). Records are read as `record_text`
+ * (migrations/0009_records_as_text.sql): sending jsonb as text was most of PostgreSQL's work here.
  */
 function inForceRecordsSql(table: string): string {
-  return `WITH RECURSIVE given AS MATERIALIZED (SELECT id, merged_into, record FROM ${table} WHERE id = ANY($1::text[])),
+  return `WITH RECURSIVE given AS MATERIALIZED (SELECT id, merged_into, record_text AS record FROM ${table} WHERE id = ANY($1::text[])),
     chain (key, id, hops) AS (
       SELECT given.id, given.merged_into, 1 FROM given WHERE given.merged_into IS NOT NULL
       UNION ALL
@@ -79,7 +80,7 @@ function inForceRecordsSql(table: string): string {
     SELECT given.id AS key, given.record FROM given WHERE given.merged_into IS NULL
     UNION ALL
     SELECT last.key, r.record FROM last
-      CROSS JOIN LATERAL (SELECT record FROM ${table} WHERE id = last.id AND merged_into IS NULL LIMIT 1) AS r
+      CROSS JOIN LATERAL (SELECT record_text AS record FROM ${table} WHERE id = last.id AND merged_into IS NULL LIMIT 1) AS r
      WHERE last.hops < ${MAX_MERGE_HOPS}`;
 }
 
@@ -273,7 +274,7 @@ export class PostgresReader implements KnowledgeReader {
     // Sources are never merged, and the snapshot resolves no merge for them.
     const sql =
       kind === 'Source'
-        ? `SELECT id AS key, record FROM sources WHERE id = ANY($1::text[])`
+        ? `SELECT id AS key, record_text AS record FROM sources WHERE id = ANY($1::text[])`
         : inForceRecordsSql(table);
     const rows = await this.query<{ key: string; record: RecordOfKind[K] }>(sql, [ids]);
     const found = new Map(rows.map((row) => [row.key, visible[kind](row.record)]));
