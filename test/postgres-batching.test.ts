@@ -40,7 +40,7 @@ describe('batching on PostgreSQL', () => {
     expect(all.statements.length).toBe(few.statements.length);
     expect(all.statements.length).toBeLessThanOrEqual(14);
     // Each lookup sent once per level: the persons of the whole feed in one statement.
-    const personLookups = all.statements.filter((sql) => /FROM persons WHERE id = resolved.id/.test(sql));
+    const personLookups = all.statements.filter((sql) => /SELECT id, merged_into, record_text AS record FROM persons WHERE id = ANY/.test(sql));
     expect(personLookups).toHaveLength(1);
   });
 

@@ -223,6 +223,30 @@ describe('db:migrate', () => {
     expect(await keys()).toEqual(imported);
   });
 
+  it('0009 gives a database imported before it the records as text the lookups read, and keeps them with every write', async () => {
+    const { client, where } = await migratedDatabase();
+    await importKnowledgeBase(client, where, generatedSmall);
+    const tables = ['sources', 'persons', 'countries', 'organizations', 'events', 'statements'];
+    const differing = async () => {
+      let rows = 0;
+      for (const table of tables) rows += (await client.query(`SELECT id FROM ${table} WHERE record_text::jsonb IS DISTINCT FROM record`)).rowCount!;
+      return rows;
+    };
+    const total = async () => (await client.query(`SELECT count(*)::int AS n FROM statements WHERE record_text IS NOT NULL`)).rows[0].n as number;
+    const statements = (await client.query('SELECT count(*)::int AS n FROM statements')).rows[0].n as number;
+    expect(statements).toBeGreaterThan(20);
+    expect(await total()).toBe(statements);
+    expect(await differing()).toBe(0);
+    await client.query(`${tables.map((table) => `ALTER TABLE ${table} DROP COLUMN record_text;`).join(' ')} DELETE FROM schema_migrations WHERE version = 9`);
+    expect((await migrate(client, where)).applied).toEqual(['0009_records_as_text.sql']);
+    expect(await differing()).toBe(0);
+    expect(await total()).toBe(statements);
+    // A write sets `record` only; its text follows.
+    await client.query(`UPDATE persons SET record = jsonb_set(record, '{name}', '"Renamed In A Test"') WHERE id = (SELECT min(id) FROM persons WHERE merged_into IS NULL)`);
+    expect((await client.query(`SELECT record_text ->> 'name' AS name FROM persons WHERE id = (SELECT min(id) FROM persons WHERE merged_into IS NULL)`)).rows[0].name).toBe('Renamed In A Test');
+    expect(await differing()).toBe(0);
+  });
+
   it('lets concurrent runs take turns: each migration is applied by exactly one of them', async () => {
     const url = await server.createDatabase();
     const [a, b] = await Promise.all([clientOf(url), clientOf(url)]);

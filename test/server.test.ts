@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from './helpers.js';
 import { startServer, type RunningServer } from './server-process.js';
 
 /** Every address the page would make the browser load: script and link targets, CSS imports and url()s. */
@@ -62,6 +64,42 @@ describe('the HTTP server', () => {
     own.process.kill('SIGTERM');
     expect(await own.exited).toBe(0);
     expect(own.output()).toContain('SIGTERM received, closing');
+  });
+
+  it('writes each request\'s log line to stdout within moments, and the last ones when it closes', async () => {
+    const own = await startServer();
+    const query = (n: number) =>
+      fetch(own.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `query Logged${n} { dataset { version } }`, operationName: `Logged${n}` }) });
+    const requestLines = () =>
+      own
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"request"'))
+        .map((line) => JSON.parse(line) as { operationName?: string; status: number });
+    try {
+      for (let n = 1; n <= 5; n++) expect((await query(n)).status).toBe(200);
+      // Lines are gathered for a few milliseconds and written together, with the server otherwise idle.
+      const deadline = Date.now() + 2000;
+      while (requestLines().length < 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(requestLines().map((line) => line.operationName)).toEqual(['Logged1', 'Logged2', 'Logged3', 'Logged4', 'Logged5']);
+      // Answered just before the signal: their lines may still be gathering, and must not be lost.
+      for (let n = 6; n <= 8; n++) expect((await query(n)).status).toBe(200);
+      own.process.kill('SIGTERM');
+      expect(await own.exited).toBe(0);
+      expect(requestLines().map((line) => line.operationName)).toEqual(['Logged1', 'Logged2', 'Logged3', 'Logged4', 'Logged5', 'Logged6', 'Logged7', 'Logged8']);
+      expect(own.output()).toContain('SIGTERM received, closing');
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('writes log lines still gathering when the process exits without flushing', () => {
+    // process.exit from anywhere, with no logger.flush first: the lines of its last few milliseconds are written at exit.
+    const script = "const { createLogger } = await import('./src/logging.ts'); const log = createLogger('info'); log.info('first'); log.warn({ n: 2 }, 'second'); process.exit(3);";
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: projectRoot, encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(3);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string; n?: number; service: string });
+    expect(lines).toEqual([expect.objectContaining({ level: 30, msg: 'first', service: 'newsgraph' }), expect.objectContaining({ level: 40, msg: 'second', n: 2 })]);
   });
 
   it('closes cleanly on SIGINT', async () => {

@@ -63,7 +63,7 @@ export interface PlainAnswer {
   /** Header names and values, alternating (what `writeHead` takes). */
   headers: string[];
   /** Undefined for a 304. */
-  body?: Uint8Array;
+  body?: Uint8Array | string;
   /** The query's own name, for the metrics (undefined when anonymous). */
   operationName?: string;
   /** For the request's log line. */
@@ -183,22 +183,23 @@ export function createPlainQueryRunner(parts: PlainQueryParts) {
         reads.end();
         if (done.errors?.length || done.data == null || done.extensions) return undefined;
         const text = JSON.stringify({ data: done.data, extensions: { dataset: datasetStampOf(snapshot.info) } });
-        const bytes = Buffer.from(text, 'utf8') as Uint8Array<ArrayBuffer>;
         const type = `${answerType}; charset=utf-8`;
         const answerHeaders: string[] = ['content-type', type, ...corsAndVary, 'x-request-id', log.id];
         const operationName = operation.name?.value;
         if (responseCache && found) {
           const revalidation = headers['if-none-match'];
-          const kept = responseCache.keepAnswer(found, text, bytes, type, operationName, revalidation !== undefined);
+          const kept = responseCache.keepAnswer(found, text, type, operationName, revalidation !== undefined);
           if (kept === 'counted') answerHeaders.push('x-cache', 'miss');
           else if (kept !== 'refused') {
             answerHeaders.push('x-cache', 'miss', 'etag', kept.etag);
             // The length of the body left out, as yoga's 304 for a fresh entry says.
-            if (ifNoneMatchMatches(revalidation, kept.etag)) return { status: 304, headers: [...answerHeaders, 'content-length', String(bytes.byteLength)], operationName, log };
+            if (ifNoneMatchMatches(revalidation, kept.etag)) return { status: 304, headers: [...answerHeaders, 'content-length', String(kept.body.byteLength)], operationName, log };
+            answerHeaders.push('content-length', String(kept.body.byteLength));
+            return { status: 200, headers: answerHeaders, body: kept.body, operationName, log };
           }
         }
-        answerHeaders.push('content-length', String(bytes.byteLength));
-        return { status: 200, headers: answerHeaders, body: bytes, operationName, log };
+        answerHeaders.push('content-length', String(Buffer.byteLength(text)));
+        return { status: 200, headers: answerHeaders, body: text, operationName, log };
       };
       return result instanceof Promise
         ? result.then(answer, () => {

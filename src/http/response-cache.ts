@@ -113,7 +113,7 @@ export interface ResponseCache {
    * `x-cache: miss`); 'refused' when it was due but cannot be kept (too large, or a failure), which the
    * plugin's answers do not mark at all. `text` and `body` are the answer as text and as its UTF-8 bytes.
    */
-  keepAnswer(found: Lookup, text: string, body: Uint8Array<ArrayBuffer>, contentType: string, operationName: string | undefined, revalidating: boolean): Entry | 'counted' | 'refused';
+  keepAnswer(found: Lookup, text: string, contentType: string, operationName: string | undefined, revalidating: boolean): Entry | 'counted' | 'refused';
   /** The entry the plugin answered `request` from, if it did (hits the listener sends itself never reach the plugin). */
   entryAnswering(request: Request): Entry | undefined;
   /** Requests looked up so far: each counts once, as a hit (answered from an entry, 304s included) or a miss. */
@@ -286,10 +286,10 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       return { key, version, entry: lookup(key) };
     },
     handOn: (request, found) => void handedOn.set(request, found),
-    keepAnswer: (found, text, body, contentType, operationName, revalidating) => {
+    keepAnswer: (found, text, contentType, operationName, revalidating) => {
       if (!isAskedAgain(found.key, revalidating)) return 'counted';
       if (isUnkeepable(text)) return 'refused';
-      return keep(found.key, body, contentType, operationName) ?? 'refused';
+      return keep(found.key, textEncoder.encode(text) as Uint8Array<ArrayBuffer>, contentType, operationName) ?? 'refused';
     },
     entryAnswering: (request) => answeredFrom.get(request),
     stats,
