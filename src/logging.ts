@@ -62,7 +62,12 @@ class BatchedLines implements pino.DestinationStream {
     const text = this.lines.length === 1 ? this.lines[0]! : this.lines.join('');
     this.lines = [];
     this.characters = 0;
-    this.out.write(text);
+    try {
+      this.out.write(text);
+    } catch {
+      // The writer is closed (stdout gone): the lines are lost, but a log line never stops the server,
+      // which this timer's callback would if it threw.
+    }
   };
 
   /** What `logger.flush(cb)` calls: the gathered lines are handed over, then sonic-boom's own flush. */
