@@ -62,7 +62,10 @@ export interface PlainAnswer {
   status: 200 | 304;
   /** Header names and values, alternating (what `writeHead` takes). */
   headers: string[];
-  /** Undefined for a 304. */
+  /**
+   * Undefined for a 304. The stored bytes when the response cache kept the answer, else its JSON text:
+   * Node writes a string body together with the header block, a Buffer as a second chunk.
+   */
   body?: Uint8Array | string;
   /** The query's own name, for the metrics (undefined when anonymous). */
   operationName?: string;

@@ -111,7 +111,7 @@ export interface ResponseCache {
    * answers: counts the answer and keeps it once it is asked for again (or at once when its client is
    * revalidating). The entry kept; 'counted' when it is not asked for often enough yet (the answer says
    * `x-cache: miss`); 'refused' when it was due but cannot be kept (too large, or a failure), which the
-   * plugin's answers do not mark at all. `text` and `body` are the answer as text and as its UTF-8 bytes.
+   * plugin's answers do not mark at all. `text` is the answer, encoded only when it is kept.
    */
   keepAnswer(found: Lookup, text: string, contentType: string, operationName: string | undefined, revalidating: boolean): Entry | 'counted' | 'refused';
   /** The entry the plugin answered `request` from, if it did (hits the listener sends itself never reach the plugin). */
