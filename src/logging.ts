@@ -20,7 +20,7 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: pino
 }
 
 /** Lines logged within this long of the first one unwritten go out together. */
-export const LOG_BATCH_MS = 20;
+const LOG_BATCH_MS = 20;
 /** A batch this long (in UTF-16 units) goes out at once. */
 const LOG_BATCH_CHARACTERS = 16_384;
 

@@ -45,11 +45,12 @@ const MAX_MERGE_HOPS = 64;
  * `resolved(key, id)`: each key with the id it answers to now, following merged_into through `tables`
  * (the snapshot's `resolveId`); a key in a cycle of merges has no row. Merges stay within a kind (the
  * data's rules), so one table is enough when the kind is known. Each step is a primary-key lookup per key.
+ * The keys are the ids `$1` unless `keys` names another one-column set.
  */
-function resolvedCte(tables: readonly string[]): string {
+function resolvedCte(tables: readonly string[], keys = 'unnest($1::text[])'): string {
   const next = tables.map((table) => `SELECT merged_into FROM ${table} WHERE id = chain.id`).join(' UNION ALL ');
   return `chain (key, id, hops) AS (
-      SELECT given.key, given.key, 0 FROM unnest($1::text[]) AS given (key)
+      SELECT given.key, given.key, 0 FROM ${keys} AS given (key)
       UNION ALL
       SELECT chain.key, merge.merged_into, chain.hops + 1
         FROM chain CROSS JOIN LATERAL (${next}) AS merge
@@ -62,26 +63,18 @@ function resolvedCte(tables: readonly string[]): string {
 /**
  * The records in force of the ids `$1` in `table` (a mergeable one), as `key` (the id given) and
  * `record`, in one statement. Most ids are of records in force, answered by one primary-key lookup;
- * only the ids merged away walk their chain of merges (as `resolvedCte` does, from their first step).
- * Walking every id, as `resolvedCte` alone would, cost PostgreSQL about 90 us more per batch of 20
- * (a recursive union, a sort and a join per batch, mostly in vain). Records are read as `record_text`
- * (migrations/0009_records_as_text.sql): sending jsonb as text was most of PostgreSQL's work here.
+ * only the ids merged away walk their chain of merges (`resolvedCte` over those alone). Walking every
+ * id cost PostgreSQL about 90 us more per batch of 20 (a recursive union, a sort and a join per batch,
+ * mostly in vain). Records are read as `record_text` (migrations/0009_records_as_text.sql): sending
+ * jsonb as text was most of PostgreSQL's work here.
  */
 function inForceRecordsSql(table: string): string {
-  return `WITH RECURSIVE given AS MATERIALIZED (SELECT id, merged_into, record_text AS record FROM ${table} WHERE id = ANY($1::text[])),
-    chain (key, id, hops) AS (
-      SELECT given.id, given.merged_into, 1 FROM given WHERE given.merged_into IS NOT NULL
-      UNION ALL
-      SELECT chain.key, merge.merged_into, chain.hops + 1
-        FROM chain CROSS JOIN LATERAL (SELECT merged_into FROM ${table} WHERE id = chain.id) AS merge
-       WHERE merge.merged_into IS NOT NULL AND chain.hops < ${MAX_MERGE_HOPS}
-    ),
-    last (key, id, hops) AS (SELECT DISTINCT ON (key) key, id, hops FROM chain ORDER BY key, hops DESC)
-    SELECT given.id AS key, given.record FROM given WHERE given.merged_into IS NULL
+  return `WITH RECURSIVE asked AS MATERIALIZED (SELECT id, merged_into, record_text AS record FROM ${table} WHERE id = ANY($1::text[])),
+    ${resolvedCte([table], '(SELECT id FROM asked WHERE merged_into IS NOT NULL)')}
+    SELECT asked.id AS key, asked.record FROM asked WHERE asked.merged_into IS NULL
     UNION ALL
-    SELECT last.key, r.record FROM last
-      CROSS JOIN LATERAL (SELECT record_text AS record FROM ${table} WHERE id = last.id AND merged_into IS NULL LIMIT 1) AS r
-     WHERE last.hops < ${MAX_MERGE_HOPS}`;
+    SELECT resolved.key, r.record FROM resolved
+      CROSS JOIN LATERAL (SELECT record_text AS record FROM ${table} WHERE id = resolved.id AND merged_into IS NULL LIMIT 1) AS r`;
 }
 
 /*
