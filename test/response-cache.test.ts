@@ -65,6 +65,38 @@ describe('response cache', () => {
     expect((await post(feed, {}, eager)).headers.get('x-cache')).toBe('hit');
   });
 
+  it('remembers a one-off request for at least twice maxEntries others, and forgets it after four times as many', async () => {
+    const small = createNewsgraph({ ...served, logger: silentLogger, responseCache: { ...defaultResponseCacheOptions, maxEntries: 2 } }).yoga;
+    const asking = (first: number) => JSON.stringify({ query: 'query ($first: Int) { statements(first: $first) { totalCount } }', variables: { first } });
+    const kept = async (first: number) => (await post(asking(first), {}, small)).headers.get('etag') !== null;
+    expect(await kept(1)).toBe(false);
+    for (const first of [2, 3, 4]) expect(await kept(first)).toBe(false);
+    // Three others later, the second request is recognised as a repeat and kept.
+    expect(await kept(1)).toBe(true);
+    expect(await kept(10)).toBe(false);
+    for (let first = 11; first < 19; first++) expect(await kept(first)).toBe(false);
+    // Eight others later, it is a first request again.
+    expect(await kept(10)).toBe(false);
+  });
+
+  it('keeps and finds answers to large request bodies (keyed by their hash) as to small ones, each body its own answer', async () => {
+    const padded = (first: number) => JSON.stringify({ query: `# ${'a test fixture padding the body past the size kept in keys as it is; '.repeat(50)}\nquery ($first: Int) { statements(first: $first) { edges { node { text } } } }`, variables: { first } });
+    expect(Buffer.byteLength(padded(1))).toBeGreaterThan(2048);
+    const answers = new Map<number, string>();
+    for (const first of [1, 2]) {
+      const once = await post(padded(first));
+      expect(once.status).toBe(200);
+      answers.set(first, await once.text());
+      expect((await post(padded(first))).headers.get('x-cache')).toBe('miss');
+    }
+    expect(answers.get(1)).not.toBe(answers.get(2));
+    for (const first of [1, 2]) {
+      const hit = await post(padded(first));
+      expect(hit.headers.get('x-cache')).toBe('hit');
+      expect(await hit.text()).toBe(answers.get(first));
+    }
+  });
+
   it('gives every cached response an ETag and answers a matching If-None-Match with 304 and no body', async () => {
     await post(feed);
     const first = await post(feed);

@@ -92,10 +92,12 @@ class HttpRefusal {
 }
 
 /**
- * The origin and path of a request, from its Host header and request target, as text and parsed;
- * throws HttpRefusal when they are not valid.
+ * The origin and path of a request, from its Host header and request target, as text; throws
+ * HttpRefusal when they are not valid. `hostForms` says whether a Host header forms a valid URL:
+ * once it does, any path after it does too (WHATWG's URL parser escapes what a path may not hold and
+ * never fails there), so the URL itself is parsed only for the requests that reach yoga.
  */
-function urlOf(request: IncomingMessage, URLImpl: typeof URL): { url: string; parsed: URL } {
+function urlOf(request: IncomingMessage, hostForms: (host: string) => boolean): string {
   const target = request.url ?? '';
   let hosts = 0;
   for (let i = 0; i < request.rawHeaders.length; i += 2) if (request.rawHeaders[i]!.toLowerCase() === 'host') hosts += 1;
@@ -121,13 +123,12 @@ function urlOf(request: IncomingMessage, URLImpl: typeof URL): { url: string; pa
     throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The request target must be a path such as /graphql');
   }
   // The host only names the origin yoga sees; the route comes from `path` alone, whatever the host says.
-  const url = `http://${host || 'localhost'}${path}`;
-  try {
-    return { url, parsed: new URLImpl(url) };
-  } catch {
-    throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The Host header and request target do not form a valid URL');
-  }
+  if (!hostForms(host || 'localhost')) throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'The Host header and request target do not form a valid URL');
+  return `http://${host || 'localhost'}${path}`;
 }
+
+/** Most Host headers remembered as forming a valid URL: a server hears a handful; a client inventing them only empties the memo. */
+const MAX_HOSTS_REMEMBERED = 64;
 
 function refusalBody(refusal: HttpRefusal): string {
   return JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
@@ -184,16 +185,28 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
   const stats = { answeredFromCache: 0, answeredPlainly: 0 };
   const { Request, URL: URLImpl } = yoga.fetchAPI;
   /**
-   * A Request for `url`, holding the URL parsed already: yoga's adapter reads `request.parsedUrl`
-   * on every request, which parses the text again unless the Request was given its parsed form
+   * A Request for `url` that holds the URL parsed: yoga's adapter reads `request.parsedUrl` on every
+   * request, which parses the text a second time unless the Request was given its parsed form
    * (`_parsedUrl`, what @whatwg-node/node-fetch sets when a Request is made from a URL object; the
    * text is kept as the Request's `url`, exactly as the client sent it).
    */
-  const requestFor = ({ url, parsed }: { url: string; parsed: URL }, init: RequestInit): Request => {
+  const requestFor = (url: string, init: RequestInit): Request => {
     const request = new Request(url, init);
     const holder = request as unknown as { _parsedUrl?: URL };
-    if ('_parsedUrl' in holder && holder._parsedUrl == null) holder._parsedUrl = parsed;
+    if ('_parsedUrl' in holder && holder._parsedUrl == null) holder._parsedUrl = new URLImpl(url);
     return request;
+  };
+  const hostsForming = new Set<string>();
+  const hostForms = (host: string): boolean => {
+    if (hostsForming.has(host)) return true;
+    try {
+      new URLImpl(`http://${host}/`);
+    } catch {
+      return false;
+    }
+    if (hostsForming.size >= MAX_HOSTS_REMEMBERED) hostsForming.clear();
+    hostsForming.add(host);
+    return true;
   };
 
   /** Answers a refusal with a coded JSON body, logged like any other request. */
@@ -309,7 +322,7 @@ export function createNodeListener({ yoga, responseCache, requestLog: log, metri
       nodeResponse.end();
       return;
     }
-    const url = urlOf(nodeRequest, URLImpl);
+    const url = urlOf(nodeRequest, hostForms);
     const declared = headers['content-length'];
     if (declared !== undefined && !CONTENT_LENGTH.test(declared)) throw new HttpRefusal(400, ErrorCode.BAD_REQUEST, 'Content-Length header is invalid.', { connection: 'close' });
     if (declared !== undefined && Number(declared) > limits.maxBodyBytes) throw tooLarge(limits.maxBodyBytes);

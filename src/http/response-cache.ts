@@ -10,7 +10,6 @@
 import { hash } from 'node:crypto';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { LRUCache } from 'lru-cache';
 import type { Snapshot } from '../kb/snapshot.js';
 import type { KnowledgeStore } from '../store/knowledge-store.js';
 
@@ -46,6 +45,15 @@ export interface Entry {
 
 /** Request headers that change the response: the key must include them. */
 const varyingHeaders = ['accept', 'content-type', 'x-graphql-yoga-csrf'] as const;
+
+/**
+ * Bodies up to this size are part of their key as they are; longer ones are hashed. Hashing a small
+ * query's key (SHA-256 of a few hundred bytes, copied into one buffer first) cost 2–3 us of every
+ * miss, while a Map hashes a string key of this size in a fraction of that; the keys kept stay small.
+ */
+const RAW_KEY_BYTES = 2048;
+
+const EMPTY_BODY = new Uint8Array(0);
 
 function etagOf(body: Uint8Array): string {
   return `"${hash('sha256', body, 'base64url').slice(0, 27)}"`;
@@ -134,11 +142,18 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
   const handedOn = new WeakMap<Request, Lookup>();
   const answeredFrom = new WeakMap<Request, Entry>();
   const stats = { hits: 0, misses: 0 };
-  /** How many times each request not kept yet has been answered; bounded like the entries, by count. */
-  const answered = new LRUCache<string, number>({ max: options.maxEntries * 4 });
+  /**
+   * How many times each request not kept yet has been answered, in two generations: once the newer
+   * holds `maxEntries * 2` keys it becomes the older and the older is dropped, so a key is remembered
+   * for at least that many other one-off requests and at most twice as many. Cheaper than a
+   * least-recently-used list, whose bookkeeping every miss would pay for a count that is read once.
+   */
+  let answeredNow = new Map<string, number>();
+  let answeredBefore = new Map<string, number>();
   store?.onChange(() => {
     entries.clear();
-    answered.clear();
+    answeredNow = new Map();
+    answeredBefore = new Map();
     totalBytes = 0;
   });
 
@@ -157,14 +172,18 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
   };
 
   /**
-   * The key of a request: everything the response depends on (the body as UTF-8 bytes or text),
-   * hashed in one call: a Hash object fed a dozen pieces cost several times the hashing itself.
+   * The key of a request: everything the response depends on, the body last and as its bytes. A small
+   * body is kept in the key as one character per byte (`=` keys); a larger one is hashed with the rest
+   * in one call (`#` keys: a Hash object fed a dozen pieces cost several times the hashing itself).
+   * No field before the body can hold a NUL (llhttp refuses one in a header, a URL escapes it), so
+   * two different requests never share a key.
    */
-  const keyOf = (version: string, method: string, search: string, header: (name: string) => string | null | undefined, body: string | Uint8Array): string => {
+  const keyOf = (version: string, method: string, search: string, header: (name: string) => string | null | undefined, body: Uint8Array): string => {
     let head = `${version}\0${method}\0${search}`;
     for (const name of varyingHeaders) head += `\0${header(name) ?? ''}`;
     head += '\0';
-    return hash('sha256', typeof body === 'string' ? head + body : Buffer.concat([Buffer.from(head), body]), 'base64url');
+    if (body.byteLength <= RAW_KEY_BYTES) return `=${head}${Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1')}`;
+    return `#${hash('sha256', Buffer.concat([Buffer.from(head), body]), 'base64url')}`;
   };
 
   /**
@@ -173,12 +192,17 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
    */
   const isAskedAgain = (key: string, revalidating: boolean): boolean => {
     if (revalidating) return true;
-    const times = (answered.get(key) ?? 0) + 1;
+    const times = (answeredNow.get(key) ?? answeredBefore.get(key) ?? 0) + 1;
     if (times < options.admitAfter) {
-      answered.set(key, times);
+      answeredNow.set(key, times);
+      if (answeredNow.size >= options.maxEntries * 2) {
+        answeredBefore = answeredNow;
+        answeredNow = new Map();
+      }
       return false;
     }
-    answered.delete(key);
+    answeredNow.delete(key);
+    answeredBefore.delete(key);
     return true;
   };
 
@@ -231,14 +255,14 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       // Only bodies of a known, modest size are read here; anything else goes to yoga untouched.
       const length = Number(request.headers.get('content-length') ?? (request.method === 'GET' ? 0 : Number.NaN));
       if (!Number.isSafeInteger(length) || length > options.maxEntryBytes) return;
-      const decide = (body: string) => {
+      const decide = (body: Uint8Array) => {
         const key = keyOf(version, request.method, url.search, (name) => request.headers.get(name), body);
         // The listener's decision was for data that has changed since: the one made here replaces it.
         if (given) stats[given.entry ? 'hits' : 'misses'] -= 1;
         answer(request, key, lookup(key), endResponse, fetchAPI.Response);
       };
-      if (request.method !== 'POST') return decide('');
-      return request.clone().text().then(decide);
+      if (request.method !== 'POST') return decide(EMPTY_BODY);
+      return request.clone().arrayBuffer().then((bytes) => decide(new Uint8Array(bytes)));
     },
     onExecute({ args }) {
       const { request } = args.contextValue as { request: Request };
