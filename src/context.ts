@@ -2,7 +2,7 @@ import { initContextCache } from '@pothos/core';
 import type { YogaInitialContext } from 'graphql-yoga';
 import { createLoaders, type Loaders } from './kb/loaders.js';
 import type { KnowledgeReader } from './kb/reader.js';
-import type { Snapshot } from './kb/snapshot.js';
+import type { RequestReads, Snapshot } from './kb/snapshot.js';
 import type { Curator } from './store/edits.js';
 import type { KnowledgeStore } from './store/knowledge-store.js';
 import type { DraftRecordSource } from './authoring/draft/scoped.js';
@@ -27,14 +27,20 @@ export interface Context {
   changes?: ChangeFeed;
   /** The address of the client that sent the request (its subscriptions count against a per-client cap). */
   client?: string;
-  /** Hears of every snapshot the request moves to (see `moveToSnapshot`). */
-  onSnapshot?: (snapshot: Snapshot) => void;
+  /** Hears of every move of the request to new reads (see `moveToReads`). */
+  onReads?: (reads: RequestReads) => void;
   /** Ends the reads of the request's snapshot (a database transaction) once it is answered, or moves on. */
   endReads?: () => void;
+  /**
+   * Opens new reads of the data as it is now, in one transaction of their own: what a request reads
+   * after its first transaction ended (a mutation's payload, each subscription event). Only on a
+   * server reading a database; an in-memory snapshot needs none.
+   */
+  openReads?: () => Promise<RequestReads>;
 }
 
 /** What a context holds beside its snapshot and loaders: the same fields as `Context`, each optional. */
-export type ContextExtras = Partial<Pick<Context, 'store' | 'writer' | 'draftRecords' | 'curator' | 'changes' | 'client' | 'onSnapshot' | 'endReads'>>;
+export type ContextExtras = Partial<Pick<Context, 'store' | 'writer' | 'draftRecords' | 'curator' | 'changes' | 'client' | 'onReads' | 'endReads' | 'openReads'>>;
 
 /** The key under which Pothos keeps its per-request caches (what `initContextCache()` returns it under). */
 const pothosContextCache = Object.getOwnPropertySymbols(initContextCache())[0]!;
@@ -51,8 +57,9 @@ export function createContext(snapshot: Snapshot, extras: ContextExtras = {}): C
     changes: extras.changes,
     client: extras.client,
     curator: extras.curator,
-    onSnapshot: extras.onSnapshot,
+    onReads: extras.onReads,
     endReads: extras.endReads,
+    openReads: extras.openReads,
     snapshot,
     reader,
     loaders: createLoaders(reader),
@@ -65,17 +72,27 @@ export function withFreshLoaders(context: Context): Context {
 }
 
 /**
- * Moves a request to a newer snapshot, with fresh loaders: after its own mutation (so the payload
- * shows the change) and for each subscription event. Takes the context object the resolvers see
- * (yoga copies the one `createContext` returns).
+ * Moves a request to new reads, with fresh loaders: after its own mutation (so the payload shows the
+ * change) and for each subscription event. Ends the reads it leaves. Takes the context object the
+ * resolvers see (yoga copies the one `createContext` returns).
  */
-export function moveToSnapshot(context: Context, snapshot: Snapshot): void {
+export function moveToReads(context: Context, reads: RequestReads): void {
   // The old snapshot's reads are over: its database transaction (if any) ends now, not with the request.
   context.endReads?.();
   // A new Pothos context cache drops the loadable nodes' loaders, which cached the old snapshot's records.
+  const { snapshot } = reads;
   const { reader } = snapshot;
-  Object.assign(context, initContextCache(), { snapshot, reader, loaders: createLoaders(reader), endReads: undefined });
-  context.onSnapshot?.(snapshot);
+  Object.assign(context, initContextCache(), { snapshot, reader, loaders: createLoaders(reader), endReads: reads.end });
+  context.onReads?.(reads);
+}
+
+/**
+ * The reads a request moves to once `snapshot` holds what it waits for (its own change, an event's):
+ * on a database, a new transaction, which sees that change or a later state, and sees one state
+ * throughout; in memory, the snapshot itself.
+ */
+export async function readsAfter(context: Context, snapshot: Snapshot): Promise<RequestReads> {
+  return context.openReads ? context.openReads() : { snapshot, end: () => {} };
 }
 
 export type ServerContext = Context & YogaInitialContext;

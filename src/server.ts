@@ -127,12 +127,21 @@ function useDatasetExtension(snapshotFor: (request: Request) => Snapshot): Plugi
       if (Array.isArray(result)) setResult(result.map((each) => withDataset(each, snapshot)));
       else if (!isAsyncIterable(result)) setResult(withDataset(result, snapshot));
     },
-    // Each event is resolved against the snapshot that holds its change (src/schema/live.ts moves the
-    // context there), so it carries that snapshot's version, not the one the subscription began with.
+    // Each event is resolved against reads that hold its change (src/schema/live.ts moves the context
+    // there), so it carries the version it read, not the one the subscription began with. Those reads
+    // (a database transaction) end with the event: a subscriber waiting for the next holds no connection.
     onSubscribe: () => ({
-      onSubscribeResult: () => ({
-        onNext: ({ args, result, setResult }) => setResult(withDataset(result, (args.contextValue as unknown as Context).snapshot)),
-      }),
+      onSubscribeResult: ({ args }) => {
+        const context = args.contextValue as unknown as Context;
+        return {
+          onNext: ({ result, setResult }) => {
+            context.endReads?.();
+            setResult(withDataset(result, context.snapshot));
+          },
+          // A subscription that ends while an event is being resolved (its client gone) ends its reads too.
+          onEnd: () => context.endReads?.(),
+        };
+      },
     }),
   };
 }
@@ -143,9 +152,9 @@ const noReadsToEnd = () => {};
 /**
  * Ends each request's reads (its database transaction, see SnapshotSource.openReads) once it is
  * answered, however it ended: a result, an error thrown by a plugin, a subscription set up (each of
- * its events reads a snapshot of its own). A mutation's end as it begins: its changes read and check
- * the records in transactions of their own, on connections of their own, and its payload reads the
- * state they made.
+ * its events reads in a transaction of its own). A mutation's end as it begins: its changes read and
+ * check the records in transactions of their own, on connections of their own, and its payload is
+ * read in a transaction opened after them (the request's latest reads, ended here too).
  */
 function useRequestReadsEnd(readsOf: (request: Request) => RequestReads | undefined): Plugin {
   return {
@@ -313,8 +322,12 @@ export function createNewsgraph({
           // Requests made with `yoga.fetch` share one address.
           client: clientAddresses.get(request) ?? 'local',
           curator: 'curator' in authentication ? authentication.curator : undefined,
-          onSnapshot: (next) => snapshots.set(request, next),
+          onReads: (next) => {
+            snapshots.set(request, next.snapshot);
+            requestReads.set(request, next);
+          },
           endReads: reads.end,
+          openReads: database ? () => database.openReads() : undefined,
         });
       if (!database) return contextOf({ snapshot: snapshotFor(request), end: noReadsToEnd });
       // A database's request reads in one transaction, whose snapshot may be newer than the one its

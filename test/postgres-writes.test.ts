@@ -16,7 +16,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { PostgresKnowledge } from '../src/store/postgres/database.js';
 import { exportKnowledgeBase } from '../src/store/postgres/export.js';
@@ -24,7 +24,7 @@ import { importKnowledgeBase, knowledgeBaseTables } from '../src/store/postgres/
 import { migrate } from '../src/store/postgres/migrate.js';
 import { PostgresReader } from '../src/store/postgres/reader.js';
 import { createLogger } from '../src/logging.js';
-import { copyOfData, curatorTokens, dataDir as fixtureDir, mutate, projectRoot, queryData, silentLogger } from './helpers.js';
+import { copyOfData, curatorTokens, dataDir as fixtureDir, mutate, projectRoot, queryData, silentLogger, subscribe } from './helpers.js';
 import { KnowledgeStore } from '../src/store/knowledge-store.js';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
@@ -494,5 +494,73 @@ describe('drafts on PostgreSQL', () => {
     expect(draft.persons?.find((person) => 'name' in person && person.name === 'Xavier Quill')).toMatchObject({ id: 'xavier-quill-601' });
     // Each run looks twice as far past the steps it found taken (kb/slugs.ts withNextSteps).
     expect(runs).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('reads after a change on PostgreSQL', () => {
+  const update = 'mutation ($input: UpdatePersonInput!) { updatePerson(input: $input) { person { description revision } datasetVersion } }';
+  let here: PostgresKnowledge;
+  let there: PostgresKnowledge;
+  let served: NewsgraphYoga;
+  let elsewhere: NewsgraphYoga;
+  /** Connections of `here`'s read pool in use (a transaction left open keeps one). */
+  const inUse = () => {
+    const use = here.poolUse();
+    return use.total - use.idle;
+  };
+
+  beforeAll(async () => {
+    const url = await migratedAndImported('reads-after-change', fixtureDir);
+    const open = () => PostgresKnowledge.open(url, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }) });
+    here = await open();
+    there = await open();
+    served = createNewsgraph({ database: here, curatorTokens, logger: createLogger('silent') }).yoga;
+    elsewhere = createNewsgraph({ database: there, curatorTokens, logger: createLogger('silent') }).yoga;
+  }, 60_000);
+
+  afterAll(async () => {
+    await here?.close();
+    await there?.close();
+  });
+
+  it("read a mutation's payload from one state of the data, the one its dataset version names, though another replica changes the record as it commits", async () => {
+    const revision = await revisionOf(served, 'person', 'john-kerry');
+    const edit = here.writer.edit.bind(here.writer);
+    let racedVersion: string | undefined;
+    const editing = vi.spyOn(here.writer, 'edit').mockImplementationOnce((async (...args: Parameters<typeof edit>) => {
+      const done = await edit(...args);
+      // Another curator, through another replica, changes the same person right after this commit.
+      const raced = await change(elsewhere, update, { input: { person: 'john-kerry', expectedRevision: revision + 1, description: 'Raced in from another replica.' } });
+      racedVersion = raced.updatePerson.datasetVersion;
+      return done;
+    }) as never);
+    const result = await mutate(served, update, { input: { person: 'john-kerry', expectedRevision: revision, description: 'Set by this request.' } });
+    editing.mockRestore();
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    // All of the payload is the state after both changes, and its version says so.
+    expect(result.data.updatePerson).toEqual({ person: { description: 'Raced in from another replica.', revision: revision + 2 }, datasetVersion: racedVersion });
+    expect(result.extensions?.dataset).toMatchObject({ version: racedVersion });
+    // The payload's transaction ended with the response.
+    await expect.poll(inUse).toBe(0);
+  });
+
+  it('resolve each subscription event in a transaction of its own, which ends with the event', async () => {
+    const people = await subscribe(served, 'subscription { entityChanged(types: [PERSON]) { datasetVersion entity { ... on Person { description } } } }');
+    try {
+      const opened = vi.spyOn(here, 'openReads');
+      for (const description of ['The first of two changes.', 'The second of two changes.']) {
+        const expectedRevision = await revisionOf(elsewhere, 'person', 'john-kerry');
+        const made = await change(elsewhere, update, { input: { person: 'john-kerry', expectedRevision, description } });
+        const [event] = await people.next();
+        expect(event.data.entityChanged).toEqual({ datasetVersion: made.updatePerson.datasetVersion, entity: { description } });
+        expect(people.extensions.at(-1).dataset.version).toBe(made.updatePerson.datasetVersion);
+        // Waiting for the next change, the subscriber holds no connection.
+        await expect.poll(inUse).toBe(0);
+      }
+      expect(opened).toHaveBeenCalledTimes(2);
+      opened.mockRestore();
+    } finally {
+      people.close();
+    }
   });
 });

@@ -1,11 +1,12 @@
 /**
  * Live updates: subscriptions, served over server-sent events, that announce each change to the
  * knowledge base, whether made by a mutation or by an edit of the data files on disk. Each event is
- * resolved against the snapshot that includes its change, so a subscriber reads what it was told of.
+ * resolved against one state of the data that includes its change (its snapshot in memory, a
+ * transaction of its own on a database), so a subscriber reads what it was told of.
  */
 import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
-import { moveToSnapshot, type Context } from '../context.js';
+import { moveToReads, readsAfter, type Context } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { RecordKind } from '../kb/knowledge-base.js';
 import type { Snapshot } from '../kb/snapshot.js';
@@ -91,10 +92,14 @@ function recordChanges(context: Context, accept: (change: RecordChange) => boole
   return iterator;
 }
 
-/** The event an announcement resolves to, with the request moved to the snapshot that holds it. */
-function eventFor<T extends { snapshot: Snapshot }>(item: T | FellBehind, context: Context): T {
+/**
+ * The event an announcement resolves to, with the request moved to reads that hold its change: the
+ * event's own snapshot in memory; on a database, a transaction of the event's own, which the server
+ * ends once the event is resolved (src/server.ts, useDatasetExtension).
+ */
+async function eventFor<T extends { snapshot: Snapshot }>(item: T | FellBehind, context: Context): Promise<T> {
   if (item instanceof FellBehind) throw item.toError();
-  moveToSnapshot(context, item.snapshot);
+  moveToReads(context, await readsAfter(context, item.snapshot));
   return item;
 }
 
@@ -137,13 +142,13 @@ builder.subscriptionFields((t) => ({
     type: StatementRef,
     description: 'Each statement added from now on, as it is added.',
     subscribe: (_root, _args, context) => recordChanges(context, (change) => change.kind === 'Statement' && change.change === 'CREATED'),
-    resolve: (event: ChangeEvent | FellBehind, _args, context) => eventFor(event, context).id,
+    resolve: async (event: ChangeEvent | FellBehind, _args, context) => (await eventFor(event, context)).id,
   }),
   statementReported: t.field({
     type: StatementRef,
     description: 'Each new report of a statement already in the knowledge base (another source printing it), as it is added; the statement has every report.',
     subscribe: (_root, _args, context) => recordChanges(context, (change) => change.kind === 'Statement' && change.change === 'REPORTED'),
-    resolve: (event: ChangeEvent | FellBehind, _args, context) => eventFor(event, context).id,
+    resolve: async (event: ChangeEvent | FellBehind, _args, context) => (await eventFor(event, context)).id,
   }),
   entityChanged: t.field({
     type: EntityChangeRef,

@@ -6,7 +6,7 @@
 import { GraphQLError } from 'graphql';
 import type { InputFieldBuilder, InputObjectRef } from '@pothos/core';
 import { builder } from '../builder.js';
-import { moveToSnapshot, type Context } from '../context.js';
+import { moveToReads, readsAfter, type Context } from '../context.js';
 import { badUserInput, clipped, ErrorCode } from '../errors.js';
 import type { KnowledgeBase, RecordKind, RecordsByCollection, StoredRecord } from '../kb/knowledge-base.js';
 import { snapshotOf, type Snapshot } from '../kb/snapshot.js';
@@ -150,12 +150,17 @@ export async function applyMerge(context: Context, keepId: string, mergeId: stri
   return changeStore(context, (store, curator) => store.merge(keepId, mergeId, curator));
 }
 
-/** As `changeStore`, through the PostgreSQL store's writer: each change is a transaction on the database. */
+/**
+ * As `changeStore`, through the PostgreSQL store's writer: each change is a transaction on the database.
+ * The payload is read in a new transaction opened once the change is committed and this server follows
+ * it: all of it from one state of the data, which holds the change (and any committed since), and
+ * which the answer's dataset version names.
+ */
 export async function changeDatabase<R>(context: Context, writer: PostgresWriter, change: (writer: PostgresWriter, curator: Curator) => Promise<{ record: R; snapshot: Snapshot }>): Promise<R> {
   const curator = curatorOf(context);
   return codedRefusals(async () => {
     const { record, snapshot } = await change(writer, curator);
-    moveToSnapshot(context, snapshot);
+    moveToReads(context, await readsAfter(context, snapshot));
     return record;
   });
 }
@@ -173,7 +178,7 @@ export async function changeStore<R>(context: Context, change: (store: Knowledge
   const { store } = context;
   return codedRefusals(async () => {
     const { record, kb } = await change(store, curator);
-    moveToSnapshot(context, snapshotOf(kb));
+    moveToReads(context, { snapshot: snapshotOf(kb), end: () => {} });
     return record;
   });
 }
