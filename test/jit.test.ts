@@ -114,6 +114,41 @@ describe('graphql-jit', () => {
     }
   });
 
+  it('answers wrong scalar, enum and custom-scalar variables as the executor does, with graphql-jit checking them alone', async () => {
+    const node = 'query ($id: ID!) { node(id: $id) { id } }';
+    const page = 'query ($first: Int, $order: NameOrder!) { persons(first: $first, orderBy: $order) { totalCount edges { node { slug } } } }';
+    const day = 'query ($day: Date) { country(slug: "belgium") { roles(asOf: $day) { title } } }';
+    const cases: [string, Record<string, unknown>][] = [
+      [node, { id: 'U3RhdGVtZW50OnN0b2x0ZW5iZXJnLWRpcmVjdC1kaWFsb2d1ZQ' }],
+      [node, { id: 12 }],
+      [node, { id: 1.5 }],
+      [node, { id: true }],
+      [node, { id: null }],
+      [node, {}],
+      [node, { id: ['U3RhdGVtZW50OnN0b2x0ZW5iZXJnLWRpcmVjdC1kaWFsb2d1ZQ'] }],
+      [node, { id: { id: 'x' } }],
+      [page, { first: 2, order: 'NAME_DESC' }],
+      [page, { first: '3', order: 'NAME_ASC' }],
+      [page, { first: 2 ** 31, order: 'NAME_ASC' }],
+      [page, { first: 1.5, order: 'NAME_ASC' }],
+      [page, { first: null, order: 'NAME_ASC' }],
+      [page, { order: 'name_asc' }],
+      [page, { order: 3 }],
+      [page, { first: [2], order: ['NAME_ASC'] }],
+      [day, { day: '2015-12-01' }],
+      [day, { day: '2015-13-01' }],
+      [day, { day: 20151201 }],
+      [day, { day: null }],
+    ];
+    for (const [document, variables] of cases) {
+      const body = JSON.stringify({ query: document, variables });
+      const expected = await send(executor, body);
+      // Twice: the second runs compiled.
+      expect(await send(compiled, body), body).toEqual(expected);
+      expect(await send(compiled, body), body).toEqual(expected);
+    }
+  });
+
   it("answers the benchmark's real queries exactly as the executor does", async () => {
     const fixtures = path.join(projectRoot, 'bench/fixtures');
     const names = readdirSync(fixtures).filter((f) => f.endsWith('.graphql'));
