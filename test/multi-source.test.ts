@@ -305,12 +305,20 @@ describe('merging two persons', () => {
       },
     });
     const before = await queryData(server.yoga, `{ person(slug: "jens-stoltenberg") { statements { totalCount } roles { title } } }`);
+    const personsNow = async () => {
+      const { dataset, persons } = await queryData(server.yoga, '{ dataset { counts { persons } } persons { totalCount } }');
+      // The dataset's count is the list's: a merged-away record is not one more person.
+      expect(dataset.counts.persons).toBe(persons.totalCount);
+      return persons.totalCount as number;
+    };
+    const personsBefore = await personsNow();
 
     const merged = await change(
       `mutation($input: MergeEntitiesInput!) { mergeEntities(input: $input) { entity { slug ... on Person { revision } } datasetVersion } }`,
       { input: { keep: 'jens-stoltenberg', merge: 'nato-secretary-general-duplicate' } },
     );
     expect(merged.mergeEntities.entity.slug).toBe('jens-stoltenberg');
+    expect(await personsNow()).toBe(personsBefore - 1);
 
     const after = await queryData(
       server.yoga,

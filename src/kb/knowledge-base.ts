@@ -349,14 +349,20 @@ export class KnowledgeBase {
     return this.countryIdByIsoCode.get(code.toUpperCase());
   }
 
+  /**
+   * How many records of each kind are in force: what each root list's `totalCount` says unfiltered.
+   * Not the lookup maps' sizes, which also hold every merged-away id (it finds the record it was
+   * merged into) and the retracted statements.
+   */
   get counts(): Record<keyof RecordsByCollection, number> {
+    const { records } = this;
     return {
-      sources: this.sources.size,
-      persons: this.persons.size,
-      countries: this.countries.size,
-      organizations: this.organizations.size,
-      events: this.events.size,
-      statements: this.records.statements.length,
+      sources: records.sources.length,
+      persons: records.persons.length,
+      countries: records.countries.length,
+      organizations: records.organizations.length,
+      events: records.events.length,
+      statements: records.statements.length,
     };
   }
 

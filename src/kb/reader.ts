@@ -212,7 +212,7 @@ export interface KnowledgeReader {
 
   /** Counts a frontend needs without fetching everything. */
   statistics(): Promise<Statistics>;
-  /** How many records of each kind there are. */
+  /** How many records of each kind are in force (RecordCounts). */
   recordCounts(): Promise<RecordCounts>;
 }
 

@@ -4,7 +4,7 @@ import type { Snapshot } from '../kb/snapshot.js';
 
 const DatasetCountsRef = builder.objectRef<RecordCounts>('DatasetCounts');
 DatasetCountsRef.implement({
-  description: 'How many records of each kind the knowledge base holds.',
+  description: 'How many records of each kind are in force: what each root list\'s `totalCount` gives without filters. A record merged into another is counted once, as the record it was merged into; a retracted statement is not counted.',
   fields: (t) => ({
     sources: t.exposeInt('sources', { description: 'Sources.' }),
     persons: t.exposeInt('persons', { description: 'Persons, named and unnamed.' }),
@@ -24,7 +24,7 @@ DatasetRef.implement({
       resolve: (snapshot) => snapshot.info.version,
     }),
     loadedAt: t.field({ type: 'DateTime', description: 'When this server loaded and validated the data.', resolve: (snapshot) => snapshot.info.loadedAt }),
-    counts: t.field({ type: DatasetCountsRef, description: 'How many records of each kind it holds.', resolve: (snapshot) => snapshot.reader.recordCounts() }),
+    counts: t.field({ type: DatasetCountsRef, description: 'How many records of each kind are in force.', resolve: (snapshot) => snapshot.reader.recordCounts() }),
   }),
 });
 

@@ -58,26 +58,14 @@ export async function statistics(rows: RowsOf): Promise<Statistics> {
   return row!;
 }
 
-/**
- * As `KnowledgeBase.counts`: a merged person, country, organization or event counts (its id finds the
- * record it was merged into) when its merges end at a record in force; statements count only those in
- * force, neither merged nor retracted.
- */
-const mergedInForce = (table: string) => `(
-  WITH RECURSIVE chain (id, target, hops) AS (
-    SELECT m.id, m.merged_into, 1 FROM ${table} m WHERE m.merged_into IS NOT NULL
-    UNION ALL
-    SELECT chain.id, next.merged_into, chain.hops + 1 FROM chain JOIN ${table} next ON next.id = chain.target
-     WHERE next.merged_into IS NOT NULL AND chain.hops < 64)
-  SELECT count(DISTINCT chain.id) FROM chain JOIN ${table} kept ON kept.id = chain.target AND kept.merged_into IS NULL)`;
-
+/** As `KnowledgeBase.counts`: the records in force, neither merged away nor (statements) retracted. */
 const countsSql = `
 SELECT
   (SELECT count(*) FROM sources)::int AS sources,
-  ((SELECT count(*) FROM persons WHERE merged_into IS NULL) + ${mergedInForce('persons')})::int AS persons,
-  ((SELECT count(*) FROM countries WHERE merged_into IS NULL) + ${mergedInForce('countries')})::int AS countries,
-  ((SELECT count(*) FROM organizations WHERE merged_into IS NULL) + ${mergedInForce('organizations')})::int AS organizations,
-  ((SELECT count(*) FROM events WHERE merged_into IS NULL) + ${mergedInForce('events')})::int AS events,
+  (SELECT count(*) FROM persons WHERE merged_into IS NULL)::int AS persons,
+  (SELECT count(*) FROM countries WHERE merged_into IS NULL)::int AS countries,
+  (SELECT count(*) FROM organizations WHERE merged_into IS NULL)::int AS organizations,
+  (SELECT count(*) FROM events WHERE merged_into IS NULL)::int AS events,
   (SELECT count(*) FROM statements s WHERE ${visibleSql.statements('s')})::int AS statements`;
 
 /** How many records of each kind, as `kb.counts` gives them, in one statement. */
