@@ -138,7 +138,7 @@ function useDatasetExtension(snapshotFor: (request: Request) => Snapshot): Plugi
             context.endReads?.();
             setResult(withDataset(result, context.snapshot));
           },
-          // A subscription that ends while an event is being resolved (its client gone) ends its reads too.
+          // After the last event: reads opened for one still being resolved are ended by onNext above.
           onEnd: () => context.endReads?.(),
         };
       },

@@ -544,10 +544,44 @@ describe('reads after a change on PostgreSQL', () => {
     await expect.poll(inUse).toBe(0);
   });
 
+  it("end one mutation field's payload reads before the next field's change begins", async () => {
+    const revision = await revisionOf(served, 'person', 'john-kerry');
+    const edit = here.writer.edit.bind(here.writer);
+    const inUseAtEdits: number[] = [];
+    const editing = vi.spyOn(here.writer, 'edit').mockImplementation((async (...args: Parameters<typeof edit>) => {
+      // Give an ended transaction its round trip to COMMIT; one left open stays in use.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      inUseAtEdits.push(inUse());
+      return edit(...args);
+    }) as never);
+    try {
+      const result = await mutate(
+        served,
+        `mutation ($first: UpdatePersonInput!, $second: UpdatePersonInput!) {
+          first: updatePerson(input: $first) { person { revision } }
+          second: updatePerson(input: $second) { person { revision description } }
+        }`,
+        {
+          first: { person: 'john-kerry', expectedRevision: revision, description: 'The first field.' },
+          second: { person: 'john-kerry', expectedRevision: revision + 1, description: 'The second field.' },
+        },
+      );
+      expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+      expect(result.data).toEqual({ first: { person: { revision: revision + 1 } }, second: { person: { revision: revision + 2, description: 'The second field.' } } });
+    } finally {
+      editing.mockRestore();
+    }
+    // No read transaction of this request was open while either change was made.
+    expect(inUseAtEdits).toEqual([0, 0]);
+    await expect.poll(inUse).toBe(0);
+  });
+
   it('resolve each subscription event in a transaction of its own, which ends with the event', async () => {
+    const opened = vi.spyOn(here, 'openReads');
     const people = await subscribe(served, 'subscription { entityChanged(types: [PERSON]) { datasetVersion entity { ... on Person { description } } } }');
     try {
-      const opened = vi.spyOn(here, 'openReads');
+      // The subscription's own request opens reads once (ended as its stream starts).
+      await expect.poll(() => opened.mock.calls.length).toBe(1);
       for (const description of ['The first of two changes.', 'The second of two changes.']) {
         const expectedRevision = await revisionOf(elsewhere, 'person', 'john-kerry');
         const made = await change(elsewhere, update, { input: { person: 'john-kerry', expectedRevision, description } });
@@ -557,10 +591,36 @@ describe('reads after a change on PostgreSQL', () => {
         // Waiting for the next change, the subscriber holds no connection.
         await expect.poll(inUse).toBe(0);
       }
-      expect(opened).toHaveBeenCalledTimes(2);
-      opened.mockRestore();
+      expect(opened).toHaveBeenCalledTimes(1 + 2);
     } finally {
+      opened.mockRestore();
       people.close();
+    }
+  });
+
+  it("read a dataset event's counts in the event's own transaction, the state its records are read in", async () => {
+    const opened = vi.spyOn(here, 'openReads');
+    const changes = await subscribe(served, 'subscription { datasetChanged { dataset { version counts { countries } } changes { node { ... on Country { description } } } } }');
+    try {
+      await expect.poll(() => opened.mock.calls.length).toBe(1);
+      // A country: the person subscriptions of the tests before, still closing, do not hear of it.
+      const expectedRevision = await revisionOf(elsewhere, 'country', 'belgium');
+      const made = await change(elsewhere, 'mutation ($input: UpdateCountryInput!) { updateCountry(input: $input) { datasetVersion } }', {
+        input: { country: 'belgium', expectedRevision, description: 'Counted in one transaction.' },
+      });
+      const [event] = await changes.next();
+      const countries = (await queryData(elsewhere, '{ countries { totalCount } }')).countries.totalCount;
+      expect(event.data.datasetChanged).toEqual({
+        dataset: { version: made.updateCountry.datasetVersion, counts: { countries } },
+        changes: [{ node: { description: 'Counted in one transaction.' } }],
+      });
+      expect(changes.extensions.at(-1).dataset.version).toBe(made.updateCountry.datasetVersion);
+      // One transaction for the event (after the request's own), none more for its counts.
+      expect(opened).toHaveBeenCalledTimes(1 + 1);
+      await expect.poll(inUse).toBe(0);
+    } finally {
+      opened.mockRestore();
+      changes.close();
     }
   });
 });

@@ -79,7 +79,7 @@ describe('response cache', () => {
     expect(await kept(10)).toBe(false);
   });
 
-  it('keeps and finds answers to large request bodies (keyed by their hash) as to small ones, each body its own answer', async () => {
+  it('keeps and finds answers to large requests (keyed by their hash) as to small ones, each request its own answer', async () => {
     const padded = (first: number) => JSON.stringify({ query: `# ${'a test fixture padding the body past the size kept in keys as it is; '.repeat(50)}\nquery ($first: Int) { statements(first: $first) { edges { node { text } } } }`, variables: { first } });
     expect(Buffer.byteLength(padded(1))).toBeGreaterThan(2048);
     const answers = new Map<number, string>();
@@ -92,6 +92,18 @@ describe('response cache', () => {
     expect(answers.get(1)).not.toBe(answers.get(2));
     for (const first of [1, 2]) {
       const hit = await post(padded(first));
+      expect(hit.headers.get('x-cache')).toBe('hit');
+      expect(await hit.text()).toBe(answers.get(first));
+    }
+    // A GET carries its whole operation in the query string: a long one is hashed too.
+    const get = (first: number) =>
+      yoga.fetch(`${endpoint}?query=${encodeURIComponent(JSON.parse(padded(first)).query)}&variables=${encodeURIComponent(JSON.stringify({ first }))}`, {
+        headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' },
+      });
+    for (const first of [1, 2]) {
+      expect((await get(first)).headers.get('x-cache')).toBe('miss');
+      expect((await get(first)).headers.get('x-cache')).toBe('miss');
+      const hit = await get(first);
       expect(hit.headers.get('x-cache')).toBe('hit');
       expect(await hit.text()).toBe(answers.get(first));
     }

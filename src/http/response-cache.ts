@@ -47,9 +47,9 @@ export interface Entry {
 const varyingHeaders = ['accept', 'content-type', 'x-graphql-yoga-csrf'] as const;
 
 /**
- * Bodies up to this size are part of their key as they are; longer ones are hashed. Hashing a small
- * query's key (SHA-256 of a few hundred bytes, copied into one buffer first) cost 2–3 us of every
- * miss, while a Map hashes a string key of this size in a fraction of that; the keys kept stay small.
+ * Requests up to this size (query string, varying headers and body) are their own key; larger ones
+ * are hashed. Hashing a small query's key (SHA-256 of a few hundred bytes, copied into one buffer
+ * first) cost 2–3 us of every miss, while a Map hashes a string key of this size in a fraction of that.
  */
 const RAW_KEY_BYTES = 2048;
 
@@ -173,16 +173,17 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
 
   /**
    * The key of a request: everything the response depends on, the body last and as its bytes. A small
-   * body is kept in the key as one character per byte (`=` keys); a larger one is hashed with the rest
-   * in one call (`#` keys: a Hash object fed a dozen pieces cost several times the hashing itself).
-   * No field before the body can hold a NUL (llhttp refuses one in a header, a URL escapes it), so
-   * two different requests never share a key.
+   * request is its own key, the body as one character per byte (`=` keys); a larger one is hashed in one
+   * call (`#` keys: a Hash object fed a dozen pieces cost several times the hashing itself). Long keys
+   * would hold memory the cache's byte bound does not count, and V8 hashes a string over 16,383
+   * characters by its length alone. No field before the body can hold a NUL (llhttp refuses one in the
+   * request target and in header values), so two different requests never share a key.
    */
   const keyOf = (version: string, method: string, search: string, header: (name: string) => string | null | undefined, body: Uint8Array): string => {
     let head = `${version}\0${method}\0${search}`;
     for (const name of varyingHeaders) head += `\0${header(name) ?? ''}`;
     head += '\0';
-    if (body.byteLength <= RAW_KEY_BYTES) return `=${head}${Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1')}`;
+    if (head.length + body.byteLength <= RAW_KEY_BYTES) return `=${head}${Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1')}`;
     return `#${hash('sha256', Buffer.concat([Buffer.from(head), body]), 'base64url')}`;
   };
 
@@ -262,7 +263,8 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
         answer(request, key, lookup(key), endResponse, fetchAPI.Response);
       };
       if (request.method !== 'POST') return decide(EMPTY_BODY);
-      return request.clone().arrayBuffer().then((bytes) => decide(new Uint8Array(bytes)));
+      // @whatwg-node's arrayBuffer() gives a Buffer, already a view of the bytes; a plain ArrayBuffer gets one.
+      return request.clone().arrayBuffer().then((bytes: unknown) => decide(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes as ArrayBuffer)));
     },
     onExecute({ args }) {
       const { request } = args.contextValue as { request: Request };

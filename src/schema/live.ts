@@ -112,7 +112,10 @@ const EntityChangeRef = builder.objectRef<ChangeEvent>('EntityChange').implement
       description: 'The slug of the record the change touched. For MERGED it is the duplicate\'s, while `entity` is the record it was merged into.',
       resolve: (event) => event.id,
     }),
-    datasetVersion: t.string({ description: 'The dataset version that includes the change.', resolve: (event) => event.snapshot.info.version }),
+    datasetVersion: t.string({
+      description: 'The dataset version the event was read at, which includes the change (from a database, also any change committed since).',
+      resolve: (_event, _args, context) => context.snapshot.info.version,
+    }),
   }),
 });
 
@@ -131,7 +134,12 @@ const ChangedRecordRef = builder.objectRef<RecordChange>('ChangedRecord').implem
 const DatasetChangeRef = builder.objectRef<DatasetChange>('DatasetChange').implement({
   description: 'A new version of the knowledge base: what caused it and which records changed.',
   fields: (t) => ({
-    dataset: t.field({ type: DatasetRef, description: 'The knowledge base after the change (its new version and counts).', resolve: (change) => change.snapshot }),
+    dataset: t.field({
+      type: DatasetRef,
+      description: 'The knowledge base after the change (its new version and counts), as the event was read: from a database, with any change committed since.',
+      // The event's reads, not the change's snapshot: the same state as the records, and no second transaction.
+      resolve: (_change, _args, context) => context.snapshot,
+    }),
     cause: t.field({ type: ChangeCauseEnum, description: 'A mutation, an edit of the files on disk, or an import into the database.', resolve: (change) => change.cause }),
     changes: t.field({ type: [ChangedRecordRef], description: 'The records created, updated or retracted.', resolve: (change) => [...change.changes] }),
   }),

@@ -158,6 +158,9 @@ export async function applyMerge(context: Context, keepId: string, mergeId: stri
  */
 export async function changeDatabase<R>(context: Context, writer: PostgresWriter, change: (writer: PostgresWriter, curator: Curator) => Promise<{ record: R; snapshot: Snapshot }>): Promise<R> {
   const curator = curatorOf(context);
+  // The reads of the payload before (a second mutation field's) end first: a transaction left open
+  // holds the tables an import waits to empty, while this change waits for the import's lock.
+  context.endReads?.();
   return codedRefusals(async () => {
     const { record, snapshot } = await change(writer, curator);
     moveToReads(context, await readsAfter(context, snapshot));
@@ -222,7 +225,11 @@ export function mutationPayload(
   return builder.objectRef<ChangeResult>(name).implement({
     description,
     fields: (t) => ({
-      [fieldName]: t.field({ type: type as never, description: 'The record as stored after the change.', resolve: (result: ChangeResult) => result.id as never }),
+      [fieldName]: t.field({
+        type: type as never,
+        description: 'The record as stored after the change, read once it is committed (from a database, with any change committed since, as `datasetVersion` says).',
+        resolve: (result: ChangeResult) => result.id as never,
+      }),
       datasetVersion: t.string({
         description: 'The dataset version that includes this change (as in `dataset.version` and `extensions.dataset.version`).',
         resolve: (result) => result.datasetVersion,

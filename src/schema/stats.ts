@@ -126,7 +126,7 @@ StatsRef.implement({
 builder.queryField('stats', (t) =>
   t.field({
     type: StatsRef,
-    description: 'Counts a frontend needs without fetching everything: statements per speaker, events per country, records per kind. `dataset.counts` has the size of each collection.',
+    description: 'Counts a frontend needs without fetching everything: statements per speaker, events per country, records per kind. `dataset.counts` has how many records of each kind are in force.',
     resolve: () => ({}),
   }),
 );
