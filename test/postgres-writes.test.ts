@@ -18,6 +18,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
+import { defaultSubscriptionLimits } from '../src/subscriptions.js';
 import { PostgresKnowledge } from '../src/store/postgres/database.js';
 import { exportKnowledgeBase } from '../src/store/postgres/export.js';
 import { importKnowledgeBase, knowledgeBaseTables } from '../src/store/postgres/import.js';
@@ -509,9 +510,11 @@ describe('reads after a change on PostgreSQL', () => {
     return use.total - use.idle;
   };
 
+  let open: () => Promise<PostgresKnowledge>;
+
   beforeAll(async () => {
     const url = await migratedAndImported('reads-after-change', fixtureDir);
-    const open = () => PostgresKnowledge.open(url, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }) });
+    open = () => PostgresKnowledge.open(url, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }) });
     here = await open();
     there = await open();
     served = createNewsgraph({ database: here, curatorTokens, logger: createLogger('silent') }).yoga;
@@ -621,6 +624,41 @@ describe('reads after a change on PostgreSQL', () => {
     } finally {
       opened.mockRestore();
       changes.close();
+    }
+  });
+
+  it('resolve an event for more subscribers than the read pool has connections, one transaction each', async () => {
+    // A server of its own, so that no subscription of the tests before (ended a moment after its client
+    // closes) counts here.
+    const crowded = await open();
+    const crowd = createNewsgraph({ database: crowded, curatorTokens, logger: createLogger('silent'), subscriptions: { ...defaultSubscriptionLimits, maxSubscriptionsPerClient: 100 } }).yoga;
+    const opened = vi.spyOn(crowded, 'openReads');
+    const subscribers = 15;
+    const feeds = await Promise.all(
+      Array.from({ length: subscribers }, () => subscribe(crowd, 'subscription { datasetChanged { dataset { version counts { countries } } changes { node { ... on Country { description } } } } }')),
+    );
+    try {
+      expect(crowded.poolUse().total).toBeLessThanOrEqual(10);
+      await expect.poll(() => opened.mock.calls.length).toBe(subscribers);
+      const expectedRevision = await revisionOf(elsewhere, 'country', 'belgium');
+      const made = await change(elsewhere, 'mutation ($input: UpdateCountryInput!) { updateCountry(input: $input) { datasetVersion } }', {
+        input: { country: 'belgium', expectedRevision, description: 'Heard by fifteen subscribers.' },
+      });
+      const countries = (await queryData(elsewhere, '{ countries { totalCount } }')).countries.totalCount;
+      for (const feed of feeds) {
+        const [event] = await feed.next();
+        expect(event.data.datasetChanged).toEqual({
+          dataset: { version: made.updateCountry.datasetVersion, counts: { countries } },
+          changes: [{ node: { description: 'Heard by fifteen subscribers.' } }],
+        });
+      }
+      // One transaction per event, each waiting its turn for a connection; none for the counts.
+      expect(opened).toHaveBeenCalledTimes(subscribers * 2);
+      await expect.poll(() => crowded.poolUse().total - crowded.poolUse().idle).toBe(0);
+    } finally {
+      opened.mockRestore();
+      for (const feed of feeds) feed.close();
+      await crowded.close();
     }
   });
 });
