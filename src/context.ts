@@ -2,7 +2,7 @@ import { initContextCache } from '@pothos/core';
 import type { YogaInitialContext } from 'graphql-yoga';
 import { createLoaders, type Loaders } from './kb/loaders.js';
 import type { KnowledgeReader } from './kb/reader.js';
-import type { RequestReads, Snapshot } from './kb/snapshot.js';
+import { readsWithoutTransaction, type RequestReads, type Snapshot } from './kb/snapshot.js';
 import type { Curator } from './store/edits.js';
 import type { KnowledgeStore } from './store/knowledge-store.js';
 import type { DraftRecordSource } from './authoring/draft/scoped.js';
@@ -92,7 +92,7 @@ export function moveToReads(context: Context, reads: RequestReads): void {
  * throughout; in memory, the snapshot itself.
  */
 export async function readsAfter(context: Context, snapshot: Snapshot): Promise<RequestReads> {
-  return context.openReads ? context.openReads() : { snapshot, end: () => {} };
+  return context.openReads ? context.openReads() : readsWithoutTransaction(snapshot);
 }
 
 export type ServerContext = Context & YogaInitialContext;

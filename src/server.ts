@@ -27,7 +27,7 @@ import { exampleQuery } from './http/graphiql-example.js';
 import { createJit, defaultJitOptions, type JitOptions } from './plugins/jit.js';
 import { createMetrics, defaultMetricsOptions, type Metrics, type MetricsOptions } from './http/metrics.js';
 import { datasetStampOf, type KnowledgeBase } from './kb/knowledge-base.js';
-import { snapshotOf, type RequestReads, type Snapshot, type SnapshotSource } from './kb/snapshot.js';
+import { readsWithoutTransaction, snapshotOf, type RequestReads, type Snapshot, type SnapshotSource } from './kb/snapshot.js';
 import { StoreUnavailableError } from './kb/reader.js';
 import { createQueryLimits, defaultQueryLimits, type QueryLimits } from './plugins/limits.js';
 import { createLogger, createRequestLog, yogaLoggerFor, type Logger, type RequestIdContext, type RequestLog } from './logging.js';
@@ -145,9 +145,6 @@ function useDatasetExtension(snapshotFor: (request: Request) => Snapshot): Plugi
     }),
   };
 }
-
-/** Nothing to end: an in-memory snapshot is read without a transaction. */
-const noReadsToEnd = () => {};
 
 /**
  * Ends each request's reads (its database transaction, see SnapshotSource.openReads) once it is
@@ -329,7 +326,7 @@ export function createNewsgraph({
           endReads: reads.end,
           openReads: database ? () => database.openReads() : undefined,
         });
-      if (!database) return contextOf({ snapshot: snapshotFor(request), end: noReadsToEnd });
+      if (!database) return contextOf(readsWithoutTransaction(snapshotFor(request)));
       // A database's request reads in one transaction, whose snapshot may be newer than the one its
       // cached answer was looked up under: its answer is stamped with the one it read.
       return database.openReads().then((reads) => {
@@ -400,7 +397,7 @@ export function createNewsgraph({
     validation,
     limits: queryLimits,
     jit: compiler,
-    openReads: () => (database ? database.openReads() : { snapshot: currentSnapshot(), end: noReadsToEnd }),
+    openReads: () => (database ? database.openReads() : readsWithoutTransaction(currentSnapshot())),
     // The context yoga's factory above makes, for a query (which never moves to another snapshot).
     contextFor: (reads, curator, clientAddress) =>
       createContext(reads.snapshot, { store, writer: database?.writer, draftRecords: database?.draftRecords, changes, client: clientAddress ?? 'local', curator, endReads: reads.end }),

@@ -49,6 +49,11 @@ export interface RequestReads {
   end(): void;
 }
 
+/** Reads of `snapshot` with nothing to end: an in-memory snapshot, or a database read statement by statement. */
+export function readsWithoutTransaction(snapshot: Snapshot): RequestReads {
+  return { snapshot, end: () => {} };
+}
+
 /**
  * A store whose data lives outside this process (PostgreSQL): it names the snapshot current now, opens
  * each request's reads, and says whether its data can be read at all.

@@ -9,7 +9,7 @@ import { builder } from '../builder.js';
 import { moveToReads, readsAfter, type Context } from '../context.js';
 import { badUserInput, clipped, ErrorCode } from '../errors.js';
 import type { KnowledgeBase, RecordKind, RecordsByCollection, StoredRecord } from '../kb/knowledge-base.js';
-import { snapshotOf, type Snapshot } from '../kb/snapshot.js';
+import { readsWithoutTransaction, snapshotOf, type Snapshot } from '../kb/snapshot.js';
 import { MAX_SLUG_LENGTH, SLUG_PATTERN, type Collection, type Retraction } from '../kb/records.js';
 import { CurationError } from '../store/edit-error.js';
 import type { Curator, DateInput, QuoteInput } from '../store/edits.js';
@@ -181,7 +181,7 @@ export async function changeStore<R>(context: Context, change: (store: Knowledge
   const { store } = context;
   return codedRefusals(async () => {
     const { record, kb } = await change(store, curator);
-    moveToReads(context, { snapshot: snapshotOf(kb), end: () => {} });
+    moveToReads(context, readsWithoutTransaction(snapshotOf(kb)));
     return record;
   });
 }

@@ -12,7 +12,7 @@ import type { Logger } from '../../logging.js';
 import type { KnowledgeReader } from '../../kb/reader.js';
 import type { RecordKind } from '../../kb/knowledge-base.js';
 import type { ChangeKind } from '../knowledge-store.js';
-import type { RequestReads, Snapshot, SnapshotChange, SnapshotInfo, SnapshotSource } from '../../kb/snapshot.js';
+import { readsWithoutTransaction, type RequestReads, type Snapshot, type SnapshotChange, type SnapshotInfo, type SnapshotSource } from '../../kb/snapshot.js';
 import { describeDatabaseUrl, parseDatabaseUrl } from './connection.js';
 import { PostgresStoreError, storeErrorOf } from './errors.js';
 import { DATASET_CHANNEL } from './import.js';
@@ -150,7 +150,7 @@ export class PostgresKnowledge implements SnapshotSource {
       // with the store's coded errors.
       reader.recordCounts = () => this.reader.recordCounts.call(reader);
       reader.statistics = () => this.reader.statistics.call(reader);
-      return { snapshot: { info: this.snapshot.info, reader }, end: () => {} };
+      return readsWithoutTransaction({ info: this.snapshot.info, reader });
     }
     const { row } = session;
     const aggregates = this.aggregatesOf(row.generation);

@@ -58,15 +58,18 @@ export async function statistics(rows: RowsOf): Promise<Statistics> {
   return row!;
 }
 
+/** One collection's records in force, as the root list of that collection counts them (visibleSql). */
+const inForceCount = (collection: keyof typeof visibleSql) => `(SELECT count(*) FROM ${collection} r WHERE ${visibleSql[collection]('r')})::int AS ${collection}`;
+
 /** As `KnowledgeBase.counts`: the records in force, neither merged away nor (statements) retracted. */
 const countsSql = `
 SELECT
   (SELECT count(*) FROM sources)::int AS sources,
-  (SELECT count(*) FROM persons WHERE merged_into IS NULL)::int AS persons,
-  (SELECT count(*) FROM countries WHERE merged_into IS NULL)::int AS countries,
-  (SELECT count(*) FROM organizations WHERE merged_into IS NULL)::int AS organizations,
-  (SELECT count(*) FROM events WHERE merged_into IS NULL)::int AS events,
-  (SELECT count(*) FROM statements s WHERE ${visibleSql.statements('s')})::int AS statements`;
+  ${inForceCount('persons')},
+  ${inForceCount('countries')},
+  ${inForceCount('organizations')},
+  ${inForceCount('events')},
+  ${inForceCount('statements')}`;
 
 /** How many records of each kind, as `kb.counts` gives them, in one statement. */
 export async function recordCounts(rows: RowsOf): Promise<RecordCounts> {
