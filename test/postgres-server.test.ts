@@ -268,7 +268,8 @@ describe('DATABASE_URL=… npm start', () => {
           `mutation { createPerson(input: { slug: "${slug}", name: "Restart Test ${n}", description: "Test fixture: written while the database restarts." }) { person { slug } } }`,
           { authorization: `Bearer ${CURATOR_TOKEN}` },
         );
-        if (answer.body.errors) refusals.add(answer.body.errors.map((error: any) => error.extensions.code).join());
+        // Any other refusal is kept with its message, which the failure then shows.
+        if (answer.body.errors) refusals.add(answer.body.errors.map((error: any) => (error.extensions.code === 'DATABASE_UNAVAILABLE' ? error.extensions.code : `${error.extensions.code}: ${error.message}`)).join());
         else acknowledged.push(slug);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -13,6 +13,7 @@
  * The reports' texts (test/fixtures/articles) are invented news-style fixtures, not real articles.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -25,7 +26,7 @@ import { importKnowledgeBase, knowledgeBaseTables } from '../src/store/postgres/
 import { migrate } from '../src/store/postgres/migrate.js';
 import { PostgresReader } from '../src/store/postgres/reader.js';
 import { createLogger } from '../src/logging.js';
-import { copyOfData, curatorTokens, dataDir as fixtureDir, mutate, projectRoot, queryData, silentLogger, subscribe } from './helpers.js';
+import { copyOfData, curatorTokens, dataDir as fixtureDir, mutate, projectRoot, query, queryData, silentLogger, subscribe } from './helpers.js';
 import { KnowledgeStore } from '../src/store/knowledge-store.js';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
@@ -661,4 +662,133 @@ describe('reads after a change on PostgreSQL', () => {
       await crowded.close();
     }
   });
+});
+
+/**
+ * A TCP proxy to the test's PostgreSQL that can cut the write pool's connection at its next COMMIT:
+ * after passing it on (the change commits, its answer never arrives) or before (it never commits), and
+ * can refuse every connection for a while (the database away).
+ */
+async function startConnectionCutter(url: string) {
+  const target = new URL(url);
+  // The simple-protocol message the writer's COMMIT is: 'Q', its length (4 + "COMMIT\0"), the text.
+  const commitMessage = Buffer.from('Q\u0000\u0000\u0000\u000bCOMMIT\u0000', 'latin1');
+  let nextCommit: 'pass' | 'cut-after' | 'cut-before' = 'pass';
+  let outageAtCut = 0;
+  let refusingUntil = 0;
+  const pairs = new Set<{ client: net.Socket; server: net.Socket }>();
+  const cut = (pair: { client: net.Socket; server: net.Socket }) => {
+    pair.client.destroy();
+    pair.server.destroy();
+    pairs.delete(pair);
+  };
+  const proxy = net.createServer((client) => {
+    if (Date.now() < refusingUntil) return void client.destroy();
+    const pair = { client, server: net.connect(Number(target.port), target.hostname) };
+    pairs.add(pair);
+    let writes: boolean | undefined;
+    let answering = true;
+    client.on('data', (chunk) => {
+      // The first message is the start-up one, which names the pool by its application_name.
+      writes ??= chunk.includes('newsgraph-write');
+      if (writes && nextCommit !== 'pass' && chunk.includes(commitMessage)) {
+        const how = nextCommit;
+        nextCommit = 'pass';
+        answering = false;
+        if (outageAtCut > 0) {
+          refusingUntil = Date.now() + outageAtCut;
+          for (const other of [...pairs]) if (other !== pair) cut(other);
+        }
+        if (how === 'cut-before') return cut(pair);
+        pair.server.write(chunk);
+        // Long enough for the commit to be recorded; its answer is dropped.
+        return void setTimeout(() => cut(pair), 300);
+      }
+      pair.server.write(chunk);
+    });
+    pair.server.on('data', (chunk) => answering && client.write(chunk));
+    for (const socket of [client, pair.server]) socket.on('error', () => cut(pair)).on('close', () => cut(pair));
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const proxied = new URL(url);
+  proxied.port = String((proxy.address() as net.AddressInfo).port);
+  return {
+    url: proxied.href,
+    /** Cuts the write connection at its next COMMIT; with `outage`, every connection is cut then and new ones refused for that many ms. */
+    cutNextCommit(how: 'cut-after' | 'cut-before', { outage = 0 } = {}) {
+      nextCommit = how;
+      outageAtCut = outage;
+    },
+    close: () => new Promise<void>((resolve) => {
+      for (const pair of [...pairs]) cut(pair);
+      proxy.close(() => resolve());
+    }),
+  };
+}
+
+describe('a change whose connection is lost during its COMMIT on PostgreSQL', () => {
+  const create = 'mutation ($input: CreatePersonInput!) { createPerson(input: $input) { person { slug name } } }';
+  const input = (slug: string) => ({ slug, name: `Commit Test ${slug}`, description: 'Test fixture: written as its connection is cut.' });
+  let cutter: Awaited<ReturnType<typeof startConnectionCutter>>;
+  let through: PostgresKnowledge;
+  let direct: PostgresKnowledge;
+  let served: NewsgraphYoga;
+  let readDirectly: NewsgraphYoga;
+  const outcomeWaitMs = 1_500;
+
+  beforeAll(async () => {
+    const url = await migratedAndImported('commit-lost', fixtureDir);
+    cutter = await startConnectionCutter(url);
+    const open = (at: string, options: Partial<Parameters<typeof PostgresKnowledge.open>[1]> = {}) =>
+      PostgresKnowledge.open(at, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }), ...options });
+    through = await open(cutter.url, { commitOutcomeWaitMs: outcomeWaitMs });
+    direct = await open(url);
+    served = createNewsgraph({ database: through, curatorTokens, logger: createLogger('silent') }).yoga;
+    readDirectly = createNewsgraph({ database: direct, curatorTokens, logger: createLogger('silent') }).yoga;
+  }, 60_000);
+
+  afterAll(async () => {
+    await through?.close();
+    await direct?.close();
+    await cutter?.close();
+  });
+
+  /** The slug of the person stored as `slug`, read straight from the database (not through the proxy), or null. */
+  const stored = async (slug: string) => (await query(readDirectly, 'query ($slug: String!) { person(slug: $slug) { slug } }', { slug })).data?.person?.slug ?? null;
+
+  it('answers with the change when the database committed it, as the database says once asked', async () => {
+    cutter.cutNextCommit('cut-after');
+    const result = await mutate(served, create, { input: input('test-commit-cut-after') });
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    expect(result.data.createPerson.person).toEqual({ slug: 'test-commit-cut-after', name: 'Commit Test test-commit-cut-after' });
+    expect(await stored('test-commit-cut-after')).toBe('test-commit-cut-after');
+  });
+
+  it('answers DATABASE_UNAVAILABLE, nothing written, when the COMMIT never reached the database; sent again, the change is made', async () => {
+    cutter.cutNextCommit('cut-before');
+    const result = await mutate(served, create, { input: input('test-commit-cut-before') });
+    expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['DATABASE_UNAVAILABLE']);
+    expect(result.data).toBeNull();
+    expect(await stored('test-commit-cut-before')).toBeNull();
+    const again = await mutate(served, create, { input: input('test-commit-cut-before') });
+    expect(again.errors, JSON.stringify(again.errors)).toBeUndefined();
+    expect(await stored('test-commit-cut-before')).toBe('test-commit-cut-before');
+  });
+
+  it('answers STORAGE_FAILED with written: null when the database does not answer in time, and serves again once it does', async () => {
+    // The database is away from the lost COMMIT on, for longer than the server waits to ask about it.
+    const outage = outcomeWaitMs + 1_000;
+    cutter.cutNextCommit('cut-after', { outage });
+    const started = Date.now();
+    const result = await mutate(served, create, { input: input('test-commit-unknown') });
+    expect(result.errors?.map((error) => [error.extensions?.code, error.extensions?.written])).toEqual([['STORAGE_FAILED', null]]);
+    expect(result.errors?.[0]?.message).toMatch(/did not answer within 1\.5 s: it may or may not have been applied\. Read the record before retrying\.$/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(outcomeWaitMs);
+    // It was applied (the COMMIT reached the database), which the server reads once the database is back.
+    expect(await stored('test-commit-unknown')).toBe('test-commit-unknown');
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + outage + 300 - Date.now())));
+    const after = await mutate(served, create, { input: input('test-commit-after-outage') });
+    expect(after.errors, JSON.stringify(after.errors)).toBeUndefined();
+    expect(after.data.createPerson.person.slug).toBe('test-commit-after-outage');
+  }, 20_000);
 });

@@ -43,6 +43,8 @@ export interface DatabaseOptions {
    * (`PostgresReader.through`). `where` names the server in its errors.
    */
   readerFor: (pool: pg.Pool, where: string) => PostgresReader;
+  /** How long a change whose connection was lost during COMMIT waits to learn whether it committed (writer.ts's COMMIT_OUTCOME_WAIT_MS by default). */
+  commitOutcomeWaitMs?: number;
 }
 
 /** A generation's record counts and statistics, each asked once (see `aggregatesOf`). */
@@ -85,6 +87,7 @@ export class PostgresKnowledge implements SnapshotSource {
     private readonly logger: Logger,
     private readonly connectionString: string,
     row: DatasetRow,
+    commitOutcomeWaitMs: number | undefined,
   ) {
     this.generation = row.generation;
     this.snapshot = this.snapshotOf(row);
@@ -93,7 +96,7 @@ export class PostgresKnowledge implements SnapshotSource {
     // little more, so that many changes queued behind an import are refused as such, not as an outage.
     this.writePool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: WRITE_WAIT_MS, application_name: 'newsgraph-write' });
     this.writePool.on('error', (error) => logger.warn({ err: error, database: primary }, 'a pooled PostgreSQL connection for writes failed'));
-    this.writer = new PostgresWriter(this.writePool, primary, this);
+    this.writer = new PostgresWriter(this.writePool, primary, this, commitOutcomeWaitMs);
     this.draftRecords = new PostgresDraftRecords(pool, where);
   }
 
@@ -128,7 +131,7 @@ export class PostgresKnowledge implements SnapshotSource {
         client.release();
       }
       const row = await readDataset(pool, where);
-      const knowledge = new PostgresKnowledge(pool, where, options.readerFor(pool, where), options.logger, url.href, row);
+      const knowledge = new PostgresKnowledge(pool, where, options.readerFor(pool, where), options.logger, url.href, row, options.commitOutcomeWaitMs);
       await knowledge.listen();
       return knowledge;
     } catch (error) {

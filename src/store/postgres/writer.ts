@@ -46,6 +46,11 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
 const LOCK_WAIT_MS = 10_000;
 /** SQLSTATE of a lock wait that passed lock_timeout. */
 const LOCK_NOT_AVAILABLE = '55P03';
+/**
+ * How long a change whose connection was lost during its COMMIT waits for the database to say whether
+ * it committed (a restart takes a few seconds) before answering that the outcome is unknown.
+ */
+export const COMMIT_OUTCOME_WAIT_MS = 10_000;
 
 /** How many times an edit may ask for a record it has not got before the write gives up (an edit reads a handful). */
 const MAX_FETCH_ROUNDS = 50;
@@ -185,6 +190,8 @@ export class PostgresWriter {
     private readonly pool: pg.Pool,
     private readonly where: string,
     private readonly follower: GenerationFollower,
+    /** How long to wait for the outcome of a COMMIT whose connection was lost (COMMIT_OUTCOME_WAIT_MS). */
+    private readonly commitOutcomeWaitMs = COMMIT_OUTCOME_WAIT_MS,
   ) {}
 
   /**
@@ -232,12 +239,20 @@ export class PostgresWriter {
     const onError = (error: Error) => (lost = error);
     client.on('error', onError);
     let done: { generation?: string; record: R };
+    // The transaction's id, asked with the lock: a COMMIT whose connection is lost can be asked about after.
+    let transactionId: string | undefined;
     let committing = false;
     try {
       // One round trip for all three (the simple protocol takes several statements; they are constants).
       // Another change (an import of a large folder) may hold the lock for long: past LOCK_WAIT this one
       // is refused rather than left waiting with the request.
-      await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : `BEGIN; SET LOCAL lock_timeout = '${LOCK_WAIT_MS}ms'; SELECT pg_advisory_xact_lock(${DATASET_LOCK_KEY})`);
+      if (readOnly) await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      else {
+        const opened = (await client.query(
+          `BEGIN; SET LOCAL lock_timeout = '${LOCK_WAIT_MS}ms'; SELECT pg_advisory_xact_lock(${DATASET_LOCK_KEY}), pg_current_xact_id()::text AS transaction_id`,
+        )) as unknown as pg.QueryResult<{ transaction_id: string }>[];
+        transactionId = opened.at(-1)!.rows[0]!.transaction_id;
+      }
       done = await work(client);
       committing = true;
       await client.query('COMMIT');
@@ -250,14 +265,49 @@ export class PostgresWriter {
       if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) {
         throw new CurationError('STORAGE_FAILED', `Nothing was changed: another change to the knowledge base (an import, or another curator's) held it for more than ${LOCK_WAIT_MS / 1000} s. Try again.`, { written: false });
       }
-      if (committing) {
-        // The database went away during COMMIT: whether the change was applied is not known.
-        throw new CurationError('STORAGE_FAILED', `The database could not confirm the change (${(error as Error).message}): it may or may not have been applied. Read the record before retrying.`, { written: null });
+      // A COMMIT the database answered with an error rolled back; one whose connection was lost may have
+      // committed or not (the database restarting): the database is asked, once it answers again.
+      if (!committing || transactionId === undefined || !(lost || isUnavailable(error))) throw this.failure(error);
+      const outcome = await this.outcomeOf(transactionId);
+      if (outcome === 'aborted') throw new StoreUnavailableError(`PostgreSQL at ${this.where} went away before the change was committed: ${(error as Error).message}`, { cause: error });
+      if (outcome === 'unknown') {
+        throw new CurationError(
+          'STORAGE_FAILED',
+          `The database could not confirm the change (${(error as Error).message}) and did not answer within ${this.commitOutcomeWaitMs / 1000} s: it may or may not have been applied. Read the record before retrying.`,
+          { written: null },
+        );
       }
-      throw this.failure(error);
+      // Committed after all: the change stands, and is answered as any other.
+      return this.committed(done!);
     }
     client.off('error', onError);
     client.release();
+    return this.committed(done);
+  }
+
+  /**
+   * Whether transaction `transactionId` committed, asked of the database until it answers or
+   * commitOutcomeWaitMs passes ('unknown'). A transaction whose server went away before its commit
+   * was recorded is 'aborted' once the server is back; one still 'in progress' (its server has not yet
+   * noticed the connection gone) is asked about again.
+   */
+  private async outcomeOf(transactionId: string): Promise<'committed' | 'aborted' | 'unknown'> {
+    const deadline = Date.now() + this.commitOutcomeWaitMs;
+    while (Date.now() < deadline) {
+      try {
+        const { rows } = await this.pool.query<{ status: string | null }>('SELECT pg_xact_status($1::xid8) AS status', [transactionId]);
+        const status = rows[0]?.status;
+        if (status === 'committed' || status === 'aborted') return status;
+      } catch {
+        // Not reachable yet: asked again below.
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(0, deadline - Date.now()))));
+    }
+    return 'unknown';
+  }
+
+  /** A committed change's answer: its record, with a snapshot that includes it once this server reads it. */
+  private async committed<R>(done: { generation?: string; record: R }): Promise<{ record: R; snapshot: Snapshot }> {
     // Committed: the change is acknowledged even if this server cannot read it back right now (the
     // database went away after COMMIT); the payload then reads what it can, or says the database is away.
     if (done.generation !== undefined) await this.follower.catchUp(BigInt(done.generation)).catch(() => {});
