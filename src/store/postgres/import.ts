@@ -1,8 +1,9 @@
 /**
  * Replaces the knowledge base held in PostgreSQL with a data folder's: the folder is checked with the
  * loader's own rules first (`readDataFolder`, the rules of `npm run validate` and of the server) and
- * refused whole on any problem; then every table is emptied and filled in one transaction, so a reader
- * or a crash sees the old knowledge base or the new one, never part of each.
+ * refused whole on any problem; then, in one transaction, new tables are filled beside the live ones
+ * and take their place, so a reader or a crash sees the old knowledge base or the new one, never part of
+ * each, and readers keep reading the old one until the moment of the swap.
  *
  * Rows go in with COPY … FROM STDIN, one stream per table: PostgreSQL's bulk path, which parses no
  * SQL and no parameter arrays per row. At 1,000× the seed, multi-row INSERTs from parameter arrays wrote
@@ -25,6 +26,9 @@ export const DATASET_CHANNEL = 'newsgraph_dataset';
 
 /** An arbitrary constant for the transaction-level advisory lock of every change to the dataset: imports and mutations take turns. */
 export const DATASET_LOCK_KEY = 0x6e67_696d_706f_7274n;
+
+/** The schema an import builds the new knowledge base's tables in, inside its transaction, before they replace the live ones. */
+const IMPORT_SCHEMA = 'newsgraph_import';
 
 /** How many generations of change rows (migration 0005) an import or a mutation keeps for servers that fell behind. */
 export const KEPT_CHANGE_GENERATIONS = 100;
@@ -146,34 +150,62 @@ export async function importKnowledgeBase(client: pg.Client, where: string, data
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [DATASET_LOCK_KEY.toString()]);
-    // TRUNCATE takes every table's exclusive lock until COMMIT: readers wait for the new knowledge base
-    // instead of seeing an empty one, and a ROLLBACK (or a crash) brings the old one back.
+    const { rows: [place] } = await client.query<{ schema: string; searchPath: string }>(`SELECT quote_ident(current_schema()) AS schema, current_setting('search_path') AS "searchPath"`);
+    const live = place!.schema;
     // The records as they were, to tell which ones this import changes (jsonb's text is canonical).
     await client.query(`CREATE TEMPORARY TABLE previous_records ON COMMIT DROP AS SELECT id, digest FROM (${recordDigests}) AS stored`);
-    await client.query(`TRUNCATE ${knowledgeBaseTables.join(', ')}`);
+    // How the live tables are built, to build the new ones alike: their keys and unique constraints,
+    // foreign keys and other indexes, each by its own definition (whatever the migrations made them).
+    // Constraints are printed while the live tables are on the search path: the tables they name are
+    // unqualified, and name the new tables once those come first on it.
+    const { rows: constraints } = await client.query<{ table: string; name: string; definition: string; kind: 'p' | 'u' | 'f' }>(
+      `SELECT conrelid::regclass::text AS table, quote_ident(conname) AS name, pg_get_constraintdef(oid) AS definition, contype AS kind
+         FROM pg_constraint WHERE contype IN ('p', 'u', 'f') AND conrelid = ANY($1::regclass[]) ORDER BY conrelid::regclass::text, conname`,
+      [knowledgeBaseTables],
+    );
+    const { rows: indexes } = await client.query<{ table: string; definition: string }>(
+      `SELECT tab.relname AS table, pg_get_indexdef(index.indexrelid) AS definition
+         FROM pg_index index JOIN pg_class tab ON tab.oid = index.indrelid
+        WHERE tab.relname = ANY($1) AND tab.relnamespace = current_schema()::regnamespace
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = index.indexrelid)`,
+      [knowledgeBaseTables],
+    );
+    // What others added to the live tables goes over to the new ones: their triggers (of the rows, as the
+    // live tables fire them) and the privileges granted on them (a read-only role's SELECT).
+    const { rows: triggers } = await client.query<{ table: string; definition: string }>(
+      `SELECT tab.relname AS table, pg_get_triggerdef(trigger.oid) AS definition
+         FROM pg_trigger trigger JOIN pg_class tab ON tab.oid = trigger.tgrelid
+        WHERE NOT trigger.tgisinternal AND trigger.tgrelid = ANY($1::regclass[])`,
+      [knowledgeBaseTables],
+    );
+    const { rows: grants } = await client.query<{ table: string; privilege: string; grantee: string; grantable: boolean }>(
+      `SELECT tab.relname AS table, acl.privilege_type AS privilege, acl.is_grantable AS grantable,
+              CASE WHEN acl.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(acl.grantee)) END AS grantee
+         FROM pg_class tab, aclexplode(tab.relacl) acl
+        WHERE tab.oid = ANY($1::regclass[]) AND acl.grantee <> tab.relowner`,
+      [knowledgeBaseTables],
+    );
+    // The new knowledge base is built beside the live one, in tables of the same names in a schema of
+    // their own that comes first on the search path, so every statement below (COPY, the derived rows,
+    // the definitions) writes to them unchanged. Readers keep reading the live tables meanwhile.
+    await client.query(`CREATE SCHEMA ${IMPORT_SCHEMA}`);
+    for (const table of knowledgeBaseTables) await client.query(`CREATE TABLE ${IMPORT_SCHEMA}.${table} (LIKE ${live}.${table} INCLUDING ALL EXCLUDING INDEXES)`);
+    await client.query(`SELECT set_config('search_path', $1, true)`, [`${IMPORT_SCHEMA}, ${place!.searchPath}`]);
+    // Keys and unique constraints before the rows: a duplicate fails at its row. Secondary indexes and
+    // foreign keys after them: building an index once over all rows is several times faster than growing
+    // it row by row (GIN indexes above all), and a foreign key added to a full table is checked by one join.
+    for (const { table, name, definition } of constraints.filter(({ kind }) => kind !== 'f')) await client.query(`ALTER TABLE ${table} ADD CONSTRAINT ${name} ${definition}`);
+    // A definition names its table with the schema: the new table's is put in its place.
+    // (The first " ON " of a trigger's or an index's definition is the one before its table.)
+    const onNewTable = (definition: string, table: string) => definition.replace(/ ON (ONLY )?\S+ /, (_, only: string | undefined) => ` ON ${only ?? ''}${IMPORT_SCHEMA}.${table} `);
+    for (const { table, definition } of triggers) await client.query(onNewTable(definition, table));
+    for (const { table, privilege, grantee, grantable } of grants) {
+      await client.query(`GRANT ${privilege} ON ${IMPORT_SCHEMA}.${table} TO ${grantee}${grantable ? ' WITH GRANT OPTION' : ''}`);
+    }
     // The records' JSON is stored compressed: lz4 compresses several times faster than the default pglz.
     // Servers built without lz4 keep pglz.
     const { rowCount: lz4 } = await client.query(`SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)`);
     if (lz4) await client.query(`SET LOCAL default_toast_compression = 'lz4'`);
-    // Building an index once over all rows is several times faster than growing it row by row (GIN
-    // indexes above all), so the secondary indexes are dropped for the load and rebuilt from their own
-    // definitions, whatever the migrations made them; all inside the transaction, so a failure keeps them.
-    // Primary keys and unique positions stay: the foreign keys need them, and a duplicate fails at its row.
-    const { rows: indexes } = await client.query<{ name: string; definition: string }>(
-      `SELECT index.indexrelid::regclass::text AS name, pg_get_indexdef(index.indexrelid) AS definition
-         FROM pg_index index JOIN pg_class tab ON tab.oid = index.indrelid
-        WHERE tab.relname = ANY($1) AND tab.relnamespace = current_schema()::regnamespace AND NOT index.indisprimary AND NOT index.indisunique`,
-      [knowledgeBaseTables],
-    );
-    for (const { name } of indexes) await client.query(`DROP INDEX ${name}`);
-    // Likewise foreign keys: checked row by row they cost more than the rows themselves; added back after
-    // the load, each is checked by one join over the whole table.
-    const { rows: foreignKeys } = await client.query<{ table: string; name: string; definition: string }>(
-      `SELECT conrelid::regclass::text AS table, quote_ident(conname) AS name, pg_get_constraintdef(oid) AS definition
-         FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY($1::regclass[]) ORDER BY conrelid::regclass::text, conname`,
-      [knowledgeBaseTables],
-    );
-    for (const { table, name } of foreignKeys) await client.query(`ALTER TABLE ${table} DROP CONSTRAINT ${name}`);
     for (const table of tables) await copyRows(client, table);
     // Search's postings and vocabulary (migration 0006), derived from the documents just written.
     const derived: number[] = [];
@@ -181,8 +213,10 @@ export async function importKnowledgeBase(client: pg.Client, where: string, data
     [derivedRows.search_postings, derivedRows.search_terms] = derived as [number, number];
     derivedRows.record_sources = (await client.query(recordSourcesStatement)).rowCount ?? 0;
     await client.query("SET LOCAL maintenance_work_mem = '256MB'");
-    for (const { definition } of indexes) await client.query(definition);
-    for (const { table, name, definition } of foreignKeys) await client.query(`ALTER TABLE ${table} ADD CONSTRAINT ${name} ${definition}`);
+    for (const { table, definition } of indexes) await client.query(onNewTable(definition, table));
+    for (const { table, name, definition } of constraints.filter(({ kind }) => kind === 'f')) await client.query(`ALTER TABLE ${table} ADD CONSTRAINT ${name} ${definition}`);
+    // New tables have no statistics: the first plans made on them (kept per connection) would be blind.
+    await client.query(`ANALYZE ${knowledgeBaseTables.map((table) => `${IMPORT_SCHEMA}.${table}`).join(', ')}`);
     await client.query(
       `INSERT INTO dataset (singleton, version, file_digests, generation, changed_at, imported_from, cause)
        VALUES (true, $1, $2, 1, now(), $3, 'import')
@@ -200,6 +234,15 @@ export async function importKnowledgeBase(client: pg.Client, where: string, data
         WHERE stale.id IS NULL OR stale.digest <> fresh.digest`,
     );
     await client.query(`DELETE FROM dataset_changes WHERE generation <= (SELECT generation FROM dataset) - ${KEPT_CHANGE_GENERATIONS}`);
+    // The swap, the only moment readers wait: the live tables are locked (in the order every read
+    // session locks them, so neither waits on the other in a cycle), dropped, and the new ones moved in.
+    // A request that began before it ends first; one that arrives meanwhile waits milliseconds and reads
+    // the new tables. A ROLLBACK (or a crash) at any point leaves the live tables as they were.
+    const liveTables = knowledgeBaseTables.map((table) => `${live}.${table}`).join(', ');
+    await client.query(`LOCK TABLE ${liveTables} IN ACCESS EXCLUSIVE MODE`);
+    await client.query(`DROP TABLE ${liveTables}`);
+    for (const table of knowledgeBaseTables) await client.query(`ALTER TABLE ${IMPORT_SCHEMA}.${table} SET SCHEMA ${live}`);
+    await client.query(`DROP SCHEMA ${IMPORT_SCHEMA}`);
     // Delivered at COMMIT, to every server reading this database: they move to the new dataset at once.
     await client.query(`SELECT pg_notify('${DATASET_CHANNEL}', generation::text) FROM dataset`);
     await client.query('COMMIT');
