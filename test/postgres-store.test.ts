@@ -702,7 +702,7 @@ describe("a request's reads and an import", () => {
     }
   });
 
-  it('keeps an import waiting while a request that began before it reads, and lets a request that begins during it read the new data', async () => {
+  it("swaps the tables in only once the requests reading them end, and answers requests that begin meanwhile from the old data", async () => {
     const { url, client, where } = await migratedDatabase();
     const seed = await importKnowledgeBase(client, where, fixtureDir);
     const database = await PostgresKnowledge.open(url, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }) });
@@ -716,19 +716,31 @@ describe("a request's reads and an import", () => {
       const importer = await clientOf(url);
       const importing = importKnowledgeBase(importer, where, generatedLarger);
       // The import replaces the tables, which the request's snapshot would not hide (it would find the new
-      // ones, empty to it): the swap waits for the request's locks instead.
-      await expect.poll(async () => (await client.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [(importer as unknown as { processID: number }).processID])).rows[0]?.wait_event_type, { timeout: 10_000 }).toBe('Lock');
+      // ones, empty to it): the swap waits for the request's locks instead, trying again and again.
+      const importerStatement = async () => (await client.query('SELECT query FROM pg_stat_activity WHERE pid = $1', [(importer as unknown as { processID: number }).processID])).rows[0]?.query;
+      await expect.poll(importerStatement, { timeout: 20_000 }).toMatch(/ACCESS EXCLUSIVE|SAVEPOINT swap/);
       expect(await lookUp(before, 'john-kerry')).toBe(true);
       expect(await lookUp(before, 'john-kerry-x1')).toBe(false);
       // What /ready and /metrics ask for, kept for the generation, answers without waiting for the import.
       const answered = await Promise.race([database.current().reader.recordCounts(), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000))]);
       expect(answered).toEqual(counts);
+      // A request that begins while the swap waits is not queued behind it: it reads the old data.
+      for (let request = 0; request < 3; request++) {
+        const meanwhile = await Promise.race([database.openReads(), new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 2_000))]);
+        expect(meanwhile).not.toBe('still waiting');
+        const reads = meanwhile as RequestReads;
+        try {
+          expect(reads.snapshot.info.version).toBe(seed.version);
+          expect(await lookUp(reads, 'john-kerry-x1')).toBe(false);
+        } finally {
+          reads.end();
+        }
+      }
 
-      // A request that begins now waits for the import, and reads what it wrote.
-      const during = database.openReads();
+      // Once the request that began before it ends, the import swaps the tables in; requests read the new ones.
       before.end();
       const larger = await importing;
-      const after = await during;
+      const after = await database.openReads();
       try {
         expect(after.snapshot.info.version).toBe(larger.version);
         expect(await lookUp(after, 'john-kerry-x1')).toBe(true);
