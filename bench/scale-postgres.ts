@@ -257,8 +257,8 @@ async function multipliedDatabase(server: PostgresServer, from: Built, scale: nu
     await client.query(SUFFIX_IDS_FUNCTION);
     await client.query('BEGIN');
     await client.query("SET LOCAL maintenance_work_mem = '512MB'");
-    // As db:import does: secondary indexes and foreign keys dropped for the load and rebuilt once from
-    // their own definitions (the rebuilt foreign keys check every suffixed reference).
+    // Secondary indexes and foreign keys dropped for the load and rebuilt once from their own definitions
+    // (db:import builds them once on its new tables; the rebuilt foreign keys check every suffixed reference).
     const { rows: indexes } = await client.query<{ name: string; definition: string }>(
       `SELECT index.indexrelid::regclass::text AS name, pg_get_indexdef(index.indexrelid) AS definition
          FROM pg_index index JOIN pg_class tab ON tab.oid = index.indrelid

@@ -26,7 +26,7 @@ import { PostgresReader } from '../src/store/postgres/reader.js';
 import { serializeRecords } from '../src/store/knowledge-store.js';
 import type { KnowledgeReader } from '../src/kb/reader.js';
 import { createNewsgraph } from '../src/server.js';
-import { curatorTokens, dataDir as fixtureDir, generateFixtureDataset, mutate, silentLogger, spawnScript } from './helpers.js';
+import { curatorTokens, dataDir as fixtureDir, generateFixtureDataset, mutate, query, silentLogger, spawnScript } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 
 let server: PostgresServer;
@@ -431,6 +431,25 @@ describe('db:import and db:export', () => {
 });
 
 describe('the changes an import records for subscribers (migration 0005)', () => {
+  it('keeps the privileges granted on the tables and the triggers added to them, on the tables that replace them', async () => {
+    const { client, where } = await migratedDatabase();
+    const seed = await importKnowledgeBase(client, where, fixtureDir);
+    // An operator's read-only role and an audit trigger of their own: an import must not drop them.
+    await client.query(`DO $$ BEGIN CREATE ROLE newsgraph_test_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+    await client.query('GRANT SELECT ON persons, statements TO newsgraph_test_reader');
+    await client.query('CREATE TABLE test_person_audit (id text)');
+    await client.query(`CREATE FUNCTION test_audit_person() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO test_person_audit VALUES (NEW.id); RETURN NEW; END $$`);
+    await client.query('CREATE TRIGGER test_audit_person AFTER INSERT ON persons FOR EACH ROW EXECUTE FUNCTION test_audit_person()');
+    const privileges = async () =>
+      (await client.query(`SELECT table_name FROM information_schema.role_table_grants WHERE grantee = 'newsgraph_test_reader' AND privilege_type = 'SELECT' ORDER BY table_name`)).rows.map((row) => row.table_name);
+    for (const round of [1, 2]) {
+      await importKnowledgeBase(client, where, fixtureDir);
+      expect(await privileges()).toEqual(['persons', 'statements']);
+      expect(await count(client, 'test_person_audit')).toBe(round * seed.rows.persons);
+    }
+    expect((await client.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'newsgraph_import'`)).rows[0].n).toBe(0);
+  });
+
   it('lists the records each import created or changed, in file order, under its generation, and nothing for an identical import', async () => {
     const { client, where } = await migratedDatabase();
     const changesOf = async () =>
@@ -646,7 +665,44 @@ describe("a request's reads and an import", () => {
   });
 
 
-  it('keeps an import waiting while a request that began before it reads, and lets a request that begins during it read the new data', async () => {
+  it('answers requests from the old knowledge base, without waiting, while an import loads the new one', async () => {
+    const { url, client, where } = await migratedDatabase();
+    await importKnowledgeBase(client, where, fixtureDir);
+    const database = await PostgresKnowledge.open(url, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }) });
+    const yoga = createNewsgraph({ database, curatorTokens, logger: silentLogger }).yoga;
+    const importer = await clientOf(url);
+    // This test holds the dataset row's table: the import writes every table, then waits to record its version.
+    const holder = await clientOf(url);
+    await holder.query('BEGIN; LOCK TABLE dataset IN SHARE MODE');
+    let importing: Promise<unknown> | undefined;
+    try {
+      importing = importKnowledgeBase(importer, where, generatedLarger);
+      importing.catch(() => {});
+      const waitingFor = async () =>
+        (await client.query('SELECT relation::regclass::text AS relation FROM pg_locks WHERE pid = $1 AND NOT granted', [(importer as unknown as { processID: number }).processID])).rows[0]?.relation;
+      await expect.poll(waitingFor, { timeout: 20_000 }).toBe('dataset');
+      const started = Date.now();
+      const answer = await Promise.race([
+        query(yoga, '{ persons(first: 3, orderBy: NAME_DESC) { totalCount edges { node { slug } } } person(slug: "john-kerry") { name } }'),
+        new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 3_000)),
+      ]);
+      expect(answer).not.toBe('still waiting');
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect((answer as Awaited<ReturnType<typeof query>>).errors).toBeUndefined();
+      expect((answer as Awaited<ReturnType<typeof query>>).data).toMatchObject({ persons: { totalCount: 10 }, person: { name: 'John Kerry' } });
+
+      await holder.query('COMMIT');
+      await importing;
+      // Then every request reads the new one.
+      await expect.poll(async () => (await query(yoga, '{ person(slug: "john-kerry-x1") { slug } }')).data?.person?.slug, { timeout: 5_000 }).toBe('john-kerry-x1');
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {});
+      await importing?.catch(() => {});
+      await database.close();
+    }
+  });
+
+  it("swaps the tables in only once the requests reading them end, and answers requests that begin meanwhile from the old data", async () => {
     const { url, client, where } = await migratedDatabase();
     const seed = await importKnowledgeBase(client, where, fixtureDir);
     const database = await PostgresKnowledge.open(url, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }) });
@@ -659,20 +715,32 @@ describe("a request's reads and an import", () => {
 
       const importer = await clientOf(url);
       const importing = importKnowledgeBase(importer, where, generatedLarger);
-      // The import empties the tables with TRUNCATE, which the request's snapshot would not hide: it waits
-      // for the request's locks instead.
-      await expect.poll(async () => (await client.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [(importer as unknown as { processID: number }).processID])).rows[0]?.wait_event_type, { timeout: 10_000 }).toBe('Lock');
+      // The import replaces the tables, which the request's snapshot would not hide (it would find the new
+      // ones, empty to it): the swap waits for the request's locks instead, trying again and again.
+      const importerStatement = async () => (await client.query('SELECT query FROM pg_stat_activity WHERE pid = $1', [(importer as unknown as { processID: number }).processID])).rows[0]?.query;
+      await expect.poll(importerStatement, { timeout: 20_000 }).toMatch(/ACCESS EXCLUSIVE|SAVEPOINT swap/);
       expect(await lookUp(before, 'john-kerry')).toBe(true);
       expect(await lookUp(before, 'john-kerry-x1')).toBe(false);
       // What /ready and /metrics ask for, kept for the generation, answers without waiting for the import.
       const answered = await Promise.race([database.current().reader.recordCounts(), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000))]);
       expect(answered).toEqual(counts);
+      // A request that begins while the swap waits is not queued behind it: it reads the old data.
+      for (let request = 0; request < 3; request++) {
+        const meanwhile = await Promise.race([database.openReads(), new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 2_000))]);
+        expect(meanwhile).not.toBe('still waiting');
+        const reads = meanwhile as RequestReads;
+        try {
+          expect(reads.snapshot.info.version).toBe(seed.version);
+          expect(await lookUp(reads, 'john-kerry-x1')).toBe(false);
+        } finally {
+          reads.end();
+        }
+      }
 
-      // A request that begins now waits for the import, and reads what it wrote.
-      const during = database.openReads();
+      // Once the request that began before it ends, the import swaps the tables in; requests read the new ones.
       before.end();
       const larger = await importing;
-      const after = await during;
+      const after = await database.openReads();
       try {
         expect(after.snapshot.info.version).toBe(larger.version);
         expect(await lookUp(after, 'john-kerry-x1')).toBe(true);

@@ -6,11 +6,11 @@
  *
  * The transaction opens in one round trip: it first takes the knowledge base's tables in ACCESS SHARE
  * mode, then reads the dataset row, which takes its snapshot. The locks matter because an import
- * empties the tables with TRUNCATE, which other transactions' snapshots do not hide: a request whose
- * snapshot predates an import would see empty tables once the import commits. Holding the locks from
- * the start, a request began before an import keeps it waiting until the request ends (milliseconds),
- * and one that begins during an import waits for it and reads the new data. Mutations take no lock
- * these conflict with.
+ * replaces the tables with new ones, which other transactions' snapshots do not hide: a request whose
+ * snapshot predates an import would find the new tables, empty to it, once the import commits. Holding
+ * the locks from the start, a request began before an import's swap keeps the swap waiting until the
+ * request ends (milliseconds), and one that begins during the swap waits for it and reads the new data.
+ * Mutations take no lock these conflict with.
  */
 import type pg from 'pg';
 import { knowledgeBaseTables } from './import.js';
