@@ -44,7 +44,7 @@ export const ErrorCode = {
   REVISION_CONFLICT: 'REVISION_CONFLICT',
   /** The change would break a rule of the data (an empty name, a date in the wrong form, a cycle, …). */
   INVALID_RECORD: 'INVALID_RECORD',
-  /** The change could not be written to disk (disk full, permissions); nothing was changed. */
+  /** The change could not be written (disk full, permissions; on PostgreSQL, another change held the lock, or the database never confirmed a COMMIT); `extensions.written` says whether anything changed. */
   STORAGE_FAILED: 'STORAGE_FAILED',
   /** The data files on disk were edited into an invalid state; changes wait until they are fixed. */
   DATA_FILES_INVALID: 'DATA_FILES_INVALID',

@@ -22,7 +22,7 @@ export type CurationErrorCode =
   | 'REVISION_CONFLICT'
   /** The change would break another rule of the data (an empty name, a date in the wrong form, a cycle, …). */
   | 'INVALID_RECORD'
-  /** The change could not be written to disk (disk full, permissions); nothing was changed. */
+  /** The change could not be written (disk full, permissions; on PostgreSQL, another change held the lock, or the database never confirmed a COMMIT): `written` in the details says whether anything changed. */
   | 'STORAGE_FAILED'
   /** The data files on disk were edited into an invalid state; writing now would discard that edit. */
   | 'DATA_FILES_INVALID';
