@@ -312,6 +312,35 @@ describe('db:import and db:export', () => {
     expect(await count(client, 'statement_reports', 'relayed_by_id IS NOT NULL')).toBeGreaterThan(0);
   }, 60_000); // 25× takes about 8 s on a loaded 2-CPU machine
 
+  it('exports one whole knowledge base while an import replaces it: the import waits for the export', async () => {
+    const { url, client, where } = await migratedDatabase();
+    const seed = await importKnowledgeBase(client, where, fixtureDir);
+    const exporter = await clientOf(url);
+    const importer = await clientOf(url);
+    const importerStatement = async () => (await client.query('SELECT query FROM pg_stat_activity WHERE pid = $1', [(importer as unknown as { processID: number }).processID])).rows[0]?.query ?? '';
+    let importing: Promise<Awaited<ReturnType<typeof importKnowledgeBase>>> | undefined;
+    let imported = false;
+    // The export is held once its snapshot is taken (it has read the dataset row) while an import goes as
+    // far as it can: to its end, or to the swap, waiting for the tables the export holds.
+    const send = exporter.query.bind(exporter) as (...args: unknown[]) => Promise<unknown>;
+    (exporter as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = async (...args: unknown[]) => {
+      const result = await send(...args);
+      if (!importing && typeof args[0] === 'string' && args[0].includes('FROM dataset')) {
+        importing = importKnowledgeBase(importer, where, generatedLarger);
+        void importing.then(() => (imported = true), () => (imported = true));
+        await expect.poll(async () => imported || /ACCESS EXCLUSIVE|SAVEPOINT swap/.test(await importerStatement()), { timeout: 30_000 }).toBe(true);
+      }
+      return result;
+    };
+    const out = await tempDir('export-during-import');
+    const exported = await exportKnowledgeBase(exporter, where, out);
+    expect(exported.importedVersion).toBe(seed.version);
+    expect(exported.version).toBe(seed.version);
+    expect(await filesOf(out)).toEqual(await filesOf(fixtureDir));
+    const larger = await importing!;
+    expect(await datasetVersion(client)).toBe(larger.version);
+  }, 60_000);
+
   it('gives back retracted and merged records as written, and flags them in the tables', async () => {
     const dir = await copyOfFixture('retracted');
     const retraction = { at: '2026-01-02T03:04:05Z', reason: 'test fixture: withdrawn', by: 'alice' };

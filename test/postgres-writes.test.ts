@@ -20,7 +20,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { defaultSubscriptionLimits } from '../src/subscriptions.js';
-import { PostgresKnowledge } from '../src/store/postgres/database.js';
+import { PostgresKnowledge, type DatabaseOptions } from '../src/store/postgres/database.js';
 import { exportKnowledgeBase } from '../src/store/postgres/export.js';
 import { importKnowledgeBase, knowledgeBaseTables } from '../src/store/postgres/import.js';
 import { migrate } from '../src/store/postgres/migrate.js';
@@ -52,6 +52,16 @@ async function migratedAndImported(name: string, folder: string): Promise<string
     await importKnowledgeBase(client, url, folder);
   });
   return url;
+}
+
+/** Opens the PostgreSQL store at `url` as the server does, logging nothing. */
+function openKnowledge(url: string, options: Partial<DatabaseOptions> = {}): Promise<PostgresKnowledge> {
+  return PostgresKnowledge.open(url, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }), ...options });
+}
+
+/** A server on `database` that takes the test curators' tokens, logging nothing. */
+function serverOn(database: PostgresKnowledge): NewsgraphYoga {
+  return createNewsgraph({ database, curatorTokens, logger: createLogger('silent') }).yoga;
 }
 
 /** Runs a mutation that must succeed on `on`; returns its data. */
@@ -209,8 +219,8 @@ function closingSessionReport(): ArticleFileInput {
 beforeAll(async () => {
   postgres = await startPostgres();
   writtenUrl = await migratedAndImported('written', fixtureDir);
-  database = await PostgresKnowledge.open(writtenUrl, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }) });
-  yoga = createNewsgraph({ database, curatorTokens, logger: createLogger('silent') }).yoga;
+  database = await openKnowledge(writtenUrl);
+  yoga = serverOn(database);
   // The same curation on the JSON store, on its own copy of the fixture: both must end up the same.
   jsonDir = await copyOfData('writes-json');
   tempDirs.push(jsonDir);
@@ -515,11 +525,11 @@ describe('reads after a change on PostgreSQL', () => {
 
   beforeAll(async () => {
     const url = await migratedAndImported('reads-after-change', fixtureDir);
-    open = () => PostgresKnowledge.open(url, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }) });
+    open = () => openKnowledge(url);
     here = await open();
     there = await open();
-    served = createNewsgraph({ database: here, curatorTokens, logger: createLogger('silent') }).yoga;
-    elsewhere = createNewsgraph({ database: there, curatorTokens, logger: createLogger('silent') }).yoga;
+    served = serverOn(here);
+    elsewhere = serverOn(there);
   }, 60_000);
 
   afterAll(async () => {
@@ -739,12 +749,10 @@ describe('a change whose connection is lost during its COMMIT on PostgreSQL', ()
   beforeAll(async () => {
     const url = await migratedAndImported('commit-lost', fixtureDir);
     cutter = await startConnectionCutter(url);
-    const open = (at: string, options: Partial<Parameters<typeof PostgresKnowledge.open>[1]> = {}) =>
-      PostgresKnowledge.open(at, { logger: createLogger('silent'), readerFor: (pool, where) => new PostgresReader(pool, { where }), ...options });
-    through = await open(cutter.url, { commitOutcomeWaitMs: outcomeWaitMs });
-    direct = await open(url);
-    served = createNewsgraph({ database: through, curatorTokens, logger: createLogger('silent') }).yoga;
-    readDirectly = createNewsgraph({ database: direct, curatorTokens, logger: createLogger('silent') }).yoga;
+    through = await openKnowledge(cutter.url, { commitOutcomeWaitMs: outcomeWaitMs });
+    direct = await openKnowledge(url);
+    served = serverOn(through);
+    readDirectly = serverOn(direct);
   }, 60_000);
 
   afterAll(async () => {

@@ -11,6 +11,7 @@ import type { RecordKind, StoredRecord } from '../../kb/knowledge-base.js';
 import type { DraftKeyKind } from '../../authoring/draft/keys.js';
 import { NEAR_SIMILARITY } from '../../authoring/draft/known-statements.js';
 import type { DraftLookups, DraftRecordSource, PlacedRecord } from '../../authoring/draft/scoped.js';
+import { BEGIN_READS } from './read-session.js';
 import { readErrorOf, recordsByIdSql, rowsOf, type RowsOf } from './sql.js';
 
 type Row = { id: string; kind: RecordKind; position: number; record: StoredRecord };
@@ -101,7 +102,9 @@ export class PostgresDraftRecords implements DraftRecordSource {
     let failed = false;
     try {
       const rows = rowsOf(client, { where: this.where });
-      await rows('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', []);
+      await client.query(BEGIN_READS).catch((error: unknown) => {
+        throw readErrorOf(error, this.where);
+      });
       const result = await draft(new Lookups(rows));
       await rows('COMMIT', []);
       return result;

@@ -11,6 +11,7 @@ import { dataFiles, type Collection } from '../../kb/records.js';
 import { writeFileDurably } from '../durable-file.js';
 import { serializeRecords } from '../knowledge-store.js';
 import { PostgresStoreError, storeErrorOf } from './errors.js';
+import { BEGIN_READS } from './read-session.js';
 import { checkSchema } from './migrate.js';
 
 export interface ExportResult {
@@ -35,8 +36,9 @@ export async function exportKnowledgeBase(client: pg.Client, where: string, data
   const files: { collection: Collection; file: string; bytes: Uint8Array; count: number }[] = [];
   let importedVersion: string;
   try {
-    // One snapshot for all six files: an import committed meanwhile cannot mix two knowledge bases.
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // One snapshot for all six files, taken holding the tables: an import that commits meanwhile could
+    // otherwise leave the files still to read empty to this snapshot (it replaces the tables).
+    await client.query(BEGIN_READS);
     const dataset = await client.query<{ version: string }>('SELECT version FROM dataset');
     if (dataset.rows.length === 0) throw new PostgresStoreError('DATASET_EMPTY', `the database at ${where} holds no knowledge base yet; run \`npm run db:import\` first`);
     importedVersion = dataset.rows[0]!.version;

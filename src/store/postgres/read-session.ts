@@ -30,8 +30,14 @@ const MAX_SESSION_MS = 60_000;
 /** What a statement's turn gives when the transaction failed before it: it is sent through the pool instead. */
 const FELL_BEHIND = Symbol('sent through the pool');
 
-const OPEN_SESSION = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
-LOCK TABLE ${knowledgeBaseTables.join(', ')} IN ACCESS SHARE MODE;
+/**
+ * Opens a read-only REPEATABLE READ transaction that holds the knowledge base's tables before its first
+ * snapshot (see above). Every reader of one snapshot over several statements begins with it: requests,
+ * db:export, drafts and article dry runs. Two statements: send it with the simple protocol (no values).
+ */
+export const BEGIN_READS = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; LOCK TABLE ${knowledgeBaseTables.join(', ')} IN ACCESS SHARE MODE`;
+
+const OPEN_SESSION = `${BEGIN_READS};
 SELECT version, changed_at, generation::text AS generation, cause FROM dataset`;
 
 export interface ReadSession {

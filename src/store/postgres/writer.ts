@@ -31,6 +31,7 @@ import { storeErrorOf } from './errors.js';
 import { DATASET_CHANNEL, DATASET_LOCK_KEY, KEPT_CHANGE_GENERATIONS } from './import.js';
 import { insertSql, ownedRows, rowsAsJson, rowsOf, type RowContext, type TableRows } from './rows.js';
 import { postingsOf } from './search.js';
+import { BEGIN_READS } from './read-session.js';
 import { isUnavailable, recordsByIdSql } from './sql.js';
 
 /**
@@ -246,7 +247,7 @@ export class PostgresWriter {
       // One round trip for all three (the simple protocol takes several statements; they are constants).
       // Another change (an import of a large folder) may hold the lock for long: past LOCK_WAIT this one
       // is refused rather than left waiting with the request.
-      if (readOnly) await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      if (readOnly) await client.query(BEGIN_READS);
       else {
         const opened = (await client.query(
           `BEGIN; SET LOCAL lock_timeout = '${LOCK_WAIT_MS}ms'; SELECT pg_advisory_xact_lock(${DATASET_LOCK_KEY}), pg_current_xact_id()::text AS transaction_id`,
