@@ -38,10 +38,32 @@ describe('batching on PostgreSQL', () => {
     expect(few.data.statements.edges).toHaveLength(2);
     expect(all.data.statements.edges).toHaveLength(24);
     expect(all.statements.length).toBe(few.statements.length);
-    expect(all.statements.length).toBeLessThanOrEqual(14);
-    // Each lookup sent once per level: the persons of the whole feed in one statement.
-    const personLookups = all.statements.filter((sql) => /SELECT id, merged_into, record_text AS record FROM persons WHERE id = ANY/.test(sql));
-    expect(personLookups).toHaveLength(1);
+    expect(all.statements.length).toBeLessThanOrEqual(8);
+    // Each lookup sent once per level: the organizations of the whole feed in one statement.
+    const organizationLookups = all.statements.filter((sql) => /FROM organizations WHERE id = ANY/.test(sql));
+    expect(organizationLookups).toHaveLength(1);
+  });
+
+  it('reads a page\'s records with the page, and the speakers\' with what they are, not by id afterwards', async () => {
+    const document = '{ statements(first: 20) { edges { node { id text speaker { id name } reports { text } sources { title } } } } }';
+    const { data, statements } = await statementsOf(document);
+    expect(data.statements.edges).toHaveLength(20);
+    expect(data.statements.edges.filter((edge: any) => edge.node.speaker?.name).length).toBeGreaterThan(5);
+    // The page with its statements' records, the speakers with their kinds and records, the sources.
+    expect(statements).toHaveLength(3);
+    expect(statements.filter((sql) => /FROM (statements|persons) WHERE id = ANY/.test(sql))).toEqual([]);
+    // Nothing read this way differs from what the lookups by id answer on their own (a fresh request each).
+    for (const edge of data.statements.edges.slice(0, 5)) {
+      const alone = await statementsOf('query ($id: ID!) { node(id: $id) { ... on Statement { id text speaker { id name } reports { text } sources { title } } } }', { id: edge.node.id });
+      expect(alone.data.node).toEqual(edge.node);
+    }
+  });
+
+  it('answers a merged id with the record it was merged into, and its stored record with its own', async () => {
+    const { data } = await statementsOf('{ statements(first: 20) { edges { node { speaker { id } } } } }');
+    const speakerId: string = data.statements.edges.find((edge: any) => edge.node.speaker)!.node.speaker.id;
+    const read = await statementsOf('query ($id: ID!) { node(id: $id) { id ... on Person { name } } }', { id: speakerId });
+    expect(read.data.node.id).toBe(speakerId);
   });
 
   it('pages every parent\'s list on a level with one statement, and counts them with one more', async () => {

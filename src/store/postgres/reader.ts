@@ -14,6 +14,7 @@ import type { ListPage, PageWindow } from '../../kb/pages.js';
 import type { KnowledgeReader, ListQuery, RecordOfKind, Referent, Relation, RelationValues, Within } from '../../kb/reader.js';
 import type { MembershipRecord, ParticipationRecord, RoleRecord } from '../../kb/records.js';
 import { listCount, listCountsWithin, listPage, listPagesWithin, type SqlQuery } from './lists.js';
+import { SeenRecords } from './seen-records.js';
 import { rowsOf, type Queryable, type RowsOf, type RowsOptions } from './sql.js';
 import { walksReaderOf, type WalksReader } from './walks-reader.js';
 
@@ -232,6 +233,8 @@ export class PostgresReader implements KnowledgeReader {
   private query!: RowsOf;
   private sqlQuery!: SqlQuery;
   private walks!: WalksReader;
+  /** What this request's statements have read beside what they were asked for; none for a reader shared by requests. */
+  private seen: SeenRecords | undefined;
   private readonly options: PostgresReaderOptions;
 
   constructor(db: Queryable, options: PostgresReaderOptions = {}) {
@@ -242,15 +245,17 @@ export class PostgresReader implements KnowledgeReader {
   /**
    * `reader` (a PostgresReader, or an object made from one) with its statements sent through `db`
    * instead (one request's transaction): an object whose prototype is `reader`, so that whatever wraps
-   * or watches `reader`'s methods applies to it too.
+   * or watches `reader`'s methods applies to it too. It keeps the records its pages and referents bring
+   * back (SeenRecords) and answers lookups of them without a statement: use it for one request only.
    */
   static through<R extends KnowledgeReader>(reader: R, db: Queryable): R {
     const derived = Object.create(reader) as R;
-    PostgresReader.prototype.sendThrough.call(derived as unknown as PostgresReader, db);
+    PostgresReader.prototype.sendThrough.call(derived as unknown as PostgresReader, db, new SeenRecords());
     return derived;
   }
 
-  private sendThrough(db: Queryable): void {
+  private sendThrough(db: Queryable, seen?: SeenRecords): void {
+    this.seen = seen;
     // The lookups and relations below are a fixed set of texts, prepared: each connection plans them
     // once instead of on every call, which cost more than running them (PostgreSQL's CPU per nested
     // statement page fell by a quarter). Preparing the pages' and walks' statements too saved nothing
@@ -264,34 +269,66 @@ export class PostgresReader implements KnowledgeReader {
   async recordsByIds<K extends RecordKind>(kind: K, ids: readonly string[]): Promise<(RecordOfKind[K] | RecordNotFoundError)[]> {
     if (ids.length === 0) return [];
     const table = tableOf[kind];
-    // Sources are never merged, and the snapshot resolves no merge for them.
-    const sql =
-      kind === 'Source'
-        ? `SELECT id AS key, record_text AS record FROM sources WHERE id = ANY($1::text[])`
-        : inForceRecordsSql(table);
-    const rows = await this.query<{ key: string; record: RecordOfKind[K] }>(sql, [ids]);
-    const found = new Map(rows.map((row) => [row.key, visible[kind](row.record)]));
+    const found = new Map<string, RecordOfKind[K]>();
+    const unseen: string[] = [];
+    for (const id of ids) {
+      const record = this.seen?.inForce(table, id) as RecordOfKind[K] | undefined;
+      if (record === undefined) unseen.push(id);
+      else found.set(id, visible[kind](record));
+    }
+    if (unseen.length > 0) {
+      // Sources are never merged, and the snapshot resolves no merge for them.
+      const sql =
+        kind === 'Source'
+          ? `SELECT id AS key, record_text AS record FROM sources WHERE id = ANY($1::text[])`
+          : inForceRecordsSql(table);
+      const rows = await this.query<{ key: string; record: RecordOfKind[K] }>(sql, [unseen]);
+      for (const row of rows) found.set(row.key, visible[kind](row.record));
+    }
     return ids.map((id) => found.get(id) ?? new RecordNotFoundError(kind, id));
   }
 
   async storedRecordsByIds(ids: readonly string[]): Promise<(StoredRecord | undefined)[]> {
     if (ids.length === 0) return [];
-    const sql = Object.values(tableOf)
-      .map((table) => `SELECT id, record FROM ${table} WHERE id = ANY($1::text[])`)
-      .join(' UNION ALL ');
-    const rows = await this.query<{ id: string; record: StoredRecord }>(sql, [ids]);
-    const found = new Map(rows.map((row) => [row.id, row.record]));
+    const found = new Map<string, StoredRecord>();
+    const unseen = ids.filter((id) => {
+      const record = this.seen?.stored(id) as StoredRecord | undefined;
+      if (record !== undefined) found.set(id, record);
+      return record === undefined;
+    });
+    if (unseen.length > 0) {
+      const sql = Object.values(tableOf)
+        .map((table) => `SELECT id, record FROM ${table} WHERE id = ANY($1::text[])`)
+        .join(' UNION ALL ');
+      const rows = await this.query<{ id: string; record: StoredRecord }>(sql, [unseen]);
+      for (const row of rows) found.set(row.id, row.record);
+    }
     return ids.map((id) => found.get(id));
   }
 
   async referentsByIds(ids: readonly string[]): Promise<(Referent | undefined)[]> {
     if (ids.length === 0) return [];
-    const rows = await this.query<{ key: string; kind: RecordKind; id: string }>(
+    // What an id names is nearly always loaded next (a speaker's name, a node by id): a request's reader
+    // reads the record with its kind, one primary-key lookup in the kind's table, and keeps it.
+    const seen = this.seen;
+    const record = seen
+      ? `, CASE found.kind ${Object.entries(tableOf)
+          .map(([kind, table]) => `WHEN '${kind}' THEN (SELECT record_text FROM ${table} WHERE id = found.id)`)
+          .join(' ')} END AS record`
+      : '';
+    const rows = await this.query<{ key: string; kind: RecordKind; id: string; record?: unknown }>(
       `WITH RECURSIVE ${resolvedCte(mergeableTables)}
-       SELECT resolved.key, found.kind, found.id FROM resolved
+       SELECT resolved.key, found.kind, found.id${record} FROM resolved
          CROSS JOIN LATERAL (SELECT kind, id FROM records WHERE records.id = resolved.id LIMIT 1) AS found`,
       [ids],
     );
+    if (seen) {
+      for (const row of rows) {
+        if (row.record == null) continue;
+        seen.keep(tableOf[row.kind], row.id, row.record);
+        if (row.key !== row.id) seen.keepMerge(row.key, row.id);
+      }
+    }
     const found = new Map(rows.map((row): [string, Referent] => [row.key, { kind: row.kind, id: row.id }]));
     return ids.map((id) => found.get(id));
   }
@@ -324,11 +361,11 @@ export class PostgresReader implements KnowledgeReader {
   }
 
   page(list: ListQuery, window: PageWindow): Promise<ListPage<string>> {
-    return listPage(this.sqlQuery, list, window);
+    return listPage(this.sqlQuery, list, window, this.seen);
   }
 
   pagesWithin(list: ListQuery, window: PageWindow, within: Within): Promise<ListPage<string>[]> {
-    return listPagesWithin(this.sqlQuery, list, window, within);
+    return listPagesWithin(this.sqlQuery, list, window, within, this.seen);
   }
 
   count(list: ListQuery): Promise<number> {
