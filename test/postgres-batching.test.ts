@@ -15,7 +15,8 @@ let yoga: NewsgraphYoga;
 const sent: string[] = [];
 
 beforeAll(async () => {
-  database = await openDatabase(dataDir, { onQuery: (sql) => sent.push(sql) });
+  // Nothing kept from one request for the next (tested last): each request's statements are its own.
+  database = await openDatabase(dataDir, { onQuery: (sql) => sent.push(sql) }, { keptRecords: 0 });
   // No response cache: these tests repeat requests to count what each one sends.
   yoga = createNewsgraph({ database, logger: silentLogger, responseCache: false }).yoga;
 });
@@ -90,5 +91,45 @@ describe('batching on PostgreSQL', () => {
     const again = await statementsOf(document);
     expect(again.data).toEqual(first.data);
     expect(again.statements).toEqual([]);
+  });
+
+  it('keeps what requests read at a generation for the next requests that read it, and reads again after a change', async () => {
+    const shared = await openDatabase(dataDir, { onQuery: (sql) => sent.push(sql) });
+    try {
+      const server = createNewsgraph({ database: shared, logger: silentLogger, responseCache: false }).yoga;
+      const document = '{ statements(first: 20) { edges { node { id text speaker { id name } sources { title } } } } }';
+      const read = async () => {
+        sent.length = 0;
+        const data = await queryData(server, document);
+        return { data, statements: [...sent] };
+      };
+      const first = await read();
+      // The page with its records, the speakers with theirs, the sources.
+      expect(first.statements).toHaveLength(3);
+      const again = await read();
+      expect(again.data).toEqual(first.data);
+      // Only the page: the speakers and sources were read at this generation.
+      expect(again.statements).toHaveLength(1);
+
+      // A change that moves the generation (as every change through a server and every import does).
+      const speaker = first.data.statements.edges.find((edge: any) => edge.node.speaker?.name)!.node.speaker;
+      const client = await shared.pool.connect();
+      try {
+        await client.query(
+          `WITH renamed AS (UPDATE persons SET record = jsonb_set(record, '{name}', '"Test Renamed Speaker"') WHERE record ->> 'name' = $1 RETURNING id)
+           UPDATE dataset SET generation = generation + 1, version = 'test-renamed'`,
+          [speaker.name],
+        );
+      } finally {
+        client.release();
+      }
+      const changed = await read();
+      expect(changed.statements).toHaveLength(3);
+      const names = changed.data.statements.edges.map((edge: any) => edge.node.speaker?.name);
+      expect(names).toContain('Test Renamed Speaker');
+      expect(names).not.toContain(speaker.name);
+    } finally {
+      await shared.close();
+    }
   });
 });

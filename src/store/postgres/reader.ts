@@ -33,6 +33,8 @@ const tableOf: Record<RecordKind, string> = {
   Statement: 'statements',
 };
 
+const allTables = Object.values(tableOf);
+
 /** The tables whose records can be merged into another (a source cannot). */
 const mergeableTables = ['persons', 'countries', 'organizations', 'events', 'statements'] as const;
 
@@ -245,12 +247,13 @@ export class PostgresReader implements KnowledgeReader {
   /**
    * `reader` (a PostgresReader, or an object made from one) with its statements sent through `db`
    * instead (one request's transaction): an object whose prototype is `reader`, so that whatever wraps
-   * or watches `reader`'s methods applies to it too. It keeps the records its pages and referents bring
-   * back (SeenRecords) and answers lookups of them without a statement: use it for one request only.
+   * or watches `reader`'s methods applies to it too. It keeps the records and referents it reads in
+   * `seen` and answers lookups of them without a statement: one request's own by default, or one shared
+   * by the requests that read the same state of the knowledge base.
    */
-  static through<R extends KnowledgeReader>(reader: R, db: Queryable): R {
+  static through<R extends KnowledgeReader>(reader: R, db: Queryable, seen = new SeenRecords()): R {
     const derived = Object.create(reader) as R;
-    PostgresReader.prototype.sendThrough.call(derived as unknown as PostgresReader, db, new SeenRecords());
+    PostgresReader.prototype.sendThrough.call(derived as unknown as PostgresReader, db, seen);
     return derived;
   }
 
@@ -269,10 +272,11 @@ export class PostgresReader implements KnowledgeReader {
   async recordsByIds<K extends RecordKind>(kind: K, ids: readonly string[]): Promise<(RecordOfKind[K] | RecordNotFoundError)[]> {
     if (ids.length === 0) return [];
     const table = tableOf[kind];
+    const seen = this.seen;
     const found = new Map<string, RecordOfKind[K]>();
     const unseen: string[] = [];
     for (const id of ids) {
-      const record = this.seen?.inForce(table, id) as RecordOfKind[K] | undefined;
+      const record = seen?.inForce(table, id) as RecordOfKind[K] | undefined;
       if (record === undefined) unseen.push(id);
       else found.set(id, visible[kind](record));
     }
@@ -283,54 +287,74 @@ export class PostgresReader implements KnowledgeReader {
           ? `SELECT id AS key, record_text AS record FROM sources WHERE id = ANY($1::text[])`
           : inForceRecordsSql(table);
       const rows = await this.query<{ key: string; record: RecordOfKind[K] }>(sql, [unseen]);
-      for (const row of rows) found.set(row.key, visible[kind](row.record));
+      for (const { key, record } of rows) {
+        found.set(key, visible[kind](record));
+        seen?.keep(table, record.id, record);
+        if (key !== record.id) seen?.keepMerge(key, record.id);
+      }
     }
     return ids.map((id) => found.get(id) ?? new RecordNotFoundError(kind, id));
   }
 
   async storedRecordsByIds(ids: readonly string[]): Promise<(StoredRecord | undefined)[]> {
     if (ids.length === 0) return [];
+    const seen = this.seen;
     const found = new Map<string, StoredRecord>();
     const unseen = ids.filter((id) => {
-      const record = this.seen?.stored(id) as StoredRecord | undefined;
+      const record = seen?.stored(id, allTables) as StoredRecord | undefined;
       if (record !== undefined) found.set(id, record);
       return record === undefined;
     });
     if (unseen.length > 0) {
-      const sql = Object.values(tableOf)
-        .map((table) => `SELECT id, record FROM ${table} WHERE id = ANY($1::text[])`)
+      const sql = Object.entries(tableOf)
+        .map(([kind, table]) => `SELECT id, '${kind}' AS kind, record FROM ${table} WHERE id = ANY($1::text[])`)
         .join(' UNION ALL ');
-      const rows = await this.query<{ id: string; record: StoredRecord }>(sql, [unseen]);
-      for (const row of rows) found.set(row.id, row.record);
+      const rows = await this.query<{ id: string; kind: RecordKind; record: StoredRecord }>(sql, [unseen]);
+      for (const { id, kind, record } of rows) {
+        found.set(id, record);
+        // Only records in force are kept: a merged record's lookup in force answers with another.
+        if (!('mergedInto' in record && record.mergedInto)) seen?.keep(tableOf[kind], id, record);
+      }
     }
     return ids.map((id) => found.get(id));
   }
 
   async referentsByIds(ids: readonly string[]): Promise<(Referent | undefined)[]> {
     if (ids.length === 0) return [];
-    // What an id names is nearly always loaded next (a speaker's name, a node by id): a request's reader
-    // reads the record with its kind, one primary-key lookup in the kind's table, and keeps it.
     const seen = this.seen;
-    const record = seen
-      ? `, CASE found.kind ${Object.entries(tableOf)
-          .map(([kind, table]) => `WHEN '${kind}' THEN (SELECT record_text FROM ${table} WHERE id = found.id)`)
-          .join(' ')} END AS record`
-      : '';
-    const rows = await this.query<{ key: string; kind: RecordKind; id: string; record?: unknown }>(
-      `WITH RECURSIVE ${resolvedCte(mergeableTables)}
-       SELECT resolved.key, found.kind, found.id${record} FROM resolved
-         CROSS JOIN LATERAL (SELECT kind, id FROM records WHERE records.id = resolved.id LIMIT 1) AS found`,
-      [ids],
-    );
-    if (seen) {
+    const answered = new Map<string, Referent | null>();
+    const unseen: string[] = [];
+    for (const id of ids) {
+      const referent = seen?.referent(id);
+      if (referent === undefined) unseen.push(id);
+      else answered.set(id, referent);
+    }
+    if (unseen.length > 0) {
+      // What an id names is nearly always loaded next (a speaker's name, a node by id): with somewhere to
+      // keep it, the record is read with its kind, one primary-key lookup in the kind's table.
+      const record = seen
+        ? `, CASE found.kind ${Object.entries(tableOf)
+            .map(([kind, table]) => `WHEN '${kind}' THEN (SELECT record_text FROM ${table} WHERE id = found.id)`)
+            .join(' ')} END AS record`
+        : '';
+      const rows = await this.query<{ key: string; kind: RecordKind; id: string; record?: unknown }>(
+        `WITH RECURSIVE ${resolvedCte(mergeableTables)}
+         SELECT resolved.key, found.kind, found.id${record} FROM resolved
+           CROSS JOIN LATERAL (SELECT kind, id FROM records WHERE records.id = resolved.id LIMIT 1) AS found`,
+        [unseen],
+      );
       for (const row of rows) {
+        answered.set(row.key, { kind: row.kind, id: row.id });
         if (row.record == null) continue;
-        seen.keep(tableOf[row.kind], row.id, row.record);
-        if (row.key !== row.id) seen.keepMerge(row.key, row.id);
+        seen?.keep(tableOf[row.kind], row.id, row.record);
+        if (row.key !== row.id) seen?.keepMerge(row.key, row.id);
+      }
+      for (const id of unseen) {
+        if (!answered.has(id)) answered.set(id, null);
+        seen?.keepReferent(id, answered.get(id)!);
       }
     }
-    const found = new Map(rows.map((row): [string, Referent] => [row.key, { kind: row.kind, id: row.id }]));
-    return ids.map((id) => found.get(id));
+    return ids.map((id) => answered.get(id) ?? undefined);
   }
 
   async countryIdsByIsoCodes(codes: readonly string[]): Promise<(string | undefined)[]> {

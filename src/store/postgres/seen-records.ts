@@ -1,24 +1,68 @@
 /**
- * The records one request's statements brought back beside what they were asked for: a page's records
- * with its ids, a referent's record with its kind. The lookup by id that nearly always follows (the
- * page's nodes, the speaker's name) is then answered from here instead of by a statement of its own:
- * each statement a request sends is a round trip and a wakeup of PostgreSQL's backend, which cost more
- * than reading the records a second time (a nested statement page went from seven statements to five).
+ * Records and referents read at one state of the knowledge base, so that what a statement brought back
+ * answers later lookups without a statement of their own. Each statement a request sends is a round trip
+ * and a wakeup of PostgreSQL's backend, which on these machines cost more than the reading.
  *
- * Only for one request's reads: every statement of its read session sees one snapshot, so a record
- * kept from an earlier statement is the record a later lookup would read.
+ * Two uses, one rule: everything kept was read at the same state of the knowledge base.
+ * - Within one request (its read session sees one snapshot): a page's records come with its ids, a
+ *   referent's record with its kind, and the lookups by id that follow (the page's nodes, the speaker's
+ *   name) send nothing.
+ * - Across the requests that read the same dataset generation and version (PostgresKnowledge keeps one
+ *   for the latest): every change through a server and every import moves the generation in the same
+ *   transaction, so a record read at a generation is that generation's record for every request that
+ *   reads it. Bounded: past `capacity` entries the oldest go.
  */
+import type { Referent } from '../../kb/reader.js';
 
-/** Records by table and id, as stored (the `record_text` column, parsed), and what merged ids resolve to. */
+/**
+ * Records kept for the latest generation by default (NEWSGRAPH_KEPT_RECORDS): some megabytes of the
+ * most recently read records (a statement's is about 2 KB of JSON), whatever the knowledge base's size.
+ */
+export const KEPT_RECORDS = 5_000;
+
+/** A Map that forgets its oldest entries past `capacity` (insertion order). */
+class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly capacity: number) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    if (this.capacity <= 0) return this;
+    if (!this.has(key) && this.size >= this.capacity) this.delete(this.keys().next().value as K);
+    return super.set(key, value);
+  }
+}
+
 export class SeenRecords {
-  private readonly byTable = new Map<string, Map<string, unknown>>();
-  private readonly mergedInto = new Map<string, string>();
+  /** Records in force (never merged into another), as stored (the `record_text` column, parsed), by table and id. */
+  private readonly records: BoundedMap<string, unknown>;
+  /** Merged ids and the id of the record each answers with now (of the same kind). */
+  private readonly mergedInto: BoundedMap<string, string>;
+  /** What each id asked for refers to; null for an id no record has. */
+  private readonly referents: BoundedMap<string, Referent | null>;
+
+  /** `capacity`: how many entries of each sort are kept (unbounded by default: one request's reads). */
+  constructor(capacity = Number.POSITIVE_INFINITY) {
+    this.records = new BoundedMap(capacity);
+    this.mergedInto = new BoundedMap(capacity);
+    this.referents = new BoundedMap(capacity);
+  }
+
+  /**
+   * These records, kept to only while `holds()`: for a request whose session may end before its reads
+   * do (then they are sent on their own, and may read a later state than the one these were read at).
+   */
+  keptWhile(holds: () => boolean): SeenRecords {
+    const view = Object.create(this) as SeenRecords;
+    view.keep = (table, id, record) => holds() && this.keep(table, id, record);
+    view.keepMerge = (id, keptId) => holds() && this.keepMerge(id, keptId);
+    view.keepReferent = (id, referent) => holds() && this.keepReferent(id, referent);
+    return view;
+  }
 
   /** Keeps `record`, the record of `id` in `table`, which is in force (not merged into another). */
   keep(table: string, id: string, record: unknown): void {
-    let byId = this.byTable.get(table);
-    if (!byId) this.byTable.set(table, (byId = new Map()));
-    byId.set(id, record);
+    this.records.set(`${table}/${id}`, record);
   }
 
   /** Keeps that the merged id `id` answers with the record of `keptId` (of the same kind). */
@@ -26,16 +70,25 @@ export class SeenRecords {
     this.mergedInto.set(id, keptId);
   }
 
-  /** The record in force that `id` names in `table` (its own, or the one it was merged into), when a statement of the request read it. */
-  inForce(table: string, id: string): unknown {
-    const byId = this.byTable.get(table);
-    return byId?.get(id) ?? byId?.get(this.mergedInto.get(id) ?? id);
+  /** Keeps what `id` refers to (null: nothing). */
+  keepReferent(id: string, referent: Referent | null): void {
+    this.referents.set(id, referent);
   }
 
-  /** The record `id` names as stored, of any table, when a statement of the request read it (a merged record's own is never kept). */
-  stored(id: string): unknown {
-    for (const byId of this.byTable.values()) {
-      const record = byId.get(id);
+  /** What `id` refers to when read (null: nothing), undefined when not read. */
+  referent(id: string): Referent | null | undefined {
+    return this.referents.get(id);
+  }
+
+  /** The record in force that `id` names in `table` (its own, or the one it was merged into), when read. */
+  inForce(table: string, id: string): unknown {
+    return this.records.get(`${table}/${id}`) ?? this.records.get(`${table}/${this.mergedInto.get(id) ?? id}`);
+  }
+
+  /** The record `id` names as stored in `tables` (a merged record's own is never kept), when read. */
+  stored(id: string, tables: readonly string[]): unknown {
+    for (const table of tables) {
+      const record = this.records.get(`${table}/${id}`);
       if (record !== undefined) return record;
     }
     return undefined;
