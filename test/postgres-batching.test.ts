@@ -108,8 +108,10 @@ describe('batching on PostgreSQL', () => {
       expect(first.statements).toHaveLength(3);
       const again = await read();
       expect(again.data).toEqual(first.data);
-      // Only the page: the speakers and sources were read at this generation.
+      // Only the page, and its ids alone: its records, the speakers and the sources were read at this generation.
       expect(again.statements).toHaveLength(1);
+      expect(first.statements[0]).toMatch(/json_agg\(x\.record/);
+      expect(again.statements[0]).not.toMatch(/record/);
 
       // A change that moves the generation (as every change through a server and every import does).
       const speaker = first.data.statements.edges.find((edge: any) => edge.node.speaker?.name)!.node.speaker;
@@ -130,6 +132,24 @@ describe('batching on PostgreSQL', () => {
       expect(names).not.toContain(speaker.name);
     } finally {
       await shared.close();
+    }
+  });
+
+  it('looks up by id what it kept and has forgotten since, past the number of records it keeps', async () => {
+    const small = await openDatabase(dataDir, { onQuery: (sql) => sent.push(sql) }, { keptRecords: 3 });
+    try {
+      const server = createNewsgraph({ database: small, logger: silentLogger, responseCache: false }).yoga;
+      const document = '{ statements(first: 20) { edges { node { id text speaker { id name } sources { title } } } } }';
+      sent.length = 0;
+      const first = await queryData(server, document);
+      sent.length = 0;
+      const again = await queryData(server, document);
+      expect(again).toEqual(first);
+      // The page (ids alone: it was read before), then the statements, speakers and sources it no longer holds.
+      expect(sent[0]).not.toMatch(/record/);
+      expect(sent.some((sql) => /FROM statements WHERE id = ANY/.test(sql))).toBe(true);
+    } finally {
+      await small.close();
     }
   });
 });

@@ -379,26 +379,34 @@ function pageFrom(window: PageWindow, found: PageRow): ListPage<string> {
   return { items: taken, hasPreviousPage: found.far_left, hasNextPage };
 }
 
+/** Whether a page statement reads its records too: given `seen`, the first time it asks for this page. */
+function readsRecords(seen: SeenRecords | undefined, list: ListQuery, window: PageWindow, within?: Within): seen is SeenRecords {
+  return seen !== undefined && seen.firstPageRead(JSON.stringify([list, window, within ?? null]));
+}
+
 /**
  * One page of a list's ids, as `KnowledgeReader.page` without the total. One statement; given `seen`,
- * the same statement also reads the page's records and keeps them there.
+ * the same statement also reads the page's records and keeps them there (unless it kept them before).
  */
 export async function listPage(query: SqlQuery, list: ListQuery, window: PageWindow, seen?: SeenRecords): Promise<ListPage<string>> {
-  const { text, values, table } = pagesStatement(list, window, undefined, seen !== undefined);
+  const withRecords = readsRecords(seen, list, window);
+  const { text, values, table } = pagesStatement(list, window, undefined, withRecords);
   const { rows } = await query<PageRow>(text, values);
-  if (seen) keepRecords(seen, table, rows[0]!);
+  if (withRecords) keepRecords(seen, table, rows[0]!);
   return pageFrom(window, rows[0]!);
 }
 
 /**
  * One page per parent of the list narrowed to `within.relation` of that parent, in parent order. One
- * statement (none for no parents); given `seen`, it also reads the pages' records and keeps them there.
+ * statement (none for no parents); given `seen`, it also reads the pages' records and keeps them there
+ * (unless it kept them before).
  */
 export async function listPagesWithin(query: SqlQuery, list: ListQuery, window: PageWindow, within: Within, seen?: SeenRecords): Promise<ListPage<string>[]> {
   if (within.ids.length === 0) return [];
-  const { text, values, table } = pagesStatement(list, window, within, seen !== undefined);
+  const withRecords = readsRecords(seen, list, window, within);
+  const { text, values, table } = pagesStatement(list, window, within, withRecords);
   const { rows } = await query<PageRow>(text, values);
-  if (seen) for (const found of rows) keepRecords(seen, table, found);
+  if (withRecords) for (const found of rows) keepRecords(seen, table, found);
   return rows.map((found) => pageFrom(window, found));
 }
 

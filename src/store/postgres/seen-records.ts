@@ -40,12 +40,27 @@ export class SeenRecords {
   private readonly mergedInto: BoundedMap<string, string>;
   /** What each id asked for refers to; null for an id no record has. */
   private readonly referents: BoundedMap<string, Referent | null>;
+  /** The pages whose records were read (by what they were asked for). */
+  private readonly pagesRead: BoundedMap<string, true>;
 
   /** `capacity`: how many entries of each sort are kept (unbounded by default: one request's reads). */
   constructor(capacity = Number.POSITIVE_INFINITY) {
     this.records = new BoundedMap(capacity);
     this.mergedInto = new BoundedMap(capacity);
     this.referents = new BoundedMap(capacity);
+    this.pagesRead = new BoundedMap(capacity);
+  }
+
+  /**
+   * Whether a page, named by what it asks for, should read its records along: only the first time.
+   * At one state of the knowledge base a page has the same items every time, whose records were kept
+   * the first time; reading and parsing them again with every page cost more than the page itself
+   * (20 statements' records are 45 KB of JSON). A record forgotten since is looked up by id.
+   */
+  firstPageRead(page: string): boolean {
+    if (this.pagesRead.has(page)) return false;
+    this.pagesRead.set(page, true);
+    return true;
   }
 
   /**
@@ -57,6 +72,7 @@ export class SeenRecords {
     view.keep = (table, id, record) => holds() && this.keep(table, id, record);
     view.keepMerge = (id, keptId) => holds() && this.keepMerge(id, keptId);
     view.keepReferent = (id, referent) => holds() && this.keepReferent(id, referent);
+    view.firstPageRead = (page) => !holds() || this.firstPageRead(page);
     return view;
   }
 
