@@ -53,7 +53,6 @@ export interface DatabaseOptions {
   keptRecords?: number;
 }
 
-
 /** A generation's record counts and statistics, each asked once (see `aggregatesOf`). */
 interface GenerationAggregates {
   recordCounts?: ReturnType<KnowledgeReader['recordCounts']>;

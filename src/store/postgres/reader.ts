@@ -235,7 +235,7 @@ export class PostgresReader implements KnowledgeReader {
   private query!: RowsOf;
   private sqlQuery!: SqlQuery;
   private walks!: WalksReader;
-  /** What this request's statements have read beside what they were asked for; none for a reader shared by requests. */
+  /** Where a request's reader keeps what it reads, and finds what it or earlier requests read; none for the pool's reader. */
   private seen: SeenRecords | undefined;
   private readonly options: PostgresReaderOptions;
 
