@@ -32,9 +32,11 @@
  *
  * Environment: BENCH_SCALES (default 1,100,1000), BENCH_ROUNDS (5), BENCH_SECONDS (10), BENCH_WARMUP (3),
  * BENCH_CONNECTIONS (50), BENCH_OUT (default bench/results/peer-postgraphile.md; empty writes none).
+ * NEWSGRAPH_KEPT_RECORDS reaches the newsgraph server (0: nothing kept across requests), and the header says which.
  * About 10 minutes with the defaults. Linux only (/proc); needs PostgreSQL's server binaries.
  */
 import { execFileSync } from 'node:child_process';
+import { KEPT_RECORDS } from '../src/store/postgres/seen-records.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import os from 'node:os';
@@ -441,6 +443,13 @@ function range(values: number[], format: (n: number) => string): string {
 }
 
 const NOTES_START = '<!-- notes:start -->';
+
+/** What newsgraph keeps of the records it read for the next requests (NEWSGRAPH_KEPT_RECORDS, which the server inherits). */
+function keptRecordsNote(): string {
+  const kept = process.env.NEWSGRAPH_KEPT_RECORDS?.trim() || String(KEPT_RECORDS);
+  if (kept === '0') return 'newsgraph ran with `NEWSGRAPH_KEPT_RECORDS=0`: it keeps no record read by one request for the next (each request reads its page\'s records, speakers and sources)';
+  return `newsgraph kept up to ${int(Number(kept))} records read at the dataset's generation for the next requests (\`NEWSGRAPH_KEPT_RECORDS\`${process.env.NEWSGRAPH_KEPT_RECORDS ? '' : ', its default'}): after the first requests, each reads its page's ids, and the records, speakers and sources come from what was kept`;
+}
 const NOTES_END = '<!-- notes:end -->';
 
 // ---------------------------------------------------------------------------------------------------
@@ -632,7 +641,7 @@ equal first."
 - **Code**: commit ${head || '?'}${dirty ? `, with uncommitted changes in: ${dirty.split('\n').map((l) => l.slice(3)).join(', ')}` : ', clean'}
 - **Data**: \`scripts/generate-dataset.ts --scale N --seed ${SEED}\`, loaded by \`db:migrate\` and \`db:import\`, then \`random_page_cost = 1.1\` and ANALYZE: ${results.map((r) => `${r.scale}×: ${Object.entries(r.counts).map(([t, n]) => `${int(n)} ${t.replace('_', ' ')}`).join(', ')}`).join('; ')}
 - **Load**: autocannon, ${CONNECTIONS} connections, no pipelining; warm-up ${WARMUP_SECONDS} s each; ${ROUNDS} rounds × ${SECONDS} s per server, interleaved (the first alternates by round); the load generator shares the machine's ${cpu.length} cores with both servers and PostgreSQL
-- **Cache**: every request to newsgraph carries a unique \`?nocache=N\`, so its response cache never answers (as bench/compare.ts's production-uncached); PostGraphile has no response cache
+- **Cache**: every request to newsgraph carries a unique \`?nocache=N\`, so its response cache never answers (as bench/compare.ts's production-uncached); PostGraphile has no response cache. ${keptRecordsNote()}
 
 ## Results
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { CuratorToken } from './plugins/auth.js';
 import { defaultHttpLimits, type HttpLimits } from './http/listener.js';
 import { defaultMetricsOptions, type MetricsOptions } from './http/metrics.js';
+import { KEPT_RECORDS } from './store/postgres/seen-records.js';
 import { defaultSubscriptionLimits, type SubscriptionLimits } from './subscriptions.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -39,6 +40,11 @@ export interface Config {
   http: HttpLimits;
   /** Caps on live subscriptions. */
   subscriptions: SubscriptionLimits;
+  /**
+   * With PostgreSQL, how many records read at the latest dataset generation are kept for the requests
+   * that read it (NEWSGRAPH_KEPT_RECORDS; 0 keeps none across requests).
+   */
+  keptRecords: number;
   /** Prometheus metrics at /metrics: on unless NEWSGRAPH_METRICS=off (then false), with the bearer token a scrape must send, if any. */
   metrics: MetricsOptions | false;
 }
@@ -95,6 +101,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSubscriptionsPerClient: parseCount(env, 'NEWSGRAPH_MAX_SUBSCRIPTIONS_PER_CLIENT', defaultSubscriptionLimits.maxSubscriptionsPerClient),
       maxPendingEvents: parseCount(env, 'NEWSGRAPH_SUBSCRIPTION_MAX_PENDING', defaultSubscriptionLimits.maxPendingEvents),
     },
+    keptRecords: parseCount(env, 'NEWSGRAPH_KEPT_RECORDS', KEPT_RECORDS, 0),
     metrics: parseMetrics(env.NEWSGRAPH_METRICS, env.NEWSGRAPH_METRICS_TOKEN),
   };
 }
@@ -131,11 +138,11 @@ function readHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
 }
 
 /** A whole number of at least 1 (bytes, milliseconds or a count), or `fallback` when unset. */
-function parseCount(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function parseCount(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 1): number {
   const value = env[name];
   if (value === undefined || value === '') return fallback;
   const number = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < 1) throw new ConfigError(`${name} must be a whole number of at least 1, got "${value.slice(0, 40)}"`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < minimum) throw new ConfigError(`${name} must be a whole number of at least ${minimum}, got "${value.slice(0, 40)}"`);
   return number;
 }
 

@@ -20,6 +20,7 @@ async function openKnowledge(config: Config, logger: Logger): Promise<{ options:
     const database = await PostgresKnowledge.open(config.databaseUrl, {
       logger,
       readUrl: config.databaseReadUrl,
+      keptRecords: config.keptRecords,
       readerFor: (pool, where) => new PostgresReader(pool, { where }),
     });
     return {

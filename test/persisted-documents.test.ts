@@ -136,6 +136,13 @@ describe('the configuration', () => {
     });
     expect(() => readConfig({ NEWSGRAPH_PERSISTED_ONLY: 'yes' })).toThrow(new ConfigError('NEWSGRAPH_PERSISTED_ONLY must be true or false, got "yes"'));
   });
+
+  it('reads how many records a PostgreSQL server keeps for a generation, 0 for none', () => {
+    expect(readConfig({}).keptRecords).toBe(5_000);
+    expect(readConfig({ NEWSGRAPH_KEPT_RECORDS: '0' }).keptRecords).toBe(0);
+    expect(readConfig({ NEWSGRAPH_KEPT_RECORDS: '20000' }).keptRecords).toBe(20_000);
+    expect(() => readConfig({ NEWSGRAPH_KEPT_RECORDS: '-1' })).toThrow(new ConfigError('NEWSGRAPH_KEPT_RECORDS must be a whole number of at least 0, got "-1"'));
+  });
 });
 
 describe('hash-only requests', () => {

@@ -17,6 +17,7 @@ import { UnknownCursorError, type PageWindow } from '../src/kb/pages.js';
 import { readerOf, type KnowledgeReader, type ListQuery, type ListRelation } from '../src/kb/reader.js';
 import { dataFiles, type Collection, type PartialDate } from '../src/kb/records.js';
 import { importKnowledgeBase } from '../src/store/postgres/import.js';
+import { SeenRecords } from '../src/store/postgres/seen-records.js';
 import { countingStatements, listCount, listCountsWithin, listPage, listPagesWithin, type CountedQuery } from '../src/store/postgres/lists.js';
 import { migrate } from '../src/store/postgres/migrate.js';
 import { serializeRecords } from '../src/store/knowledge-store.js';
@@ -380,6 +381,20 @@ function parentsOf(kb: KnowledgeBase, relation: ListRelation): string[] {
   return [...byRelation[relation], 'no-such-parent', byRelation[relation][0]!];
 }
 
+/** The records a page read beside its ids (`seen`) are those ids' records as stored. */
+async function expectRecordsKept(seen: SeenRecords, memory: KnowledgeReader, items: readonly string[]): Promise<void> {
+  const kept = items.map((id) => seen.stored(id, ['sources', 'persons', 'countries', 'organizations', 'events', 'statements']));
+  const stored = await memory.storedRecordsByIds(items);
+  expect(kept.map((record) => JSON.stringify(sortedKeys(record)))).toEqual(stored.map((record) => JSON.stringify(sortedKeys(record))));
+}
+
+/** A copy with every object's keys sorted: jsonb keeps no key order. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, item]) => [key, sortedKeys(item)]));
+  return value;
+}
+
 describe.each([0, 1, 2, 3])('the lists from PostgreSQL equal the in-memory lists', (index) => {
   it(`on dataset ${index}: every list, order, filter and window`, async () => {
     const { kb, memory, counted, sample, label } = datasets[index]!;
@@ -399,10 +414,13 @@ describe.each([0, 1, 2, 3])('the lists from PostgreSQL equal the in-memory lists
       for (const window of spread(windows, sample.windows)) {
         const expected = withoutTotal(await settle(() => memory.page(listQuery, window)));
         const query = counted();
-        const actual = await settle(() => listPage(query, listQuery, window));
+        // Every other page also reads its records (as a request's reader asks), which must change nothing else.
+        const seen = cases % 2 === 1 ? new SeenRecords() : undefined;
+        const actual = await settle(() => listPage(query, listQuery, window, seen));
         expect(query.statements).toBe(1);
         cases += 1;
         if (JSON.stringify(actual) !== JSON.stringify(expected)) mismatches.push({ listQuery, window, actual, expected, sql: query.lastText });
+        if (seen && 'items' in actual) await expectRecordsKept(seen, memory, actual.items);
       }
     });
     console.log(`${label}: ${queries.length} list queries, ${cases} pages, ${selective} filters that select some but not all`);
@@ -439,10 +457,12 @@ describe.each([0, 1, 2, 3])('the lists from PostgreSQL equal the in-memory lists
       for (const window of windows) {
         const expected = await settle(async () => (await memory.pagesWithin(listQuery, window, within)).map(withoutTotal));
         const query = counted();
-        const actual = await settle(() => listPagesWithin(query, listQuery, window, within));
+        const seen = cases % 2 === 1 ? new SeenRecords() : undefined;
+        const actual = await settle(() => listPagesWithin(query, listQuery, window, within, seen));
         expect(query.statements).toBe(1);
         cases += parents.length;
         if (JSON.stringify(actual) !== JSON.stringify(expected)) mismatches.push({ relation, listQuery, window, actual, expected });
+        if (seen && Array.isArray(actual)) await expectRecordsKept(seen, memory, actual.flatMap((page) => page.items));
       }
     });
     const none = counted();

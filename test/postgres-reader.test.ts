@@ -136,6 +136,41 @@ describe.each(datasets)('on %s, the PostgreSQL reader answers as the in-memory o
     expectSame(referents.actual, referents.expected, 'referentsByIds');
   });
 
+  it('a request\'s reader answers lookups from the records its referents and pages read, as the snapshot does', async () => {
+    const sent: (readonly unknown[])[] = [];
+    const shared = new PostgresReader(pool, { onQuery: (_sql, values) => sent.push(values) });
+    // Each time with a new request's reader: what one kept must not leak into another.
+    for (const kind of kinds) {
+      const request = PostgresReader.through(shared, pool);
+      const referents = await request.referentsByIds(ids);
+      expectSame(referents, await memory.referentsByIds(ids), 'referentsByIds');
+      sent.length = 0;
+      // Merged ids answer with the record kept, retracted statements as stored: only the ids of other
+      // kinds and of no record are left to look up.
+      expectSame(await request.recordsByIds(kind, ids), await memory.recordsByIds(kind, ids), kind);
+      expect(sent, kind).toEqual([[ids.filter((_id, index) => referents[index]?.kind !== kind)]]);
+    }
+    const request = PostgresReader.through(shared, pool);
+    await request.referentsByIds(ids);
+    // A merged record's stored form is its own, never the record it was merged into.
+    expectSame(await request.storedRecordsByIds(ids), await memory.storedRecordsByIds(ids), 'storedRecordsByIds');
+    const lists = [
+      { list: 'statements', filter: {}, order: 'SOURCE_ORDER' },
+      { list: 'retractedStatements' },
+      { list: 'persons', filter: {}, order: 'FILE_ORDER' },
+    ] as const;
+    for (const query of lists) {
+      const page = PostgresReader.through(shared, pool);
+      const { items } = await page.page(query, { first: 1000 });
+      expect(items).toEqual((await memory.page(query, { first: 1000 })).items);
+      const kind = query.list === 'persons' ? 'Person' : 'Statement';
+      sent.length = 0;
+      expectSame(await page.recordsByIds(kind, items), await memory.recordsByIds(kind, items), query.list);
+      expectSame(await page.storedRecordsByIds(items), await memory.storedRecordsByIds(items), query.list);
+      expect(sent, query.list).toEqual([]);
+    }
+  });
+
   it('countryIdsByIsoCodes, every code in any case', async () => {
     const codes = isoCodesOf(kb);
     const { actual, expected } = await both((reader) => reader.countryIdsByIsoCodes(codes));

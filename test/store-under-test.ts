@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { inject } from 'vitest';
-import { PostgresKnowledge } from '../src/store/postgres/database.js';
+import { PostgresKnowledge, type DatabaseOptions } from '../src/store/postgres/database.js';
 import { importKnowledgeBase } from '../src/store/postgres/import.js';
 import { migrate } from '../src/store/postgres/migrate.js';
 import { PostgresReader, type PostgresReaderOptions } from '../src/store/postgres/reader.js';
@@ -59,12 +59,16 @@ export function databaseOf(dataDir: string): Promise<PostgresKnowledge> {
  * A new database holding `dataDir`'s knowledge base, served through a reader with `readerOptions`
  * (`onQuery` to count statements). The caller closes it.
  */
-export async function openDatabase(dataDir: string, readerOptions: PostgresReaderOptions = {}): Promise<PostgresKnowledge> {
-  return (await newDatabase(dataDir, readerOptions)).database;
+export async function openDatabase(dataDir: string, readerOptions: PostgresReaderOptions = {}, databaseOptions: Pick<DatabaseOptions, 'keptRecords'> = {}): Promise<PostgresKnowledge> {
+  return (await newDatabase(dataDir, readerOptions, databaseOptions)).database;
 }
 
 /** As `openDatabase`, with the new database's connection string (to export it, or to start a server process on it). */
-export async function newDatabase(dataDir: string, readerOptions: PostgresReaderOptions = {}): Promise<{ url: string; database: PostgresKnowledge }> {
+export async function newDatabase(
+  dataDir: string,
+  readerOptions: PostgresReaderOptions = {},
+  databaseOptions: Pick<DatabaseOptions, 'keptRecords'> = {},
+): Promise<{ url: string; database: PostgresKnowledge }> {
   const serverUrl = new URL(inject('postgresUrl'));
   const name = `newsgraph_test_${process.pid}_${++created}`;
   const admin = new pg.Client({ connectionString: serverUrl.href });
@@ -80,6 +84,7 @@ export async function newDatabase(dataDir: string, readerOptions: PostgresReader
   const database = await PostgresKnowledge.open(url.href, {
     logger: createLogger('silent'),
     readerFor: (pool, where) => new PostgresReader(pool, { where, ...readerOptions }),
+    ...databaseOptions,
   });
   return { url: url.href, database };
 }

@@ -19,6 +19,7 @@ import { DATASET_CHANNEL } from './import.js';
 import { checkSchema } from './migrate.js';
 import { PostgresDraftRecords } from './draft-records.js';
 import { openReadSession, type DatasetRow } from './read-session.js';
+import { KEPT_RECORDS, SeenRecords } from './seen-records.js';
 import { PostgresReader } from './reader.js';
 import { PostgresWriter } from './writer.js';
 
@@ -45,6 +46,11 @@ export interface DatabaseOptions {
   readerFor: (pool: pg.Pool, where: string) => PostgresReader;
   /** How long a change whose connection was lost during COMMIT waits to learn whether it committed (writer.ts's COMMIT_OUTCOME_WAIT_MS by default). */
   commitOutcomeWaitMs?: number;
+  /**
+   * How many records (and as many referents and merged ids) read at the latest dataset generation are
+   * kept for every request that reads that generation (SeenRecords); KEPT_RECORDS by default, 0 for none.
+   */
+  keptRecords?: number;
 }
 
 /** A generation's record counts and statistics, each asked once (see `aggregatesOf`). */
@@ -77,6 +83,9 @@ export class PostgresKnowledge implements SnapshotSource {
   readonly draftRecords: PostgresDraftRecords;
   private readonly writePool: pg.Pool;
   private readonly aggregates = new Map<string, GenerationAggregates>();
+  /** The records read at the latest generation a request read, shared by the requests that read it. */
+  private latestRecords: { generation: bigint; version: string; records: SeenRecords } | undefined;
+  private readonly keptRecords: number;
 
   private constructor(
     /** The pool every read goes through: the replica's, with a read URL. */
@@ -88,7 +97,9 @@ export class PostgresKnowledge implements SnapshotSource {
     private readonly connectionString: string,
     row: DatasetRow,
     commitOutcomeWaitMs: number | undefined,
+    keptRecords: number | undefined,
   ) {
+    this.keptRecords = keptRecords ?? KEPT_RECORDS;
     this.generation = row.generation;
     this.snapshot = this.snapshotOf(row);
     const primary = describeDatabaseUrl(new URL(connectionString));
@@ -131,7 +142,7 @@ export class PostgresKnowledge implements SnapshotSource {
         client.release();
       }
       const row = await readDataset(pool, where);
-      const knowledge = new PostgresKnowledge(pool, where, options.readerFor(pool, where), options.logger, url.href, row, options.commitOutcomeWaitMs);
+      const knowledge = new PostgresKnowledge(pool, where, options.readerFor(pool, where), options.logger, url.href, row, options.commitOutcomeWaitMs, options.keptRecords);
       await knowledge.listen();
       return knowledge;
     } catch (error) {
@@ -147,7 +158,7 @@ export class PostgresKnowledge implements SnapshotSource {
   async openReads(): Promise<RequestReads> {
     const session = await openReadSession(this.pool).catch(() => undefined);
     // Made from the current snapshot's reader, so that what watches that reader (a test) sees requests' reads.
-    const reader = PostgresReader.through(this.snapshot.reader, session?.db ?? this.pool);
+    const reader = PostgresReader.through(this.snapshot.reader, session?.db ?? this.pool, session ? this.recordsReadAt(session.row).keptWhile(session.inSnapshot) : new SeenRecords());
     if (!session) {
       // The database away (or its dataset emptied): each statement then fails, or answers, on its own,
       // with the store's coded errors.
@@ -162,6 +173,20 @@ export class PostgresKnowledge implements SnapshotSource {
     // The generation announced, or one committed since whose announcement is on its way.
     const info: SnapshotInfo = row.generation === this.generation ? this.snapshot.info : infoOf(row);
     return { snapshot: { info, reader }, end: session.end };
+  }
+
+  /**
+   * Where a request that reads the dataset `row` keeps what it reads: the latest generation's shared
+   * records, begun anew when a request reads a later generation (or another version of one: a database
+   * imported again from scratch); its own for a request reading an earlier generation than the latest.
+   */
+  private recordsReadAt(row: DatasetRow): SeenRecords {
+    const generation = BigInt(row.generation);
+    const latest = this.latestRecords;
+    if (this.keptRecords <= 0 || (latest && generation < latest.generation)) return new SeenRecords();
+    if (latest && generation === latest.generation && row.version === latest.version) return latest.records;
+    this.latestRecords = { generation, version: row.version, records: new SeenRecords(this.keptRecords) };
+    return this.latestRecords.records;
   }
 
   /** Resolves when a pooled connection answers a query; rejects with a message naming the database otherwise. */

@@ -15,6 +15,7 @@ import type { CountryFilter, EventFilter, EventOrder, NameOrder, OrganizationFil
 import { UnknownCursorError, type ListPage, type PageWindow } from '../../kb/pages.js';
 import type { ListQuery, ListRelation, Within } from '../../kb/reader.js';
 import { foldText, foldedWords } from '../../kb/text.js';
+import type { SeenRecords } from './seen-records.js';
 
 /** Runs one SQL statement: a `pg` Pool's or Client's `query`, bound, or anything that answers like it. */
 export type SqlQuery = <R extends QueryResultRow>(text: string, values: unknown[]) => Promise<{ rows: R[] }>;
@@ -295,17 +296,19 @@ interface PageRow {
   after_found: boolean;
   before_found: boolean;
   ids: string[] | null;
+  /** The records of `ids`, in the same order, when asked for. */
+  records?: unknown[] | null;
   far_left: boolean;
   far_right: boolean;
 }
 
 /**
  * The SQL of pages of `query` for the parents `$1` (with `within`) or of the one whole list: one row per
- * parent, in parent order, with the page's ids (in reading order, `LIMIT n + 1`), whether the cursors are
- * placed, and whether the list holds items beyond the page's region on each side (before `after`; after
- * `before` and `after`).
+ * parent, in parent order, with the page's ids (in reading order, `LIMIT n + 1`) and, `withRecords`,
+ * their records, whether the cursors are placed, and whether the list holds items beyond the page's
+ * region on each side (before `after`; after `before` and `after`).
  */
-function pagesStatement(query: ListQuery, window: PageWindow, within: Within | undefined): { text: string; values: unknown[] } {
+function pagesStatement(query: ListQuery, window: PageWindow, within: Within | undefined, withRecords: boolean): { text: string; values: unknown[]; table: string } {
   const params = new Params();
   const parents = within ? params.add(within.ids) : undefined;
   const plan = planOf(params, query);
@@ -329,7 +332,7 @@ function pagesStatement(query: ListQuery, window: PageWindow, within: Within | u
   if (beforeValues) region.push(beyondKey(order, beforeValues, 'before', false));
   const backwards = window.first === undefined;
   const size = (backwards ? window.last! : window.first!) + 1;
-  const page = `SELECT t.id, ${keys} FROM ${table} t WHERE ${region.join(' AND ')} ORDER BY ${orderBy(order, backwards)} LIMIT ${params.add(size)}`;
+  const page = `SELECT t.id, ${keys}${withRecords ? ', t.record_text AS record' : ''} FROM ${table} t WHERE ${region.join(' AND ')} ORDER BY ${orderBy(order, backwards)} LIMIT ${params.add(size)}`;
   // Whether one item lies beyond a cursor: the first in the order walking away from it, so the planner
   // reads the order's index from the cursor and stops at that item. (A scalar subquery, since PostgreSQL
   // drops ORDER BY and LIMIT inside EXISTS and may then look for a row with a scan of the table.)
@@ -340,14 +343,25 @@ function pagesStatement(query: ListQuery, window: PageWindow, within: Within | u
     ? any([...list, beyondKey(order, beforeValues, 'after', true), ...(afterValues ? [beyondKey(order, afterValues, 'after', false)] : [])], false)
     : 'false';
   const from = parents ? `unnest(${parents}::text[]) WITH ORDINALITY AS p (parent, ordinal)` : `(VALUES (NULL::text, 1)) AS p (parent, ordinal)`;
+  const readingOrder = orderBy(order, backwards, 'x.');
+  // json_agg: the records arrive as one JSON text the driver parses natively (a text[] of them is
+  // unescaped character by character).
+  const records = withRecords ? `, json_agg(x.record ORDER BY ${readingOrder}) AS records` : '';
   const text = `${ctes.length ? `WITH ${ctes.join(', ')} ` : ''}SELECT
     ${window.after !== undefined ? 'EXISTS (SELECT 1 FROM a)' : 'true'} AS after_found,
     ${window.before !== undefined ? 'EXISTS (SELECT 1 FROM b)' : 'true'} AS before_found,
-    (SELECT array_agg(x.id ORDER BY ${orderBy(order, backwards, 'x.')}) FROM (${page}) x) AS ids,
+    found.*,
     ${farLeft} AS far_left,
     ${farRight} AS far_right
-  FROM ${from} ORDER BY p.ordinal`;
-  return { text, values: params.values };
+  FROM ${from} CROSS JOIN LATERAL (SELECT array_agg(x.id ORDER BY ${readingOrder}) AS ids${records} FROM (${page}) x) AS found
+  ORDER BY p.ordinal`;
+  return { text, values: params.values, table };
+}
+
+/** Keeps the records a page statement brought back (those of `ids`, in order) for the request's later lookups. */
+function keepRecords(seen: SeenRecords, table: string, found: PageRow): void {
+  const ids = found.ids ?? [];
+  ids.forEach((id, index) => seen.keep(table, id, found.records![index]));
 }
 
 /** A page as pageOfList cuts it, from what the statement found (see pagesStatement). */
@@ -365,18 +379,34 @@ function pageFrom(window: PageWindow, found: PageRow): ListPage<string> {
   return { items: taken, hasPreviousPage: found.far_left, hasNextPage };
 }
 
-/** One page of a list's ids, as `KnowledgeReader.page` without the total. One statement. */
-export async function listPage(query: SqlQuery, list: ListQuery, window: PageWindow): Promise<ListPage<string>> {
-  const { text, values } = pagesStatement(list, window, undefined);
+/** Whether a page statement reads its records too: given `seen`, the first time it asks for this page. */
+function readsRecords(seen: SeenRecords | undefined, list: ListQuery, window: PageWindow, within?: Within): seen is SeenRecords {
+  return seen !== undefined && seen.firstPageRead(JSON.stringify([list, window, within ?? null]));
+}
+
+/**
+ * One page of a list's ids, as `KnowledgeReader.page` without the total. One statement; given `seen`,
+ * the same statement also reads the page's records and keeps them there (unless it kept them before).
+ */
+export async function listPage(query: SqlQuery, list: ListQuery, window: PageWindow, seen?: SeenRecords): Promise<ListPage<string>> {
+  const withRecords = readsRecords(seen, list, window);
+  const { text, values, table } = pagesStatement(list, window, undefined, withRecords);
   const { rows } = await query<PageRow>(text, values);
+  if (withRecords) keepRecords(seen, table, rows[0]!);
   return pageFrom(window, rows[0]!);
 }
 
-/** One page per parent of the list narrowed to `within.relation` of that parent, in parent order. One statement (none for no parents). */
-export async function listPagesWithin(query: SqlQuery, list: ListQuery, window: PageWindow, within: Within): Promise<ListPage<string>[]> {
+/**
+ * One page per parent of the list narrowed to `within.relation` of that parent, in parent order. One
+ * statement (none for no parents); given `seen`, it also reads the pages' records and keeps them there
+ * (unless it kept them before).
+ */
+export async function listPagesWithin(query: SqlQuery, list: ListQuery, window: PageWindow, within: Within, seen?: SeenRecords): Promise<ListPage<string>[]> {
   if (within.ids.length === 0) return [];
-  const { text, values } = pagesStatement(list, window, within);
+  const withRecords = readsRecords(seen, list, window, within);
+  const { text, values, table } = pagesStatement(list, window, within, withRecords);
   const { rows } = await query<PageRow>(text, values);
+  if (withRecords) for (const found of rows) keepRecords(seen, table, found);
   return rows.map((found) => pageFrom(window, found));
 }
 

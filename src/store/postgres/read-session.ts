@@ -47,6 +47,8 @@ export interface ReadSession {
   readonly db: Queryable;
   /** Ends the transaction and gives the connection back; calling it again does nothing. */
   end(): void;
+  /** Whether statements still read in the transaction's snapshot (not once it ended or failed). */
+  inSnapshot(): boolean;
 }
 
 /**
@@ -123,5 +125,5 @@ export async function openReadSession(pool: pg.Pool): Promise<ReadSession | unde
       return sent.then((result) => (result === FELL_BEHIND ? onItsOwn() : result));
     }) as Queryable['query'],
   };
-  return { row, db, end: () => end() };
+  return { row, db, end: () => end(), inSnapshot: () => state === 'open' };
 }

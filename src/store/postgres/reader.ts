@@ -14,6 +14,7 @@ import type { ListPage, PageWindow } from '../../kb/pages.js';
 import type { KnowledgeReader, ListQuery, RecordOfKind, Referent, Relation, RelationValues, Within } from '../../kb/reader.js';
 import type { MembershipRecord, ParticipationRecord, RoleRecord } from '../../kb/records.js';
 import { listCount, listCountsWithin, listPage, listPagesWithin, type SqlQuery } from './lists.js';
+import { SeenRecords } from './seen-records.js';
 import { rowsOf, type Queryable, type RowsOf, type RowsOptions } from './sql.js';
 import { walksReaderOf, type WalksReader } from './walks-reader.js';
 
@@ -31,6 +32,8 @@ const tableOf: Record<RecordKind, string> = {
   Event: 'events',
   Statement: 'statements',
 };
+
+const allTables = Object.values(tableOf);
 
 /** The tables whose records can be merged into another (a source cannot). */
 const mergeableTables = ['persons', 'countries', 'organizations', 'events', 'statements'] as const;
@@ -232,6 +235,8 @@ export class PostgresReader implements KnowledgeReader {
   private query!: RowsOf;
   private sqlQuery!: SqlQuery;
   private walks!: WalksReader;
+  /** Where a request's reader keeps what it reads, and finds what it or earlier requests read; none for the pool's reader. */
+  private seen: SeenRecords | undefined;
   private readonly options: PostgresReaderOptions;
 
   constructor(db: Queryable, options: PostgresReaderOptions = {}) {
@@ -242,15 +247,18 @@ export class PostgresReader implements KnowledgeReader {
   /**
    * `reader` (a PostgresReader, or an object made from one) with its statements sent through `db`
    * instead (one request's transaction): an object whose prototype is `reader`, so that whatever wraps
-   * or watches `reader`'s methods applies to it too.
+   * or watches `reader`'s methods applies to it too. It keeps the records and referents it reads in
+   * `seen` and answers lookups of them without a statement: one request's own by default, or one shared
+   * by the requests that read the same state of the knowledge base.
    */
-  static through<R extends KnowledgeReader>(reader: R, db: Queryable): R {
+  static through<R extends KnowledgeReader>(reader: R, db: Queryable, seen = new SeenRecords()): R {
     const derived = Object.create(reader) as R;
-    PostgresReader.prototype.sendThrough.call(derived as unknown as PostgresReader, db);
+    PostgresReader.prototype.sendThrough.call(derived as unknown as PostgresReader, db, seen);
     return derived;
   }
 
-  private sendThrough(db: Queryable): void {
+  private sendThrough(db: Queryable, seen?: SeenRecords): void {
+    this.seen = seen;
     // The lookups and relations below are a fixed set of texts, prepared: each connection plans them
     // once instead of on every call, which cost more than running them (PostgreSQL's CPU per nested
     // statement page fell by a quarter). Preparing the pages' and walks' statements too saved nothing
@@ -264,36 +272,89 @@ export class PostgresReader implements KnowledgeReader {
   async recordsByIds<K extends RecordKind>(kind: K, ids: readonly string[]): Promise<(RecordOfKind[K] | RecordNotFoundError)[]> {
     if (ids.length === 0) return [];
     const table = tableOf[kind];
-    // Sources are never merged, and the snapshot resolves no merge for them.
-    const sql =
-      kind === 'Source'
-        ? `SELECT id AS key, record_text AS record FROM sources WHERE id = ANY($1::text[])`
-        : inForceRecordsSql(table);
-    const rows = await this.query<{ key: string; record: RecordOfKind[K] }>(sql, [ids]);
-    const found = new Map(rows.map((row) => [row.key, visible[kind](row.record)]));
+    const seen = this.seen;
+    const found = new Map<string, RecordOfKind[K]>();
+    const unseen: string[] = [];
+    for (const id of ids) {
+      const record = seen?.inForce(table, id) as RecordOfKind[K] | undefined;
+      if (record === undefined) unseen.push(id);
+      else found.set(id, visible[kind](record));
+    }
+    if (unseen.length > 0) {
+      // Sources are never merged, and the snapshot resolves no merge for them.
+      const sql =
+        kind === 'Source'
+          ? `SELECT id AS key, record_text AS record FROM sources WHERE id = ANY($1::text[])`
+          : inForceRecordsSql(table);
+      const rows = await this.query<{ key: string; record: RecordOfKind[K] }>(sql, [unseen]);
+      for (const { key, record } of rows) {
+        found.set(key, visible[kind](record));
+        seen?.keep(table, record.id, record);
+        if (key !== record.id) seen?.keepMerge(key, record.id);
+      }
+    }
     return ids.map((id) => found.get(id) ?? new RecordNotFoundError(kind, id));
   }
 
   async storedRecordsByIds(ids: readonly string[]): Promise<(StoredRecord | undefined)[]> {
     if (ids.length === 0) return [];
-    const sql = Object.values(tableOf)
-      .map((table) => `SELECT id, record FROM ${table} WHERE id = ANY($1::text[])`)
-      .join(' UNION ALL ');
-    const rows = await this.query<{ id: string; record: StoredRecord }>(sql, [ids]);
-    const found = new Map(rows.map((row) => [row.id, row.record]));
+    const seen = this.seen;
+    const found = new Map<string, StoredRecord>();
+    const unseen = ids.filter((id) => {
+      const record = seen?.stored(id, allTables) as StoredRecord | undefined;
+      if (record !== undefined) found.set(id, record);
+      return record === undefined;
+    });
+    if (unseen.length > 0) {
+      const sql = Object.entries(tableOf)
+        .map(([kind, table]) => `SELECT id, '${kind}' AS kind, record FROM ${table} WHERE id = ANY($1::text[])`)
+        .join(' UNION ALL ');
+      const rows = await this.query<{ id: string; kind: RecordKind; record: StoredRecord }>(sql, [unseen]);
+      for (const { id, kind, record } of rows) {
+        found.set(id, record);
+        // Only records in force are kept: a merged record's lookup in force answers with another.
+        if (!('mergedInto' in record && record.mergedInto)) seen?.keep(tableOf[kind], id, record);
+      }
+    }
     return ids.map((id) => found.get(id));
   }
 
   async referentsByIds(ids: readonly string[]): Promise<(Referent | undefined)[]> {
     if (ids.length === 0) return [];
-    const rows = await this.query<{ key: string; kind: RecordKind; id: string }>(
-      `WITH RECURSIVE ${resolvedCte(mergeableTables)}
-       SELECT resolved.key, found.kind, found.id FROM resolved
-         CROSS JOIN LATERAL (SELECT kind, id FROM records WHERE records.id = resolved.id LIMIT 1) AS found`,
-      [ids],
-    );
-    const found = new Map(rows.map((row): [string, Referent] => [row.key, { kind: row.kind, id: row.id }]));
-    return ids.map((id) => found.get(id));
+    const seen = this.seen;
+    const answered = new Map<string, Referent | null>();
+    const unseen: string[] = [];
+    for (const id of ids) {
+      const referent = seen?.referent(id);
+      if (referent === undefined) unseen.push(id);
+      else answered.set(id, referent);
+    }
+    if (unseen.length > 0) {
+      // What an id names is nearly always loaded next (a speaker's name, a node by id): with somewhere to
+      // keep it, the record is read with its kind, one primary-key lookup in the kind's table.
+      const record = seen
+        ? `, CASE found.kind ${Object.entries(tableOf)
+            .map(([kind, table]) => `WHEN '${kind}' THEN (SELECT record_text FROM ${table} WHERE id = found.id)`)
+            .join(' ')} END AS record`
+        : '';
+      const rows = await this.query<{ key: string; kind: RecordKind; id: string; record?: unknown }>(
+        `WITH RECURSIVE ${resolvedCte(mergeableTables)}
+         SELECT resolved.key, found.kind, found.id${record} FROM resolved
+           CROSS JOIN LATERAL (SELECT kind, id FROM records WHERE records.id = resolved.id LIMIT 1) AS found`,
+        [unseen],
+      );
+      for (const row of rows) {
+        answered.set(row.key, { kind: row.kind, id: row.id });
+        if (row.record == null) continue;
+        seen?.keep(tableOf[row.kind], row.id, row.record);
+        if (row.key !== row.id) seen?.keepMerge(row.key, row.id);
+      }
+      for (const id of unseen) {
+        if (!answered.has(id)) answered.set(id, null);
+        seen?.keepReferent(id, answered.get(id)!);
+      }
+    }
+    return ids.map((id) => answered.get(id) ?? undefined);
   }
 
   async countryIdsByIsoCodes(codes: readonly string[]): Promise<(string | undefined)[]> {
@@ -324,11 +385,11 @@ export class PostgresReader implements KnowledgeReader {
   }
 
   page(list: ListQuery, window: PageWindow): Promise<ListPage<string>> {
-    return listPage(this.sqlQuery, list, window);
+    return listPage(this.sqlQuery, list, window, this.seen);
   }
 
   pagesWithin(list: ListQuery, window: PageWindow, within: Within): Promise<ListPage<string>[]> {
-    return listPagesWithin(this.sqlQuery, list, window, within);
+    return listPagesWithin(this.sqlQuery, list, window, within, this.seen);
   }
 
   count(list: ListQuery): Promise<number> {
