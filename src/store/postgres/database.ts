@@ -53,6 +53,13 @@ export interface DatabaseOptions {
   keptRecords?: number;
 }
 
+/** The records read at one generation (and version) of the dataset. */
+interface GenerationRecords {
+  generation: bigint;
+  version: string;
+  records: SeenRecords;
+}
+
 /** A generation's record counts and statistics, each asked once (see `aggregatesOf`). */
 interface GenerationAggregates {
   recordCounts?: ReturnType<KnowledgeReader['recordCounts']>;
@@ -83,8 +90,9 @@ export class PostgresKnowledge implements SnapshotSource {
   readonly draftRecords: PostgresDraftRecords;
   private readonly writePool: pg.Pool;
   private readonly aggregates = new Map<string, GenerationAggregates>();
-  /** The records read at the latest generation a request read, shared by the requests that read it. */
-  private latestRecords: { generation: bigint; version: string; records: SeenRecords } | undefined;
+  /** The records read at the latest generation a request read, shared by the requests that read it, and at the one before. */
+  private latestRecords: GenerationRecords | undefined;
+  private earlierRecords: GenerationRecords | undefined;
   private readonly keptRecords: number;
 
   private constructor(
@@ -180,13 +188,29 @@ export class PostgresKnowledge implements SnapshotSource {
    * records, begun anew when a request reads a later generation (or another version of one: a database
    * imported again from scratch); its own for a request reading an earlier generation than the latest.
    */
-  private recordsReadAt(row: DatasetRow): SeenRecords {
+  private recordsReadAt(row: Pick<DatasetRow, 'generation' | 'version'>): SeenRecords {
     const generation = BigInt(row.generation);
     const latest = this.latestRecords;
     if (this.keptRecords <= 0 || (latest && generation < latest.generation)) return new SeenRecords();
     if (latest && generation === latest.generation && row.version === latest.version) return latest.records;
+    this.earlierRecords = latest;
     this.latestRecords = { generation, version: row.version, records: new SeenRecords(this.keptRecords) };
     return this.latestRecords.records;
+  }
+
+  /**
+   * After one mutation (generation `before` to `after`, whose changed records are `changes`), carries
+   * over to `after`'s records what `before`'s read and the change left true, so a change does not make
+   * every request read again what it did not touch. Only from the generation just before, and only
+   * over a mutation: an import (or several generations at once, which may hide one) starts anew.
+   */
+  private carryRecordsOver(before: Pick<DatasetRow, 'generation' | 'version'>, after: DatasetRow, changes: SnapshotChange['changes']): void {
+    if (this.keptRecords <= 0 || after.cause !== 'mutation' || BigInt(after.generation) !== BigInt(before.generation) + 1n) return;
+    const earlier = [this.latestRecords, this.earlierRecords].find(
+      (kept) => kept && kept.generation === BigInt(before.generation) && kept.version === before.version,
+    );
+    if (!earlier) return;
+    this.recordsReadAt(after).adopt(earlier.records, new Set(changes.map((change) => change.id)));
   }
 
   /** Resolves when a pooled connection answers a query; rejects with a message naming the database otherwise. */
@@ -268,6 +292,7 @@ export class PostgresKnowledge implements SnapshotSource {
     const row = await readDataset(this.pool, this.where);
     if (row.generation === this.generation) return;
     const changes = await this.changesBetween(this.generation, row.generation);
+    this.carryRecordsOver({ generation: this.generation, version: this.snapshot.info.version }, row, changes);
     this.generation = row.generation;
     this.snapshot = this.snapshotOf(row);
     this.logger.info({ version: row.version, generation: Number(row.generation), changed: changes.length }, 'the dataset in PostgreSQL changed');

@@ -76,6 +76,25 @@ export class SeenRecords {
     return view;
   }
 
+  /**
+   * Takes what `earlier` (read at the generation before this one) kept and one change left true: every
+   * record, merge and referent but those of the records the change wrote (`changed`: every record whose
+   * stored form differs, a merged one and those moved to the record kept included); no page (a change
+   * may move any list). What this one read itself stays.
+   */
+  adopt(earlier: SeenRecords, changed: ReadonlySet<string>): void {
+    for (const [key, record] of earlier.records) {
+      const id = key.slice(key.indexOf('/') + 1);
+      if (!changed.has(id) && !this.records.has(key)) this.records.set(key, record);
+    }
+    for (const [id, keptId] of earlier.mergedInto) {
+      if (!changed.has(id) && !changed.has(keptId) && !this.mergedInto.has(id)) this.mergedInto.set(id, keptId);
+    }
+    for (const [id, referent] of earlier.referents) {
+      if (!changed.has(id) && !(referent && changed.has(referent.id)) && !this.referents.has(id)) this.referents.set(id, referent);
+    }
+  }
+
   /** Keeps `record`, the record of `id` in `table`, which is in force (not merged into another). */
   keep(table: string, id: string, record: unknown): void {
     this.records.set(`${table}/${id}`, record);
