@@ -33,8 +33,6 @@ const tableOf: Record<RecordKind, string> = {
   Statement: 'statements',
 };
 
-const allTables = Object.values(tableOf);
-
 /** The tables whose records can be merged into another (a source cannot). */
 const mergeableTables = ['persons', 'countries', 'organizations', 'events', 'statements'] as const;
 
@@ -301,7 +299,7 @@ export class PostgresReader implements KnowledgeReader {
     const seen = this.seen;
     const found = new Map<string, StoredRecord>();
     const unseen = ids.filter((id) => {
-      const record = seen?.stored(id, allTables) as StoredRecord | undefined;
+      const record = seen?.stored(id) as StoredRecord | undefined;
       if (record !== undefined) found.set(id, record);
       return record === undefined;
     });

@@ -34,8 +34,11 @@ class BoundedMap<K, V> extends Map<K, V> {
 }
 
 export class SeenRecords {
-  /** Records in force (never merged into another), as stored (the `record_text` column, parsed), by table and id. */
-  private readonly records: BoundedMap<string, unknown>;
+  /**
+   * Records in force (never merged into another), as stored (the `record_text` column, parsed), by id
+   * (ids are unique across the tables, migration 0001's `records`) with their table.
+   */
+  private readonly records: BoundedMap<string, { table: string; record: unknown }>;
   /** Merged ids and the id of the record each answers with now (of the same kind). */
   private readonly mergedInto: BoundedMap<string, string>;
   /** What each id asked for refers to; null for an id no record has. */
@@ -83,9 +86,8 @@ export class SeenRecords {
    * may move any list). What this one read itself stays.
    */
   adopt(earlier: SeenRecords, changed: ReadonlySet<string>): void {
-    for (const [key, record] of earlier.records) {
-      const id = key.slice(key.indexOf('/') + 1);
-      if (!changed.has(id) && !this.records.has(key)) this.records.set(key, record);
+    for (const [id, kept] of earlier.records) {
+      if (!changed.has(id) && !this.records.has(id)) this.records.set(id, kept);
     }
     for (const [id, keptId] of earlier.mergedInto) {
       if (!changed.has(id) && !changed.has(keptId) && !this.mergedInto.has(id)) this.mergedInto.set(id, keptId);
@@ -97,7 +99,7 @@ export class SeenRecords {
 
   /** Keeps `record`, the record of `id` in `table`, which is in force (not merged into another). */
   keep(table: string, id: string, record: unknown): void {
-    this.records.set(`${table}/${id}`, record);
+    this.records.set(id, { table, record });
   }
 
   /** Keeps that the merged id `id` answers with the record of `keptId` (of the same kind). */
@@ -117,15 +119,12 @@ export class SeenRecords {
 
   /** The record in force that `id` names in `table` (its own, or the one it was merged into), when read. */
   inForce(table: string, id: string): unknown {
-    return this.records.get(`${table}/${id}`) ?? this.records.get(`${table}/${this.mergedInto.get(id) ?? id}`);
+    const kept = this.records.get(this.mergedInto.get(id) ?? id);
+    return kept?.table === table ? kept.record : undefined;
   }
 
-  /** The record `id` names as stored in `tables` (a merged record's own is never kept), when read. */
-  stored(id: string, tables: readonly string[]): unknown {
-    for (const table of tables) {
-      const record = this.records.get(`${table}/${id}`);
-      if (record !== undefined) return record;
-    }
-    return undefined;
+  /** The record `id` names as stored, of any table (a merged record's own is never kept), when read. */
+  stored(id: string): unknown {
+    return this.records.get(id)?.record;
   }
 }
