@@ -25,11 +25,33 @@ afterAll(async () => {
   await database?.close();
 });
 
-/** The SQL statements one request sends. */
-async function statementsOf(document: string, variables?: Record<string, unknown>): Promise<{ data: any; statements: string[] }> {
+/** The SQL statements one request through `server` sends (every reader here reports to `sent`). */
+async function statementsThrough(server: NewsgraphYoga, document: string, variables?: Record<string, unknown>): Promise<{ data: any; statements: string[] }> {
   sent.length = 0;
-  const data = await queryData(yoga, document, variables);
+  const data = await queryData(server, document, variables);
   return { data, statements: [...sent] };
+}
+
+/** The SQL statements one request sends to the server that keeps nothing across requests. */
+function statementsOf(document: string, variables?: Record<string, unknown>): Promise<{ data: any; statements: string[] }> {
+  return statementsThrough(yoga, document, variables);
+}
+
+/** The page bench:peer measures: 20 statements, each with its speaker and sources. */
+const peerPage = '{ statements(first: 20) { edges { node { id text speaker { slug name revision } sources { title } } } } }';
+
+/**
+ * Runs `test` against a server (with a curator's token) on a new database that keeps `keptRecords`
+ * records across requests (its default when not given), and closes the database after it.
+ */
+async function withKeptRecords(keptRecords: number | undefined, test: (read: () => Promise<{ data: any; statements: string[] }>, server: NewsgraphYoga, database: PostgresKnowledge) => Promise<void>): Promise<void> {
+  const kept = await openDatabase(dataDir, { onQuery: (sql) => sent.push(sql) }, keptRecords === undefined ? {} : { keptRecords });
+  try {
+    const server = createNewsgraph({ database: kept, curatorTokens, logger: silentLogger, responseCache: false }).yoga;
+    await test(() => statementsThrough(server, peerPage), server, kept);
+  } finally {
+    await kept.close();
+  }
 }
 
 describe('batching on PostgreSQL', () => {
@@ -87,15 +109,7 @@ describe('batching on PostgreSQL', () => {
   });
 
   it('keeps what requests read at a generation for the next requests that read it, and reads again after a change', async () => {
-    const shared = await openDatabase(dataDir, { onQuery: (sql) => sent.push(sql) });
-    try {
-      const server = createNewsgraph({ database: shared, logger: silentLogger, responseCache: false }).yoga;
-      const document = '{ statements(first: 20) { edges { node { id text speaker { id name } sources { title } } } } }';
-      const read = async () => {
-        sent.length = 0;
-        const data = await queryData(server, document);
-        return { data, statements: [...sent] };
-      };
+    await withKeptRecords(undefined, async (read, _server, database) => {
       const first = await read();
       // The page with its records, the speakers with theirs, the sources.
       expect(first.statements).toHaveLength(3);
@@ -108,7 +122,7 @@ describe('batching on PostgreSQL', () => {
 
       // A change that moves the generation (as every change through a server and every import does).
       const speaker = first.data.statements.edges.find((edge: any) => edge.node.speaker?.name)!.node.speaker;
-      const client = await shared.pool.connect();
+      const client = await database.pool.connect();
       try {
         await client.query(
           `WITH renamed AS (UPDATE persons SET record = jsonb_set(record, '{name}', '"Test Renamed Speaker"') WHERE record ->> 'name' = $1 RETURNING id)
@@ -123,39 +137,22 @@ describe('batching on PostgreSQL', () => {
       const names = changed.data.statements.edges.map((edge: any) => edge.node.speaker?.name);
       expect(names).toContain('Test Renamed Speaker');
       expect(names).not.toContain(speaker.name);
-    } finally {
-      await shared.close();
-    }
+    });
   });
 
   it('looks up by id what it kept and has forgotten since, past the number of records it keeps', async () => {
-    const small = await openDatabase(dataDir, { onQuery: (sql) => sent.push(sql) }, { keptRecords: 3 });
-    try {
-      const server = createNewsgraph({ database: small, logger: silentLogger, responseCache: false }).yoga;
-      const document = '{ statements(first: 20) { edges { node { id text speaker { id name } sources { title } } } } }';
-      sent.length = 0;
-      const first = await queryData(server, document);
-      sent.length = 0;
-      const again = await queryData(server, document);
-      expect(again).toEqual(first);
+    await withKeptRecords(3, async (read) => {
+      const first = await read();
+      const again = await read();
+      expect(again.data).toEqual(first.data);
       // The page (ids alone: it was read before), then the statements, speakers and sources it no longer holds.
-      expect(sent[0]).not.toMatch(/record/);
-      expect(sent.some((sql) => /FROM statements WHERE id = ANY/.test(sql))).toBe(true);
-    } finally {
-      await small.close();
-    }
+      expect(again.statements[0]).not.toMatch(/record/);
+      expect(again.statements.some((sql) => /FROM statements WHERE id = ANY/.test(sql))).toBe(true);
+    });
   });
 
   it('carries what a change left true over to the next generation, and reads again what it changed', async () => {
-    const kept = await openDatabase(dataDir, { onQuery: (sql) => sent.push(sql) });
-    try {
-      const server = createNewsgraph({ database: kept, curatorTokens, logger: silentLogger, responseCache: false }).yoga;
-      const document = '{ statements(first: 20) { edges { node { id text speaker { slug name revision } sources { title } } } } }';
-      const read = async () => {
-        sent.length = 0;
-        const data = await queryData(server, document);
-        return { data, statements: [...sent] };
-      };
+    await withKeptRecords(undefined, async (read, server) => {
       const first = await read();
       expect(first.statements).toHaveLength(3);
       expect((await read()).statements).toHaveLength(1);
@@ -181,8 +178,6 @@ describe('batching on PostgreSQL', () => {
       expect(names).not.toContain(speaker.name);
       // The page, and the renamed speaker's lookup: nothing else.
       expect(afterRename.statements).toHaveLength(2);
-    } finally {
-      await kept.close();
-    }
+    });
   });
 });
