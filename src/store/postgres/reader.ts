@@ -78,6 +78,38 @@ function inForceRecordsSql(table: string): string {
       CROSS JOIN LATERAL (SELECT record_text AS record FROM ${table} WHERE id = resolved.id AND merged_into IS NULL LIMIT 1) AS r`;
 }
 
+/**
+ * What each id `$1` names now, as `key` (the id given), `kind` and `id` (another when it was merged
+ * away), with the record in force as `record` when `withRecords`. The kind comes first, from `records`,
+ * so each id costs two primary-key lookups: its kind, then its row in that kind's table (the branches
+ * of other kinds are skipped unprobed), which says whether it was merged and holds its record. Only
+ * the ids merged away walk their chain (`resolvedCte` over those alone). Walking every id through every
+ * mergeable table cost PostgreSQL about 170 us per batch of a page's speakers. (LATERAL with LIMIT: see
+ * the note on recursive CTEs below; a join to `records` could be planned as a scan of it.)
+ */
+function referentsSql(withRecords: boolean): string {
+  const record = withRecords ? ', record_text AS record' : '';
+  const rowOfKind = Object.entries(tableOf)
+    .map(([kind, table]) => `SELECT ${table === 'sources' ? 'NULL::text AS merged_into' : 'merged_into'}${record} FROM ${table} WHERE r.kind = '${kind}' AND id = given.key`)
+    .join(' UNION ALL ');
+  const recordOfFound = withRecords
+    ? `, CASE found.kind ${Object.entries(tableOf)
+        .map(([kind, table]) => `WHEN '${kind}' THEN (SELECT record_text FROM ${table} WHERE id = found.id)`)
+        .join(' ')} END AS record`
+    : '';
+  return `WITH RECURSIVE asked AS MATERIALIZED (
+      SELECT given.key, r.kind, own.merged_into${withRecords ? ', own.record' : ''}
+        FROM unnest($1::text[]) AS given (key)
+        CROSS JOIN LATERAL (SELECT kind FROM records WHERE records.id = given.key LIMIT 1) AS r
+        LEFT JOIN LATERAL (${rowOfKind}) AS own ON true
+    ),
+    ${resolvedCte(mergeableTables, '(SELECT key FROM asked WHERE merged_into IS NOT NULL)')}
+    SELECT asked.key, asked.kind, asked.key AS id${withRecords ? ', asked.record' : ''} FROM asked WHERE asked.merged_into IS NULL
+    UNION ALL
+    SELECT resolved.key, found.kind, found.id${recordOfFound} FROM resolved
+      CROSS JOIN LATERAL (SELECT kind, id FROM records WHERE records.id = resolved.id LIMIT 1) AS found`;
+}
+
 /*
  * A recursive CTE's row count is a guess PostgreSQL cannot make well (it guessed over a thousand rows for
  * seven keys), and on a guess that large it hashes a whole table instead of looking each id up. The rows
@@ -329,18 +361,8 @@ export class PostgresReader implements KnowledgeReader {
     }
     if (unseen.length > 0) {
       // What an id names is nearly always loaded next (a speaker's name, a node by id): with somewhere to
-      // keep it, the record is read with its kind, one primary-key lookup in the kind's table.
-      const record = seen
-        ? `, CASE found.kind ${Object.entries(tableOf)
-            .map(([kind, table]) => `WHEN '${kind}' THEN (SELECT record_text FROM ${table} WHERE id = found.id)`)
-            .join(' ')} END AS record`
-        : '';
-      const rows = await this.query<{ key: string; kind: RecordKind; id: string; record?: unknown }>(
-        `WITH RECURSIVE ${resolvedCte(mergeableTables)}
-         SELECT resolved.key, found.kind, found.id${record} FROM resolved
-           CROSS JOIN LATERAL (SELECT kind, id FROM records WHERE records.id = resolved.id LIMIT 1) AS found`,
-        [unseen],
-      );
+      // keep it, the record is read along.
+      const rows = await this.query<{ key: string; kind: RecordKind; id: string; record?: unknown }>(referentsSql(seen !== undefined), [unseen]);
       for (const row of rows) {
         answered.set(row.key, { kind: row.kind, id: row.id });
         if (row.record == null) continue;
