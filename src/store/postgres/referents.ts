@@ -1,7 +1,7 @@
 /**
- * What ids refer to in PostgreSQL, as SQL: the merge chains of `resolvedCte` and the referents (kind, id
- * in force, record) of `referentsSql`, shared by the reader's lookups by id (reader.ts) and the pages
- * that read their items' speakers along (lists.ts).
+ * What ids refer to in PostgreSQL, as SQL: the table of each kind, the merge chains of `resolvedCte` and
+ * the referents (kind, id in force, record) of `referentsSql`, for the reader's lookups by id (reader.ts)
+ * and what the pages keep of the speakers they read along (lists.ts).
  */
 import type { RecordKind } from '../../kb/knowledge-base.js';
 import type { SeenRecords } from './seen-records.js';
@@ -45,7 +45,7 @@ export function resolvedCte(tables: readonly string[], keys = 'unnest($1::text[]
 }
 
 /**
- * What each id `$1` (or of the one-column set `keys`) names now, as `key` (the id given), `kind` and `id` (another when it was merged
+ * What each id `$1` names now, as `key` (the id given), `kind` and `id` (another when it was merged
  * away), with the record in force as `record` when `withRecords`. The kind comes first, from `records`,
  * so each id costs two primary-key lookups: its kind, then its row in that kind's table (the branches
  * of other kinds are skipped unprobed), which says whether it was merged and holds its record. Only
@@ -53,7 +53,7 @@ export function resolvedCte(tables: readonly string[], keys = 'unnest($1::text[]
  * mergeable table cost PostgreSQL about 170 us per batch of a page's speakers. (LATERAL with LIMIT: see
  * the note on recursive CTEs below; a join to `records` could be planned as a scan of it.)
  */
-export function referentsSql(withRecords: boolean, keys = 'unnest($1::text[])'): string {
+export function referentsSql(withRecords: boolean): string {
   const record = withRecords ? ', record_text AS record' : '';
   const rowOfKind = Object.entries(tableOf)
     .map(([kind, table]) => `SELECT ${table === 'sources' ? 'NULL::text AS merged_into' : 'merged_into'}${record} FROM ${table} WHERE r.kind = '${kind}' AND id = given.key`)
@@ -65,7 +65,7 @@ export function referentsSql(withRecords: boolean, keys = 'unnest($1::text[])'):
     : '';
   return `WITH RECURSIVE asked AS MATERIALIZED (
       SELECT given.key, r.kind, own.merged_into${withRecords ? ', own.record' : ''}
-        FROM ${keys} AS given (key)
+        FROM unnest($1::text[]) AS given (key)
         CROSS JOIN LATERAL (SELECT kind FROM records WHERE records.id = given.key LIMIT 1) AS r
         LEFT JOIN LATERAL (${rowOfKind}) AS own ON true
     ),
