@@ -77,6 +77,12 @@ describe('batching on PostgreSQL', () => {
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatch(/AS speakers/);
     expect(statements[0]).toMatch(/AS report_sources/);
+    // The same once graphql-jit runs the document (compiled on its second execution).
+    for (let again = 0; again < 2; again += 1) {
+      const repeated = await statementsOf(document);
+      expect(repeated.data).toEqual(data);
+      expect(repeated.statements).toHaveLength(1);
+    }
     // Nothing read this way differs from what the lookups by id answer on their own (a fresh request each).
     for (const edge of data.statements.edges.slice(0, 5)) {
       const alone = await statementsOf('query ($id: ID!) { node(id: $id) { ... on Statement { id text speaker { id name } reports { text } sources { title } } } }', { id: edge.node.id });
