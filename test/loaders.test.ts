@@ -44,7 +44,8 @@ function spyOnBatches() {
       spy.mock.calls.map((call: unknown[]) => {
         // Pages and counts within a relation: named by their relation, keyed by the parents.
         if (method === 'pagesWithin' || method === 'countsWithin') {
-          const within = call.at(-1) as Within;
+          // pagesWithin(query, window, within, along?), countsWithin(query, within)
+          const within = (method === 'pagesWithin' ? call[2] : call[1]) as Within;
           return { name: `${method} ${within.relation}`, keys: within.ids as string[] };
         }
         return typeof call[0] === 'string' ? { name: `${method} ${call[0]}`, keys: call[1] as string[] } : { name: method, keys: call[0] as string[] };

@@ -8,7 +8,7 @@ import DataLoader from 'dataloader';
 import type { StoredRecord } from './knowledge-base.js';
 import type { VertexKind } from './graph.js';
 import type { ListPage, PageWindow } from './pages.js';
-import { allRelations, type KnowledgeReader, type ListQuery, type ListRelation, type Referent, type Relation, type RelationValues } from './reader.js';
+import { allRelations, type KnowledgeReader, type ListQuery, type ListRelation, type ReadAlong, type Referent, type Relation, type RelationValues } from './reader.js';
 
 /** The loaders beside the relationship lookups: what an id refers to, a record as stored, a country by ISO code. */
 interface RecordLoaders {
@@ -23,7 +23,8 @@ interface RecordLoaders {
  * loader per list, window and relation, keyed by parent id, so a level of a query asks the store once.
  */
 interface PageLoaders {
-  pageWithin(query: ListQuery, window: PageWindow, relation: ListRelation): DataLoader<string, ListPage<string> & { total?: number }>;
+  /** `along`: what the caller will look up for the pages' statements (a hint, see ReadAlong). */
+  pageWithin(query: ListQuery, window: PageWindow, relation: ListRelation, along?: ReadAlong): DataLoader<string, ListPage<string> & { total?: number }>;
   countWithin(query: ListQuery, relation: ListRelation): DataLoader<string, number>;
 }
 
@@ -59,8 +60,8 @@ class RequestLoaders implements PageLoaders {
     return loader;
   }
 
-  pageWithin(query: ListQuery, window: PageWindow, relation: ListRelation) {
-    return this.loaderFor(['page', relation, query, window], (ids) => this.reader.pagesWithin(query, window, { relation, ids }));
+  pageWithin(query: ListQuery, window: PageWindow, relation: ListRelation, along?: ReadAlong) {
+    return this.loaderFor(['page', relation, query, window, along], (ids) => this.reader.pagesWithin(query, window, { relation, ids }, along));
   }
 
   countWithin(query: ListQuery, relation: ListRelation) {

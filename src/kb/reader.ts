@@ -155,6 +155,18 @@ export interface Within {
   ids: readonly string[];
 }
 
+/**
+ * What a caller will look up next for each statement on a page (a statement list's speakers, its
+ * reports' sources), so a store that answers in round trips can read them with the page. A hint only:
+ * every answer is the same without it, and the in-memory snapshot, which has everything at hand, ignores it.
+ */
+export interface ReadAlong {
+  /** What each statement's speaker is, and its record. */
+  speakers?: boolean;
+  /** The records of the sources of each statement's reports. */
+  reportSources?: boolean;
+}
+
 /** A vertex with its kind, as walks return them. */
 export interface KindedVertex extends GraphVertex {
   kind: VertexKind;
@@ -186,10 +198,13 @@ export interface KnowledgeReader {
   /** The records related to each key by `relation`. */
   related<R extends Relation>(relation: R, ids: readonly string[]): Promise<readonly (readonly RelationValues[R][])[]>;
 
-  /** One page of a list's ids. An UnknownCursorError when a cursor names no record the list's order places. */
-  page(query: ListQuery, window: PageWindow): Promise<ListPage<string> & { total?: number }>;
+  /**
+   * One page of a list's ids. An UnknownCursorError when a cursor names no record the list's order
+   * places. `along`: what the caller will look up for the page's statements (see ReadAlong).
+   */
+  page(query: ListQuery, window: PageWindow, along?: ReadAlong): Promise<ListPage<string> & { total?: number }>;
   /** One page per parent of the list narrowed to `within.relation` of that parent, in parent order. */
-  pagesWithin(query: ListQuery, window: PageWindow, within: Within): Promise<(ListPage<string> & { total?: number })[]>;
+  pagesWithin(query: ListQuery, window: PageWindow, within: Within, along?: ReadAlong): Promise<(ListPage<string> & { total?: number })[]>;
   /** How many items a list holds. */
   count(query: ListQuery): Promise<number>;
   /** How many items the list narrowed to each parent holds. */

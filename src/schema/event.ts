@@ -194,7 +194,7 @@ EventRef.implement({
         type: StatementRef,
         description: 'Statements made at this event or about it, in source order unless `orderBy` says otherwise.',
         args: statementListArgs,
-        resolve: (event, args, context) => statementPage(args, context, { relation: 'statementIdsByEventId', id: event.id }),
+        resolve: (event, args, context, info) => statementPage(args, context, info, { relation: 'statementIdsByEventId', id: event.id }),
       },
       StatementConnection,
     ),

@@ -3,9 +3,10 @@
  * cursor names the item it stands for (keyset pagination): the store answers "after this item" from
  * its order, so a cursor keeps its place when records are added before it.
  */
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
-import type { ListQuery, ListRelation } from '../kb/reader.js';
+import type { ListQuery, ListRelation, ReadAlong } from '../kb/reader.js';
 import { badUserInput } from '../errors.js';
 import { UnknownCursorError, type ListPage, type PageWindow } from '../kb/pages.js';
 import { MAX_SLUG_LENGTH, SLUG_PATTERN } from '../kb/records.js';
@@ -113,11 +114,47 @@ export interface ListParent {
  * One page of a list, or of the list narrowed to one parent's relation: those go through the request's
  * page loaders, so the pages of every parent on a level of the query come from one store call.
  */
-export function listConnection(context: Context, query: ListQuery, args: ConnectionArgs, parent?: ListParent): Promise<Page<string>> {
+export function listConnection(context: Context, query: ListQuery, args: ConnectionArgs, parent?: ListParent, along?: ReadAlong): Promise<Page<string>> {
   const window = pageWindow(args);
-  if (!parent) return idConnection(context.reader.page(query, window), () => context.reader.count(query));
+  if (!parent) return idConnection(context.reader.page(query, window, along), () => context.reader.count(query));
   const { relation, id } = parent;
-  return idConnection(context.loaders.pageWithin(query, window, relation).load(id), () => context.loaders.countWithin(query, relation).load(id));
+  return idConnection(context.loaders.pageWithin(query, window, relation, along).load(id), () => context.loaders.countWithin(query, relation).load(id));
+}
+
+const itemFieldsOf = new WeakMap<readonly FieldNode[], ReadonlySet<string>>();
+
+/**
+ * The names of the fields a connection field's query asks of its items (under `edges { node }` and
+ * `nodes`), fragments included: what its resolver can tell the store to read along with the page.
+ * Worked out once per field of a document (graphql-jit hands every execution the same field nodes).
+ */
+export function itemFieldNames(info: GraphQLResolveInfo): ReadonlySet<string> {
+  let names = itemFieldsOf.get(info.fieldNodes);
+  if (!names) {
+    const found = new Set<string>();
+    const addAll = (selectionSet: SelectionSetNode | undefined) => {
+      for (const field of fieldsOf(selectionSet, info.fragments)) found.add(field.name.value);
+    };
+    for (const connection of info.fieldNodes) {
+      for (const field of fieldsOf(connection.selectionSet, info.fragments)) {
+        if (field.name.value === 'nodes') addAll(field.selectionSet);
+        if (field.name.value !== 'edges') continue;
+        for (const edgeField of fieldsOf(field.selectionSet, info.fragments)) if (edgeField.name.value === 'node') addAll(edgeField.selectionSet);
+      }
+    }
+    names = found;
+    itemFieldsOf.set(info.fieldNodes, names);
+  }
+  return names;
+}
+
+/** The fields of a selection set, those of its inline fragments and fragment spreads included (whatever their directives say). */
+function* fieldsOf(selectionSet: SelectionSetNode | undefined, fragments: GraphQLResolveInfo['fragments']): Generator<FieldNode> {
+  for (const selection of selectionSet?.selections ?? []) {
+    if (selection.kind === Kind.FIELD) yield selection;
+    else if (selection.kind === Kind.INLINE_FRAGMENT) yield* fieldsOf(selection.selectionSet, fragments);
+    else yield* fieldsOf(fragments[selection.name.value]?.selectionSet, fragments);
+  }
 }
 
 builder.globalConnectionField('totalCount', (t) =>

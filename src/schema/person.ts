@@ -149,7 +149,7 @@ PersonRef.implement({
         type: StatementRef,
         description: 'What the person said (quotes and paraphrases), in source order unless `orderBy` says otherwise.',
         args: statementListArgs,
-        resolve: (person, args, context) => statementPage(args, context, { relation: 'statementIdsBySpeakerId', id: person.id }),
+        resolve: (person, args, context, info) => statementPage(args, context, info, { relation: 'statementIdsBySpeakerId', id: person.id }),
       },
       StatementConnection,
     ),

@@ -52,7 +52,7 @@ SourceRef.implement({
         type: StatementRef,
         description: 'Statements whose words stand in this source, in the order they appear unless `orderBy` says otherwise.',
         args: statementListArgs,
-        resolve: (source, args, context) => statementPage(args, context, { relation: 'statementIdsBySourceId', id: source.id }),
+        resolve: (source, args, context, info) => statementPage(args, context, info, { relation: 'statementIdsBySourceId', id: source.id }),
       },
       StatementConnection,
     ),

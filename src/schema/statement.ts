@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { builder } from '../builder.js';
 import type { Context } from '../context.js';
 import type { StatementFilter, StatementOrder } from '../kb/filters.js';
@@ -9,7 +10,7 @@ import { EventRef } from './event.js';
 import { EvidenceRef, ProvenanceRef } from './evidence.js';
 import { dateRange, lookupArgs, requireWords, resolveLookup, resolveReference } from './lookup.js';
 import { StatementOrderEnum } from './ordering.js';
-import { listConnection, type ConnectionArgs, type ListParent } from './pagination.js';
+import { itemFieldNames, listConnection, type ConnectionArgs, type ListParent } from './pagination.js';
 import { registerNodeLoader } from './node-loading.js';
 import { PersonRef } from './person.js';
 import { OrganizationRef } from './organization.js';
@@ -33,7 +34,7 @@ import {
   toQuote,
 } from './mutations.js';
 import { addStatementReport, createStatement, retractStatement, retractStatementReport, updateStatement, type MentionInput, type ReportInput } from '../store/edits.js';
-import { kindOfRecord } from '../kb/reader.js';
+import { kindOfRecord, type ReadAlong } from '../kb/reader.js';
 
 export const StatementKindEnum = builder.enumType('StatementKind', {
   description: 'Whether the source prints the speaker\'s own words or reports them.',
@@ -108,15 +109,25 @@ async function toStatementFilter(input: StatementFilterArg | null | undefined, c
 }
 
 /**
- * One page of statements meeting `filter`, in `orderBy` order; `within` limits them to a relationship
- * (a person's statements) already loaded through the request's loaders.
+ * One page of statements meeting `filter`, in `orderBy` order; `parent` limits them to a relationship
+ * (a person's statements) already loaded through the request's loaders. The store is told which of the
+ * statements' speakers and sources the query goes on to ask for, to read them with the page.
  */
 export async function statementPage(
   args: ConnectionArgs & { filter?: StatementFilterArg | null; orderBy: StatementOrder },
   context: Context,
+  info: GraphQLResolveInfo,
   parent?: ListParent,
 ) {
-  return listConnection(context, { list: 'statements', filter: await toStatementFilter(args.filter, context), order: args.orderBy }, args, parent);
+  return listConnection(context, { list: 'statements', filter: await toStatementFilter(args.filter, context), order: args.orderBy }, args, parent, readAlongFor(info));
+}
+
+/** What a statement page's query goes on to look up for each statement: its speaker (as `speaker` or `attributedTo`), its sources. */
+function readAlongFor(info: GraphQLResolveInfo): ReadAlong | undefined {
+  const asked = itemFieldNames(info);
+  const speakers = asked.has('speaker') || asked.has('attributedTo');
+  const reportSources = asked.has('sources');
+  return speakers || reportSources ? { speakers, reportSources } : undefined;
 }
 
 const MentionRef = builder.objectRef<MentionRecord>('Mention');
@@ -381,7 +392,7 @@ builder.interfaceFields(EntityRef, (t) => ({
       type: StatementRef,
       description: 'Statements that mention this entity (in source order unless `orderBy` says otherwise).',
       args: statementListArgs,
-      resolve: (entity, args, context) => statementPage(args, context, { relation: 'statementIdsByMentionedId', id: entity.id }),
+      resolve: (entity, args, context, info) => statementPage(args, context, info, { relation: 'statementIdsByMentionedId', id: entity.id }),
     },
     StatementConnection,
   ),
@@ -390,7 +401,7 @@ builder.interfaceFields(EntityRef, (t) => ({
       type: StatementRef,
       description: 'Statements by others that this entity passed on: a spokesman reporting his principal, a press release, a newspaper.',
       args: statementListArgs,
-      resolve: (entity, args, context) => statementPage(args, context, { relation: 'statementIdsByRelayerId', id: entity.id }),
+      resolve: (entity, args, context, info) => statementPage(args, context, info, { relation: 'statementIdsByRelayerId', id: entity.id }),
     },
     StatementConnection,
   ),
@@ -402,7 +413,7 @@ builder.queryFields((t) => ({
       type: StatementRef,
       description: 'All statements meeting `filter`, in source order unless `orderBy` says otherwise.',
       args: statementListArgs,
-      resolve: (_root, args, context) => statementPage(args, context),
+      resolve: (_root, args, context, info) => statementPage(args, context, info),
     },
     StatementConnection,
   ),

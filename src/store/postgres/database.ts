@@ -23,6 +23,14 @@ import { KEPT_RECORDS, SeenRecords } from './seen-records.js';
 import { PostgresReader } from './reader.js';
 import { PostgresWriter } from './writer.js';
 
+/**
+ * PostgreSQL's JIT compiles a statement's expressions when its estimated cost passes jit_above_cost,
+ * which estimates over functions such as json_array_elements (a guessed 100 rows a call) reach easily:
+ * a page that reads its speakers along was estimated at 856,000, spent 1.1 s compiling and 1 ms
+ * running. Every statement here is short; none gains from compiling.
+ */
+const NO_JIT = '-c jit=off';
+
 /** How long to wait for a connection, and for a readiness probe, before calling the database unreachable. */
 const CONNECT_TIMEOUT_MS = 5_000;
 /** How long a change may wait for a connection of the write pool (beyond the writer's own lock wait of 10 s). */
@@ -113,7 +121,7 @@ export class PostgresKnowledge implements SnapshotSource {
     const primary = describeDatabaseUrl(new URL(connectionString));
     // A change waits for a connection as long as for the change before it (writer.ts's lock wait), and a
     // little more, so that many changes queued behind an import are refused as such, not as an outage.
-    this.writePool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: WRITE_WAIT_MS, application_name: 'newsgraph-write' });
+    this.writePool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: WRITE_WAIT_MS, application_name: 'newsgraph-write', options: NO_JIT });
     this.writePool.on('error', (error) => logger.warn({ err: error, database: primary }, 'a pooled PostgreSQL connection for writes failed'));
     this.writer = new PostgresWriter(this.writePool, primary, this, commitOutcomeWaitMs);
     this.draftRecords = new PostgresDraftRecords(pool, where);
@@ -138,7 +146,7 @@ export class PostgresKnowledge implements SnapshotSource {
       // (bench/results/peer-postgraphile.md). The general plans of our lookups, pages and searches use the
       // same indexes (bench/results/scale-postgres.md measures them with it). Set at connection start-up:
       // a SET sent on the pool's 'connect' event raced the first query on the connection.
-      options: '-c plan_cache_mode=force_generic_plan',
+      options: `-c plan_cache_mode=force_generic_plan ${NO_JIT}`,
     });
     // An idle pooled connection whose server goes away emits 'error' on the pool; unheard, it would end the process.
     pool.on('error', (error) => options.logger.warn({ err: error, database: where }, 'a pooled PostgreSQL connection failed'));

@@ -11,9 +11,10 @@
  */
 import { inForceFormOf, RecordNotFoundError, type EventParticipation, type MembershipHolding, type RecordKind, type RoleHolding, type StoredRecord } from '../../kb/knowledge-base.js';
 import type { ListPage, PageWindow } from '../../kb/pages.js';
-import type { KnowledgeReader, ListQuery, RecordOfKind, Referent, Relation, RelationValues, Within } from '../../kb/reader.js';
+import type { KnowledgeReader, ListQuery, ReadAlong, RecordOfKind, Referent, Relation, RelationValues, Within } from '../../kb/reader.js';
 import type { MembershipRecord, ParticipationRecord, RoleRecord } from '../../kb/records.js';
 import { listCount, listCountsWithin, listPage, listPagesWithin, type SqlQuery } from './lists.js';
+import { keepReferents, mergeableTables, referentsSql, resolvedCte, tableOf, type ReferentRow } from './referents.js';
 import { SeenRecords } from './seen-records.js';
 import { rowsOf, type Queryable, type RowsOf, type RowsOptions } from './sql.js';
 import { walksReaderOf, type WalksReader } from './walks-reader.js';
@@ -22,44 +23,6 @@ export type { Queryable } from './sql.js';
 
 /** `onQuery` is called once for every statement the reader sends (tests count them); `where` names the server in errors. */
 export type PostgresReaderOptions = RowsOptions;
-
-/** The table of each kind of record. */
-const tableOf: Record<RecordKind, string> = {
-  Source: 'sources',
-  Person: 'persons',
-  Country: 'countries',
-  Organization: 'organizations',
-  Event: 'events',
-  Statement: 'statements',
-};
-
-/** The tables whose records can be merged into another (a source cannot). */
-const mergeableTables = ['persons', 'countries', 'organizations', 'events', 'statements'] as const;
-
-/**
- * No chain of merges in valid data is this long. Records merged into each other (no rule refuses it)
- * would loop: the walk stops here and, as in the snapshot, such an id resolves to nothing.
- */
-const MAX_MERGE_HOPS = 64;
-
-/**
- * `resolved(key, id)`: each key with the id it answers to now, following merged_into through `tables`
- * (the snapshot's `resolveId`); a key in a cycle of merges has no row. Merges stay within a kind (the
- * data's rules), so one table is enough when the kind is known. Each step is a primary-key lookup per key.
- * The keys are the ids `$1` unless `keys` names another one-column set.
- */
-function resolvedCte(tables: readonly string[], keys = 'unnest($1::text[])'): string {
-  const next = tables.map((table) => `SELECT merged_into FROM ${table} WHERE id = chain.id`).join(' UNION ALL ');
-  return `chain (key, id, hops) AS (
-      SELECT given.key, given.key, 0 FROM ${keys} AS given (key)
-      UNION ALL
-      SELECT chain.key, merge.merged_into, chain.hops + 1
-        FROM chain CROSS JOIN LATERAL (${next}) AS merge
-       WHERE merge.merged_into IS NOT NULL AND chain.hops < ${MAX_MERGE_HOPS}
-    ),
-    last (key, id, hops) AS (SELECT DISTINCT ON (key) key, id, hops FROM chain ORDER BY key, hops DESC),
-    resolved (key, id) AS (SELECT key, id FROM last WHERE hops < ${MAX_MERGE_HOPS})`;
-}
 
 /**
  * The records in force of the ids `$1` in `table` (a mergeable one), as `key` (the id given) and
@@ -259,11 +222,11 @@ export class PostgresReader implements KnowledgeReader {
     this.seen = seen;
     // The lookups and relations below are a fixed set of texts, prepared: each connection plans them
     // once instead of on every call, which cost more than running them (PostgreSQL's CPU per nested
-    // statement page fell by a quarter). Preparing the pages' and walks' statements too saved nothing
-    // measurable, so they go unnamed.
+    // statement page fell by a quarter). So are the pages without a filter (lists.ts says why); filtered
+    // pages and walks go unnamed.
     this.query = rowsOf(db, { ...this.options, prepared: true });
     const unnamed = rowsOf(db, this.options);
-    this.sqlQuery = async (text, values) => ({ rows: await unnamed(text, values) });
+    this.sqlQuery = async (text, values, prepare) => ({ rows: await (prepare ? this.query : unnamed)(text, values) });
     this.walks = walksReaderOf(unnamed);
   }
 
@@ -329,28 +292,11 @@ export class PostgresReader implements KnowledgeReader {
     }
     if (unseen.length > 0) {
       // What an id names is nearly always loaded next (a speaker's name, a node by id): with somewhere to
-      // keep it, the record is read with its kind, one primary-key lookup in the kind's table.
-      const record = seen
-        ? `, CASE found.kind ${Object.entries(tableOf)
-            .map(([kind, table]) => `WHEN '${kind}' THEN (SELECT record_text FROM ${table} WHERE id = found.id)`)
-            .join(' ')} END AS record`
-        : '';
-      const rows = await this.query<{ key: string; kind: RecordKind; id: string; record?: unknown }>(
-        `WITH RECURSIVE ${resolvedCte(mergeableTables)}
-         SELECT resolved.key, found.kind, found.id${record} FROM resolved
-           CROSS JOIN LATERAL (SELECT kind, id FROM records WHERE records.id = resolved.id LIMIT 1) AS found`,
-        [unseen],
-      );
-      for (const row of rows) {
-        answered.set(row.key, { kind: row.kind, id: row.id });
-        if (row.record == null) continue;
-        seen?.keep(tableOf[row.kind], row.id, row.record);
-        if (row.key !== row.id) seen?.keepMerge(row.key, row.id);
-      }
-      for (const id of unseen) {
-        if (!answered.has(id)) answered.set(id, null);
-        seen?.keepReferent(id, answered.get(id)!);
-      }
+      // keep it, the record is read along.
+      const rows = await this.query<ReferentRow>(referentsSql(seen !== undefined), [unseen]);
+      for (const row of rows) answered.set(row.key, { kind: row.kind, id: row.id });
+      for (const id of unseen) if (!answered.has(id)) answered.set(id, null);
+      if (seen) keepReferents(seen, unseen, rows);
     }
     return ids.map((id) => answered.get(id) ?? undefined);
   }
@@ -382,12 +328,12 @@ export class PostgresReader implements KnowledgeReader {
     return lists;
   }
 
-  page(list: ListQuery, window: PageWindow): Promise<ListPage<string>> {
-    return listPage(this.sqlQuery, list, window, this.seen);
+  page(list: ListQuery, window: PageWindow, along?: ReadAlong): Promise<ListPage<string>> {
+    return listPage(this.sqlQuery, list, window, this.seen, along);
   }
 
-  pagesWithin(list: ListQuery, window: PageWindow, within: Within): Promise<ListPage<string>[]> {
-    return listPagesWithin(this.sqlQuery, list, window, within, this.seen);
+  pagesWithin(list: ListQuery, window: PageWindow, within: Within, along?: ReadAlong): Promise<ListPage<string>[]> {
+    return listPagesWithin(this.sqlQuery, list, window, within, this.seen, along);
   }
 
   count(list: ListQuery): Promise<number> {
