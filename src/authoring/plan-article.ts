@@ -11,7 +11,7 @@
  */
 import { formatJsonPath, type DataProblem } from '../kb/consistency.js';
 import { checkRecordsChange } from '../kb/load.js';
-import type { RecordKind, RecordsByCollection, StoredRecord } from '../kb/knowledge-base.js';
+import { SPEAKER_KINDS, type RecordKind, type RecordsByCollection, type StoredRecord } from '../kb/knowledge-base.js';
 import {
   dataFiles,
   kindOfCollection,
@@ -724,7 +724,7 @@ class ArticlePlanner {
 
   private ensureStatement(entry: StatementEntry, path: (string | number)[], id: string): void {
     const report = this.reportOf(entry, path);
-    const speakerId = entry.speaker === null ? null : this.reference(entry.speaker, ['Person', 'Organization', 'Country'], [...path, 'speaker']);
+    const speakerId = entry.speaker === null ? null : this.reference(entry.speaker, SPEAKER_KINDS, [...path, 'speaker']);
     const found = this.working.kindOf(id);
     if (found === 'Statement') {
       const statement = this.working.get(id) as StatementRecord;

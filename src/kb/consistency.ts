@@ -4,7 +4,7 @@
  * change (the API, the authoring command) run these same rules over the whole knowledge base.
  */
 import { dataFiles, kindOfCollection, type Collection, type CountryRecord, type EventRecord, type Evidence, type OrganizationRecord, type PartialDate, type PersonRecord, type Provenance, type SourceRecord, type StatementRecord } from './records.js';
-import type { EntityKind, RecordsByCollection } from './knowledge-base.js';
+import { SPEAKER_KINDS, type EntityKind, type RecordsByCollection } from './knowledge-base.js';
 import { aKind, anyOfKinds } from './text.js';
 
 /** Which kind of rule a problem breaks, for callers (the mutations) that answer each kind with its own error code. */
@@ -150,7 +150,7 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
 
   const entityKinds: EntityKind[] = ['Person', 'Organization', 'Country', 'Event'];
   const participantKinds: EntityKind[] = ['Person', 'Organization', 'Country'];
-  const speakerKinds: EntityKind[] = ['Person', 'Organization', 'Country'];
+  const speakerKinds: EntityKind[] = [...SPEAKER_KINDS];
   const relayerKinds: EntityKind[] = ['Person', 'Organization', 'Country', 'Event'];
 
   for (const [person, i] of inForce(records.persons as PersonRecord[])) {

@@ -20,6 +20,9 @@ import { coverageOf, firstReport, reportsInForce, sourceIdsOfStatement } from '.
 import { Finder } from './filters.js';
 
 export type EntityKind = 'Person' | 'Country' | 'Organization' | 'Event' | 'Statement';
+
+/** The kinds of record a statement can be attributed to (its `speakerId`). */
+export const SPEAKER_KINDS = ['Person', 'Organization', 'Country'] as const satisfies readonly EntityKind[];
 export type RecordKind = EntityKind | 'Source';
 
 export interface RecordsByCollection {

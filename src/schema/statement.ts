@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import type { StatementFilter, StatementOrder } from '../kb/filters.js';
 import type { MentionRecord, ReportRecord, SpeakerGroupRecord, StatementRecord } from '../kb/records.js';
 import { firstReport, reportsInForce, sourceIdsOfStatement } from '../kb/coverage.js';
+import { SPEAKER_KINDS } from '../kb/knowledge-base.js';
 import { PartialDateRef } from './dates.js';
 import { EntityRef, loadEntity } from './entity.js';
 import { EventRef } from './event.js';
@@ -96,7 +97,7 @@ type StatementFilterArg = NonNullable<(typeof StatementFilterInput)['$inferInput
 async function toStatementFilter(input: StatementFilterArg | null | undefined, context: Context): Promise<StatementFilter> {
   if (!input) return {};
   return {
-    speakerId: input.speaker != null ? await resolveReference(input.speaker, ['Person', 'Organization', 'Country'], 'filter.speaker', context) : undefined,
+    speakerId: input.speaker != null ? await resolveReference(input.speaker, SPEAKER_KINDS, 'filter.speaker', context) : undefined,
     sourceId: input.source != null ? await resolveReference(input.source, ['Source'], 'filter.source', context) : undefined,
     minSources: input.minSources ?? undefined,
     mentionedId: input.mentions != null ? await resolveReference(input.mentions, ['Person', 'Country', 'Organization', 'Event'], 'filter.mentions', context) : undefined,
@@ -462,7 +463,6 @@ function toMentionInput(input: NonNullable<(typeof MentionInputRef)['$inferInput
 }
 
 const relayerKinds = ['Person', 'Organization', 'Country', 'Event'] as const;
-const speakerKinds = ['Person', 'Organization', 'Country'] as const;
 
 const SpeakerGroupInputRef = builder.inputType('SpeakerGroupInput', {
   description: 'An unnamed group a statement is attributed to ("NATO leaders").',
@@ -568,7 +568,7 @@ builder.mutationFields((t) => ({
         id: newRecordId(input.slug),
         kind: input.kind,
         words: toQuote(input.words, 'input.words'),
-        speakerId: input.speaker != null ? referenceId(input.speaker, speakerKinds, 'input.speaker') : null,
+        speakerId: input.speaker != null ? referenceId(input.speaker, SPEAKER_KINDS, 'input.speaker') : null,
         speakerGroup: input.speakerGroup
           ? {
               description: input.speakerGroup.description,
@@ -608,7 +608,7 @@ builder.mutationFields((t) => ({
         id: referenceId(input.statement, ['Statement'], 'input.statement'),
         expectedRevision: input.expectedRevision,
         kind: orUndefined(input.kind),
-        speakerId: optionalReference(input.speaker, speakerKinds, 'input.speaker'),
+        speakerId: optionalReference(input.speaker, SPEAKER_KINDS, 'input.speaker'),
         canonicalReport: orUndefined(input.canonicalReport),
         relayedById: optionalReference(input.relayedBy, relayerKinds, 'input.relayedBy'),
         saidAtEventId: optionalReference(input.saidAtEvent, ['Event'], 'input.saidAtEvent'),

@@ -13,7 +13,7 @@
 import type { QueryResultRow } from 'pg';
 import type { CountryFilter, EventFilter, EventOrder, NameOrder, OrganizationFilter, PersonFilter, StatementFilter, StatementOrder } from '../../kb/filters.js';
 import { UnknownCursorError, type ListPage, type PageWindow } from '../../kb/pages.js';
-import type { RecordKind } from '../../kb/knowledge-base.js';
+import { SPEAKER_KINDS, type RecordKind } from '../../kb/knowledge-base.js';
 import type { ListQuery, ListRelation, ReadAlong, Within } from '../../kb/reader.js';
 import { foldText, foldedWords } from '../../kb/text.js';
 import { tableOf } from './referents.js';
@@ -372,23 +372,19 @@ function pagesStatement(query: ListQuery, window: PageWindow, within: Within | u
   return { text, values: params.values, table, prepare: plan.conditions.length === 0 };
 }
 
-/** The kinds of record a statement's speaker can be (src/kb/consistency.ts, `speakerKinds`). */
-const speakerTables = { Person: 'persons', Organization: 'organizations', Country: 'countries' } as const;
-
 /**
  * The columns that read what a page's statements lead to along with their records: what their speakers
  * are with the speakers' records (`found.speaker_ids`, gathered from the page's rows), and their reports'
  * sources, as `recordsByIds` reads them. Each was a statement of its own after the page, a round trip
  * and a wakeup of the backend apiece. Only speakers in force come back (a speaker merged away is left to
  * `referentsByIds`, which walks its merges): kept, they answer exactly as that lookup would. Kept small
- * on purpose: a page statement is planned on every call, and `referentsSql` in its place took longer
- * to plan than the two statements it saved.
+ * on purpose: filtered pages are planned on every call, and `referentsSql` in its place took longer to
+ * plan than the two statements it saved.
  */
 function statementsAlong(along: ReadAlong): string {
   let columns = '';
   if (along.speakers) {
-    const ownRecord = Object.entries(speakerTables)
-      .map(([kind, table]) => `SELECT record_text FROM ${table} WHERE r.kind = '${kind}' AND id = k.id AND merged_into IS NULL`)
+    const ownRecord = SPEAKER_KINDS.map((kind) => `SELECT record_text FROM ${tableOf[kind]} WHERE r.kind = '${kind}' AND id = k.id AND merged_into IS NULL`)
       .join(' UNION ALL ');
     columns += `,
     (SELECT json_agg(json_build_array(k.id, r.kind, own.record_text)) FROM unnest(found.speaker_ids) AS k (id)

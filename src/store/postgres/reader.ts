@@ -14,7 +14,7 @@ import type { ListPage, PageWindow } from '../../kb/pages.js';
 import type { KnowledgeReader, ListQuery, ReadAlong, RecordOfKind, Referent, Relation, RelationValues, Within } from '../../kb/reader.js';
 import type { MembershipRecord, ParticipationRecord, RoleRecord } from '../../kb/records.js';
 import { listCount, listCountsWithin, listPage, listPagesWithin, type SqlQuery } from './lists.js';
-import { keepReferents, mergeableTables, referentsSql, resolvedCte, tableOf, type ReferentRow } from './referents.js';
+import { mergeableTables, referentsSql, resolvedCte, tableOf } from './referents.js';
 import { SeenRecords } from './seen-records.js';
 import { rowsOf, type Queryable, type RowsOf, type RowsOptions } from './sql.js';
 import { walksReaderOf, type WalksReader } from './walks-reader.js';
@@ -293,10 +293,17 @@ export class PostgresReader implements KnowledgeReader {
     if (unseen.length > 0) {
       // What an id names is nearly always loaded next (a speaker's name, a node by id): with somewhere to
       // keep it, the record is read along.
-      const rows = await this.query<ReferentRow>(referentsSql(seen !== undefined), [unseen]);
-      for (const row of rows) answered.set(row.key, { kind: row.kind, id: row.id });
-      for (const id of unseen) if (!answered.has(id)) answered.set(id, null);
-      if (seen) keepReferents(seen, unseen, rows);
+      const rows = await this.query<{ key: string; kind: RecordKind; id: string; record?: unknown }>(referentsSql(seen !== undefined), [unseen]);
+      for (const row of rows) {
+        answered.set(row.key, { kind: row.kind, id: row.id });
+        if (row.record == null) continue;
+        seen?.keep(tableOf[row.kind], row.id, row.record);
+        if (row.key !== row.id) seen?.keepMerge(row.key, row.id);
+      }
+      for (const id of unseen) {
+        if (!answered.has(id)) answered.set(id, null);
+        seen?.keepReferent(id, answered.get(id)!);
+      }
     }
     return ids.map((id) => answered.get(id) ?? undefined);
   }

@@ -1,10 +1,8 @@
 /**
- * What ids refer to in PostgreSQL, as SQL: the table of each kind, the merge chains of `resolvedCte` and
- * the referents (kind, id in force, record) of `referentsSql`, for the reader's lookups by id (reader.ts)
- * and what the pages keep of the speakers they read along (lists.ts).
+ * What ids refer to in PostgreSQL, as SQL: the table of each kind (reader.ts and lists.ts), the merge
+ * chains of `resolvedCte` and the referents (kind, id in force, record) of `referentsSql`.
  */
 import type { RecordKind } from '../../kb/knowledge-base.js';
-import type { SeenRecords } from './seen-records.js';
 
 /** The table of each kind of record. */
 export const tableOf: Record<RecordKind, string> = {
@@ -50,8 +48,8 @@ export function resolvedCte(tables: readonly string[], keys = 'unnest($1::text[]
  * so each id costs two primary-key lookups: its kind, then its row in that kind's table (the branches
  * of other kinds are skipped unprobed), which says whether it was merged and holds its record. Only
  * the ids merged away walk their chain (`resolvedCte` over those alone). Walking every id through every
- * mergeable table cost PostgreSQL about 170 us per batch of a page's speakers. (LATERAL with LIMIT: see
- * the note on recursive CTEs below; a join to `records` could be planned as a scan of it.)
+ * mergeable table cost PostgreSQL about 170 us per batch of a page's speakers. (LATERAL with LIMIT, as
+ * reader.ts explains for recursive CTEs: a join to `records` could be planned as a scan of it.)
  */
 export function referentsSql(withRecords: boolean): string {
   const record = withRecords ? ', record_text AS record' : '';
@@ -74,25 +72,4 @@ export function referentsSql(withRecords: boolean): string {
     UNION ALL
     SELECT resolved.key, found.kind, found.id${recordOfFound} FROM resolved
       CROSS JOIN LATERAL (SELECT kind, id FROM records WHERE records.id = resolved.id LIMIT 1) AS found`;
-}
-
-/** A row of `referentsSql`: what `key` refers to, and the record in force when it was asked for. */
-export interface ReferentRow {
-  key: string;
-  kind: RecordKind;
-  id: string;
-  record?: unknown;
-}
-
-/** Keeps in `seen` what `referentsSql` answered for `keys`: each key's referent (null for none), and the records read with them. */
-export function keepReferents(seen: SeenRecords, keys: readonly string[], rows: readonly ReferentRow[]): void {
-  const answered = new Set<string>();
-  for (const row of rows) {
-    answered.add(row.key);
-    seen.keepReferent(row.key, { kind: row.kind, id: row.id });
-    if (row.record == null) continue;
-    seen.keep(tableOf[row.kind], row.id, row.record);
-    if (row.key !== row.id) seen.keepMerge(row.key, row.id);
-  }
-  for (const key of keys) if (!answered.has(key)) seen.keepReferent(key, null);
 }
