@@ -9,7 +9,7 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { previewArticles } from '../src/authoring/apply-articles.js';
 import { articleFileSchema, type ArticleFileInput, type StatementEntry } from '../src/authoring/draft-file.js';
 import { draftArticle, type DraftInput } from '../src/authoring/draft/index.js';
@@ -495,6 +495,10 @@ describe('ids, text and safety', () => {
     const request = vi.spyOn(http, 'request');
     const secure = vi.spyOn(https, 'request');
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    // Restored however the test ends: the files of this tier share their modules (vitest.config.ts).
+    onTestFinished(() => {
+      vi.restoreAllMocks();
+    });
     const article = ['Ministers meet', ...Array.from({ length: 12 }, () => readFileSync(path.join(fixtureDir, 'bird-flu-pact.txt'), 'utf8').split('\n\n').slice(1, 4).join('\n\n'))].join('\n\n');
     expect(article.split(/\s+/).length).toBeGreaterThan(1000);
     draftArticle({ text: article, publishedOn: '2024-03-14' }, dataset);
@@ -502,7 +506,6 @@ describe('ids, text and safety', () => {
     draftArticle({ text: article, publishedOn: '2024-03-14' }, dataset);
     expect(performance.now() - started).toBeLessThan(1000);
     for (const spy of [connect, request, secure, fetchSpy]) expect(spy).not.toHaveBeenCalled();
-    vi.restoreAllMocks();
   });
 });
 
