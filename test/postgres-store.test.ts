@@ -741,6 +741,8 @@ describe("a request's reads and an import", () => {
       const before = await database.openReads();
       expect(before.snapshot.info.version).toBe(seed.version);
       expect(await lookUp(before, 'john-kerry')).toBe(true);
+      // Another request that began before the import, but reads no table until the swap is due.
+      const notYetReading = await database.openReads();
 
       const importer = await clientOf(url);
       const importing = importKnowledgeBase(importer, where, generatedLarger);
@@ -766,13 +768,52 @@ describe("a request's reads and an import", () => {
         }
       }
 
-      // Once the request that began before it ends, the import swaps the tables in; requests read the new ones.
+      // The swap waits for the request that has read nothing yet too: it holds `dataset`, as every request
+      // does from its start, so it still finds the old tables whole.
       before.end();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await importerStatement()).toMatch(/ACCESS EXCLUSIVE|SAVEPOINT swap/);
+      expect(await lookUp(notYetReading, 'paolo-gentiloni')).toBe(true);
+      expect(await lookUp(notYetReading, 'john-kerry-x1')).toBe(false);
+
+      // Once the requests that began before it end, the import swaps the tables in; requests read the new ones.
+      notYetReading.end();
       const larger = await importing;
       const after = await database.openReads();
       try {
         expect(after.snapshot.info.version).toBe(larger.version);
         expect(await lookUp(after, 'john-kerry-x1')).toBe(true);
+      } finally {
+        after.end();
+      }
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('applies a migration that rewrites a table only once the requests reading the tables end', async () => {
+    const { url, client, where } = await migratedDatabase();
+    await importKnowledgeBase(client, where, fixtureDir);
+    // Nothing kept: every lookup reads the tables.
+    const database = await PostgresKnowledge.open(url, { logger: createLogger('silent'), keptRecords: 0, readerFor: (pool, where) => new PostgresReader(pool, { where }) });
+    try {
+      const lookUp = async (reads: RequestReads, id: string) => !((await reads.snapshot.reader.recordsByIds('Person', [id]))[0] instanceof RecordNotFoundError);
+      const dir = await tempDir('migrations');
+      await cp(migrationsDir, dir, { recursive: true });
+      // A rewrite of the whole table (integer to bigint), which a snapshot taken before it does not survive: the table would look empty to it.
+      await writeFile(path.join(dir, '0999_rewrite_persons.sql'), 'ALTER TABLE persons ALTER COLUMN position TYPE bigint;\n');
+      const request = await database.openReads();
+      const migrator = await clientOf(url);
+      const migrating = migrate(migrator, where, dir);
+      const migratorWaits = async () => (await client.query(`SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`, [(migrator as unknown as { processID: number }).processID])).rows[0]?.wait_event_type;
+      await expect.poll(migratorWaits, { timeout: 20_000 }).toBe('Lock');
+      // The request began before the migration: it reads the table as it was, whole.
+      expect(await lookUp(request, 'john-kerry')).toBe(true);
+      request.end();
+      expect((await migrating).applied).toEqual(['0999_rewrite_persons.sql']);
+      const after = await database.openReads();
+      try {
+        expect(await lookUp(after, 'john-kerry')).toBe(true);
       } finally {
         after.end();
       }

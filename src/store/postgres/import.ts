@@ -294,11 +294,12 @@ export async function importKnowledgeBase(client: pg.Client, where: string, data
         WHERE stale.id IS NULL OR stale.digest <> fresh.digest`,
     );
     await client.query(`DELETE FROM dataset_changes WHERE generation <= (SELECT generation FROM dataset) - ${KEPT_CHANGE_GENERATIONS}`);
-    // The swap, the only moment readers wait: the live tables are locked, dropped, and the new ones moved
-    // in. A request that began before it ends first; one that arrives meanwhile waits for it and reads the
-    // new tables. A ROLLBACK (or a crash) at any point leaves the live tables as they were.
+    // The swap, the only moment readers wait: `dataset` (which every reader holds for its whole
+    // transaction, src/store/postgres/read-session.ts) and the live tables are locked, the tables dropped,
+    // and the new ones moved in. A request that began before it ends first; one that arrives meanwhile
+    // waits for it and reads the new tables. A ROLLBACK (or a crash) at any point leaves the live tables as they were.
     const liveTables = knowledgeBaseTables.map((table) => `${live}.${table}`).join(', ');
-    await lockForSwap(client, liveTables, where);
+    await lockForSwap(client, `${live}.dataset, ${liveTables}`, where);
     await client.query(`DROP TABLE ${liveTables}`);
     for (const table of knowledgeBaseTables) await client.query(`ALTER TABLE ${IMPORT_SCHEMA}.${table} SET SCHEMA ${live}`);
     await client.query(`DROP SCHEMA ${IMPORT_SCHEMA}`);

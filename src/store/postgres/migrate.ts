@@ -102,6 +102,12 @@ export async function migrate(client: pg.Client, where: string, directory = migr
       }
       try {
         await client.query('BEGIN');
+        // Requests hold `dataset` for their whole transaction (src/store/postgres/read-session.ts). Taken
+        // first, it makes a migration wait for the requests in flight, whose snapshots would find a table
+        // it rewrites empty, and the requests that arrive meanwhile wait for it.
+        if ((await client.query<{ found: string | null }>(`SELECT to_regclass('dataset') AS found`)).rows[0]!.found) {
+          await client.query('LOCK TABLE dataset IN ACCESS EXCLUSIVE MODE');
+        }
         await client.query(migration.sql);
         for (const step of backfills[migration.name] ?? []) await (typeof step === 'string' ? client.query(step) : step(client));
         await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [migration.version, migration.name, migration.checksum]);
