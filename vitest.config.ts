@@ -83,7 +83,7 @@ const bothStoresTests = [
  * makes its own server, store and fixture copy (test/helpers.ts). The slow tier keeps isolation: its
  * files kill processes, change the environment and start browsers.
  */
-const sharedModules = false;
+const isolateFiles = false;
 
 export default defineConfig({
   resolve: {
@@ -97,14 +97,14 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [
-      { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: [...slowTests, 'test/postgres-batching.test.ts'], isolate: sharedModules } },
+      { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: [...slowTests, 'test/postgres-batching.test.ts'], isolate: isolateFiles } },
       { extends: true, test: { name: 'slow', include: slowTests } },
       {
         extends: true,
         test: {
           name: 'postgres',
           include: [...bothStoresTests, 'test/postgres-batching.test.ts'],
-          isolate: sharedModules,
+          isolate: isolateFiles,
           env: { NEWSGRAPH_TEST_STORE: 'postgres' },
           globalSetup: ['test/postgres-setup.ts'],
           setupFiles: ['test/postgres-project-setup.ts'],

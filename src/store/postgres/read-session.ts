@@ -11,7 +11,7 @@
  * import commits. Both take `dataset` in ACCESS EXCLUSIVE mode before they touch another table, so a
  * request begun before them keeps them waiting until it ends (milliseconds), and one that begins
  * meanwhile waits for them and reads the new data. One lock rather than one per table: the 23 it took
- * before cost PostgreSQL about 38 us per request, and took more than the 16 locks a session holds
+ * before cost PostgreSQL 24-38 us of every request, and took more than the 16 locks a session holds
  * without the shared lock table, so every table and index the request's own statements opened went
  * through it too. Mutations take no lock these conflict with.
  */
