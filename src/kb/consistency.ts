@@ -92,7 +92,7 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
   const inForce = <R extends { id: string }>(list: readonly R[]) => list.map((record, index) => [record, index] as const).filter(([record]) => !mergedIds.has(record.id));
   const sourceTextById = new Map(records.sources.map((source: SourceRecord) => [source.id, source.text]));
 
-  const reference = (file: string, at: PropertyKey[], id: string | undefined | null, allowed: (EntityKind | 'Source')[]) => {
+  const reference = (file: string, at: PropertyKey[], id: string | undefined | null, allowed: readonly (EntityKind | 'Source')[]) => {
     if (id === undefined || id === null) return;
     const found = kindById.get(id);
     if (!found) {
@@ -150,7 +150,6 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
 
   const entityKinds: EntityKind[] = ['Person', 'Organization', 'Country', 'Event'];
   const participantKinds: EntityKind[] = ['Person', 'Organization', 'Country'];
-  const speakerKinds: EntityKind[] = [...SPEAKER_KINDS];
   const relayerKinds: EntityKind[] = ['Person', 'Organization', 'Country', 'Event'];
 
   for (const [person, i] of inForce(records.persons as PersonRecord[])) {
@@ -228,7 +227,7 @@ export function findConsistencyProblems(records: RecordsByCollection): DataProbl
   const continues = new Map<string, string>();
   for (const [statement, i] of inForce(records.statements as StatementRecord[])) {
     const file = dataFiles.statements.file;
-    reference(file, [i, 'speakerId'], statement.speakerId, speakerKinds);
+    reference(file, [i, 'speakerId'], statement.speakerId, SPEAKER_KINDS);
     statement.speakerGroup?.memberOfIds.forEach((id, g) => reference(file, [i, 'speakerGroup', 'memberOfIds', g], id, ['Organization', 'Country']));
     if (statement.saidAt) {
       reference(file, [i, 'saidAt', 'eventId'], statement.saidAt.eventId, ['Event']);
