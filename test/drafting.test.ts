@@ -490,7 +490,8 @@ describe('ids, text and safety', () => {
     expect(statementWith(file, 'The water is here').start).toBe(file.source.text.indexOf('The water'));
   });
 
-  it('uses no network and drafts a 1,000-word article in under a second', () => {
+  // How long it takes is bench/drafting.ts's to measure (under a second, bench/results/drafting.md).
+  it('uses no network to draft a 1,000-word article', () => {
     const connect = vi.spyOn(net, 'connect');
     const request = vi.spyOn(http, 'request');
     const secure = vi.spyOn(https, 'request');
@@ -501,10 +502,10 @@ describe('ids, text and safety', () => {
     });
     const article = ['Ministers meet', ...Array.from({ length: 12 }, () => readFileSync(path.join(fixtureDir, 'bird-flu-pact.txt'), 'utf8').split('\n\n').slice(1, 4).join('\n\n'))].join('\n\n');
     expect(article.split(/\s+/).length).toBeGreaterThan(1000);
-    draftArticle({ text: article, publishedOn: '2024-03-14' }, dataset);
-    const started = performance.now();
-    draftArticle({ text: article, publishedOn: '2024-03-14' }, dataset);
-    expect(performance.now() - started).toBeLessThan(1000);
+    const file = draftArticle({ text: article, publishedOn: '2024-03-14' }, dataset);
+    expect(file.source.text).toBe(article);
+    // The fixture's three paragraphs hold one quote, and each of the twelve copies drafts a statement.
+    expect(file.statements).toHaveLength(12);
     for (const spy of [connect, request, secure, fetchSpy]) expect(spy).not.toHaveBeenCalled();
   });
 });
