@@ -136,6 +136,15 @@ describe.each(datasets)('on %s, the PostgreSQL reader answers as the in-memory o
     expectSame(referents.actual, referents.expected, 'referentsByIds');
   });
 
+  it('sourceTextsByIds, every id: the texts that lookups of sources leave out', async () => {
+    const { actual, expected } = await both((reader) => reader.sourceTextsByIds(ids));
+    expectSame(actual, expected, 'sourceTextsByIds');
+    // Every source has its text, and nothing else has one.
+    expect(new Set(ids.filter((_id, index) => expected[index] !== undefined))).toEqual(new Set(kb.records.sources.map((source) => source.id)));
+    const sources = await postgres.recordsByIds('Source', kb.records.sources.map((source) => source.id));
+    for (const source of sources) expect(source).not.toHaveProperty('text');
+  });
+
   it('a request\'s reader answers lookups from the records its referents and pages read, as the snapshot does', async () => {
     const sent: (readonly unknown[])[] = [];
     const shared = new PostgresReader(pool, { onQuery: (_sql, values) => sent.push(values) });
