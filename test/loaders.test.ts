@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
+import type { SourceRecord } from '../src/kb/records.js';
 import { readerOf, type KnowledgeReader, type Within } from '../src/kb/reader.js';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { dataDir, queryData, silentLogger, statementFeed } from './helpers.js';
@@ -9,6 +10,7 @@ import { dataDir, queryData, silentLogger, statementFeed } from './helpers.js';
 const seamMethods = [
   'recordsByIds',
   'storedRecordsByIds',
+  'sourceTextsByIds',
   'referentsByIds',
   'countryIdsByIsoCodes',
   'related',
@@ -104,6 +106,32 @@ describe('batching', () => {
     expect(batches.calls()['recordsByIds Person']).toBe(3);
     expect(batches.calls()['recordsByIds Organization']).toBe(3);
     expect(batches.calls()['pagesWithin statementIdsBySpeakerId']).toBe(3);
+  });
+
+  it('reads sources\' text only for a query that asks for it, all of a request\'s in one store call', async () => {
+    const titles = spyOnBatches();
+    const feed = (await queryData(yoga, '{ statements(first: 50) { edges { node { sources { title } } } } }')) as { statements: { edges: { node: { sources: { title: string }[] } }[] } };
+    expect(feed.statements.edges.flatMap((edge) => edge.node.sources)).not.toHaveLength(0);
+    expect(titles.calls()['recordsByIds Source']).toBe(1);
+    expect(titles.calls()['sourceTextsByIds']).toBeUndefined();
+    vi.restoreAllMocks();
+
+    const texts = spyOnBatches();
+    const document = '{ statements(first: 50) { edges { node { sources { slug text } reports { evidence { text textBefore(length: 30) textAfter(length: 30) } } } } } }';
+    const data = (await queryData(yoga, document)) as {
+      statements: { edges: { node: { sources: { slug: string; text: string }[]; reports: { evidence: { text: string; textBefore: string; textAfter: string } }[] } }[] };
+    };
+    expect(texts.calls()['sourceTextsByIds']).toBe(1);
+    const sources = data.statements.edges.flatMap((edge) => edge.node.sources);
+    expect(new Set(texts.keys('sourceTextsByIds')[0])).toEqual(new Set(sources.map((source) => source.slug)));
+    for (const source of sources) expect(source.text).toBe((kb.sourcesByIds([source.slug])[0] as SourceRecord).text);
+    // The context around each report's words is the source's own text.
+    const reports = data.statements.edges.flatMap((edge) => edge.node.reports);
+    expect(reports.length).toBeGreaterThan(0);
+    for (const { evidence } of reports) {
+      const whole = `${evidence.textBefore}${evidence.text}${evidence.textAfter}`;
+      expect(sources.some((source) => source.text.includes(whole))).toBe(true);
+    }
   });
 
   it('pages every parent\'s list on a level of the query with one store call', async () => {

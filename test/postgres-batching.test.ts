@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresKnowledge } from '../src/store/postgres/database.js';
+import { loadKnowledgeBase } from '../src/kb/load.js';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { curatorTokens, dataDir, mutate, queryData, silentLogger, statementFeed } from './helpers.js';
 import { openDatabase } from './store-under-test.js';
@@ -110,6 +111,24 @@ describe('batching on PostgreSQL', () => {
     expect(nested.statements.filter((sql) => /FROM sources WHERE id = ANY/.test(sql))).toEqual([]);
     const titles = nested.data.persons.edges.flatMap((edge: any) => edge.node.statements.edges.flatMap((statement: any) => statement.node.sources.map((source: any) => source.title)));
     expect(titles.length).toBeGreaterThan(0);
+  });
+
+  it('reads sources without their text for a feed of titles, and the texts of all asked for in one more statement', async () => {
+    const titles = await statementsOf('{ statements(first: 20) { edges { node { sources { title } } } } }');
+    expect(titles.statements).toHaveLength(1);
+    expect(titles.statements[0]).toMatch(/record_without_text/);
+    expect(titles.statements.join('\n')).not.toMatch(/'text'/);
+
+    const document = '{ statements(first: 20) { edges { node { sources { slug title text } reports { evidence { textBefore(length: 10) } } } } } }';
+    const texts = await statementsOf(document);
+    const sources = texts.data.statements.edges.flatMap((edge: any) => edge.node.sources);
+    expect(new Set(sources.map((source: any) => source.slug)).size).toBeGreaterThan(0);
+    const textReads = texts.statements.filter((sql) => /record ->> 'text'/.test(sql));
+    expect(textReads).toHaveLength(1);
+    expect(texts.statements).toHaveLength(2);
+    // The same texts as the JSON store's.
+    const memory = createNewsgraph({ kb: await loadKnowledgeBase(dataDir), logger: silentLogger, responseCache: false }).yoga;
+    expect(texts.data).toEqual(await queryData(memory, document));
   });
 
   it('pages every parent\'s list on a level with one statement, and counts them with one more', async () => {

@@ -136,6 +136,16 @@ describe.each(datasets)('on %s, the PostgreSQL reader answers as the in-memory o
     expectSame(referents.actual, referents.expected, 'referentsByIds');
   });
 
+  it('sourceTextsByIds, every id: the texts that lookups of sources leave out', async () => {
+    const { actual, expected } = await both((reader) => reader.sourceTextsByIds(ids));
+    expectSame(actual, expected, 'sourceTextsByIds');
+    // Every source has its text, and nothing else has one.
+    expect(new Set(ids.filter((_id, index) => expected[index] !== undefined))).toEqual(new Set(kb.records.sources.map((source) => source.id)));
+    // What lookups of sources leave out (recordsByIds answers as the in-memory reader does, above).
+    const headings = await memory.recordsByIds('Source', kb.records.sources.map((source) => source.id));
+    for (const heading of headings) expect(heading).not.toHaveProperty('text');
+  });
+
   it('a request\'s reader answers lookups from the records its referents and pages read, as the snapshot does', async () => {
     const sent: (readonly unknown[])[] = [];
     const shared = new PostgresReader(pool, { onQuery: (_sql, values) => sent.push(values) });
@@ -186,7 +196,8 @@ describe.each(datasets)('on %s, the PostgreSQL reader answers as the in-memory o
   });
 
   it('reads no table whole: every statement it sent has a plan on indexes', async () => {
-    expect(issued.length).toBe(kinds.length + 3 + relations.length);
+    // recordsByIds per kind; storedRecordsByIds, referentsByIds, sourceTextsByIds, countryIdsByIsoCodes; related per relation.
+    expect(issued.length).toBe(kinds.length + 4 + relations.length);
     const client = await pool.connect();
     try {
       await client.query('BEGIN');

@@ -226,7 +226,8 @@ describe('db:migrate', () => {
   it('0009 gives a database imported before it the records as text the lookups read, and keeps them with every write', async () => {
     const { client, where } = await migratedDatabase();
     await importKnowledgeBase(client, where, generatedSmall);
-    const tables = ['sources', 'persons', 'countries', 'organizations', 'events', 'statements'];
+    // Not sources: 0010 reads them without their text instead (tested below).
+    const tables = ['persons', 'countries', 'organizations', 'events', 'statements'];
     const differing = async () => {
       let rows = 0;
       for (const table of tables) rows += (await client.query(`SELECT id FROM ${table} WHERE record_text::jsonb IS DISTINCT FROM record`)).rowCount!;
@@ -244,6 +245,27 @@ describe('db:migrate', () => {
     // A write sets `record` only; its text follows.
     await client.query(`UPDATE persons SET record = jsonb_set(record, '{name}', '"Renamed In A Test"') WHERE id = (SELECT min(id) FROM persons WHERE merged_into IS NULL)`);
     expect((await client.query(`SELECT record_text ->> 'name' AS name FROM persons WHERE id = (SELECT min(id) FROM persons WHERE merged_into IS NULL)`)).rows[0].name).toBe('Renamed In A Test');
+    expect(await differing()).toBe(0);
+  });
+
+  it('0010 gives a database imported before it sources without their text for lookups, kept with every write', async () => {
+    const { client, where } = await migratedDatabase();
+    await importKnowledgeBase(client, where, generatedSmall);
+    const differing = async () => (await client.query(`SELECT id FROM sources WHERE record_without_text::jsonb IS DISTINCT FROM record - 'text'`)).rowCount;
+    const columns = async () => (await client.query(`SELECT attname FROM pg_attribute WHERE attrelid = 'sources'::regclass AND attname LIKE 'record%' AND NOT attisdropped ORDER BY attname`)).rows.map((row) => row.attname as string);
+    const sources = (await client.query('SELECT count(*)::int AS n FROM sources')).rows[0].n as number;
+    expect(sources).toBeGreaterThan(2);
+    expect(await columns()).toEqual(['record', 'record_without_text']);
+    expect(await differing()).toBe(0);
+    // As a database migrated up to 0009 has it.
+    await client.query(`ALTER TABLE sources DROP COLUMN record_without_text; ALTER TABLE sources ADD COLUMN record_text json GENERATED ALWAYS AS (record::json) STORED; DELETE FROM schema_migrations WHERE version = 10`);
+    expect((await migrate(client, where)).applied).toEqual(['0010_source_headings.sql']);
+    expect(await columns()).toEqual(['record', 'record_without_text']);
+    expect(await differing()).toBe(0);
+    expect((await client.query(`SELECT count(*)::int AS n FROM sources WHERE record_without_text::jsonb ? 'text' OR NOT record ? 'text'`)).rows[0].n).toBe(0);
+    // A write sets `record` only; the heading follows.
+    await client.query(`UPDATE sources SET record = jsonb_set(record, '{title}', '"Retitled In A Test"') WHERE id = (SELECT min(id) FROM sources)`);
+    expect((await client.query(`SELECT record_without_text ->> 'title' AS title FROM sources WHERE id = (SELECT min(id) FROM sources)`)).rows[0].title).toBe('Retitled In A Test');
     expect(await differing()).toBe(0);
   });
 

@@ -10,10 +10,11 @@ import type { VertexKind } from './graph.js';
 import type { ListPage, PageWindow } from './pages.js';
 import { allRelations, type KnowledgeReader, type ListQuery, type ListRelation, type ReadAlong, type Referent, type Relation, type RelationValues } from './reader.js';
 
-/** The loaders beside the relationship lookups: what an id refers to, a record as stored, a country by ISO code. */
+/** The loaders beside the relationship lookups: what an id refers to, a record as stored, a source's text, a country by ISO code. */
 interface RecordLoaders {
   readonly referentById: DataLoader<string, Referent | undefined>;
   readonly storedRecordById: DataLoader<string, StoredRecord | undefined>;
+  readonly sourceTextById: DataLoader<string, string | undefined>;
   readonly countryIdByIsoCode: DataLoader<string, string | undefined>;
   readonly vertexKindById: DataLoader<string, VertexKind | undefined>;
 }
@@ -34,6 +35,7 @@ export type Loaders = { readonly [Name in Relation]: DataLoader<string, readonly
 const recordLookups: { [Name in keyof RecordLoaders]: (reader: KnowledgeReader, keys: readonly string[]) => Promise<unknown[]> } = {
   referentById: (reader, ids) => reader.referentsByIds(ids),
   storedRecordById: (reader, ids) => reader.storedRecordsByIds(ids),
+  sourceTextById: (reader, ids) => reader.sourceTextsByIds(ids),
   countryIdByIsoCode: (reader, codes) => reader.countryIdsByIsoCodes(codes),
   vertexKindById: (reader, ids) => reader.vertexKindsByIds(ids),
 };

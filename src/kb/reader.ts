@@ -38,9 +38,20 @@ import { searchIndexFor, type SearchHit } from './search.js';
 import { statisticsFor, type Statistics } from './stats.js';
 import type { RecordsByCollection } from './knowledge-base.js';
 
+/**
+ * A source as lookups give it: everything but its text, which is most of its bytes and which few
+ * queries ask for (a feed shows titles). `sourceTextsByIds` reads the text.
+ */
+export type SourceHeading = Omit<SourceRecord, 'text'>;
+
+/** A source without its text, as both stores' lookups give it (the same answer whichever store). */
+function headingOf({ text: _text, ...heading }: SourceRecord): SourceHeading {
+  return heading;
+}
+
 /** The record type of each kind, as default queries see it (retracted roles, memberships, participations and reports left out). */
 export interface RecordOfKind {
-  Source: SourceRecord;
+  Source: SourceHeading;
   Person: PersonRecord;
   Country: CountryRecord;
   Organization: OrganizationRecord;
@@ -191,6 +202,8 @@ export interface KnowledgeReader {
   recordsByIds<K extends RecordKind>(kind: K, ids: readonly string[]): Promise<(RecordOfKind[K] | RecordNotFoundError)[]>;
   /** Records as stored, retracted roles, memberships, participations and reports included; undefined for an unknown id. */
   storedRecordsByIds(ids: readonly string[]): Promise<(StoredRecord | undefined)[]>;
+  /** The full text of each source; undefined for an id that names no source. */
+  sourceTextsByIds(ids: readonly string[]): Promise<(string | undefined)[]>;
   /** What each id (or slug) refers to; undefined when nothing has it. */
   referentsByIds(ids: readonly string[]): Promise<(Referent | undefined)[]>;
   /** The country with each ISO 3166-1 alpha-2 or alpha-3 code (any case); undefined for a code no country has. */
@@ -248,7 +261,7 @@ class SnapshotReader implements KnowledgeReader {
   }
 
   private readonly byKind: { [K in RecordKind]: (ids: readonly string[]) => (RecordOfKind[K] | RecordNotFoundError)[] } = {
-    Source: (ids) => this.kb.sourcesByIds(ids),
+    Source: (ids) => this.kb.sourcesByIds(ids).map((source) => (source instanceof RecordNotFoundError ? source : headingOf(source))),
     Person: (ids) => this.kb.personsByIds(ids),
     Country: (ids) => this.kb.countriesByIds(ids),
     Organization: (ids) => this.kb.organizationsByIds(ids),
@@ -258,6 +271,10 @@ class SnapshotReader implements KnowledgeReader {
 
   storedRecordsByIds(ids: readonly string[]): Promise<(StoredRecord | undefined)[]> {
     return Promise.resolve(ids.map((id) => this.kb.storedRecord(id)));
+  }
+
+  sourceTextsByIds(ids: readonly string[]): Promise<(string | undefined)[]> {
+    return Promise.resolve(this.kb.sourcesByIds(ids).map((source) => (source instanceof RecordNotFoundError ? undefined : source.text)));
   }
 
   referentsByIds(ids: readonly string[]): Promise<(Referent | undefined)[]> {

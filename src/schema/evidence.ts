@@ -1,6 +1,6 @@
 import { builder } from '../builder.js';
 import type { Evidence, Provenance } from '../kb/records.js';
-import { SourceRef } from './source.js';
+import { SourceRef, sourceText } from './source.js';
 
 const MAX_CONTEXT_LENGTH = 1000;
 
@@ -26,7 +26,7 @@ EvidenceRef.implement({
         description: 'Source text just before the evidence, for showing it in context.',
         args: { length: contextLength() },
         resolve: async (evidence, { length }, context) => {
-          const { text } = await SourceRef.getDataloader(context).load(evidence.sourceId);
+          const text = await sourceText(evidence.sourceId, context);
           // Start where a word starts: at the window's edge if one does, else at the next word.
           let from = Math.max(0, evidence.start - clamp(length));
           while (from < evidence.start && from > 0 && !/\s/.test(text[from - 1]!)) from += 1;
@@ -37,7 +37,7 @@ EvidenceRef.implement({
         description: 'Source text just after the evidence, for showing it in context.',
         args: { length: contextLength() },
         resolve: async (evidence, { length }, context) => {
-          const { text } = await SourceRef.getDataloader(context).load(evidence.sourceId);
+          const text = await sourceText(evidence.sourceId, context);
           // End where a word ends: at the window's edge if one does, else at the previous word's end.
           let to = Math.min(text.length, evidence.end + clamp(length));
           while (to > evidence.end && to < text.length && !/\s/.test(text[to]!)) to -= 1;

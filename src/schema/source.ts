@@ -1,5 +1,7 @@
 import { builder } from '../builder.js';
-import { MAX_SOURCE_TEXT_LENGTH, type SourceRecord } from '../kb/records.js';
+import type { Context } from '../context.js';
+import { MAX_SOURCE_TEXT_LENGTH } from '../kb/records.js';
+import type { SourceHeading } from '../kb/reader.js';
 import { PartialDateRef } from './dates.js';
 import { lookupArgs, resolveLookup } from './lookup.js';
 import { registerNodeLoader } from './node-loading.js';
@@ -17,7 +19,7 @@ export const SourceKindEnum = builder.enumType('SourceKind', {
 });
 
 export const SourceRef = builder.loadableNodeRef('Source', {
-  id: { resolve: (source: SourceRecord) => source.id },
+  id: { resolve: (source: SourceHeading) => source.id },
   load: (ids: string[], context) => context.reader.recordsByIds('Source', ids),
 });
 registerNodeLoader('Source', SourceRef);
@@ -34,10 +36,11 @@ SourceRef.implement({
     revision: t.exposeInt('revision', { description: 'Counts the changes made to this source (1 as first written).' }),
     kind: t.expose('kind', { type: SourceKindEnum, description: 'What kind of document this is.' }),
     title: t.exposeString('title', { description: 'The headline or title.' }),
-    text: t.exposeString('text', {
+    text: t.string({
       description: `The full text exactly as published; evidence offsets index into it. Up to ${MAX_SOURCE_TEXT_LENGTH} characters, so the query cost counts it as ${SOURCE_TEXT_COST}.`,
       // The cost estimate (src/plugins/limits.ts) counts a unit per thousand characters a field may return.
       extensions: { cost: SOURCE_TEXT_COST },
+      resolve: (source, _args, context) => sourceText(source.id, context),
     }),
     language: t.exposeString('language', { description: 'The language of the text, as a BCP 47 tag such as "en".' }),
     publishedOn: t.field({
@@ -58,6 +61,17 @@ SourceRef.implement({
     ),
   }),
 });
+
+/**
+ * The full text of a source, read apart from the rest of it: a lookup of a source leaves the text out
+ * (SourceHeading), since most queries of sources show their titles and the text is most of their bytes.
+ */
+export async function sourceText(id: string, context: Context): Promise<string> {
+  const text = await context.loaders.sourceTextById.load(id);
+  // A source is never deleted, so a source read in this request has its text in the same snapshot.
+  if (text === undefined) throw new Error(`source "${id}" has no text in this snapshot`);
+  return text;
+}
 
 builder.queryFields((t) => ({
   sources: t.connection(

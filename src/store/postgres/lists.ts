@@ -16,7 +16,7 @@ import { UnknownCursorError, type ListPage, type PageWindow } from '../../kb/pag
 import { SPEAKER_KINDS, type RecordKind } from '../../kb/knowledge-base.js';
 import type { ListQuery, ListRelation, ReadAlong, Within } from '../../kb/reader.js';
 import { foldText, foldedWords } from '../../kb/text.js';
-import { tableOf } from './referents.js';
+import { lookupColumnOf, tableOf } from './referents.js';
 import type { SeenRecords } from './seen-records.js';
 
 /**
@@ -342,7 +342,7 @@ function pagesStatement(query: ListQuery, window: PageWindow, within: Within | u
   const backwards = window.first === undefined;
   const size = (backwards ? window.last! : window.first!) + 1;
   const speakersAlong = withRecords && table === 'statements' && along.speakers === true;
-  const page = `SELECT t.id, ${keys}${withRecords ? ', t.record_text AS record' : ''}${speakersAlong ? ', t.speaker_id' : ''} FROM ${table} t WHERE ${region.join(' AND ')} ORDER BY ${orderBy(order, backwards)} LIMIT ${params.add(size)}`;
+  const page = `SELECT t.id, ${keys}${withRecords ? `, t.${lookupColumnOf(table)} AS record` : ''}${speakersAlong ? ', t.speaker_id' : ''} FROM ${table} t WHERE ${region.join(' AND ')} ORDER BY ${orderBy(order, backwards)} LIMIT ${params.add(size)}`;
   // Whether one item lies beyond a cursor: the first in the order walking away from it, so the planner
   // reads the order's index from the cursor and stops at that item. (A scalar subquery, since PostgreSQL
   // drops ORDER BY and LIMIT inside EXISTS and may then look for a row with a scan of the table.)
@@ -393,7 +393,7 @@ function statementsAlong(along: ReadAlong): string {
   }
   if (along.reportSources) {
     columns += `,
-    (SELECT json_agg(json_build_array(s.id, s.record_text)) FROM sources s
+    (SELECT json_agg(json_build_array(s.id, s.record_without_text)) FROM sources s
       WHERE s.id = ANY (ARRAY(SELECT DISTINCT sr.source_id FROM statement_reports sr WHERE sr.statement_id = ANY (found.ids) AND NOT sr.retracted))) AS report_sources`;
   }
   return columns;

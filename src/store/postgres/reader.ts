@@ -245,7 +245,7 @@ export class PostgresReader implements KnowledgeReader {
       // Sources are never merged, and the snapshot resolves no merge for them.
       const sql =
         kind === 'Source'
-          ? `SELECT id AS key, record_text AS record FROM sources WHERE id = ANY($1::text[])`
+          ? `SELECT id AS key, record_without_text AS record FROM sources WHERE id = ANY($1::text[])`
           : inForceRecordsSql(table);
       const rows = await this.query<{ key: string; record: RecordOfKind[K] }>(sql, [unseen]);
       for (const { key, record } of rows) {
@@ -278,6 +278,13 @@ export class PostgresReader implements KnowledgeReader {
       }
     }
     return ids.map((id) => found.get(id));
+  }
+
+  async sourceTextsByIds(ids: readonly string[]): Promise<(string | undefined)[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.query<{ id: string; text: string }>(`SELECT id, record ->> 'text' AS text FROM sources WHERE id = ANY($1::text[])`, [ids]);
+    const textById = new Map(rows.map((row) => [row.id, row.text]));
+    return ids.map((id) => textById.get(id));
   }
 
   async referentsByIds(ids: readonly string[]): Promise<(Referent | undefined)[]> {

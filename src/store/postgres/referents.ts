@@ -14,6 +14,14 @@ export const tableOf: Record<RecordKind, string> = {
   Statement: 'statements',
 };
 
+/**
+ * The column a lookup reads a record of `table` from: its JSON text (migration 0009), for a source its
+ * heading, the record without its article text (migration 0010), which `sourceTextsByIds` reads alone.
+ */
+export function lookupColumnOf(table: string): 'record_text' | 'record_without_text' {
+  return table === 'sources' ? 'record_without_text' : 'record_text';
+}
+
 /** The tables whose records can be merged into another (a source cannot). */
 export const mergeableTables = ['persons', 'countries', 'organizations', 'events', 'statements'] as const;
 
@@ -52,13 +60,12 @@ export function resolvedCte(tables: readonly string[], keys = 'unnest($1::text[]
  * reader.ts explains for recursive CTEs: a join to `records` could be planned as a scan of it.)
  */
 export function referentsSql(withRecords: boolean): string {
-  const record = withRecords ? ', record_text AS record' : '';
   const rowOfKind = Object.entries(tableOf)
-    .map(([kind, table]) => `SELECT ${table === 'sources' ? 'NULL::text AS merged_into' : 'merged_into'}${record} FROM ${table} WHERE r.kind = '${kind}' AND id = given.key`)
+    .map(([kind, table]) => `SELECT ${table === 'sources' ? 'NULL::text AS merged_into' : 'merged_into'}${withRecords ? `, ${lookupColumnOf(table)} AS record` : ''} FROM ${table} WHERE r.kind = '${kind}' AND id = given.key`)
     .join(' UNION ALL ');
   const recordOfFound = withRecords
     ? `, CASE found.kind ${Object.entries(tableOf)
-        .map(([kind, table]) => `WHEN '${kind}' THEN (SELECT record_text FROM ${table} WHERE id = found.id)`)
+        .map(([kind, table]) => `WHEN '${kind}' THEN (SELECT ${lookupColumnOf(table)} FROM ${table} WHERE id = found.id)`)
         .join(' ')} END AS record`
     : '';
   return `WITH RECURSIVE asked AS MATERIALIZED (

@@ -35,7 +35,7 @@ class BoundedMap<K, V> extends Map<K, V> {
 
 export class SeenRecords {
   /**
-   * Records in force (never merged into another), as stored (the `record_text` column, parsed), by id
+   * Records in force (never merged into another), as lookups read them (`lookupColumnOf`, parsed), by id
    * (ids are unique across the tables, migration 0001's `records`) with their table.
    */
   private readonly records: BoundedMap<string, { table: string; record: unknown }>;
@@ -123,8 +123,12 @@ export class SeenRecords {
     return kept?.table === table ? kept.record : undefined;
   }
 
-  /** The record `id` names as stored, of any table (a merged record's own is never kept), when read. */
+  /**
+   * The record `id` names as stored, of any table (a merged record's own is never kept), when read; never
+   * a source's, which lookups keep without its text (`lookupColumnOf`).
+   */
   stored(id: string): unknown {
-    return this.records.get(id)?.record;
+    const kept = this.records.get(id);
+    return kept?.table === 'sources' ? undefined : kept?.record;
   }
 }
