@@ -393,7 +393,7 @@ function statementsAlong(along: ReadAlong): string {
   }
   if (along.reportSources) {
     columns += `,
-    (SELECT json_agg(json_build_array(s.id, s.record_without_text)) FROM sources s
+    (SELECT json_agg(json_build_array(s.id, s.${lookupColumnOf('sources')})) FROM sources s
       WHERE s.id = ANY (ARRAY(SELECT DISTINCT sr.source_id FROM statement_reports sr WHERE sr.statement_id = ANY (found.ids) AND NOT sr.retracted))) AS report_sources`;
   }
   return columns;

@@ -14,7 +14,7 @@ import type { ListPage, PageWindow } from '../../kb/pages.js';
 import type { KnowledgeReader, ListQuery, ReadAlong, RecordOfKind, Referent, Relation, RelationValues, Within } from '../../kb/reader.js';
 import type { MembershipRecord, ParticipationRecord, RoleRecord } from '../../kb/records.js';
 import { listCount, listCountsWithin, listPage, listPagesWithin, type SqlQuery } from './lists.js';
-import { mergeableTables, referentsSql, resolvedCte, tableOf } from './referents.js';
+import { lookupColumnOf, mergeableTables, referentsSql, resolvedCte, tableOf } from './referents.js';
 import { SeenRecords } from './seen-records.js';
 import { rowsOf, type Queryable, type RowsOf, type RowsOptions } from './sql.js';
 import { walksReaderOf, type WalksReader } from './walks-reader.js';
@@ -245,7 +245,7 @@ export class PostgresReader implements KnowledgeReader {
       // Sources are never merged, and the snapshot resolves no merge for them.
       const sql =
         kind === 'Source'
-          ? `SELECT id AS key, record_without_text AS record FROM sources WHERE id = ANY($1::text[])`
+          ? `SELECT id AS key, ${lookupColumnOf(table)} AS record FROM sources WHERE id = ANY($1::text[])`
           : inForceRecordsSql(table);
       const rows = await this.query<{ key: string; record: RecordOfKind[K] }>(sql, [unseen]);
       for (const { key, record } of rows) {
