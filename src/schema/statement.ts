@@ -143,9 +143,11 @@ export async function statementPage(
   info: GraphQLResolveInfo,
   parent?: ListParent,
 ) {
-  const along = readAlongFor(info);
+  const asked = itemFieldNames(info);
+  const along = readAlongFor(asked);
   const page = await listConnection(context, { list: 'statements', filter: await toStatementFilter(args.filter, context), order: args.orderBy }, args, parent, along);
-  if (!along?.headings) return page;
+  // Nodes no field is asked of are left as ids, which nothing loads.
+  if (!along?.headings || asked.size === 0) return page;
   const headings = await context.loaders.statementHeadingById.loadMany(page.edges.map((edge) => edge.node));
   // An id without a heading stays an id, which the node field loads and reports as any lookup does.
   const nodeAt = (index: number, id: string): StatementParent | string => {
@@ -162,11 +164,10 @@ const readAlongOf = new WeakMap<ReadonlySet<string>, ReadAlong | undefined>();
 
 /**
  * What a statement page's query goes on to look up for each statement: its speaker (as `speaker` or
- * `attributedTo`), its sources, and whether it asks for nothing beyond its heading. Worked out once per
- * field of a document, as `itemFieldNames` is.
+ * `attributedTo`), its sources, and whether it asks for nothing beyond its heading, from the fields it
+ * asks of them (`itemFieldNames`). Worked out once per field of a document, as those are.
  */
-function readAlongFor(info: GraphQLResolveInfo): ReadAlong | undefined {
-  const asked = itemFieldNames(info);
+function readAlongFor(asked: ReadonlySet<string>): ReadAlong | undefined {
   if (readAlongOf.has(asked)) return readAlongOf.get(asked);
   const speakers = asked.has('speaker') || asked.has('attributedTo');
   const reportSources = asked.has('sources');
