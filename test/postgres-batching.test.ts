@@ -211,7 +211,7 @@ describe('batching on PostgreSQL', () => {
 
   it('keeps headings read at a generation for the next requests, and reads a changed statement\'s again', async () => {
     await withKeptRecords(undefined, async (_read, server) => {
-      const document = '{ statements(first: 20) { edges { node { slug revision kind text } } } }';
+      const document = '{ statements(first: 20) { edges { node { slug revision kind text sourceCount sources { slug } } } } }';
       const first = await statementsThrough(server, document);
       expect(first.statements).toHaveLength(1);
       expect(first.statements[0]).toMatch(/json_build_array\(t\.id, t\.revision/);
@@ -230,6 +230,23 @@ describe('batching on PostgreSQL', () => {
       const after = await statementsThrough(server, document);
       expect(after.data.statements.edges[0].node).toEqual({ ...statement, kind, revision: statement.revision + 1 });
       expect(after.data.statements.edges.slice(1)).toEqual(first.data.statements.edges.slice(1));
+
+      // A second report from the same source (fewer of its words): the source is listed and counted once.
+      const { statement: reported } = await queryData(server, 'query ($slug: String!) { statement(slug: $slug) { revision reports { text source { slug } attribution { text } } } }', { slug: statement.slug });
+      const [report] = reported.reports;
+      const added = await mutate(server, 'mutation ($input: AddStatementReportInput!) { addStatementReport(input: $input) { statement { reports { source { slug } } } } }', {
+        input: {
+          statement: statement.slug,
+          expectedRevision: reported.revision,
+          words: { source: report.source.slug, quote: report.text.split(' ').slice(0, -1).join(' '), near: report.text },
+          attribution: { quote: report.attribution.text },
+        },
+      });
+      expect(added.errors).toBeUndefined();
+      expect(added.data.addStatementReport.statement.reports).toEqual([{ source: report.source }, { source: report.source }]);
+      const twice = await statementsThrough(server, document);
+      expect(twice.statements[0]).toMatch(/json_build_array\(t\.id, t\.revision/);
+      expect(twice.data.statements.edges[0].node).toEqual({ ...statement, kind, revision: statement.revision + 2 });
     });
   });
 

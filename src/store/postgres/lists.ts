@@ -380,15 +380,16 @@ function headingsOnly(table: string, along: ReadAlong): boolean {
 /**
  * A statement's heading (StatementHeading) from its row `t` and its reports' rows: columns only, where
  * its record (about 2 KB, mostly evidence) is compressed and stored out of line, and was most of what a
- * page of statements read and the server parsed. The sources of its reports in force, each once, in
- * the order of their first report (`sourceIdsOfStatement`).
+ * page of statements read and the server parsed. The sources of its reports in force in report order,
+ * a source as often as it reports the statement (`statementHeadingFrom` keeps each once: the GROUP BY
+ * that did it here cost PostgreSQL more than reading the records).
  */
 export const statementHeadingSql = `json_build_array(t.id, t.revision, t.kind, t.text, t.speaker_id,
-    ARRAY(SELECT sr.source_id FROM statement_reports sr WHERE sr.statement_id = t.id AND NOT sr.retracted GROUP BY sr.source_id ORDER BY min(sr.ordinal)))`;
+    ARRAY(SELECT sr.source_id FROM statement_reports sr WHERE sr.statement_id = t.id AND NOT sr.retracted ORDER BY sr.ordinal))`;
 
 /** A heading as `statementHeadingSql` reads it, in the form both stores give (`statementHeadingOf`). */
-export function statementHeadingFrom([id, revision, kind, text, speakerId, sourceIds]: StatementHeadingRow): StatementHeading {
-  return { id, revision, kind, text, ...(speakerId === null ? {} : { speakerId }), sourceIds };
+export function statementHeadingFrom([id, revision, kind, text, speakerId, reportSourceIds]: StatementHeadingRow): StatementHeading {
+  return { id, revision, kind, text, ...(speakerId === null ? {} : { speakerId }), sourceIds: [...new Set(reportSourceIds)] };
 }
 
 export type StatementHeadingRow = [string, number, StatementHeading['kind'], string, string | null, string[]];
