@@ -301,7 +301,7 @@ interface PageRow {
   after_found: boolean;
   before_found: boolean;
   ids: string[] | null;
-  /** The records of `ids`, in the same order, when asked for. */
+  /** The records of `ids` (their headings, for ReadAlong.headings), in the same order, when asked for. */
   records?: unknown[] | null;
   far_left: boolean;
   far_right: boolean;
@@ -384,15 +384,15 @@ function headingsOnly(table: string, along: ReadAlong): boolean {
  * a source as often as it reports the statement (`statementHeadingFrom` keeps each once: the GROUP BY
  * that did it here cost PostgreSQL more than reading the records).
  */
-export const statementHeadingSql = `json_build_array(t.id, t.revision, t.kind, t.text, t.speaker_id,
+const statementHeadingSql = `json_build_array(t.id, t.revision, t.kind, t.text, t.speaker_id,
     ARRAY(SELECT sr.source_id FROM statement_reports sr WHERE sr.statement_id = t.id AND NOT sr.retracted ORDER BY sr.ordinal))`;
 
 /** A heading as `statementHeadingSql` reads it, in the form both stores give (`statementHeadingOf`). */
-export function statementHeadingFrom([id, revision, kind, text, speakerId, reportSourceIds]: StatementHeadingRow): StatementHeading {
+function statementHeadingFrom([id, revision, kind, text, speakerId, reportSourceIds]: StatementHeadingRow): StatementHeading {
   return { id, revision, kind, text, ...(speakerId === null ? {} : { speakerId }), sourceIds: [...new Set(reportSourceIds)] };
 }
 
-export type StatementHeadingRow = [string, number, StatementHeading['kind'], string, string | null, string[]];
+type StatementHeadingRow = [string, number, StatementHeading['kind'], string, string | null, string[]];
 
 /**
  * The columns that read what a page's statements lead to along with their records: what their speakers
