@@ -1,7 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KnowledgeBase } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
-import type { SourceRecord } from '../src/kb/records.js';
+import type { SourceRecord, StatementRecord } from '../src/kb/records.js';
+import { sourceIdsOfStatement } from '../src/kb/coverage.js';
 import { readerOf, type KnowledgeReader, type Within } from '../src/kb/reader.js';
 import { createNewsgraph, type NewsgraphYoga } from '../src/server.js';
 import { dataDir, queryData, silentLogger, statementFeed } from './helpers.js';
@@ -11,6 +12,7 @@ const seamMethods = [
   'recordsByIds',
   'storedRecordsByIds',
   'sourceTextsByIds',
+  'statementHeadingsByIds',
   'referentsByIds',
   'countryIdsByIsoCodes',
   'related',
@@ -106,6 +108,33 @@ describe('batching', () => {
     expect(batches.calls()['recordsByIds Person']).toBe(3);
     expect(batches.calls()['recordsByIds Organization']).toBe(3);
     expect(batches.calls()['pagesWithin statementIdsBySpeakerId']).toBe(3);
+  });
+
+  it('gives a page that asks for no more of its statements than their headings from one call for headings, and records otherwise', async () => {
+    const headings = spyOnBatches();
+    const document = '{ statements(first: 50) { edges { node { slug kind text sourceCount sources { slug } speaker { slug } } } } }';
+    const feed = (await queryData(yoga, document)) as { statements: { edges: { node: { slug: string; kind: string; text: string; sourceCount: number; sources: { slug: string }[]; speaker: { slug: string } | null } }[] } };
+    expect(feed.statements.edges.length).toBeGreaterThan(20);
+    expect(headings.calls()['statementHeadingsByIds']).toBe(1);
+    expect(headings.calls()['recordsByIds Statement']).toBeUndefined();
+    // What the headings answered is what the records hold.
+    for (const { node } of feed.statements.edges) {
+      const record = kb.statementsByIds([node.slug])[0] as StatementRecord;
+      expect(node).toEqual({
+        slug: record.id,
+        kind: record.kind,
+        text: record.text,
+        sourceCount: sourceIdsOfStatement(record).length,
+        sources: sourceIdsOfStatement(record).map((slug) => ({ slug })),
+        speaker: record.speakerId && kb.kindOf(record.speakerId) === 'Person' ? { slug: record.speakerId } : null,
+      });
+    }
+    vi.restoreAllMocks();
+
+    const records = spyOnBatches();
+    await queryData(yoga, '{ statements(first: 50) { edges { node { text date { text } } } } }');
+    expect(records.calls()['recordsByIds Statement']).toBe(1);
+    expect(records.calls()['statementHeadingsByIds']).toBeUndefined();
   });
 
   it('reads sources\' text only for a query that asks for it, all of a request\'s in one store call', async () => {

@@ -113,6 +113,25 @@ describe('batching on PostgreSQL', () => {
     expect(titles.length).toBeGreaterThan(0);
   });
 
+  it('reads a feed that asks no more of its statements than their headings without their records, and the records when asked', async () => {
+    const memory = createNewsgraph({ kb: await loadKnowledgeBase(dataDir), logger: silentLogger, responseCache: false }).yoga;
+    const headingsOnly = '{ statements(first: 20) { edges { node { __typename id slug revision kind text sourceCount speaker { name } sources { title } } } } }';
+    const feed = await statementsOf(headingsOnly);
+    expect(feed.data.statements.edges).toHaveLength(20);
+    // One statement: the page with its statements' headings from their columns, not their records.
+    expect(feed.statements).toHaveLength(1);
+    expect(feed.statements[0]).toMatch(/json_build_array\(t\.id, t\.revision/);
+    expect(feed.statements[0]).not.toMatch(/t\.record_text/);
+    expect(feed.data).toEqual(await queryData(memory, headingsOnly));
+
+    // One field beyond the heading, even behind a fragment: the records, read with the page as before.
+    const withMentions = '{ statements(first: 20) { edges { node { text sources { title } ...Mentions } } } } fragment Mentions on Statement { mentions { entity { __typename } } }';
+    const records = await statementsOf(withMentions);
+    expect(records.statements[0]).toMatch(/t\.record_text AS record/);
+    expect(records.statements[0]).not.toMatch(/json_build_array\(t\.id, t\.revision/);
+    expect(records.data).toEqual(await queryData(memory, withMentions));
+  });
+
   it('reads sources without their text for a feed of titles, and the texts of all asked for in one more statement', async () => {
     const titles = await statementsOf('{ statements(first: 20) { edges { node { sources { title } } } } }');
     expect(titles.statements).toHaveLength(1);
@@ -187,6 +206,47 @@ describe('batching on PostgreSQL', () => {
       const names = changed.data.statements.edges.map((edge: any) => edge.node.speaker?.name);
       expect(names).toContain('Test Renamed Speaker');
       expect(names).not.toContain(speaker.name);
+    });
+  });
+
+  it('keeps headings read at a generation for the next requests, and reads a changed statement\'s again', async () => {
+    await withKeptRecords(undefined, async (_read, server) => {
+      const document = '{ statements(first: 20) { edges { node { slug revision kind text sourceCount sources { slug } } } } }';
+      const first = await statementsThrough(server, document);
+      expect(first.statements).toHaveLength(1);
+      expect(first.statements[0]).toMatch(/json_build_array\(t\.id, t\.revision/);
+      const again = await statementsThrough(server, document);
+      expect(again.data).toEqual(first.data);
+      // The page's ids alone: the headings were read at this generation.
+      expect(again.statements).toHaveLength(1);
+      expect(again.statements[0]).not.toMatch(/json_build_array|record/);
+
+      const statement = first.data.statements.edges[0].node;
+      const kind = statement.kind === 'QUOTE' ? 'PARAPHRASE' : 'QUOTE';
+      const changed = await mutate(server, 'mutation ($input: UpdateStatementInput!) { updateStatement(input: $input) { statement { revision } } }', {
+        input: { statement: statement.slug, expectedRevision: statement.revision, kind },
+      });
+      expect(changed.errors).toBeUndefined();
+      const after = await statementsThrough(server, document);
+      expect(after.data.statements.edges[0].node).toEqual({ ...statement, kind, revision: statement.revision + 1 });
+      expect(after.data.statements.edges.slice(1)).toEqual(first.data.statements.edges.slice(1));
+
+      // A second report from the same source (fewer of its words): the source is listed and counted once.
+      const { statement: reported } = await queryData(server, 'query ($slug: String!) { statement(slug: $slug) { revision reports { text source { slug } attribution { text } } } }', { slug: statement.slug });
+      const [report] = reported.reports;
+      const added = await mutate(server, 'mutation ($input: AddStatementReportInput!) { addStatementReport(input: $input) { statement { reports { source { slug } } } } }', {
+        input: {
+          statement: statement.slug,
+          expectedRevision: reported.revision,
+          words: { source: report.source.slug, quote: report.text.split(' ').slice(0, -1).join(' '), near: report.text },
+          attribution: { quote: report.attribution.text },
+        },
+      });
+      expect(added.errors).toBeUndefined();
+      expect(added.data.addStatementReport.statement.reports).toEqual([{ source: report.source }, { source: report.source }]);
+      const twice = await statementsThrough(server, document);
+      expect(twice.statements[0]).toMatch(/json_build_array\(t\.id, t\.revision/);
+      expect(twice.data.statements.edges[0].node).toEqual({ ...statement, kind, revision: statement.revision + 2 });
     });
   });
 

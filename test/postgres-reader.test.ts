@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordNotFoundError, type KnowledgeBase, type RecordKind } from '../src/kb/knowledge-base.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
-import { allRelations, readerOf, type KnowledgeReader, type Relation, type RelationValues } from '../src/kb/reader.js';
+import { allRelations, readerOf, statementHeadingOf, type KnowledgeReader, type Relation, type RelationValues } from '../src/kb/reader.js';
 import { PostgresReader } from '../src/store/postgres/reader.js';
 import { cleanUp, datasetFolders, retraction, withRetractionsAndMerges } from './postgres-datasets.js';
 import { fillDatabase, testPool } from './store-under-test.js';
@@ -146,6 +146,31 @@ describe.each(datasets)('on %s, the PostgreSQL reader answers as the in-memory o
     for (const heading of headings) expect(heading).not.toHaveProperty('text');
   });
 
+  it('statementHeadingsByIds, every id: the headings of the records recordsByIds gives, and of the pages that read only headings', async () => {
+    const { actual, expected } = await both((reader) => reader.statementHeadingsByIds(ids));
+    expectSame(actual, expected, 'statementHeadingsByIds');
+    const records = await memory.recordsByIds('Statement', ids);
+    expected.forEach((heading, index) => {
+      const record = records[index]!;
+      if (record instanceof RecordNotFoundError) return expect(heading).toBeInstanceOf(RecordNotFoundError);
+      expect(heading).toEqual(statementHeadingOf(record));
+      expect(heading).not.toHaveProperty('reports');
+    });
+
+    // A page that asks for no more than headings reads them along (one statement, no record), and its
+    // request's reader answers them without another.
+    const sent: string[] = [];
+    const request = PostgresReader.through(new PostgresReader(pool, { onQuery: (sql) => sent.push(sql) }), pool);
+    const page = await request.page({ list: 'statements', filter: {}, order: 'SOURCE_ORDER' }, { first: 100 }, { headings: true });
+    expect(page.items.length).toBeGreaterThan(5);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/json_build_array\(t\.id, t\.revision/);
+    expect(sent[0]).not.toMatch(/record_text/);
+    const headings = await request.statementHeadingsByIds(page.items);
+    expect(sent).toHaveLength(1);
+    expectSame(headings, await memory.statementHeadingsByIds(page.items), 'headings read along');
+  });
+
   it('a request\'s reader answers lookups from the records its referents and pages read, as the snapshot does', async () => {
     const sent: (readonly unknown[])[] = [];
     const shared = new PostgresReader(pool, { onQuery: (_sql, values) => sent.push(values) });
@@ -196,8 +221,8 @@ describe.each(datasets)('on %s, the PostgreSQL reader answers as the in-memory o
   });
 
   it('reads no table whole: every statement it sent has a plan on indexes', async () => {
-    // recordsByIds per kind; storedRecordsByIds, referentsByIds, sourceTextsByIds, countryIdsByIsoCodes; related per relation.
-    expect(issued.length).toBe(kinds.length + 4 + relations.length);
+    // recordsByIds per kind; storedRecordsByIds, referentsByIds, sourceTextsByIds, statementHeadingsByIds, countryIdsByIsoCodes; related per relation.
+    expect(issued.length).toBe(kinds.length + 5 + relations.length);
     const client = await pool.connect();
     try {
       await client.query('BEGIN');

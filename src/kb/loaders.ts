@@ -8,13 +8,15 @@ import DataLoader from 'dataloader';
 import type { StoredRecord } from './knowledge-base.js';
 import type { VertexKind } from './graph.js';
 import type { ListPage, PageWindow } from './pages.js';
-import { allRelations, type KnowledgeReader, type ListQuery, type ListRelation, type ReadAlong, type Referent, type Relation, type RelationValues } from './reader.js';
+import { allRelations, type KnowledgeReader, type ListQuery, type ListRelation, type ReadAlong, type Referent, type Relation, type RelationValues, type StatementHeading } from './reader.js';
+import type { RecordNotFoundError } from './knowledge-base.js';
 
-/** The loaders beside the relationship lookups: what an id refers to, a record as stored, a source's text, a country by ISO code. */
+/** The loaders beside the relationship lookups: what an id refers to, a record as stored, a source's text, a statement's heading, a country by ISO code. */
 interface RecordLoaders {
   readonly referentById: DataLoader<string, Referent | undefined>;
   readonly storedRecordById: DataLoader<string, StoredRecord | undefined>;
   readonly sourceTextById: DataLoader<string, string | undefined>;
+  readonly statementHeadingById: DataLoader<string, StatementHeading | RecordNotFoundError>;
   readonly countryIdByIsoCode: DataLoader<string, string | undefined>;
   readonly vertexKindById: DataLoader<string, VertexKind | undefined>;
 }
@@ -36,6 +38,7 @@ const recordLookups: { [Name in keyof RecordLoaders]: (reader: KnowledgeReader, 
   referentById: (reader, ids) => reader.referentsByIds(ids),
   storedRecordById: (reader, ids) => reader.storedRecordsByIds(ids),
   sourceTextById: (reader, ids) => reader.sourceTextsByIds(ids),
+  statementHeadingById: (reader, ids) => reader.statementHeadingsByIds(ids),
   countryIdByIsoCode: (reader, codes) => reader.countryIdsByIsoCodes(codes),
   vertexKindById: (reader, ids) => reader.vertexKindsByIds(ids),
 };

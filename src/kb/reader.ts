@@ -36,6 +36,7 @@ import { entityGraphFor, type GraphPath, type GraphVertex, type Neighborhood, ty
 import { pageOfList, type ListPage, type PageWindow } from './pages.js';
 import { searchIndexFor, type SearchHit } from './search.js';
 import { statisticsFor, type Statistics } from './stats.js';
+import { sourceIdsOfStatement } from './coverage.js';
 import type { RecordsByCollection } from './knowledge-base.js';
 
 /**
@@ -47,6 +48,28 @@ export type SourceHeading = Omit<SourceRecord, 'text'>;
 /** A source without its text, as both stores' lookups give it (the same answer whichever store). */
 function headingOf({ text: _text, ...heading }: SourceRecord): SourceHeading {
   return heading;
+}
+
+/**
+ * A statement as a page that asks little of it gives it: what a feed of statements shows (its words,
+ * its kind, who said it, which sources report it) without the evidence, links and dates that make up
+ * most of its record (about 2 KB of JSON, of which these are a tenth). `statementHeadingsByIds` reads
+ * headings; everything else about a statement comes from its record (`recordsByIds`).
+ */
+export interface StatementHeading {
+  readonly id: string;
+  readonly revision: number;
+  readonly kind: StatementRecord['kind'];
+  readonly text: string;
+  readonly speakerId?: string;
+  /** The sources of its reports in force, each once, in report order (`sourceIdsOfStatement`). */
+  readonly sourceIds: readonly string[];
+}
+
+/** The heading of a statement's record, as default queries see it (both stores give exactly this). */
+export function statementHeadingOf(statement: StatementRecord): StatementHeading {
+  const { id, revision, kind, text, speakerId } = statement;
+  return { id, revision, kind, text, ...(speakerId == null ? {} : { speakerId }), sourceIds: sourceIdsOfStatement(statement) };
 }
 
 /** The record type of each kind, as default queries see it (retracted roles, memberships, participations and reports left out). */
@@ -176,6 +199,11 @@ export interface ReadAlong {
   speakers?: boolean;
   /** The records of the sources of each statement's reports. */
   reportSources?: boolean;
+  /**
+   * Only the statements' headings are asked for (StatementHeading), not their records: a store reads
+   * those with the page, and `statementHeadingsByIds` answers from them.
+   */
+  headings?: boolean;
 }
 
 /** A vertex with its kind, as walks return them. */
@@ -204,6 +232,8 @@ export interface KnowledgeReader {
   storedRecordsByIds(ids: readonly string[]): Promise<(StoredRecord | undefined)[]>;
   /** The full text of each source; undefined for an id that names no source. */
   sourceTextsByIds(ids: readonly string[]): Promise<(string | undefined)[]>;
+  /** The heading of each statement (of the record `recordsByIds` gives for the id); a RecordNotFoundError for an id that names no statement. */
+  statementHeadingsByIds(ids: readonly string[]): Promise<(StatementHeading | RecordNotFoundError)[]>;
   /** What each id (or slug) refers to; undefined when nothing has it. */
   referentsByIds(ids: readonly string[]): Promise<(Referent | undefined)[]>;
   /** The country with each ISO 3166-1 alpha-2 or alpha-3 code (any case); undefined for a code no country has. */
@@ -275,6 +305,10 @@ class SnapshotReader implements KnowledgeReader {
 
   sourceTextsByIds(ids: readonly string[]): Promise<(string | undefined)[]> {
     return Promise.resolve(this.kb.sourcesByIds(ids).map((source) => (source instanceof RecordNotFoundError ? undefined : source.text)));
+  }
+
+  statementHeadingsByIds(ids: readonly string[]): Promise<(StatementHeading | RecordNotFoundError)[]> {
+    return Promise.resolve(this.kb.statementsByIds(ids).map((statement) => (statement instanceof RecordNotFoundError ? statement : statementHeadingOf(statement))));
   }
 
   referentsByIds(ids: readonly string[]): Promise<(Referent | undefined)[]> {
@@ -446,7 +480,7 @@ export function readerOf(kb: KnowledgeBase): KnowledgeReader {
  * for records any store returned, without asking the store again.
  */
 export function kindOfRecord(record: object): RecordKind {
-  if ('reports' in record) return 'Statement';
+  if ('reports' in record || 'sourceIds' in record) return 'Statement';
   if ('roles' in record) return 'Person';
   if ('isoAlpha2' in record) return 'Country';
   if ('memberships' in record) return 'Organization';

@@ -11,11 +11,10 @@ import type { Context } from '../context.js';
 import { badUserInput, clipped, notFound } from '../errors.js';
 import type { GraphEdge, GraphEdgeKind, PathStep, TraversalDirection, VertexKind } from '../kb/graph.js';
 import type { KindedNeighborhood, KindedVertex } from '../kb/reader.js';
-import type { StatementRecord } from '../kb/records.js';
 import { loadEntity, type EntityRecord } from './entity.js';
 import { parseReference } from './lookup.js';
 import { EvidenceRef, ProvenanceRef } from './evidence.js';
-import { StatementRef } from './statement.js';
+import { StatementRef, type StatementParent } from './statement.js';
 
 const MAX_DEPTH = 3;
 const MAX_LIMIT = 500;
@@ -50,7 +49,7 @@ async function globalIdOf(context: Context, id: string): Promise<string> {
 }
 
 /** Loads a vertex's record through the per-request loader of its kind. */
-function loadVertex(context: Context, node: GraphNodeValue): Promise<EntityRecord | StatementRecord> {
+function loadVertex(context: Context, node: GraphNodeValue): Promise<EntityRecord | StatementParent> {
   return node.kind === 'Statement' ? StatementRef.getDataloader(context).load(node.id) : loadEntity(context, node.id);
 }
 
@@ -58,7 +57,7 @@ function loadVertex(context: Context, node: GraphNodeValue): Promise<EntityRecor
  * Loads a vertex for a `Node` field, branded with its type name so the interface resolves, as
  * `node(id:)` brands what it loads (the same name, so branding a record twice is harmless).
  */
-async function loadGraphNode(context: Context, node: GraphNodeValue): Promise<EntityRecord | StatementRecord> {
+async function loadGraphNode(context: Context, node: GraphNodeValue): Promise<EntityRecord | StatementParent> {
   const record = await loadVertex(context, node);
   brandWithType(record, node.kind as never); // the type name, as `node(id:)` brands; the signature wants a ref
   return record;
@@ -145,7 +144,7 @@ GraphNodeRef.implement({
       description: `A short label for drawing: an entity's display name, or the first ${LABEL_LENGTH} or so characters of a statement's text.`,
       resolve: async (node, _args, context) => {
         const record = await loadVertex(context, node);
-        if (node.kind === 'Statement') return shortText((record as StatementRecord).text);
+        if (node.kind === 'Statement') return shortText((record as StatementParent).text);
         const entity = record as EntityRecord;
         return entity.name ?? ('label' in entity && entity.label ? entity.label : entity.id);
       },

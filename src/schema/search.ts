@@ -12,7 +12,7 @@ import { EventRef } from './event.js';
 import { OrganizationRef } from './organization.js';
 import { connectionOf, pageWindow, storePage } from './pagination.js';
 import { PersonRef } from './person.js';
-import { StatementRef } from './statement.js';
+import { StatementRef, type StatementParent } from './statement.js';
 import { kindOfRecord } from '../kb/reader.js';
 
 export const SearchableTypeEnum = builder.enumType('SearchableType', {
@@ -59,7 +59,7 @@ SnippetRef.implement({
   }),
 });
 
-type SearchResultRecord = EntityRecord | StatementRecord;
+type SearchResultRecord = EntityRecord | StatementParent;
 
 /** A union rather than `Node`: it names exactly the types search returns, so clients and generated SDKs can switch over them. */
 export const SearchResultUnion = builder.unionType('SearchResult', {

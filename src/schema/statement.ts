@@ -35,7 +35,7 @@ import {
   toQuote,
 } from './mutations.js';
 import { addStatementReport, createStatement, retractStatement, retractStatementReport, updateStatement, type MentionInput, type ReportInput } from '../store/edits.js';
-import { kindOfRecord, type ReadAlong } from '../kb/reader.js';
+import { kindOfRecord, type ReadAlong, type StatementHeading } from '../kb/reader.js';
 
 export const StatementKindEnum = builder.enumType('StatementKind', {
   description: 'Whether the source prints the speaker\'s own words or reports them.',
@@ -49,11 +49,34 @@ export const StatementKindEnum = builder.enumType('StatementKind', {
   } as const,
 });
 
-export const StatementRef = builder.loadableNodeRef('Statement', {
-  id: { resolve: (statement: StatementRecord) => statement.id },
+/**
+ * What a Statement's fields resolve from: its record, or its heading when a page asked only for what a
+ * heading holds (`readAlongFor`); a field beyond the heading then loads the record (`withRecord`).
+ */
+export type StatementParent = StatementRecord | StatementHeading;
+
+export const StatementRef = builder.loadableNodeRef<StatementParent, string, string>('Statement', {
+  id: { resolve: (statement) => statement.id },
   load: (ids: string[], context) => context.reader.recordsByIds('Statement', ids),
 });
 registerNodeLoader('Statement', StatementRef);
+
+function isRecord(statement: StatementParent): statement is StatementRecord {
+  return 'reports' in statement;
+}
+
+/** `use` of the statement's record: at once for a record, after loading it (batched with the page's others) for a heading. */
+function withRecord<T>(statement: StatementParent, context: Context, use: (record: StatementRecord) => T | Promise<T>): T | Promise<T> {
+  if (isRecord(statement)) return use(statement);
+  return StatementRef.getDataloader(context)
+    .load(statement.id)
+    .then((record) => use(record as StatementRecord));
+}
+
+/** The sources of the statement's reports in force, each once, in report order. */
+function sourceIdsOf(statement: StatementParent): readonly string[] {
+  return isRecord(statement) ? sourceIdsOfStatement(statement) : statement.sourceIds;
+}
 
 export const StatementConnection = builder.connectionObject(
   { type: StatementRef, name: 'StatementConnection', description: 'A page of statements.' },
@@ -120,15 +143,38 @@ export async function statementPage(
   info: GraphQLResolveInfo,
   parent?: ListParent,
 ) {
-  return listConnection(context, { list: 'statements', filter: await toStatementFilter(args.filter, context), order: args.orderBy }, args, parent, readAlongFor(info));
+  const asked = itemFieldNames(info);
+  const along = readAlongFor(asked);
+  const page = await listConnection(context, { list: 'statements', filter: await toStatementFilter(args.filter, context), order: args.orderBy }, args, parent, along);
+  // Nodes no field is asked of are left as ids, which nothing loads.
+  if (!along?.headings || asked.size === 0) return page;
+  const headings = await context.loaders.statementHeadingById.loadMany(page.edges.map((edge) => edge.node));
+  // An id without a heading stays an id, which the node field loads and reports as any lookup does.
+  const nodeAt = (index: number, id: string): StatementParent | string => {
+    const heading = headings[index];
+    return heading === undefined || heading instanceof Error ? id : heading;
+  };
+  return { ...page, edges: page.edges.map((edge, index) => ({ cursor: edge.cursor, node: nodeAt(index, edge.node) })) };
 }
 
-/** What a statement page's query goes on to look up for each statement: its speaker (as `speaker` or `attributedTo`), its sources. */
-function readAlongFor(info: GraphQLResolveInfo): ReadAlong | undefined {
-  const asked = itemFieldNames(info);
+/** The fields of a Statement that its heading answers (StatementHeading): a page asking for no other reads headings only. */
+const headingFields: ReadonlySet<string> = new Set(['__typename', 'id', 'slug', 'revision', 'kind', 'text', 'speaker', 'sources', 'sourceCount']);
+
+const readAlongOf = new WeakMap<ReadonlySet<string>, ReadAlong | undefined>();
+
+/**
+ * What a statement page's query goes on to look up for each statement: its speaker (as `speaker` or
+ * `attributedTo`), its sources, and whether it asks for nothing beyond its heading, from the fields it
+ * asks of them (`itemFieldNames`). Worked out once per field of a document, as those are.
+ */
+function readAlongFor(asked: ReadonlySet<string>): ReadAlong | undefined {
+  if (readAlongOf.has(asked)) return readAlongOf.get(asked);
   const speakers = asked.has('speaker') || asked.has('attributedTo');
   const reportSources = asked.has('sources');
-  return speakers || reportSources ? { speakers, reportSources } : undefined;
+  const headings = [...asked].every((name) => headingFields.has(name));
+  const along = speakers || reportSources || headings ? { speakers, reportSources, headings } : undefined;
+  readAlongOf.set(asked, along);
+  return along;
 }
 
 const MentionRef = builder.objectRef<MentionRecord>('Mention');
@@ -287,17 +333,21 @@ StatementRef.implement({
       args: {
         includeRetracted: t.arg.boolean({ required: true, defaultValue: false, description: 'Also list retracted reports (each with its `retraction`).' }),
       },
-      resolve: async (statement, { includeRetracted }, context) =>
-        reportViews(statement, ((await context.loaders.storedRecordById.load(statement.id)) as StatementRecord | undefined) ?? statement, includeRetracted),
+      resolve: async (parent, { includeRetracted }, context) => {
+        const statement = await withRecord(parent, context, (record) => record);
+        return reportViews(statement, ((await context.loaders.storedRecordById.load(statement.id)) as StatementRecord | undefined) ?? statement, includeRetracted);
+      },
     }),
-    sources: t.field({ type: [SourceRef], description: 'The sources that report the statement, each once, in report order.', resolve: (statement) => sourceIdsOfStatement(statement) }),
-    sourceCount: t.int({ description: 'How many distinct sources report the statement: 2 or more means it is corroborated.', resolve: (statement) => sourceIdsOfStatement(statement).length }),
+    sources: t.field({ type: [SourceRef], description: 'The sources that report the statement, each once, in report order.', resolve: (statement) => [...sourceIdsOf(statement)] }),
+    sourceCount: t.int({ description: 'How many distinct sources report the statement: 2 or more means it is corroborated.', resolve: (statement) => sourceIdsOf(statement).length }),
     attributedTo: t.field({
       type: SpeakerRef,
       nullable: true,
       description: 'Who the statement is attributed to: a person, an organization, a country or an unnamed group; null when the sources attribute it to nobody.',
       resolve: (statement, _args, context) =>
-        statement.speakerId ? (loadEntity(context, statement.speakerId) as never) : statement.speakerGroup ? (statement.speakerGroup as never) : null,
+        statement.speakerId
+          ? (loadEntity(context, statement.speakerId) as never)
+          : withRecord(statement, context, (record) => (record.speakerGroup ? (record.speakerGroup as never) : null)),
     }),
     speaker: t.field({
       type: PersonRef,
@@ -311,55 +361,59 @@ StatementRef.implement({
     attribution: t.string({
       description: 'The words of the first report that attribute the statement ("State Department spokesman John Kirby stated").',
       deprecationReason: `Use \`reports { attribution { text } }\`. ${firstReportNote}`,
-      resolve: (statement) => firstReport(statement).attribution.text,
+      resolve: (statement, _args, context) => withRecord(statement, context, (record) => firstReport(record).attribution.text),
     }),
     attributionEvidence: t.field({
       type: EvidenceRef,
       description: 'Where the first report\'s attribution stands in its source.',
       deprecationReason: `Use \`reports { attribution }\`. ${firstReportNote}`,
-      resolve: (statement) => firstReport(statement).attribution,
+      resolve: (statement, _args, context) => withRecord(statement, context, (record) => firstReport(record).attribution),
     }),
     relayedBy: t.field({
       type: EntityRef,
       nullable: true,
       description: 'Who or what passed the words on in the first report, when not the speaker.',
       deprecationReason: `Use \`reports { relayedBy }\`. ${firstReportNote}`,
-      resolve: (statement, _args, context) => {
-        const relayer = firstReport(statement).relayedBy;
-        return relayer ? loadEntity(context, relayer.entityId) : null;
-      },
+      resolve: (statement, _args, context) =>
+        withRecord(statement, context, (record) => {
+          const relayer = firstReport(record).relayedBy;
+          return relayer ? loadEntity(context, relayer.entityId) : null;
+        }),
     }),
     event: t.field({
       type: EventRef,
       nullable: true,
       description: 'The event at which the words were said or issued, when known (see `saidAt` for where the link comes from).',
-      resolve: (statement) => statement.saidAt?.eventId ?? null,
+      resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.saidAt?.eventId ?? null),
     }),
     saidAt: t.field({
       type: EventLinkRef,
       nullable: true,
       description: 'The event at which the words were said or issued, with the words that place them there or the inference that does.',
-      resolve: (statement) => statement.saidAt ?? null,
+      resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.saidAt ?? null),
     }),
-    aboutEvents: t.field({ type: [EventRef], description: 'Events the statement is about.', resolve: (statement) => statement.aboutEvents.map((about) => about.eventId) }),
+    aboutEvents: t.field({ type: [EventRef], description: 'Events the statement is about.', resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.aboutEvents.map((about) => about.eventId)),
+    }),
     aboutEventLinks: t.field({
       type: [EventLinkRef],
       description: 'Events the statement is about, each with the words that tie it to the statement or the inference that does.',
-      resolve: (statement) => statement.aboutEvents,
+      resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.aboutEvents),
     }),
     date: t.field({
       type: PartialDateRef,
       nullable: true,
       description: 'When it was said, as precisely as known; null when no source gives a date.',
-      resolve: (statement) => statement.date,
+      resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.date),
     }),
-    audience: t.field({ type: AudienceRef, nullable: true, description: 'Who it was addressed to, when a source says.', resolve: (statement) => statement.audience }),
-    mentions: t.field({ type: [MentionRef], description: 'The entities the statement refers to, each with the referring words.', resolve: (statement) => statement.mentions }),
+    audience: t.field({ type: AudienceRef, nullable: true, description: 'Who it was addressed to, when a source says.', resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.audience),
+    }),
+    mentions: t.field({ type: [MentionRef], description: 'The entities the statement refers to, each with the referring words.', resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.mentions),
+    }),
     continues: t.field({
       type: StatementRef,
       nullable: true,
       description: 'For the later part of a quote split by an attribution: the part it continues.',
-      resolve: (statement) => statement.continuesId ?? null,
+      resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.continuesId ?? null),
     }),
     continuedBy: t.field({
       type: [StatementRef],
@@ -370,19 +424,19 @@ StatementRef.implement({
       type: SourceRef,
       description: 'The source of the first report.',
       deprecationReason: `Use \`sources\` or \`reports { source }\`. ${firstReportNote}`,
-      resolve: (statement) => firstReport(statement).evidence.sourceId,
+      resolve: (statement, _args, context) => withRecord(statement, context, (record) => firstReport(record).evidence.sourceId),
     }),
     evidence: t.field({
       type: EvidenceRef,
       description: 'Where the first report\'s words stand in its source.',
       deprecationReason: `Use \`reports { evidence }\`. ${firstReportNote}`,
-      resolve: (statement) => firstReport(statement).evidence,
+      resolve: (statement, _args, context) => withRecord(statement, context, (record) => firstReport(record).evidence),
     }),
     retraction: t.field({
       type: RetractionRef,
       nullable: true,
       description: 'Why and when the statement was retracted; null for a statement in force. Lists hide retracted statements (see `retractedStatements`), but `statement(id:)` and `node(id:)` still return one.',
-      resolve: (statement) => statement.retracted ?? null,
+      resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.retracted ?? null),
     }),
   }),
 });

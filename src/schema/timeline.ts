@@ -1,13 +1,13 @@
 import { builder } from '../builder.js';
 import { badUserInput } from '../errors.js';
 import type { TimelineEntry, TimelineKind } from '../kb/filters.js';
-import type { EventRecord, StatementRecord } from '../kb/records.js';
+import type { EventRecord } from '../kb/records.js';
 import { PartialDateRef } from './dates.js';
 import { EventRef } from './event.js';
 import { dateRange } from './lookup.js';
 import { loadNode } from './node-loading.js';
 import { connectionOf, pageWindow, storePage } from './pagination.js';
-import { StatementRef } from './statement.js';
+import { StatementRef, type StatementParent } from './statement.js';
 import { kindOfRecord } from '../kb/reader.js';
 
 const TimelineItemTypeEnum = builder.enumType('TimelineItemType', {
@@ -21,7 +21,7 @@ const TimelineItemTypeEnum = builder.enumType('TimelineItemType', {
 const TimelineItemUnion = builder.unionType('TimelineItem', {
   description: 'An event or a statement on the timeline.',
   types: [EventRef, StatementRef],
-  resolveType: (record: EventRecord | StatementRecord) => kindOfRecord(record) as 'Event' | 'Statement',
+  resolveType: (record: EventRecord | StatementParent) => kindOfRecord(record) as 'Event' | 'Statement',
 });
 
 const TimelineEntryRef = builder.objectRef<TimelineEntry>('TimelineEntry');
@@ -41,7 +41,7 @@ TimelineEntryRef.implement({
     item: t.field({
       type: TimelineItemUnion,
       description: 'The event or statement.',
-      resolve: (entry, _args, context) => loadNode(context, entry.id, [entry.kind]) as Promise<EventRecord | StatementRecord>,
+      resolve: (entry, _args, context) => loadNode(context, entry.id, [entry.kind]) as Promise<EventRecord | StatementParent>,
     }),
   }),
 });

@@ -14,7 +14,7 @@ import type { QueryResultRow } from 'pg';
 import type { CountryFilter, EventFilter, EventOrder, NameOrder, OrganizationFilter, PersonFilter, StatementFilter, StatementOrder } from '../../kb/filters.js';
 import { UnknownCursorError, type ListPage, type PageWindow } from '../../kb/pages.js';
 import { SPEAKER_KINDS, type RecordKind } from '../../kb/knowledge-base.js';
-import type { ListQuery, ListRelation, ReadAlong, Within } from '../../kb/reader.js';
+import type { ListQuery, ListRelation, ReadAlong, StatementHeading, Within } from '../../kb/reader.js';
 import { foldText, foldedWords } from '../../kb/text.js';
 import { lookupColumnOf, tableOf } from './referents.js';
 import type { SeenRecords } from './seen-records.js';
@@ -301,7 +301,7 @@ interface PageRow {
   after_found: boolean;
   before_found: boolean;
   ids: string[] | null;
-  /** The records of `ids`, in the same order, when asked for. */
+  /** The records of `ids` (their headings, for ReadAlong.headings), in the same order, when asked for. */
   records?: unknown[] | null;
   far_left: boolean;
   far_right: boolean;
@@ -342,7 +342,7 @@ function pagesStatement(query: ListQuery, window: PageWindow, within: Within | u
   const backwards = window.first === undefined;
   const size = (backwards ? window.last! : window.first!) + 1;
   const speakersAlong = withRecords && table === 'statements' && along.speakers === true;
-  const page = `SELECT t.id, ${keys}${withRecords ? `, t.${lookupColumnOf(table)} AS record` : ''}${speakersAlong ? ', t.speaker_id' : ''} FROM ${table} t WHERE ${region.join(' AND ')} ORDER BY ${orderBy(order, backwards)} LIMIT ${params.add(size)}`;
+  const page = `SELECT t.id, ${keys}${withRecords ? `, ${headingsOnly(table, along) ? statementHeadingSql : `t.${lookupColumnOf(table)}`} AS record` : ''}${speakersAlong ? ', t.speaker_id' : ''} FROM ${table} t WHERE ${region.join(' AND ')} ORDER BY ${orderBy(order, backwards)} LIMIT ${params.add(size)}`;
   // Whether one item lies beyond a cursor: the first in the order walking away from it, so the planner
   // reads the order's index from the cursor and stops at that item. (A scalar subquery, since PostgreSQL
   // drops ORDER BY and LIMIT inside EXISTS and may then look for a row with a scan of the table.)
@@ -372,6 +372,28 @@ function pagesStatement(query: ListQuery, window: PageWindow, within: Within | u
   return { text, values: params.values, table, prepare: plan.conditions.length === 0 };
 }
 
+/** Whether a page of `table` reads its statements' headings rather than their records (ReadAlong.headings). */
+function headingsOnly(table: string, along: ReadAlong): boolean {
+  return table === 'statements' && along.headings === true;
+}
+
+/**
+ * A statement's heading (StatementHeading) from its row `t` and its reports' rows: columns only, where
+ * its record (about 2 KB, mostly evidence) is compressed and stored out of line, and was most of what a
+ * page of statements read and the server parsed. The sources of its reports in force in report order,
+ * a source as often as it reports the statement (`statementHeadingFrom` keeps each once: the GROUP BY
+ * that did it here cost PostgreSQL more than reading the records).
+ */
+const statementHeadingSql = `json_build_array(t.id, t.revision, t.kind, t.text, t.speaker_id,
+    ARRAY(SELECT sr.source_id FROM statement_reports sr WHERE sr.statement_id = t.id AND NOT sr.retracted ORDER BY sr.ordinal))`;
+
+/** A heading as `statementHeadingSql` reads it, in the form both stores give (`statementHeadingOf`). */
+function statementHeadingFrom([id, revision, kind, text, speakerId, reportSourceIds]: StatementHeadingRow): StatementHeading {
+  return { id, revision, kind, text, ...(speakerId === null ? {} : { speakerId }), sourceIds: [...new Set(reportSourceIds)] };
+}
+
+type StatementHeadingRow = [string, number, StatementHeading['kind'], string, string | null, string[]];
+
 /**
  * The columns that read what a page's statements lead to along with their records: what their speakers
  * are with the speakers' records (`found.speaker_ids`, gathered from the page's rows), and their reports'
@@ -400,9 +422,10 @@ function statementsAlong(along: ReadAlong): string {
 }
 
 /** Keeps the records a page statement brought back (those of `ids`, in order, and what was read along) for the request's later lookups. */
-function keepRecords(seen: SeenRecords, table: string, found: PageRow): void {
+function keepRecords(seen: SeenRecords, table: string, found: PageRow, headings: boolean): void {
   const ids = found.ids ?? [];
-  ids.forEach((id, index) => seen.keep(table, id, found.records![index]));
+  if (headings) for (const heading of (found.records ?? []) as StatementHeadingRow[]) seen.keepHeading(statementHeadingFrom(heading));
+  else ids.forEach((id, index) => seen.keep(table, id, found.records![index]));
   for (const [id, kind, record] of found.speakers ?? []) {
     seen.keepReferent(id, { kind, id });
     seen.keep(tableOf[kind], id, record);
@@ -441,7 +464,7 @@ export async function listPage(query: SqlQuery, list: ListQuery, window: PageWin
   const withRecords = readsRecords(seen, list, window, undefined, along);
   const { text, values, table, prepare } = pagesStatement(list, window, undefined, withRecords, along);
   const { rows } = await query<PageRow>(text, values, prepare);
-  if (withRecords) keepRecords(seen, table, rows[0]!);
+  if (withRecords) keepRecords(seen, table, rows[0]!, headingsOnly(table, along ?? {}));
   return pageFrom(window, rows[0]!);
 }
 
@@ -455,7 +478,7 @@ export async function listPagesWithin(query: SqlQuery, list: ListQuery, window: 
   const withRecords = readsRecords(seen, list, window, within, along);
   const { text, values, table, prepare } = pagesStatement(list, window, within, withRecords, along);
   const { rows } = await query<PageRow>(text, values, prepare);
-  if (withRecords) for (const found of rows) keepRecords(seen, table, found);
+  if (withRecords) for (const found of rows) keepRecords(seen, table, found, headingsOnly(table, along ?? {}));
   return rows.map((found) => pageFrom(window, found));
 }
 

@@ -11,7 +11,7 @@
  */
 import { inForceFormOf, RecordNotFoundError, type EventParticipation, type MembershipHolding, type RecordKind, type RoleHolding, type StoredRecord } from '../../kb/knowledge-base.js';
 import type { ListPage, PageWindow } from '../../kb/pages.js';
-import type { KnowledgeReader, ListQuery, ReadAlong, RecordOfKind, Referent, Relation, RelationValues, Within } from '../../kb/reader.js';
+import { statementHeadingOf, type KnowledgeReader, type ListQuery, type ReadAlong, type RecordOfKind, type Referent, type Relation, type RelationValues, type StatementHeading, type Within } from '../../kb/reader.js';
 import type { MembershipRecord, ParticipationRecord, RoleRecord } from '../../kb/records.js';
 import { listCount, listCountsWithin, listPage, listPagesWithin, type SqlQuery } from './lists.js';
 import { lookupColumnOf, mergeableTables, referentsSql, resolvedCte, tableOf } from './referents.js';
@@ -278,6 +278,27 @@ export class PostgresReader implements KnowledgeReader {
       }
     }
     return ids.map((id) => found.get(id));
+  }
+
+  /**
+   * Headings as the pages that asked for no more read them along (lists.ts, `statementHeadingSql`), or
+   * as kept records give them; any other id's from its record, read as `recordsByIds` reads it (which
+   * follows merges as the snapshot does).
+   */
+  async statementHeadingsByIds(ids: readonly string[]): Promise<(StatementHeading | RecordNotFoundError)[]> {
+    const found = new Map<string, StatementHeading>();
+    const unseen: string[] = [];
+    for (const id of ids) {
+      const heading = this.seen?.heading(id);
+      if (heading === undefined) unseen.push(id);
+      else found.set(id, heading);
+    }
+    const records = await this.recordsByIds('Statement', unseen);
+    unseen.forEach((id, index) => {
+      const record = records[index]!;
+      if (!(record instanceof RecordNotFoundError)) found.set(id, statementHeadingOf(record));
+    });
+    return ids.map((id) => found.get(id) ?? new RecordNotFoundError('Statement', id));
   }
 
   async sourceTextsByIds(ids: readonly string[]): Promise<(string | undefined)[]> {

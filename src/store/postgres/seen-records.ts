@@ -12,7 +12,7 @@
  *   transaction, so a record read at a generation is that generation's record for every request that
  *   reads it. Bounded: past `capacity` entries the oldest go.
  */
-import type { Referent } from '../../kb/reader.js';
+import type { Referent, StatementHeading } from '../../kb/reader.js';
 
 /**
  * Records kept for the latest generation by default (NEWSGRAPH_KEPT_RECORDS): some megabytes of the
@@ -43,6 +43,8 @@ export class SeenRecords {
   private readonly mergedInto: BoundedMap<string, string>;
   /** What each id asked for refers to; null for an id no record has. */
   private readonly referents: BoundedMap<string, Referent | null>;
+  /** Headings of statements in force read by pages that asked for no more (ReadAlong.headings), by id. */
+  private readonly headings: BoundedMap<string, StatementHeading>;
   /** The pages whose records were read (by what they were asked for). */
   private readonly pagesRead: BoundedMap<string, true>;
 
@@ -51,6 +53,7 @@ export class SeenRecords {
     this.records = new BoundedMap(capacity);
     this.mergedInto = new BoundedMap(capacity);
     this.referents = new BoundedMap(capacity);
+    this.headings = new BoundedMap(capacity);
     this.pagesRead = new BoundedMap(capacity);
   }
 
@@ -75,6 +78,7 @@ export class SeenRecords {
     view.keep = (table, id, record) => holds() && this.keep(table, id, record);
     view.keepMerge = (id, keptId) => holds() && this.keepMerge(id, keptId);
     view.keepReferent = (id, referent) => holds() && this.keepReferent(id, referent);
+    view.keepHeading = (heading) => holds() && this.keepHeading(heading);
     view.firstPageRead = (page) => !holds() || this.firstPageRead(page);
     return view;
   }
@@ -83,7 +87,8 @@ export class SeenRecords {
    * Takes what `earlier` (read at the generation before this one) kept and one change left true: every
    * record, merge and referent but those of the records the change wrote (`changed`: every record whose
    * stored form differs, a merged one and those moved to the record kept included); no page (a change
-   * may move any list). What this one read itself stays.
+   * may move any list), and so no heading (only pages read them, each page again at a new generation).
+   * What this one read itself stays.
    */
   adopt(earlier: SeenRecords, changed: ReadonlySet<string>): void {
     for (const [id, kept] of earlier.records) {
@@ -100,6 +105,16 @@ export class SeenRecords {
   /** Keeps `record`, the record of `id` in `table`, which is in force (not merged into another). */
   keep(table: string, id: string, record: unknown): void {
     this.records.set(id, { table, record });
+  }
+
+  /** Keeps the heading of a statement in force. */
+  keepHeading(heading: StatementHeading): void {
+    this.headings.set(heading.id, heading);
+  }
+
+  /** The heading of the statement in force `id` names (merged ids are followed as for records), when read. */
+  heading(id: string): StatementHeading | undefined {
+    return this.headings.get(this.mergedInto.get(id) ?? id);
   }
 
   /** Keeps that the merged id `id` answers with the record of `keptId` (of the same kind). */
