@@ -64,7 +64,7 @@ describe('batching on PostgreSQL', () => {
     expect(all.statements.length).toBe(few.statements.length);
     expect(all.statements.length).toBeLessThanOrEqual(8);
     // Each lookup sent once per level: the organizations of the whole feed in one statement.
-    const organizationLookups = all.statements.filter((sql) => /FROM organizations WHERE id = ANY/.test(sql));
+    const organizationLookups = all.statements.filter((sql) => /FROM organizations WHERE id = ANY\(\$1/.test(sql));
     expect(organizationLookups).toHaveLength(1);
   });
 
