@@ -1,7 +1,8 @@
 /**
- * Records and referents read at one state of the knowledge base, so that what a statement brought back
- * answers later lookups without a statement of their own. Each statement a request sends is a round trip
- * and a wakeup of PostgreSQL's backend, which on these machines cost more than the reading.
+ * Records, referents and statements' headings read at one state of the knowledge base, so that what a
+ * statement brought back answers later lookups without a statement of their own. Each statement a
+ * request sends is a round trip and a wakeup of PostgreSQL's backend, which on these machines cost more
+ * than the reading.
  *
  * Two uses, one rule: everything kept was read at the same state of the knowledge base.
  * - Within one request (its read session sees one snapshot): a page's records come with its ids, a
