@@ -392,7 +392,10 @@ StatementRef.implement({
       description: 'The event at which the words were said or issued, with the words that place them there or the inference that does.',
       resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.saidAt ?? null),
     }),
-    aboutEvents: t.field({ type: [EventRef], description: 'Events the statement is about.', resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.aboutEvents.map((about) => about.eventId)),
+    aboutEvents: t.field({
+      type: [EventRef],
+      description: 'Events the statement is about.',
+      resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.aboutEvents.map((about) => about.eventId)),
     }),
     aboutEventLinks: t.field({
       type: [EventLinkRef],
@@ -405,9 +408,16 @@ StatementRef.implement({
       description: 'When it was said, as precisely as known; null when no source gives a date.',
       resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.date),
     }),
-    audience: t.field({ type: AudienceRef, nullable: true, description: 'Who it was addressed to, when a source says.', resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.audience),
+    audience: t.field({
+      type: AudienceRef,
+      nullable: true,
+      description: 'Who it was addressed to, when a source says.',
+      resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.audience),
     }),
-    mentions: t.field({ type: [MentionRef], description: 'The entities the statement refers to, each with the referring words.', resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.mentions),
+    mentions: t.field({
+      type: [MentionRef],
+      description: 'The entities the statement refers to, each with the referring words.',
+      resolve: (statement, _args, context) => withRecord(statement, context, (record) => record.mentions),
     }),
     continues: t.field({
       type: StatementRef,
