@@ -34,6 +34,8 @@ export interface PostgresServer {
   halt(): Promise<void>;
   /** Starts a halted server again on the same port with the same data. */
   restart(): Promise<void>;
+  /** The shell command that starts this server's folder again once this process is gone (a kept benchmark database). */
+  startCommand(): string;
   /** Stops the server and deletes its folder; safe to call twice. */
   stop(): Promise<void>;
   /**
@@ -204,6 +206,10 @@ export async function startPostgres(): Promise<PostgresServer> {
     },
     async restart() {
       await start();
+    },
+    startCommand() {
+      const [file, argv] = command('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(root, 'server.log'), '-w', 'start']);
+      return [file, ...argv].map((word) => (/^[\w./=:-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`)).join(' ');
     },
     async stop() {
       if (stopped) return;
