@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CuratorToken } from './plugins/auth.js';
+import { DRAFT_MAX_RECORDS } from './authoring/draft/record-cap.js';
 import { defaultHttpLimits, type HttpLimits } from './http/listener.js';
 import { defaultMetricsOptions, type MetricsOptions } from './http/metrics.js';
 import { KEPT_RECORDS } from './store/postgres/seen-records.js';
@@ -45,6 +46,8 @@ export interface Config {
    * that read it (NEWSGRAPH_KEPT_RECORDS; 0 keeps none across requests).
    */
   keptRecords: number;
+  /** With PostgreSQL, how many records one draft of an article reads at most (NEWSGRAPH_DRAFT_MAX_RECORDS); a text naming more gets DRAFT_TOO_LARGE. */
+  draftMaxRecords: number;
   /** Prometheus metrics at /metrics: on unless NEWSGRAPH_METRICS=off (then false), with the bearer token a scrape must send, if any. */
   metrics: MetricsOptions | false;
 }
@@ -102,6 +105,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxPendingEvents: parseCount(env, 'NEWSGRAPH_SUBSCRIPTION_MAX_PENDING', defaultSubscriptionLimits.maxPendingEvents),
     },
     keptRecords: parseCount(env, 'NEWSGRAPH_KEPT_RECORDS', KEPT_RECORDS, 0),
+    draftMaxRecords: parseCount(env, 'NEWSGRAPH_DRAFT_MAX_RECORDS', DRAFT_MAX_RECORDS, 1),
     metrics: parseMetrics(env.NEWSGRAPH_METRICS, env.NEWSGRAPH_METRICS_TOKEN),
   };
 }

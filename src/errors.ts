@@ -54,6 +54,8 @@ export const ErrorCode = {
   SUBSCRIPTION_TOO_SLOW: 'SUBSCRIPTION_TOO_SLOW',
   /** The field or mutation needs the whole knowledge base in memory, which only the JSON store has (`applyArticle`, `draftArticle`), and this server reads PostgreSQL. */
   UNSUPPORTED_BY_STORE: 'UNSUPPORTED_BY_STORE',
+  /** `draftArticle`'s text names more records than a draft reads at once (`extensions.maxRecords`; PostgreSQL only). */
+  DRAFT_TOO_LARGE: 'DRAFT_TOO_LARGE',
   /** The database could not be reached; the server keeps trying, and the request may be sent again. */
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
   /** Something went wrong on our side; details are logged, never sent. */

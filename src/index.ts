@@ -21,6 +21,7 @@ async function openKnowledge(config: Config, logger: Logger): Promise<{ options:
       logger,
       readUrl: config.databaseReadUrl,
       keptRecords: config.keptRecords,
+      draftMaxRecords: config.draftMaxRecords,
       readerFor: (pool, where) => new PostgresReader(pool, { where }),
     });
     return {

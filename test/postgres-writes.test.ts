@@ -413,6 +413,37 @@ describe('mutations on PostgreSQL', () => {
     expect(near.statements.flatMap((statement: { candidates?: { id: string }[] }) => (statement.candidates ?? []).map((candidate) => candidate.id))).toContain('kirby-secretary-urging-allies');
   });
 
+  it('refuse a draft naming more records than a draft reads, with DRAFT_TOO_LARGE, and go on drafting and serving', async () => {
+    const capped = await openKnowledge(writtenUrl, { draftMaxRecords: 3 });
+    try {
+      const server = serverOn(capped);
+      const document = 'query($text: String!) { draftArticle(text: $text, publishedOn: "2015-12-02") }';
+      // The third report names Kerry, Kirby, Stoltenberg, NATO, Russia, Turkey and more: over 3 records.
+      const refused = await mutate(server, document, { text: await readFile(path.join(articles, 'third-report.txt'), 'utf8') });
+      expect(refused.data?.draftArticle ?? null).toBeNull();
+      expect(refused.errors).toEqual([
+        expect.objectContaining({
+          message: 'this text names more records than a draft reads (at most 3): draft a part of it, or raise NEWSGRAPH_DRAFT_MAX_RECORDS',
+          path: ['draftArticle'],
+          extensions: expect.objectContaining({ code: 'DRAFT_TOO_LARGE', maxRecords: 3 }),
+        }),
+      ]);
+      // A lookup is refused as soon as it finds one record more than the draft has left.
+      await expect(capped.draftRecords.consistently((lookups) => lookups.byKeys({ name: ['nato', 'kerry', 'kirby', 'stoltenberg'], surname: [], label: [], stem: [], iso2: [] }))).rejects.toMatchObject({
+        name: 'DraftTooLargeError',
+        maxRecords: 3,
+      });
+      // A text naming fewer drafts as it does without the cap, and the server answers the next request.
+      const small = { text: 'Brussels meeting ends (test fixture)\n\n[TEST FIXTURE: invented snippet written for newsgraph\'s tests; not real reporting]\n\nThe ministers went home.' };
+      const [drafted, fromFiles] = [await mutate(server, document, small), await mutate(jsonYoga, document, small)];
+      expect(drafted.errors).toBeUndefined();
+      expect(drafted.data).toEqual(fromFiles.data);
+      expect(await queryData(server, '{ person(slug: "john-kerry") { name } }')).toEqual({ person: { name: 'John Kerry' } });
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('each make a new dataset generation and version, with the change it made for the subscribers of every replica', async () => {
     await withClient(writtenUrl, async (client) => {
       const { rows } = await client.query('SELECT generation, record_id, kind, change FROM dataset_changes ORDER BY generation, ordinal');

@@ -5,7 +5,10 @@
  * `draftArticle` drafts one from an article's text, as `npm run author -- draft` does (on PostgreSQL,
  * from the records the text can look up: src/authoring/draft/scoped.ts).
  */
+import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
+import { DraftTooLargeError } from '../authoring/draft/record-cap.js';
+import { ErrorCode } from '../errors.js';
 import type { RecordKind } from '../kb/knowledge-base.js';
 import { applyArticles, previewArticles } from '../authoring/apply-articles.js';
 import type { ArticlePlan, ArticleProblem, PlannedChange } from '../authoring/plan-article.js';
@@ -128,7 +131,12 @@ builder.queryFields((t) => ({
         // drafts holding one each while waiting for another could take the whole pool.
         context.endReads?.();
         const { draftFromSource } = await import('../authoring/draft/scoped.js');
-        return (await draftFromSource(input, context.draftRecords)) as object;
+        try {
+          return (await draftFromSource(input, context.draftRecords)) as object;
+        } catch (error) {
+          if (error instanceof DraftTooLargeError) throw new GraphQLError(error.message, { extensions: { code: ErrorCode.DRAFT_TOO_LARGE, maxRecords: error.maxRecords } });
+          throw error;
+        }
       }
       const { draftArticle } = await import('../authoring/draft/index.js');
       return draftArticle(input, knowledgeBaseOf(context, 'draftArticle')) as object;

@@ -59,6 +59,8 @@ export interface DatabaseOptions {
    * kept for every request that reads that generation (SeenRecords); KEPT_RECORDS by default, 0 for none.
    */
   keptRecords?: number;
+  /** How many records one draft of an article reads at most (DRAFT_MAX_RECORDS by default); a text naming more is refused with DraftTooLargeError. */
+  draftMaxRecords?: number;
 }
 
 /** The records read at one generation (and version) of the dataset. */
@@ -114,6 +116,7 @@ export class PostgresKnowledge implements SnapshotSource {
     row: DatasetRow,
     commitOutcomeWaitMs: number | undefined,
     keptRecords: number | undefined,
+    draftMaxRecords: number | undefined,
   ) {
     this.keptRecords = keptRecords ?? KEPT_RECORDS;
     this.generation = row.generation;
@@ -124,7 +127,7 @@ export class PostgresKnowledge implements SnapshotSource {
     this.writePool = new pg.Pool({ connectionString, max: 4, connectionTimeoutMillis: WRITE_WAIT_MS, application_name: 'newsgraph-write', options: NO_JIT });
     this.writePool.on('error', (error) => logger.warn({ err: error, database: primary }, 'a pooled PostgreSQL connection for writes failed'));
     this.writer = new PostgresWriter(this.writePool, primary, this, commitOutcomeWaitMs);
-    this.draftRecords = new PostgresDraftRecords(pool, where);
+    this.draftRecords = new PostgresDraftRecords(pool, where, draftMaxRecords);
   }
 
   /**
@@ -158,7 +161,7 @@ export class PostgresKnowledge implements SnapshotSource {
         client.release();
       }
       const row = await readDataset(pool, where);
-      const knowledge = new PostgresKnowledge(pool, where, options.readerFor(pool, where), options.logger, url.href, row, options.commitOutcomeWaitMs, options.keptRecords);
+      const knowledge = new PostgresKnowledge(pool, where, options.readerFor(pool, where), options.logger, url.href, row, options.commitOutcomeWaitMs, options.keptRecords, options.draftMaxRecords);
       await knowledge.listen();
       return knowledge;
     } catch (error) {

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { RecordKind, StoredRecord } from '../../kb/knowledge-base.js';
 import type { DraftKeyKind } from '../../authoring/draft/keys.js';
 import { NEAR_SIMILARITY } from '../../authoring/draft/known-statements.js';
+import { DRAFT_MAX_RECORDS, DraftTooLargeError } from '../../authoring/draft/record-cap.js';
 import type { DraftLookups, DraftRecordSource, PlacedRecord } from '../../authoring/draft/scoped.js';
 import { BEGIN_READS } from './read-session.js';
 import { readErrorOf, recordsByIdSql, rowsOf, type RowsOf } from './sql.js';
@@ -41,12 +42,26 @@ const sql = {
   sourcesWithText: `SELECT id, 'Source' AS kind, position, record FROM sources WHERE md5(record ->> 'text') = ANY($1) AND record ->> 'text' = ANY($2)`,
 };
 
-/** A draft's lookups over one connection. */
+/** A draft's lookups over one connection, reading at most `maxRecords` rows of records in all. */
 class Lookups implements DraftLookups {
-  constructor(private readonly rows: RowsOf) {}
+  private left: number;
 
+  constructor(
+    private readonly rows: RowsOf,
+    private readonly maxRecords: number,
+  ) {
+    this.left = maxRecords;
+  }
+
+  /**
+   * The records `text` finds, asking for one more than the draft has left: a text naming too many is
+   * refused having read a bounded number of them, not after the server has tried to hold them all.
+   */
   private async placed(text: string, values: unknown[]): Promise<PlacedRecord[]> {
-    return (await this.rows<Row>(text, values)).map(({ kind, position, record }) => ({ kind, position, record }));
+    const found = await this.rows<Row>(`SELECT * FROM (${text}) AS found LIMIT $${values.length + 1}`, [...values, this.left + 1]);
+    if (found.length > this.left) throw new DraftTooLargeError(this.maxRecords);
+    this.left -= found.length;
+    return found.map(({ kind, position, record }) => ({ kind, position, record }));
   }
 
   byKeys(keys: Readonly<Record<DraftKeyKind, readonly string[]>>): Promise<PlacedRecord[]> {
@@ -86,6 +101,7 @@ export class PostgresDraftRecords implements DraftRecordSource {
   constructor(
     private readonly pool: pg.Pool,
     private readonly where: string,
+    private readonly maxRecords = DRAFT_MAX_RECORDS,
   ) {}
 
   /** One connection, one read-only snapshot of the database for the whole draft. */
@@ -105,7 +121,7 @@ export class PostgresDraftRecords implements DraftRecordSource {
       await client.query(BEGIN_READS).catch((error: unknown) => {
         throw readErrorOf(error, this.where);
       });
-      const result = await draft(new Lookups(rows));
+      const result = await draft(new Lookups(rows, this.maxRecords));
       await rows('COMMIT', []);
       return result;
     } catch (error) {

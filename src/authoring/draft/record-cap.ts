@@ -1,0 +1,20 @@
+/**
+ * How many records a draft of an article may read, where the knowledge base is not in memory
+ * (PostgreSQL): a draft holds every record it reads at once, so a text naming hundreds of thousands of
+ * them would take the server's memory with it. Kept apart from the drafter, which is loaded on first use.
+ */
+
+/**
+ * The cap by default (NEWSGRAPH_DRAFT_MAX_RECORDS): at about 10 KB per record parsed and indexed, some
+ * 1.5 GB. Real texts name tens to thousands of records; the bench's multiplied data, where every name
+ * is borne once per block of 1000, about 110,000 at 10,000x the seed.
+ */
+export const DRAFT_MAX_RECORDS = 150_000;
+
+/** A draft refused because its text names more records than the cap. */
+export class DraftTooLargeError extends Error {
+  override name = 'DraftTooLargeError';
+  constructor(readonly maxRecords: number) {
+    super(`this text names more records than a draft reads (at most ${maxRecords}): draft a part of it, or raise NEWSGRAPH_DRAFT_MAX_RECORDS`);
+  }
+}
