@@ -35,7 +35,7 @@
  *          --keep-postgres yes (leave the server's folder, stopped, and print how to start it again)
  * 100,000× is about 117 GB of database, and about two hours on 2 CPUs (see the results file): a scale
  * whose estimated size does not fit the free disk is refused with the figures, not attempted. On a
- * compressing file system (the results file says how this machine's was made) it takes about a third.
+ * compressing file system (the results file says how this machine's was made) it takes a fraction of that.
  */
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -254,7 +254,7 @@ function freeBytes(dir: string): number {
  * The `from` database (imported at IMPORTED_SCALE) copied and multiplied by `times` inside PostgreSQL.
  * Refuses when the estimated size (times what the source took of the disk, plus a quarter for WAL and
  * index builds) does not fit the free disk. What it took, not its size: on a compressing file system
- * (the README's way to build 100,000× on a small disk) the two differ by a factor of two or more.
+ * (how the results file's 100,000× fitted this machine's disk) the two differ by a factor of two or more.
  */
 async function multipliedDatabase(server: PostgresServer, from: Built, scale: number): Promise<Built> {
   const times = scale / from.scale;

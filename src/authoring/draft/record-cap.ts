@@ -5,9 +5,10 @@
  */
 
 /**
- * The cap by default (NEWSGRAPH_DRAFT_MAX_RECORDS): at about 10 KB per record parsed and indexed, some
- * 1.5 GB. Real texts name tens to thousands of records; the bench's multiplied data, where every name
- * is borne once per block of 1000, about 110,000 at 10,000x the seed.
+ * The cap by default (NEWSGRAPH_DRAFT_MAX_RECORDS). Real texts name tens to thousands of records; the
+ * bench's multiplied data, where every name is borne once per block of 1000, about 107,000 at 10,000x the
+ * seed (drafted in 6.7 s, the server peaking at 1.6 GB) and a million at 100,000x (which, uncapped,
+ * took the server past V8's heap limit; capped, it is refused with the server under 900 MB).
  */
 export const DRAFT_MAX_RECORDS = 150_000;
 
