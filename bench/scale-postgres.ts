@@ -79,10 +79,6 @@ interface Options {
   keepPostgres: boolean;
 }
 
-function badValue(arg: string, value: string): never {
-  throw new Error(`${arg}: "${value}" is not yes or no`);
-}
-
 function parseOptions(argv: string[]): Options {
   const options: Options = {
     scales: [1, 1000, 10000],
@@ -104,7 +100,10 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--starts') options.starts = Number(value);
     else if (arg === '--out') options.out = value === '-' ? undefined : path.resolve(value);
     else if (arg === '--keep-log') options.keepLog = path.resolve(value);
-    else if (arg === '--keep-postgres') options.keepPostgres = value === 'yes' || (value === 'no' ? false : badValue(arg, value));
+    else if (arg === '--keep-postgres') {
+      if (value !== 'yes' && value !== 'no') throw new Error(`--keep-postgres: "${value}" is not yes or no`);
+      options.keepPostgres = value === 'yes';
+    }
     else throw new Error(`unknown argument "${arg}"`);
   }
   const valid = (s: number) => Number.isInteger(s) && s >= 1 && (s <= IMPORTED_SCALE || s % IMPORTED_SCALE === 0);

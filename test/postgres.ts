@@ -173,7 +173,8 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
   let port = 0;
   let options = '';
-  const start = () => exec('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(root, 'server.log'), '-w', '-t', '30', 'start']);
+  const startArgs = () => ['-D', dataDir, '-o', options, '-l', path.join(root, 'server.log'), '-w', 'start'];
+  const start = () => exec('pg_ctl', ['-t', '30', ...startArgs()]);
   try {
     await exec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions']);
     port = await onFreePort(async (free) => {
@@ -208,7 +209,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       await start();
     },
     startCommand() {
-      const [file, argv] = command('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(root, 'server.log'), '-w', 'start']);
+      const [file, argv] = command('pg_ctl', startArgs());
       return [file, ...argv].map((word) => (/^[\w./=:-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`)).join(' ');
     },
     async stop() {
