@@ -6,10 +6,11 @@
  * and typings for the part of autocannon used.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readConfig } from '../src/config.js';
@@ -342,6 +343,33 @@ export function processMemoryKiB(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
   return { rss: field('VmRSS'), peak: field('VmHWM') };
+}
+
+let memoryReports = 0;
+
+/**
+ * What a server needs to report its memory after a forced full collection (bench/collect-on-signal.mjs):
+ * pass `nodeArgs` and `env` to startServerProcess, then `read(pid)` collects and returns RSS and V8 heap in
+ * KiB. A plain RSS reading depends on when V8 last collected; this one shows what the server holds.
+ */
+export function memoryAfterCollection(): { nodeArgs: string[]; env: Record<string, string>; read: (pid: number) => Promise<{ rss: number; heapUsed: number }> } {
+  const reportFile = path.join(os.tmpdir(), `newsgraph-bench-memory-${process.pid}-${++memoryReports}.jsonl`);
+  rmSync(reportFile, { force: true });
+  const reports = () => (existsSync(reportFile) ? readFileSync(reportFile, 'utf8').split('\n').filter(Boolean) : []);
+  return {
+    nodeArgs: ['--expose-gc', '--import', path.join(projectRoot, 'bench', 'collect-on-signal.mjs')],
+    env: { BENCH_MEMORY_REPORT: reportFile },
+    read: async (pid) => {
+      const before = reports().length;
+      process.kill(pid, 'SIGUSR2');
+      for (let waitedMs = 0; reports().length === before; waitedMs += 20) {
+        if (waitedMs > 15_000) throw new Error(`process ${pid} did not report its memory within 15 s (${reportFile})`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const usage = JSON.parse(reports().at(-1)!) as { rss: number; heapUsed: number };
+      return { rss: Math.round(usage.rss / 1024), heapUsed: Math.round(usage.heapUsed / 1024) };
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
