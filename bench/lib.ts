@@ -351,22 +351,24 @@ let memoryReports = 0;
  * What a server needs to report its memory after a forced full collection (bench/collect-on-signal.mjs):
  * pass `nodeArgs` and `env` to startServerProcess, then `read(pid)` collects and returns RSS and V8 heap in
  * KiB. A plain RSS reading depends on when V8 last collected; this one shows what the server holds.
+ * The report file exists only while a reading is awaited.
  */
 export function memoryAfterCollection(): { nodeArgs: string[]; env: Record<string, string>; read: (pid: number) => Promise<{ rss: number; heapUsed: number }> } {
-  const reportFile = path.join(os.tmpdir(), `newsgraph-bench-memory-${process.pid}-${++memoryReports}.jsonl`);
-  rmSync(reportFile, { force: true });
-  const reports = () => (existsSync(reportFile) ? readFileSync(reportFile, 'utf8').split('\n').filter(Boolean) : []);
+  const reportFile = path.join(os.tmpdir(), `newsgraph-bench-memory-${process.pid}-${++memoryReports}.json`);
+  // The server appends one line; until its newline is there, the line may be partly written.
+  const report = () => (existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '');
   return {
     nodeArgs: ['--expose-gc', '--import', path.join(projectRoot, 'bench', 'collect-on-signal.mjs')],
     env: { BENCH_MEMORY_REPORT: reportFile },
     read: async (pid) => {
-      const before = reports().length;
+      rmSync(reportFile, { force: true });
       process.kill(pid, 'SIGUSR2');
-      for (let waitedMs = 0; reports().length === before; waitedMs += 20) {
+      for (let waitedMs = 0; !report().endsWith('\n'); waitedMs += 20) {
         if (waitedMs > 15_000) throw new Error(`process ${pid} did not report its memory within 15 s (${reportFile})`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const usage = JSON.parse(reports().at(-1)!) as { rss: number; heapUsed: number };
+      const usage = JSON.parse(report()) as { rss: number; heapUsed: number };
+      rmSync(reportFile, { force: true });
       return { rss: Math.round(usage.rss / 1024), heapUsed: Math.round(usage.heapUsed / 1024) };
     },
   };
