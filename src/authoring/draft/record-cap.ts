@@ -8,7 +8,7 @@
  * The cap by default (NEWSGRAPH_DRAFT_MAX_RECORDS). Real texts name tens to thousands of records; the
  * bench's multiplied data, where every name is borne once per block of 1000, about 107,000 at 10,000x the
  * seed (drafted in 6.7 s, the server peaking at 1.6 GB) and a million at 100,000x (which, uncapped,
- * took the server past V8's heap limit; capped, it is refused with the server under 900 MB).
+ * took the server past V8's heap limit; capped, it is refused in about 15 s, the server peaking at 1.3 GB).
  */
 export const DRAFT_MAX_RECORDS = 150_000;
 
