@@ -15,7 +15,7 @@ export type { Logger };
  * `logger.flush()` before exiting so none are lost.
  */
 export function createLogger(level: LevelWithSilent = 'info', destination?: pino.DestinationStream): Logger {
-  const target = destination ?? new BatchedLines(pino.destination({ dest: 1, sync: false }));
+  const target = destination ?? new BatchedLines(pino.destination({ dest: 1, sync: false, contentMode: 'buffer' }) as unknown as SonicBoom);
   const logger = pino({ level, base: { service: 'newsgraph' }, timestamp: isoTime }, target);
   if (target instanceof BatchedLines) batchedLinesOf.set(logger, target);
   return logger;
@@ -31,7 +31,11 @@ const LOG_BATCH_CHARACTERS = 16_384;
 /** Lines logged for later (`BatchedLines.later`) are made once this many wait. */
 const LINES_MADE_TOGETHER = 128;
 
-type SonicBoom = ReturnType<typeof pino.destination>;
+/**
+ * stdout's writer, handed whole batches as bytes: sonic-boom's text mode encodes its pending text again
+ * after every write (to cut what was written off the front), a second encoding of every line.
+ */
+type SonicBoom = Omit<ReturnType<typeof pino.destination>, 'write'> & { write(bytes: Buffer): boolean };
 
 /**
  * Log lines gathered for up to `LOG_BATCH_MS` and handed to stdout's writer (sonic-boom, writing
@@ -107,7 +111,7 @@ class BatchedLines implements pino.DestinationStream {
     this.lines = [];
     this.characters = 0;
     try {
-      this.out.write(text);
+      this.out.write(Buffer.from(text, 'utf8'));
     } catch {
       // The writer is closed (stdout gone): the lines are lost, but a log line never stops the server,
       // which this timer's callback would if it threw.
