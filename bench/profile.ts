@@ -206,12 +206,12 @@ function render(summary: Summary, top = 25, callersOf = 10): string {
     '|---|--:|--:|',
     ...summary.inclusive.slice(0, top).map(([label, us]) => `| \`${label}\` | ${pct(us)} | ${perRequest(us)} |`),
     '',
-    '**Our code** (src/), by inclusive time',
+    '**Our code** (src/, or the bundle made of it: dist/), by inclusive time',
     '',
     '| Function | inclusive | µs per response |',
     '|---|--:|--:|',
     ...summary.inclusive
-      .filter(([label]) => label.includes('(src/'))
+      .filter(([label]) => label.includes('(src/') || label.includes('(dist/'))
       .slice(0, 15)
       .map(([label, us]) => `| \`${label}\` | ${pct(us)} | ${perRequest(us)} |`),
     '',
