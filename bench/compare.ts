@@ -17,7 +17,7 @@
  *      body that deep-equals production's without `extensions` (only production adds them); aborts on
  *      any mismatch;
  *   2. warms each target up on each fixture;
- *   3. measures with autocannon (50 connections), interleaving the targets (A B C D E F, A B C D E F, …)
+ *   3. measures with autocannon (50 connections), interleaving the targets (A B C D E F, F E D C B A, …)
  *      over BENCH_ROUNDS rounds of BENCH_SECONDS seconds per target and fixture. Every response, in the
  *      warm-up and in the rounds, is compared with the verified answer for its request; any error,
  *      timeout, non-2xx or mismatch aborts the run. A fixture with several variable sets sends them in
@@ -459,14 +459,18 @@ async function main(): Promise<number> {
   const loadAtStart = os.loadavg()[0] ?? Number.NaN;
   for (let round = 1; round <= ROUNDS; round += 1) {
     console.log(`\nround ${round}/${ROUNDS} (req/s)`);
+    // Every other round runs the targets in reverse: a target that always follows the same one (the
+    // cache-missed production after the cached one, in the same process) would carry what that one left
+    // behind (its garbage, its log backlog) into every one of its windows.
+    const order = round % 2 === 1 ? targets : [...targets].reverse();
     for (const fixture of fixtures) {
-      const line: string[] = [];
-      for (const target of targets) {
+      const rps = new Map<string, number>();
+      for (const target of order) {
         const sample = await loadWindow(target, serverOf(target), requestsOf(fixture), SECONDS);
         samples.set(key(fixture, target), [...(samples.get(key(fixture, target)) ?? []), sample]);
-        line.push(`${target.name} ${int(sample.rps)}`);
+        rps.set(target.name, sample.rps);
       }
-      console.log(`  ${fixture.name.padEnd(15)} ${line.join('  ')}`);
+      console.log(`  ${fixture.name.padEnd(15)} ${targets.map((target) => `${target.name} ${int(rps.get(target.name)!)}`).join('  ')}`);
     }
   }
   const loadAtEnd = os.loadavg()[0] ?? Number.NaN;
@@ -573,7 +577,7 @@ kept from the previous file and written by hand from \`npx tsx bench/profile.ts\
 - **Machine**: ${cpu.length} × ${cpu[0]?.model.trim() ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}; load average ${fixed(loadAtStart, 2)} when the rounds started, ${fixed(loadAtEnd, 2)} when they ended
 - **Node**: ${process.version}; graphql ${versionOf('graphql')}, graphql-yoga ${versionOf('graphql-yoga')}, @pothos/core ${versionOf('@pothos/core')}, fastify ${versionOf('fastify')}, mercurius ${versionOf('mercurius')} (graphql-jit ${versionOf('graphql-jit', path.join(projectRoot, 'node_modules', 'mercurius'))}), @apollo/server ${versionOf('@apollo/server')}, autocannon ${versionOf('autocannon')}
 - **Code**: commit ${head || '?'}${dirty ? `, with uncommitted changes in: ${dirty.split('\n').map((l) => l.slice(3)).join(', ')}` : ', clean'}
-- **Load**: ${CONNECTIONS} connections, no pipelining; warm-up ${WARMUP_SECONDS} s per target and query; ${ROUNDS} rounds × ${SECONDS} s per target and query, interleaved (${targets.map((t) => t.name).join(', ')}, then again); the load generator shares the machine's ${cpu.length} cores with the server
+- **Load**: ${CONNECTIONS} connections, no pipelining; warm-up ${WARMUP_SECONDS} s per target and query; ${ROUNDS} rounds × ${SECONDS} s per target and query, interleaved (${targets.map((t) => t.name).join(', ')}, then in reverse, and so on); the load generator shares the machine's ${cpu.length} cores with the server
 
 ## Results
 

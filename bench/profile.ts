@@ -4,8 +4,8 @@
  *   npx tsx bench/profile.ts                      capture and summarise (writes bench/results/profile-FIXTURE.md)
  *   npx tsx bench/profile.ts summarize FILE…      summarise existing .cpuprofile files (prints only)
  *
- * Capture: starts `node --cpu-prof --import tsx src/index.ts` on 127.0.0.1 (PORT=0, default log level
- * 'info', stdout drained as in bench/compare.ts), checks its answer, warms up, then drives
+ * Capture: builds and starts the bundle `npm start` runs (`node --cpu-prof dist/index.mjs`) on 127.0.0.1
+ * (PORT=0, default log level 'info', stdout drained as in bench/compare.ts), checks its answer, warms up, then drives
  * it with autocannon (50 connections) twice: first with the fixture's request as is (production answers
  * it from its response cache), then with a unique `?nocache=N` on every URL (every request executes).
  * Every response body is checked. SIGTERM makes the server exit and V8 write the profile.
@@ -19,12 +19,14 @@
  * ignored); open it in Chrome DevTools or summarise it again with `summarize`.
  *
  * Environment: PROFILE_FIXTURE (default statement-feed), PROFILE_SECONDS (per window, default 15),
- * PROFILE_WARMUP (seconds, 5), PROFILE_CONNECTIONS (50).
+ * PROFILE_WARMUP (seconds, 5), PROFILE_CONNECTIONS (50), PROFILE_SERVER (`production`, the default, or
+ * `mercurius`: bench/variants/mercurius.ts under the same load, to compare where each spends its time;
+ * written to bench/results/profile-FIXTURE-mercurius.md).
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadFixtures, projectRoot, REQUEST_HEADERS, requestBody, runCannon, startServerProcess, type CannonRequest } from './lib.js';
+import { buildProductionBundle, loadFixtures, projectRoot, REQUEST_HEADERS, requestBody, runCannon, startServerProcess, type CannonRequest } from './lib.js';
 
 // ---------------------------------------------------------------------------------------------------
 // The .cpuprofile format (V8's Profiler.Profile)
@@ -204,12 +206,12 @@ function render(summary: Summary, top = 25, callersOf = 10): string {
     '|---|--:|--:|',
     ...summary.inclusive.slice(0, top).map(([label, us]) => `| \`${label}\` | ${pct(us)} | ${perRequest(us)} |`),
     '',
-    '**Our code** (src/), by inclusive time',
+    '**Our code** (src/, or the bundle made of it: dist/), by inclusive time',
     '',
     '| Function | inclusive | µs per response |',
     '|---|--:|--:|',
     ...summary.inclusive
-      .filter(([label]) => label.includes('(src/'))
+      .filter(([label]) => label.includes('(src/') || label.includes('(dist/'))
       .slice(0, 15)
       .map(([label, us]) => `| \`${label}\` | ${pct(us)} | ${perRequest(us)} |`),
     '',
@@ -239,9 +241,15 @@ async function capture(): Promise<void> {
   const fixture = loadFixtures([fixtureName])[0]!;
   if (fixture.variableSets.length !== 1) throw new Error(`${fixtureName}: profile a query with one variables set`);
   const body = requestBody(fixture, fixture.variableSets[0]!);
+  const serverName = process.env.PROFILE_SERVER || 'production';
+  const entries: Record<string, string> = { production: 'dist/index.mjs', mercurius: 'bench/variants/mercurius.ts' };
+  const entry = entries[serverName];
+  if (!entry) throw new Error(`PROFILE_SERVER=${serverName}: expected one of ${Object.keys(entries).join(', ')}`);
+  if (serverName === 'production') buildProductionBundle();
+  const command = `node --cpu-prof ${entry.endsWith('.ts') ? '--import tsx ' : ''}${entry}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'newsgraph-profile-'));
-  console.log(`starting node --cpu-prof --import tsx src/index.ts (profile in ${dir}) …`);
-  const server = await startServerProcess('production', 'src/index.ts', {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  console.log(`starting ${command} (profile in ${dir}) …`);
+  const server = await startServerProcess(serverName, entry, {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   try {
     const first = await fetchOnce(server.port, body);
     const parsed = JSON.parse(first) as { data?: unknown; errors?: unknown };
@@ -280,24 +288,25 @@ async function capture(): Promise<void> {
     await server.stop();
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no .cpuprofile written in ${dir}\n${server.outputTail()}`);
-    const kept = path.join(projectRoot, 'bench', 'results', `${fixtureName}.cpuprofile`);
+    const suffix = serverName === 'production' ? '' : `-${serverName}`;
+    const kept = path.join(projectRoot, 'bench', 'results', `${fixtureName}${suffix}.cpuprofile`);
     copyFileSync(path.join(dir, file), kept);
     const profile = JSON.parse(readFileSync(kept, 'utf8')) as CpuProfile;
     for (const w of windows) {
       if (w.start < profile.startTime || w.end > profile.endTime) throw new Error(`the window "${w.label}" lies outside the profile's time range: the clocks do not line up`);
     }
     const sections = windows.map((w) => render(summarise(profile, w)));
-    const markdown = `# CPU profile: production under the ${fixtureName} load
+    const markdown = `# CPU profile: ${serverName} under the ${fixtureName} load
 
 Written by \`npx tsx bench/profile.ts\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version},
-${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? '?'}: \`node --cpu-prof --import tsx src/index.ts\` at its default log level,
+${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? '?'}: \`${command}\` at its default log level,
 ${connections} connections of autocannon from another process, bench/fixtures/${fixtureName}.graphql.
 Only the main thread is sampled; only samples inside each load window count. Self time: samples whose
-top frame is the function; inclusive: samples with the function anywhere on the stack. Source lines of
-TypeScript files are those of tsx's compiled output (close to, not exactly, the .ts lines).
+top frame is the function; inclusive: samples with the function anywhere on the stack. Source lines are
+those of the running JavaScript (the bundle's, or tsx's compiled output), close to, not exactly, the .ts lines.
 
 ${sections.join('\n')}`;
-    const out = path.join(projectRoot, 'bench', 'results', `profile-${fixtureName}.md`);
+    const out = path.join(projectRoot, 'bench', 'results', `profile-${fixtureName}${suffix}.md`);
     writeFileSync(out, markdown);
     console.log(`\n${markdown}\nwrote ${path.relative(projectRoot, out)}`);
   } finally {

@@ -102,6 +102,31 @@ describe('the HTTP server', () => {
     expect(lines).toEqual([expect.objectContaining({ level: 30, msg: 'first', service: 'newsgraph' }), expect.objectContaining({ level: 40, msg: 'second', n: 2 })]);
   });
 
+  it('keeps the log in order: a request line made later is written before every line logged after it, stamped with its own time', () => {
+    // Request lines are made in bulk, after the fact; one made later must still come before a line logged after it, and at exit.
+    const script = [
+      "const { createLogger, createRequestLog } = await import('./src/logging.ts');",
+      "const logger = createLogger('info'); const requests = createRequestLog(logger);",
+      "const state = requests.start('first-request'); state.operationName = 'Early';",
+      "requests.finish(state, 'POST', '/graphql', 200); const endedAt = Date.now();",
+      "const until = Date.now() + 30; while (Date.now() < until);",
+      "logger.info({ endedAt }, 'after'); requests.finish(requests.start('second-request'), 'GET', '/health', 404); process.exit(0);",
+    ].join(' ');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: projectRoot, encoding: 'utf8', timeout: 30_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; time: string; requestId?: string; operationName?: string; status?: number; outcome?: string; endedAt?: number });
+    expect(lines.map((line) => [line.msg, line.requestId])).toEqual([
+      ['request', 'first-request'],
+      ['after', undefined],
+      ['request', 'second-request'],
+    ]);
+    expect(lines[0]).toMatchObject({ operationName: 'Early', status: 200, outcome: 'ok' });
+    expect(lines[2]).toMatchObject({ status: 404, outcome: 'rejected' });
+    // The first line carries the time its request ended, not the time it was made (30 ms later, with the second line).
+    expect(Date.parse(lines[0]!.time)).toBeLessThanOrEqual(lines[1]!.endedAt!);
+    expect(Date.parse(lines[1]!.time) - Date.parse(lines[0]!.time)).toBeGreaterThanOrEqual(25);
+  });
+
   it('closes cleanly on SIGINT', async () => {
     const own = await startServer();
     own.process.kill('SIGINT');
