@@ -234,10 +234,11 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
    * encoded, hashed, kept and thrown away unread. With it, the cache keeps the answers it has and
    * answers those; a newcomer asked for more often than they are still takes a place.
    */
-  const mayKeep = (key: string, times: number, bytes: number, now: number): boolean => {
+  const mayKeep = (key: string, times: number, bytes: number): boolean => {
     if (times < options.admitAfter) return false;
     if (entries.size < options.maxEntries && totalBytes + bytes <= options.maxTotalBytes) return true;
     const displaced = entries.values().next().value;
+    const now = Date.now();
     if (displaced === undefined || displaced.expiresAt <= now || entries.has(key)) return true;
     return Math.min(MOST_ASKS, times) > asksOf(displaced, now);
   };
@@ -250,7 +251,7 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
    */
   const admit = (key: string, length: number, revalidating: boolean): number => {
     const times = timesAnswered(key);
-    if (revalidating || mayKeep(key, times, length, Date.now())) {
+    if (revalidating || mayKeep(key, times, length)) {
       answeredNow.delete(key);
       answeredBefore.delete(key);
       return times;
