@@ -177,13 +177,15 @@ describe('response cache', () => {
   it('keeps what it holds when more repeating requests go round than it has room for, and answers those', async () => {
     // Three requests in turn through two entries: keeping each on its repeat would displace the one
     // asked for next, and no request would ever be answered from the cache.
-    const small = createNewsgraph({ ...served, logger: silentLogger, responseCache: { ...defaultResponseCacheOptions, maxEntries: 2 } }).yoga;
+    const { yoga: small, responseCache } = createNewsgraph({ ...served, logger: silentLogger, responseCache: { ...defaultResponseCacheOptions, maxEntries: 2 } });
     const asking = (first: number) => JSON.stringify({ query: 'query ($first: Int) { statements(first: $first) { totalCount } }', variables: { first } });
     const seen: string[] = [];
     for (let round = 1; round <= 4; round++) {
       for (const first of [1, 2, 3]) seen.push(`${first}:${(await post(asking(first), {}, small)).headers.get('x-cache')}`);
     }
     expect(seen).toEqual(['1:miss', '2:miss', '3:miss', '1:miss', '2:miss', '3:miss', '1:hit', '2:hit', '3:miss', '1:hit', '2:hit', '3:miss']);
+    // What /metrics reports: the third request's answer refused three times for a full cache.
+    expect(responseCache).toMatchObject({ stats: { hits: 4, misses: 8, kept: 2, notRepeated: 3, crowdedOut: 3, entries: 2 } });
   });
 
   it('lets an answer nobody asks for any more fade: a newcomer displaces it after a few half-lives', async () => {

@@ -117,6 +117,20 @@ export interface Lookup {
   entry?: Entry;
 }
 
+/** What the cache has done so far, and holds now (the metrics read them when scraped). */
+export interface ResponseCacheStats {
+  /** Requests looked up: each counts once, as a hit (answered from an entry, 304s included) or a miss. */
+  readonly hits: number;
+  readonly misses: number;
+  /** Answers to misses: kept; not kept because their request has not been asked for often enough yet (`admitAfter`); not kept because the cache is full of answers asked for as often or more. */
+  readonly kept: number;
+  readonly notRepeated: number;
+  readonly crowdedOut: number;
+  /** Entries held now, and their bytes. */
+  readonly entries: number;
+  readonly bytes: number;
+}
+
 /**
  * The response cache: the yoga plugin that answers hits reaching yoga and keeps new answers, and what
  * the listener (src/http/listener.ts) asks before a request reaches yoga. The key of a request is
@@ -145,7 +159,7 @@ export interface ResponseCache {
   /** The entry the plugin answered `request` from, if it did (hits the listener sends itself never reach the plugin). */
   entryAnswering(request: Request): Entry | undefined;
   /** Requests looked up so far: each counts once, as a hit (answered from an entry, 304s included) or a miss. */
-  readonly stats: { readonly hits: number; readonly misses: number };
+  readonly stats: ResponseCacheStats;
 }
 
 export function createResponseCache({ snapshotFor, current, store }: ResponseCacheData, options: ResponseCacheOptions = defaultResponseCacheOptions): ResponseCache {
@@ -161,7 +175,19 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
   const missed = new WeakMap<Request, { key: string; operationName?: string }>();
   const handedOn = new WeakMap<Request, Lookup>();
   const answeredFrom = new WeakMap<Request, Entry>();
-  const stats = { hits: 0, misses: 0 };
+  const stats = {
+    hits: 0,
+    misses: 0,
+    kept: 0,
+    notRepeated: 0,
+    crowdedOut: 0,
+    get entries() {
+      return entries.size;
+    },
+    get bytes() {
+      return totalBytes;
+    },
+  };
   /**
    * How many times each request not kept yet has been answered, in two generations: once the newer
    * holds `maxEntries * 2` keys it becomes the older and the older is dropped, so a key is remembered
@@ -226,21 +252,19 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
   };
 
   /**
-   * Whether an answer asked for `times` times, of at least `bytes` bytes, is kept: once asked often
-   * enough (`admitAfter`) and, when the cache is full, only if asked for more often lately than the
-   * least recently used entry, which it would displace (TinyLFU's admission rule). Without the second
-   * rule, more repeating requests than the cache holds (1,536 going round through 1,000 entries) would
-   * each displace another's answer and none would ever be answered from the cache: every answer
-   * encoded, hashed, kept and thrown away unread. With it, the cache keeps the answers it has and
-   * answers those; a newcomer asked for more often than they are still takes a place.
+   * Whether an answer asked for `times` times, of at least `bytes` bytes, is kept out of a full cache:
+   * it is kept only if asked for more often lately than the least recently used entry, which it would
+   * displace (TinyLFU's admission rule). Without the rule, more repeating requests than the cache holds
+   * (1,536 going round through 1,000 entries) would each displace another's answer and none would ever
+   * be answered from the cache: every answer encoded, hashed, kept and thrown away unread. With it, the
+   * cache keeps the answers it has and answers those; a newcomer asked for more often still takes a place.
    */
-  const mayKeep = (key: string, times: number, bytes: number): boolean => {
-    if (times < options.admitAfter) return false;
-    if (entries.size < options.maxEntries && totalBytes + bytes <= options.maxTotalBytes) return true;
+  const isCrowdedOut = (key: string, times: number, bytes: number): boolean => {
+    if (entries.size < options.maxEntries && totalBytes + bytes <= options.maxTotalBytes) return false;
     const displaced = entries.values().next().value;
     const now = Date.now();
-    if (displaced === undefined || displaced.expiresAt <= now || entries.has(key)) return true;
-    return Math.min(MOST_ASKS, times) > asksOf(displaced, now);
+    if (displaced === undefined || displaced.expiresAt <= now || entries.has(key)) return false;
+    return Math.min(MOST_ASKS, times) <= asksOf(displaced, now);
   };
 
   /**
@@ -251,13 +275,19 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
    */
   const admit = (key: string, length: number, revalidating: boolean): number => {
     const times = timesAnswered(key);
-    if (revalidating || mayKeep(key, times, length)) {
-      answeredNow.delete(key);
-      answeredBefore.delete(key);
-      return times;
+    if (!revalidating && times < options.admitAfter) {
+      stats.notRepeated += 1;
+      countAnswer(key, times);
+      return 0;
     }
-    countAnswer(key, times);
-    return 0;
+    if (!revalidating && isCrowdedOut(key, times, length)) {
+      stats.crowdedOut += 1;
+      countAnswer(key, times);
+      return 0;
+    }
+    answeredNow.delete(key);
+    answeredBefore.delete(key);
+    return times;
   };
 
   /**
@@ -276,6 +306,7 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
     remove(key);
     entries.set(key, entry);
     totalBytes += body.byteLength;
+    stats.kept += 1;
     while (entries.size > options.maxEntries || totalBytes > options.maxTotalBytes) remove(entries.keys().next().value!);
     return entry;
   };
@@ -340,6 +371,7 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       // Most answers are one-offs: counted without reading the body.
       const times = timesAnswered(key);
       if (!revalidating && times < options.admitAfter) {
+        stats.notRepeated += 1;
         countAnswer(key, times);
         response.headers.set('x-cache', 'miss');
         return;
