@@ -188,6 +188,18 @@ describe('response cache', () => {
     expect(responseCache).toMatchObject({ stats: { hits: 4, misses: 8, kept: 2, notRepeated: 3, crowdedOut: 3, entries: 2 } });
   });
 
+  it('keeps a revalidating client’s answer at once, but not by displacing answers asked for more often', async () => {
+    const server = createNewsgraph({ ...served, logger: silentLogger, responseCache: { ...defaultResponseCacheOptions, maxEntries: 1 } }).yoga;
+    for (let time = 1; time <= 3; time++) await post(feed, {}, server);
+    expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
+    // Any If-None-Match on a new request: with room it would be kept on this first answer; here the feed holds the only place.
+    const revalidating = await post(feed.replace('"first":3', '"first":4'), { 'if-none-match': '"not-this-one"' }, server);
+    expect(revalidating.status).toBe(200);
+    expect(revalidating.headers.get('x-cache')).toBe('miss');
+    expect(revalidating.headers.get('etag')).toBeNull();
+    expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
+  });
+
   it('lets an answer nobody asks for any more fade: a newcomer displaces it after a few half-lives', async () => {
     const halfLifeMs = 300;
     const server = createNewsgraph({ ...served, logger: silentLogger, responseCache: { ...defaultResponseCacheOptions, maxEntries: 1, admitAfter: 1, halfLifeMs } }).yoga;

@@ -29,7 +29,8 @@ export interface ResponseCacheOptions {
    * An answer is kept once its request has been answered this many times (2: on its first repeat).
    * Keeping an answer (encoding it, hashing its ETag) cost about 90 us, paid in vain by the one-off
    * requests real traffic is full of: a new page, a filter typed once. A request that carries
-   * If-None-Match is kept at once, since its client is already revalidating.
+   * If-None-Match is kept on its first answer, since its client is already revalidating (a full cache
+   * still keeps it only as `maxEntries` says: a header must not let anyone flush the cache).
    */
   admitAfter: number;
   /**
@@ -271,7 +272,7 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
    * Counts one more answer to the request with this key (of `length` characters, hence at least that
    * many bytes) and decides whether it is kept: the count the entry starts with if so (the request
    * forgotten by the counts, as the entry counts its requests from then on), else 0. A client
-   * revalidating with If-None-Match has its answer kept at once: it holds an ETag the cache gave out.
+   * revalidating with If-None-Match needs no repeat: it holds an ETag the cache gave out.
    */
   const admit = (key: string, length: number, revalidating: boolean): number => {
     const times = timesAnswered(key);
@@ -280,7 +281,7 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       countAnswer(key, times);
       return 0;
     }
-    if (!revalidating && isCrowdedOut(key, times, length)) {
+    if (isCrowdedOut(key, times, length)) {
       stats.crowdedOut += 1;
       countAnswer(key, times);
       return 0;
