@@ -108,6 +108,14 @@ describe('after known requests', () => {
     expect(series(samples, 'newsgraph_response_cache_lookups_total')).toEqual({ 'result=hit': 1, 'result=miss': 6 });
   });
 
+  it('counts what the response cache did with each answer to a miss, and what it holds', () => {
+    // PersonCount kept on its second request; its first and CountryCount's one not repeated yet. The
+    // refused requests (a validation failure, a mutation without a token) get an error status, never kept.
+    expect(series(samples, 'newsgraph_response_cache_admissions_total')).toEqual({ 'result=kept': 1, 'result=not_repeated': 2, 'result=crowded_out': 0 });
+    expect(series(samples, 'newsgraph_response_cache_entries')).toEqual({ '': 1 });
+    expect(series(samples, 'newsgraph_response_cache_size_bytes')['']).toBeGreaterThan(0);
+  });
+
   it('has the latency histogram with every bucket', () => {
     const buckets = samples.filter((s) => s.name === 'newsgraph_graphql_request_duration_seconds_bucket' && s.labels.operation_name === 'PersonCount');
     expect(buckets.map((b) => b.labels.le)).toEqual(['0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf']);

@@ -249,6 +249,31 @@ describe('plain queries and the response cache, request by request as yoga', () 
     }
   };
 
+  it('keeps what it holds when more repeating requests go round than it has room for, as yoga does', async () => {
+    // Three requests in turn through two entries: keeping each on its repeat would displace the one
+    // asked for next, and none would ever be answered from the cache.
+    const small = { responseCache: { ...defaultResponseCacheOptions, maxEntries: 2 } };
+    const mine = await serve(small);
+    const yogaOnly = createNewsgraph({ ...(await servedKnowledge()), logger: silentLogger, curatorTokens, ...small });
+    try {
+      const seen: string[] = [];
+      for (let round = 1; round <= 4; round++) {
+        for (const first of [1, 2, 3]) {
+          const spec: Case = { body: { query: statementFeed, variables: { first } } };
+          const requestId = `round-${round}-${first}`;
+          const actual = await answerOf(await post(mine.url, spec, requestId));
+          const expected = await yogaAnswer(yogaOnly, { ...spec, headers: { 'content-length': String(Buffer.byteLength(JSON.stringify(spec.body))) } }, requestId);
+          expect(actual, requestId).toEqual(expected);
+          seen.push(`${first}:${actual.headers['x-cache']}`);
+        }
+      }
+      expect(seen).toEqual(['1:miss', '2:miss', '3:miss', '1:miss', '2:miss', '3:miss', '1:hit', '2:hit', '3:miss', '1:hit', '2:hit', '3:miss']);
+      expect(mine.plain()).toBeGreaterThan(0);
+    } finally {
+      mine.close();
+    }
+  });
+
   it('never keeps an answer that carries the text of an unexpected failure', async () => {
     const spec: Case = { body: { query: '{ INTERNAL_SERVER_ERROR: __typename }' } };
     const before = ours.plain();

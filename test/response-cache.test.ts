@@ -146,20 +146,69 @@ describe('response cache', () => {
   });
 
   it('expires entries after their time to live', async () => {
-    const server = createNewsgraph({ ...served, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 30, maxEntryBytes: 100_000, maxTotalBytes: 1_000_000, admitAfter: 1 } }).yoga;
+    const server = createNewsgraph({ ...served, logger: silentLogger, responseCache: { ...defaultResponseCacheOptions, maxEntries: 10, ttlMs: 30, admitAfter: 1 } }).yoga;
     await post(feed, {}, server);
     expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('miss');
   });
 
-  it('evicts the least recently used responses when the total size would pass its bound', async () => {
-    const firstBody = await (await post(feed)).text();
-    const bound = Buffer.byteLength(firstBody) + 100;
-    const server = createNewsgraph({ ...served, logger: silentLogger, responseCache: { maxEntries: 10, ttlMs: 60_000, maxEntryBytes: 100_000, maxTotalBytes: bound, admitAfter: 1 } }).yoga;
+  it('when full by size, lets a newcomer displace the least recently used answer once it is asked for more often', async () => {
+    const newcomer = feed.replace('"first":3', '"first":4');
+    // Room for either answer, not both.
+    const bound = Math.max(Buffer.byteLength(await (await post(feed)).text()), Buffer.byteLength(await (await post(newcomer)).text())) + 100;
+    const server = createNewsgraph({ ...served, logger: silentLogger, responseCache: { ...defaultResponseCacheOptions, maxEntries: 10, maxTotalBytes: bound, admitAfter: 1 } }).yoga;
     await post(feed, {}, server);
     expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
-    await post(feed.replace('"first":3', '"first":4'), {}, server);
+    // The feed has been asked for twice: a newcomer asked for once or twice is answered, not kept.
+    for (let time = 1; time <= 2; time++) {
+      const answer = await post(newcomer, {}, server);
+      expect(answer.headers.get('x-cache')).toBe('miss');
+      expect(answer.headers.get('etag')).toBeNull();
+    }
+    expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
+    // The feed's third request made it three; the newcomer's fourth outnumbers it.
+    await post(newcomer, {}, server);
+    expect((await post(newcomer, {}, server)).headers.get('etag')).toMatch(/^"/);
+    expect((await post(newcomer, {}, server)).headers.get('x-cache')).toBe('hit');
+    expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('miss');
+  });
+
+  it('keeps what it holds when more repeating requests go round than it has room for, and answers those', async () => {
+    // Three requests in turn through two entries: keeping each on its repeat would displace the one
+    // asked for next, and no request would ever be answered from the cache.
+    const { yoga: small, responseCache } = createNewsgraph({ ...served, logger: silentLogger, responseCache: { ...defaultResponseCacheOptions, maxEntries: 2 } });
+    const asking = (first: number) => JSON.stringify({ query: 'query ($first: Int) { statements(first: $first) { totalCount } }', variables: { first } });
+    const seen: string[] = [];
+    for (let round = 1; round <= 4; round++) {
+      for (const first of [1, 2, 3]) seen.push(`${first}:${(await post(asking(first), {}, small)).headers.get('x-cache')}`);
+    }
+    expect(seen).toEqual(['1:miss', '2:miss', '3:miss', '1:miss', '2:miss', '3:miss', '1:hit', '2:hit', '3:miss', '1:hit', '2:hit', '3:miss']);
+    // What /metrics reports: the third request's answer refused three times for a full cache.
+    expect(responseCache).toMatchObject({ stats: { hits: 4, misses: 8, kept: 2, notRepeated: 3, crowdedOut: 3, entries: 2 } });
+  });
+
+  it('keeps a revalidating client’s answer at once, but not by displacing answers asked for more often', async () => {
+    const server = createNewsgraph({ ...served, logger: silentLogger, responseCache: { ...defaultResponseCacheOptions, maxEntries: 1 } }).yoga;
+    for (let time = 1; time <= 3; time++) await post(feed, {}, server);
+    expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
+    // Any If-None-Match on a new request: with room it would be kept on this first answer; here the feed holds the only place.
+    const revalidating = await post(feed.replace('"first":3', '"first":4'), { 'if-none-match': '"not-this-one"' }, server);
+    expect(revalidating.status).toBe(200);
+    expect(revalidating.headers.get('x-cache')).toBe('miss');
+    expect(revalidating.headers.get('etag')).toBeNull();
+    expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('hit');
+  });
+
+  it('lets an answer nobody asks for any more fade: a newcomer displaces it after a few half-lives', async () => {
+    const halfLifeMs = 300;
+    const server = createNewsgraph({ ...served, logger: silentLogger, responseCache: { ...defaultResponseCacheOptions, maxEntries: 1, admitAfter: 1, halfLifeMs } }).yoga;
+    const newcomer = feed.replace('"first":3', '"first":4');
+    for (let time = 1; time <= 15; time++) await post(feed, {}, server);
+    expect((await post(newcomer, {}, server)).headers.get('etag')).toBeNull();
+    // Fifteen requests, halved four times, are none.
+    await new Promise((resolve) => setTimeout(resolve, 4 * halfLifeMs + 50));
+    expect((await post(newcomer, {}, server)).headers.get('etag')).toMatch(/^"/);
     expect((await post(feed, {}, server)).headers.get('x-cache')).toBe('miss');
   });
 

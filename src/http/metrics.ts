@@ -143,6 +143,37 @@ export function createMetrics({ graphqlEndpoint, current, responseCache, changes
       this.inc({ result: 'miss' }, responseCache?.stats.misses ?? 0);
     },
   });
+  if (responseCache) {
+    const { stats } = responseCache;
+    new Counter({
+      name: 'newsgraph_response_cache_admissions_total',
+      help: 'Answers to cache misses, by what the response cache did with them: kept; not_repeated (its request not asked for often enough yet); crowded_out (the cache full of answers asked for as often or more).',
+      labelNames: ['result'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ result: 'kept' }, stats.kept);
+        this.inc({ result: 'not_repeated' }, stats.notRepeated);
+        this.inc({ result: 'crowded_out' }, stats.crowdedOut);
+      },
+    });
+    new Gauge({
+      name: 'newsgraph_response_cache_entries',
+      help: 'Answers the response cache holds now.',
+      registers: [registry],
+      collect() {
+        this.set(stats.entries);
+      },
+    });
+    new Gauge({
+      name: 'newsgraph_response_cache_size_bytes',
+      help: 'Bytes of the answers the response cache holds now.',
+      registers: [registry],
+      collect() {
+        this.set(stats.bytes);
+      },
+    });
+  }
   if (databasePool) {
     new Gauge({
       name: 'newsgraph_database_connections',

@@ -14,24 +14,35 @@ import type { Snapshot } from '../kb/snapshot.js';
 import type { KnowledgeStore } from '../store/knowledge-store.js';
 
 export interface ResponseCacheOptions {
-  /** Most responses kept; the least recently used go first. */
+  /**
+   * Most responses kept. When the cache is full, a newcomer takes the place of the least recently used
+   * entry only if it has been asked for more often lately (see `halfLifeMs`); else it is not kept.
+   */
   maxEntries: number;
   /** How long a response is served from the cache. */
   ttlMs: number;
   /** Largest response body kept, in bytes. */
   maxEntryBytes: number;
-  /** Most bytes kept in all; the least recently used go first. */
+  /** Most bytes kept in all; beyond it, as beyond `maxEntries`. */
   maxTotalBytes: number;
   /**
    * An answer is kept once its request has been answered this many times (2: on its first repeat).
    * Keeping an answer (encoding it, hashing its ETag) cost about 90 us, paid in vain by the one-off
    * requests real traffic is full of: a new page, a filter typed once. A request that carries
-   * If-None-Match is kept at once, since its client is already revalidating.
+   * If-None-Match is kept on its first answer, since its client is already revalidating (a full cache
+   * still keeps it only as `maxEntries` says: a header must not let anyone flush the cache).
    */
   admitAfter: number;
+  /**
+   * How fast an entry's count of requests fades while nobody asks for it: halved once per this many
+   * milliseconds without a request. The count decides whether a newcomer may displace it, so an answer
+   * popular an hour ago does not hold its place against today's, and counts stop at 15 so fading one
+   * takes four half-lives at most.
+   */
+  halfLifeMs: number;
 }
 
-export const defaultResponseCacheOptions: ResponseCacheOptions = { maxEntries: 1000, ttlMs: 5 * 60_000, maxEntryBytes: 1_000_000, maxTotalBytes: 64_000_000, admitAfter: 2 };
+export const defaultResponseCacheOptions: ResponseCacheOptions = { maxEntries: 1000, ttlMs: 5 * 60_000, maxEntryBytes: 1_000_000, maxTotalBytes: 64_000_000, admitAfter: 2, halfLifeMs: 10_000 };
 
 export interface Entry {
   /** The encoded bytes: re-encoding a stored string on every hit took a third of a hit's time. */
@@ -41,7 +52,16 @@ export interface Entry {
   expiresAt: number;
   /** The name of the query this answers (undefined for an anonymous one): the metrics' label for a hit. */
   operationName?: string;
+  /** How many times its request has been asked for (at most `MOST_ASKS`), as of `askedAt`; it fades as `halfLifeMs` says. */
+  asks: number;
+  askedAt: number;
 }
+
+/**
+ * Where the count of requests stops: TinyLFU's four-bit counters. A higher ceiling would only make a
+ * once-popular answer take longer to fade.
+ */
+const MOST_ASKS = 15;
 
 /** Request headers that change the response: the key must include them. */
 const varyingHeaders = ['accept', 'content-type', 'x-graphql-yoga-csrf'] as const;
@@ -98,6 +118,20 @@ export interface Lookup {
   entry?: Entry;
 }
 
+/** What the cache has done so far, and holds now (the metrics read them when scraped). */
+export interface ResponseCacheStats {
+  /** Requests looked up: each counts once, as a hit (answered from an entry, 304s included) or a miss. */
+  readonly hits: number;
+  readonly misses: number;
+  /** Answers to misses: kept; not kept because their request has not been asked for often enough yet (`admitAfter`); not kept because the cache is full of answers asked for as often or more. */
+  readonly kept: number;
+  readonly notRepeated: number;
+  readonly crowdedOut: number;
+  /** Entries held now, and their bytes. */
+  readonly entries: number;
+  readonly bytes: number;
+}
+
 /**
  * The response cache: the yoga plugin that answers hits reaching yoga and keeps new answers, and what
  * the listener (src/http/listener.ts) asks before a request reaches yoga. The key of a request is
@@ -117,7 +151,8 @@ export interface ResponseCache {
   /**
    * For a request the listener looked up, missed and answered itself, as the plugin does for yoga's
    * answers: counts the answer and keeps it once it is asked for again (or at once when its client is
-   * revalidating). The entry kept; 'counted' when it is not asked for often enough yet (the answer says
+   * revalidating). The entry kept; 'counted' when it is not asked for often enough yet, or not more
+   * often than the entry it would displace in a full cache (the answer says
    * `x-cache: miss`); 'refused' when it was due but cannot be kept (too large, or a failure), which the
    * plugin's answers do not mark at all. `text` is the answer, encoded only when it is kept.
    */
@@ -125,7 +160,7 @@ export interface ResponseCache {
   /** The entry the plugin answered `request` from, if it did (hits the listener sends itself never reach the plugin). */
   entryAnswering(request: Request): Entry | undefined;
   /** Requests looked up so far: each counts once, as a hit (answered from an entry, 304s included) or a miss. */
-  readonly stats: { readonly hits: number; readonly misses: number };
+  readonly stats: ResponseCacheStats;
 }
 
 export function createResponseCache({ snapshotFor, current, store }: ResponseCacheData, options: ResponseCacheOptions = defaultResponseCacheOptions): ResponseCache {
@@ -141,7 +176,19 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
   const missed = new WeakMap<Request, { key: string; operationName?: string }>();
   const handedOn = new WeakMap<Request, Lookup>();
   const answeredFrom = new WeakMap<Request, Entry>();
-  const stats = { hits: 0, misses: 0 };
+  const stats = {
+    hits: 0,
+    misses: 0,
+    kept: 0,
+    notRepeated: 0,
+    crowdedOut: 0,
+    get entries() {
+      return entries.size;
+    },
+    get bytes() {
+      return totalBytes;
+    },
+  };
   /**
    * How many times each request not kept yet has been answered, in two generations: once the newer
    * holds `maxEntries * 2` keys it becomes the older and the older is dropped, so a key is remembered
@@ -157,14 +204,20 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
     totalBytes = 0;
   });
 
+  /** An entry's count of requests as of `now`: halved for every full half-life in which nobody asked for it. */
+  const asksOf = (entry: Entry, now: number): number => entry.asks >> Math.min(4, Math.floor((now - entry.askedAt) / options.halfLifeMs));
+
   /** Hit or miss: the one place it is decided, and counted, for a request (the listener's or the plugin's). */
   const lookup = (key: string): Entry | undefined => {
     const entry = entries.get(key);
     if (entry) remove(key);
-    if (!entry || entry.expiresAt <= Date.now()) {
+    const now = Date.now();
+    if (!entry || entry.expiresAt <= now) {
       stats.misses += 1;
       return undefined;
     }
+    entry.asks = Math.min(MOST_ASKS, asksOf(entry, now) + 1);
+    entry.askedAt = now;
     entries.set(key, entry); // most recently used last
     totalBytes += entry.body.byteLength;
     stats.hits += 1;
@@ -187,24 +240,55 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
     return `#${hash('sha256', Buffer.concat([Buffer.from(head), body]), 'base64url')}`;
   };
 
+  /** How many times the request with this key has been answered lately, this answer included. */
+  const timesAnswered = (key: string): number => (answeredNow.get(key) ?? answeredBefore.get(key) ?? 0) + 1;
+
+  /** Remembers the count of a request whose answer is not kept. */
+  const countAnswer = (key: string, times: number): void => {
+    answeredNow.set(key, times);
+    if (answeredNow.size >= options.maxEntries * 2) {
+      answeredBefore = answeredNow;
+      answeredNow = new Map();
+    }
+  };
+
   /**
-   * Counts one more answer to the request with this key, and says whether it is now asked often enough
-   * to keep (`admitAfter`); a client revalidating with If-None-Match has its answer kept at once.
+   * Whether an answer asked for `times` times, of at least `bytes` bytes, is kept out of a full cache:
+   * it is kept only if asked for more often lately than the least recently used entry, which it would
+   * displace (TinyLFU's admission rule). Without the rule, more repeating requests than the cache holds
+   * (1,536 going round through 1,000 entries) would each displace another's answer and none would ever
+   * be answered from the cache: every answer encoded, hashed, kept and thrown away unread. With it, the
+   * cache keeps the answers it has and answers those; a newcomer asked for more often still takes a place.
    */
-  const isAskedAgain = (key: string, revalidating: boolean): boolean => {
-    if (revalidating) return true;
-    const times = (answeredNow.get(key) ?? answeredBefore.get(key) ?? 0) + 1;
-    if (times < options.admitAfter) {
-      answeredNow.set(key, times);
-      if (answeredNow.size >= options.maxEntries * 2) {
-        answeredBefore = answeredNow;
-        answeredNow = new Map();
-      }
-      return false;
+  const isCrowdedOut = (key: string, times: number, bytes: number): boolean => {
+    if (entries.size < options.maxEntries && totalBytes + bytes <= options.maxTotalBytes) return false;
+    const displaced = entries.values().next().value;
+    const now = Date.now();
+    if (displaced === undefined || displaced.expiresAt <= now || entries.has(key)) return false;
+    return Math.min(MOST_ASKS, times) <= asksOf(displaced, now);
+  };
+
+  /**
+   * Counts one more answer to the request with this key (of `length` characters, hence at least that
+   * many bytes) and decides whether it is kept: the count the entry starts with if so (the request
+   * forgotten by the counts, as the entry counts its requests from then on), else 0. A client
+   * revalidating with If-None-Match needs no repeat: it holds an ETag the cache gave out.
+   */
+  const admit = (key: string, length: number, revalidating: boolean): number => {
+    const times = timesAnswered(key);
+    if (!revalidating && times < options.admitAfter) {
+      stats.notRepeated += 1;
+      countAnswer(key, times);
+      return 0;
+    }
+    if (isCrowdedOut(key, times, length)) {
+      stats.crowdedOut += 1;
+      countAnswer(key, times);
+      return 0;
     }
     answeredNow.delete(key);
     answeredBefore.delete(key);
-    return true;
+    return times;
   };
 
   /**
@@ -215,12 +299,15 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
   const isUnkeepable = (text: string): boolean => text.length > options.maxEntryBytes || text.includes('"INTERNAL_SERVER_ERROR"');
 
   /** Keeps an answer's bytes under its key (undefined when they are over the entry size limit), the least recently used going first beyond the limits. */
-  const keep = (key: string, body: Uint8Array<ArrayBuffer>, contentType: string, operationName: string | undefined): Entry | undefined => {
-    if (body.byteLength > options.maxEntryBytes) return undefined;
-    const entry: Entry = { body, contentType, etag: etagOf(body), expiresAt: Date.now() + options.ttlMs, operationName };
+  const keep = (key: string, times: number, body: Uint8Array<ArrayBuffer>, contentType: string, operationName: string | undefined): Entry | undefined => {
+    // One larger than the whole cache would displace everything and then itself.
+    if (body.byteLength > options.maxEntryBytes || body.byteLength > options.maxTotalBytes) return undefined;
+    const now = Date.now();
+    const entry: Entry = { body, contentType, etag: etagOf(body), expiresAt: now + options.ttlMs, operationName, asks: Math.min(MOST_ASKS, times), askedAt: now };
     remove(key);
     entries.set(key, entry);
     totalBytes += body.byteLength;
+    stats.kept += 1;
     while (entries.size > options.maxEntries || totalBytes > options.maxTotalBytes) remove(entries.keys().next().value!);
     return entry;
   };
@@ -281,13 +368,23 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       const { key, operationName } = miss;
       const contentType = response.headers.get('content-type') ?? '';
       if (!contentType.includes('json')) return;
-      if (!isAskedAgain(key, request.headers.has('if-none-match'))) {
+      const revalidating = request.headers.has('if-none-match');
+      // Most answers are one-offs: counted without reading the body.
+      const times = timesAnswered(key);
+      if (!revalidating && times < options.admitAfter) {
+        stats.notRepeated += 1;
+        countAnswer(key, times);
         response.headers.set('x-cache', 'miss');
         return;
       }
       return response.clone().text().then((text) => {
+        const startsWith = admit(key, text.length, revalidating);
+        if (!startsWith) {
+          response.headers.set('x-cache', 'miss');
+          return;
+        }
         if (isUnkeepable(text)) return;
-        const entry = keep(key, textEncoder.encode(text), contentType, operationName);
+        const entry = keep(key, startsWith, textEncoder.encode(text), contentType, operationName);
         if (!entry) return;
         response.headers.set('etag', entry.etag);
         response.headers.set('x-cache', 'miss');
@@ -313,9 +410,10 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
     },
     handOn: (request, found) => void handedOn.set(request, found),
     keepAnswer: (found, text, contentType, operationName, revalidating) => {
-      if (!isAskedAgain(found.key, revalidating)) return 'counted';
+      const startsWith = admit(found.key, text.length, revalidating);
+      if (!startsWith) return 'counted';
       if (isUnkeepable(text)) return 'refused';
-      return keep(found.key, textEncoder.encode(text) as Uint8Array<ArrayBuffer>, contentType, operationName) ?? 'refused';
+      return keep(found.key, startsWith, textEncoder.encode(text) as Uint8Array<ArrayBuffer>, contentType, operationName) ?? 'refused';
     },
     entryAnswering: (request) => answeredFrom.get(request),
     stats,
