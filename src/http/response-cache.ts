@@ -159,7 +159,7 @@ export interface ResponseCache {
   keepAnswer(found: Lookup, text: string, contentType: string, operationName: string | undefined, revalidating: boolean): Entry | 'counted' | 'refused';
   /** The entry the plugin answered `request` from, if it did (hits the listener sends itself never reach the plugin). */
   entryAnswering(request: Request): Entry | undefined;
-  /** Requests looked up so far: each counts once, as a hit (answered from an entry, 304s included) or a miss. */
+  /** What the cache has done so far (requests looked up, answers kept or not) and what it holds now. */
   readonly stats: ResponseCacheStats;
 }
 
@@ -253,6 +253,17 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
   };
 
   /**
+   * Counts the answer to a request asked for `times` times as not repeated yet, when it is (a client
+   * revalidating with If-None-Match needs no repeat: it holds an ETag the cache gave out).
+   */
+  const isCountedAsOneOff = (key: string, times: number, revalidating: boolean): boolean => {
+    if (revalidating || times >= options.admitAfter) return false;
+    stats.notRepeated += 1;
+    countAnswer(key, times);
+    return true;
+  };
+
+  /**
    * Whether an answer asked for `times` times, of at least `bytes` bytes, is kept out of a full cache:
    * it is kept only if asked for more often lately than the least recently used entry, which it would
    * displace (TinyLFU's admission rule). Without the rule, more repeating requests than the cache holds
@@ -271,16 +282,11 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
   /**
    * Counts one more answer to the request with this key (of `length` characters, hence at least that
    * many bytes) and decides whether it is kept: the count the entry starts with if so (the request
-   * forgotten by the counts, as the entry counts its requests from then on), else 0. A client
-   * revalidating with If-None-Match needs no repeat: it holds an ETag the cache gave out.
+   * forgotten by the counts, as the entry counts its requests from then on), else 0.
    */
   const admit = (key: string, length: number, revalidating: boolean): number => {
     const times = timesAnswered(key);
-    if (!revalidating && times < options.admitAfter) {
-      stats.notRepeated += 1;
-      countAnswer(key, times);
-      return 0;
-    }
+    if (isCountedAsOneOff(key, times, revalidating)) return 0;
     if (isCrowdedOut(key, times, length)) {
       stats.crowdedOut += 1;
       countAnswer(key, times);
@@ -370,10 +376,7 @@ export function createResponseCache({ snapshotFor, current, store }: ResponseCac
       if (!contentType.includes('json')) return;
       const revalidating = request.headers.has('if-none-match');
       // Most answers are one-offs: counted without reading the body.
-      const times = timesAnswered(key);
-      if (!revalidating && times < options.admitAfter) {
-        stats.notRepeated += 1;
-        countAnswer(key, times);
+      if (isCountedAsOneOff(key, timesAnswered(key), revalidating)) {
         response.headers.set('x-cache', 'miss');
         return;
       }
